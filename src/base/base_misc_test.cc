@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "base/hex.h"
+#include "base/json.h"
+#include "base/progress.h"
+#include "base/result.h"
+#include "base/status.h"
+
+namespace tidemark {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2) return Status::InvalidArgument("odd");
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  TM_ASSIGN_OR_RETURN(int h, Half(x));
+  return Half(h);
+}
+
+TEST(StatusTest, CodesAndContext) {
+  EXPECT_TRUE(Status::OK().ok());
+  Status s = Status::Corruption("bad magic").WithContext("pack 3f");
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_EQ(s.message(), "pack 3f: bad magic");
+  EXPECT_EQ(s.ToString(), "Corruption: pack 3f: bad magic");
+}
+
+TEST(ResultTest, PropagatesErrors) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_TRUE(Quarter(6).status().IsInvalidArgument());
+  EXPECT_TRUE(Quarter(3).status().IsInvalidArgument());
+}
+
+TEST(HexTest, RoundTripAndRejects) {
+  std::string raw("\x00\xff\x10", 3), back;
+  EXPECT_EQ(HexEncode(raw), "00ff10");
+  ASSERT_TRUE(HexDecode("00FF10", &back));
+  EXPECT_EQ(back, raw);
+  EXPECT_FALSE(HexDecode("abc", &back));
+  EXPECT_FALSE(HexDecode("zz", &back));
+}
+
+TEST(FormatTest, BytesAndDurations) {
+  EXPECT_EQ(FormatBytes(512), "512 B");
+  EXPECT_EQ(FormatBytes(1536), "1.5 KiB");
+  EXPECT_EQ(FormatDuration(0.045), "45ms");
+  EXPECT_EQ(FormatDuration(3.25), "3.2s");
+  EXPECT_EQ(FormatDuration(3725), "1h02m");
+}
+
+TEST(ClockTest, FormatAndParseUtc) {
+  int64_t t;
+  ASSERT_TRUE(ParseTimeUtc("2026-11-21T23:52:07Z", &t));
+  EXPECT_EQ(FormatTimeUtc(t), "2026-11-21T23:52:07Z");
+  ASSERT_TRUE(ParseTimeUtc("2026-11-21", &t));
+  EXPECT_EQ(FormatTimeUtc(t), "2026-11-21T00:00:00Z");
+  EXPECT_FALSE(ParseTimeUtc("yesterday", &t));
+  EXPECT_FALSE(ParseTimeUtc("2026-13-01", &t));
+  FakeClock clock(t);
+  clock.Advance(1000000);
+  EXPECT_EQ(FormatTimeUtc(clock.NowMicros()), "2026-11-21T00:00:01Z");
+}
+
+TEST(JsonTest, NestedAndEscaped) {
+  JsonWriter w;
+  w.BeginObject().Field("a", 1).Key("list").BeginArray().String("x\"y\n").Null().EndArray();
+  w.Field("ok", true).Key("bad").String(std::string_view("\xff", 1)).EndObject();
+  EXPECT_EQ(w.str(), R"({"a":1,"list":["x\"y\n",null],"ok":true,"bad":"\u00ff"})");
+  EXPECT_EQ(JsonWriter::Quote("é"), "\"é\"");
+}
+
+TEST(ProgressTest, RendersRateAndEta) {
+  FakeClock clock(0);
+  Progress p("check", 1000, Progress::Unit::kCount, /*enabled=*/false, &clock);
+  p.Add(250);
+  clock.Advance(1000000);
+  EXPECT_EQ(p.Render(), "check  250 / 1000  25%  250/s  ETA 3.0s");
+  p.Finish();
+  p.Finish();  // idempotent
+}
+
+}  // namespace
+}  // namespace tidemark

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tidemark {
+
+std::string HexEncode(std::string_view bytes);
+// Returns false unless `hex` is an even number of [0-9a-fA-F].
+bool HexDecode(std::string_view hex, std::string* bytes);
+// Human sizes: "1.5 MiB", "512 B".
+std::string FormatBytes(double bytes);
+// "1h02m", "3.2s", "45ms".
+std::string FormatDuration(double seconds);
+
+}  // namespace tidemark

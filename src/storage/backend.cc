@@ -1,0 +1,43 @@
+#include "storage/backend.h"
+
+namespace tidemark {
+
+const char* FileKindName(FileKind kind) {
+  switch (kind) {
+    case FileKind::kConfig: return "config";
+    case FileKind::kKey: return "key";
+    case FileKind::kPack: return "pack";
+    case FileKind::kIndex: return "index";
+    case FileKind::kLock: return "lock";
+    case FileKind::kLedger: return "ledger";
+    case FileKind::kSnapshot: return "snapshot";
+  }
+  return "unknown";
+}
+
+std::string FileHandle::ToString() const {
+  if (kind == FileKind::kConfig) return "config";
+  return std::string(FileKindName(kind)) + " " + name;
+}
+
+Status ValidateFileHandle(const FileHandle& h) {
+  if (h.kind == FileKind::kConfig) {
+    if (!h.name.empty()) return Status::InvalidArgument("config file takes no name");
+    return Status::OK();
+  }
+  if (h.name.empty() || h.name.size() > 128) {
+    return Status::InvalidArgument("file name must be 1 to 128 characters");
+  }
+  if (h.kind == FileKind::kPack && h.name.size() < 2) {
+    return Status::InvalidArgument("pack name must be at least 2 characters");
+  }
+  for (char c : h.name) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) return Status::InvalidArgument("file name '" + h.name + "' has a character outside [0-9a-zA-Z_.-]");
+  }
+  if (h.name[0] == '.') return Status::InvalidArgument("file name may not start with '.'");
+  return Status::OK();
+}
+
+}  // namespace tidemark

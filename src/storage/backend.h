@@ -1,0 +1,78 @@
+// Backend: where a repository's files live (a local folder, memory, later S3).
+// A backend knows file kinds and names, never what is inside a file: it must
+// not include anything from repo/. See docs/FORMAT.md §2 for the layout.
+//
+// Contract (checked by backend_conformance_testlib.cc for every backend):
+// - Put is atomic: a reader sees either no file or the whole file, never a
+//   prefix, even if the process dies mid-way. When Put returns OK the data is
+//   durable (local: fsync of file and directory).
+// - Put with PutMode::kCreateExclusive fails with AlreadyExists if the file is
+//   present, and exactly one of several racing exclusive creators succeeds.
+//   Put with kOverwrite replaces an existing file atomically.
+// - Get(h, offset, length) returns bytes [offset, min(offset+length, size))
+//   (length 0: to the end), so a caller that needs exactly `length` bytes
+//   must compare sizes. offset > size is InvalidArgument. A missing file is
+//   NotFound.
+// - List(kind) calls fn once per complete file of that kind, in no particular
+//   order; temporary files of an interrupted Put are never listed.
+// - Remove of a missing file is NotFound.
+// - All methods are thread-safe; several processes may use one location.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/status.h"
+
+namespace tidemark {
+
+enum class FileKind {
+  kConfig,    // the single file "config"; name must be ""
+  kKey,       // keys/<name>
+  kPack,      // data/<first 2 chars of name>/<name>
+  kIndex,     // index/<name>
+  kLock,      // locks/<name>
+  kLedger,    // ledger/<name>
+  kSnapshot,  // snapshots/<name>
+};
+
+// "config", "key", "pack", "index", "lock", "ledger", "snapshot".
+const char* FileKindName(FileKind kind);
+
+struct FileHandle {
+  FileKind kind;
+  std::string name;  // [0-9a-zA-Z_-.]+ (no '/'); "" only for kConfig
+
+  std::string ToString() const;  // "pack 3fa1…" style, for messages
+};
+
+struct FileInfo {
+  FileHandle handle;
+  uint64_t size = 0;
+};
+
+enum class PutMode { kOverwrite, kCreateExclusive };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual Status Put(const FileHandle& h, std::string_view data,
+                     PutMode mode = PutMode::kCreateExclusive) = 0;
+  virtual Result<std::string> Get(const FileHandle& h, uint64_t offset = 0,
+                                  uint64_t length = 0) = 0;
+  virtual Result<FileInfo> Stat(const FileHandle& h) = 0;
+  virtual Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) = 0;
+  virtual Status Remove(const FileHandle& h) = 0;
+  // Human description, e.g. "local:/srv/repo" or "mem:".
+  virtual std::string Location() const = 0;
+};
+
+// Validates a file name per the FileHandle rules (InvalidArgument if bad).
+Status ValidateFileHandle(const FileHandle& h);
+
+}  // namespace tidemark
