@@ -1,0 +1,77 @@
+// BlobStore: content-addressed storage of blobs in packs (docs/FORMAT.md
+// §6-§8, write ordering §11). Thread-safe.
+//
+// Durability: Put returns once the blob is buffered. A blob is durable when
+// the pack holding it and that pack's index file are written; Flush makes
+// every blob Put before it durable. If a write fails, the store keeps that
+// error ("sticky") and fails every later Put and Flush with it: blobs that
+// were only buffered are lost and the caller must not assume otherwise.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/progress.h"
+#include "base/result.h"
+#include "repo/blob.h"
+#include "repo/index.h"
+#include "repo/pack.h"
+#include "repo/repository.h"
+
+namespace tidemark {
+
+struct BlobStoreStats {
+  uint64_t blobs_added = 0;      // new blobs stored
+  uint64_t blobs_deduped = 0;    // Puts whose content was already stored
+  uint64_t bytes_added = 0;      // raw content bytes of new blobs
+  uint64_t bytes_written = 0;    // pack + index bytes written
+  uint64_t packs_written = 0;
+};
+
+class BlobStore {
+ public:
+  // `repo` must outlive the store.
+  explicit BlobStore(const Repository* repo);
+  ~BlobStore();  // does not flush: call Flush() and check its result
+
+  // Reads every index file into memory. Corruption names the first bad index
+  // file; use LoadIndexReport to go on past damage.
+  Status LoadIndex(Progress* progress = nullptr);
+
+  // Stores content as a blob of `type` unless one with the same id is
+  // already stored or buffered. Returns the id.
+  Result<Id> Put(BlobType type, std::string_view content);
+  // Reads and verifies a blob (stored or still buffered).
+  Result<std::string> Get(const Id& id);
+  bool Has(const Id& id) const;
+  std::optional<BlobLocation> Find(const Id& id) const;
+
+  // Writes the buffered pack and its index file.
+  Status Flush();
+
+  // Called (under the store's lock) after each pack and its index are
+  // durable, with the blobs that pack holds. For tests and progress.
+  void SetCommitListener(std::function<void(const IndexPack&)> fn);
+
+  BlobStoreStats stats() const;
+  const MemIndex& index() const { return index_; }  // REQUIRES: no concurrent Put
+
+ private:
+  Status FlushLocked();  // REQUIRES: mu_ held exclusively
+
+  const Repository* const repo_;
+  mutable std::shared_mutex mu_;
+  MemIndex index_;                            // guarded by mu_
+  PackWriter writer_;                         // guarded by mu_
+  std::unordered_map<Id, PackEntry, IdHash> pending_;  // blobs in writer_; guarded by mu_
+  Status sticky_;                             // guarded by mu_
+  BlobStoreStats stats_;                      // guarded by mu_
+  std::function<void(const IndexPack&)> on_commit_;
+};
+
+}  // namespace tidemark

@@ -1,0 +1,156 @@
+#include "repo/lock.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/clock.h"
+#include "base/coding.h"
+#include "base/hex.h"
+#include "base/logging.h"
+#include "crypto/crypto.h"
+#include "repo/format.h"
+
+namespace tidemark {
+
+using namespace format;
+
+bool LockInfo::IsStale(int64_t now_us, const std::string& this_host) const {
+  if (now_us - refreshed_us > kLockStaleMicros) return true;
+  if (host == this_host && pid != 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    return true;
+  }
+  return false;
+}
+
+std::string LockInfo::Describe() const {
+  return std::string(exclusive ? "exclusive" : "shared") + " lock " + id.substr(0, 8) + " by " +
+         user + "@" + host + " pid " + std::to_string(pid) + " (" + command + ") since " +
+         FormatTimeUtc(created_us);
+}
+
+std::string EncodeLock(const LockInfo& info, std::string_view data_key) {
+  std::string body;
+  body.push_back(info.exclusive ? 1 : 0);
+  PutFixed64(&body, static_cast<uint64_t>(info.created_us));
+  PutFixed64(&body, static_cast<uint64_t>(info.refreshed_us));
+  PutFixed32(&body, info.pid);
+  PutLengthPrefixed(&body, info.host.substr(0, 255));
+  PutLengthPrefixed(&body, info.user.substr(0, 255));
+  PutLengthPrefixed(&body, info.command.substr(0, 1024));
+  std::string out(kLockMagic);
+  out += AeadSeal(data_key, body, kAadLock);
+  return out;
+}
+
+Result<LockInfo> DecodeLock(std::string_view name, std::string_view file,
+                            std::string_view data_key) {
+  const std::string what = "lock " + std::string(name);
+  if (file.substr(0, 8) != kLockMagic) {
+    return Status::Corruption(what + ": offset 0: not a tidemark lock (bad magic)");
+  }
+  auto body = AeadOpen(data_key, file.substr(8), kAadLock);
+  if (!body.ok()) return Status::Corruption(what + ": offset 8: " + body.status().message());
+  ByteReader r(*body, what);
+  LockInfo info;
+  info.id = name;
+  uint8_t exclusive;
+  uint64_t created, refreshed;
+  std::string_view host, user, command;
+  TM_RETURN_IF_ERROR(r.Fixed8("exclusive", &exclusive));
+  if (exclusive > 1) return r.Error("exclusive", "must be 0 or 1");
+  TM_RETURN_IF_ERROR(r.Fixed64("created_us", &created));
+  TM_RETURN_IF_ERROR(r.Fixed64("refreshed_us", &refreshed));
+  TM_RETURN_IF_ERROR(r.Fixed32("pid", &info.pid));
+  TM_RETURN_IF_ERROR(r.LengthPrefixed("host", 255, &host));
+  TM_RETURN_IF_ERROR(r.LengthPrefixed("user", 255, &user));
+  TM_RETURN_IF_ERROR(r.LengthPrefixed("command", 1024, &command));
+  TM_RETURN_IF_ERROR(r.ExpectEnd());
+  info.exclusive = exclusive == 1;
+  info.created_us = static_cast<int64_t>(created);
+  info.refreshed_us = static_cast<int64_t>(refreshed);
+  info.host = host;
+  info.user = user;
+  info.command = command;
+  return info;
+}
+
+Result<std::vector<LockInfo>> ListLocks(const Repository* repo) {
+  std::vector<LockInfo> locks;
+  TM_RETURN_IF_ERROR(repo->backend()->List(FileKind::kLock, [&](const FileInfo& f) -> Status {
+    auto data = repo->backend()->Get(f.handle);
+    if (data.status().IsNotFound()) return Status::OK();  // released meanwhile
+    if (!data.ok()) return data.status();
+    TM_ASSIGN_OR_RETURN(LockInfo info, DecodeLock(f.handle.name, *data, repo->keys().data_key));
+    locks.push_back(std::move(info));
+    return Status::OK();
+  }));
+  return locks;
+}
+
+Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool exclusive,
+                                                    std::string command) {
+  LockInfo info;
+  info.id = HexEncode(RandomBytes(16));
+  info.exclusive = exclusive;
+  info.created_us = info.refreshed_us = repo->clock()->NowMicros();
+  info.pid = static_cast<uint32_t>(getpid());
+  info.host = CurrentHost();
+  info.user = CurrentUser();
+  info.command = std::move(command);
+  TM_RETURN_IF_ERROR(repo->backend()->Put({FileKind::kLock, info.id},
+                                          EncodeLock(info, repo->keys().data_key)));
+  std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
+  // Our lock is visible before we look, so of two racing lockers at least
+  // one sees the other (both may back off; neither proceeds unsafely).
+  TM_ASSIGN_OR_RETURN(auto others, ListLocks(repo));
+  const int64_t now = repo->clock()->NowMicros();
+  for (const LockInfo& other : others) {
+    if (other.id == info.id) continue;
+    if (!(exclusive || other.exclusive)) continue;
+    if (other.IsStale(now, info.host)) {
+      TM_LOG(kWarning, "ignoring stale ", other.Describe(), "; `tidemark unlock` removes it");
+      continue;
+    }
+    lock->Release();
+    return Status::Refused("repository is locked: " + other.Describe() +
+                           ". Wait for it to finish; if that process is gone, run `tidemark "
+                           "unlock` (removes stale locks)");
+  }
+  return lock;
+}
+
+RepoLock::~RepoLock() {
+  Status s = Release();
+  if (!s.ok()) TM_LOG(kWarning, "could not remove lock ", info_.id, ": ", s.ToString());
+}
+
+Status RepoLock::Refresh() {
+  info_.refreshed_us = repo_->clock()->NowMicros();
+  return repo_->backend()->Put({FileKind::kLock, info_.id},
+                               EncodeLock(info_, repo_->keys().data_key), PutMode::kOverwrite);
+}
+
+Status RepoLock::Release() {
+  if (released_) return Status::OK();
+  released_ = true;
+  Status s = repo_->backend()->Remove({FileKind::kLock, info_.id});
+  return s.IsNotFound() ? Status::OK() : s;
+}
+
+Result<std::vector<LockInfo>> RemoveLocks(const Repository* repo, bool all) {
+  TM_ASSIGN_OR_RETURN(auto locks, ListLocks(repo));
+  std::vector<LockInfo> removed;
+  const int64_t now = repo->clock()->NowMicros();
+  const std::string host = CurrentHost();
+  for (const LockInfo& l : locks) {
+    if (!all && !l.IsStale(now, host)) continue;
+    Status s = repo->backend()->Remove({FileKind::kLock, l.id});
+    if (!s.ok() && !s.IsNotFound()) return s;
+    removed.push_back(l);
+  }
+  return removed;
+}
+
+}  // namespace tidemark

@@ -1,0 +1,174 @@
+#include "repo/repository.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "base/hex.h"
+#include "crypto/crypto.h"
+
+namespace tidemark {
+
+std::string CurrentUser() {
+  if (const char* actor = getenv("TIDEMARK_ACTOR"); actor && *actor) return actor;
+  if (const struct passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) return pw->pw_name;
+  if (const char* user = getenv("USER"); user && *user) return user;
+  return "uid" + std::to_string(geteuid());
+}
+
+std::string CurrentHost() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
+  return buf;
+}
+
+std::string Repository::id_hex() const { return HexEncode(config_.repo_id); }
+
+Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::string_view password,
+                                                     const InitOptions& options,
+                                                     const Clock* clock) {
+  TM_RETURN_IF_ERROR(CryptoInit());
+  if (password.empty()) return Status::InvalidArgument("the password must not be empty");
+  auto existing = backend->Stat({FileKind::kConfig, ""});
+  if (existing.ok()) {
+    return Status::AlreadyExists("a repository already exists at " + backend->Location());
+  }
+  if (!existing.status().IsNotFound()) return existing.status();
+
+  std::unique_ptr<Repository> repo(new Repository(backend, clock));
+  repo->keys_ = MasterKeys::Generate();
+  RepoConfig& cfg = repo->config_;
+  cfg.repo_id = RandomBytes(format::kRepoIdSize);
+  cfg.created_us = clock->NowMicros();
+  cfg.compression_level = options.compression_level;
+  cfg.pack_target = options.pack_target;
+  cfg.sign_public_key = repo->keys_.sign.public_key;
+  TM_RETURN_IF_ERROR(cfg.Validate());
+
+  // Key slot first: a config without a key would be unusable forever,
+  // while a key without a config is just an unfinished init.
+  TM_ASSIGN_OR_RETURN(KeyFile key, KeyFile::Create(repo->keys_, password, options.kdf,
+                                                   cfg.created_us, options.host, options.user));
+  TM_RETURN_IF_ERROR(backend->Put({FileKind::kKey, key.id}, key.Encode()));
+  TM_RETURN_IF_ERROR(backend->Put({FileKind::kConfig, ""}, cfg.Encode(repo->keys_.data_key)));
+  repo->key_id_ = key.id;
+  return repo;
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::string_view password,
+                                                     const Clock* clock) {
+  TM_RETURN_IF_ERROR(CryptoInit());
+  auto config_bytes = backend->Get({FileKind::kConfig, ""});
+  if (config_bytes.status().IsNotFound()) {
+    return Status::NotFound("no tidemark repository at " + backend->Location() +
+                            " (no config file): create one with `tidemark init`");
+  }
+  if (!config_bytes.ok()) return config_bytes.status();
+  // Check the plaintext header before spending Argon2id time on the keys.
+  TM_RETURN_IF_ERROR(RepoConfig::DecodeHeader(*config_bytes).status());
+
+  std::vector<FileInfo> key_files;
+  TM_RETURN_IF_ERROR(backend->List(FileKind::kKey, [&](const FileInfo& f) {
+    key_files.push_back(f);
+    return Status::OK();
+  }));
+  if (key_files.empty()) {
+    return Status::Corruption("repository at " + backend->Location() + " has no key files");
+  }
+  Status corrupt;
+  int tried = 0;
+  std::unique_ptr<Repository> repo(new Repository(backend, clock));
+  bool opened = false;
+  for (const FileInfo& f : key_files) {
+    auto data = backend->Get(f.handle);
+    if (!data.ok()) return data.status();
+    auto key = KeyFile::Decode(f.handle.name, *data);
+    if (!key.ok()) {
+      corrupt = key.status();
+      continue;
+    }
+    tried++;
+    auto keys = key->Unwrap(password);
+    if (keys.ok()) {
+      repo->keys_ = std::move(*keys);
+      repo->key_id_ = key->id;
+      opened = true;
+      break;
+    }
+    if (!keys.status().IsPermissionDenied()) corrupt = keys.status();
+  }
+  if (!opened) {
+    if (!corrupt.ok() && tried == 0) return corrupt;
+    return Status::PermissionDenied("wrong password: none of the " + std::to_string(tried) +
+                                    " key slots of " + backend->Location() + " accepts it" +
+                                    (corrupt.ok() ? "" : " (and " + corrupt.message() + ")"));
+  }
+  TM_ASSIGN_OR_RETURN(repo->config_, RepoConfig::Decode(*config_bytes, repo->keys_.data_key));
+  if (repo->config_.sign_public_key != repo->keys_.sign.public_key) {
+    return Status::Corruption("config: the signing public key does not match the master keys");
+  }
+  return repo;
+}
+
+Result<std::vector<KeyFile>> Repository::ListKeys() const {
+  std::vector<KeyFile> keys;
+  TM_RETURN_IF_ERROR(backend_->List(FileKind::kKey, [&](const FileInfo& f) -> Status {
+    TM_ASSIGN_OR_RETURN(std::string data, backend_->Get(f.handle));
+    TM_ASSIGN_OR_RETURN(KeyFile k, KeyFile::Decode(f.handle.name, data));
+    keys.push_back(std::move(k));
+    return Status::OK();
+  }));
+  return keys;
+}
+
+Result<KeyFile> Repository::AddKey(std::string_view password, const KdfParams& kdf) const {
+  if (password.empty()) return Status::InvalidArgument("the password must not be empty");
+  TM_ASSIGN_OR_RETURN(KeyFile key, KeyFile::Create(keys_, password, kdf, clock_->NowMicros(),
+                                                   CurrentHost(), CurrentUser()));
+  TM_RETURN_IF_ERROR(backend_->Put({FileKind::kKey, key.id}, key.Encode()));
+  return key;
+}
+
+Result<std::string> Repository::ResolveKeyId(std::string_view prefix) const {
+  if (prefix.empty()) return Status::InvalidArgument("empty key id");
+  std::vector<std::string> matches;
+  TM_RETURN_IF_ERROR(backend_->List(FileKind::kKey, [&](const FileInfo& f) {
+    if (f.handle.name.compare(0, prefix.size(), prefix) == 0) matches.push_back(f.handle.name);
+    return Status::OK();
+  }));
+  if (matches.empty()) {
+    return Status::NotFound("no key with id " + std::string(prefix) + ": see `tidemark key list`");
+  }
+  if (matches.size() > 1) {
+    return Status::InvalidArgument("key id prefix " + std::string(prefix) +
+                                   " is ambiguous: give more digits");
+  }
+  return matches[0];
+}
+
+Status Repository::RemoveKey(std::string_view prefix) const {
+  TM_ASSIGN_OR_RETURN(std::string id, ResolveKeyId(prefix));
+  if (id == key_id_) {
+    return Status::Refused("key " + id.substr(0, 8) +
+                           " is the key this command opened the repository with; open with "
+                           "another key's password to remove it");
+  }
+  size_t count = 0;
+  TM_RETURN_IF_ERROR(backend_->List(FileKind::kKey, [&](const FileInfo&) {
+    count++;
+    return Status::OK();
+  }));
+  if (count <= 1) return Status::Refused("the last key of a repository cannot be removed");
+  return backend_->Remove({FileKind::kKey, id});
+}
+
+Result<KeyFile> Repository::ChangePassword(std::string_view new_password, const KdfParams& kdf) {
+  TM_ASSIGN_OR_RETURN(KeyFile key, AddKey(new_password, kdf));
+  const std::string old = key_id_;
+  key_id_ = key.id;
+  TM_RETURN_IF_ERROR(backend_->Remove({FileKind::kKey, old}));
+  return key;
+}
+
+}  // namespace tidemark

@@ -1,0 +1,81 @@
+// Repository: an opened, authenticated repository (docs/FORMAT.md §2-§5).
+// Holds the master keys and the config; reads and writes key slots.
+// Thread-safe after Open/Init (all state is immutable but the backend,
+// which is itself thread-safe).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "repo/config.h"
+#include "repo/keys.h"
+#include "storage/backend.h"
+
+namespace tidemark {
+
+struct InitOptions {
+  KdfParams kdf;
+  int compression_level = format::kDefaultCompressionLevel;
+  uint32_t pack_target = format::kDefaultPackTarget;
+  std::string host;  // recorded in the first key file
+  std::string user;
+};
+
+// Who is acting, for key files and the ledger: TIDEMARK_ACTOR if set, else
+// the OS user; and this machine's host name.
+std::string CurrentUser();
+std::string CurrentHost();
+
+class Repository {
+ public:
+  // Creates a repository in an empty backend: master keys, one key slot
+  // under password, and the config. AlreadyExists if a config is present.
+  // `backend` and `clock` must outlive the repository.
+  static Result<std::unique_ptr<Repository>> Init(Backend* backend, std::string_view password,
+                                                  const InitOptions& options,
+                                                  const Clock* clock = Clock::Real());
+
+  // Opens with any key slot that accepts password. NotFound when there is
+  // no repository; PermissionDenied when no key slot accepts the password;
+  // Corruption when the key or config files are damaged; Unsupported for a
+  // newer format version.
+  static Result<std::unique_ptr<Repository>> Open(Backend* backend, std::string_view password,
+                                                  const Clock* clock = Clock::Real());
+
+  Backend* backend() const { return backend_; }
+  const Clock* clock() const { return clock_; }
+  const MasterKeys& keys() const { return keys_; }
+  const RepoConfig& config() const { return config_; }
+  std::string id_hex() const;
+  // The key slot this process opened the repository with.
+  const std::string& key_id() const { return key_id_; }
+
+  // Key slots. ListKeys skips nothing: a damaged key file is an error.
+  Result<std::vector<KeyFile>> ListKeys() const;
+  // Adds a slot wrapping the master keys under password.
+  Result<KeyFile> AddKey(std::string_view password, const KdfParams& kdf) const;
+  // Refuses (Refused) to remove the last key or the key in use; NotFound for
+  // an unknown id. `id` may be a unique prefix.
+  Status RemoveKey(std::string_view id) const;
+  // Replaces the current key slot by one under new_password: writes the new
+  // slot first, then removes the old, so a crash leaves both, never none.
+  Result<KeyFile> ChangePassword(std::string_view new_password, const KdfParams& kdf);
+
+  // Resolves a unique prefix of a key id.
+  Result<std::string> ResolveKeyId(std::string_view prefix) const;
+
+ private:
+  Repository(Backend* backend, const Clock* clock) : backend_(backend), clock_(clock) {}
+
+  Backend* const backend_;
+  const Clock* const clock_;
+  MasterKeys keys_;
+  RepoConfig config_;
+  std::string key_id_;
+};
+
+}  // namespace tidemark
