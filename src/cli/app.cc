@@ -3,19 +3,74 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/logging.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "crypto/crypto.h"
+
 namespace tidemark::cli {
+namespace {
+
+void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
+  app->add_option("-r,--repo", o->repo, "repository location (a folder)")
+      ->envname("TIDEMARK_REPOSITORY");
+  app->add_option("--password-file", o->password_file, "read the password from this file")
+      ->envname("TIDEMARK_PASSWORD_FILE");
+  app->add_option("--password-command", o->password_command,
+                  "run this command; its first output line is the password")
+      ->envname("TIDEMARK_PASSWORD_COMMAND");
+  app->add_flag("--json", o->json, "machine-readable output on stdout");
+  app->add_flag("-q,--quiet", o->quiet, "only errors");
+  app->add_flag("-v,--verbose", o->verbose, "more detail (repeat for debug)");
+}
+
+void PrintError(const Context& ctx, const Status& s) {
+  if (ctx.opts.json) {
+    JsonWriter w;
+    w.BeginObject().Key("error").BeginObject().Field("code", Status::CodeName(s.code()));
+    w.Field("exit_code", ExitCodeFor(s)).Field("message", s.message()).EndObject().EndObject();
+    printf("%s\n", w.str().c_str());
+  }
+  fprintf(stderr, "tidemark: error: %s\n", s.message().c_str());
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
-  CLI::App app{"tidemark: record-aware backup, verification and rollback"};
+  Context ctx;
+  ctx.argv.assign(argv, argv + argc);
+  CLI::App app{"tidemark: record-aware backup, verification and rollback for no-code apps"};
   app.require_subcommand(1);
-  auto* version = app.add_subcommand("version", "print the version");
-  version->callback([] { printf("tidemark %s\n", TIDEMARK_VERSION); });
+  app.fallthrough();  // global options may follow the command
+  AddGlobalOptions(&app, &ctx.opts);
+  AddVersionCommand(&app, &ctx);
+  AddInitCommand(&app, &ctx);
+  AddKeyCommand(&app, &ctx);
+  AddCatCommand(&app, &ctx);
+  AddCheckCommand(&app, &ctx);
+  AddUnlockCommand(&app, &ctx);
+  AddLedgerCommand(&app, &ctx);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    app.exit(e);
+    return kExitUsage;
   }
-  return 0;
+  if (ctx.opts.quiet) SetLogLevel(LogLevel::kError);
+  if (ctx.opts.verbose == 1) SetLogLevel(LogLevel::kInfo);
+  if (ctx.opts.verbose >= 2) SetLogLevel(LogLevel::kDebug);
+  Status s = CryptoInit();
+  if (s.ok()) s = ctx.run ? ctx.run() : Status::Internal("no command chosen");
+  if (!s.ok()) {
+    PrintError(ctx, s);
+    return ExitCodeFor(s);
+  }
+  return kExitOk;
 }
 
 }  // namespace tidemark::cli

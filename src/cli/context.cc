@@ -1,0 +1,121 @@
+#include "cli/context.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include "base/progress.h"
+#include "ledger/ledger.h"
+#include "storage/local_backend.h"
+
+namespace tidemark::cli {
+
+static std::string Env(const char* name) {
+  const char* v = getenv(name);
+  return v ? v : "";
+}
+
+void KdfFlags::Add(CLI::App* cmd) {
+  cmd->add_option("--kdf-iterations", iterations, "Argon2id passes (1-100)")
+      ->check(CLI::Range(1, 100))
+      ->group("Key derivation");
+  cmd->add_option("--kdf-memory", memory_kib, "Argon2id memory in KiB (8-4194304)")
+      ->check(CLI::Range(8, 4 * 1024 * 1024))
+      ->group("Key derivation");
+}
+
+Result<Backend*> Context::OpenBackend() {
+  if (backend_) return backend_.get();
+  std::string location = opts.repo;
+  if (location.empty()) {
+    return Status::InvalidArgument(
+        "no repository given: use -r/--repo PATH or set TIDEMARK_REPOSITORY");
+  }
+  if (location.rfind("local:", 0) == 0) location = location.substr(6);
+  if (location.find("://") != std::string::npos) {
+    return Status::InvalidArgument("repository " + location +
+                                   ": only local folders are supported so far");
+  }
+  TM_ASSIGN_OR_RETURN(auto backend, LocalBackend::Open(location));
+  backend_ = std::move(backend);
+  return backend_.get();
+}
+
+PasswordSource Context::MainPassword() const {
+  PasswordSource s;
+  s.what = "password";
+  s.file = !opts.password_file.empty() ? opts.password_file : Env("TIDEMARK_PASSWORD_FILE");
+  s.command = !opts.password_command.empty() ? opts.password_command
+                                             : Env("TIDEMARK_PASSWORD_COMMAND");
+  if (!opts.password_file.empty()) s.command.clear();
+  s.literal = Env("TIDEMARK_PASSWORD");
+  return s;
+}
+
+PasswordSource Context::NewPassword(const std::string& file_flag) const {
+  PasswordSource s;
+  s.what = "new password";
+  s.file = !file_flag.empty() ? file_flag : Env("TIDEMARK_NEW_PASSWORD_FILE");
+  s.literal = Env("TIDEMARK_NEW_PASSWORD");
+  return s;
+}
+
+Result<Repository*> Context::OpenRepository() {
+  if (repo_) return repo_.get();
+  TM_ASSIGN_OR_RETURN(Backend * backend, OpenBackend());
+  TM_ASSIGN_OR_RETURN(std::string password, ReadPassword(MainPassword(), false));
+  TM_ASSIGN_OR_RETURN(repo_, Repository::Open(backend, password));
+  return repo_.get();
+}
+
+bool Context::ShowProgress() const {
+  return !opts.json && !opts.quiet && Progress::StderrIsTerminal();
+}
+
+void Context::Print(const std::string& line) const {
+  if (opts.json) return;
+  fputs(line.c_str(), stdout);
+  fputc('\n', stdout);
+}
+
+void Context::PrintJson(const JsonWriter& w) const {
+  if (!opts.json) return;
+  fputs(w.str().c_str(), stdout);
+  fputc('\n', stdout);
+}
+
+std::string Context::RedactedCommandLine() const {
+  std::string line = "tidemark";
+  bool hide_next = false;
+  for (size_t i = 1; i < argv.size(); i++) {
+    std::string a = argv[i];
+    if (hide_next) {
+      a = "<redacted>";
+      hide_next = false;
+    } else if (a == "--password-command") {
+      hide_next = true;
+    } else if (a.rfind("--password-command=", 0) == 0) {
+      a = "--password-command=<redacted>";
+    }
+    line += " " + a;
+  }
+  return line;
+}
+
+Status Context::Record(const std::string& action, const std::string& outcome,
+                       std::vector<std::string> targets,
+                       std::vector<std::pair<std::string, int64_t>> counts) {
+  if (!repo_) return Status::Internal("ledger entry without an open repository");
+  LedgerRecord rec;
+  rec.action = action;
+  rec.outcome = outcome;
+  rec.args.emplace_back("command", RedactedCommandLine());
+  rec.targets = std::move(targets);
+  rec.counts = std::move(counts);
+  Ledger ledger(repo_.get());
+  auto entry = ledger.Append(std::move(rec));
+  if (!entry.ok()) return entry.status().WithContext("could not append to the ledger");
+  return Status::OK();
+}
+
+}  // namespace tidemark::cli

@@ -1,0 +1,80 @@
+// Context: what every command shares: global options, the opened
+// repository, output in human or JSON form, and ledger entries.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "cli/password.h"
+#include "ledger/ledger_entry.h"
+#include "repo/repository.h"
+#include "storage/backend.h"
+
+namespace CLI {
+class App;
+}
+
+namespace tidemark::cli {
+
+struct GlobalOptions {
+  std::string repo;  // -r/--repo, TIDEMARK_REPOSITORY
+  std::string password_file;
+  std::string password_command;
+  bool json = false;
+  bool quiet = false;
+  int verbose = 0;
+};
+
+// Argon2id cost flags shared by init, key add and key passwd.
+struct KdfFlags {
+  uint64_t iterations = 3;
+  uint64_t memory_kib = 64 * 1024;
+  void Add(CLI::App* cmd);
+  KdfParams Params() const { return {iterations, memory_kib * 1024}; }
+};
+
+class Context {
+ public:
+  GlobalOptions opts;
+  std::vector<std::string> argv;  // for the ledger's record of arguments
+
+  // The command chosen on the command line, run after parsing.
+  std::function<Status()> run;
+
+  // The backend named by --repo. InvalidArgument when none is given.
+  Result<Backend*> OpenBackend();
+  // Opens the repository with the password from the usual sources.
+  Result<Repository*> OpenRepository();
+  Repository* repo() const { return repo_.get(); }
+  void SetRepository(std::unique_ptr<Repository> repo) { repo_ = std::move(repo); }
+
+  PasswordSource MainPassword() const;
+  // --new-password-file / TIDEMARK_NEW_PASSWORD_FILE / TIDEMARK_NEW_PASSWORD / prompt.
+  PasswordSource NewPassword(const std::string& file_flag) const;
+
+  // Progress lines only on a terminal, and never with --json or -q.
+  bool ShowProgress() const;
+  // Human output (suppressed by --json).
+  void Print(const std::string& line) const;
+  // JSON output (only with --json): one document per command.
+  void PrintJson(const JsonWriter& w) const;
+
+  // Appends a ledger entry for an action this command took. The arguments
+  // recorded are the command line (secrets redacted by the ledger).
+  // The command line with the value of --password-command hidden.
+  std::string RedactedCommandLine() const;
+  Status Record(const std::string& action, const std::string& outcome,
+                std::vector<std::string> targets,
+                std::vector<std::pair<std::string, int64_t>> counts);
+
+ private:
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Repository> repo_;
+};
+
+}  // namespace tidemark::cli

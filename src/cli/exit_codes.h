@@ -1,0 +1,20 @@
+// Exit codes of every tidemark command. The table is docs/exit-codes.md;
+// change both together. Scripts must treat any code not listed as failure.
+#pragma once
+
+#include "base/status.h"
+
+namespace tidemark::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,          // any other failure (I/O, not found, internal)
+  kExitUsage = 2,          // bad flags or arguments
+  kExitIntegrity = 3,      // damage found: corrupt data, a broken ledger, failed verification
+  kExitRefused = 4,        // refused or conflict: lock held, would overwrite, policy
+  kExitPermission = 5,     // wrong password or permission denied
+};
+
+int ExitCodeFor(const Status& status);
+
+}  // namespace tidemark::cli

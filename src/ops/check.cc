@@ -1,0 +1,238 @@
+#include "ops/check.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "repo/blob.h"
+#include "repo/index.h"
+#include "repo/lock.h"
+#include "repo/pack.h"
+
+namespace tidemark {
+namespace {
+
+class Checker {
+ public:
+  Checker(const Repository* repo, const CheckOptions& options)
+      : repo_(repo), backend_(repo->backend()), options_(options) {}
+
+  Result<CheckReport> Run() {
+    TM_RETURN_IF_ERROR(CheckKeys());
+    TM_RETURN_IF_ERROR(ListPacks());
+    TM_RETURN_IF_ERROR(LoadIndexFiles());
+    CheckPackHeaders();
+    if (options_.read_data) ReadData();
+    CheckLocks();
+    if (options_.check_ledger) CheckLedger();
+    return std::move(report_);
+  }
+
+ private:
+  void Damage(std::string object, std::string message) {
+    report_.damage.push_back({std::move(object), std::move(message)});
+  }
+  void Note(std::string object, std::string message) {
+    report_.notes.push_back({std::move(object), std::move(message)});
+  }
+
+  // Every key slot decodes (the one in use was already unwrapped by Open).
+  Status CheckKeys() {
+    return backend_->List(FileKind::kKey, [&](const FileInfo& f) {
+      report_.keys++;
+      auto data = backend_->Get(f.handle);
+      if (!data.ok()) return data.status();
+      auto key = KeyFile::Decode(f.handle.name, *data);
+      if (!key.ok()) Damage("key " + f.handle.name, key.status().message());
+      return Status::OK();
+    });
+  }
+
+  Status ListPacks() {
+    return backend_->List(FileKind::kPack, [&](const FileInfo& f) {
+      auto id = Id::FromHex(f.handle.name);
+      if (!id.ok()) {
+        Note("pack " + f.handle.name, "file name is not a pack id; ignored");
+      } else {
+        pack_sizes_[*id] = f.size;
+      }
+      return Status::OK();
+    });
+  }
+
+  // Decodes every index file; records which blobs each pack should hold.
+  Status LoadIndexFiles() {
+    std::vector<FileInfo> files;
+    TM_RETURN_IF_ERROR(backend_->List(FileKind::kIndex, [&](const FileInfo& f) {
+      files.push_back(f);
+      return Status::OK();
+    }));
+    Progress progress("check index", files.size(), Progress::Unit::kCount, options_.show_progress);
+    for (const FileInfo& f : files) {
+      report_.index_files++;
+      progress.Add(1);
+      auto data = backend_->Get(f.handle);
+      if (!data.ok()) {
+        Damage("index " + f.handle.name, data.status().message());
+        continue;
+      }
+      Status s = DecodeIndexFile(f.handle.name, *data, repo_->keys().data_key, [&](IndexPack&& p) {
+        AddIndexedPack(f.handle.name, std::move(p));
+        return Status::OK();
+      });
+      if (!s.ok()) Damage("index " + f.handle.name, s.message());
+    }
+    return Status::OK();
+  }
+
+  void AddIndexedPack(const std::string& index_name, IndexPack&& p) {
+    auto [it, inserted] = indexed_.try_emplace(p.pack_id, std::move(p.blobs));
+    if (!inserted) {
+      Note("pack " + p.pack_id.Hex(), "listed by more than one index file (last: " + index_name + ")");
+      return;
+    }
+    if (!pack_sizes_.count(p.pack_id)) {
+      Damage("pack " + p.pack_id.Hex(), "named by index " + index_name + " but missing");
+    }
+    for (const PackEntry& e : it->second) {
+      if (!seen_blobs_.insert(e.id).second) {
+        Note("blob " + e.id.Hex(), "stored in more than one pack (harmless; prune removes the copy)");
+      }
+    }
+  }
+
+  // Every pack's header decodes and agrees with what the index says.
+  void CheckPackHeaders() {
+    Progress progress("check packs", pack_sizes_.size(), Progress::Unit::kCount,
+                      options_.show_progress);
+    for (const auto& [id, size] : pack_sizes_) {
+      report_.packs++;
+      progress.Add(1);
+      auto indexed = indexed_.find(id);
+      if (indexed == indexed_.end()) {
+        Note("pack " + id.Hex(),
+             "not referenced by any index (left by an interrupted write; harmless)");
+        continue;
+      }
+      auto header = ReadPackHeader(backend_, repo_->keys().data_key, id);
+      if (!header.ok()) {
+        Damage("pack " + id.Hex(), header.status().message());
+        continue;
+      }
+      report_.blobs += header->size();
+      CompareWithIndex(id, *header, indexed->second);
+    }
+  }
+
+  void CompareWithIndex(const Id& pack, const std::vector<PackEntry>& header,
+                        const std::vector<PackEntry>& indexed) {
+    std::unordered_map<Id, const PackEntry*, IdHash> by_id;
+    for (const PackEntry& e : header) by_id[e.id] = &e;
+    for (const PackEntry& e : indexed) {
+      auto it = by_id.find(e.id);
+      if (it == by_id.end()) {
+        Damage("pack " + pack.Hex(), "index lists blob " + e.id.Hex() + " that the pack header lacks");
+      } else if (it->second->offset != e.offset || it->second->sealed_len != e.sealed_len ||
+                 it->second->raw_len != e.raw_len || it->second->type != e.type) {
+        Damage("pack " + pack.Hex(), "index and pack header disagree about blob " + e.id.Hex() +
+                                         " (index offset " + std::to_string(e.offset) +
+                                         ", header offset " + std::to_string(it->second->offset) + ")");
+      }
+    }
+  }
+
+  std::vector<Id> PacksToRead() {
+    std::vector<Id> packs;
+    for (const auto& [id, blobs] : indexed_) {
+      if (pack_sizes_.count(id)) packs.push_back(id);
+    }
+    if (options_.read_data_fraction < 1.0) {
+      std::shuffle(packs.begin(), packs.end(), std::mt19937_64(std::random_device{}()));
+      const size_t n = static_cast<size_t>(
+          std::ceil(options_.read_data_fraction * static_cast<double>(packs.size())));
+      packs.resize(std::min(packs.size(), n));
+    }
+    return packs;
+  }
+
+  // Reads whole packs: the file hashes to its id, and every blob opens,
+  // decompresses and hashes to its id.
+  void ReadData() {
+    const std::vector<Id> packs = PacksToRead();
+    uint64_t total = 0;
+    for (const Id& id : packs) total += pack_sizes_[id];
+    Progress progress("read data", total, Progress::Unit::kBytes, options_.show_progress);
+    for (const Id& id : packs) {
+      auto file = backend_->Get(PackHandle(id));
+      progress.Add(pack_sizes_[id]);
+      if (!file.ok()) {
+        Damage("pack " + id.Hex(), file.status().message());
+        continue;
+      }
+      report_.packs_read++;
+      report_.bytes_read += file->size();
+      if (PackIdOf(*file) != id) Damage("pack " + id.Hex(), "content does not hash to the pack id");
+      ReadBlobs(id, *file);
+    }
+  }
+
+  void ReadBlobs(const Id& pack, std::string_view file) {
+    const std::string where_prefix = "pack " + pack.Short() + " offset ";
+    for (const PackEntry& e : indexed_[pack]) {
+      if (e.offset + e.sealed_len > file.size()) {
+        Damage("blob " + e.id.Hex(), where_prefix + std::to_string(e.offset) + ": past the end of the pack");
+        continue;
+      }
+      report_.blobs_read++;
+      auto content = DecodeBlob(repo_->keys(), e.id, file.substr(e.offset, e.sealed_len), e.raw_len,
+                                where_prefix + std::to_string(e.offset));
+      if (!content.ok()) Damage("blob " + e.id.Hex(), content.status().message());
+    }
+  }
+
+  void CheckLocks() {
+    auto locks = ListLocks(repo_);
+    if (!locks.ok()) {
+      Note("locks", locks.status().message());
+      return;
+    }
+    for (const LockInfo& l : *locks) {
+      if (l.IsStale(repo_->clock()->NowMicros(), CurrentHost())) {
+        Note("lock " + l.id, "stale: " + l.Describe() + "; `tidemark unlock` removes it");
+      }
+    }
+  }
+
+  void CheckLedger() {
+    Ledger ledger(repo_);
+    auto verified = ledger.Verify(options_.expect_ledger_head);
+    if (!verified.ok()) {
+      Damage("ledger", verified.status().message());
+      return;
+    }
+    report_.ledger_entries = verified->entries_checked;
+    for (const auto& p : verified->problems) {
+      Damage(p.seq ? "ledger entry " + std::to_string(p.seq) : std::string("ledger"), p.message);
+    }
+  }
+
+  const Repository* repo_;
+  Backend* backend_;
+  const CheckOptions options_;
+  CheckReport report_;
+  std::map<Id, uint64_t> pack_sizes_;  // packs present in storage
+  std::unordered_map<Id, std::vector<PackEntry>, IdHash> indexed_;  // packs the index names
+  std::unordered_set<Id, IdHash> seen_blobs_;
+};
+
+}  // namespace
+
+Result<CheckReport> CheckRepository(const Repository* repo, const CheckOptions& options) {
+  Checker checker(repo, options);
+  return checker.Run();
+}
+
+}  // namespace tidemark

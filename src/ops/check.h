@@ -1,0 +1,45 @@
+// check: verifies a repository's structure and, optionally, its data.
+// See docs/guide/check.md for what each finding means.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/progress.h"
+#include "base/result.h"
+#include "ledger/ledger.h"
+#include "repo/repository.h"
+
+namespace tidemark {
+
+struct CheckOptions {
+  bool read_data = false;
+  // With read_data: the share of packs to read, in (0, 1]. Packs are chosen
+  // at random, so repeated runs cover the whole repository over time.
+  double read_data_fraction = 1.0;
+  bool check_ledger = true;
+  std::optional<LedgerHead> expect_ledger_head;
+  bool show_progress = false;
+};
+
+struct CheckFinding {
+  std::string object;   // "pack 3fa1…", "index …", "ledger entry 7", "key …"
+  std::string message;  // the check that failed, with the offset where it applies
+};
+
+struct CheckReport {
+  uint64_t keys = 0, index_files = 0, packs = 0, blobs = 0;
+  uint64_t packs_read = 0, blobs_read = 0, bytes_read = 0;
+  uint64_t ledger_entries = 0;
+  std::vector<CheckFinding> damage;  // anything here makes check fail (exit 3)
+  std::vector<CheckFinding> notes;   // harmless leftovers and duplicates
+  bool ok() const { return damage.empty(); }
+};
+
+// Runs every check and collects findings; returns a non-OK Status only when
+// checking itself could not proceed (e.g. the backend cannot be listed).
+Result<CheckReport> CheckRepository(const Repository* repo, const CheckOptions& options);
+
+}  // namespace tidemark
