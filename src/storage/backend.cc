@@ -40,4 +40,16 @@ Status ValidateFileHandle(const FileHandle& h) {
   return Status::OK();
 }
 
+Result<uint64_t> GetRangeLength(const FileHandle& h, uint64_t size, uint64_t offset,
+                                uint64_t length) {
+  if (offset > size) {
+    return Status::InvalidArgument(h.ToString() + ": read offset " + std::to_string(offset) +
+                                   " is past the end of the file (size " +
+                                   std::to_string(size) + ")");
+  }
+  const uint64_t available = size - offset;
+  if (length == 0 || length > available) return available;
+  return length;
+}
+
 }  // namespace tidemark

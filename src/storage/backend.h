@@ -75,4 +75,10 @@ class Backend {
 // Validates a file name per the FileHandle rules (InvalidArgument if bad).
 Status ValidateFileHandle(const FileHandle& h);
 
+// Applies Get's range rule to file `h` of `size` bytes: returns how many bytes
+// a Get(h, offset, length) must return, or InvalidArgument if offset > size.
+// Shared by the backends so that they all clamp ranges the same way.
+Result<uint64_t> GetRangeLength(const FileHandle& h, uint64_t size, uint64_t offset,
+                                uint64_t length);
+
 }  // namespace tidemark
