@@ -29,8 +29,7 @@ uint64_t DecodeFixed64(const char* p);
 // (field blob_count)". The reader never reads past the buffer.
 class ByteReader {
  public:
-  ByteReader(std::string_view data, std::string what)
-      : data_(data), what_(std::move(what)) {}
+  ByteReader(std::string_view data, std::string what) : data_(data), what_(std::move(what)) {}
 
   Status Fixed8(std::string_view field, uint8_t* v);
   Status Fixed16(std::string_view field, uint16_t* v);

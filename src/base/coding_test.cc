@@ -44,8 +44,8 @@ TEST(CodingTest, VarintRoundTripAndLengths) {
 }
 
 TEST(CodingTest, ZigzagRoundTrip) {
-  const int64_t values[] = {0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(),
-                            std::numeric_limits<int64_t>::max()};
+  const int64_t values[] = {
+      0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
   for (int64_t v : values) {
     std::string s;
     PutVarsint64(&s, v);

@@ -21,10 +21,10 @@ std::string StrCat(const Args&... args) {
   return os.str();
 }
 
-#define TM_LOG(level, ...)                                                      \
-  do {                                                                          \
-    if (static_cast<int>(::tidemark::LogLevel::level) <=                        \
-        static_cast<int>(::tidemark::GetLogLevel()))                            \
+#define TM_LOG(level, ...)                                                                  \
+  do {                                                                                      \
+    if (static_cast<int>(::tidemark::LogLevel::level) <=                                    \
+        static_cast<int>(::tidemark::GetLogLevel()))                                        \
       ::tidemark::LogMessage(::tidemark::LogLevel::level, ::tidemark::StrCat(__VA_ARGS__)); \
   } while (0)
 

@@ -12,16 +12,26 @@ const std::string& Status::message() const {
 
 const char* Status::CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: return "NotFound";
-    case Code::kCorruption: return "Corruption";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kIOError: return "IOError";
-    case Code::kPermissionDenied: return "PermissionDenied";
-    case Code::kRefused: return "Refused";
-    case Code::kAlreadyExists: return "AlreadyExists";
-    case Code::kUnsupported: return "Unsupported";
-    case Code::kInternal: return "Internal";
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kCorruption:
+      return "Corruption";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kIOError:
+      return "IOError";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
+    case Code::kRefused:
+      return "Refused";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kUnsupported:
+      return "Unsupported";
+    case Code::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

@@ -28,9 +28,13 @@ class Status {
   static Status OK() { return Status(); }
   static Status NotFound(std::string_view msg) { return Status(Code::kNotFound, msg); }
   static Status Corruption(std::string_view msg) { return Status(Code::kCorruption, msg); }
-  static Status InvalidArgument(std::string_view msg) { return Status(Code::kInvalidArgument, msg); }
+  static Status InvalidArgument(std::string_view msg) {
+    return Status(Code::kInvalidArgument, msg);
+  }
   static Status IOError(std::string_view msg) { return Status(Code::kIOError, msg); }
-  static Status PermissionDenied(std::string_view msg) { return Status(Code::kPermissionDenied, msg); }
+  static Status PermissionDenied(std::string_view msg) {
+    return Status(Code::kPermissionDenied, msg);
+  }
   static Status Refused(std::string_view msg) { return Status(Code::kRefused, msg); }
   static Status AlreadyExists(std::string_view msg) { return Status(Code::kAlreadyExists, msg); }
   static Status Unsupported(std::string_view msg) { return Status(Code::kUnsupported, msg); }
@@ -66,8 +70,8 @@ class Status {
 }  // namespace tidemark
 
 // Evaluates expr (a Status); returns it from the enclosing function if not OK.
-#define TM_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
-    ::tidemark::Status tm_status_ = (expr);      \
-    if (!tm_status_.ok()) return tm_status_;     \
+#define TM_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::tidemark::Status tm_status_ = (expr);  \
+    if (!tm_status_.ok()) return tm_status_; \
   } while (0)

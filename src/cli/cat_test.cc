@@ -66,10 +66,13 @@ TEST_F(CatTest, PackAndIndexList) {
   ASSERT_EQ(Run({"cat", "pack", pack_.Hex().substr(0, 8)}, &out), 0);
   EXPECT_NE(out.find(blob_.Hex()), std::string::npos) << out;
   std::string index_name;
-  ASSERT_TRUE(backend_->List(FileKind::kIndex, [&](const FileInfo& f) {
-    index_name = f.handle.name;
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(backend_
+                  ->List(FileKind::kIndex,
+                         [&](const FileInfo& f) {
+                           index_name = f.handle.name;
+                           return Status::OK();
+                         })
+                  .ok());
   ASSERT_EQ(Run({"--json", "cat", "index", index_name}, &out), 0);
   EXPECT_NE(out.find("\"pack\":\"" + pack_.Hex() + "\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"raw_length\":17"), std::string::npos) << out;

@@ -23,7 +23,8 @@ Result<Id> ResolveFile(Backend* backend, FileKind kind, const std::string& prefi
   const std::string kind_name = FileKindName(kind);
   if (matches.empty()) return Status::NotFound("no " + kind_name + " with id " + prefix);
   if (matches.size() > 1) {
-    return Status::InvalidArgument(kind_name + " id prefix " + prefix + " is ambiguous: give more digits");
+    return Status::InvalidArgument(kind_name + " id prefix " + prefix +
+                                   " is ambiguous: give more digits");
   }
   return Id::FromHex(matches[0]);
 }
@@ -51,12 +52,18 @@ Status CatConfig(Context* ctx, Repository* repo) {
   JsonWriter w;
   w.BeginObject().Field("version", static_cast<int>(c.version)).Field("id", repo->id_hex());
   w.Field("created", FormatTimeUtc(static_cast<int64_t>(c.created_us)));
-  w.Field("compression_level", c.compression_level).Field("pack_target", static_cast<uint64_t>(c.pack_target));
+  w.Field("compression_level", c.compression_level)
+      .Field("pack_target", static_cast<uint64_t>(c.pack_target));
   w.Key("chunker").BeginObject().Field("min", static_cast<uint64_t>(c.chunker_min));
-  w.Field("avg", static_cast<uint64_t>(c.chunker_avg)).Field("max", static_cast<uint64_t>(c.chunker_max)).EndObject();
+  w.Field("avg", static_cast<uint64_t>(c.chunker_avg))
+      .Field("max", static_cast<uint64_t>(c.chunker_max))
+      .EndObject();
   w.Key("tree").BeginObject().Field("min", static_cast<uint64_t>(c.tree_min));
-  w.Field("avg", static_cast<uint64_t>(c.tree_avg)).Field("max", static_cast<uint64_t>(c.tree_max)).EndObject();
-  w.Field("sign_public_key", HexEncode(c.sign_public_key)).Field("flags", static_cast<uint64_t>(c.flags));
+  w.Field("avg", static_cast<uint64_t>(c.tree_avg))
+      .Field("max", static_cast<uint64_t>(c.tree_max))
+      .EndObject();
+  w.Field("sign_public_key", HexEncode(c.sign_public_key))
+      .Field("flags", static_cast<uint64_t>(c.flags));
   w.EndObject();
   // The config is small and structured: JSON is the clearest human form too.
   printf("%s\n", w.str().c_str());
@@ -119,7 +126,8 @@ Status CatBlob(Context* ctx, Repository* repo, const std::string& prefix) {
     if (id.Hex().compare(0, prefix.size(), prefix) == 0) matches.push_back(id);
   });
   if (matches.empty()) return Status::NotFound("no blob with id " + prefix);
-  if (matches.size() > 1) return Status::InvalidArgument("blob id prefix " + prefix + " is ambiguous");
+  if (matches.size() > 1)
+    return Status::InvalidArgument("blob id prefix " + prefix + " is ambiguous");
   TM_ASSIGN_OR_RETURN(std::string content, store.Get(matches[0]));
   if (!ctx->opts.json) {
     fwrite(content.data(), 1, content.size(), stdout);
@@ -129,7 +137,8 @@ Status CatBlob(Context* ctx, Repository* repo, const std::string& prefix) {
   JsonWriter w;
   w.BeginObject().Field("id", matches[0].Hex()).Field("type", BlobTypeName(loc.type));
   w.Field("pack", loc.pack_id.Hex()).Field("offset", static_cast<uint64_t>(loc.offset));
-  w.Field("length", static_cast<uint64_t>(loc.sealed_len)).Field("raw_length", static_cast<uint64_t>(loc.raw_len));
+  w.Field("length", static_cast<uint64_t>(loc.sealed_len))
+      .Field("raw_length", static_cast<uint64_t>(loc.raw_len));
   w.Field("content_hex", HexEncode(content)).EndObject();
   ctx->PrintJson(w);
   return Status::OK();
@@ -157,7 +166,8 @@ void AddCatCommand(CLI::App* app, Context* ctx) {
       ->required()
       ->check(CLI::IsMember({"config", "keys", "index", "pack", "blob"}));
   cmd->add_option("ID", *id, "object id or unique prefix (index, pack, blob)");
-  cmd->callback([ctx, what, id] { ctx->run = [ctx, what, id] { return RunCat(ctx, *what, *id); }; });
+  cmd->callback(
+      [ctx, what, id] { ctx->run = [ctx, what, id] { return RunCat(ctx, *what, *id); }; });
 }
 
 }  // namespace tidemark::cli

@@ -85,7 +85,8 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
                                  {"packs_read", static_cast<int64_t>(r.packs_read)},
                                  {"blobs_read", static_cast<int64_t>(r.blobs_read)}});
   if (!r.ok()) {
-    return Status::Corruption("check found " + std::to_string(r.damage.size()) + " damaged objects");
+    return Status::Corruption("check found " + std::to_string(r.damage.size()) +
+                              " damaged objects");
   }
   return recorded;
 }
@@ -97,7 +98,8 @@ void AddCheckCommand(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<CheckFlags>();
   auto* rd = cmd->add_flag("--read-data", flags->read_data,
                            "also read every pack: decrypt, decompress and re-hash every blob");
-  cmd->add_option("--read-data-subset", flags->subset, "read a random N% of the packs")->excludes(rd);
+  cmd->add_option("--read-data-subset", flags->subset, "read a random N% of the packs")
+      ->excludes(rd);
   cmd->add_option("--expect-head", flags->expect_head,
                   "ledger head SEQ:HASH kept elsewhere (see `ledger show --head`)");
   cmd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunCheck(ctx, *flags); }; });

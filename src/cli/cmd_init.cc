@@ -17,7 +17,8 @@ struct InitFlags {
 
 Status RunInit(Context* ctx, const InitFlags& flags) {
   if (ctx->opts.repo.empty()) {
-    return Status::InvalidArgument("no repository given: use -r/--repo PATH or TIDEMARK_REPOSITORY");
+    return Status::InvalidArgument(
+        "no repository given: use -r/--repo PATH or TIDEMARK_REPOSITORY");
   }
   std::string dir = ctx->opts.repo;
   if (dir.rfind("local:", 0) == 0) dir = dir.substr(6);
@@ -33,9 +34,11 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto repo, Repository::Init(backend, password, options));
   Repository* r = repo.get();
   ctx->SetRepository(std::move(repo));
-  TM_RETURN_IF_ERROR(ctx->Record("init", "ok", {"repository " + r->id_hex(), "key " + r->key_id()}, {}));
+  TM_RETURN_IF_ERROR(
+      ctx->Record("init", "ok", {"repository " + r->id_hex(), "key " + r->key_id()}, {}));
 
-  ctx->Print("created tidemark repository " + r->id_hex().substr(0, 12) + " at " + backend->Location());
+  ctx->Print("created tidemark repository " + r->id_hex().substr(0, 12) + " at " +
+             backend->Location());
   ctx->Print("key " + r->key_id().substr(0, 8) + " (Argon2id, " +
              std::to_string(flags.kdf.memory_kib / 1024) + " MiB, " +
              std::to_string(flags.kdf.iterations) + " passes)");

@@ -42,7 +42,8 @@ Status RunList(Context* ctx) {
 Status RunAdd(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key add"));
-  TM_ASSIGN_OR_RETURN(std::string pw, ReadPassword(ctx->NewPassword(flags.new_password_file), true));
+  TM_ASSIGN_OR_RETURN(std::string pw,
+                      ReadPassword(ctx->NewPassword(flags.new_password_file), true));
   TM_ASSIGN_OR_RETURN(KeyFile key, repo->AddKey(pw, flags.kdf.Params()));
   ctx->Print("added key " + key.id.substr(0, 8));
   JsonWriter w;
@@ -71,10 +72,12 @@ Status RunRemove(Context* ctx, const KeyFlags& flags) {
 Status RunPasswd(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key passwd"));
-  TM_ASSIGN_OR_RETURN(std::string pw, ReadPassword(ctx->NewPassword(flags.new_password_file), true));
+  TM_ASSIGN_OR_RETURN(std::string pw,
+                      ReadPassword(ctx->NewPassword(flags.new_password_file), true));
   const std::string old = repo->key_id();
   TM_ASSIGN_OR_RETURN(KeyFile key, repo->ChangePassword(pw, flags.kdf.Params()));
-  ctx->Print("password changed: key " + old.substr(0, 8) + " replaced by key " + key.id.substr(0, 8));
+  ctx->Print("password changed: key " + old.substr(0, 8) + " replaced by key " +
+             key.id.substr(0, 8));
   JsonWriter w;
   w.BeginObject().Field("removed", old).Field("added", key.id).EndObject();
   ctx->PrintJson(w);
@@ -103,7 +106,8 @@ void AddKeyCommand(CLI::App* app, Context* ctx) {
   remove->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunRemove(ctx, *flags); }; });
 
   auto* passwd = key->add_subcommand("passwd", "change the password of the key in use");
-  passwd->add_option("--new-password-file", flags->new_password_file, "read the new password from this file");
+  passwd->add_option("--new-password-file", flags->new_password_file,
+                     "read the new password from this file");
   flags->kdf.Add(passwd);
   passwd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunPasswd(ctx, *flags); }; });
 }

@@ -48,14 +48,16 @@ Status RunShow(Context* ctx, const LedgerFlags& flags) {
   }
   int64_t since = 0;
   if (!flags.since.empty() && !ParseTimeUtc(flags.since, &since)) {
-    return Status::InvalidArgument("--since takes a UTC time like 2026-11-21 or 2026-11-21T08:00:00Z");
+    return Status::InvalidArgument(
+        "--since takes a UTC time like 2026-11-21 or 2026-11-21T08:00:00Z");
   }
   JsonWriter w;
   w.BeginArray();
   TM_RETURN_IF_ERROR(ledger.ForEach(1, [&](const LedgerEntry& e) {
     if (e.time_us < since) return Status::OK();
     if (!flags.action.empty() && e.record.action != flags.action) return Status::OK();
-    if (!flags.actor.empty() && e.record.actor.find(flags.actor) == std::string::npos) return Status::OK();
+    if (!flags.actor.empty() && e.record.actor.find(flags.actor) == std::string::npos)
+      return Status::OK();
     ctx->Print(EntryLine(e));
     EntryJson(&w, e);
     return Status::OK();
@@ -75,10 +77,14 @@ Status RunVerify(Context* ctx, const LedgerFlags& flags) {
   TM_ASSIGN_OR_RETURN(VerifyReport r, ledger.Verify(expected));
   for (const LedgerProblem& p : r.problems) ctx->Print("BAD  " + p.message);
   if (r.ok) {
-    ctx->Print("ledger ok: " + std::to_string(r.entries_checked) + " entries, head " + FormatHead(r.head));
+    ctx->Print("ledger ok: " + std::to_string(r.entries_checked) + " entries, head " +
+               FormatHead(r.head));
   }
   JsonWriter w;
-  w.BeginObject().Field("ok", r.ok).Field("entries", r.entries_checked).Field("head", FormatHead(r.head));
+  w.BeginObject()
+      .Field("ok", r.ok)
+      .Field("entries", r.entries_checked)
+      .Field("head", FormatHead(r.head));
   w.Key("problems").BeginArray();
   for (const LedgerProblem& p : r.problems) {
     w.BeginObject().Field("seq", p.seq).Field("message", p.message).EndObject();
@@ -99,11 +105,13 @@ void AddLedgerCommand(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<LedgerFlags>();
   auto* show = ledger->add_subcommand("show", "list ledger entries");
   show->add_option("--since", flags->since, "only entries at or after this UTC time");
-  show->add_option("--action", flags->action, "only entries of this action (e.g. init, check, key.add)");
+  show->add_option("--action", flags->action,
+                   "only entries of this action (e.g. init, check, key.add)");
   show->add_option("--actor", flags->actor, "only entries whose actor contains this text");
   show->add_flag("--head", flags->head, "print only the head as SEQ:HASH, to keep elsewhere");
   show->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunShow(ctx, *flags); }; });
-  auto* verify = ledger->add_subcommand("verify", "verify the whole chain; exit 3 if anything is wrong");
+  auto* verify =
+      ledger->add_subcommand("verify", "verify the whole chain; exit 3 if anything is wrong");
   verify->add_option("--expect-head", flags->expect_head, "a head SEQ:HASH kept elsewhere");
   verify->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunVerify(ctx, *flags); }; });
 }

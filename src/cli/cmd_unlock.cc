@@ -18,7 +18,10 @@ Status RunUnlock(Context* ctx, bool all) {
   for (const LockInfo& l : removed) {
     ctx->Print("removed " + l.Describe());
     targets.push_back("lock " + l.id);
-    w.BeginObject().Field("id", l.id).Field("host", l.host).Field("pid", static_cast<int64_t>(l.pid));
+    w.BeginObject()
+        .Field("id", l.id)
+        .Field("host", l.host)
+        .Field("pid", static_cast<int64_t>(l.pid));
     w.Field("command", l.command).Field("exclusive", l.exclusive).EndObject();
   }
   w.EndArray().Field("remaining", static_cast<uint64_t>(remaining.size())).EndObject();
@@ -35,8 +38,9 @@ Status RunUnlock(Context* ctx, bool all) {
 void AddUnlockCommand(CLI::App* app, Context* ctx) {
   auto* cmd = app->add_subcommand("unlock", "remove stale locks");
   auto all = std::make_shared<bool>(false);
-  cmd->add_flag("--remove-all", *all,
-                "remove every lock, stale or not (only when no tidemark process uses the repository)");
+  cmd->add_flag(
+      "--remove-all", *all,
+      "remove every lock, stale or not (only when no tidemark process uses the repository)");
   cmd->callback([ctx, all] { ctx->run = [ctx, all] { return RunUnlock(ctx, *all); }; });
 }
 

@@ -45,8 +45,8 @@ PasswordSource Context::MainPassword() const {
   PasswordSource s;
   s.what = "password";
   s.file = !opts.password_file.empty() ? opts.password_file : Env("TIDEMARK_PASSWORD_FILE");
-  s.command = !opts.password_command.empty() ? opts.password_command
-                                             : Env("TIDEMARK_PASSWORD_COMMAND");
+  s.command =
+      !opts.password_command.empty() ? opts.password_command : Env("TIDEMARK_PASSWORD_COMMAND");
   if (!opts.password_file.empty()) s.command.clear();
   s.literal = Env("TIDEMARK_PASSWORD");
   return s;

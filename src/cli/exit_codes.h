@@ -8,11 +8,11 @@ namespace tidemark::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitError = 1,          // any other failure (I/O, not found, internal)
-  kExitUsage = 2,          // bad flags or arguments
-  kExitIntegrity = 3,      // damage found: corrupt data, a broken ledger, failed verification
-  kExitRefused = 4,        // refused or conflict: lock held, would overwrite, policy
-  kExitPermission = 5,     // wrong password or permission denied
+  kExitError = 1,       // any other failure (I/O, not found, internal)
+  kExitUsage = 2,       // bad flags or arguments
+  kExitIntegrity = 3,   // damage found: corrupt data, a broken ledger, failed verification
+  kExitRefused = 4,     // refused or conflict: lock held, would overwrite, policy
+  kExitPermission = 5,  // wrong password or permission denied
 };
 
 int ExitCodeFor(const Status& status);

@@ -30,7 +30,8 @@ Result<std::string> FromFile(const std::string& path, const std::string& what) {
 
 Result<std::string> FromCommand(const std::string& command, const std::string& what) {
   FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return Status::IOError("cannot run " + what + " command: " + std::strerror(errno));
+  if (p == nullptr)
+    return Status::IOError("cannot run " + what + " command: " + std::strerror(errno));
   std::string out;
   char buf[4096];
   size_t n;
@@ -38,8 +39,8 @@ Result<std::string> FromCommand(const std::string& command, const std::string& w
   const int rc = pclose(p);
   if (rc != 0) {
     return Status::InvalidArgument(what + " command failed (exit status " +
-                                   std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) + "): " +
-                                   command);
+                                   std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) +
+                                   "): " + command);
   }
   return FirstLine(out);
 }

@@ -4,7 +4,6 @@
 #include <openssl/hmac.h>
 #include <sodium.h>
 
-
 namespace tidemark {
 
 Status CryptoInit() {
@@ -130,10 +129,10 @@ bool VerifySignature(std::string_view public_key, std::string_view message,
   if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) {
     return false;
   }
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(),
-                                     reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
+  return crypto_sign_verify_detached(
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+             reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
 }
 
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {

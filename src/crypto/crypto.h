@@ -13,12 +13,12 @@
 
 namespace tidemark {
 
-inline constexpr size_t kHashSize = 32;        // SHA-256 / HMAC-SHA-256 output
-inline constexpr size_t kAeadKeySize = 32;     // XChaCha20-Poly1305 key
-inline constexpr size_t kAeadNonceSize = 24;   // XChaCha20-Poly1305 nonce
-inline constexpr size_t kAeadTagSize = 16;     // Poly1305 tag
+inline constexpr size_t kHashSize = 32;       // SHA-256 / HMAC-SHA-256 output
+inline constexpr size_t kAeadKeySize = 32;    // XChaCha20-Poly1305 key
+inline constexpr size_t kAeadNonceSize = 24;  // XChaCha20-Poly1305 nonce
+inline constexpr size_t kAeadTagSize = 16;    // Poly1305 tag
 inline constexpr size_t kAeadOverhead = kAeadNonceSize + kAeadTagSize;
-inline constexpr size_t kSignSeedSize = 32;    // Ed25519 seed
+inline constexpr size_t kSignSeedSize = 32;  // Ed25519 seed
 inline constexpr size_t kSignPublicKeySize = 32;
 inline constexpr size_t kSignatureSize = 64;
 

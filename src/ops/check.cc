@@ -1,9 +1,9 @@
 #include "ops/check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
-#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -91,7 +91,8 @@ class Checker {
   void AddIndexedPack(const std::string& index_name, IndexPack&& p) {
     auto [it, inserted] = indexed_.try_emplace(p.pack_id, std::move(p.blobs));
     if (!inserted) {
-      Note("pack " + p.pack_id.Hex(), "listed by more than one index file (last: " + index_name + ")");
+      Note("pack " + p.pack_id.Hex(),
+           "listed by more than one index file (last: " + index_name + ")");
       return;
     }
     if (!pack_sizes_.count(p.pack_id)) {
@@ -99,7 +100,8 @@ class Checker {
     }
     for (const PackEntry& e : it->second) {
       if (!seen_blobs_.insert(e.id).second) {
-        Note("blob " + e.id.Hex(), "stored in more than one pack (harmless; prune removes the copy)");
+        Note("blob " + e.id.Hex(),
+             "stored in more than one pack (harmless; prune removes the copy)");
       }
     }
   }
@@ -134,12 +136,14 @@ class Checker {
     for (const PackEntry& e : indexed) {
       auto it = by_id.find(e.id);
       if (it == by_id.end()) {
-        Damage("pack " + pack.Hex(), "index lists blob " + e.id.Hex() + " that the pack header lacks");
+        Damage("pack " + pack.Hex(),
+               "index lists blob " + e.id.Hex() + " that the pack header lacks");
       } else if (it->second->offset != e.offset || it->second->sealed_len != e.sealed_len ||
                  it->second->raw_len != e.raw_len || it->second->type != e.type) {
         Damage("pack " + pack.Hex(), "index and pack header disagree about blob " + e.id.Hex() +
                                          " (index offset " + std::to_string(e.offset) +
-                                         ", header offset " + std::to_string(it->second->offset) + ")");
+                                         ", header offset " + std::to_string(it->second->offset) +
+                                         ")");
       }
     }
   }
@@ -183,7 +187,8 @@ class Checker {
     const std::string where_prefix = "pack " + pack.Short() + " offset ";
     for (const PackEntry& e : indexed_[pack]) {
       if (e.offset + e.sealed_len > file.size()) {
-        Damage("blob " + e.id.Hex(), where_prefix + std::to_string(e.offset) + ": past the end of the pack");
+        Damage("blob " + e.id.Hex(),
+               where_prefix + std::to_string(e.offset) + ": past the end of the pack");
         continue;
       }
       report_.blobs_read++;
@@ -223,7 +228,7 @@ class Checker {
   Backend* backend_;
   const CheckOptions options_;
   CheckReport report_;
-  std::map<Id, uint64_t> pack_sizes_;  // packs present in storage
+  std::map<Id, uint64_t> pack_sizes_;                               // packs present in storage
   std::unordered_map<Id, std::vector<PackEntry>, IdHash> indexed_;  // packs the index names
   std::unordered_set<Id, IdHash> seen_blobs_;
 };

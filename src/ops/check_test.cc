@@ -47,11 +47,16 @@ class CheckTest : public ::testing::Test {
 
   std::string PathOf(const FileHandle& h) {
     switch (h.kind) {
-      case FileKind::kPack: return dir_.path() + "/repo/data/" + h.name.substr(0, 2) + "/" + h.name;
-      case FileKind::kIndex: return dir_.path() + "/repo/index/" + h.name;
-      case FileKind::kKey: return dir_.path() + "/repo/keys/" + h.name;
-      case FileKind::kLedger: return dir_.path() + "/repo/ledger/" + h.name;
-      default: return dir_.path() + "/repo/config";
+      case FileKind::kPack:
+        return dir_.path() + "/repo/data/" + h.name.substr(0, 2) + "/" + h.name;
+      case FileKind::kIndex:
+        return dir_.path() + "/repo/index/" + h.name;
+      case FileKind::kKey:
+        return dir_.path() + "/repo/keys/" + h.name;
+      case FileKind::kLedger:
+        return dir_.path() + "/repo/ledger/" + h.name;
+      default:
+        return dir_.path() + "/repo/config";
     }
   }
 
@@ -61,7 +66,8 @@ class CheckTest : public ::testing::Test {
     ASSERT_NE(f, nullptr) << path;
     fseek(f, 0, SEEK_END);
     const long size = ftell(f);
-    const long at = offset_from_end_or_start >= 0 ? offset_from_end_or_start : size + offset_from_end_or_start;
+    const long at =
+        offset_from_end_or_start >= 0 ? offset_from_end_or_start : size + offset_from_end_or_start;
     fseek(f, at, SEEK_SET);
     int c = fgetc(f);
     fseek(f, at, SEEK_SET);
@@ -71,10 +77,13 @@ class CheckTest : public ::testing::Test {
 
   std::vector<FileInfo> Files(FileKind kind) {
     std::vector<FileInfo> out;
-    EXPECT_TRUE(backend_->List(kind, [&](const FileInfo& f) {
-      out.push_back(f);
-      return Status::OK();
-    }).ok());
+    EXPECT_TRUE(backend_
+                    ->List(kind,
+                           [&](const FileInfo& f) {
+                             out.push_back(f);
+                             return Status::OK();
+                           })
+                    .ok());
     return out;
   }
 

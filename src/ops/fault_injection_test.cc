@@ -99,7 +99,8 @@ TEST(FaultInjectionTest, FailNthCallUntilNoFaultFires) {
     }
     // Whatever happened, the repository is intact ...
     auto damage = CheckDamage(&mem);
-    ASSERT_TRUE(damage.empty()) << "call " << n << ": " << damage[0].object << ": " << damage[0].message;
+    ASSERT_TRUE(damage.empty()) << "call " << n << ": " << damage[0].object << ": "
+                                << damage[0].message;
     // ... every committed blob reads back, and no blob reads back wrong.
     auto repo = Repository::Open(&mem, "pw");
     ASSERT_TRUE(repo.ok());
@@ -110,9 +111,8 @@ TEST(FaultInjectionTest, FailNthCallUntilNoFaultFires) {
       ASSERT_TRUE(got.ok()) << "call " << n << ": " << got.status().ToString();
       ASSERT_EQ(*got, all[id]);
     }
-    store.index().ForEach([&](const Id& id, const BlobLocation&) {
-      EXPECT_EQ(*store.Get(id), all[id]);
-    });
+    store.index().ForEach(
+        [&](const Id& id, const BlobLocation&) { EXPECT_EQ(*store.Get(id), all[id]); });
     if (!fired) {
       // Every call of the clean run had its turn to fail.
       EXPECT_EQ(static_cast<uint64_t>(runs), faulty.calls() + 1);
@@ -167,10 +167,13 @@ TEST(FaultInjectionTest, DroppedUnsyncedPackIsDetected) {
   ASSERT_TRUE(store.Flush().ok());
   // Sync only the index (simulated by copying the held index file through).
   std::vector<FileInfo> index;
-  ASSERT_TRUE(faulty.List(FileKind::kIndex, [&](const FileInfo& f) {
-    index.push_back(f);
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(faulty
+                  .List(FileKind::kIndex,
+                        [&](const FileInfo& f) {
+                          index.push_back(f);
+                          return Status::OK();
+                        })
+                  .ok());
   ASSERT_EQ(index.size(), 1u);
   ASSERT_TRUE(mem.Put(index[0].handle, *faulty.Get(index[0].handle)).ok());
   faulty.Crash();
@@ -240,10 +243,10 @@ TEST(ConfidentialityTest, KnownPlaintextAppearsInNoFile) {
   ASSERT_TRUE(repo.ok());
   const std::string marker = "KNOWN-PLAINTEXT-customer-alice@example.com";
   BlobStore store(repo->get());
-  ASSERT_TRUE(store.Put(BlobType::kData, marker).ok());                   // stored raw
+  ASSERT_TRUE(store.Put(BlobType::kData, marker).ok());  // stored raw
   std::string repeated;
   for (int i = 0; i < 200; i++) repeated += marker + "\n";
-  ASSERT_TRUE(store.Put(BlobType::kData, repeated).ok());                 // zstd-compressed
+  ASSERT_TRUE(store.Put(BlobType::kData, repeated).ok());  // zstd-compressed
   ASSERT_TRUE(store.Flush().ok());
   Ledger ledger(repo->get());
   ASSERT_TRUE(ledger.Append({"", "backup", "ok", {{"source", marker}}, {marker}, {}}).ok());

@@ -10,8 +10,10 @@ using namespace format;
 
 const char* BlobTypeName(BlobType t) {
   switch (t) {
-    case BlobType::kData: return "data";
-    case BlobType::kTree: return "tree";
+    case BlobType::kData:
+      return "data";
+    case BlobType::kTree:
+      return "tree";
   }
   return "unknown";
 }
@@ -28,8 +30,8 @@ static std::string BlobAad(const Id& id) {
   return aad;
 }
 
-Result<EncodedBlob> EncodeBlobWithId(const MasterKeys& keys, const Id& id,
-                                     std::string_view content, int compression_level) {
+Result<EncodedBlob> EncodeBlobWithId(const MasterKeys& keys, const Id& id, std::string_view content,
+                                     int compression_level) {
   if (content.size() > kMaxBlobSize) {
     return Status::InvalidArgument("blob of " + std::to_string(content.size()) +
                                    " bytes exceeds the 64 MiB limit");

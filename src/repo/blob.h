@@ -28,8 +28,8 @@ struct EncodedBlob {
 Result<EncodedBlob> EncodeBlob(const MasterKeys& keys, std::string_view content,
                                int compression_level);
 // Same, with an id the caller already computed.
-Result<EncodedBlob> EncodeBlobWithId(const MasterKeys& keys, const Id& id,
-                                     std::string_view content, int compression_level);
+Result<EncodedBlob> EncodeBlobWithId(const MasterKeys& keys, const Id& id, std::string_view content,
+                                     int compression_level);
 
 // Opens a stored blob and verifies everything FORMAT.md §6 lists. `where`
 // names the location for messages ("pack 3fa1… offset 1234").

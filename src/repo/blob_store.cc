@@ -23,11 +23,11 @@ Status BlobStore::LoadIndex(Progress* progress) {
   std::unique_lock lock(mu_);
   for (const FileInfo& f : files) {
     TM_ASSIGN_OR_RETURN(std::string data, repo_->backend()->Get(f.handle));
-    TM_RETURN_IF_ERROR(DecodeIndexFile(f.handle.name, data, repo_->keys().data_key,
-                                       [&](IndexPack&& p) {
-                                         index_.AddPack(p);
-                                         return Status::OK();
-                                       }));
+    TM_RETURN_IF_ERROR(
+        DecodeIndexFile(f.handle.name, data, repo_->keys().data_key, [&](IndexPack&& p) {
+          index_.AddPack(p);
+          return Status::OK();
+        }));
     if (progress) progress->Add(1);
   }
   return Status::OK();
@@ -114,7 +114,8 @@ Result<std::string> BlobStore::Get(const Id& id) {
   if (!loc) return Status::NotFound("blob " + id.Hex() + " is not in the index");
   const FileHandle h = PackHandle(loc->pack_id);
   auto sealed = repo_->backend()->Get(h, loc->offset, loc->sealed_len);
-  const std::string where = "pack " + loc->pack_id.Short() + " offset " + std::to_string(loc->offset);
+  const std::string where =
+      "pack " + loc->pack_id.Short() + " offset " + std::to_string(loc->offset);
   if (sealed.status().IsNotFound()) {
     return Status::Corruption("blob " + id.Short() + ": pack " + loc->pack_id.Hex() +
                               " named by the index is missing");

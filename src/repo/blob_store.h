@@ -26,10 +26,10 @@
 namespace tidemark {
 
 struct BlobStoreStats {
-  uint64_t blobs_added = 0;      // new blobs stored
-  uint64_t blobs_deduped = 0;    // Puts whose content was already stored
-  uint64_t bytes_added = 0;      // raw content bytes of new blobs
-  uint64_t bytes_written = 0;    // pack + index bytes written
+  uint64_t blobs_added = 0;    // new blobs stored
+  uint64_t blobs_deduped = 0;  // Puts whose content was already stored
+  uint64_t bytes_added = 0;    // raw content bytes of new blobs
+  uint64_t bytes_written = 0;  // pack + index bytes written
   uint64_t packs_written = 0;
 };
 
@@ -66,11 +66,11 @@ class BlobStore {
 
   const Repository* const repo_;
   mutable std::shared_mutex mu_;
-  MemIndex index_;                            // guarded by mu_
-  PackWriter writer_;                         // guarded by mu_
+  MemIndex index_;                                     // guarded by mu_
+  PackWriter writer_;                                  // guarded by mu_
   std::unordered_map<Id, PackEntry, IdHash> pending_;  // blobs in writer_; guarded by mu_
-  Status sticky_;                             // guarded by mu_
-  BlobStoreStats stats_;                      // guarded by mu_
+  Status sticky_;                                      // guarded by mu_
+  BlobStoreStats stats_;                               // guarded by mu_
   std::function<void(const IndexPack&)> on_commit_;
 };
 

@@ -72,10 +72,13 @@ TEST_F(BlobStoreTest, StoredOnceOnly) {
   EXPECT_EQ(again.stats().blobs_deduped, 1u);
   EXPECT_EQ(store.stats().blobs_deduped, 1u);
   size_t packs = 0;
-  ASSERT_TRUE(backend_.List(FileKind::kPack, [&](const FileInfo&) {
-    packs++;
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(backend_
+                  .List(FileKind::kPack,
+                        [&](const FileInfo&) {
+                          packs++;
+                          return Status::OK();
+                        })
+                  .ok());
   EXPECT_EQ(packs, 1u);
 }
 

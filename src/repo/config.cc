@@ -19,7 +19,8 @@ Status RepoConfig::Validate() const {
     return Status::InvalidArgument(std::string("config ") + field + ": " + why);
   };
   if (repo_id.size() != kRepoIdSize) return bad("repo_id", "must be 16 bytes");
-  if (compression_level < 1 || compression_level > 19) return bad("compression_level", "must be 1..19");
+  if (compression_level < 1 || compression_level > 19)
+    return bad("compression_level", "must be 1..19");
   if (pack_target < kMinPackTarget || pack_target > kMaxPackTarget) {
     return bad("pack_target", "must be 64 KiB .. 256 MiB");
   }
@@ -30,7 +31,8 @@ Status RepoConfig::Validate() const {
   if (!(tree_min > 0 && tree_min <= tree_avg && tree_avg <= tree_max && tree_max <= kMaxBlobSize)) {
     return bad("tree", "need 0 < min <= avg <= max <= 64 MiB");
   }
-  if (sign_public_key.size() != kSignPublicKeySize) return bad("sign_public_key", "must be 32 bytes");
+  if (sign_public_key.size() != kSignPublicKeySize)
+    return bad("sign_public_key", "must be 32 bytes");
   return Status::OK();
 }
 
@@ -56,7 +58,8 @@ Result<RepoConfig> RepoConfig::DecodeHeader(std::string_view data) {
   std::string_view magic, repo_id;
   RepoConfig cfg;
   TM_RETURN_IF_ERROR(r.Bytes("magic", 8, &magic));
-  if (magic != kConfigMagic) return r.Error("magic", "not a tidemark repository config (bad magic)");
+  if (magic != kConfigMagic)
+    return r.Error("magic", "not a tidemark repository config (bad magic)");
   TM_RETURN_IF_ERROR(r.Fixed32("version", &cfg.version));
   TM_RETURN_IF_ERROR(r.Bytes("repo_id", kRepoIdSize, &repo_id));
   cfg.repo_id = repo_id;

@@ -11,12 +11,12 @@ namespace tidemark::format {
 inline constexpr uint32_t kRepoVersion = 1;  // FORMAT.md §5
 
 // Magics (8 bytes each).
-inline constexpr std::string_view kKeyFileMagic = "TMKEY001";   // §4
-inline constexpr std::string_view kConfigMagic = "TMCONF01";    // §5
-inline constexpr std::string_view kPackMagic = "TMPACK01";      // §7
-inline constexpr std::string_view kLockMagic = "TMLOCK01";      // §9
-inline constexpr std::string_view kLedgerMagic = "TMLEDG01";    // §10
-inline constexpr std::string_view kMasterKeysMagic = "TMMK";    // §3
+inline constexpr std::string_view kKeyFileMagic = "TMKEY001";  // §4
+inline constexpr std::string_view kConfigMagic = "TMCONF01";   // §5
+inline constexpr std::string_view kPackMagic = "TMPACK01";     // §7
+inline constexpr std::string_view kLockMagic = "TMLOCK01";     // §9
+inline constexpr std::string_view kLedgerMagic = "TMLEDG01";   // §10
+inline constexpr std::string_view kMasterKeysMagic = "TMMK";   // §3
 
 // Associated data (§3).
 inline constexpr std::string_view kAadBlob = "tidemark blob v1";
@@ -29,16 +29,16 @@ inline constexpr std::string_view kAadLedger = "tidemark ledger v1";
 inline constexpr std::string_view kPasswordCheckLabel = "tidemark password check";
 
 // Limits decoders enforce.
-inline constexpr size_t kMaxBlobSize = 64u << 20;                 // §6
+inline constexpr size_t kMaxBlobSize = 64u << 20;                  // §6
 inline constexpr size_t kMaxSealedBlobSize = kMaxBlobSize + 1024;  // §7
-inline constexpr size_t kMinSealedBlobSize = 41;                  // 40 overhead + compression byte
-inline constexpr uint64_t kMaxBlobsPerPack = 1000000;             // §7
-inline constexpr uint64_t kMaxPacksPerIndex = 1000000;            // §8
-inline constexpr size_t kPackTrailerSize = 12;                    // §7
-inline constexpr uint32_t kMaxKeyFileBody = 4096;                 // §4
-inline constexpr size_t kKeyCheckSize = 8;                        // §4
-inline constexpr size_t kRepoIdSize = 16;                         // §5
-inline constexpr size_t kKeyIdSize = 16;                          // §2
+inline constexpr size_t kMinSealedBlobSize = 41;                   // 40 overhead + compression byte
+inline constexpr uint64_t kMaxBlobsPerPack = 1000000;              // §7
+inline constexpr uint64_t kMaxPacksPerIndex = 1000000;             // §8
+inline constexpr size_t kPackTrailerSize = 12;                     // §7
+inline constexpr uint32_t kMaxKeyFileBody = 4096;                  // §4
+inline constexpr size_t kKeyCheckSize = 8;                         // §4
+inline constexpr size_t kRepoIdSize = 16;                          // §5
+inline constexpr size_t kKeyIdSize = 16;                           // §2
 
 // Blob compression byte (§6).
 inline constexpr uint8_t kStored = 0;

@@ -36,7 +36,8 @@ Status DecodeIndexPlain(std::string_view plain, std::string_view what,
   uint8_t version;
   uint64_t pack_count;
   TM_RETURN_IF_ERROR(r.Fixed8("version", &version));
-  if (version != 1) return r.Error("version", "unsupported index version " + std::to_string(version));
+  if (version != 1)
+    return r.Error("version", "unsupported index version " + std::to_string(version));
   TM_RETURN_IF_ERROR(r.VarintMax("pack_count", kMaxPacksPerIndex, &pack_count));
   for (uint64_t p = 0; p < pack_count; p++) {
     IndexPack pack;
@@ -46,25 +47,12 @@ Status DecodeIndexPlain(std::string_view plain, std::string_view what,
     pack.pack_id = Id::FromBytes(pack_id);
     TM_RETURN_IF_ERROR(r.VarintMax("blob_count", kMaxBlobsPerPack, &blob_count));
     if (blob_count == 0) return r.Error("blob_count", "pack lists no blobs");
-    if (blob_count > r.remaining() / 36) return r.Error("blob_count", "count larger than the file can hold");
+    if (blob_count > r.remaining() / 36)
+      return r.Error("blob_count", "count larger than the file can hold");
     pack.blobs.reserve(blob_count);
     for (uint64_t i = 0; i < blob_count; i++) {
       PackEntry e;
-      uint8_t type;
-      std::string_view id;
-      uint64_t offset, sealed_len, raw_len;
-      TM_RETURN_IF_ERROR(r.Fixed8("type", &type));
-      if (!BlobTypeValid(type)) return r.Error("type", "unknown blob type " + std::to_string(type));
-      TM_RETURN_IF_ERROR(r.Bytes("blob_id", 32, &id));
-      TM_RETURN_IF_ERROR(r.VarintMax("offset", UINT32_MAX, &offset));
-      TM_RETURN_IF_ERROR(r.VarintMax("sealed_len", kMaxSealedBlobSize, &sealed_len));
-      if (sealed_len < kMinSealedBlobSize) return r.Error("sealed_len", "blob shorter than 41 bytes");
-      TM_RETURN_IF_ERROR(r.VarintMax("raw_len", kMaxBlobSize, &raw_len));
-      e.type = static_cast<BlobType>(type);
-      e.id = Id::FromBytes(id);
-      e.offset = offset;
-      e.sealed_len = static_cast<uint32_t>(sealed_len);
-      e.raw_len = static_cast<uint32_t>(raw_len);
+      TM_RETURN_IF_ERROR(ReadPackEntry(&r, /*with_offset=*/true, &e));
       pack.blobs.push_back(e);
     }
     TM_RETURN_IF_ERROR(fn(std::move(pack)));
@@ -140,8 +128,8 @@ std::optional<BlobLocation> MemIndex::Find(const Id& id) const {
 
 size_t MemIndex::MemoryBytes() const {
   // recent_: entry + key + node pointers, plus the bucket array.
-  const size_t recent = recent_.size() * (sizeof(Entry) + sizeof(Id) + 16) +
-                        recent_.bucket_count() * sizeof(void*);
+  const size_t recent =
+      recent_.size() * (sizeof(Entry) + sizeof(Id) + 16) + recent_.bucket_count() * sizeof(void*);
   return main_.capacity() * sizeof(Entry) + recent + packs_.capacity() * sizeof(Id) +
          pack_refs_.size() * (sizeof(Id) + 4 + 16) + pack_refs_.bucket_count() * sizeof(void*);
 }

@@ -99,8 +99,8 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool
   info.host = CurrentHost();
   info.user = CurrentUser();
   info.command = std::move(command);
-  TM_RETURN_IF_ERROR(repo->backend()->Put({FileKind::kLock, info.id},
-                                          EncodeLock(info, repo->keys().data_key)));
+  TM_RETURN_IF_ERROR(
+      repo->backend()->Put({FileKind::kLock, info.id}, EncodeLock(info, repo->keys().data_key)));
   std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
   // Our lock is visible before we look, so of two racing lockers at least
   // one sees the other (both may back off; neither proceeds unsafely).

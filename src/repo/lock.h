@@ -12,8 +12,8 @@
 
 namespace tidemark {
 
-inline constexpr int64_t kLockStaleMicros = 30ll * 60 * 1000000;     // not refreshed for 30 min
-inline constexpr int64_t kLockRefreshMicros = 5ll * 60 * 1000000;    // holders refresh every 5 min
+inline constexpr int64_t kLockStaleMicros = 30ll * 60 * 1000000;   // not refreshed for 30 min
+inline constexpr int64_t kLockRefreshMicros = 5ll * 60 * 1000000;  // holders refresh every 5 min
 
 struct LockInfo {
   std::string id;  // file name
@@ -30,7 +30,8 @@ struct LockInfo {
 };
 
 std::string EncodeLock(const LockInfo& info, std::string_view data_key);
-Result<LockInfo> DecodeLock(std::string_view name, std::string_view file, std::string_view data_key);
+Result<LockInfo> DecodeLock(std::string_view name, std::string_view file,
+                            std::string_view data_key);
 
 // Every lock in the repository. A lock file that fails to decode is
 // reported as Corruption.

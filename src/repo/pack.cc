@@ -49,12 +49,32 @@ std::string PackWriter::Finish(std::string_view data_key, std::vector<PackEntry>
   return file;
 }
 
+Status ReadPackEntry(ByteReader* r, bool with_offset, PackEntry* e) {
+  uint8_t type;
+  std::string_view id;
+  uint64_t offset = 0, sealed_len, raw_len;
+  TM_RETURN_IF_ERROR(r->Fixed8("type", &type));
+  if (!BlobTypeValid(type)) return r->Error("type", "unknown blob type " + std::to_string(type));
+  TM_RETURN_IF_ERROR(r->Bytes("blob_id", 32, &id));
+  if (with_offset) TM_RETURN_IF_ERROR(r->VarintMax("offset", UINT32_MAX, &offset));
+  TM_RETURN_IF_ERROR(r->VarintMax("sealed_len", kMaxSealedBlobSize, &sealed_len));
+  if (sealed_len < kMinSealedBlobSize) return r->Error("sealed_len", "blob shorter than 41 bytes");
+  TM_RETURN_IF_ERROR(r->VarintMax("raw_len", kMaxBlobSize, &raw_len));
+  e->type = static_cast<BlobType>(type);
+  e->id = Id::FromBytes(id);
+  e->offset = offset;
+  e->sealed_len = static_cast<uint32_t>(sealed_len);
+  e->raw_len = static_cast<uint32_t>(raw_len);
+  return Status::OK();
+}
+
 Result<std::vector<PackEntry>> DecodePackHeader(std::string_view plain, std::string_view what) {
   ByteReader r(plain, std::string(what) + " header");
   uint8_t version;
   uint64_t count;
   TM_RETURN_IF_ERROR(r.Fixed8("version", &version));
-  if (version != 1) return r.Error("version", "unsupported pack header version " + std::to_string(version));
+  if (version != 1)
+    return r.Error("version", "unsupported pack header version " + std::to_string(version));
   TM_RETURN_IF_ERROR(r.VarintMax("count", kMaxBlobsPerPack, &count));
   if (count == 0) return r.Error("count", "pack holds no blobs");
   // Each entry takes at least 35 bytes: refuse counts the buffer cannot hold
@@ -65,21 +85,9 @@ Result<std::vector<PackEntry>> DecodePackHeader(std::string_view plain, std::str
   uint64_t offset = 0;
   for (uint64_t i = 0; i < count; i++) {
     PackEntry e;
-    uint8_t type;
-    std::string_view id;
-    uint64_t sealed_len, raw_len;
-    TM_RETURN_IF_ERROR(r.Fixed8("type", &type));
-    if (!BlobTypeValid(type)) return r.Error("type", "unknown blob type " + std::to_string(type));
-    TM_RETURN_IF_ERROR(r.Bytes("blob_id", 32, &id));
-    TM_RETURN_IF_ERROR(r.VarintMax("sealed_len", kMaxSealedBlobSize, &sealed_len));
-    if (sealed_len < kMinSealedBlobSize) return r.Error("sealed_len", "blob shorter than 41 bytes");
-    TM_RETURN_IF_ERROR(r.VarintMax("raw_len", kMaxBlobSize, &raw_len));
-    e.type = static_cast<BlobType>(type);
-    e.id = Id::FromBytes(id);
+    TM_RETURN_IF_ERROR(ReadPackEntry(&r, /*with_offset=*/false, &e));
     e.offset = offset;
-    e.sealed_len = static_cast<uint32_t>(sealed_len);
-    e.raw_len = static_cast<uint32_t>(raw_len);
-    offset += sealed_len;
+    offset += e.sealed_len;
     entries.push_back(e);
   }
   TM_RETURN_IF_ERROR(r.ExpectEnd());

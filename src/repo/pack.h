@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/coding.h"
 #include "base/result.h"
 #include "repo/blob.h"
 #include "repo/id.h"
@@ -44,6 +45,10 @@ class PackWriter {
 
 // The pack id of file bytes: SHA-256.
 Id PackIdOf(std::string_view file);
+
+// Reads one blob entry: type, id, [offset,] sealed_len, raw_len, with the
+// limits of FORMAT.md §7/§8. The pack header omits offset (with_offset false).
+Status ReadPackEntry(ByteReader* r, bool with_offset, PackEntry* e);
 
 // Header plaintext codec (exposed for fuzzing and tests).
 std::string EncodePackHeader(const std::vector<PackEntry>& entries);

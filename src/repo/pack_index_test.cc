@@ -75,9 +75,10 @@ TEST_F(PackIndexTest, PackRoundTrip) {
     EXPECT_EQ((*parsed)[i].id, entries[i].id);
     EXPECT_EQ((*parsed)[i].offset, entries[i].offset);
     EXPECT_EQ((*parsed)[i].type, entries[i].type);
-    auto content = DecodeBlob(keys_, entries[i].id,
-                              std::string_view(file).substr(entries[i].offset, entries[i].sealed_len),
-                              entries[i].raw_len, "t");
+    auto content =
+        DecodeBlob(keys_, entries[i].id,
+                   std::string_view(file).substr(entries[i].offset, entries[i].sealed_len),
+                   entries[i].raw_len, "t");
     EXPECT_TRUE(content.ok());
   }
   MemBackend backend;
@@ -120,7 +121,7 @@ TEST_F(PackIndexTest, HeaderDecoderLimits) {
   std::string h;
   h.push_back(1);
   h.push_back(static_cast<char>(0x90));  // varint count 16 + continuation...
-  h.push_back(0x03);                    // = 400, but no bytes follow
+  h.push_back(0x03);                     // = 400, but no bytes follow
   auto r = DecodePackHeader(h, "pack t");
   ASSERT_TRUE(r.status().IsCorruption());
   EXPECT_EQ(r.status().message(),
@@ -149,8 +150,8 @@ TEST_F(PackIndexTest, IndexFileRoundTripAndTamper) {
     bad[i] ^= 0x10;
     Status s = DecodeIndexFile(name, bad, keys_.data_key, [](IndexPack&&) { return Status::OK(); });
     ASSERT_TRUE(s.IsCorruption()) << i;
-    EXPECT_EQ(s.message(), "index " + name +
-                               ": content hash does not match the file name (file damaged)");
+    EXPECT_EQ(s.message(),
+              "index " + name + ": content hash does not match the file name (file damaged)");
   }
 }
 

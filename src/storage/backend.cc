@@ -4,13 +4,20 @@ namespace tidemark {
 
 const char* FileKindName(FileKind kind) {
   switch (kind) {
-    case FileKind::kConfig: return "config";
-    case FileKind::kKey: return "key";
-    case FileKind::kPack: return "pack";
-    case FileKind::kIndex: return "index";
-    case FileKind::kLock: return "lock";
-    case FileKind::kLedger: return "ledger";
-    case FileKind::kSnapshot: return "snapshot";
+    case FileKind::kConfig:
+      return "config";
+    case FileKind::kKey:
+      return "key";
+    case FileKind::kPack:
+      return "pack";
+    case FileKind::kIndex:
+      return "index";
+    case FileKind::kLock:
+      return "lock";
+    case FileKind::kLedger:
+      return "ledger";
+    case FileKind::kSnapshot:
+      return "snapshot";
   }
   return "unknown";
 }
@@ -34,7 +41,9 @@ Status ValidateFileHandle(const FileHandle& h) {
   for (char c : h.name) {
     const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     c == '_' || c == '-' || c == '.';
-    if (!ok) return Status::InvalidArgument("file name '" + h.name + "' has a character outside [0-9a-zA-Z_.-]");
+    if (!ok)
+      return Status::InvalidArgument("file name '" + h.name +
+                                     "' has a character outside [0-9a-zA-Z_.-]");
   }
   if (h.name[0] == '.') return Status::InvalidArgument("file name may not start with '.'");
   return Status::OK();
@@ -44,8 +53,8 @@ Result<uint64_t> GetRangeLength(const FileHandle& h, uint64_t size, uint64_t off
                                 uint64_t length) {
   if (offset > size) {
     return Status::InvalidArgument(h.ToString() + ": read offset " + std::to_string(offset) +
-                                   " is past the end of the file (size " +
-                                   std::to_string(size) + ")");
+                                   " is past the end of the file (size " + std::to_string(size) +
+                                   ")");
   }
   const uint64_t available = size - offset;
   if (length == 0 || length > available) return available;

@@ -38,7 +38,7 @@ class OwningBackend : public Backend {
   std::string Location() const override { return backend_->Location(); }
 
  private:
-  std::shared_ptr<void> owned_;        // destroyed last
+  std::shared_ptr<void> owned_;       // destroyed last
   std::unique_ptr<Backend> backend_;  // destroyed first
 };
 
@@ -74,8 +74,8 @@ std::string BinaryData(size_t n, uint32_t seed) {
 FileHandle Pack(const std::string& name) { return FileHandle{FileKind::kPack, name}; }
 FileHandle Snap(const std::string& name) { return FileHandle{FileKind::kSnapshot, name}; }
 
-const FileKind kAllKinds[] = {FileKind::kConfig, FileKind::kKey,    FileKind::kPack,
-                              FileKind::kIndex,  FileKind::kLock,   FileKind::kLedger,
+const FileKind kAllKinds[] = {FileKind::kConfig,  FileKind::kKey,  FileKind::kPack,
+                              FileKind::kIndex,   FileKind::kLock, FileKind::kLedger,
                               FileKind::kSnapshot};
 
 }  // namespace
@@ -276,9 +276,8 @@ TEST_P(BackendConformanceTest, ListStopsAtCallbackError) {
 
 TEST_P(BackendConformanceTest, ListCallbackMayRemove) {
   for (const char* name : {"a", "b", "c", "d"}) MustPut(FileHandle{FileKind::kLock, name}, "x");
-  Status s = backend().List(FileKind::kLock, [&](const FileInfo& info) {
-    return backend().Remove(info.handle);
-  });
+  Status s = backend().List(FileKind::kLock,
+                            [&](const FileInfo& info) { return backend().Remove(info.handle); });
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(ListNames(FileKind::kLock).empty());
 }
@@ -327,9 +326,17 @@ TEST_P(BackendConformanceTest, RemoveMissingIsNotFound) {
 
 TEST_P(BackendConformanceTest, InvalidNamesRejected) {
   const FileHandle bad[] = {
-      Snap("../x"), Snap("a/b"),         Snap(""),     Snap(".hidden"), Snap(".."),
-      Snap("a b"),  Snap(std::string(129, 'a')), Pack("a"), Pack("../../etc"),
-      Snap(std::string("nul\0byte", 8)), FileHandle{FileKind::kConfig, "x"},
+      Snap("../x"),
+      Snap("a/b"),
+      Snap(""),
+      Snap(".hidden"),
+      Snap(".."),
+      Snap("a b"),
+      Snap(std::string(129, 'a')),
+      Pack("a"),
+      Pack("../../etc"),
+      Snap(std::string("nul\0byte", 8)),
+      FileHandle{FileKind::kConfig, "x"},
   };
   for (const FileHandle& h : bad) {
     SCOPED_TRACE(h.ToString());

@@ -33,8 +33,8 @@ std::string BackendFactoryName(const ::testing::TestParamInfo<BackendFactory>& i
 
 // Factories for this layer's backends, also handy for tests of other layers
 // that want to run against each backend.
-BackendFactory LocalBackendFactory();        // LocalBackend in a fresh temporary folder
-BackendFactory MemBackendFactory();          // MemBackend
+BackendFactory LocalBackendFactory();          // LocalBackend in a fresh temporary folder
+BackendFactory MemBackendFactory();            // MemBackend
 BackendFactory FaultyOverMemBackendFactory();  // FaultyBackend (no faults) over MemBackend
 
 class BackendConformanceTest : public ::testing::TestWithParam<BackendFactory> {

@@ -182,7 +182,8 @@ Result<std::string> FaultyBackend::Get(const FileHandle& h, uint64_t offset, uin
       lock.unlock();
       TM_ASSIGN_OR_RETURN(data, inner_->Get(h, offset, length));
     } else {
-      if (!it->second) return Status::NotFound(h.ToString() + " does not exist (removed, unsynced)");
+      if (!it->second)
+        return Status::NotFound(h.ToString() + " does not exist (removed, unsynced)");
       TM_ASSIGN_OR_RETURN(uint64_t n, GetRangeLength(h, it->second->size(), offset, length));
       data = it->second->substr(offset, n);
     }
@@ -198,7 +199,8 @@ Result<FileInfo> FaultyBackend::Stat(const FileHandle& h) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pending_.find(Key(h.kind, h.name));
     if (it != pending_.end()) {
-      if (!it->second) return Status::NotFound(h.ToString() + " does not exist (removed, unsynced)");
+      if (!it->second)
+        return Status::NotFound(h.ToString() + " does not exist (removed, unsynced)");
       return FileInfo{h, it->second->size()};
     }
   }

@@ -71,8 +71,7 @@ class FaultyBackend : public Backend {
 
   Status Put(const FileHandle& h, std::string_view data,
              PutMode mode = PutMode::kCreateExclusive) override;
-  Result<std::string> Get(const FileHandle& h, uint64_t offset = 0,
-                          uint64_t length = 0) override;
+  Result<std::string> Get(const FileHandle& h, uint64_t offset = 0, uint64_t length = 0) override;
   Result<FileInfo> Stat(const FileHandle& h) override;
   Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override;
   Status Remove(const FileHandle& h) override;
@@ -103,17 +102,17 @@ class FaultyBackend : public Backend {
   Backend* const inner_;
 
   mutable std::mutex mu_;
-  uint64_t calls_ = 0;              // GUARDED_BY(mu_)
-  bool fault_fired_ = false;        // GUARDED_BY(mu_)
-  uint64_t fail_nth_ = 0;           // GUARDED_BY(mu_)
-  Status fail_nth_status_;          // GUARDED_BY(mu_)
-  MethodFault method_faults_[5];    // GUARDED_BY(mu_); indexed by Method
-  bool put_after_write_ = false;    // GUARDED_BY(mu_)
+  uint64_t calls_ = 0;                                    // GUARDED_BY(mu_)
+  bool fault_fired_ = false;                              // GUARDED_BY(mu_)
+  uint64_t fail_nth_ = 0;                                 // GUARDED_BY(mu_)
+  Status fail_nth_status_;                                // GUARDED_BY(mu_)
+  MethodFault method_faults_[5];                          // GUARDED_BY(mu_); indexed by Method
+  bool put_after_write_ = false;                          // GUARDED_BY(mu_)
   std::function<bool(const FileHandle&)> corrupt_match_;  // GUARDED_BY(mu_)
-  uint64_t corrupt_offset_ = 0;     // GUARDED_BY(mu_)
-  bool hold_ = false;               // GUARDED_BY(mu_)
-  std::map<Key, Pending> pending_;  // GUARDED_BY(mu_); empty unless hold_
-  bool crashed_ = false;            // GUARDED_BY(mu_)
+  uint64_t corrupt_offset_ = 0;                           // GUARDED_BY(mu_)
+  bool hold_ = false;                                     // GUARDED_BY(mu_)
+  std::map<Key, Pending> pending_;                        // GUARDED_BY(mu_); empty unless hold_
+  bool crashed_ = false;                                  // GUARDED_BY(mu_)
 };
 
 }  // namespace tidemark

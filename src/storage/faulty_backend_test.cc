@@ -54,15 +54,15 @@ TEST_F(FaultyBackendTest, PassesThroughAndCountsEveryCall) {
 
 TEST_F(FaultyBackendTest, FailNthCallFailsExactlyThatCall) {
   faulty_.FailNthCall(3, Status::IOError("disk on fire"));
-  EXPECT_TRUE(faulty_.Put(kSnap, "a").ok());   // 1
-  EXPECT_TRUE(faulty_.Get(kSnap).ok());        // 2
+  EXPECT_TRUE(faulty_.Put(kSnap, "a").ok());  // 1
+  EXPECT_TRUE(faulty_.Get(kSnap).ok());       // 2
   EXPECT_FALSE(faulty_.fault_fired());
-  Status s = faulty_.Put(kKey, "b");           // 3
+  Status s = faulty_.Put(kKey, "b");  // 3
   EXPECT_EQ(s.code(), Status::Code::kIOError);
   EXPECT_EQ(s.message(), "disk on fire");
   EXPECT_TRUE(faulty_.fault_fired());
   EXPECT_TRUE(mem_.Get(kKey).status().IsNotFound()) << "failed call reached the backend";
-  EXPECT_TRUE(faulty_.Put(kKey, "b").ok());    // 4
+  EXPECT_TRUE(faulty_.Put(kKey, "b").ok());  // 4
   EXPECT_EQ(faulty_.calls(), 4u);
 }
 
@@ -89,8 +89,8 @@ TEST_F(FaultyBackendTest, FailNthCallLoopVisitsEveryCall) {
     if (!faulty_.fault_fired()) break;
     for (size_t i = 0; i < results.size(); ++i) {
       const bool injected = results[i].message() == "injected fault";
-      EXPECT_EQ(injected, i + 1 == n) << "n=" << n << " call " << i + 1 << ": "
-                                      << results[i].ToString();
+      EXPECT_EQ(injected, i + 1 == n)
+          << "n=" << n << " call " << i + 1 << ": " << results[i].ToString();
     }
     // The failed call did not reach the backend.
     EXPECT_EQ(mem_.Stat(kKey).ok(), n == 5) << "n=" << n;

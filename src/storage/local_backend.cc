@@ -55,9 +55,7 @@ Status MakeDirs(const std::string& dir) {
   return parent.empty() ? Status::OK() : SyncDir(parent);
 }
 
-std::string NotRegularFileError(const std::string& path) {
-  return path + " is not a regular file";
-}
+std::string NotRegularFileError(const std::string& path) { return path + " is not a regular file"; }
 
 // Moves the finished temporary file to `path`, failing with AlreadyExists if
 // `path` exists. link(2) is atomic and exclusive; file systems without hard
@@ -141,13 +139,20 @@ Status LocalBackend::Create(const std::string& dir) {
 
 std::string LocalBackend::KindDir(FileKind kind) const {
   switch (kind) {
-    case FileKind::kConfig: return dir_;
-    case FileKind::kKey: return JoinPath(dir_, "keys");
-    case FileKind::kPack: return JoinPath(dir_, "data");
-    case FileKind::kIndex: return JoinPath(dir_, "index");
-    case FileKind::kLock: return JoinPath(dir_, "locks");
-    case FileKind::kLedger: return JoinPath(dir_, "ledger");
-    case FileKind::kSnapshot: return JoinPath(dir_, "snapshots");
+    case FileKind::kConfig:
+      return dir_;
+    case FileKind::kKey:
+      return JoinPath(dir_, "keys");
+    case FileKind::kPack:
+      return JoinPath(dir_, "data");
+    case FileKind::kIndex:
+      return JoinPath(dir_, "index");
+    case FileKind::kLock:
+      return JoinPath(dir_, "locks");
+    case FileKind::kLedger:
+      return JoinPath(dir_, "ledger");
+    case FileKind::kSnapshot:
+      return JoinPath(dir_, "snapshots");
   }
   return dir_;
 }
@@ -244,8 +249,7 @@ Status LocalBackend::List(FileKind kind, const std::function<Status(const FileIn
   return ListFolder(KindDir(kind), kind, "", fn);
 }
 
-Status LocalBackend::ListFolder(const std::string& folder, FileKind kind,
-                                const std::string& prefix,
+Status LocalBackend::ListFolder(const std::string& folder, FileKind kind, const std::string& prefix,
                                 const std::function<Status(const FileInfo&)>& fn) const {
   TM_ASSIGN_OR_RETURN(DirPtr d, OpenDir(folder));
   for (;;) {

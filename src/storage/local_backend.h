@@ -46,8 +46,7 @@ class LocalBackend : public Backend {
   // look like a repository without snapshots.
   Status Put(const FileHandle& h, std::string_view data,
              PutMode mode = PutMode::kCreateExclusive) override;
-  Result<std::string> Get(const FileHandle& h, uint64_t offset = 0,
-                          uint64_t length = 0) override;
+  Result<std::string> Get(const FileHandle& h, uint64_t offset = 0, uint64_t length = 0) override;
   Result<FileInfo> Stat(const FileHandle& h) override;
   Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override;
   Status Remove(const FileHandle& h) override;
@@ -59,7 +58,7 @@ class LocalBackend : public Backend {
  private:
   explicit LocalBackend(std::string dir) : dir_(std::move(dir)) {}
 
-  std::string KindDir(FileKind kind) const;    // "<dir>/keys", "<dir>/data", …
+  std::string KindDir(FileKind kind) const;         // "<dir>/keys", "<dir>/data", …
   std::string FolderOf(const FileHandle& h) const;  // folder holding h
   std::string PathOf(const FileHandle& h) const;
 

@@ -57,8 +57,8 @@ class LocalBackendTest : public ::testing::Test {
 };
 
 TEST_F(LocalBackendTest, CreateMakesLayout) {
-  for (const char* sub : {"keys", "data", "index", "locks", "ledger", "snapshots", "data/00",
-                          "data/3f", "data/ff"}) {
+  for (const char* sub :
+       {"keys", "data", "index", "locks", "ledger", "snapshots", "data/00", "data/3f", "data/ff"}) {
     struct stat st;
     ASSERT_EQ(::stat((root_ + "/" + sub).c_str(), &st), 0) << sub;
     EXPECT_TRUE(S_ISDIR(st.st_mode)) << sub;

@@ -22,8 +22,7 @@ class MemBackend : public Backend {
   // into this backend; it sees the files present when List started.
   Status Put(const FileHandle& h, std::string_view data,
              PutMode mode = PutMode::kCreateExclusive) override;
-  Result<std::string> Get(const FileHandle& h, uint64_t offset = 0,
-                          uint64_t length = 0) override;
+  Result<std::string> Get(const FileHandle& h, uint64_t offset = 0, uint64_t length = 0) override;
   Result<FileInfo> Stat(const FileHandle& h) override;
   Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override;
   Status Remove(const FileHandle& h) override;

@@ -19,9 +19,7 @@ namespace {
 [[maybe_unused]] std::string StrerrorResult(int rc, const char* buf) {
   return rc == 0 ? std::string(buf) : "unknown error";
 }
-[[maybe_unused]] std::string StrerrorResult(const char* msg, const char* /*buf*/) {
-  return msg;
-}
+[[maybe_unused]] std::string StrerrorResult(const char* msg, const char* /*buf*/) { return msg; }
 
 std::string ErrnoString(int err) {
   char buf[256] = {0};
@@ -47,11 +45,15 @@ Status PosixError(std::string_view op, const std::string& path, int err) {
   msg += ": ";
   msg += ErrnoString(err);
   switch (err) {
-    case ENOENT: return Status::NotFound(msg);
+    case ENOENT:
+      return Status::NotFound(msg);
     case EACCES:
-    case EPERM: return Status::PermissionDenied(msg);
-    case EEXIST: return Status::AlreadyExists(msg);
-    default: return Status::IOError(msg);
+    case EPERM:
+      return Status::PermissionDenied(msg);
+    case EEXIST:
+      return Status::AlreadyExists(msg);
+    default:
+      return Status::IOError(msg);
   }
 }
 
@@ -137,8 +139,13 @@ std::string JoinPath(const std::string& dir, std::string_view name) {
 std::string RandomTempName() {
   thread_local std::mt19937_64 rng = [] {
     std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd(), static_cast<unsigned>(::getpid()),
-                      static_cast<unsigned>(std::hash<std::thread::id>()(std::this_thread::get_id()))};
+    std::seed_seq seq{
+        rd(),
+        rd(),
+        rd(),
+        rd(),
+        static_cast<unsigned>(::getpid()),
+        static_cast<unsigned>(std::hash<std::thread::id>()(std::this_thread::get_id()))};
     return std::mt19937_64(seq);
   }();
   static const char kHex[] = "0123456789abcdef";

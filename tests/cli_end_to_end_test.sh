@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the tidemark command line: exit codes (docs/exit-codes.md),
 # password sources, key slots, check, ledger, and tamper detection, through
-# the real binary on a real folder. Usage: cli_test.sh path/to/tidemark
+# the real binary on a real folder. Usage: cli_end_to_end_test.sh path/to/tidemark
 set -uo pipefail
-T=$(realpath "${1:?usage: cli_test.sh path/to/tidemark}")
+T=$(realpath "${1:?usage: cli_end_to_end_test.sh path/to/tidemark}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -137,5 +137,5 @@ flip repo/config 40
 expect 3 "damaged config" -- "$T" "${R[@]}" --password-file pw3 check
 contains err "config" "names the config"
 
-echo "cli_test: $passed passed, $failed failed"
+echo "cli_end_to_end_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
