@@ -62,6 +62,12 @@ TEST(ClockTest, FormatAndParseUtc) {
   FakeClock clock(t);
   clock.Advance(1000000);
   EXPECT_EQ(FormatTimeUtc(clock.NowMicros()), "2026-11-21T00:00:01Z");
+  ASSERT_TRUE(ParseTimeUtc("2026-11-21 08:30", &t));
+  EXPECT_EQ(FormatTimeUtc(t), "2026-11-21T08:30:00Z");
+  EXPECT_FALSE(ParseTimeUtc("2026-11-21 08:30x", &t));
+  EXPECT_FALSE(ParseTimeUtc("2026-11-21x", &t));
+  EXPECT_FALSE(ParseTimeUtc("2026-11-21T8:30", &t));
+
 }
 
 TEST(JsonTest, NestedAndEscaped) {

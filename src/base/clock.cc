@@ -32,11 +32,23 @@ std::string FormatTimeUtc(int64_t micros) {
 }
 
 bool ParseTimeUtc(const std::string& text, int64_t* micros) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail[8] = {0};
-  int n = sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &s, tail);
-  if (n < 3 || n == 4) return false;
-  if (n == 7 && std::string(tail) != "Z") return false;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, used = 0;
+  const char* p = text.c_str();
+  // Date, then optionally [T or space]HH:MM[:SS], then optionally Z; every
+  // byte must be consumed, so "2026-11-22 08:00x" is rejected, not truncated.
+  if (sscanf(p, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10) return false;
+  p += used;
+  if (*p == 'T' || *p == ' ') {
+    p++;
+    if (sscanf(p, "%2d:%2d%n", &h, &mi, &used) != 2 || used != 5) return false;
+    p += used;
+    if (*p == ':') {
+      if (sscanf(p + 1, "%2d%n", &s, &used) != 1 || used != 2) return false;
+      p += 3;
+    }
+  }
+  if (*p == 'Z') p++;
+  if (*p != '\0') return false;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
   struct tm tm = {};
   tm.tm_year = y - 1900;

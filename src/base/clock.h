@@ -31,8 +31,9 @@ class FakeClock : public Clock {
 
 // "2026-11-21T23:52:07Z" (UTC, second precision).
 std::string FormatTimeUtc(int64_t micros);
-// Parses "2026-11-21", "2026-11-21T23:52", "2026-11-21T23:52:07Z" (UTC).
-// Returns false when malformed.
+// Parses "2026-11-21", "2026-11-21T23:52", "2026-11-21 23:52:07",
+// "2026-11-21T23:52:07Z" (always UTC). Returns false when malformed or when
+// anything follows the time.
 bool ParseTimeUtc(const std::string& text, int64_t* micros);
 
 }  // namespace tidemark

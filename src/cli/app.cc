@@ -15,18 +15,22 @@ namespace {
 void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
   app->add_option("-r,--repo", o->repo, "repository location (a folder)")
       ->envname("TIDEMARK_REPOSITORY");
-  app->add_option("--password-file", o->password_file, "read the password from this file")
-      ->envname("TIDEMARK_PASSWORD_FILE");
+  // The password flags read no environment here: Context::MainPassword
+  // applies the documented order (flags before environment variables).
+  app->add_option("--password-file", o->password_file,
+                  "read the password from this file (env TIDEMARK_PASSWORD_FILE)");
   app->add_option("--password-command", o->password_command,
-                  "run this command; its first output line is the password")
-      ->envname("TIDEMARK_PASSWORD_COMMAND");
+                  "run this command; its first output line is the password "
+                  "(env TIDEMARK_PASSWORD_COMMAND)");
   app->add_flag("--json", o->json, "machine-readable output on stdout");
-  app->add_flag("-q,--quiet", o->quiet, "only errors");
+  app->add_flag("-q,--quiet", o->quiet, "no progress lines or warnings");
   app->add_flag("-v,--verbose", o->verbose, "more detail (repeat for debug)");
 }
 
 void PrintError(const Context& ctx, const Status& s) {
-  if (ctx.opts.json) {
+  // A command that already printed its JSON report (with "ok": false) has
+  // said what went wrong: stdout keeps one document.
+  if (ctx.opts.json && !ctx.json_printed()) {
     JsonWriter w;
     w.BeginObject().Key("error").BeginObject().Field("code", Status::CodeName(s.code()));
     w.Field("exit_code", ExitCodeFor(s)).Field("message", s.message()).EndObject().EndObject();

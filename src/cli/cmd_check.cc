@@ -54,8 +54,7 @@ void FindingsJson(JsonWriter* w, const char* key, const std::vector<CheckFinding
 }
 
 Status RunCheck(Context* ctx, const CheckFlags& flags) {
-  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "check"));
+  // Validate flags before asking for a password or taking a lock.
   CheckOptions options;
   options.read_data = flags.read_data || !flags.subset.empty();
   if (!flags.subset.empty()) {
@@ -65,6 +64,9 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
     TM_ASSIGN_OR_RETURN(options.expect_ledger_head, ParseHead(flags.expect_head));
   }
   options.show_progress = ctx->ShowProgress();
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "check"));
+  lock->KeepFresh();  // --read-data can outlast the 30-minute staleness limit
   TM_ASSIGN_OR_RETURN(CheckReport r, CheckRepository(repo, options));
   PrintFindings(ctx, r);
   JsonWriter w;

@@ -1,4 +1,6 @@
 // tidemark init: creates an encrypted repository. docs/guide/repository.md
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "base/hex.h"
@@ -22,6 +24,11 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
   }
   std::string dir = ctx->opts.repo;
   if (dir.rfind("local:", 0) == 0) dir = dir.substr(6);
+  // Refuse an existing repository before asking for a password.
+  if (access((dir + "/config").c_str(), F_OK) == 0) {
+    return Status::AlreadyExists("a repository already exists at " + dir +
+                                 ": nothing was changed");
+  }
   TM_ASSIGN_OR_RETURN(std::string password, ReadPassword(ctx->MainPassword(), /*confirm=*/true));
   TM_RETURN_IF_ERROR(LocalBackend::Create(dir));
   TM_ASSIGN_OR_RETURN(Backend * backend, ctx->OpenBackend());
@@ -39,9 +46,10 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
 
   ctx->Print("created tidemark repository " + r->id_hex().substr(0, 12) + " at " +
              backend->Location());
+  const uint64_t kib = flags.kdf.memory_kib;
   ctx->Print("key " + r->key_id().substr(0, 8) + " (Argon2id, " +
-             std::to_string(flags.kdf.memory_kib / 1024) + " MiB, " +
-             std::to_string(flags.kdf.iterations) + " passes)");
+             (kib >= 1024 ? std::to_string(kib / 1024) + " MiB" : std::to_string(kib) + " KiB") +
+             ", " + std::to_string(flags.kdf.iterations) + " passes)");
   ctx->Print("Keep the password safe: without it the repository cannot be read by anyone.");
   JsonWriter w;
   w.BeginObject().Field("repository", r->id_hex()).Field("location", backend->Location());

@@ -13,7 +13,13 @@ struct KeyFlags {
   std::string new_password_file;
   std::string remove_id;
   KdfFlags kdf;
+  bool kdf_given = false;  // any --kdf-* flag on the command line
 };
+
+std::string KdfMemory(uint64_t bytes) {
+  return bytes >= (1u << 20) ? std::to_string(bytes >> 20) + " MiB"
+                             : std::to_string(bytes >> 10) + " KiB";
+}
 
 Status RunList(Context* ctx) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
@@ -24,11 +30,10 @@ Status RunList(Context* ctx) {
   for (const KeyFile& k : keys) {
     const bool current = k.id == repo->key_id();
     char line[512];
-    snprintf(line, sizeof line, " %-7s  %-8s  %-24s  %-20s  argon2id %llu MiB x%llu",
+    snprintf(line, sizeof line, " %-7s  %-8s  %-24s  %-20s  argon2id %s x%llu",
              current ? "*" : "", k.id.substr(0, 8).c_str(), (k.user + "@" + k.host).c_str(),
              FormatTimeUtc(static_cast<int64_t>(k.created_us)).c_str(),
-             static_cast<unsigned long long>(k.kdf.memlimit >> 20),
-             static_cast<unsigned long long>(k.kdf.opslimit));
+             KdfMemory(k.kdf.memlimit).c_str(), static_cast<unsigned long long>(k.kdf.opslimit));
     ctx->Print(line);
     w.BeginObject().Field("id", k.id).Field("current", current).Field("user", k.user);
     w.Field("host", k.host).Field("created", FormatTimeUtc(static_cast<int64_t>(k.created_us)));
@@ -41,9 +46,10 @@ Status RunList(Context* ctx) {
 
 Status RunAdd(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key add"));
   TM_ASSIGN_OR_RETURN(std::string pw,
                       ReadPassword(ctx->NewPassword(flags.new_password_file), true));
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key add"));
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   TM_ASSIGN_OR_RETURN(KeyFile key, repo->AddKey(pw, flags.kdf.Params()));
   ctx->Print("added key " + key.id.substr(0, 8));
   JsonWriter w;
@@ -55,10 +61,11 @@ Status RunAdd(Context* ctx, const KeyFlags& flags) {
 Status RunRemove(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key remove"));
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   TM_ASSIGN_OR_RETURN(std::string id, repo->ResolveKeyId(flags.remove_id));
   Status s = repo->RemoveKey(id);
   if (s.IsRefused()) {
-    TM_RETURN_IF_ERROR(ctx->Record("key.remove", "refused: " + s.message(), {"key " + id}, {}));
+    TM_RETURN_IF_ERROR(ctx->Record("key.remove", "refused", {"key " + id}, {}, s.message()));
     return s;
   }
   TM_RETURN_IF_ERROR(s);
@@ -71,11 +78,20 @@ Status RunRemove(Context* ctx, const KeyFlags& flags) {
 
 Status RunPasswd(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key passwd"));
   TM_ASSIGN_OR_RETURN(std::string pw,
                       ReadPassword(ctx->NewPassword(flags.new_password_file), true));
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key passwd"));
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   const std::string old = repo->key_id();
-  TM_ASSIGN_OR_RETURN(KeyFile key, repo->ChangePassword(pw, flags.kdf.Params()));
+  // The new slot keeps the old slot's Argon2id cost unless told otherwise.
+  KdfParams kdf = flags.kdf.Params();
+  if (!flags.kdf_given) {
+    TM_ASSIGN_OR_RETURN(auto keys, repo->ListKeys());
+    for (const KeyFile& k : keys) {
+      if (k.id == old) kdf = k.kdf;
+    }
+  }
+  TM_ASSIGN_OR_RETURN(KeyFile key, repo->ChangePassword(pw, kdf));
   ctx->Print("password changed: key " + old.substr(0, 8) + " replaced by key " +
              key.id.substr(0, 8));
   JsonWriter w;
@@ -109,7 +125,10 @@ void AddKeyCommand(CLI::App* app, Context* ctx) {
   passwd->add_option("--new-password-file", flags->new_password_file,
                      "read the new password from this file");
   flags->kdf.Add(passwd);
-  passwd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunPasswd(ctx, *flags); }; });
+  passwd->callback([ctx, flags, passwd] {
+    flags->kdf_given = passwd->count("--kdf-iterations") + passwd->count("--kdf-memory") > 0;
+    ctx->run = [ctx, flags] { return RunPasswd(ctx, *flags); };
+  });
 }
 
 }  // namespace tidemark::cli

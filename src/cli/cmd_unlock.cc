@@ -10,6 +10,7 @@ namespace {
 
 Status RunUnlock(Context* ctx, bool all) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   TM_ASSIGN_OR_RETURN(auto removed, RemoveLocks(repo, all));
   TM_ASSIGN_OR_RETURN(auto remaining, ListLocks(repo));
   std::vector<std::string> targets;

@@ -41,22 +41,35 @@ Result<Backend*> Context::OpenBackend() {
   return backend_.get();
 }
 
+// Order: --password-file, --password-command, TIDEMARK_PASSWORD_FILE,
+// TIDEMARK_PASSWORD_COMMAND, TIDEMARK_PASSWORD, then a prompt. A flag always
+// beats the environment; only the first source found is used.
 PasswordSource Context::MainPassword() const {
   PasswordSource s;
   s.what = "password";
-  s.file = !opts.password_file.empty() ? opts.password_file : Env("TIDEMARK_PASSWORD_FILE");
-  s.command =
-      !opts.password_command.empty() ? opts.password_command : Env("TIDEMARK_PASSWORD_COMMAND");
-  if (!opts.password_file.empty()) s.command.clear();
-  s.literal = Env("TIDEMARK_PASSWORD");
+  s.hint =
+      "--password-file, --password-command, TIDEMARK_PASSWORD_FILE, "
+      "TIDEMARK_PASSWORD_COMMAND or TIDEMARK_PASSWORD";
+  if (!opts.password_file.empty()) {
+    s.file = opts.password_file;
+  } else if (!opts.password_command.empty()) {
+    s.command = opts.password_command;
+  } else if (!Env("TIDEMARK_PASSWORD_FILE").empty()) {
+    s.file = Env("TIDEMARK_PASSWORD_FILE");
+  } else if (!Env("TIDEMARK_PASSWORD_COMMAND").empty()) {
+    s.command = Env("TIDEMARK_PASSWORD_COMMAND");
+  } else {
+    s.literal = Env("TIDEMARK_PASSWORD");
+  }
   return s;
 }
 
 PasswordSource Context::NewPassword(const std::string& file_flag) const {
   PasswordSource s;
   s.what = "new password";
+  s.hint = "--new-password-file, TIDEMARK_NEW_PASSWORD_FILE or TIDEMARK_NEW_PASSWORD";
   s.file = !file_flag.empty() ? file_flag : Env("TIDEMARK_NEW_PASSWORD_FILE");
-  s.literal = Env("TIDEMARK_NEW_PASSWORD");
+  if (s.file.empty()) s.literal = Env("TIDEMARK_NEW_PASSWORD");
   return s;
 }
 
@@ -78,8 +91,9 @@ void Context::Print(const std::string& line) const {
   fputc('\n', stdout);
 }
 
-void Context::PrintJson(const JsonWriter& w) const {
+void Context::PrintJson(const JsonWriter& w) {
   if (!opts.json) return;
+  json_printed_ = true;
   fputs(w.str().c_str(), stdout);
   fputc('\n', stdout);
 }
@@ -104,18 +118,28 @@ std::string Context::RedactedCommandLine() const {
 
 Status Context::Record(const std::string& action, const std::string& outcome,
                        std::vector<std::string> targets,
-                       std::vector<std::pair<std::string, int64_t>> counts) {
+                       std::vector<std::pair<std::string, int64_t>> counts,
+                       const std::string& reason) {
   if (!repo_) return Status::Internal("ledger entry without an open repository");
   LedgerRecord rec;
   rec.action = action;
   rec.outcome = outcome;
   rec.args.emplace_back("command", RedactedCommandLine());
+  if (!reason.empty()) rec.args.emplace_back("reason", reason);
   rec.targets = std::move(targets);
   rec.counts = std::move(counts);
   Ledger ledger(repo_.get());
   auto entry = ledger.Append(std::move(rec));
-  if (!entry.ok()) return entry.status().WithContext("could not append to the ledger");
+  if (!entry.ok()) {
+    return entry.status().WithContext(action + " was done, but recording it in the ledger failed");
+  }
   return Status::OK();
+}
+
+Status Context::PreflightLedger() const {
+  if (!repo_) return Status::Internal("ledger check without an open repository");
+  Status s = Ledger(repo_.get()).CheckAppendable();
+  return s.WithContext("nothing was changed, because the ledger would not record it");
 }
 
 }  // namespace tidemark::cli

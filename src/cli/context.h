@@ -62,17 +62,26 @@ class Context {
   // Human output (suppressed by --json).
   void Print(const std::string& line) const;
   // JSON output (only with --json): one document per command.
-  void PrintJson(const JsonWriter& w) const;
+  void PrintJson(const JsonWriter& w);
+  bool json_printed() const { return json_printed_; }
+
+  // Fails (Refused) when the ledger would not accept an entry now. Commands
+  // whose action cannot be undone call it before acting (FORMAT.md §11).
+  Status PreflightLedger() const;
 
   // Appends a ledger entry for an action this command took. The arguments
   // recorded are the command line (secrets redacted by the ledger).
   // The command line with the value of --password-command hidden.
   std::string RedactedCommandLine() const;
+  // `reason` (optional) explains a refusal or failure; it is kept whole as
+  // an argument, since outcomes are short words ("ok", "refused", "damaged").
   Status Record(const std::string& action, const std::string& outcome,
                 std::vector<std::string> targets,
-                std::vector<std::pair<std::string, int64_t>> counts);
+                std::vector<std::pair<std::string, int64_t>> counts,
+                const std::string& reason = "");
 
  private:
+  bool json_printed_ = false;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Repository> repo_;
 };

@@ -14,6 +14,7 @@ struct PasswordSource {
   std::string command;  // run with /bin/sh -c; use the first line of stdout
   std::string literal;  // TIDEMARK_PASSWORD
   std::string what;     // "password" or "new password", for messages and prompts
+  std::string hint;     // the flags and variables that can supply it, for messages
 };
 
 // Returns the password. When no source is set and stdin is a terminal,

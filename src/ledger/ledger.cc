@@ -77,6 +77,13 @@ Result<LedgerHead> Ledger::Head() const {
   return HeadOf(seqs);
 }
 
+Status Ledger::CheckAppendable() const {
+  const std::optional<LedgerHead> cached = cache_.Load();
+  TM_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ListSeqs());
+  TM_ASSIGN_OR_RETURN(LedgerHead head, HeadOf(seqs));
+  return CheckAgainstCache(cached, head);
+}
+
 Status Ledger::CheckAgainstCache(const std::optional<LedgerHead>& cached,
                                  const LedgerHead& head) const {
   if (!cached || cached->seq == 0) return Status::OK();

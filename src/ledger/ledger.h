@@ -60,6 +60,12 @@ class Ledger {
   // missing entry, or fn's error.
   Status ForEach(uint64_t from_seq, const std::function<Status(const LedgerEntry&)>& fn) const;
 
+  // OK when Append would accept an entry now: the head entry verifies and
+  // agrees with this machine's head cache. Commands whose action cannot be
+  // undone call this before acting, so that an action is not done and then
+  // left unrecorded (the append can still lose to a storage failure).
+  Status CheckAppendable() const;
+
   // The newest entry (verified on its own, not the chain); seq 0 and a zero
   // hash for an empty ledger.
   Result<LedgerHead> Head() const;

@@ -276,12 +276,19 @@ TEST_F(LedgerTest, TruncatedTailIsDetectedThroughHeadCache) {
             "ledger ends at entry 8 but entry 10 was seen on this machine (head cache " +
                 cache_dir_.path() + "/" + repo_->id_hex() +
                 "/ledger-head): the newest entries were removed");
-  // Appending would hide the truncation: refused.
+  // Appending would hide the truncation: refused, and said so up front.
+  EXPECT_TRUE(ledger_->CheckAppendable().IsRefused());
   auto append = ledger_->Append(Rec(11));
   EXPECT_TRUE(append.status().IsRefused());
   EXPECT_NE(append.status().message().find("ledger ends at entry 8 but entry 10 was seen"),
             std::string::npos);
   EXPECT_EQ(*HeadCache(cache_dir_.path(), repo_->id_hex()).Load(), ten);  // unchanged
+}
+
+TEST_F(LedgerTest, CheckAppendableOnSoundLedger) {
+  EXPECT_TRUE(ledger_->CheckAppendable().ok());  // empty
+  AppendN(3);
+  EXPECT_TRUE(ledger_->CheckAppendable().ok());
 }
 
 TEST_F(LedgerTest, TruncatedTailIsDetectedThroughExpectedHead) {

@@ -33,6 +33,8 @@ class Checker {
 
  private:
   void Damage(std::string object, std::string message) {
+    // Messages from decoders start with the object's name; say it once.
+    if (message.rfind(object + ": ", 0) == 0) message.erase(0, object.size() + 2);
     report_.damage.push_back({std::move(object), std::move(message)});
   }
   void Note(std::string object, std::string message) {
@@ -76,6 +78,7 @@ class Checker {
       progress.Add(1);
       auto data = backend_->Get(f.handle);
       if (!data.ok()) {
+        damaged_index_files_++;
         Damage("index " + f.handle.name, data.status().message());
         continue;
       }
@@ -83,7 +86,10 @@ class Checker {
         AddIndexedPack(f.handle.name, std::move(p));
         return Status::OK();
       });
-      if (!s.ok()) Damage("index " + f.handle.name, s.message());
+      if (!s.ok()) {
+        damaged_index_files_++;
+        Damage("index " + f.handle.name, s.message());
+      }
     }
     return Status::OK();
   }
@@ -115,8 +121,14 @@ class Checker {
       progress.Add(1);
       auto indexed = indexed_.find(id);
       if (indexed == indexed_.end()) {
-        Note("pack " + id.Hex(),
-             "not referenced by any index (left by an interrupted write; harmless)");
+        if (damaged_index_files_ > 0) {
+          Damage("pack " + id.Hex(),
+                 "not referenced by any readable index: it may be listed by a damaged index "
+                 "file; do not delete it");
+        } else {
+          Note("pack " + id.Hex(),
+               "not referenced by any index (left by an interrupted write; harmless)");
+        }
         continue;
       }
       auto header = ReadPackHeader(backend_, repo_->keys().data_key, id);
@@ -205,7 +217,9 @@ class Checker {
       return;
     }
     for (const LockInfo& l : *locks) {
-      if (l.IsStale(repo_->clock()->NowMicros(), CurrentHost())) {
+      if (!l.damage.empty()) {
+        Note("lock " + l.id, "does not decode (" + l.damage + "); `tidemark unlock` removes it");
+      } else if (l.IsStale(repo_->clock()->NowMicros(), CurrentHost())) {
         Note("lock " + l.id, "stale: " + l.Describe() + "; `tidemark unlock` removes it");
       }
     }
@@ -231,6 +245,7 @@ class Checker {
   std::map<Id, uint64_t> pack_sizes_;                               // packs present in storage
   std::unordered_map<Id, std::vector<PackEntry>, IdHash> indexed_;  // packs the index names
   std::unordered_set<Id, IdHash> seen_blobs_;
+  int damaged_index_files_ = 0;
 };
 
 }  // namespace

@@ -32,6 +32,7 @@ struct RepoConfig {
   // The plaintext header only (magic, version, repo id); no key needed.
   static Result<RepoConfig> DecodeHeader(std::string_view data);
   // Decodes a decrypted body (exposed for fuzzing).
+  // REQUIRES: cfg came from DecodeHeader (its repo_id is validated too).
   static Status DecodeBody(std::string_view body, RepoConfig* cfg);
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include "base/clock.h"
 #include "base/coding.h"
@@ -17,6 +18,7 @@ namespace tidemark {
 using namespace format;
 
 bool LockInfo::IsStale(int64_t now_us, const std::string& this_host) const {
+  if (!damage.empty()) return true;
   if (now_us - refreshed_us > kLockStaleMicros) return true;
   if (host == this_host && pid != 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
     return true;
@@ -25,6 +27,7 @@ bool LockInfo::IsStale(int64_t now_us, const std::string& this_host) const {
 }
 
 std::string LockInfo::Describe() const {
+  if (!damage.empty()) return "damaged lock " + id.substr(0, 8) + " (" + damage + ")";
   return std::string(exclusive ? "exclusive" : "shared") + " lock " + id.substr(0, 8) + " by " +
          user + "@" + host + " pid " + std::to_string(pid) + " (" + command + ") since " +
          FormatTimeUtc(created_us);
@@ -82,8 +85,15 @@ Result<std::vector<LockInfo>> ListLocks(const Repository* repo) {
     auto data = repo->backend()->Get(f.handle);
     if (data.status().IsNotFound()) return Status::OK();  // released meanwhile
     if (!data.ok()) return data.status();
-    TM_ASSIGN_OR_RETURN(LockInfo info, DecodeLock(f.handle.name, *data, repo->keys().data_key));
-    locks.push_back(std::move(info));
+    auto info = DecodeLock(f.handle.name, *data, repo->keys().data_key);
+    if (!info.ok()) {
+      LockInfo damaged;
+      damaged.id = f.handle.name;
+      damaged.damage = info.status().message();
+      locks.push_back(std::move(damaged));
+      return Status::OK();
+    }
+    locks.push_back(std::move(*info));
     return Status::OK();
   }));
   return locks;
@@ -122,17 +132,46 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool
 }
 
 RepoLock::~RepoLock() {
+  StopRefresher();
   Status s = Release();
   if (!s.ok()) TM_LOG(kWarning, "could not remove lock ", info_.id, ": ", s.ToString());
 }
 
 Status RepoLock::Refresh() {
-  info_.refreshed_us = repo_->clock()->NowMicros();
-  return repo_->backend()->Put({FileKind::kLock, info_.id},
-                               EncodeLock(info_, repo_->keys().data_key), PutMode::kOverwrite);
+  std::string file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    info_.refreshed_us = repo_->clock()->NowMicros();
+    file = EncodeLock(info_, repo_->keys().data_key);
+  }
+  return repo_->backend()->Put({FileKind::kLock, info_.id}, file, PutMode::kOverwrite);
+}
+
+void RepoLock::KeepFresh() {
+  if (refresher_.joinable()) return;
+  refresher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_cv_.wait_for(lock, std::chrono::microseconds(kLockRefreshMicros),
+                              [this] { return stop_; })) {
+      lock.unlock();
+      Status s = Refresh();
+      if (!s.ok()) TM_LOG(kWarning, "could not refresh lock ", info_.id, ": ", s.ToString());
+      lock.lock();
+    }
+  });
+}
+
+void RepoLock::StopRefresher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
 }
 
 Status RepoLock::Release() {
+  StopRefresher();
   if (released_) return Status::OK();
   released_ = true;
   Status s = repo_->backend()->Remove({FileKind::kLock, info_.id});

@@ -2,8 +2,11 @@
 // maintenance. A lock names host, pid, user, command and times.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -22,9 +25,12 @@ struct LockInfo {
   int64_t refreshed_us = 0;
   uint32_t pid = 0;
   std::string host, user, command;
+  // Non-empty when the lock file does not decode; such a lock protects
+  // nothing (no holder can be named), so it counts as stale.
+  std::string damage;
 
-  // Stale: not refreshed for kLockStaleMicros, or held by a process of this
-  // host that no longer runs.
+  // Stale: damaged, not refreshed for kLockStaleMicros, or held by a process
+  // of this host (same host name) that no longer runs.
   bool IsStale(int64_t now_us, const std::string& this_host) const;
   std::string Describe() const;  // "exclusive lock by alice@db1 pid 4242 (tidemark prune) since …"
 };
@@ -33,8 +39,9 @@ std::string EncodeLock(const LockInfo& info, std::string_view data_key);
 Result<LockInfo> DecodeLock(std::string_view name, std::string_view file,
                             std::string_view data_key);
 
-// Every lock in the repository. A lock file that fails to decode is
-// reported as Corruption.
+// Every lock in the repository. A lock file that fails to decode is listed
+// with `damage` set rather than failing the listing: one bad lock file must
+// not wedge every command.
 Result<std::vector<LockInfo>> ListLocks(const Repository* repo);
 
 // A held lock; released (file removed) by Release() or the destructor.
@@ -47,14 +54,24 @@ class RepoLock {
   // Rewrites the lock with a new refresh time (call at least every
   // kLockRefreshMicros during long work).
   Status Refresh();
+  // Refreshes the lock from a background thread every kLockRefreshMicros
+  // until Release, for work that may run longer than the staleness limit.
+  // A failed refresh is logged as a warning.
+  void KeepFresh();
   Status Release();
   const LockInfo& info() const { return info_; }
 
  private:
   RepoLock(const Repository* repo, LockInfo info) : repo_(repo), info_(std::move(info)) {}
+  void StopRefresher();
+
   const Repository* repo_;
-  LockInfo info_;
+  LockInfo info_;  // refreshed_us guarded by mu_ once the refresher runs
   bool released_ = false;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread refresher_;
 };
 
 // Removes stale locks (or all when `all`, which is only safe when no

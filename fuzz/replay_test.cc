@@ -1,0 +1,413 @@
+// Replays the committed fuzz corpus (fuzz/corpus/<target>/) through the
+// targets of targets.h, so ordinary and sanitizer builds run every stored
+// input; and builds the seed files (DISABLED_GenerateCorpus, see README.md).
+//
+// Seed names say what a seed must do: "ok-<mode>-<what>" must select <mode>
+// and decode, "bad-<mode>-<what>" must select <mode> and be rejected. Other
+// files (inputs the fuzzer found) only have to run without crashing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "base/coding.h"
+#include "crypto/crypto.h"
+#include "ledger/ledger_entry.h"
+#include "repo/blob.h"
+#include "repo/config.h"
+#include "repo/format.h"
+#include "repo/index.h"
+#include "repo/lock.h"
+#include "repo/pack.h"
+#include "targets.h"
+
+namespace tidemark::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace format;
+
+struct Seed {
+  std::string name;
+  std::string bytes;
+};
+
+// fuzz/corpus/<target> of the source tree; empty when the variable is unset.
+fs::path CorpusDir(std::string_view target) {
+  const char* root = std::getenv("TIDEMARK_TEST_SOURCE_DIR");
+  if (root == nullptr || *root == '\0') return {};
+  return fs::path(root) / "fuzz" / "corpus" / std::string(target);
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// ---- building seeds ----
+
+// Re-seals what AeadSeal sealed under the fuzz data key, deterministically,
+// so that regenerating the corpus gives the same bytes.
+std::string Reseal(std::string_view sealed, std::string_view aad) {
+  auto plain = AeadOpen(FuzzKeys().data_key, sealed, aad);
+  EXPECT_TRUE(plain.ok()) << plain.status().ToString();
+  return plain.ok() ? SealDeterministic(FuzzKeys().data_key, *plain, aad) : std::string(sealed);
+}
+
+std::string Open(std::string_view sealed, std::string_view aad) {
+  auto plain = AeadOpen(FuzzKeys().data_key, sealed, aad);
+  EXPECT_TRUE(plain.ok()) << plain.status().ToString();
+  return plain.ok() ? *plain : std::string();
+}
+
+std::string Flip(std::string s, size_t at) {
+  s[at] = static_cast<char>(s[at] ^ 0x01);
+  return s;
+}
+
+// Lines of text (compresses) or a SHA-256 chain (does not).
+std::string Text(int lines) {
+  std::string s;
+  for (int i = 0; i < lines; i++) s += "line " + std::to_string(i) + " of a tidemark fuzz seed\n";
+  return s;
+}
+
+std::string Noise(size_t n, std::string_view label) {
+  std::string s, block(label);
+  while (s.size() < n) s += block = Sha256(block);
+  return s.substr(0, n);
+}
+
+class SeedSet {
+ public:
+  explicit SeedSet(std::string_view target) : target_(Target(target)) {}
+  void Ok(std::string_view mode, std::string_view what, std::string_view payload) {
+    Add("ok-", mode, what, payload);
+  }
+  void Bad(std::string_view mode, std::string_view what, std::string_view payload) {
+    Add("bad-", mode, what, payload);
+  }
+  std::vector<Seed> Take() { return std::move(seeds_); }
+
+ private:
+  void Add(const char* prefix, std::string_view mode, std::string_view what,
+           std::string_view payload) {
+    std::string bytes(1, static_cast<char>(ModeIndex(target_, mode)));
+    bytes += payload;
+    seeds_.push_back({prefix + std::string(mode) + "-" + std::string(what), bytes});
+  }
+  const FuzzTarget& target_;
+  std::vector<Seed> seeds_;
+};
+
+EncodedBlob SealedBlob(std::string_view content) {
+  auto b = EncodeBlob(FuzzKeys(), content, kDefaultCompressionLevel);
+  EXPECT_TRUE(b.ok());
+  b->sealed = Reseal(b->sealed, BlobAad(b->id));
+  return *b;
+}
+
+// A pack of a compressible data blob, an incompressible one and a tree blob.
+std::string PackFile(std::vector<PackEntry>* entries) {
+  PackWriter w;
+  w.Add(BlobType::kData, SealedBlob(Text(12)));
+  w.Add(BlobType::kData, SealedBlob(Noise(200, "pack noise")));
+  w.Add(BlobType::kTree, SealedBlob("{\"tree\":[]}"));
+  std::string file = w.Finish(FuzzKeys().data_key, entries);
+  const size_t len = DecodeFixed32(file.data() + file.size() - kPackTrailerSize);
+  const size_t start = file.size() - kPackTrailerSize - len;
+  file.replace(start, len, Reseal(file.substr(start, len), kAadPackHeader));
+  return file;
+}
+
+std::vector<Seed> PackHeaderSeeds() {
+  SeedSet s("pack_header");
+  std::vector<PackEntry> entries;
+  const std::string file = PackFile(&entries);
+  const std::string header = EncodePackHeader(entries);
+  s.Ok("plain", "three-blobs", header);
+  s.Ok("file", "three-blobs", file);
+  const std::vector<PackEntry> one(entries.begin(), entries.begin() + 1);
+  s.Ok("sealed", "one-blob",
+       PackSealedPayload(static_cast<uint16_t>(one[0].sealed_len), EncodePackHeader(one)));
+  s.Bad("plain", "count-exceeds-header", header.substr(0, 40));
+  s.Bad("file", "header-tag-flipped", Flip(file, file.size() - kPackTrailerSize - 1));
+  s.Bad("sealed", "blobs-end-before-header", PackSealedPayload(1, EncodePackHeader(one)));
+  return s.Take();
+}
+
+std::vector<IndexPack> IndexPacks() {
+  std::vector<IndexPack> packs(2);
+  const std::string file = PackFile(&packs[0].blobs);
+  packs[0].pack_id = PackIdOf(file);
+  packs[1].pack_id = Id::FromBytes(Sha256("second pack"));
+  packs[1].blobs = {{BlobType::kTree, Id::FromBytes(Sha256("tree")), 0, 100, 300},
+                    {BlobType::kData, Id::FromBytes(Sha256("data")), 100, 4096, 1 << 20}};
+  return packs;
+}
+
+std::vector<Seed> IndexSeeds() {
+  SeedSet s("index");
+  const std::vector<IndexPack> packs = IndexPacks();
+  const std::string file = Reseal(EncodeIndexFile(packs, FuzzKeys().data_key), kAadIndex);
+  const std::string plain = Open(file, kAadIndex);
+  s.Ok("plain", "two-packs", plain);
+  s.Ok("file", "two-packs", file);
+  s.Ok("sealed", "one-pack", Open(EncodeIndexFile({packs[1]}, FuzzKeys().data_key), kAadIndex));
+  s.Bad("plain", "trailing-byte", plain + "x");
+  s.Bad("file", "byte-flipped", Flip(file, 30));
+  s.Bad("sealed", "version-2", "\x02" + plain.substr(1));
+  return s.Take();
+}
+
+KeyFile SampleKeyFile(std::string host, std::string user) {
+  const std::string kek(32, '\x66');  // stands in for Argon2id(password)
+  KeyFile f;
+  f.id = std::string(kFuzzKeyName);
+  f.created_us = 1700000000000000;
+  f.host = std::move(host);
+  f.user = std::move(user);
+  f.kdf = KdfParams{3, 64ull << 20};
+  f.salt.assign(kKdfSaltSize, '\x55');
+  f.check = HmacSha256(kek, kPasswordCheckLabel).substr(0, kKeyCheckSize);
+  f.wrapped = SealDeterministic(kek, FuzzKeys().Encode(), std::string(kAadKey) + f.id);
+  return f;
+}
+
+std::vector<Seed> KeyFileSeeds() {
+  SeedSet s("keyfile");
+  const std::string file = SampleKeyFile("db1", "alice").Encode();
+  s.Ok("keyfile", "alice", file);
+  s.Ok("keyfile", "long-names",
+       SampleKeyFile(std::string(255, 'h'), std::string(255, 'u')).Encode());
+  s.Ok("masterkeys", "fixed", FuzzKeys().Encode());
+  s.Bad("keyfile", "checksum-mismatch", Flip(file, 20));
+  std::string v2 = FuzzKeys().Encode();
+  v2[4] = 2;  // version
+  s.Bad("masterkeys", "version-2", v2);
+  return s.Take();
+}
+
+RepoConfig SampleConfig() {
+  RepoConfig cfg;
+  cfg.repo_id = std::string(kFuzzRepoId);
+  cfg.created_us = 1700000000000000;
+  cfg.sign_public_key = FuzzKeys().sign.public_key;
+  return cfg;
+}
+
+// The config file with its body re-sealed deterministically.
+std::string ConfigFile(const RepoConfig& cfg) {
+  std::string file = cfg.Encode(FuzzKeys().data_key);
+  const size_t header = 8 + 4 + kRepoIdSize;
+  return file.substr(0, header) + Reseal(file.substr(header), ConfigAad(cfg.version, cfg.repo_id));
+}
+
+std::string ConfigBody(const RepoConfig& cfg) {
+  const size_t header = 8 + 4 + kRepoIdSize;
+  return Open(ConfigFile(cfg).substr(header), ConfigAad(cfg.version, cfg.repo_id));
+}
+
+std::vector<Seed> ConfigSeeds() {
+  SeedSet s("config");
+  RepoConfig custom = SampleConfig();
+  custom.compression_level = 19;
+  custom.pack_target = kMinPackTarget;
+  custom.chunker_min = custom.chunker_avg = custom.chunker_max = 4096;
+  custom.flags = 0x80000001;
+  RepoConfig v2 = SampleConfig();
+  v2.version = 2;
+  RepoConfig unordered = SampleConfig();
+  unordered.tree_min = unordered.tree_max + 1;
+  const std::string file = ConfigFile(SampleConfig());
+  s.Ok("body", "default", ConfigBody(SampleConfig()));
+  s.Ok("file", "default", file);
+  s.Ok("header", "default", file);
+  s.Ok("sealed", "custom", ConfigBody(custom));
+  s.Bad("body", "tree-min-above-max", ConfigBody(unordered));
+  s.Bad("file", "version-2-unsupported", ConfigFile(v2));
+  s.Bad("header", "bad-magic", Flip(file, 0));
+  return s.Take();
+}
+
+LedgerEntry SampleEntry(uint64_t seq) {
+  LedgerEntry e;
+  e.seq = seq;
+  e.time_us = 1700000000123456;
+  if (seq > 1) e.prev_hash = Id::FromBytes(Sha256("entry " + std::to_string(seq - 1)));
+  e.record.actor = "alice@db1";
+  e.record.action = "backup";
+  e.record.outcome = "ok";
+  e.record.args = {{"tag", "nightly"}, {"exclude", "*.tmp"}};
+  e.record.targets = {"/home/alice", "/etc"};
+  e.record.counts = {{"files", 120}, {"delta", -5}, {"min", INT64_MIN}};
+  return e;
+}
+
+// The entry file with its body re-sealed and the file re-signed.
+std::string LedgerFile(const LedgerEntry& e) {
+  auto file = EncodeLedgerEntry(e, FuzzKeys());
+  EXPECT_TRUE(file.ok());
+  ByteReader r(*file, "seed");
+  std::string_view fixed, sealed;
+  EXPECT_TRUE(r.Bytes("fixed", 48, &fixed).ok());
+  EXPECT_TRUE(r.LengthPrefixed("sealed", kMaxLedgerBodySealed, &sealed).ok());
+  std::string out = file->substr(0, r.offset() - sealed.size());
+  out += Reseal(sealed, LedgerAad(e.seq, e.prev_hash));
+  out += Sign(FuzzKeys().sign, out);
+  return out;
+}
+
+std::vector<Seed> LedgerSeeds() {
+  SeedSet s("ledger_entry");
+  const LedgerEntry e = SampleEntry(7);
+  const std::string body = EncodeLedgerBody(e.time_us, e.record);
+  const std::string file = LedgerFile(e);
+  LedgerRecord empty, full;  // full: most strings at their limits
+  full.actor = std::string(kMaxLedgerActor, 'a');
+  full.action = std::string(kMaxLedgerAction, 'b');
+  full.outcome = std::string(kMaxLedgerOutcome, 'c');
+  full.args = {{std::string(kMaxLedgerArgKey, 'k'), Text(40)}};
+  full.targets = {std::string(kMaxLedgerTarget, '/'), "/etc"};
+  full.counts = {{std::string(kMaxLedgerCountKey, 'n'), INT64_MAX}, {"zero", 0}};
+  s.Ok("body", "backup", body);
+  s.Ok("body", "empty-record", EncodeLedgerBody(0, empty));
+  s.Ok("body", "at-limits", EncodeLedgerBody(INT64_MAX, full));
+  s.Ok("file", "seq-1", LedgerFile(SampleEntry(1)));
+  s.Ok("file", "seq-7", file);
+  s.Ok("sealed", "backup", body);
+  s.Bad("body", "trailing-byte", body + "x");
+  s.Bad("file", "signature-flipped", Flip(file, file.size() - 1));
+  s.Bad("sealed", "truncated", body.substr(0, body.size() - 1));
+  return s.Take();
+}
+
+std::string LockFile(const LockInfo& info) {
+  const std::string file = EncodeLock(info, FuzzKeys().data_key);
+  return file.substr(0, 8) + Reseal(file.substr(8), kAadLock);
+}
+
+std::vector<Seed> BlobSeeds() {
+  SeedSet s("blob");
+  const std::string text = Text(40), noise = Noise(300, "blob noise");
+  const EncodedBlob zstd = SealedBlob(text), stored = SealedBlob(noise);
+  const std::string zstd_plain = Open(zstd.sealed, BlobAad(zstd.id));
+  s.Ok("plain", "zstd", BlobPayload(zstd.raw_len, zstd.id, zstd_plain));
+  s.Ok("plain", "stored",
+       BlobPayload(stored.raw_len, stored.id, Open(stored.sealed, BlobAad(stored.id))));
+  s.Ok("sealed", "zstd", BlobPayload(zstd.raw_len, zstd.id, zstd.sealed));
+  s.Ok("sealed", "stored", BlobPayload(stored.raw_len, stored.id, stored.sealed));
+  s.Ok("zstd", "text", zstd_plain.substr(1));
+  LockInfo lock;
+  lock.id = std::string(kFuzzLockName);
+  lock.exclusive = true;
+  lock.created_us = 1700000000000000;
+  lock.refreshed_us = lock.created_us + 300000000;
+  lock.pid = 4242;
+  lock.host = "db1";
+  lock.user = "alice";
+  lock.command = "tidemark prune";
+  s.Ok("lockfile", "exclusive", LockFile(lock));
+  lock.exclusive = false;
+  lock.command = std::string(1024, 'c');
+  s.Ok("lockbody", "shared-long-command", Open(LockFile(lock).substr(8), kAadLock));
+  s.Bad("plain", "wrong-raw-len", BlobPayload(zstd.raw_len + 1, zstd.id, zstd_plain));
+  s.Bad("sealed", "tag-flipped", BlobPayload(zstd.raw_len, zstd.id, Flip(zstd.sealed, 40)));
+  s.Bad("zstd", "truncated", zstd_plain.substr(1, zstd_plain.size() - 4));
+  s.Bad("lockfile", "bad-magic", Flip(LockFile(lock), 0));
+  return s.Take();
+}
+
+std::map<std::string, std::vector<Seed>> AllSeeds() {
+  return {{"pack_header", PackHeaderSeeds()}, {"index", IndexSeeds()},
+          {"keyfile", KeyFileSeeds()},        {"config", ConfigSeeds()},
+          {"ledger_entry", LedgerSeeds()},    {"blob", BlobSeeds()}};
+}
+
+// ---- checking seeds ----
+
+// Runs one input; for named seeds, checks the mode and the outcome the name
+// states. Returns the outcome.
+Outcome Check(const FuzzTarget& t, const std::string& name, std::string_view bytes) {
+  SCOPED_TRACE(std::string(t.name) + "/" + name);
+  const Outcome o = t.Run(bytes);
+  const bool ok = name.rfind("ok-", 0) == 0, bad = name.rfind("bad-", 0) == 0;
+  if (!ok && !bad) return o;
+  const size_t start = name.find('-') + 1;
+  const std::string mode = name.substr(start, name.find('-', start) - start);
+  EXPECT_GE(o.mode, 0);
+  if (o.mode >= 0) {
+    EXPECT_EQ(t.modes[o.mode].name, mode) << "seed selects another mode";
+  }
+  EXPECT_EQ(o.decoded, ok) << (ok ? "seed named ok- was rejected" : "seed named bad- decoded");
+  return o;
+}
+
+class FuzzReplay : public ::testing::TestWithParam<std::string> {};
+
+// Every stored input runs; named seeds behave as named; every mode has at
+// least one seed that decodes (so the outer decoders see valid files).
+TEST_P(FuzzReplay, CorpusRunsAndEveryModeDecodes) {
+  const FuzzTarget& t = Target(GetParam());
+  const fs::path dir = CorpusDir(t.name);
+  ASSERT_FALSE(dir.empty()) << "set TIDEMARK_TEST_SOURCE_DIR to the source tree";
+  ASSERT_TRUE(fs::is_directory(dir)) << dir << " is missing";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  ASSERT_FALSE(files.empty()) << dir << " holds no seeds";
+  std::sort(files.begin(), files.end());
+  std::vector<int> decoded(t.modes.size(), 0);
+  for (const fs::path& f : files) {
+    const Outcome o = Check(t, f.filename().string(), ReadFile(f));
+    if (o.decoded) decoded[o.mode]++;
+  }
+  for (size_t m = 0; m < t.modes.size(); m++) {
+    EXPECT_GT(decoded[m], 0) << "no seed of mode " << t.modes[m].name << " decodes";
+  }
+}
+
+std::vector<std::string> TargetNames() {
+  std::vector<std::string> names;
+  for (const FuzzTarget& t : Targets()) names.push_back(t.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(TargetNames()),
+                         [](const auto& info) { return info.param; });
+
+// The generator still makes seeds that behave as named (without writing).
+TEST(FuzzCorpus, GeneratedSeedsBehaveAsNamed) {
+  for (const auto& [target, seeds] : AllSeeds()) {
+    for (const Seed& s : seeds) Check(Target(target), s.name, s.bytes);
+  }
+}
+
+// Rewrites the named seeds of fuzz/corpus/; other files stay. Run with
+// --gtest_also_run_disabled_tests --gtest_filter='*GenerateCorpus*'.
+TEST(FuzzCorpus, DISABLED_GenerateCorpus) {
+  for (const auto& [target, seeds] : AllSeeds()) {
+    const fs::path dir = CorpusDir(target);
+    ASSERT_FALSE(dir.empty()) << "set TIDEMARK_TEST_SOURCE_DIR to the source tree";
+    fs::create_directories(dir);
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("ok-", 0) == 0 || name.rfind("bad-", 0) == 0) fs::remove(e.path());
+    }
+    for (const Seed& s : seeds) {
+      std::ofstream out(dir / s.name, std::ios::binary | std::ios::trunc);
+      out.write(s.bytes.data(), static_cast<std::streamsize>(s.bytes.size()));
+      ASSERT_TRUE(out.good()) << dir / s.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tidemark::fuzz

@@ -1,0 +1,447 @@
+// The fuzz targets of targets.h: each mode feeds its payload to one decoder
+// and, when the decoder accepts it, checks properties every accepted input
+// must have.
+#include "targets.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "base/coding.h"
+#include "compress/zstd.h"
+#include "crypto/crypto.h"
+#include "ledger/ledger_entry.h"
+#include "repo/blob.h"
+#include "repo/config.h"
+#include "repo/format.h"
+#include "repo/index.h"
+#include "repo/lock.h"
+#include "repo/pack.h"
+
+// Aborts when a property of an accepted input does not hold: libFuzzer
+// reports the abort as a crash, and the replay test dies with the message.
+#define FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      std::fprintf(stderr, "%s:%d: FUZZ_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                      \
+    }                                                                                    \
+  } while (0)
+
+namespace tidemark::fuzz {
+
+using namespace format;
+
+namespace {
+
+// True for an accepted input. A rejection must be Corruption (bad bytes) or
+// Unsupported (a newer format version): the CLI maps any other code to a
+// different exit status, so a decoder returning it is a bug.
+bool Accepted(const Status& s) {
+  if (s.ok()) return true;
+  FUZZ_CHECK(s.IsCorruption() || s.code() == Status::Code::kUnsupported);
+  return false;
+}
+
+const std::string& DataKey() { return FuzzKeys().data_key; }
+
+// ---- pack_header ----
+
+bool SameEntry(const PackEntry& a, const PackEntry& b) {
+  return a.type == b.type && a.id == b.id && a.offset == b.offset && a.sealed_len == b.sealed_len &&
+         a.raw_len == b.raw_len;
+}
+
+bool SameEntries(const std::vector<PackEntry>& a, const std::vector<PackEntry>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), SameEntry);
+}
+
+// Offsets follow from the lengths, and the header re-encodes to itself.
+void CheckPackEntries(const std::vector<PackEntry>& entries) {
+  FUZZ_CHECK(!entries.empty());
+  uint64_t offset = 0;
+  for (const PackEntry& e : entries) {
+    FUZZ_CHECK(e.offset == offset);
+    FUZZ_CHECK(e.sealed_len >= kMinSealedBlobSize && e.raw_len <= kMaxBlobSize);
+    offset += e.sealed_len;
+  }
+  auto again = DecodePackHeader(EncodePackHeader(entries), "re-encoded pack");
+  FUZZ_CHECK(again.ok() && SameEntries(*again, entries));
+}
+
+bool PackHeaderPlain(std::string_view p) {
+  auto entries = DecodePackHeader(p, "pack fuzz");
+  if (!Accepted(entries.status())) return false;
+  CheckPackEntries(*entries);
+  return true;
+}
+
+bool PackFile(std::string_view p) {
+  auto entries = ParsePackFile(p, DataKey(), "pack fuzz");
+  if (!Accepted(entries.status())) return false;
+  CheckPackEntries(*entries);
+  // The blobs end exactly where the sealed header starts.
+  FUZZ_CHECK(p.size() >= kPackTrailerSize);
+  const uint64_t header_len = DecodeFixed32(p.data() + p.size() - kPackTrailerSize);
+  const PackEntry& last = entries->back();
+  FUZZ_CHECK(last.offset + last.sealed_len + header_len + kPackTrailerSize == p.size());
+  return true;
+}
+
+bool PackHeaderSealed(std::string_view p) {
+  if (p.size() < 2) return false;
+  std::string file(DecodeFixed16(p.data()), '\0');
+  const std::string sealed = SealDeterministic(DataKey(), p.substr(2), kAadPackHeader);
+  file += sealed;
+  PutFixed32(&file, static_cast<uint32_t>(sealed.size()));
+  file += kPackMagic;
+  return PackFile(file);
+}
+
+// ---- index ----
+
+bool SamePack(const IndexPack& a, const IndexPack& b) {
+  return a.pack_id == b.pack_id && SameEntries(a.blobs, b.blobs);
+}
+
+std::function<Status(IndexPack&&)> CollectInto(std::vector<IndexPack>* packs) {
+  return [packs](IndexPack&& p) {
+    packs->push_back(std::move(p));
+    return Status::OK();
+  };
+}
+
+// Loads the packs into a MemIndex (which must find every blob and count
+// each duplicate once) and re-encodes them.
+void CheckIndex(const std::vector<IndexPack>& packs) {
+  MemIndex index;
+  size_t blobs = 0;
+  for (const IndexPack& p : packs) {
+    FUZZ_CHECK(!p.blobs.empty());
+    index.AddPack(p);
+    blobs += p.blobs.size();
+  }
+  for (const IndexPack& p : packs) {
+    FUZZ_CHECK(index.HasPack(p.pack_id));
+    for (const PackEntry& e : p.blobs) FUZZ_CHECK(index.Contains(e.id));
+  }
+  FUZZ_CHECK(index.blob_count() + index.duplicate_count() == blobs);
+
+  const std::string file = EncodeIndexFile(packs, DataKey());
+  std::vector<IndexPack> again;
+  FUZZ_CHECK(DecodeIndexFile(PackIdOf(file).Hex(), file, DataKey(), CollectInto(&again)).ok());
+  FUZZ_CHECK(std::equal(again.begin(), again.end(), packs.begin(), packs.end(), SamePack));
+}
+
+bool IndexPlain(std::string_view p) {
+  std::vector<IndexPack> packs;
+  if (!Accepted(DecodeIndexPlain(p, "index fuzz", CollectInto(&packs)))) return false;
+  CheckIndex(packs);
+  return true;
+}
+
+// The name is the file's own hash, so the fuzzer reaches the AEAD.
+bool IndexFile(std::string_view p) {
+  std::vector<IndexPack> packs;
+  if (!Accepted(DecodeIndexFile(PackIdOf(p).Hex(), p, DataKey(), CollectInto(&packs)))) {
+    return false;
+  }
+  CheckIndex(packs);
+  return true;
+}
+
+bool IndexSealed(std::string_view p) {
+  return IndexFile(SealDeterministic(DataKey(), p, kAadIndex));
+}
+
+// ---- keyfile ----
+
+bool SameKeyFile(const KeyFile& a, const KeyFile& b) {
+  return a.id == b.id && a.created_us == b.created_us && a.flags == b.flags && a.host == b.host &&
+         a.user == b.user && a.kdf.opslimit == b.kdf.opslimit && a.kdf.memlimit == b.kdf.memlimit &&
+         a.salt == b.salt && a.check == b.check && a.wrapped == b.wrapped;
+}
+
+// Never unwraps: Argon2id would make every run slow and memory hungry.
+bool KeyFileMode(std::string_view p) {
+  auto f = KeyFile::Decode(kFuzzKeyName, p);
+  if (!Accepted(f.status())) return false;
+  FUZZ_CHECK(f->salt.size() == kKdfSaltSize && f->check.size() == kKeyCheckSize);
+  auto again = KeyFile::Decode(kFuzzKeyName, f->Encode());
+  FUZZ_CHECK(again.ok() && SameKeyFile(*again, *f));
+  return true;
+}
+
+// The master keys format has no variable parts: it re-encodes byte for byte.
+bool MasterKeysMode(std::string_view p) {
+  auto keys = MasterKeys::Decode(p);
+  if (!Accepted(keys.status())) return false;
+  FUZZ_CHECK(keys->Encode() == p);
+  FUZZ_CHECK(keys->sign.public_key.size() == kSignPublicKeySize);
+  return true;
+}
+
+// ---- config ----
+
+bool SameConfig(const RepoConfig& a, const RepoConfig& b) {
+  return a.version == b.version && a.repo_id == b.repo_id && a.created_us == b.created_us &&
+         a.compression_level == b.compression_level && a.pack_target == b.pack_target &&
+         a.chunker_min == b.chunker_min && a.chunker_avg == b.chunker_avg &&
+         a.chunker_max == b.chunker_max && a.tree_min == b.tree_min && a.tree_avg == b.tree_avg &&
+         a.tree_max == b.tree_max && a.sign_public_key == b.sign_public_key && a.flags == b.flags;
+}
+
+// DecodeBody completes what DecodeHeader started (Validate needs repo_id).
+bool ConfigBody(std::string_view p) {
+  RepoConfig cfg;
+  cfg.repo_id = kFuzzRepoId;
+  if (!Accepted(RepoConfig::DecodeBody(p, &cfg))) return false;
+  FUZZ_CHECK(cfg.Validate().ok());
+  return true;
+}
+
+bool ConfigFile(std::string_view p) {
+  auto cfg = RepoConfig::Decode(p, DataKey());
+  if (!Accepted(cfg.status())) return false;
+  FUZZ_CHECK(cfg->Validate().ok());
+  auto again = RepoConfig::Decode(cfg->Encode(DataKey()), DataKey());
+  FUZZ_CHECK(again.ok() && SameConfig(*again, *cfg));
+  return true;
+}
+
+bool ConfigHeader(std::string_view p) {
+  auto cfg = RepoConfig::DecodeHeader(p);
+  if (!Accepted(cfg.status())) return false;
+  FUZZ_CHECK(cfg->repo_id.size() == kRepoIdSize && p.substr(0, 8) == kConfigMagic);
+  return true;
+}
+
+bool ConfigSealed(std::string_view p) {
+  std::string file(kConfigMagic);
+  PutFixed32(&file, kRepoVersion);
+  file += kFuzzRepoId;
+  file += SealDeterministic(DataKey(), p, ConfigAad(kRepoVersion, kFuzzRepoId));
+  return ConfigFile(file);
+}
+
+// ---- ledger_entry ----
+
+bool LedgerBodyMode(std::string_view p) {
+  auto body = DecodeLedgerBody(p, "ledger fuzz body");
+  if (!Accepted(body.status())) return false;
+  FUZZ_CHECK(body->time_us >= 0);
+  FUZZ_CHECK(CheckLedgerRecord(body->record).ok());  // the decoder enforces the writer's limits
+  auto again = DecodeLedgerBody(EncodeLedgerBody(body->time_us, body->record), "re-encoded");
+  FUZZ_CHECK(again.ok() && again->time_us == body->time_us && again->record == body->record);
+  return true;
+}
+
+// The name is taken from the seq field, so the fuzzer gets past the name check.
+bool LedgerFile(std::string_view p) {
+  const uint64_t seq = p.size() >= 16 ? DecodeFixed64(p.data() + 8) : 1;
+  const MasterKeys& keys = FuzzKeys();
+  auto entry = DecodeLedgerEntry(LedgerEntryName(seq), p, keys, keys.sign.public_key);
+  if (!Accepted(entry.status())) return false;
+  FUZZ_CHECK(entry->seq == seq && entry->hash == Id::FromBytes(Sha256(p)));
+  FUZZ_CHECK(CheckLedgerRecord(entry->record).ok());
+  auto file = EncodeLedgerEntry(*entry, keys);
+  FUZZ_CHECK(file.ok());
+  auto again = DecodeLedgerEntry(LedgerEntryName(seq), *file, keys, keys.sign.public_key);
+  FUZZ_CHECK(again.ok() && again->time_us == entry->time_us &&
+             again->prev_hash == entry->prev_hash && again->record == entry->record);
+  return true;
+}
+
+// Seals and signs the payload as the body of entry 1.
+bool LedgerSealed(std::string_view p) {
+  const MasterKeys& keys = FuzzKeys();
+  const Id zero;
+  std::string file(kLedgerMagic);
+  PutFixed64(&file, 1);
+  file.append(zero.View());
+  PutLengthPrefixed(&file, SealDeterministic(keys.data_key, p, LedgerAad(1, zero)));
+  file += Sign(keys.sign, file);
+  return LedgerFile(file);
+}
+
+// ---- blob (blobs, zstd frames, locks) ----
+
+bool BlobSealed(std::string_view p) {
+  if (p.size() < 36) return false;
+  const uint32_t raw_len = DecodeFixed32(p.data());
+  const Id id = Id::FromBytes(p.substr(4, 32));
+  auto content = DecodeBlob(FuzzKeys(), id, p.substr(36), raw_len, "fuzz");
+  if (!Accepted(content.status())) return false;
+  FUZZ_CHECK(content->size() == raw_len && ComputeBlobId(FuzzKeys(), *content) == id);
+  return true;
+}
+
+bool BlobPlain(std::string_view p) {
+  if (p.size() < 36) return false;
+  const Id id = Id::FromBytes(p.substr(4, 32));
+  const std::string sealed = SealDeterministic(DataKey(), p.substr(36), BlobAad(id));
+  return BlobSealed(BlobPayload(DecodeFixed32(p.data()), id, sealed));
+}
+
+// A smaller limit than a blob's 64 MiB keeps runs fast; blob "plain" inputs
+// reach the real limit.
+bool ZstdFrame(std::string_view p) {
+  constexpr size_t kMax = 1u << 20;
+  auto content = ZstdDecompress(p, kMax);
+  if (!Accepted(content.status())) return false;
+  FUZZ_CHECK(content->size() <= kMax);
+  auto frame = ZstdCompress(*content, 1);
+  FUZZ_CHECK(frame.ok());
+  auto again = ZstdDecompress(*frame, kMax);
+  FUZZ_CHECK(again.ok() && *again == *content);
+  return true;
+}
+
+bool SameLock(const LockInfo& a, const LockInfo& b) {
+  return a.id == b.id && a.exclusive == b.exclusive && a.created_us == b.created_us &&
+         a.refreshed_us == b.refreshed_us && a.pid == b.pid && a.host == b.host &&
+         a.user == b.user && a.command == b.command;
+}
+
+bool LockFile(std::string_view p) {
+  auto info = DecodeLock(kFuzzLockName, p, DataKey());
+  if (!Accepted(info.status())) return false;
+  auto again = DecodeLock(kFuzzLockName, EncodeLock(*info, DataKey()), DataKey());
+  FUZZ_CHECK(again.ok() && SameLock(*again, *info));
+  return true;
+}
+
+bool LockBody(std::string_view p) {
+  return LockFile(std::string(kLockMagic) + SealDeterministic(DataKey(), p, kAadLock));
+}
+
+}  // namespace
+
+Outcome FuzzTarget::Run(std::string_view input) const {
+  Outcome o;
+  if (input.empty()) return o;
+  o.mode = static_cast<int>(static_cast<uint8_t>(input[0]) % modes.size());
+  o.decoded = modes[o.mode].decode(input.substr(1));
+  return o;
+}
+
+const std::vector<FuzzTarget>& Targets() {
+  static const std::vector<FuzzTarget> targets = {
+      {"pack_header",
+       {{"plain", PackHeaderPlain}, {"file", PackFile}, {"sealed", PackHeaderSealed}}},
+      {"index", {{"plain", IndexPlain}, {"file", IndexFile}, {"sealed", IndexSealed}}},
+      {"keyfile", {{"keyfile", KeyFileMode}, {"masterkeys", MasterKeysMode}}},
+      {"config",
+       {{"body", ConfigBody},
+        {"file", ConfigFile},
+        {"header", ConfigHeader},
+        {"sealed", ConfigSealed}}},
+      {"ledger_entry", {{"body", LedgerBodyMode}, {"file", LedgerFile}, {"sealed", LedgerSealed}}},
+      {"blob",
+       {{"plain", BlobPlain},
+        {"sealed", BlobSealed},
+        {"zstd", ZstdFrame},
+        {"lockfile", LockFile},
+        {"lockbody", LockBody}}},
+  };
+  return targets;
+}
+
+const FuzzTarget& Target(std::string_view name) {
+  for (const FuzzTarget& t : Targets()) {
+    if (name == t.name) return t;
+  }
+  std::fprintf(stderr, "no fuzz target named %.*s\n", static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+uint8_t ModeIndex(const FuzzTarget& target, std::string_view mode) {
+  for (size_t i = 0; i < target.modes.size(); i++) {
+    if (mode == target.modes[i].name) return static_cast<uint8_t>(i);
+  }
+  std::fprintf(stderr, "fuzz target %s has no mode %.*s\n", target.name,
+               static_cast<int>(mode.size()), mode.data());
+  std::abort();
+}
+
+const MasterKeys& FuzzKeys() {
+  static const MasterKeys keys = [] {
+    FUZZ_CHECK(CryptoInit().ok());
+    MasterKeys k;
+    k.data_key.assign(32, '\x11');
+    k.id_key.assign(32, '\x22');
+    k.sign_seed.assign(32, '\x33');
+    auto sign = SignKeyPairFromSeed(k.sign_seed);
+    FUZZ_CHECK(sign.ok());
+    k.sign = *sign;
+    return k;
+  }();
+  return keys;
+}
+
+std::string SealDeterministic(std::string_view key, std::string_view plain, std::string_view aad) {
+  FuzzKeys();  // initialises libsodium
+  FUZZ_CHECK(key.size() == kAeadKeySize);
+  std::string out = Sha256(std::string(aad) + std::string(plain)).substr(0, kAeadNonceSize);
+  out.resize(kAeadNonceSize + plain.size() + kAeadTagSize);
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      nonce + kAeadNonceSize, &clen, reinterpret_cast<const unsigned char*>(plain.data()),
+      plain.size(), reinterpret_cast<const unsigned char*>(aad.data()), aad.size(), nullptr, nonce,
+      reinterpret_cast<const unsigned char*>(key.data()));
+  return out;
+}
+
+std::string ConfigAad(uint32_t version, std::string_view repo_id) {
+  std::string aad(kAadConfig);
+  PutFixed32(&aad, version);
+  aad += repo_id;
+  return aad;
+}
+
+std::string LedgerAad(uint64_t seq, const Id& prev_hash) {
+  std::string aad(kAadLedger);
+  PutFixed64(&aad, seq);
+  aad.append(prev_hash.View());
+  return aad;
+}
+
+std::string BlobAad(const Id& id) {
+  std::string aad(kAadBlob);
+  aad.append(id.View());
+  return aad;
+}
+
+std::string PackSealedPayload(uint16_t blob_bytes, std::string_view header_plain) {
+  std::string p;
+  PutFixed16(&p, blob_bytes);
+  p += header_plain;
+  return p;
+}
+
+std::string BlobPayload(uint32_t raw_len, const Id& id, std::string_view rest) {
+  std::string p;
+  PutFixed32(&p, raw_len);
+  p.append(id.View());
+  p += rest;
+  return p;
+}
+
+}  // namespace tidemark::fuzz
+
+#define TIDEMARK_DEFINE_FUZZ_TARGET(name)                                            \
+  int Fuzz_##name(const uint8_t* data, size_t size) {                                \
+    static const tidemark::fuzz::FuzzTarget& target = tidemark::fuzz::Target(#name); \
+    target.Run(std::string_view(reinterpret_cast<const char*>(data), size));         \
+    return 0;                                                                        \
+  }
+
+TIDEMARK_DEFINE_FUZZ_TARGET(pack_header)
+TIDEMARK_DEFINE_FUZZ_TARGET(index)
+TIDEMARK_DEFINE_FUZZ_TARGET(keyfile)
+TIDEMARK_DEFINE_FUZZ_TARGET(config)
+TIDEMARK_DEFINE_FUZZ_TARGET(ledger_entry)
+TIDEMARK_DEFINE_FUZZ_TARGET(blob)
