@@ -74,6 +74,13 @@ expect 2 "failing password command" -- "$T" "${R[@]}" --password-command "false"
 expect 0 "TIDEMARK_REPOSITORY + TIDEMARK_PASSWORD_FILE" -- \
   env TIDEMARK_REPOSITORY="$work/repo" TIDEMARK_PASSWORD_FILE=pw "$T" check
 expect 0 "global options after the command" -- "$T" check "${R[@]}" --password-file pw
+expect 0 "a flag beats the environment" -- \
+  env TIDEMARK_PASSWORD_FILE=bad "$T" "${R[@]}" --password-command "cat pw" check
+expect 5 "the environment file is used when no flag is given" -- \
+  env TIDEMARK_PASSWORD_FILE=bad TIDEMARK_PASSWORD="correct horse" "$T" "${R[@]}" check
+expect 2 "missing new password names the new-password sources" -- \
+  "$T" "${R[@]}" --password-file pw key add "${fast[@]}"
+contains err "--new-password-file" "new-password hint"
 
 # Key slots.
 expect 0 "key add" -- "$T" "${R[@]}" --password-file pw key add --new-password-file pw2 "${fast[@]}"
@@ -120,18 +127,39 @@ expect 2 "malformed --expect-head" -- "$T" "${R[@]}" --password-file pw3 ledger 
 
 # Tampering: an edited ledger entry fails verify and check with exit 3.
 cp -a repo pristine
+cp -a cache pristine-cache
+# Restoring an older copy on purpose means restoring this machine's head cache too.
+restore() { rm -rf repo cache && cp -a pristine repo && cp -a pristine-cache cache; }
 flip repo/ledger/00000000000000000002 70
 expect 3 "edited ledger entry" -- "$T" "${R[@]}" --password-file pw3 ledger verify
 contains out "ledger entry 2" "names the edited entry"
 expect 3 "check sees the ledger damage" -- "$T" "${R[@]}" --password-file pw3 check
 contains out "DAMAGED  ledger entry 2" "check names the entry"
-rm -rf repo && cp -a pristine repo
-# A deleted tail is caught by this machine's head cache.
+expect 3 "check --json with damage" -- "$T" "${R[@]}" --password-file pw3 --json check
+is_json "check --json prints one document even when it fails"
+contains out '"ok":false' "the report says it failed"
+restore
+# A deleted tail is caught by this machine's head cache, and nothing that
+# cannot be undone happens while the ledger would not record it.
 last=$(ls repo/ledger | sort | tail -1)
 rm "repo/ledger/$last"
 expect 3 "truncated ledger" -- "$T" "${R[@]}" --password-file pw3 ledger verify
 contains out "seen on this machine" "names the truncation"
-rm -rf repo && cp -a pristine repo
+keys_before=$(ls repo/keys | wc -l)
+expect 4 "key add refused while the ledger would not record it" -- \
+  "$T" "${R[@]}" --password-file pw3 key add --new-password-file pw2 "${fast[@]}"
+contains err "nothing was changed" "says nothing changed"
+test "$(ls repo/keys | wc -l)" -eq "$keys_before" && passed=$((passed+1)) || {
+  failed=$((failed+1)); echo "FAIL: refused key add wrote a key"; }
+restore
+# A lock file that does not decode is stale: it blocks nothing, unlock removes it.
+printf 'garbage' >repo/locks/0123456789abcdef0123456789abcdef
+expect 0 "damaged lock does not block check" -- "$T" "${R[@]}" --password-file pw3 check
+contains out "does not decode" "check notes the damaged lock"
+expect 0 "unlock removes the damaged lock" -- "$T" "${R[@]}" --password-file pw3 unlock
+test ! -e repo/locks/0123456789abcdef0123456789abcdef && passed=$((passed+1)) || {
+  failed=$((failed+1)); echo "FAIL: damaged lock still there"; }
+restore
 # A damaged config is an integrity failure, not a wrong password.
 flip repo/config 40
 expect 3 "damaged config" -- "$T" "${R[@]}" --password-file pw3 check

@@ -67,7 +67,6 @@ TEST(ClockTest, FormatAndParseUtc) {
   EXPECT_FALSE(ParseTimeUtc("2026-11-21 08:30x", &t));
   EXPECT_FALSE(ParseTimeUtc("2026-11-21x", &t));
   EXPECT_FALSE(ParseTimeUtc("2026-11-21T8:30", &t));
-
 }
 
 TEST(JsonTest, NestedAndEscaped) {

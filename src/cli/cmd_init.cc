@@ -26,8 +26,7 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
   if (dir.rfind("local:", 0) == 0) dir = dir.substr(6);
   // Refuse an existing repository before asking for a password.
   if (access((dir + "/config").c_str(), F_OK) == 0) {
-    return Status::AlreadyExists("a repository already exists at " + dir +
-                                 ": nothing was changed");
+    return Status::AlreadyExists("a repository already exists at " + dir + ": nothing was changed");
   }
   TM_ASSIGN_OR_RETURN(std::string password, ReadPassword(ctx->MainPassword(), /*confirm=*/true));
   TM_RETURN_IF_ERROR(LocalBackend::Create(dir));

@@ -30,8 +30,8 @@ Status RunList(Context* ctx) {
   for (const KeyFile& k : keys) {
     const bool current = k.id == repo->key_id();
     char line[512];
-    snprintf(line, sizeof line, " %-7s  %-8s  %-24s  %-20s  argon2id %s x%llu",
-             current ? "*" : "", k.id.substr(0, 8).c_str(), (k.user + "@" + k.host).c_str(),
+    snprintf(line, sizeof line, " %-7s  %-8s  %-24s  %-20s  argon2id %s x%llu", current ? "*" : "",
+             k.id.substr(0, 8).c_str(), (k.user + "@" + k.host).c_str(),
              FormatTimeUtc(static_cast<int64_t>(k.created_us)).c_str(),
              KdfMemory(k.kdf.memlimit).c_str(), static_cast<unsigned long long>(k.kdf.opslimit));
     ctx->Print(line);

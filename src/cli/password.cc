@@ -85,8 +85,8 @@ Result<std::string> ReadPassword(const PasswordSource& source, bool confirm) {
       if (*again != *pw) return Status::InvalidArgument("the two " + source.what + "s differ");
     }
   } else {
-    return Status::InvalidArgument("no " + source.what +
-                                   " given and no terminal to ask on: use " + source.hint);
+    return Status::InvalidArgument("no " + source.what + " given and no terminal to ask on: use " +
+                                   source.hint);
   }
   if (!pw.ok()) return pw.status();
   if (pw->empty()) return Status::InvalidArgument("the " + source.what + " is empty");

@@ -139,6 +139,8 @@ Result<LedgerEntry> Ledger::Append(LedgerRecord rec) {
   for (int attempt = 1; attempt <= options_.max_append_attempts; attempt++) {
     auto entry = TryAppend(rec);
     if (entry.ok()) {
+      TM_LOG(kInfo, "ledger entry ", entry->seq, " appended: ", entry->record.action, " ",
+             entry->record.outcome);
       cache_.Advance({entry->seq, entry->hash});
       return entry;
     }

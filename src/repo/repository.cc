@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "base/hex.h"
+#include "base/logging.h"
 #include "crypto/crypto.h"
 
 namespace tidemark {
@@ -105,6 +106,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
                                     (corrupt.ok() ? "" : " (and " + corrupt.message() + ")"));
   }
   TM_ASSIGN_OR_RETURN(repo->config_, RepoConfig::Decode(*config_bytes, repo->keys_.data_key));
+  TM_LOG(kInfo, "opened repository ", repo->id_hex(), " at ", backend->Location(), " with key ",
+         repo->key_id_, " (", tried, " of ", key_files.size(), " key slots tried)");
   if (repo->config_.sign_public_key != repo->keys_.sign.public_key) {
     return Status::Corruption("config: the signing public key does not match the master keys");
   }
