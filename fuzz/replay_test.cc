@@ -220,7 +220,8 @@ std::vector<Seed> ConfigSeeds() {
   custom.compression_level = 19;
   custom.pack_target = kMinPackTarget;
   custom.chunker_min = custom.chunker_avg = custom.chunker_max = 4096;
-  custom.flags = 0x80000001;
+  RepoConfig unknown_flags = SampleConfig();
+  unknown_flags.flags = 0x80000001;  // bits this version does not know: refused
   RepoConfig v2 = SampleConfig();
   v2.version = 2;
   RepoConfig unordered = SampleConfig();
@@ -231,6 +232,7 @@ std::vector<Seed> ConfigSeeds() {
   s.Ok("header", "default", file);
   s.Ok("sealed", "custom", ConfigBody(custom));
   s.Bad("body", "tree-min-above-max", ConfigBody(unordered));
+  s.Bad("sealed", "unknown-flags", ConfigBody(unknown_flags));
   s.Bad("file", "version-2-unsupported", ConfigFile(v2));
   s.Bad("header", "bad-magic", Flip(file, 0));
   return s.Take();

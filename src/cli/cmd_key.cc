@@ -60,7 +60,7 @@ Status RunAdd(Context* ctx, const KeyFlags& flags) {
 
 Status RunRemove(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key remove"));
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, /*exclusive=*/true, "key remove"));
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   TM_ASSIGN_OR_RETURN(std::string id, repo->ResolveKeyId(flags.remove_id));
   Status s = repo->RemoveKey(id);
@@ -80,7 +80,7 @@ Status RunPasswd(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(std::string pw,
                       ReadPassword(ctx->NewPassword(flags.new_password_file), true));
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key passwd"));
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, /*exclusive=*/true, "key passwd"));
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   const std::string old = repo->key_id();
   // The new slot keeps the old slot's Argon2id cost unless told otherwise.

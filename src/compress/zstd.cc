@@ -21,6 +21,12 @@ Result<std::string> ZstdDecompress(std::string_view frame, size_t max_size) {
   if (size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::Corruption("zstd frame does not declare its content size");
   }
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  if (ZSTD_isError(frame_size)) return Status::Corruption("truncated zstd frame");
+  if (frame_size != frame.size()) {
+    return Status::Corruption(std::to_string(frame.size() - frame_size) +
+                              " bytes after the zstd frame");
+  }
   if (size > max_size) {
     return Status::Corruption("zstd frame declares " + std::to_string(size) +
                               " bytes, more than the limit " + std::to_string(max_size));

@@ -12,9 +12,10 @@ namespace tidemark {
 // frame records the content size.
 Result<std::string> ZstdCompress(std::string_view data, int level);
 
-// Decompresses one zstd frame. Refuses (Corruption) a frame whose declared
-// content size is missing or larger than max_size, whose actual size differs
-// from the declared one, or that does not decode.
+// Decompresses exactly one zstd frame. Refuses (Corruption) input with bytes
+// after the frame, a frame whose declared content size is missing or larger
+// than max_size, whose actual size differs from the declared one, or that
+// does not decode.
 Result<std::string> ZstdDecompress(std::string_view frame, size_t max_size);
 
 }  // namespace tidemark

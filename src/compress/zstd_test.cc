@@ -26,6 +26,8 @@ TEST(ZstdTest, RejectsBadFramesAndLimits) {
   EXPECT_TRUE(ZstdDecompress("garbage!", 100).status().IsCorruption());
   std::string truncated = c->substr(0, c->size() - 2);
   EXPECT_TRUE(ZstdDecompress(truncated, 1000).status().IsCorruption());
+  auto trailing = ZstdDecompress(*c + "x", 1000);  // one frame, exactly
+  EXPECT_EQ(trailing.status().message(), "1 bytes after the zstd frame");
   EXPECT_TRUE(ZstdCompress("x", 0).status().IsInvalidArgument());
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -22,8 +23,12 @@ class Checker {
 
   Result<CheckReport> Run() {
     TM_RETURN_IF_ERROR(CheckKeys());
-    TM_RETURN_IF_ERROR(ListPacks());
+    // Index files before packs: a writer puts a pack before its index
+    // (FORMAT.md §11), so a pack named by an index we read is already
+    // listable, even while a backup runs beside us.
     TM_RETURN_IF_ERROR(LoadIndexFiles());
+    TM_RETURN_IF_ERROR(ListPacks());
+    CheckIndexedPacksExist();
     CheckPackHeaders();
     if (options_.read_data) ReadData();
     CheckLocks();
@@ -32,6 +37,11 @@ class Checker {
   }
 
  private:
+  struct Listing {
+    std::string index;  // the index file that lists the pack
+    std::vector<PackEntry> blobs;
+  };
+
   void Damage(std::string object, std::string message) {
     // Messages from decoders start with the object's name; say it once.
     if (message.rfind(object + ": ", 0) == 0) message.erase(0, object.size() + 2);
@@ -94,20 +104,27 @@ class Checker {
     return Status::OK();
   }
 
+  // Every listing of a pack is kept: each must agree with the pack header,
+  // since the index loader may serve a blob from any of them.
   void AddIndexedPack(const std::string& index_name, IndexPack&& p) {
-    auto [it, inserted] = indexed_.try_emplace(p.pack_id, std::move(p.blobs));
-    if (!inserted) {
-      Note("pack " + p.pack_id.Hex(),
-           "listed by more than one index file (last: " + index_name + ")");
-      return;
+    std::vector<Listing>& listings = indexed_[p.pack_id];
+    if (!listings.empty()) {
+      Note("pack " + p.pack_id.Hex(), "listed by more than one index file (" +
+                                          listings.front().index + " and " + index_name + ")");
     }
-    if (!pack_sizes_.count(p.pack_id)) {
-      Damage("pack " + p.pack_id.Hex(), "named by index " + index_name + " but missing");
-    }
-    for (const PackEntry& e : it->second) {
-      if (!seen_blobs_.insert(e.id).second) {
+    for (const PackEntry& e : p.blobs) {
+      if (listings.empty() && !seen_blobs_.insert(e.id).second) {
         Note("blob " + e.id.Hex(),
              "stored in more than one pack (harmless; prune removes the copy)");
+      }
+    }
+    listings.push_back({index_name, std::move(p.blobs)});
+  }
+
+  void CheckIndexedPacksExist() {
+    for (const auto& [id, listings] : indexed_) {
+      if (!pack_sizes_.count(id)) {
+        Damage("pack " + id.Hex(), "named by index " + listings.front().index + " but missing");
       }
     }
   }
@@ -137,27 +154,42 @@ class Checker {
         continue;
       }
       report_.blobs += header->size();
-      CompareWithIndex(id, *header, indexed->second);
+      for (const Listing& l : indexed->second) CompareWithIndex(id, *header, l);
     }
   }
 
   void CompareWithIndex(const Id& pack, const std::vector<PackEntry>& header,
-                        const std::vector<PackEntry>& indexed) {
+                        const Listing& listing) {
     std::unordered_map<Id, const PackEntry*, IdHash> by_id;
     for (const PackEntry& e : header) by_id[e.id] = &e;
-    for (const PackEntry& e : indexed) {
+    for (const PackEntry& e : listing.blobs) {
       auto it = by_id.find(e.id);
       if (it == by_id.end()) {
-        Damage("pack " + pack.Hex(),
-               "index lists blob " + e.id.Hex() + " that the pack header lacks");
-      } else if (it->second->offset != e.offset || it->second->sealed_len != e.sealed_len ||
-                 it->second->raw_len != e.raw_len || it->second->type != e.type) {
-        Damage("pack " + pack.Hex(), "index and pack header disagree about blob " + e.id.Hex() +
-                                         " (index offset " + std::to_string(e.offset) +
-                                         ", header offset " + std::to_string(it->second->offset) +
-                                         ")");
+        Damage("pack " + pack.Hex(), "index " + listing.index + " lists blob " + e.id.Hex() +
+                                         " that the pack header lacks");
+        continue;
+      }
+      const std::string fields = DifferingFields(e, *it->second);
+      if (!fields.empty()) {
+        Damage("pack " + pack.Hex(), "index " + listing.index + " and the pack header disagree " +
+                                         "about blob " + e.id.Hex() + ": " + fields);
       }
     }
+  }
+
+  // "offset 10 vs 12, raw_len 5 vs 6" (index value first), or "".
+  static std::string DifferingFields(const PackEntry& index, const PackEntry& header) {
+    std::string out;
+    auto add = [&](const char* name, uint64_t a, uint64_t b) {
+      if (a == b) return;
+      out += (out.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(a) + " in the " +
+             "index vs " + std::to_string(b) + " in the header";
+    };
+    add("offset", index.offset, header.offset);
+    add("sealed_len", index.sealed_len, header.sealed_len);
+    add("raw_len", index.raw_len, header.raw_len);
+    add("type", static_cast<uint64_t>(index.type), static_cast<uint64_t>(header.type));
+    return out;
   }
 
   std::vector<Id> PacksToRead() {
@@ -196,18 +228,25 @@ class Checker {
   }
 
   void ReadBlobs(const Id& pack, std::string_view file) {
-    const std::string where_prefix = "pack " + pack.Short() + " offset ";
-    for (const PackEntry& e : indexed_[pack]) {
-      if (e.offset + e.sealed_len > file.size()) {
-        Damage("blob " + e.id.Hex(),
-               where_prefix + std::to_string(e.offset) + ": past the end of the pack");
-        continue;
+    // Each blob once, at each distinct place some listing gives for it.
+    std::set<std::pair<Id, uint64_t>> seen;
+    for (const Listing& l : indexed_[pack]) {
+      for (const PackEntry& e : l.blobs) {
+        if (seen.insert({e.id, e.offset}).second) ReadBlob(pack, file, e);
       }
-      report_.blobs_read++;
-      auto content = DecodeBlob(repo_->keys(), e.id, file.substr(e.offset, e.sealed_len), e.raw_len,
-                                where_prefix + std::to_string(e.offset));
-      if (!content.ok()) Damage("blob " + e.id.Hex(), content.status().message());
     }
+  }
+
+  void ReadBlob(const Id& pack, std::string_view file, const PackEntry& e) {
+    const std::string where = "pack " + pack.Short() + " offset " + std::to_string(e.offset);
+    if (e.offset + e.sealed_len > file.size()) {
+      Damage("blob " + e.id.Hex(), where + ": past the end of the pack");
+      return;
+    }
+    report_.blobs_read++;
+    auto content =
+        DecodeBlob(repo_->keys(), e.id, file.substr(e.offset, e.sealed_len), e.raw_len, where);
+    if (!content.ok()) Damage("blob " + e.id.Hex(), content.status().message());
   }
 
   void CheckLocks() {
@@ -242,8 +281,8 @@ class Checker {
   Backend* backend_;
   const CheckOptions options_;
   CheckReport report_;
-  std::map<Id, uint64_t> pack_sizes_;                               // packs present in storage
-  std::unordered_map<Id, std::vector<PackEntry>, IdHash> indexed_;  // packs the index names
+  std::map<Id, uint64_t> pack_sizes_;  // packs present in storage
+  std::unordered_map<Id, std::vector<Listing>, IdHash> indexed_;  // packs the index names
   std::unordered_set<Id, IdHash> seen_blobs_;
   int damaged_index_files_ = 0;
 };

@@ -181,6 +181,28 @@ TEST_F(CheckTest, FlippedConfigFailsOpen) {
   EXPECT_NE(r.status().message().find("config"), std::string::npos);
 }
 
+// A second index file that lists a pack differently is compared too: the
+// loader may serve a blob from it.
+TEST_F(CheckTest, EveryListingOfAPackIsCompared) {
+  BlobStore store(repo_.get());
+  ASSERT_TRUE(store.LoadIndex().ok());
+  const BlobLocation l = *store.Find(blobs_[3].first);
+  IndexPack wrong;
+  wrong.pack_id = l.pack_id;
+  PackEntry e;
+  e.id = blobs_[3].first;
+  e.offset = l.offset + 1;
+  e.sealed_len = l.sealed_len;
+  e.raw_len = l.raw_len;
+  wrong.blobs.push_back(e);
+  const std::string file = EncodeIndexFile({wrong}, repo_->keys().data_key);
+  ASSERT_TRUE(backend_->Put(IndexHandle(PackIdOf(file)), file).ok());
+  CheckReport r = Check(false);
+  EXPECT_TRUE(Mentions(r, "pack " + l.pack_id.Hex(),
+                       "offset " + std::to_string(l.offset + 1) + " in the index vs " +
+                           std::to_string(l.offset) + " in the header"));
+}
+
 TEST_F(CheckTest, SubsetReadsSomePacks) {
   CheckOptions o;
   o.read_data = true;

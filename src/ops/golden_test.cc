@@ -4,7 +4,8 @@
 // format change: bump the version (docs/FORMAT.md §12) and keep reading v1.
 //
 // Regenerate only for a deliberate format change:
-//   TIDEMARK_TEST_SOURCE_DIR=$PWD build/release/ops_test --gtest_also_run_disabled_tests --gtest_filter='*GenerateGolden*'
+//   TIDEMARK_TEST_SOURCE_DIR=$PWD build/release/ops_test --gtest_also_run_disabled_tests
+//   --gtest_filter='*GenerateGolden*'
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -84,10 +85,13 @@ TEST(GoldenRepositoryTest, FormatV1StillReads) {
   EXPECT_EQ(report->ledger_entries, 2u);
 
   std::vector<std::string> actions;
-  ASSERT_TRUE(Ledger(repo->get()).ForEach(1, [&](const LedgerEntry& e) {
-    actions.push_back(e.record.action);
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(Ledger(repo->get())
+                  .ForEach(1,
+                           [&](const LedgerEntry& e) {
+                             actions.push_back(e.record.action);
+                             return Status::OK();
+                           })
+                  .ok());
   EXPECT_EQ(actions, (std::vector<std::string>{"init", "golden"}));
   EXPECT_TRUE(Repository::Open(backend->get(), "wrong").status().IsPermissionDenied());
 }

@@ -70,7 +70,8 @@ Result<std::string> DecodeBlob(const MasterKeys& keys, const Id& id, std::string
   if (compression == kStored) {
     content = plain->substr(1);
   } else if (compression == kZstd) {
-    auto d = ZstdDecompress(std::string_view(*plain).substr(1), kMaxBlobSize);
+    // raw_len (<= 64 MiB, checked by the index decoder) bounds the allocation.
+    auto d = ZstdDecompress(std::string_view(*plain).substr(1), raw_len);
     if (!d.ok()) return Status::Corruption(what + ": " + d.status().message());
     content = std::move(*d);
   } else {

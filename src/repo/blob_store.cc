@@ -1,6 +1,8 @@
 #include "repo/blob_store.h"
 
 #include "base/logging.h"
+#include "repo/format.h"
+#include "repo/small_file.h"
 
 namespace tidemark {
 
@@ -22,7 +24,8 @@ Status BlobStore::LoadIndex(Progress* progress) {
   if (progress) progress->SetTotal(files.size());
   std::unique_lock lock(mu_);
   for (const FileInfo& f : files) {
-    TM_ASSIGN_OR_RETURN(std::string data, repo_->backend()->Get(f.handle));
+    TM_ASSIGN_OR_RETURN(std::string data,
+                        ReadSmallFile(repo_->backend(), f.handle, kMaxIndexFileSize));
     TM_RETURN_IF_ERROR(
         DecodeIndexFile(f.handle.name, data, repo_->keys().data_key, [&](IndexPack&& p) {
           index_.AddPack(p);
@@ -57,7 +60,12 @@ Result<Id> BlobStore::Put(BlobType type, std::string_view content) {
   pending_.emplace(id, writer_.Add(type, blob));
   stats_.blobs_added++;
   stats_.bytes_added += content.size();
-  if (writer_.size() >= repo_->config().pack_target) TM_RETURN_IF_ERROR(FlushLocked());
+  // Close the pack at its target size, or at the most blobs a pack header
+  // may list (FORMAT.md §7), whichever comes first.
+  if (writer_.size() >= repo_->config().pack_target ||
+      writer_.count() >= format::kMaxBlobsPerPack) {
+    TM_RETURN_IF_ERROR(FlushLocked());
+  }
   return id;
 }
 
@@ -119,6 +127,9 @@ Result<std::string> BlobStore::Get(const Id& id) {
   if (sealed.status().IsNotFound()) {
     return Status::Corruption("blob " + id.Short() + ": pack " + loc->pack_id.Hex() +
                               " named by the index is missing");
+  }
+  if (sealed.status().IsInvalidArgument()) {  // the offset lies past the end of the pack
+    return Status::Corruption("blob " + id.Short() + " (" + where + "): pack is truncated");
   }
   if (!sealed.ok()) return sealed.status();
   if (sealed->size() != loc->sealed_len) {

@@ -122,6 +122,32 @@ TEST_F(BlobStoreTest, LocksConflictAndStaleOnesAreRemoved) {
   EXPECT_EQ((*removed)[0].command, "prune");
 }
 
+TEST_F(BlobStoreTest, RemovedLockIsLostNotRecreated) {
+  auto lock = RepoLock::Acquire(repo_.get(), false, "backup");
+  ASSERT_TRUE(lock.ok());
+  ASSERT_TRUE((*lock)->Refresh().ok());
+  EXPECT_FALSE((*lock)->lost());
+  ASSERT_TRUE(backend_.Remove({FileKind::kLock, (*lock)->info().id}).ok());  // `unlock`
+  EXPECT_TRUE((*lock)->Refresh().IsRefused());
+  EXPECT_TRUE((*lock)->lost());
+  EXPECT_TRUE(ListLocks(repo_.get())->empty());
+}
+
+TEST_F(BlobStoreTest, TruncatedPackIsCorruption) {
+  BlobStore store(repo_.get());
+  auto first = store.Put(BlobType::kData, Content(1));
+  auto second = store.Put(BlobType::kData, Content(2));
+  ASSERT_TRUE(store.Flush().ok());
+  const BlobLocation loc = *store.Find(*second);
+  const FileHandle h = PackHandle(loc.pack_id);
+  ASSERT_TRUE(
+      backend_.Put(h, backend_.Get(h, 0, loc.offset - 10).value(), PutMode::kOverwrite).ok());
+  auto got = store.Get(*second);  // its offset now lies past the end
+  EXPECT_TRUE(got.status().IsCorruption()) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("pack is truncated"), std::string::npos);
+  EXPECT_TRUE(store.Get(*first).status().IsCorruption());  // cut short too
+}
+
 TEST_F(BlobStoreTest, LockFileTamperDetected) {
   LockInfo info;
   info.id = "abc";

@@ -82,6 +82,10 @@ Status RepoConfig::DecodeBody(std::string_view body, RepoConfig* cfg) {
   cfg->sign_public_key = pub;
   TM_RETURN_IF_ERROR(r.Fixed32("flags", &cfg->flags));
   TM_RETURN_IF_ERROR(r.ExpectEnd());
+  if (cfg->flags & ~kKnownConfigFlags) {
+    return Status::Unsupported("config: uses flags " + std::to_string(cfg->flags) +
+                               " that this tidemark does not know: upgrade tidemark");
+  }
   Status valid = cfg->Validate();
   if (!valid.ok()) return Status::Corruption("config body: " + valid.message());
   return Status::OK();

@@ -39,6 +39,10 @@ inline constexpr uint32_t kMaxKeyFileBody = 4096;                  // §4
 inline constexpr size_t kKeyCheckSize = 8;                         // §4
 inline constexpr size_t kRepoIdSize = 16;                          // §5
 inline constexpr size_t kKeyIdSize = 16;                           // §2
+inline constexpr size_t kMasterKeysSize = 4 + 1 + 3 * 32;          // §3: 101
+inline constexpr size_t kWrappedKeysSize = kMasterKeysSize + 40;   // §4: 141
+inline constexpr uint32_t kKnownKeyFlags = 0;     // §4: bit 0 (append-only) is reserved
+inline constexpr uint32_t kKnownConfigFlags = 0;  // §5: bit 0 (append-only) is reserved
 
 // Blob compression byte (§6).
 inline constexpr uint8_t kStored = 0;

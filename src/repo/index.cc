@@ -19,13 +19,7 @@ std::string EncodeIndexFile(const std::vector<IndexPack>& packs, std::string_vie
   for (const IndexPack& p : packs) {
     plain.append(p.pack_id.View());
     PutVarint64(&plain, p.blobs.size());
-    for (const PackEntry& e : p.blobs) {
-      plain.push_back(static_cast<char>(e.type));
-      plain.append(e.id.View());
-      PutVarint64(&plain, e.offset);
-      PutVarint64(&plain, e.sealed_len);
-      PutVarint64(&plain, e.raw_len);
-    }
+    for (const PackEntry& e : p.blobs) WritePackEntry(&plain, /*with_offset=*/true, e);
   }
   return AeadSeal(data_key, plain, kAadIndex);
 }

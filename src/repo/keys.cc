@@ -118,11 +118,23 @@ Result<KeyFile> KeyFile::Decode(std::string_view name, std::string_view data) {
   if (kdf != 1) return b.Error("kdf", "unknown key derivation " + std::to_string(kdf));
   TM_RETURN_IF_ERROR(b.Varint64("opslimit", &f.kdf.opslimit));
   TM_RETURN_IF_ERROR(b.Varint64("memlimit", &f.kdf.memlimit));
-  if (!KdfParamsValid(f.kdf)) return b.Error("memlimit", "Argon2id parameters out of range");
+  if (!KdfParamsValid(f.kdf)) {
+    return b.Error("opslimit/memlimit",
+                   "Argon2id parameters out of range (1..100 passes, "
+                   "8 KiB..4 GiB)");
+  }
   TM_RETURN_IF_ERROR(b.Bytes("salt", kKdfSaltSize, &salt));
   TM_RETURN_IF_ERROR(b.Bytes("check", kKeyCheckSize, &check));
-  TM_RETURN_IF_ERROR(b.LengthPrefixed("wrapped", 1024, &wrapped));
+  TM_RETURN_IF_ERROR(b.LengthPrefixed("wrapped", kWrappedKeysSize, &wrapped));
+  if (wrapped.size() != kWrappedKeysSize) {
+    return b.Error("wrapped",
+                   "wrapped keys must be " + std::to_string(kWrappedKeysSize) + " bytes");
+  }
   TM_RETURN_IF_ERROR(b.ExpectEnd());
+  if (f.flags & ~kKnownKeyFlags) {
+    return Status::Unsupported(what + ": uses flags " + std::to_string(f.flags) +
+                               " that this tidemark does not know: upgrade tidemark");
+  }
   f.host = host;
   f.user = user;
   f.salt = salt;

@@ -136,6 +136,65 @@ TEST_F(KeysTest, RepositoryKeySlots) {
   EXPECT_EQ((*(*opened)->ListKeys()).size(), 1u);
 }
 
+// A slot from another repository (say, left by an interrupted init) that
+// accepts the same password must not make this repository unopenable.
+TEST_F(KeysTest, ForeignSlotWithSamePasswordIsSkipped) {
+  MemBackend a, b;
+  InitOptions opts;
+  opts.kdf = kFastKdf;
+  ASSERT_TRUE(Repository::Init(&a, "pw", opts).ok());
+  ASSERT_TRUE(Repository::Init(&b, "pw", opts).ok());
+  ASSERT_TRUE(b.List(FileKind::kKey, [&](const FileInfo& f) {
+                 return a.Put(f.handle, *b.Get(f.handle));
+               }).ok());
+  for (int i = 0; i < 3; i++) {  // whatever order the slots are tried in
+    auto r = Repository::Open(&a, "pw");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+}
+
+TEST_F(KeysTest, InitRefusesLeftoverKeys) {
+  MemBackend backend;
+  MasterKeys k = MasterKeys::Generate();
+  auto f = KeyFile::Create(k, "pw", kFastKdf, 1, "h", "u");
+  ASSERT_TRUE(backend.Put({FileKind::kKey, f->id}, f->Encode()).ok());
+  InitOptions opts;
+  opts.kdf = kFastKdf;
+  auto r = Repository::Init(&backend, "pw", opts);
+  EXPECT_TRUE(r.status().IsAlreadyExists());
+  EXPECT_NE(r.status().message().find("did not finish"), std::string::npos);
+}
+
+// The right password on an altered slot is damage (exit 3), not a wrong
+// password (exit 5): the user must not be sent hunting for another password.
+TEST_F(KeysTest, RightPasswordOnDamagedSlotIsCorruption) {
+  MemBackend backend;
+  InitOptions opts;
+  opts.kdf = kFastKdf;
+  auto repo = Repository::Init(&backend, "pw", opts);
+  ASSERT_TRUE(repo.ok());
+  const FileHandle h{FileKind::kKey, (*repo)->key_id()};
+  auto key = KeyFile::Decode(h.name, *backend.Get(h));
+  key->wrapped[50] ^= 1;  // altered, checksum recomputed by Encode
+  ASSERT_TRUE(backend.Put(h, key->Encode(), PutMode::kOverwrite).ok());
+  auto r = Repository::Open(&backend, "pw");
+  EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
+  EXPECT_TRUE(Repository::Open(&backend, "other").status().IsPermissionDenied());
+}
+
+TEST_F(KeysTest, OversizedKeyFileIsRefusedUnread) {
+  MemBackend backend;
+  InitOptions opts;
+  opts.kdf = kFastKdf;
+  ASSERT_TRUE(Repository::Init(&backend, "pw", opts).ok());
+  ASSERT_TRUE(backend.Put({FileKind::kKey, "planted"}, std::string(1 << 20, 'x')).ok());
+  auto r = Repository::Open(&backend, "wrong");
+  ASSERT_TRUE(r.status().IsCorruption()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("key planted: 1048576 bytes, more than"), std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(Repository::Open(&backend, "pw").ok());
+}
+
 TEST_F(KeysTest, OpenMissingRepositorySaysInit) {
   MemBackend backend;
   auto r = Repository::Open(&backend, "pw");

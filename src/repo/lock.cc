@@ -12,6 +12,7 @@
 #include "base/logging.h"
 #include "crypto/crypto.h"
 #include "repo/format.h"
+#include "repo/small_file.h"
 
 namespace tidemark {
 
@@ -19,7 +20,11 @@ using namespace format;
 
 bool LockInfo::IsStale(int64_t now_us, const std::string& this_host) const {
   if (!damage.empty()) return true;
-  if (now_us - refreshed_us > kLockStaleMicros) return true;
+  // Compare without overflow: refreshed_us comes from storage.
+  if (refreshed_us<now_us&& static_cast<uint64_t>(now_us) -
+                   static_cast<uint64_t>(refreshed_us)> static_cast<uint64_t>(kLockStaleMicros)) {
+    return true;
+  }
   if (host == this_host && pid != 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
     return true;
   }
@@ -82,7 +87,7 @@ Result<LockInfo> DecodeLock(std::string_view name, std::string_view file,
 Result<std::vector<LockInfo>> ListLocks(const Repository* repo) {
   std::vector<LockInfo> locks;
   TM_RETURN_IF_ERROR(repo->backend()->List(FileKind::kLock, [&](const FileInfo& f) -> Status {
-    auto data = repo->backend()->Get(f.handle);
+    auto data = ReadSmallFile(repo->backend(), f.handle, kMaxLockFileSize);
     if (data.status().IsNotFound()) return Status::OK();  // released meanwhile
     if (!data.ok()) return data.status();
     auto info = DecodeLock(f.handle.name, *data, repo->keys().data_key);
@@ -123,7 +128,9 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool
       TM_LOG(kWarning, "ignoring stale ", other.Describe(), "; `tidemark unlock` removes it");
       continue;
     }
-    lock->Release();
+    Status released = lock->Release();
+    if (!released.ok())
+      TM_LOG(kWarning, "could not remove our lock ", info.id, ": ", released.ToString());
     return Status::Refused("repository is locked: " + other.Describe() +
                            ". Wait for it to finish; if that process is gone, run `tidemark "
                            "unlock` (removes stale locks)");
@@ -138,13 +145,22 @@ RepoLock::~RepoLock() {
 }
 
 Status RepoLock::Refresh() {
+  const FileHandle h{FileKind::kLock, info_.id};
+  auto present = repo_->backend()->Stat(h);
+  if (present.status().IsNotFound()) {
+    lost_ = true;
+    return Status::Refused("lock " + info_.id.substr(0, 8) +
+                           " was removed while held (by `tidemark unlock`?): stop, the "
+                           "repository may be under maintenance");
+  }
+  if (!present.ok()) return present.status();
   std::string file;
   {
     std::lock_guard<std::mutex> lock(mu_);
     info_.refreshed_us = repo_->clock()->NowMicros();
     file = EncodeLock(info_, repo_->keys().data_key);
   }
-  return repo_->backend()->Put({FileKind::kLock, info_.id}, file, PutMode::kOverwrite);
+  return repo_->backend()->Put(h, file, PutMode::kOverwrite);
 }
 
 void RepoLock::KeepFresh() {
@@ -173,9 +189,12 @@ void RepoLock::StopRefresher() {
 Status RepoLock::Release() {
   StopRefresher();
   if (released_) return Status::OK();
-  released_ = true;
   Status s = repo_->backend()->Remove({FileKind::kLock, info_.id});
-  return s.IsNotFound() ? Status::OK() : s;
+  if (s.ok() || s.IsNotFound()) {
+    released_ = true;  // only then: a failed removal is retried by the destructor
+    return Status::OK();
+  }
+  return s;
 }
 
 Result<std::vector<LockInfo>> RemoveLocks(const Repository* repo, bool all) {

@@ -2,6 +2,7 @@
 // maintenance. A lock names host, pid, user, command and times.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -52,14 +53,22 @@ class RepoLock {
                                                    std::string command);
   ~RepoLock();
   // Rewrites the lock with a new refresh time (call at least every
-  // kLockRefreshMicros during long work).
+  // kLockRefreshMicros during long work). If the lock file is gone (someone
+  // ran `unlock` while we held it), it is not recreated: the lock is lost,
+  // Refresh returns Refused, and lost() stays true.
   Status Refresh();
+  // True once a refresh found the lock removed. Long work must poll it and
+  // stop: another process may have taken an exclusive lock meanwhile.
+  bool lost() const { return lost_.load(); }
   // Refreshes the lock from a background thread every kLockRefreshMicros
   // until Release, for work that may run longer than the staleness limit.
   // A failed refresh is logged as a warning.
   void KeepFresh();
   Status Release();
-  const LockInfo& info() const { return info_; }
+  LockInfo info() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return info_;
+  }
 
  private:
   RepoLock(const Repository* repo, LockInfo info) : repo_(repo), info_(std::move(info)) {}
@@ -68,7 +77,8 @@ class RepoLock {
   const Repository* repo_;
   LockInfo info_;  // refreshed_us guarded by mu_ once the refresher runs
   bool released_ = false;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::atomic<bool> lost_{false};
   std::condition_variable stop_cv_;
   bool stop_ = false;  // guarded by mu_
   std::thread refresher_;

@@ -28,12 +28,7 @@ std::string EncodePackHeader(const std::vector<PackEntry>& entries) {
   std::string h;
   h.push_back(1);  // version
   PutVarint64(&h, entries.size());
-  for (const PackEntry& e : entries) {
-    h.push_back(static_cast<char>(e.type));
-    h.append(e.id.View());
-    PutVarint64(&h, e.sealed_len);
-    PutVarint64(&h, e.raw_len);
-  }
+  for (const PackEntry& e : entries) WritePackEntry(&h, /*with_offset=*/false, e);
   return h;
 }
 
@@ -47,6 +42,14 @@ std::string PackWriter::Finish(std::string_view data_key, std::vector<PackEntry>
   data_.clear();
   entries_.clear();
   return file;
+}
+
+void WritePackEntry(std::string* dst, bool with_offset, const PackEntry& e) {
+  dst->push_back(static_cast<char>(e.type));
+  dst->append(e.id.View());
+  if (with_offset) PutVarint64(dst, e.offset);
+  PutVarint64(dst, e.sealed_len);
+  PutVarint64(dst, e.raw_len);
 }
 
 Status ReadPackEntry(ByteReader* r, bool with_offset, PackEntry* e) {

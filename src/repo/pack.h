@@ -49,6 +49,8 @@ Id PackIdOf(std::string_view file);
 // Reads one blob entry: type, id, [offset,] sealed_len, raw_len, with the
 // limits of FORMAT.md §7/§8. The pack header omits offset (with_offset false).
 Status ReadPackEntry(ByteReader* r, bool with_offset, PackEntry* e);
+// The inverse of ReadPackEntry.
+void WritePackEntry(std::string* dst, bool with_offset, const PackEntry& e);
 
 // Header plaintext codec (exposed for fuzzing and tests).
 std::string EncodePackHeader(const std::vector<PackEntry>& entries);

@@ -8,6 +8,7 @@
 #include "base/hex.h"
 #include "base/logging.h"
 #include "crypto/crypto.h"
+#include "repo/small_file.h"
 
 namespace tidemark {
 
@@ -36,6 +37,16 @@ Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::stri
     return Status::AlreadyExists("a repository already exists at " + backend->Location());
   }
   if (!existing.status().IsNotFound()) return existing.status();
+  bool has_keys = false;
+  TM_RETURN_IF_ERROR(backend->List(FileKind::kKey, [&](const FileInfo&) {
+    has_keys = true;
+    return Status::OK();
+  }));
+  if (has_keys) {
+    return Status::AlreadyExists("key files but no config at " + backend->Location() +
+                                 ": an earlier init did not finish. Remove the folder's keys/ "
+                                 "files (nothing else refers to them), then init again");
+  }
 
   std::unique_ptr<Repository> repo(new Repository(backend, clock));
   repo->keys_ = MasterKeys::Generate();
@@ -60,7 +71,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::stri
 Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::string_view password,
                                                      const Clock* clock) {
   TM_RETURN_IF_ERROR(CryptoInit());
-  auto config_bytes = backend->Get({FileKind::kConfig, ""});
+  auto config_bytes = ReadSmallFile(backend, {FileKind::kConfig, ""}, kMaxConfigFileSize);
   if (config_bytes.status().IsNotFound()) {
     return Status::NotFound("no tidemark repository at " + backend->Location() +
                             " (no config file): create one with `tidemark init`");
@@ -77,48 +88,74 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
   if (key_files.empty()) {
     return Status::Corruption("repository at " + backend->Location() + " has no key files");
   }
-  Status corrupt;
-  int tried = 0;
   std::unique_ptr<Repository> repo(new Repository(backend, clock));
-  bool opened = false;
-  for (const FileInfo& f : key_files) {
-    auto data = backend->Get(f.handle);
-    if (!data.ok()) return data.status();
-    auto key = KeyFile::Decode(f.handle.name, *data);
-    if (!key.ok()) {
-      corrupt = key.status();
-      continue;
-    }
-    tried++;
-    auto keys = key->Unwrap(password);
-    if (keys.ok()) {
-      repo->keys_ = std::move(*keys);
-      repo->key_id_ = key->id;
-      opened = true;
-      break;
-    }
-    if (!keys.status().IsPermissionDenied()) corrupt = keys.status();
-  }
-  if (!opened) {
-    if (!corrupt.ok() && tried == 0) return corrupt;
-    return Status::PermissionDenied("wrong password: none of the " + std::to_string(tried) +
-                                    " key slots of " + backend->Location() + " accepts it" +
-                                    (corrupt.ok() ? "" : " (and " + corrupt.message() + ")"));
-  }
-  TM_ASSIGN_OR_RETURN(repo->config_, RepoConfig::Decode(*config_bytes, repo->keys_.data_key));
+  TM_RETURN_IF_ERROR(repo->OpenWithSlots(key_files, password, *config_bytes));
   TM_LOG(kInfo, "opened repository ", repo->id_hex(), " at ", backend->Location(), " with key ",
-         repo->key_id_, " (", tried, " of ", key_files.size(), " key slots tried)");
+         repo->key_id_);
   if (repo->config_.sign_public_key != repo->keys_.sign.public_key) {
     return Status::Corruption("config: the signing public key does not match the master keys");
   }
   return repo;
 }
 
+// Tries every slot. A slot that unwraps but whose keys do not open the
+// config belongs to another repository (e.g. left by an interrupted init):
+// it is skipped, not fatal. Only when no slot opens is an error returned:
+// damage or I/O first, since "wrong password" would send the user the
+// wrong way; PermissionDenied when every readable slot refused the password.
+Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string_view password,
+                                 const std::string& config_bytes) {
+  Status damage;
+  int refused = 0;
+  for (const FileInfo& f : slots) {
+    auto data = ReadSmallFile(backend_, f.handle, kMaxKeyFileSize);
+    if (data.status().IsNotFound()) continue;  // removed meanwhile (key passwd)
+    if (!data.ok()) {
+      if (damage.ok()) damage = data.status();
+      continue;
+    }
+    auto key = KeyFile::Decode(f.handle.name, *data);
+    auto keys = key.ok() ? key->Unwrap(password) : Result<MasterKeys>(key.status());
+    if (keys.status().IsPermissionDenied()) {
+      refused++;
+      continue;
+    }
+    if (!keys.ok()) {
+      if (damage.ok()) damage = keys.status();
+      continue;
+    }
+    auto config = RepoConfig::Decode(config_bytes, keys->data_key);
+    if (config.status().code() == Status::Code::kUnsupported) return config.status();
+    if (!config.ok()) {
+      if (damage.ok()) damage = config.status();
+      TM_LOG(kWarning, "key slot ", f.handle.name, " accepts the password but does not open ",
+             "this repository's config (a leftover of an interrupted init?)");
+      continue;
+    }
+    if (config->sign_public_key != keys->sign.public_key) {
+      return Status::Corruption("config: the signing public key does not match the master keys");
+    }
+    keys_ = std::move(*keys);
+    key_id_ = key->id;
+    config_ = std::move(*config);
+    return Status::OK();
+  }
+  if (!damage.ok()) {
+    if (refused == 0) return damage;
+    return damage.WithContext(std::to_string(refused) +
+                              " key slots refused the password, and another is damaged");
+  }
+  return Status::PermissionDenied("wrong password: none of the " + std::to_string(refused) +
+                                  " key slots of " + backend_->Location() + " accepts it");
+}
+
 Result<std::vector<KeyFile>> Repository::ListKeys() const {
   std::vector<KeyFile> keys;
   TM_RETURN_IF_ERROR(backend_->List(FileKind::kKey, [&](const FileInfo& f) -> Status {
-    TM_ASSIGN_OR_RETURN(std::string data, backend_->Get(f.handle));
-    TM_ASSIGN_OR_RETURN(KeyFile k, KeyFile::Decode(f.handle.name, data));
+    auto data = ReadSmallFile(backend_, f.handle, kMaxKeyFileSize);
+    if (data.status().IsNotFound()) return Status::OK();  // removed meanwhile
+    if (!data.ok()) return data.status();
+    TM_ASSIGN_OR_RETURN(KeyFile k, KeyFile::Decode(f.handle.name, *data));
     keys.push_back(std::move(k));
     return Status::OK();
   }));

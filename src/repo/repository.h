@@ -70,6 +70,8 @@ class Repository {
 
  private:
   Repository(Backend* backend, const Clock* clock) : backend_(backend), clock_(clock) {}
+  Status OpenWithSlots(const std::vector<FileInfo>& slots, std::string_view password,
+                       const std::string& config_bytes);
 
   Backend* const backend_;
   const Clock* const clock_;
