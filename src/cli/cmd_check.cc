@@ -67,6 +67,13 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "check"));
   lock->KeepFresh();  // --read-data can outlast the 30-minute staleness limit
+  RepoLock* held = lock.get();
+  options.keep_going = [held] {
+    return held->lost() ? Status::Refused(
+                              "check stopped: its lock was removed while it ran; "
+                              "run it again when maintenance is done")
+                        : Status::OK();
+  };
   TM_ASSIGN_OR_RETURN(CheckReport r, CheckRepository(repo, options));
   PrintFindings(ctx, r);
   JsonWriter w;

@@ -31,12 +31,18 @@ class Checker {
     CheckIndexedPacksExist();
     CheckPackHeaders();
     if (options_.read_data) ReadData();
+    if (!stopped_.ok()) return stopped_;
     CheckLocks();
     if (options_.check_ledger) CheckLedger();
     return std::move(report_);
   }
 
  private:
+  bool KeepGoing() {
+    if (stopped_.ok() && options_.keep_going) stopped_ = options_.keep_going();
+    return stopped_.ok();
+  }
+
   struct Listing {
     std::string index;  // the index file that lists the pack
     std::vector<PackEntry> blobs;
@@ -134,6 +140,7 @@ class Checker {
     Progress progress("check packs", pack_sizes_.size(), Progress::Unit::kCount,
                       options_.show_progress);
     for (const auto& [id, size] : pack_sizes_) {
+      if (!KeepGoing()) return;
       report_.packs++;
       progress.Add(1);
       auto indexed = indexed_.find(id);
@@ -214,6 +221,7 @@ class Checker {
     for (const Id& id : packs) total += pack_sizes_[id];
     Progress progress("read data", total, Progress::Unit::kBytes, options_.show_progress);
     for (const Id& id : packs) {
+      if (!KeepGoing()) return;
       auto file = backend_->Get(PackHandle(id));
       progress.Add(pack_sizes_[id]);
       if (!file.ok()) {
@@ -281,10 +289,11 @@ class Checker {
   Backend* backend_;
   const CheckOptions options_;
   CheckReport report_;
-  std::map<Id, uint64_t> pack_sizes_;  // packs present in storage
+  std::map<Id, uint64_t> pack_sizes_;                             // packs present in storage
   std::unordered_map<Id, std::vector<Listing>, IdHash> indexed_;  // packs the index names
   std::unordered_set<Id, IdHash> seen_blobs_;
   int damaged_index_files_ = 0;
+  Status stopped_;  // set when keep_going said stop
 };
 
 }  // namespace

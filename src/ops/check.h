@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct CheckOptions {
   bool check_ledger = true;
   std::optional<LedgerHead> expect_ledger_head;
   bool show_progress = false;
+  // Asked before each pack; a non-OK status stops the check and is returned
+  // (e.g. the lock was lost, so maintenance may be changing the repository).
+  std::function<Status()> keep_going;
 };
 
 struct CheckFinding {

@@ -203,6 +203,16 @@ TEST_F(CheckTest, EveryListingOfAPackIsCompared) {
                            std::to_string(l.offset) + " in the header"));
 }
 
+TEST_F(CheckTest, StopsWhenToldTo) {
+  CheckOptions o;
+  o.read_data = true;
+  int asked = 0;
+  o.keep_going = [&] { return ++asked < 2 ? Status::OK() : Status::Refused("lock lost"); };
+  auto r = CheckRepository(repo_.get(), o);
+  EXPECT_TRUE(r.status().IsRefused());
+  EXPECT_EQ(asked, 2);
+}
+
 TEST_F(CheckTest, SubsetReadsSomePacks) {
   CheckOptions o;
   o.read_data = true;
