@@ -24,6 +24,8 @@ class JsonWriter {
   JsonWriter& Double(double v);
   JsonWriter& Bool(bool v);
   JsonWriter& Null();
+  // A complete JSON value produced by another JsonWriter, inserted as is.
+  JsonWriter& Raw(std::string_view json);
 
   // Shorthands for Key(k).X(v).
   JsonWriter& Field(std::string_view k, std::string_view v) { return Key(k).String(v); }

@@ -55,6 +55,10 @@ int Main(int argc, char** argv) {
   AddCheckCommand(&app, &ctx);
   AddUnlockCommand(&app, &ctx);
   AddLedgerCommand(&app, &ctx);
+  AddBackupCommand(&app, &ctx);
+  AddBrowseCommands(&app, &ctx);
+  AddDiffCommands(&app, &ctx);
+  AddRestoreCommands(&app, &ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

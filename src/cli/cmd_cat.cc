@@ -1,5 +1,7 @@
 // tidemark cat config|keys|index ID|pack ID|blob ID: shows raw repository
 // objects, decrypted, for debugging. docs/guide/debugging.md
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -144,7 +146,16 @@ Status CatBlob(Context* ctx, Repository* repo, const std::string& prefix) {
   return Status::OK();
 }
 
-Status RunCat(Context* ctx, const std::string& what, const std::string& id) {
+Status RunCat(Context* ctx, const std::string& what, const std::string& id,
+              const std::string& key) {
+  static const char* const kObjects[] = {"config", "keys", "index", "pack", "blob"};
+  if (std::find(std::begin(kObjects), std::end(kObjects), what) == std::end(kObjects)) {
+    if (id.empty() || key.empty()) {
+      return Status::InvalidArgument("cat takes SNAP TABLE KEY (a record), or one of config, "
+                                     "keys, index ID, pack ID, blob ID");
+    }
+    return RunCatRecord(ctx, what, id, key);
+  }
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   const bool needs_id = what == "index" || what == "pack" || what == "blob";
   if (needs_id && id.empty()) return Status::InvalidArgument("cat " + what + " needs an ID");
@@ -159,15 +170,17 @@ Status RunCat(Context* ctx, const std::string& what, const std::string& id) {
 }  // namespace
 
 void AddCatCommand(CLI::App* app, Context* ctx) {
-  auto* cmd = app->add_subcommand("cat", "show a repository object (decrypted), for debugging");
+  auto* cmd = app->add_subcommand(
+      "cat", "Show one record (cat SNAP TABLE KEY) or a repository object (decrypted)");
   auto what = std::make_shared<std::string>();
   auto id = std::make_shared<std::string>();
-  cmd->add_option("OBJECT", *what, "config, keys, index, pack or blob")
-      ->required()
-      ->check(CLI::IsMember({"config", "keys", "index", "pack", "blob"}));
-  cmd->add_option("ID", *id, "object id or unique prefix (index, pack, blob)");
-  cmd->callback(
-      [ctx, what, id] { ctx->run = [ctx, what, id] { return RunCat(ctx, *what, *id); }; });
+  auto key = std::make_shared<std::string>();
+  cmd->add_option("OBJECT", *what, "SNAP, or config, keys, index, pack, blob")->required();
+  cmd->add_option("ID", *id, "TABLE, or an object id or unique prefix (index, pack, blob)");
+  cmd->add_option("KEY", *key, "the record's key (with SNAP TABLE)");
+  cmd->callback([ctx, what, id, key] {
+    ctx->run = [ctx, what, id, key] { return RunCat(ctx, *what, *id, *key); };
+  });
 }
 
 }  // namespace tidemark::cli

@@ -2,6 +2,10 @@
 // subcommand to the app and, when chosen, sets ctx->run.
 #pragma once
 
+#include <string>
+
+#include "base/status.h"
+
 namespace CLI {
 class App;
 }
@@ -17,5 +21,13 @@ void AddCatCommand(CLI::App* app, Context* ctx);
 void AddCheckCommand(CLI::App* app, Context* ctx);
 void AddUnlockCommand(CLI::App* app, Context* ctx);
 void AddLedgerCommand(CLI::App* app, Context* ctx);
+void AddBackupCommand(CLI::App* app, Context* ctx);
+void AddBrowseCommands(CLI::App* app, Context* ctx);   // snapshots, show, ls
+void AddDiffCommands(CLI::App* app, Context* ctx);     // diff, history
+void AddRestoreCommands(CLI::App* app, Context* ctx);  // restore, export, verify-export
+
+// `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
+Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,
+                    const std::string& key);
 
 }  // namespace tidemark::cli

@@ -1,0 +1,272 @@
+// tidemark snapshots | show SNAP | ls SNAP [TABLE] | cat SNAP TABLE KEY:
+// browsing record snapshots. docs/guide/snapshots.md
+#include <CLI/CLI.hpp>
+
+#include "base/clock.h"
+#include "base/hex.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/snapshot_access.h"
+#include "records/encoding.h"
+#include "records/value_json.h"
+#include "snapshot/large_values.h"
+#include "snapshot/record_diff.h"
+
+namespace tidemark::cli {
+namespace {
+
+struct BrowseFlags {
+  std::string source, snap, table, after;
+  std::vector<std::string> tags;
+  uint64_t limit = 100;
+  bool all_tables = false;
+};
+
+void SnapshotJson(JsonWriter* w, const SnapshotInfo& s) {
+  const Manifest& m = s.manifest;
+  w->BeginObject().Field("id", s.id.Hex()).Field("short_id", s.id.Short());
+  w->Field("source", m.source).Field("source_uri", m.source_uri);
+  w->Field("time", FormatTimeUtc(m.time_us)).Field("host", m.host).Field("actor", m.actor);
+  w->Key("parent");
+  if (m.parent.IsZero()) {
+    w->Null();
+  } else {
+    w->String(m.parent.Hex());
+  }
+  w->Key("tags").BeginArray();
+  for (const std::string& t : m.tags) w->String(t);
+  w->EndArray().Key("labels").BeginObject();
+  for (const auto& [k, v] : m.labels) w->Field(k, v);
+  w->EndObject();
+  w->Field("tool_version", m.tool_version).Field("records", m.TotalRecords());
+  w->Field("records_added", m.stats.records_added)
+      .Field("records_changed", m.stats.records_changed)
+      .Field("records_removed", m.stats.records_removed)
+      .Field("bytes_added", m.stats.bytes_added)
+      .Field("duration_s", static_cast<double>(m.stats.duration_us) / 1e6);
+}
+
+Status RunSnapshots(Context* ctx, const BrowseFlags& flags) {
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo, flags.source));
+  JsonWriter w;
+  w.BeginArray();
+  ctx->Print("ID            TIME                  SOURCE          RECORDS   +ADD  ~CHG  -DEL  TAGS");
+  size_t shown = 0;
+  for (const SnapshotInfo& s : all) {
+    bool tagged = true;
+    for (const std::string& t : flags.tags) tagged &= s.manifest.HasTag(t);
+    if (!tagged) continue;
+    const Manifest& m = s.manifest;
+    std::string tags;
+    for (const std::string& t : m.tags) tags += (tags.empty() ? "" : ",") + t;
+    char line[512];
+    std::snprintf(line, sizeof line, "%-12s  %-20s  %-14s %8llu %6llu %5llu %5llu  %s",
+                  s.id.Short().c_str(), FormatTimeUtc(m.time_us).c_str(), m.source.c_str(),
+                  static_cast<unsigned long long>(m.TotalRecords()),
+                  static_cast<unsigned long long>(m.stats.records_added),
+                  static_cast<unsigned long long>(m.stats.records_changed),
+                  static_cast<unsigned long long>(m.stats.records_removed), tags.c_str());
+    ctx->Print(line);
+    SnapshotJson(&w, s);
+    w.EndObject();
+    shown++;
+  }
+  ctx->Print(std::to_string(shown) + " snapshots");
+  w.EndArray();
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+void TableJson(JsonWriter* w, const SnapshotTable& t) {
+  w->BeginObject().Field("name", t.schema.name).Field("kind", TableKindName(t.schema.kind));
+  w->Field("rows", t.root.count).Field("bytes", t.bytes).Field("digest", HexEncode(t.digest));
+  w->Field("root", t.root.id.Hex()).Field("sql", t.schema.sql);
+  w->Key("key").BeginArray();
+  for (const std::string& k : t.schema.KeyNames()) w->String(k);
+  w->EndArray().EndObject();
+}
+
+Status RunShow(Context* ctx, const BrowseFlags& flags) {
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, ResolveSnapshot(all, flags.snap));
+  const Manifest& m = s->manifest;
+  ctx->Print("snapshot   " + s->id.Hex());
+  ctx->Print("source     " + m.source + " (" + m.source_uri + ")");
+  ctx->Print("time       " + FormatTimeUtc(m.time_us));
+  ctx->Print("parent     " + (m.parent.IsZero() ? std::string("none") : m.parent.Hex()));
+  ctx->Print("host       " + m.host + ", by " + m.actor + ", tidemark " + m.tool_version);
+  std::string tags, labels;
+  for (const std::string& t : m.tags) tags += (tags.empty() ? "" : ", ") + t;
+  for (const auto& [k, v] : m.labels) labels += (labels.empty() ? "" : ", ") + k + "=" + v;
+  ctx->Print("tags       " + (tags.empty() ? "-" : tags));
+  ctx->Print("labels     " + (labels.empty() ? "-" : labels));
+  for (const auto& [k, v] : m.objects.settings) ctx->Print("setting    " + k + " = " + v);
+  ctx->Print("changes    " + std::to_string(m.stats.records_added) + " added, " +
+             std::to_string(m.stats.records_changed) + " changed, " +
+             std::to_string(m.stats.records_removed) + " removed; " +
+             FormatBytes(static_cast<double>(m.stats.bytes_added)) + " added in " +
+             FormatDuration(static_cast<double>(m.stats.duration_us) / 1e6));
+  ctx->Print("tables     " + std::to_string(m.tables.size()) + ", " +
+             std::to_string(m.TotalRecords()) + " records");
+  for (const SnapshotTable& t : m.tables) {
+    ctx->Print("  " + t.schema.name + " (" + TableKindName(t.schema.kind) + "): " +
+               std::to_string(t.root.count) + " rows, digest " + HexEncode(t.digest).substr(0, 16));
+  }
+  size_t others = 0;
+  for (const SchemaObject& o : m.objects.objects) others += o.type != "table";
+  ctx->Print("objects    " + std::to_string(others) + " indexes, views and triggers");
+  JsonWriter w;
+  SnapshotJson(&w, *s);
+  w.Key("settings").BeginObject();
+  for (const auto& [k, v] : m.objects.settings) w.Field(k, v);
+  w.EndObject().Key("tables").BeginArray();
+  for (const SnapshotTable& t : m.tables) TableJson(&w, t);
+  w.EndArray().Key("objects").BeginArray();
+  for (const SchemaObject& o : m.objects.objects) {
+    w.BeginObject().Field("type", o.type).Field("name", o.name).Field("table", o.tbl_name);
+    w.Field("sql", o.sql).EndObject();
+  }
+  w.EndArray().EndObject();
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+void RecordJson(JsonWriter* w, const TableSchema& schema, const std::vector<Value>& key,
+                const Record& rec) {
+  w->BeginObject().Key("key").BeginArray();
+  for (const Value& v : key) WriteValueJson(w, v);
+  w->EndArray().Key("fields").BeginObject();
+  for (const auto& [name, v] : NamedFields(schema, rec)) {
+    w->Key(name);
+    WriteValueJson(w, v);
+  }
+  w->EndObject().EndObject();
+}
+
+std::string RecordLine(const TableSchema& schema, const std::vector<Value>& key,
+                       const Record& rec) {
+  std::string line = KeyToDisplay(key) + "  ";
+  bool first = true;
+  for (const auto& [name, v] : NamedFields(schema, rec)) {
+    std::string shown = ValueToDisplay(v);
+    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+    line += (first ? "" : ", ") + name + "=" + shown;
+    first = false;
+  }
+  return line;
+}
+
+Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
+                   const BrowseFlags& flags) {
+  TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(s, flags.table));
+  if (!t->schema.has_records()) {
+    return Status::InvalidArgument("table " + t->schema.name +
+                                   " is a virtual table: its data is in its shadow tables");
+  }
+  std::string after_key;
+  if (!flags.after.empty()) {
+    TM_ASSIGN_OR_RETURN(std::vector<Value> k, ParseKey(t->schema, flags.after));
+    EncodeKey(k, &after_key);
+  }
+  JsonWriter w;
+  w.BeginObject().Field("table", t->schema.name).Field("rows", t->root.count);
+  w.Key("records").BeginArray();
+  uint64_t shown = 0;
+  std::string last;
+  std::vector<Value> key;
+  Record rec;
+  TM_RETURN_IF_ERROR(TreeScan(
+      a->cache.get(), t->root,
+      flags.after.empty() ? std::nullopt : std::optional<std::string_view>(after_key),
+      [&](std::string_view k, std::string_view v) -> Result<bool> {
+        if (flags.limit && shown >= flags.limit) return false;
+        TM_RETURN_IF_ERROR(DecodeKey(k, &key));
+        TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t->schema.name, &rec));
+        ctx->Print(RecordLine(t->schema, key, rec));
+        RecordJson(&w, t->schema, key, rec);
+        last = KeyToDisplay(key);
+        shown++;
+        return true;
+      }));
+  w.EndArray();
+  const bool more = flags.limit && shown == flags.limit;
+  if (more) {
+    w.Field("next_after", last);
+    ctx->Print("... more: --after '" + last + "'");
+  }
+  w.EndObject();
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+Status RunLs(Context* ctx, const BrowseFlags& flags) {
+  TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "ls"));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(flags.snap));
+  if (!flags.table.empty()) return ListRecords(ctx, a.get(), *s, flags);
+  JsonWriter w;
+  w.BeginObject().Field("snapshot", s->id.Hex()).Key("tables").BeginArray();
+  for (const SnapshotTable& t : s->manifest.tables) {
+    if (!flags.all_tables && t.schema.kind != TableKind::kTable) continue;
+    char line[512];
+    std::snprintf(line, sizeof line, "%-32s %10llu rows  %10s", t.schema.name.c_str(),
+                  static_cast<unsigned long long>(t.root.count),
+                  FormatBytes(static_cast<double>(t.bytes)).c_str());
+    ctx->Print(line);
+    TableJson(&w, t);
+  }
+  w.EndArray().EndObject();
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,
+                    const std::string& key_text) {
+  TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "cat"));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(snap));
+  TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(*s, table));
+  TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseKey(t->schema, key_text));
+  std::string k;
+  EncodeKey(key, &k);
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> value, TreeGet(a->cache.get(), t->root, k));
+  if (!value) {
+    return Status::NotFound("no record with key " + KeyToDisplay(key) + " in table " + table +
+                            " of snapshot " + s->id.Short());
+  }
+  Record rec;
+  TM_RETURN_IF_ERROR(DecodeRecord(*value, "record of " + table, &rec));
+  ChunkedValueStore large(a->store.get(), *a->repo);
+  for (Value& v : rec) TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
+  JsonWriter w;
+  RecordJson(&w, t->schema, key, rec);
+  // cat prints JSON either way: one record is a document.
+  std::fputs((w.str() + "\n").c_str(), stdout);
+  return Status::OK();
+}
+
+void AddBrowseCommands(CLI::App* app, Context* ctx) {
+  auto flags = std::make_shared<BrowseFlags>();
+  CLI::App* snaps = app->add_subcommand("snapshots", "List snapshots");
+  snaps->add_option("--source", flags->source, "Only this source");
+  snaps->add_option("--tag", flags->tags, "Only snapshots with this tag (repeatable: all)");
+  snaps->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunSnapshots(ctx, *flags); }; });
+
+  CLI::App* show = app->add_subcommand("show", "Show a snapshot's manifest");
+  show->add_option("SNAP", flags->snap, "id, prefix, latest, SOURCE@latest, SOURCE@TIME")
+      ->required();
+  show->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunShow(ctx, *flags); }; });
+
+  CLI::App* ls = app->add_subcommand("ls", "List a snapshot's tables, or a table's records");
+  ls->add_option("SNAP", flags->snap, "id, prefix, latest, SOURCE@latest, SOURCE@TIME")
+      ->required();
+  ls->add_option("TABLE", flags->table, "List this table's records");
+  ls->add_option("--limit", flags->limit, "Records to list (0: all)")->capture_default_str();
+  ls->add_option("--after", flags->after, "Start after this key");
+  ls->add_flag("--all", flags->all_tables, "Also list shadow and virtual tables");
+  ls->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunLs(ctx, *flags); }; });
+}
+
+}  // namespace tidemark::cli

@@ -1,0 +1,285 @@
+// tidemark diff A B|live and tidemark history SOURCE TABLE KEY: what changed,
+// record by record and field by field. docs/guide/diff.md
+#include <CLI/CLI.hpp>
+
+#include "base/clock.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/snapshot_access.h"
+#include "ops/live_diff.h"
+#include "records/encoding.h"
+#include "records/value_json.h"
+#include "snapshot/history.h"
+#include "snapshot/record_diff.h"
+
+namespace tidemark::cli {
+namespace {
+
+struct DiffFlags {
+  std::string a, b, source, table, key;
+  std::vector<std::string> tables;
+  bool stat = false;
+  uint64_t limit = 50;
+};
+
+std::string Shown(const std::optional<Value>& v) {
+  if (!v) return "(absent)";
+  std::string s = ValueToDisplay(*v);
+  if (v->type() == ValueType::kText && !v->ref()) s = JsonWriter::Quote(s);
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
+void ChangeJson(JsonWriter* w, const RecordChange& c, const TableSchema* old_schema,
+                const TableSchema* new_schema) {
+  static const char* kKinds[] = {"added", "removed", "changed"};
+  w->BeginObject().Field("change", kKinds[c.kind]).Key("key").BeginArray();
+  for (const Value& v : c.key_values) WriteValueJson(w, v);
+  w->EndArray();
+  if (c.kind == TreeChange::kChanged) {
+    w->Key("fields").BeginArray();
+    for (const FieldChange& f : c.fields) {
+      w->BeginObject().Field("field", f.field).Key("old");
+      f.old_value ? WriteValueJson(w, *f.old_value) : (void)w->Null();
+      w->Key("new");
+      f.new_value ? WriteValueJson(w, *f.new_value) : (void)w->Null();
+      w->EndObject();
+    }
+    w->EndArray();
+  } else {
+    const TableSchema* schema = c.kind == TreeChange::kAdded ? new_schema : old_schema;
+    const Record& rec = c.kind == TreeChange::kAdded ? c.new_record : c.old_record;
+    w->Key("record").BeginObject();
+    for (const auto& [name, v] : NamedFields(*schema, rec)) {
+      w->Key(name);
+      WriteValueJson(w, v);
+    }
+    w->EndObject();
+  }
+  w->EndObject();
+}
+
+// One side of a diff: a snapshot's tables, or the live source.
+struct Side {
+  const SnapshotInfo* snap = nullptr;
+  std::unique_ptr<SqliteSource> live;
+  const SourceSchema* schema() const { return live ? &live->schema() : nullptr; }
+};
+
+std::string ChangeLine(const RecordChange& c) {
+  static const char* kMarks[] = {"+", "-", "~"};
+  std::string line = std::string("  ") + kMarks[c.kind] + " " + KeyToDisplay(c.key_values);
+  if (c.kind == TreeChange::kChanged) {
+    for (const FieldChange& f : c.fields) {
+      line += "  " + f.field + ": " + Shown(f.old_value) + " -> " + Shown(f.new_value);
+    }
+  }
+  return line;
+}
+
+// Diffs table `name` between `from` and `to`, prints it and adds it to `w`.
+Status DiffOneTable(Context* ctx, SnapshotAccess* a, const SnapshotInfo& from, Side* to,
+                    const std::string& name, const DiffFlags& flags, JsonWriter* w,
+                    TreeDiffCounts* totals) {
+  const SnapshotTable* ta = from.manifest.FindTable(name);
+  const SnapshotTable* tb = to->snap ? to->snap->manifest.FindTable(name) : nullptr;
+  const TableSchema* live = to->live ? to->live->schema().FindTable(name) : nullptr;
+  const TableSchema* old_schema = ta ? &ta->schema : nullptr;
+  const TableSchema* new_schema = tb ? &tb->schema : live;
+  if (old_schema == nullptr && new_schema == nullptr) return Status::OK();
+  std::vector<std::string> lines;
+  JsonWriter records;
+  records.BeginArray();
+  uint64_t listed = 0;
+  auto list = [&](const RecordChange& c) -> Result<bool> {
+    if (flags.limit && listed >= flags.limit) return false;
+    ChangeJson(&records, c, old_schema, new_schema);
+    lines.push_back(ChangeLine(c));
+    listed++;
+    return true;
+  };
+  using Fn = std::function<Result<bool>(const RecordChange&)>;
+  TreeDiffCounts counts;
+  if (to->live) {  // one scan gives both the counts and the records
+    TM_ASSIGN_OR_RETURN(counts, DiffLiveTable(a->cache.get(), *a->repo, ta, to->live.get(), live,
+                                              flags.stat ? Fn() : Fn(list)));
+  } else {  // counts skip equal subtrees; records are then read up to --limit
+    TM_ASSIGN_OR_RETURN(counts, DiffTable(a->cache.get(), ta, tb, nullptr));
+    if (!flags.stat && counts.added + counts.removed + counts.changed > 0) {
+      TM_RETURN_IF_ERROR(DiffTable(a->cache.get(), ta, tb, list).status());
+    }
+  }
+  records.EndArray();
+  const uint64_t total = counts.added + counts.removed + counts.changed;
+  if (total == 0) return Status::OK();
+  ctx->Print("table " + name + ": " + std::to_string(counts.added) + " added, " +
+             std::to_string(counts.removed) + " removed, " + std::to_string(counts.changed) +
+             " changed");
+  for (const std::string& l : lines) ctx->Print(l);
+  if (!flags.stat && listed < total) {
+    ctx->Print("  ... " + std::to_string(total - listed) + " more (--limit 0 lists all)");
+  }
+  totals->added += counts.added;
+  totals->removed += counts.removed;
+  totals->changed += counts.changed;
+  w->BeginObject().Field("name", name).Field("added", counts.added);
+  w->Field("removed", counts.removed).Field("changed", counts.changed);
+  if (!flags.stat) w->Key("records").Raw(records.str());
+  w->EndObject();
+  return Status::OK();
+}
+
+// Table names of both sides in order: a's, then those only in b.
+std::vector<std::string> TableNames(const SnapshotInfo& a, const Side& b, const DiffFlags& flags) {
+  if (!flags.tables.empty()) return flags.tables;
+  std::vector<std::string> names;
+  auto add = [&](const TableSchema& t) {
+    // Shadow tables of virtual tables change with their content: diffing
+    // them adds noise, not information. Name them with --table to see them.
+    if (t.kind != TableKind::kTable) return;
+    if (std::find(names.begin(), names.end(), t.name) == names.end()) names.push_back(t.name);
+  };
+  for (const SnapshotTable& t : a.manifest.tables) add(t.schema);
+  if (b.snap) {
+    for (const SnapshotTable& t : b.snap->manifest.tables) add(t.schema);
+  } else {
+    for (const TableSchema& t : b.live->schema().tables) add(t);
+  }
+  return names;
+}
+
+Status RunDiff(Context* ctx, const DiffFlags& flags) {
+  TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "diff"));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* from, a->Resolve(flags.a));
+  Side to;
+  SourceSchema to_schema;
+  if (flags.b == "live") {
+    TM_ASSIGN_OR_RETURN(std::string path, SqlitePathOf(from->manifest.source_uri));
+    TM_ASSIGN_OR_RETURN(to.live, SqliteSource::Open(path));
+    to_schema = to.live->schema();
+  } else {
+    TM_ASSIGN_OR_RETURN(to.snap, a->Resolve(flags.b));
+    to_schema = to.snap->manifest.FullSchema();
+  }
+  const std::string to_name = to.snap ? to.snap->id.Short() : "live";
+  ctx->Print("diff " + from->id.Short() + " (" + FormatTimeUtc(from->manifest.time_us) + ") -> " +
+             to_name);
+  JsonWriter w;
+  w.BeginObject().Field("from", from->id.Hex()).Field("to", to.snap ? to.snap->id.Hex() : "live");
+  w.Key("tables").BeginArray();
+  TreeDiffCounts totals;
+  for (const std::string& name : TableNames(*from, to, flags)) {
+    TM_RETURN_IF_ERROR(DiffOneTable(ctx, a.get(), *from, &to, name, flags, &w, &totals));
+  }
+  w.EndArray().Key("schema").BeginArray();
+  const std::vector<SchemaChange> schema = DiffSchemas(from->manifest.FullSchema(), to_schema);
+  for (const SchemaChange& c : schema) {
+    ctx->Print(std::string("schema: ") + SchemaChangeKindName(c.kind) + " " + c.type + " " +
+               c.name + (c.kind == SchemaChange::kChanged && c.type == "setting"
+                             ? ": " + c.old_sql + " -> " + c.new_sql
+                             : ""));
+    w.BeginObject().Field("change", SchemaChangeKindName(c.kind)).Field("type", c.type);
+    w.Field("name", c.name).Field("old", c.old_sql).Field("new", c.new_sql).EndObject();
+  }
+  w.EndArray();
+  w.Field("added", totals.added).Field("removed", totals.removed).Field("changed", totals.changed);
+  w.EndObject();
+  ctx->Print("total: " + std::to_string(totals.added) + " added, " +
+             std::to_string(totals.removed) + " removed, " + std::to_string(totals.changed) +
+             " changed; " + std::to_string(schema.size()) + " schema changes");
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+Status RunHistory(Context* ctx, const DiffFlags& flags) {
+  TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "history", flags.source));
+  if (a->all.empty()) {
+    return Status::NotFound("no snapshots of source '" + flags.source +
+                            "'; `tidemark snapshots` lists the sources");
+  }
+  const SnapshotTable* table = nullptr;
+  for (auto it = a->all.rbegin(); it != a->all.rend() && !table; ++it) {
+    table = it->manifest.FindTable(flags.table);
+  }
+  if (table == nullptr) {
+    return Status::InvalidArgument("no snapshot of " + flags.source + " has a table '" +
+                                   flags.table + "'");
+  }
+  TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseKey(table->schema, flags.key));
+  std::string k;
+  EncodeKey(key, &k);
+  TM_ASSIGN_OR_RETURN(std::vector<RecordVersion> versions,
+                      RecordHistory(a->cache.get(), a->all, flags.table, k));
+  JsonWriter w;
+  w.BeginObject().Field("source", flags.source).Field("table", flags.table);
+  w.Key("key").BeginArray();
+  for (const Value& v : key) WriteValueJson(&w, v);
+  w.EndArray().Field("snapshots", static_cast<uint64_t>(a->all.size()));
+  w.Key("versions").BeginArray();
+  std::optional<Record> previous;
+  for (const RecordVersion& v : versions) {
+    const std::string when = FormatTimeUtc(v.first->manifest.time_us);
+    const std::string span = v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() +
+                                                                           " (" + std::to_string(v.snapshots) + " snapshots)"
+                                                                     : "");
+    w.BeginObject().Field("first_snapshot", v.first->id.Hex()).Field("first_time", when);
+    w.Field("last_snapshot", v.last->id.Hex())
+        .Field("last_time", FormatTimeUtc(v.last->manifest.time_us))
+        .Field("snapshots", static_cast<uint64_t>(v.snapshots));
+    if (!v.value) {
+      ctx->Print(when + "  deleted   " + span);
+      w.Field("state", "deleted");
+      previous.reset();
+    } else {
+      Record rec;
+      const TableSchema& schema = v.first->manifest.FindTable(flags.table)->schema;
+      TM_RETURN_IF_ERROR(DecodeRecord(*v.value, "record of " + flags.table, &rec));
+      const char* state = previous ? "changed" : "appeared";
+      std::string line = when + "  " + state + (previous ? "   " : "  ") + span;
+      if (previous) {
+        for (const FieldChange& f : DiffFields(schema, *previous, schema, rec)) {
+          line += "\n      " + f.field + ": " + Shown(f.old_value) + " -> " + Shown(f.new_value);
+        }
+      } else {
+        for (const auto& [name, val] : NamedFields(schema, rec)) {
+          line += "\n      " + name + " = " + Shown(val);
+        }
+      }
+      ctx->Print(line);
+      w.Field("state", state).Key("record").BeginObject();
+      for (const auto& [name, val] : NamedFields(schema, rec)) {
+        w.Key(name);
+        WriteValueJson(&w, val);
+      }
+      w.EndObject();
+      previous = std::move(rec);
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  if (versions.empty()) ctx->Print("no snapshot of " + flags.source + " holds this record");
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddDiffCommands(CLI::App* app, Context* ctx) {
+  auto flags = std::make_shared<DiffFlags>();
+  CLI::App* diff = app->add_subcommand("diff", "Show what changed between two snapshots (or live)");
+  diff->add_option("A", flags->a, "the older snapshot")->required();
+  diff->add_option("B", flags->b, "the newer snapshot, or live")->required();
+  diff->add_option("--table", flags->tables, "Only this table (repeatable)");
+  diff->add_flag("--stat", flags->stat, "Counts per table only");
+  diff->add_option("--limit", flags->limit, "Records listed per table (0: all)")
+      ->capture_default_str();
+  diff->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunDiff(ctx, *flags); }; });
+
+  CLI::App* hist = app->add_subcommand("history", "Every version of one record over time");
+  hist->add_option("SOURCE", flags->source, "source name")->required();
+  hist->add_option("TABLE", flags->table, "table")->required();
+  hist->add_option("KEY", flags->key, "the record's key (JSON array for composite keys)")
+      ->required();
+  hist->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunHistory(ctx, *flags); }; });
+}
+
+}  // namespace tidemark::cli

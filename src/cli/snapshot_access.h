@@ -1,0 +1,40 @@
+// What the snapshot commands share: opening the repository for reading
+// snapshots (index loaded, shared lock held) and resolving names.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/context.h"
+#include "repo/blob_store.h"
+#include "repo/lock.h"
+#include "snapshot/catalog.h"
+#include "tree/tree.h"
+
+namespace tidemark::cli {
+
+struct SnapshotAccess {
+  Repository* repo = nullptr;
+  std::unique_ptr<RepoLock> lock;
+  std::unique_ptr<BlobStore> store;
+  std::unique_ptr<NodeCache> cache;
+  std::vector<SnapshotInfo> all;  // oldest first
+
+  Result<const SnapshotInfo*> Resolve(const std::string& spec) const {
+    return ResolveSnapshot(all, spec);
+  }
+};
+
+// Opens the repository, takes a shared lock named `command`, loads the index
+// and every snapshot manifest (of `source` only, when given).
+Result<std::unique_ptr<SnapshotAccess>> OpenSnapshots(Context* ctx, const std::string& command,
+                                                      const std::string& source = "");
+
+// The table `name` of a snapshot, or InvalidArgument listing what exists.
+Result<const SnapshotTable*> FindTableOrExplain(const SnapshotInfo& s, const std::string& name);
+
+// "sqlite:PATH" -> PATH; InvalidArgument for other kinds.
+Result<std::string> SqlitePathOf(const std::string& uri);
+
+}  // namespace tidemark::cli

@@ -1,0 +1,246 @@
+#include "ops/backup.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "base/logging.h"
+#include "base/progress.h"
+#include "records/encoding.h"
+#include "snapshot/large_values.h"
+#include "snapshot/record_diff.h"
+#include "sources/sqlite_source.h"
+#include "tree/tree.h"
+
+namespace tidemark {
+namespace {
+
+// A batch of encoded entries handed from the reader to the tree builder.
+struct Batch {
+  std::string data;                  // keys and values back to back
+  std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key size, value size)
+  bool end = false;                  // end of the table
+};
+
+constexpr size_t kBatchBytes = 1u << 20;
+constexpr size_t kQueueDepth = 4;
+
+// A bounded single-producer single-consumer queue.
+class BatchQueue {
+ public:
+  void Push(Batch b) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return q_.size() < kQueueDepth || closed_; });
+    if (closed_) return;
+    q_.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  // False when closed and empty.
+  bool Pop(Batch* b) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    *b = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> q_;
+  bool closed_ = false;
+};
+
+// Builds the trees of the tables, in order, from the batches it is handed.
+class TreeStage {
+ public:
+  TreeStage(BlobStore* store, TreeParams params) : store_(store), params_(std::move(params)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~TreeStage() {
+    queue_.Close();
+    if (thread_.joinable()) thread_.join();
+  }
+  void Push(Batch b) { queue_.Push(std::move(b)); }
+  // Waits for the builder to finish the table whose end was pushed.
+  Result<TreeRoot> TableRoot() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !roots_.empty() || !status_.ok(); });
+    if (!status_.ok()) return status_;
+    Result<TreeRoot> r = roots_.front();
+    roots_.pop_front();
+    return r;
+  }
+  Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  void Run() {
+    auto builder = std::make_unique<TreeBuilder>(store_, params_);
+    Batch b;
+    while (queue_.Pop(&b)) {
+      Status s = AddBatch(builder.get(), b);
+      if (s.ok() && b.end) {
+        Result<TreeRoot> root = builder->Finish();
+        builder = std::make_unique<TreeBuilder>(store_, params_);
+        if (root.ok()) {
+          std::lock_guard lock(mu_);
+          roots_.push_back(*root);
+          cv_.notify_all();
+          continue;
+        }
+        s = root.status();
+      }
+      if (!s.ok()) {
+        std::lock_guard lock(mu_);
+        status_ = s;
+        cv_.notify_all();
+        queue_.Close();
+        return;
+      }
+    }
+  }
+  static Status AddBatch(TreeBuilder* builder, const Batch& b) {
+    size_t off = 0;
+    for (const auto& [ks, vs] : b.sizes) {
+      std::string_view key(b.data.data() + off, ks);
+      std::string_view value(b.data.data() + off + ks, vs);
+      TM_RETURN_IF_ERROR(builder->Add(key, value));
+      off += ks + vs;
+    }
+    return Status::OK();
+  }
+
+  BlobStore* store_;
+  TreeParams params_;
+  BatchQueue queue_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<TreeRoot> roots_;
+  Status status_;
+  std::thread thread_;
+};
+
+// Scans one table, feeding the tree stage; fills digest, bytes and rows.
+Status ScanTable(SqliteSource* src, const TableSchema& schema, ChunkedValueStore* large,
+                 TreeStage* stage, SnapshotTable* out, Progress* progress) {
+  TableDigest digest;
+  Batch batch;
+  std::string key, value;
+  TM_RETURN_IF_ERROR(src->Scan(schema, [&](const SourceRow& row) -> Status {
+    key.clear();
+    value.clear();
+    EncodeKey(row.key, &key);
+    TM_RETURN_IF_ERROR(EncodeRecord(row.record, large, &value));
+    digest.Add(key, row.record);
+    out->bytes += key.size() + value.size();
+    batch.data += key;
+    batch.data += value;
+    batch.sizes.emplace_back(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()));
+    if (batch.data.size() >= kBatchBytes) {
+      TM_RETURN_IF_ERROR(stage->status());
+      stage->Push(std::move(batch));
+      batch = Batch();
+    }
+    if (progress) progress->Add(1);
+    return Status::OK();
+  }));
+  batch.end = true;
+  stage->Push(std::move(batch));
+  out->digest = digest.Finish();
+  TM_ASSIGN_OR_RETURN(out->root, stage->TableRoot());
+  if (out->root.count != digest.rows()) {
+    return Status::Internal("table " + schema.name + ": tree holds " +
+                            std::to_string(out->root.count) + " rows, scan read " +
+                            std::to_string(digest.rows()));
+  }
+  return Status::OK();
+}
+
+// Counts added / changed / removed records against the parent snapshot.
+Status CountChanges(BlobStore* store, const Manifest* parent, Manifest* m) {
+  NodeCache cache(store);
+  for (const SnapshotTable& t : m->tables) {
+    const SnapshotTable* old = parent ? parent->FindTable(t.schema.name) : nullptr;
+    TM_ASSIGN_OR_RETURN(TreeDiffCounts c, DiffTable(&cache, old, &t, nullptr));
+    m->stats.records_added += c.added;
+    m->stats.records_changed += c.changed;
+    m->stats.records_removed += c.removed;
+  }
+  if (parent == nullptr) return Status::OK();
+  for (const SnapshotTable& t : parent->tables) {
+    if (m->FindTable(t.schema.name) == nullptr && t.schema.has_records()) {
+      m->stats.records_removed += t.root.count;  // the table was dropped
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
+  const auto started = std::chrono::steady_clock::now();
+  BackupResult result;
+  Manifest& m = result.manifest;
+  m.time_us = repo->clock()->NowMicros();
+  TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(opts.path));
+  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> history, LoadSnapshots(*repo, opts.name));
+  const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();
+  if (parent) m.parent = result.parent = parent->id;
+  m.source = opts.name;
+  m.source_uri = "sqlite:" + opts.path;
+  m.tool_version = opts.tool_version;
+  m.host = opts.host.empty() ? CurrentHost() : opts.host;
+  m.actor = CurrentUser();
+  m.tags = opts.tags;
+  m.labels = opts.labels;
+  std::sort(m.labels.begin(), m.labels.end());
+  m.objects.objects = src->schema().objects;
+  m.objects.settings = src->schema().settings;
+
+  uint64_t total_rows = 0;
+  for (const TableSchema& t : src->schema().tables) {
+    if (!t.has_records() || !opts.show_progress) continue;  // count(*) is only for the ETA
+    TM_ASSIGN_OR_RETURN(uint64_t n, src->CountRows(t));
+    total_rows += n;
+  }
+  Progress progress("backup " + opts.name, total_rows, Progress::Unit::kCount, opts.show_progress);
+  const uint64_t written_before = store->stats().bytes_written;
+  ChunkedValueStore large(store, *repo);
+  {
+    TreeStage stage(store, TreeParams::ForRepository(*repo));
+    for (const TableSchema& schema : src->schema().tables) {
+      SnapshotTable t;
+      t.schema = schema;
+      if (schema.has_records()) {
+        TM_RETURN_IF_ERROR(ScanTable(src.get(), schema, &large, &stage, &t, &progress));
+      }
+      result.records += t.root.count;
+      m.tables.push_back(std::move(t));
+    }
+  }
+  TM_RETURN_IF_ERROR(store->Flush());
+  progress.Finish();
+  TM_RETURN_IF_ERROR(CountChanges(store, parent ? &parent->manifest : nullptr, &m));
+  m.stats.bytes_added = store->stats().bytes_written - written_before;
+  m.stats.duration_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - started)
+                                                  .count());
+  TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
+  TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ",
+         result.records, " records");
+  return result;
+}
+
+}  // namespace tidemark

@@ -1,0 +1,39 @@
+// Backup of a SQLite source into record snapshots (docs/guide/backup.md).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "repo/blob_store.h"
+#include "snapshot/catalog.h"
+
+namespace tidemark {
+
+struct BackupOptions {
+  std::string path;  // the SQLite file
+  std::string name;  // source name
+  std::vector<std::string> tags;
+  std::vector<std::pair<std::string, std::string>> labels;  // env, domain, purpose
+  std::string host;                                         // "" = this host
+  std::string tool_version;
+  bool show_progress = false;
+};
+
+struct BackupResult {
+  Id snapshot;
+  Id parent;  // zero: the first snapshot of this source
+  Manifest manifest;
+  uint64_t records = 0;
+};
+
+// Reads the whole source inside one read transaction and stores each table as
+// a prolly tree; only nodes that are not stored yet are written. Two threads:
+// one reads and encodes records, one builds trees and stores nodes; memory is
+// bounded by a small queue whatever the table size. The caller holds a shared
+// lock and writes the ledger entry. On error nothing refers to what was
+// written (unreferenced blobs are harmless; prune removes them).
+Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts);
+
+}  // namespace tidemark

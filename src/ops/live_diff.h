@@ -1,0 +1,23 @@
+// Differences between a snapshot and the live source as it is now (`diff A
+// live`). The live table is read in key order inside one read transaction
+// and merged with the snapshot's tree; cost is one scan of the live table.
+#pragma once
+
+#include <functional>
+
+#include "base/result.h"
+#include "repo/blob_store.h"
+#include "snapshot/record_diff.h"
+#include "sources/sqlite_source.h"
+
+namespace tidemark {
+
+// `snap` may be null (the table is new in live) and `live` may be null (the
+// table was dropped). fn as in DiffTable (may be null: counts only); once fn
+// returns false it is not called again, but counting goes on.
+Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
+                                     const SnapshotTable* snap, SqliteSource* source,
+                                     const TableSchema* live,
+                                     const std::function<Result<bool>(const RecordChange&)>& fn);
+
+}  // namespace tidemark

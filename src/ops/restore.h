@@ -1,0 +1,41 @@
+// Restore of a snapshot into a new SQLite file (docs/guide/restore.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "repo/blob_store.h"
+#include "snapshot/manifest.h"
+
+namespace tidemark {
+
+struct RestoreOptions {
+  std::string path;                 // the file to create
+  std::vector<std::string> tables;  // empty: every table
+  bool force = false;               // replace an existing file
+  bool show_progress = false;
+};
+
+struct RestoreResult {
+  uint64_t tables = 0;
+  uint64_t records = 0;
+  uint64_t bytes = 0;  // size of the restored file
+};
+
+// Writes the snapshot into a temporary file beside `path`, re-reads every
+// restored table and checks its row count and digest against the manifest,
+// and only then renames the file into place. On any failure the temporary
+// file is removed and `path` is untouched. AlreadyExists when `path` exists
+// and !force; InvalidArgument for an unknown table; Corruption when a digest
+// does not match (names the table).
+Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, const Manifest& m,
+                                    const RestoreOptions& opts);
+
+// Re-reads `tables` (empty: all) of the SQLite file at `path` and compares
+// their counts and digests with the manifest. Corruption names the first
+// table that differs.
+Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
+                                   const std::vector<std::string>& tables);
+
+}  // namespace tidemark

@@ -1,0 +1,239 @@
+// Schema encodings: docs/format/records.md §6.
+#include "records/schema.h"
+
+#include "base/coding.h"
+
+namespace tidemark {
+namespace {
+
+constexpr uint8_t kTableSchemaVersion = 1;
+constexpr size_t kMaxName = 1u << 16;      // names, types, collations
+constexpr size_t kMaxSql = 16u << 20;      // one CREATE statement
+constexpr uint64_t kMaxColumns = 32767;    // SQLite's hard limit
+constexpr uint64_t kMaxObjects = 1u << 20; // schema objects per source
+
+void PutStrings(std::string* out, const std::vector<std::string>& v) {
+  PutVarint64(out, v.size());
+  for (const std::string& s : v) PutLengthPrefixed(out, s);
+}
+
+Status GetString(ByteReader* r, std::string_view field, size_t max, std::string* s) {
+  std::string_view v;
+  TM_RETURN_IF_ERROR(r->LengthPrefixed(field, max, &v));
+  s->assign(v);
+  return Status::OK();
+}
+
+Status GetStrings(ByteReader* r, std::string_view field, std::vector<std::string>* v) {
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r->VarintMax(field, kMaxColumns, &n));
+  v->resize(n);
+  for (std::string& s : *v) TM_RETURN_IF_ERROR(GetString(r, field, kMaxName, &s));
+  return Status::OK();
+}
+
+void EncodeColumn(const Column& c, std::string* out) {
+  PutLengthPrefixed(out, c.name);
+  PutLengthPrefixed(out, c.decl_type);
+  PutLengthPrefixed(out, c.collation);
+  PutLengthPrefixed(out, c.default_sql);
+  out->push_back(c.not_null ? 1 : 0);
+  PutVarint64(out, static_cast<uint64_t>(c.pk));
+  PutVarint64(out, static_cast<uint64_t>(c.hidden));
+}
+
+Status DecodeColumn(ByteReader* r, Column* c) {
+  TM_RETURN_IF_ERROR(GetString(r, "column.name", kMaxName, &c->name));
+  TM_RETURN_IF_ERROR(GetString(r, "column.decl_type", kMaxName, &c->decl_type));
+  TM_RETURN_IF_ERROR(GetString(r, "column.collation", kMaxName, &c->collation));
+  TM_RETURN_IF_ERROR(GetString(r, "column.default", kMaxSql, &c->default_sql));
+  uint8_t flags = 0;
+  uint64_t pk = 0, hidden = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("column.flags", &flags));
+  if (flags > 1) return r->Error("column.flags", "unknown flag bits");
+  TM_RETURN_IF_ERROR(r->VarintMax("column.pk", kMaxColumns, &pk));
+  TM_RETURN_IF_ERROR(r->VarintMax("column.hidden", 3, &hidden));
+  c->not_null = flags & 1;
+  c->pk = static_cast<int>(pk);
+  c->hidden = static_cast<int>(hidden);
+  return Status::OK();
+}
+
+void EncodeForeignKey(const ForeignKey& fk, std::string* out) {
+  PutLengthPrefixed(out, fk.table);
+  PutStrings(out, fk.from);
+  PutStrings(out, fk.to);
+  PutLengthPrefixed(out, fk.on_update);
+  PutLengthPrefixed(out, fk.on_delete);
+}
+
+Status DecodeForeignKey(ByteReader* r, ForeignKey* fk) {
+  TM_RETURN_IF_ERROR(GetString(r, "fk.table", kMaxName, &fk->table));
+  TM_RETURN_IF_ERROR(GetStrings(r, "fk.from", &fk->from));
+  TM_RETURN_IF_ERROR(GetStrings(r, "fk.to", &fk->to));
+  if (fk->from.size() != fk->to.size()) return r->Error("fk.to", "column counts differ");
+  TM_RETURN_IF_ERROR(GetString(r, "fk.on_update", kMaxName, &fk->on_update));
+  return GetString(r, "fk.on_delete", kMaxName, &fk->on_delete);
+}
+
+void EncodeIndex(const IndexInfo& ix, std::string* out) {
+  PutLengthPrefixed(out, ix.name);
+  out->push_back(static_cast<char>((ix.unique ? 1 : 0) | (ix.partial ? 2 : 0)));
+  PutLengthPrefixed(out, ix.origin);
+  PutStrings(out, ix.columns);
+}
+
+Status DecodeIndex(ByteReader* r, IndexInfo* ix) {
+  TM_RETURN_IF_ERROR(GetString(r, "index.name", kMaxName, &ix->name));
+  uint8_t flags = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("index.flags", &flags));
+  if (flags > 3) return r->Error("index.flags", "unknown flag bits");
+  ix->unique = flags & 1;
+  ix->partial = flags & 2;
+  TM_RETURN_IF_ERROR(GetString(r, "index.origin", kMaxName, &ix->origin));
+  return GetStrings(r, "index.columns", &ix->columns);
+}
+
+template <typename T, typename F>
+Status DecodeList(ByteReader* r, std::string_view field, uint64_t max, std::vector<T>* v, F fn) {
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r->VarintMax(field, max, &n));
+  // Each element takes at least one byte: refuse counts the input cannot hold.
+  if (n > r->remaining()) return r->Error(field, "count larger than the data");
+  v->resize(n);
+  for (T& x : *v) TM_RETURN_IF_ERROR(fn(r, &x));
+  return Status::OK();
+}
+
+}  // namespace
+
+const char* TableKindName(TableKind k) {
+  switch (k) {
+    case TableKind::kTable:
+      return "table";
+    case TableKind::kVirtual:
+      return "virtual";
+    case TableKind::kShadow:
+      return "shadow";
+    case TableKind::kSequence:
+      return "sequence";
+  }
+  return "unknown";
+}
+
+std::vector<int> TableSchema::StoredColumns() const {
+  std::vector<int> out;
+  for (size_t i = 0; i < columns.size(); i++) {
+    if (columns[i].stored()) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+std::vector<std::string> TableSchema::RecordFieldNames() const {
+  std::vector<std::string> out;
+  for (int i : StoredColumns()) out.push_back(columns[i].name);
+  if (rowid_in_record) out.push_back("rowid");
+  return out;
+}
+
+std::vector<std::string> TableSchema::KeyNames() const {
+  if (key_columns.empty()) return {"rowid"};
+  std::vector<std::string> out;
+  for (int i : key_columns) out.push_back(columns[i].name);
+  return out;
+}
+
+const TableSchema* SourceSchema::FindTable(std::string_view name) const {
+  for (const TableSchema& t : tables) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::string SourceSchema::Setting(std::string_view name) const {
+  for (const auto& [k, v] : settings) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+void EncodeTableSchema(const TableSchema& t, std::string* out) {
+  out->push_back(static_cast<char>(kTableSchemaVersion));
+  PutLengthPrefixed(out, t.name);
+  PutLengthPrefixed(out, t.sql);
+  out->push_back(static_cast<char>(t.kind));
+  out->push_back(static_cast<char>((t.without_rowid ? 1 : 0) | (t.strict ? 2 : 0) |
+                                   (t.rowid_in_record ? 4 : 0)));
+  PutVarint64(out, t.columns.size());
+  for (const Column& c : t.columns) EncodeColumn(c, out);
+  PutVarint64(out, t.key_columns.size());
+  for (int k : t.key_columns) PutVarint64(out, static_cast<uint64_t>(k));
+  PutVarint64(out, t.foreign_keys.size());
+  for (const ForeignKey& fk : t.foreign_keys) EncodeForeignKey(fk, out);
+  PutVarint64(out, t.indexes.size());
+  for (const IndexInfo& ix : t.indexes) EncodeIndex(ix, out);
+}
+
+Status DecodeTableSchema(std::string_view data, std::string_view what, TableSchema* t) {
+  ByteReader r(data, std::string(what));
+  uint8_t version = 0, kind = 0, flags = 0;
+  TM_RETURN_IF_ERROR(r.Fixed8("schema_version", &version));
+  if (version != kTableSchemaVersion) return r.Error("schema_version", "unsupported version");
+  TM_RETURN_IF_ERROR(GetString(&r, "name", kMaxName, &t->name));
+  TM_RETURN_IF_ERROR(GetString(&r, "sql", kMaxSql, &t->sql));
+  TM_RETURN_IF_ERROR(r.Fixed8("kind", &kind));
+  if (kind > static_cast<uint8_t>(TableKind::kSequence)) return r.Error("kind", "unknown kind");
+  t->kind = static_cast<TableKind>(kind);
+  TM_RETURN_IF_ERROR(r.Fixed8("flags", &flags));
+  if (flags > 7) return r.Error("flags", "unknown flag bits");
+  t->without_rowid = flags & 1;
+  t->strict = flags & 2;
+  t->rowid_in_record = flags & 4;
+  TM_RETURN_IF_ERROR(DecodeList(&r, "column_count", kMaxColumns, &t->columns, DecodeColumn));
+  uint64_t nkey = 0;
+  TM_RETURN_IF_ERROR(r.VarintMax("key_count", t->columns.size(), &nkey));
+  t->key_columns.resize(nkey);
+  for (int& k : t->key_columns) {
+    uint64_t v = 0;
+    TM_RETURN_IF_ERROR(r.VarintMax("key_column", t->columns.size() - 1, &v));
+    k = static_cast<int>(v);
+  }
+  TM_RETURN_IF_ERROR(
+      DecodeList(&r, "fk_count", kMaxColumns, &t->foreign_keys, DecodeForeignKey));
+  TM_RETURN_IF_ERROR(DecodeList(&r, "index_count", kMaxObjects, &t->indexes, DecodeIndex));
+  return r.ExpectEnd();
+}
+
+void EncodeSchemaObjects(const SourceSchema& s, std::string* out) {
+  PutVarint64(out, s.objects.size());
+  for (const SchemaObject& o : s.objects) {
+    PutLengthPrefixed(out, o.type);
+    PutLengthPrefixed(out, o.name);
+    PutLengthPrefixed(out, o.tbl_name);
+    PutLengthPrefixed(out, o.sql);
+  }
+  PutVarint64(out, s.settings.size());
+  for (const auto& [k, v] : s.settings) {
+    PutLengthPrefixed(out, k);
+    PutLengthPrefixed(out, v);
+  }
+}
+
+Status DecodeSchemaObjects(std::string_view data, std::string_view what, SourceSchema* s) {
+  ByteReader r(data, std::string(what));
+  auto object = [](ByteReader* r, SchemaObject* o) -> Status {
+    TM_RETURN_IF_ERROR(GetString(r, "object.type", kMaxName, &o->type));
+    TM_RETURN_IF_ERROR(GetString(r, "object.name", kMaxName, &o->name));
+    TM_RETURN_IF_ERROR(GetString(r, "object.tbl_name", kMaxName, &o->tbl_name));
+    return GetString(r, "object.sql", kMaxSql, &o->sql);
+  };
+  auto setting = [](ByteReader* r, std::pair<std::string, std::string>* kv) -> Status {
+    TM_RETURN_IF_ERROR(GetString(r, "setting.name", kMaxName, &kv->first));
+    return GetString(r, "setting.value", kMaxName, &kv->second);
+  };
+  TM_RETURN_IF_ERROR(DecodeList(&r, "object_count", kMaxObjects, &s->objects, object));
+  TM_RETURN_IF_ERROR(DecodeList(&r, "setting_count", 1024, &s->settings, setting));
+  return r.ExpectEnd();
+}
+
+}  // namespace tidemark

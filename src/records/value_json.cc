@@ -1,0 +1,132 @@
+#include "records/value_json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "base/hex.h"
+#include "base/json_parse.h"
+#include "records/encoding.h"
+
+namespace tidemark {
+namespace {
+
+// SQLite's type affinity of a declared type (sqlite.org/datatype3.html §3.1).
+enum class Affinity { kInteger, kText, kBlob, kReal, kNumeric };
+
+Affinity AffinityOf(std::string decl) {
+  std::transform(decl.begin(), decl.end(), decl.begin(), ::toupper);
+  auto has = [&](const char* s) { return decl.find(s) != std::string::npos; };
+  if (has("INT")) return Affinity::kInteger;
+  if (has("CHAR") || has("CLOB") || has("TEXT")) return Affinity::kText;
+  if (has("BLOB") || decl.empty()) return Affinity::kBlob;
+  if (has("REAL") || has("FLOA") || has("DOUB")) return Affinity::kReal;
+  return Affinity::kNumeric;
+}
+
+Result<Value> FromJson(const JsonValue& j) {
+  switch (j.type()) {
+    case JsonValue::kNull:
+      return Value::Null();
+    case JsonValue::kNumber:
+      return j.is_integer() ? Value::Integer(j.int_value()) : Value::Real(j.double_value());
+    case JsonValue::kString:
+      return Value::Text(j.string_value());
+    case JsonValue::kObject: {
+      const JsonValue* hex = j.Find("base16");
+      if (hex && hex->is_string()) {
+        std::string bytes;
+        if (HexDecode(hex->string_value(), &bytes)) return Value::Blob(bytes);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return Status::InvalidArgument(
+      "a key part must be a number, a string, null or {\"base16\": \"<hex>\"}");
+}
+
+Value FromText(Affinity a, std::string_view text) {
+  if (a != Affinity::kText) {
+    int64_t i = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+    if (ec == std::errc() && p == text.data() + text.size()) return Value::Integer(i);
+    double d = 0;
+    auto [q, ec2] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec2 == std::errc() && q == text.data() + text.size() && a != Affinity::kBlob) {
+      return Value::Real(d);
+    }
+  }
+  return Value::Text(std::string(text));
+}
+
+}  // namespace
+
+void WriteValueJson(JsonWriter* w, const Value& v) {
+  if (v.ref()) {
+    auto ref = LargeValue::Decode(v.bytes());
+    w->BeginObject().Field("out_of_line", ValueTypeName(v.type()));
+    w->Field("length", ref.ok() ? ref->length : uint64_t{0}).EndObject();
+    return;
+  }
+  switch (v.type()) {
+    case ValueType::kNull:
+      w->Null();
+      break;
+    case ValueType::kInteger:
+      w->Int(v.integer());
+      break;
+    case ValueType::kReal:
+      if (std::isfinite(v.real())) {
+        w->Double(v.real());
+      } else {
+        w->String(ValueToDisplay(v));
+      }
+      break;
+    case ValueType::kText:
+      w->String(v.bytes());
+      break;
+    case ValueType::kBlob:
+      w->BeginObject().Field("base16", HexEncode(v.bytes())).EndObject();
+      break;
+  }
+}
+
+std::string KeyToDisplay(const std::vector<Value>& key) {
+  if (key.size() == 1 && key[0].type() != ValueType::kBlob && key[0].type() != ValueType::kNull) {
+    return ValueToDisplay(key[0]);
+  }
+  JsonWriter w;
+  w.BeginArray();
+  for (const Value& v : key) WriteValueJson(&w, v);
+  w.EndArray();
+  return w.str();
+}
+
+Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view text) {
+  const size_t parts = table.key_columns.empty() ? 1 : table.key_columns.size();
+  std::vector<Value> out;
+  if (!text.empty() && text[0] == '[') {
+    TM_ASSIGN_OR_RETURN(JsonValue j, ParseJson(text));
+    for (const JsonValue& e : j.array()) {
+      TM_ASSIGN_OR_RETURN(Value v, FromJson(e));
+      out.push_back(std::move(v));
+    }
+  } else if (parts == 1) {
+    const Affinity a = table.key_columns.empty()
+                           ? Affinity::kInteger
+                           : AffinityOf(table.columns[table.key_columns[0]].decl_type);
+    out.push_back(FromText(a, text));
+  }
+  if (out.size() != parts) {
+    std::string names;
+    for (const std::string& n : table.KeyNames()) names += (names.empty() ? "" : ", ") + n;
+    return Status::InvalidArgument("table " + table.name + " is keyed by (" + names +
+                                   "): give the key as a JSON array of " +
+                                   std::to_string(parts) + " values, e.g. '[1,\"abc\"]'");
+  }
+  return out;
+}
+
+}  // namespace tidemark

@@ -1,0 +1,35 @@
+// Finding snapshots: loading manifests and resolving what a user typed
+// (docs/guide/snapshots.md: id, unique prefix, latest, SOURCE@latest,
+// SOURCE@TIME).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "snapshot/manifest.h"
+
+namespace tidemark {
+
+struct SnapshotInfo {
+  Id id;
+  Manifest manifest;
+};
+
+// Every snapshot (of `source` only, when not empty), oldest first (by time,
+// then id). A damaged snapshot fails the load with its Corruption.
+Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo,
+                                                std::string_view source = "");
+
+// Resolves `spec` among `all`: a full id, a unique id prefix (4+ hex digits),
+// "latest", "SOURCE@latest", or "SOURCE@TIME" (the newest snapshot of SOURCE
+// taken at or before TIME, UTC). NotFound / InvalidArgument (ambiguous
+// prefix, listing the candidates) say what to do next.
+Result<const SnapshotInfo*> ResolveSnapshot(const std::vector<SnapshotInfo>& all,
+                                            std::string_view spec);
+
+// The newest snapshot of `source`, or null.
+const SnapshotInfo* LatestOf(const std::vector<SnapshotInfo>& all, std::string_view source);
+
+}  // namespace tidemark

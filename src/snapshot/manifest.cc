@@ -1,0 +1,241 @@
+// Manifest encoding and snapshot files: docs/format/snapshot.md.
+#include "snapshot/manifest.h"
+
+#include <algorithm>
+
+#include "base/coding.h"
+#include "crypto/crypto.h"
+#include "repo/small_file.h"
+
+namespace tidemark {
+namespace {
+
+constexpr std::string_view kSnapshotMagic = "TMSNAP01";
+constexpr std::string_view kAadSnapshot = "tidemark snapshot v1";
+constexpr uint8_t kManifestVersion = 1;
+constexpr size_t kMaxText = 1u << 16;
+constexpr size_t kMaxSchema = 64u << 20;
+constexpr uint64_t kMaxTables = 1u << 20;
+constexpr uint64_t kMaxTags = 4096;
+constexpr size_t kMaxSnapshotFile = 256u << 20;
+constexpr uint8_t kMaxTreeLevel = 32;
+
+Status GetText(ByteReader* r, std::string_view field, std::string* out, size_t max = kMaxText) {
+  std::string_view v;
+  TM_RETURN_IF_ERROR(r->LengthPrefixed(field, max, &v));
+  out->assign(v);
+  return Status::OK();
+}
+
+void EncodeTable(const SnapshotTable& t, std::string* out) {
+  std::string schema;
+  EncodeTableSchema(t.schema, &schema);
+  PutLengthPrefixed(out, schema);
+  out->append(t.root.id.View());
+  PutVarint64(out, t.root.count);
+  out->push_back(static_cast<char>(t.root.level));
+  PutLengthPrefixed(out, t.digest);
+  PutVarint64(out, t.bytes);
+}
+
+Status DecodeTable(ByteReader* r, std::string_view what, SnapshotTable* t) {
+  std::string_view schema, id, digest;
+  TM_RETURN_IF_ERROR(r->LengthPrefixed("table.schema", kMaxSchema, &schema));
+  TM_RETURN_IF_ERROR(DecodeTableSchema(schema, std::string(what) + " table schema", &t->schema));
+  TM_RETURN_IF_ERROR(r->Bytes("table.root", 32, &id));
+  t->root.id = Id::FromBytes(id);
+  TM_RETURN_IF_ERROR(r->Varint64("table.rows", &t->root.count));
+  TM_RETURN_IF_ERROR(r->Fixed8("table.level", &t->root.level));
+  if (t->root.level > kMaxTreeLevel) return r->Error("table.level", "too deep");
+  TM_RETURN_IF_ERROR(r->LengthPrefixed("table.digest", 32, &digest));
+  if (!digest.empty() && digest.size() != 32) return r->Error("table.digest", "not 32 bytes");
+  t->digest.assign(digest);
+  return r->Varint64("table.bytes", &t->bytes);
+}
+
+std::string SignedMessage(const Id& id, std::string_view manifest) {
+  std::string msg(kAadSnapshot);
+  msg.append(id.View());
+  msg.append(manifest);
+  return msg;
+}
+
+std::string SnapshotAad(const Id& id) {
+  std::string aad(kAadSnapshot);
+  aad.append(id.View());
+  return aad;
+}
+
+}  // namespace
+
+const SnapshotTable* Manifest::FindTable(std::string_view name) const {
+  for (const SnapshotTable& t : tables) {
+    if (t.schema.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::string Manifest::Label(std::string_view name) const {
+  for (const auto& [k, v] : labels) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+bool Manifest::HasTag(std::string_view tag) const {
+  return std::find(tags.begin(), tags.end(), tag) != tags.end();
+}
+
+uint64_t Manifest::TotalRecords() const {
+  uint64_t n = 0;
+  for (const SnapshotTable& t : tables) n += t.root.count;
+  return n;
+}
+
+SourceSchema Manifest::FullSchema() const {
+  SourceSchema s = objects;
+  s.tables.clear();
+  for (const SnapshotTable& t : tables) s.tables.push_back(t.schema);
+  return s;
+}
+
+std::string EncodeManifest(const Manifest& m) {
+  std::string out;
+  out.push_back(static_cast<char>(kManifestVersion));
+  PutLengthPrefixed(&out, m.source);
+  PutLengthPrefixed(&out, m.source_uri);
+  PutVarsint64(&out, m.time_us);
+  out.append(m.parent.View());
+  PutLengthPrefixed(&out, m.tool_version);
+  PutLengthPrefixed(&out, m.host);
+  PutLengthPrefixed(&out, m.actor);
+  PutVarint64(&out, m.tags.size());
+  for (const std::string& t : m.tags) PutLengthPrefixed(&out, t);
+  PutVarint64(&out, m.labels.size());
+  for (const auto& [k, v] : m.labels) {
+    PutLengthPrefixed(&out, k);
+    PutLengthPrefixed(&out, v);
+  }
+  std::string objects;
+  EncodeSchemaObjects(m.objects, &objects);
+  PutLengthPrefixed(&out, objects);
+  PutVarint64(&out, m.tables.size());
+  for (const SnapshotTable& t : m.tables) EncodeTable(t, &out);
+  for (uint64_t v : {m.stats.records_added, m.stats.records_changed, m.stats.records_removed,
+                     m.stats.bytes_added, m.stats.duration_us}) {
+    PutVarint64(&out, v);
+  }
+  return out;
+}
+
+Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
+  ByteReader r(data, std::string(what));
+  Manifest m;
+  uint8_t version = 0;
+  TM_RETURN_IF_ERROR(r.Fixed8("version", &version));
+  if (version != kManifestVersion) {
+    return Status::Unsupported(std::string(what) + ": manifest version " +
+                               std::to_string(version) +
+                               " is newer than this tidemark reads; upgrade tidemark");
+  }
+  TM_RETURN_IF_ERROR(GetText(&r, "source", &m.source));
+  TM_RETURN_IF_ERROR(GetText(&r, "source_uri", &m.source_uri));
+  TM_RETURN_IF_ERROR(r.Varsint64("time_us", &m.time_us));
+  std::string_view parent;
+  TM_RETURN_IF_ERROR(r.Bytes("parent", 32, &parent));
+  m.parent = Id::FromBytes(parent);
+  TM_RETURN_IF_ERROR(GetText(&r, "tool_version", &m.tool_version));
+  TM_RETURN_IF_ERROR(GetText(&r, "host", &m.host));
+  TM_RETURN_IF_ERROR(GetText(&r, "actor", &m.actor));
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r.VarintMax("tag_count", kMaxTags, &n));
+  m.tags.resize(n);
+  for (std::string& t : m.tags) TM_RETURN_IF_ERROR(GetText(&r, "tag", &t));
+  TM_RETURN_IF_ERROR(r.VarintMax("label_count", kMaxTags, &n));
+  m.labels.resize(n);
+  for (auto& [k, v] : m.labels) {
+    TM_RETURN_IF_ERROR(GetText(&r, "label.name", &k));
+    TM_RETURN_IF_ERROR(GetText(&r, "label.value", &v));
+  }
+  std::string_view objects;
+  TM_RETURN_IF_ERROR(r.LengthPrefixed("objects", kMaxSchema, &objects));
+  TM_RETURN_IF_ERROR(
+      DecodeSchemaObjects(objects, std::string(what) + " schema objects", &m.objects));
+  TM_RETURN_IF_ERROR(r.VarintMax("table_count", kMaxTables, &n));
+  if (n > r.remaining()) return r.Error("table_count", "larger than the data");
+  m.tables.resize(n);
+  for (SnapshotTable& t : m.tables) TM_RETURN_IF_ERROR(DecodeTable(&r, what, &t));
+  for (uint64_t* v : {&m.stats.records_added, &m.stats.records_changed,
+                      &m.stats.records_removed, &m.stats.bytes_added, &m.stats.duration_us}) {
+    TM_RETURN_IF_ERROR(r.Varint64("stats", v));
+  }
+  TM_RETURN_IF_ERROR(r.ExpectEnd());
+  return m;
+}
+
+Id SnapshotIdOf(const MasterKeys& keys, std::string_view manifest_bytes) {
+  return Id::FromBytes(HmacSha256(keys.id_key, manifest_bytes));
+}
+
+std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view manifest_bytes) {
+  std::string body;
+  PutLengthPrefixed(&body, manifest_bytes);
+  body.append(Sign(keys.sign, SignedMessage(id, manifest_bytes)));
+  std::string file(kSnapshotMagic);
+  file.append(AeadSeal(keys.data_key, body, SnapshotAad(id)));
+  return file;
+}
+
+Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file) {
+  const std::string what = "snapshot " + id.Short();
+  if (file.size() < kSnapshotMagic.size() || file.substr(0, kSnapshotMagic.size()) != kSnapshotMagic) {
+    return Status::Corruption(what + ": offset 0: bad magic (not a snapshot file)");
+  }
+  auto body = AeadOpen(keys.data_key, file.substr(kSnapshotMagic.size()), SnapshotAad(id));
+  if (!body.ok()) {
+    return Status::Corruption(what + ": offset 8: " + body.status().message() +
+                              " (changed bytes, or a file renamed from another snapshot)");
+  }
+  ByteReader r(*body, what);
+  std::string_view manifest, sig;
+  TM_RETURN_IF_ERROR(r.LengthPrefixed("manifest", body->size(), &manifest));
+  TM_RETURN_IF_ERROR(r.Bytes("signature", kSignatureSize, &sig));
+  TM_RETURN_IF_ERROR(r.ExpectEnd());
+  if (!VerifySignature(keys.sign.public_key, SignedMessage(id, manifest), sig)) {
+    return Status::Corruption(what + ": signature check failed (manifest not signed by this "
+                                     "repository's key)");
+  }
+  if (SnapshotIdOf(keys, manifest) != id) {
+    return Status::Corruption(what + ": id check failed (contents do not hash to the file name)");
+  }
+  return DecodeManifest(manifest, what);
+}
+
+Result<Id> WriteSnapshot(const Repository& repo, const Manifest& m) {
+  const std::string bytes = EncodeManifest(m);
+  const Id id = SnapshotIdOf(repo.keys(), bytes);
+  const std::string file = SealSnapshot(repo.keys(), id, bytes);
+  Status s = repo.backend()->Put({FileKind::kSnapshot, id.Hex()}, file, PutMode::kCreateExclusive);
+  if (s.code() == Status::Code::kAlreadyExists) return id;  // the same manifest, stored before
+  TM_RETURN_IF_ERROR(s);
+  return id;
+}
+
+Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id) {
+  TM_ASSIGN_OR_RETURN(std::string file, ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()},
+                                                      kMaxSnapshotFile));
+  return OpenSnapshot(repo.keys(), id, file);
+}
+
+Result<std::vector<Id>> ListSnapshots(const Repository& repo) {
+  std::vector<Id> ids;
+  TM_RETURN_IF_ERROR(repo.backend()->List(FileKind::kSnapshot, [&](const FileInfo& f) {
+    auto id = Id::FromHex(f.handle.name);
+    if (id.ok()) ids.push_back(*id);  // other names are not snapshots (temp files)
+    return Status::OK();
+  }));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace tidemark

@@ -1,0 +1,72 @@
+// Snapshot manifests (docs/format/snapshot.md): what one backup of one source
+// holds. A manifest is immutable, signed with the repository's Ed25519 key,
+// encrypted, and stored as one file snapshots/<id>, where id =
+// HMAC-SHA-256(id_key, manifest bytes).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "records/schema.h"
+#include "repo/id.h"
+#include "repo/repository.h"
+#include "tree/tree.h"
+
+namespace tidemark {
+
+struct SnapshotTable {
+  TableSchema schema;
+  TreeRoot root;       // root.count = rows
+  std::string digest;  // 32 bytes, records.md §5 (empty for virtual tables)
+  uint64_t bytes = 0;  // logical bytes of the records (keys + values)
+};
+
+// Totals against the parent, computed at backup time.
+struct SnapshotStats {
+  uint64_t records_added = 0, records_changed = 0, records_removed = 0;
+  uint64_t bytes_added = 0;  // new blob bytes stored by this backup
+  uint64_t duration_us = 0;
+};
+
+struct Manifest {
+  std::string source;      // source name
+  std::string source_uri;  // e.g. "sqlite:/srv/crm.db"
+  int64_t time_us = 0;     // the moment the source's read transaction began
+  Id parent;               // zero: none
+  std::string tool_version, host, actor;
+  std::vector<std::string> tags;
+  // env, domain, purpose and other labels, sorted by name.
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<SnapshotTable> tables;  // in the source's schema order
+  SourceSchema objects;               // objects and settings (tables left empty)
+  SnapshotStats stats;
+
+  const SnapshotTable* FindTable(std::string_view name) const;
+  std::string Label(std::string_view name) const;  // "" when absent
+  bool HasTag(std::string_view tag) const;
+  uint64_t TotalRecords() const;
+  // The source schema with tables, for SqliteWriter.
+  SourceSchema FullSchema() const;
+};
+
+// Plain manifest bytes (no crypto), exposed for fuzzing and tests.
+std::string EncodeManifest(const Manifest& m);
+Result<Manifest> DecodeManifest(std::string_view data, std::string_view what);
+
+// Stores `m` as a new snapshot file; returns its id.
+Result<Id> WriteSnapshot(const Repository& repo, const Manifest& m);
+// Reads, decrypts and verifies a snapshot (signature and id). Corruption
+// names the snapshot and the failed check; NotFound when it does not exist.
+Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id);
+// The file bytes <-> manifest, without the backend (for fuzzing).
+std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view manifest_bytes);
+Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file);
+Id SnapshotIdOf(const MasterKeys& keys, std::string_view manifest_bytes);
+
+// Every snapshot id in the repository.
+Result<std::vector<Id>> ListSnapshots(const Repository& repo);
+
+}  // namespace tidemark

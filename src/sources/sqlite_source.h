@@ -1,0 +1,101 @@
+// Reading a SQLite database consistently, and writing one back (restore).
+// See docs/guide/sources.md (what is kept) and docs/format/records.md.
+// This layer never sees the repository.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "records/schema.h"
+#include "records/value.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tidemark {
+
+// One row of a table scan: the key tuple and the record (see value.h).
+struct SourceRow {
+  std::vector<Value> key;
+  Record record;
+};
+
+// A read-only view of one committed state of a SQLite database: Open begins
+// one read transaction that every later call shares, so all tables come from
+// the same state while other connections keep writing (WAL or rollback
+// journal). Not thread-safe; use from one thread at a time.
+class SqliteSource {
+ public:
+  // Opens `path` read-only. NotFound when there is no such file;
+  // InvalidArgument when it is not a SQLite database (or is encrypted);
+  // IOError when it is locked past `busy_timeout_ms`.
+  static Result<std::unique_ptr<SqliteSource>> Open(const std::string& path,
+                                                    int busy_timeout_ms = 10000);
+  ~SqliteSource();
+
+  // Every table, virtual table, shadow table, sqlite_sequence, index, view
+  // and trigger, and the settings (user_version, application_id, page_size,
+  // encoding, auto_vacuum). Read once at Open, inside the transaction.
+  const SourceSchema& schema() const { return schema_; }
+
+  // Calls fn for each row of `table` in key order (records.md §4: the order
+  // of the encoded keys). REQUIRES: table.has_records(). The row passed to fn
+  // is reused between calls. Stops at the first error fn returns.
+  Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn);
+
+  // Number of rows (SELECT count(*)), for progress.
+  Result<uint64_t> CountRows(const TableSchema& table);
+
+ private:
+  SqliteSource() = default;
+  Status Exec(const std::string& sql, std::string_view doing);
+  Status Query(const std::string& sql, const std::string* arg, std::string_view doing,
+               const std::function<Status(sqlite3_stmt*)>& fn);
+  Status LoadSchema();
+  Status LoadTable(TableSchema* t);
+  Status LoadForeignKeys(TableSchema* t);
+  Status LoadIndexes(TableSchema* t);
+  static void ChooseKey(TableSchema* t);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  SourceSchema schema_;
+  // Collation that orders text keys as UTF-8 bytes (BINARY unless UTF-16).
+  std::string text_collation_ = "BINARY";
+};
+
+// Writes a new SQLite database from a schema and records (restore).
+//   auto w = SqliteWriter::Create(tmp_path, schema);   // settings + tables
+//   for each table: w->BeginTable(t); w->Insert(row)...; w->EndTable();
+//   w->Finish();  // indexes, views, triggers in original order; commit
+// Triggers are created after the rows so that they do not fire during the
+// load; virtual tables are created with their SQL and their shadow tables'
+// rows are then replaced by the stored ones (docs/guide/sources.md).
+class SqliteWriter {
+ public:
+  // Creates `path` (which must not exist) and the tables. `tables` selects
+  // which tables to create (empty = all); a virtual table brings its shadow
+  // tables with it.
+  static Result<std::unique_ptr<SqliteWriter>> Create(const std::string& path,
+                                                      const SourceSchema& schema,
+                                                      const std::vector<std::string>& tables);
+  ~SqliteWriter();
+
+  Status BeginTable(const TableSchema& table);
+  // REQUIRES: values are resolved (no references).
+  Status Insert(const SourceRow& row);
+  Status EndTable();
+  // Creates the remaining schema objects, commits and closes the file.
+  Status Finish();
+
+ private:
+  SqliteWriter() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tidemark
