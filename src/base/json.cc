@@ -12,6 +12,11 @@ static size_t Utf8SequenceLength(std::string_view s, size_t i) {
   for (size_t k = 1; k < n; k++) {
     if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
   }
+  // RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
+  const auto c1 = static_cast<unsigned char>(s[i + (n > 1 ? 1 : 0)]);
+  if (n == 2 && c < 0xC2) return 0;
+  if (n == 3 && ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0))) return 0;
+  if (n == 4 && ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90) || c > 0xF4)) return 0;
   return n;
 }
 

@@ -1,5 +1,5 @@
 // Content-defined chunking (FastCDC with normalized chunking) for large
-// values (docs/format/records.md §3). The gear table and masks are part of
+// values (docs/format/chunker.md; used for large values, records.md §3). The gear table and masks are part of
 // the format: changing them changes chunk boundaries and so blob ids.
 #pragma once
 
