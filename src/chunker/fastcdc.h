@@ -1,6 +1,6 @@
 // Content-defined chunking (FastCDC with normalized chunking) for large
-// values (docs/format/chunker.md; used for large values, records.md §3). The gear table and masks are part of
-// the format: changing them changes chunk boundaries and so blob ids.
+// values (docs/format/chunker.md; used for large values, records.md §3). The gear table and masks
+// are part of the format: changing them changes chunk boundaries and so blob ids.
 #pragma once
 
 #include <cstddef>

@@ -28,6 +28,9 @@ Status RepoConfig::Validate() const {
         chunker_max <= kMaxBlobSize)) {
     return bad("chunker", "need 0 < min <= avg <= max <= 64 MiB");
   }
+  if ((chunker_avg & (chunker_avg - 1)) != 0) {
+    return bad("chunker", "avg must be a power of two (docs/format/chunker.md)");
+  }
   if (!(tree_min > 0 && tree_min <= tree_avg && tree_avg <= tree_max && tree_max <= kMaxBlobSize)) {
     return bad("tree", "need 0 < min <= avg <= max <= 64 MiB");
   }
