@@ -94,6 +94,8 @@ Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
   TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(path));
   for (const SnapshotTable& t : m.tables) {
     if (!t.schema.has_records() || !Selected(tables, t.schema.name)) continue;
+    // A partial restore keeps only the selected tables' sqlite_sequence rows.
+    if (!tables.empty() && t.schema.kind == TableKind::kSequence) continue;
     const TableSchema* live = src->schema().FindTable(t.schema.name);
     if (live == nullptr) {
       return Status::Corruption("restored file lacks table " + t.schema.name);

@@ -74,9 +74,9 @@ Result<const SnapshotInfo*> ResolveSnapshot(const std::vector<SnapshotInfo>& all
   if (size_t at = spec.rfind('@'); at != std::string_view::npos) {
     return ResolveAtTime(all, spec.substr(0, at), spec.substr(at + 1));
   }
-  if (!IsHex(spec) || spec.size() < 4 || spec.size() > 64) {
+  if (!IsHex(spec) || spec.size() > 64) {
     return Status::InvalidArgument("'" + std::string(spec) +
-                                   "' is not a snapshot: give an id (4+ hex digits), latest, "
+                                   "' is not a snapshot: give an id or a unique prefix of it, latest, "
                                    "SOURCE@latest or SOURCE@TIME");
   }
   std::vector<const SnapshotInfo*> hits;

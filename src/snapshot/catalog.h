@@ -22,7 +22,7 @@ struct SnapshotInfo {
 Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo,
                                                 std::string_view source = "");
 
-// Resolves `spec` among `all`: a full id, a unique id prefix (4+ hex digits),
+// Resolves `spec` among `all`: a full id, a unique id prefix,
 // "latest", "SOURCE@latest", or "SOURCE@TIME" (the newest snapshot of SOURCE
 // taken at or before TIME, UTC). NotFound / InvalidArgument (ambiguous
 // prefix, listing the candidates) say what to do next.
