@@ -39,12 +39,15 @@ class SqliteSource {
 
   // Every table, virtual table, shadow table, sqlite_sequence, index, view
   // and trigger, and the settings (user_version, application_id, page_size,
-  // encoding, auto_vacuum). Read once at Open, inside the transaction.
+  // encoding, auto_vacuum, journal_mode). Read once at Open, inside the
+  // transaction. sqlite_stat* tables are not included in `tables`.
   const SourceSchema& schema() const { return schema_; }
 
   // Calls fn for each row of `table` in key order (records.md §4: the order
   // of the encoded keys). REQUIRES: table.has_records(). The row passed to fn
   // is reused between calls. Stops at the first error fn returns.
+  // Unsupported when two rows of a rowid table share a primary key that
+  // contains NULL, or columns hide the rowid that is the key.
   Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn);
 
   // Number of rows (SELECT count(*)), for progress.
@@ -56,6 +59,7 @@ class SqliteSource {
   Status Query(const std::string& sql, const std::string* arg, std::string_view doing,
                const std::function<Status(sqlite3_stmt*)>& fn);
   Status LoadSchema();
+  Status LoadSettings();
   Status LoadTable(TableSchema* t);
   Status LoadForeignKeys(TableSchema* t);
   Status LoadIndexes(TableSchema* t);
@@ -75,21 +79,34 @@ class SqliteSource {
 // Triggers are created after the rows so that they do not fire during the
 // load; virtual tables are created with their SQL and their shadow tables'
 // rows are then replaced by the stored ones (docs/guide/sources.md).
+// Indexes, views and triggers are created in one pass in sqlite_schema order.
+// The load runs without a rollback journal: after any error the file is
+// unusable, and the CALLER MUST DELETE IT (with its -wal/-shm, if any);
+// destroying the writer before Finish closes it without committing.
+// Not thread-safe.
 class SqliteWriter {
  public:
-  // Creates `path` (which must not exist) and the tables. `tables` selects
-  // which tables to create (empty = all); a virtual table brings its shadow
-  // tables with it.
+  // Creates `path` (which must not exist: AlreadyExists, checked with
+  // O_EXCL) and the tables. `tables` selects which tables to create (empty =
+  // all; an unknown name is NotFound); a virtual table brings its shadow
+  // tables with it (they may also be named, but only with it), and
+  // sqlite_sequence is always included, keeping only the rows of restored
+  // tables. Settings or SQL that are not well formed are InvalidArgument; a
+  // CREATE this SQLite cannot run is Unsupported.
   static Result<std::unique_ptr<SqliteWriter>> Create(const std::string& path,
                                                       const SourceSchema& schema,
                                                       const std::vector<std::string>& tables);
   ~SqliteWriter();
 
+  // Starts loading `table` (one selected at Create that has records).
   Status BeginTable(const TableSchema& table);
-  // REQUIRES: values are resolved (no references).
+  // Inserts one row with its exact types (and rowid). REQUIRES: values are
+  // resolved (no references). A row of the wrong shape is InvalidArgument; a
+  // row that breaks a constraint is Corruption (an inconsistent snapshot).
   Status Insert(const SourceRow& row);
   Status EndTable();
-  // Creates the remaining schema objects, commits and closes the file.
+  // Creates the remaining schema objects, commits, switches to WAL if the
+  // source used it, and closes the file (synced: synchronous stays FULL).
   Status Finish();
 
  private:

@@ -82,10 +82,10 @@ class TreeBuilder {
 struct TreeNode {
   uint8_t level = 0;
   struct Entry {
-    std::string key;    // leaf: the entry's key; internal: the last key of the child
-    std::string value;  // leaf: the value; internal: unused
-    Id child;           // internal only
-    uint64_t count = 0; // internal: entries under child; leaf: 1
+    std::string key;     // leaf: the entry's key; internal: the last key of the child
+    std::string value;   // leaf: the value; internal: unused
+    Id child;            // internal only
+    uint64_t count = 0;  // internal: entries under child; leaf: 1
   };
   std::vector<Entry> entries;
 };
@@ -110,8 +110,8 @@ class NodeCache {
   BlobStore* store_;
   size_t budget_;
   std::mutex mu_;
-  size_t used_ = 0;                                            // guarded by mu_
-  std::list<Slot> lru_;                                        // most recent first; guarded by mu_
+  size_t used_ = 0;      // guarded by mu_
+  std::list<Slot> lru_;  // most recent first; guarded by mu_
   std::unordered_map<Id, std::list<Slot>::iterator, IdHash> map_;  // guarded by mu_
 };
 
@@ -121,8 +121,9 @@ Result<std::optional<std::string>> TreeGet(NodeCache* cache, const TreeRoot& roo
 
 // Calls fn(key, value) for each entry with key > after (or every entry when
 // `after` is nullopt), in order, until fn returns false or an error.
-Status TreeScan(NodeCache* cache, const TreeRoot& root, std::optional<std::string_view> after,
-                const std::function<Result<bool>(std::string_view key, std::string_view value)>& fn);
+Status TreeScan(
+    NodeCache* cache, const TreeRoot& root, std::optional<std::string_view> after,
+    const std::function<Result<bool>(std::string_view key, std::string_view value)>& fn);
 
 // A difference between two trees.
 struct TreeChange {

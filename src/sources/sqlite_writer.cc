@@ -1,0 +1,472 @@
+// SqliteWriter: builds a new SQLite file from a schema and records (restore).
+// Order of work and what is restored how: docs/guide/sources.md.
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+#include <set>
+#include <string_view>
+
+#include "sources/sqlite_source.h"
+
+namespace tidemark {
+
+namespace {
+
+// Same as in sqlite_source.cc: "name" with embedded quotes doubled.
+std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+  return out;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sqlite3_strnicmp(a.data(), b.data(), int(a.size())) == 0;
+}
+
+// SQLite compares identifiers ignoring ASCII case; so do these sets.
+std::string FoldCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Same as in sqlite_source.cc: the first rowid name no column shadows.
+std::string RowidName(const TableSchema& t) {
+  for (const char* name : {"rowid", "oid", "_rowid_"}) {
+    bool taken = std::any_of(t.columns.begin(), t.columns.end(),
+                             [&](const Column& c) { return EqualsNoCase(c.name, name); });
+    if (!taken) return name;
+  }
+  return "";
+}
+
+bool IsInteger(const std::string& s) {
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = (s[0] == '-') ? 1 : 0;
+  if (i == s.size()) return false;
+  return std::all_of(s.begin() + long(i), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The PRAGMA statements that reproduce the settings; an ill-formed value
+// (the settings come from a snapshot) is refused rather than spliced into SQL.
+Result<std::vector<std::string>> SettingPragmas(const SourceSchema& schema, bool before_create) {
+  static constexpr const char* kEarly[] = {"page_size", "auto_vacuum", "encoding"};
+  static constexpr const char* kLate[] = {"user_version", "application_id"};
+  std::vector<std::string> out;
+  for (const char* name : before_create
+                              ? std::vector<const char*>(std::begin(kEarly), std::end(kEarly))
+                              : std::vector<const char*>(std::begin(kLate), std::end(kLate))) {
+    const std::string v = schema.Setting(name);
+    if (v.empty()) continue;
+    bool ok = std::string_view(name) == "encoding"
+                  ? (v == "UTF-8" || v == "UTF-16le" || v == "UTF-16be")
+                  : IsInteger(v);
+    if (!ok) {
+      return Status::InvalidArgument("the snapshot's setting " + std::string(name) + " = '" + v +
+                                     "' is not a valid SQLite value; the snapshot is damaged");
+    }
+    out.push_back(std::string("PRAGMA main.") + name + " = " +
+                  (std::string_view(name) == "encoding" ? "'" + v + "'" : v));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct SqliteWriter::Impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  std::vector<SchemaObject> objects;
+  std::string journal_mode;
+  bool subset = false;             // only some tables were selected
+  std::set<std::string> selected;  // folded names of the tables (and views) to restore
+  // The table being loaded.
+  sqlite3_stmt* insert = nullptr;
+  TableKind kind = TableKind::kTable;
+  std::string table;
+  size_t record_size = 0;
+  bool rowid_from_key = false;  // bind key[0] as the rowid after the record
+  bool in_table = false;
+  bool finished = false;
+  TableSchema sequence;  // sqlite_sequence, while it waits to be created
+
+  ~Impl() {
+    sqlite3_finalize(insert);
+    // Closing without COMMIT abandons the load; the caller deletes the file.
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+
+  Status Error(int rc, std::string_view doing) const {
+    const std::string detail = sqlite3_errmsg(db);
+    const std::string where = "restore to " + path + " (" + std::string(doing) + ")";
+    switch (rc & 0xff) {
+      case SQLITE_CONSTRAINT:
+        return Status::Corruption(where + ": " + detail +
+                                  "; the snapshot's rows break the table's constraints, so the "
+                                  "snapshot is inconsistent: run `tidemark check`");
+      case SQLITE_FULL:
+        return Status::IOError(where + ": the disk is full; free space and retry");
+      default:
+        return Status::IOError(where + ": " + detail);
+    }
+  }
+
+  Status Exec(const std::string& sql, std::string_view doing) {
+    char* msg = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? Status::OK() : Error(rc, doing);
+  }
+
+  // Runs one statement of the schema (CREATE ...). The text comes from the
+  // snapshot, so anything after the first statement is refused.
+  Status ExecSchemaSql(const std::string& sql, const std::string& name) {
+    sqlite3_stmt* stmt = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &stmt, &tail);
+    if (rc == SQLITE_OK) {
+      if (stmt == nullptr ||
+          std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+        sqlite3_finalize(stmt);
+        return Status::InvalidArgument("restore to " + path + ": the SQL of " + name +
+                                       " is not exactly one statement; the snapshot is damaged");
+      }
+      rc = sqlite3_step(stmt);
+      sqlite3_finalize(stmt);
+      if (rc == SQLITE_DONE) return Status::OK();
+    }
+    return Status::Unsupported(
+        "restore to " + path + ": cannot create " + name + " with SQLite " + sqlite3_libversion() +
+        ": " + sqlite3_errmsg(db) +
+        " (the source uses a module, collation or function that this build lacks?)");
+  }
+
+  Result<bool> SequenceExists() {
+    sqlite3_stmt* stmt = nullptr;
+    const char* sql = "SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'";
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(rc, "look for sqlite_sequence");
+    return rc == SQLITE_ROW;
+  }
+
+  // sqlite_sequence cannot be created by name; an AUTOINCREMENT table
+  // creates it, and dropping that table keeps it.
+  Status CreateSequence() {
+    TM_ASSIGN_OR_RETURN(bool exists, SequenceExists());
+    if (exists) return Status::OK();
+    const std::string tmp = "\"tidemark restore: makes sqlite_sequence\"";
+    TM_RETURN_IF_ERROR(
+        Exec("CREATE TABLE " + tmp + "(id INTEGER PRIMARY KEY AUTOINCREMENT)", "sqlite_sequence"));
+    return Exec("DROP TABLE " + tmp, "sqlite_sequence");
+  }
+
+  // Records a virtual table whose module this SQLite lacks the way
+  // `sqlite3 .dump` does: its sqlite_schema row alone, so the app that has
+  // the module finds the table as it was. Its data lives in ordinary tables.
+  Status WriteSchemaRow(const TableSchema& t) {
+    sqlite3_stmt* stmt = nullptr;
+    const char* sql =
+        "INSERT INTO main.sqlite_schema(type, name, tbl_name, rootpage, sql)"
+        " VALUES('table', ?1, ?1, 0, ?2)";
+    TM_RETURN_IF_ERROR(Exec("PRAGMA writable_schema = ON", "virtual table " + t.name));
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(stmt, 1, t.name.data(), int(t.name.size()), SQLITE_STATIC);
+      sqlite3_bind_text(stmt, 2, t.sql.data(), int(t.sql.size()), SQLITE_STATIC);
+      sqlite3_step(stmt);
+      rc = sqlite3_finalize(stmt);
+    }
+    if (rc != SQLITE_OK) return Error(rc, "virtual table " + t.name);
+    return Exec("PRAGMA writable_schema = OFF", "virtual table " + t.name);
+  }
+
+  Status PrepareInsert(const TableSchema& t);
+  Status Bind(int index, const Value& v);
+};
+
+SqliteWriter::~SqliteWriter() = default;
+
+namespace {
+
+// The virtual table a shadow table belongs to: the one whose name is the
+// longest prefix of the shadow table's name followed by "_" (fts5 "docs"
+// owns "docs_data"). Null when there is none.
+const TableSchema* OwnerOf(const SourceSchema& schema, const TableSchema& shadow) {
+  const TableSchema* owner = nullptr;
+  for (const TableSchema& v : schema.tables) {
+    if (v.kind == TableKind::kVirtual && shadow.name.size() > v.name.size() + 1 &&
+        EqualsNoCase(shadow.name.substr(0, v.name.size() + 1), v.name + "_") &&
+        (owner == nullptr || v.name.size() > owner->name.size())) {
+      owner = &v;
+    }
+  }
+  return owner;
+}
+
+// Folded names of the tables a restore creates: all, or the named ones plus
+// the shadow tables of each named virtual table, plus sqlite_sequence (whose
+// rows are then filtered, see Insert). A shadow table may be named only with
+// its virtual table.
+Result<std::set<std::string>> SelectTables(const SourceSchema& schema,
+                                           const std::vector<std::string>& names) {
+  std::set<std::string> out;
+  for (const TableSchema& t : schema.tables) {
+    if (names.empty() || t.kind == TableKind::kSequence) out.insert(FoldCase(t.name));
+  }
+  for (const std::string& name : names) {
+    auto it = std::find_if(schema.tables.begin(), schema.tables.end(),
+                           [&](const TableSchema& t) { return EqualsNoCase(t.name, name); });
+    if (it == schema.tables.end()) {
+      return Status::NotFound("table " + name + " is not in the snapshot");
+    }
+    out.insert(FoldCase(it->name));
+  }
+  for (const TableSchema& s : schema.tables) {
+    if (s.kind != TableKind::kShadow) continue;
+    const TableSchema* owner = OwnerOf(schema, s);
+    const bool owner_selected = owner != nullptr && out.count(FoldCase(owner->name));
+    if (owner_selected) {
+      out.insert(FoldCase(s.name));
+    } else if (out.count(FoldCase(s.name))) {
+      return Status::InvalidArgument("table " + s.name +
+                                     " is a shadow table of a virtual table; select the virtual "
+                                     "table, which brings it along");
+    }
+  }
+  return out;
+}
+
+// True when this SQLite has no module for the virtual table `sql` creates.
+// Tried on a scratch in-memory database: without a rollback journal, a
+// failed CREATE in the restored file could leave part of its work behind.
+bool LacksModule(const std::string& sql) {
+  sqlite3* scratch = nullptr;
+  bool lacks = false;
+  if (sqlite3_open(":memory:", &scratch) == SQLITE_OK &&
+      sqlite3_exec(scratch, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    lacks = std::strstr(sqlite3_errmsg(scratch), "no such module") != nullptr;
+  }
+  sqlite3_close(scratch);
+  return lacks;
+}
+
+// Creates `path` only if it does not exist (O_EXCL: no race with another
+// restore). SQLite accepts the empty file as an empty database.
+Status CreateEmptyFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) {
+    return Status::AlreadyExists(path +
+                                 " already exists; restore to a new path, or move the "
+                                 "file away first");
+  }
+  if (fd < 0) return Status::IOError("create " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& path,
+                                                           const SourceSchema& schema,
+                                                           const std::vector<std::string>& tables) {
+  std::unique_ptr<SqliteWriter> w(new SqliteWriter());
+  w->impl_ = std::make_unique<Impl>();
+  Impl& im = *w->impl_;
+  im.path = path;
+  im.objects = schema.objects;
+  im.journal_mode = schema.Setting("journal_mode");
+  im.subset = !tables.empty();
+  TM_ASSIGN_OR_RETURN(im.selected, SelectTables(schema, tables));
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> early, SettingPragmas(schema, true));
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> late, SettingPragmas(schema, false));
+  TM_RETURN_IF_ERROR(CreateEmptyFile(path));
+  const std::string name = path.rfind("file:", 0) == 0 ? "./" + path : path;  // not a URI
+  int rc = sqlite3_open_v2(name.c_str(), &im.db, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc != SQLITE_OK) return im.Error(rc, "open");
+  sqlite3_extended_result_codes(im.db, 1);
+  // page_size, auto_vacuum and encoding only take effect before the first
+  // table. No rollback journal during the load: a failed restore is deleted
+  // by the caller, never repaired. synchronous stays FULL, so the one commit
+  // is durable.
+  for (const std::string& sql : early) TM_RETURN_IF_ERROR(im.Exec(sql, "settings"));
+  TM_RETURN_IF_ERROR(
+      im.Exec("PRAGMA journal_mode = OFF; PRAGMA cache_size = -32768; BEGIN", "begin the load"));
+  for (const std::string& sql : late) TM_RETURN_IF_ERROR(im.Exec(sql, "settings"));
+  // Tables in sqlite_schema order. Shadow tables come with their virtual
+  // table, sqlite_sequence with the first AUTOINCREMENT table.
+  bool wants_sequence = false;
+  for (const TableSchema& t : schema.tables) {
+    if (!im.selected.count(FoldCase(t.name))) continue;
+    if (t.kind == TableKind::kSequence) wants_sequence = !im.subset;
+    if (t.kind != TableKind::kTable && t.kind != TableKind::kVirtual) continue;
+    if (t.kind == TableKind::kVirtual && LacksModule(t.sql)) {
+      TM_RETURN_IF_ERROR(im.WriteSchemaRow(t));
+    } else {
+      TM_RETURN_IF_ERROR(im.ExecSchemaSql(t.sql, "table " + t.name));
+    }
+  }
+  // The source kept sqlite_sequence although no AUTOINCREMENT table needs it now.
+  if (wants_sequence) TM_RETURN_IF_ERROR(im.CreateSequence());
+  return w;
+}
+
+Status SqliteWriter::Impl::PrepareInsert(const TableSchema& t) {
+  std::vector<int> stored = t.StoredColumns();
+  rowid_from_key = t.key_columns.empty();
+  record_size = stored.size() + (t.rowid_in_record ? 1 : 0);
+  std::string sql = "INSERT INTO main." + QuoteIdent(t.name) + "(";
+  for (size_t i = 0; i < stored.size(); i++) {
+    sql += (i > 0 ? ", " : "") + QuoteIdent(t.columns[size_t(stored[i])].name);
+  }
+  if (rowid_from_key || t.rowid_in_record) {
+    const std::string rowid = RowidName(t);
+    if (rowid.empty()) {
+      return Status::Unsupported("table " + t.name +
+                                 ": columns named rowid, oid and _rowid_ hide the rowid");
+    }
+    sql += ", " + rowid;
+  }
+  sql += ") VALUES(";
+  const size_t n = stored.size() + ((rowid_from_key || t.rowid_in_record) ? 1 : 0);
+  for (size_t i = 0; i < n; i++) sql += i > 0 ? ", ?" : "?";
+  sql += ")";
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &insert, nullptr);
+  return rc == SQLITE_OK ? Status::OK() : Error(rc, "prepare insert into " + t.name);
+}
+
+Status SqliteWriter::BeginTable(const TableSchema& t) {
+  Impl& im = *impl_;
+  if (im.finished || im.in_table) {
+    return Status::Internal("SqliteWriter::BeginTable called after Finish or inside a table");
+  }
+  if (!im.selected.count(FoldCase(t.name))) {
+    return Status::InvalidArgument("table " + t.name + " was not selected for this restore");
+  }
+  if (!t.has_records()) {
+    return Status::InvalidArgument("table " + t.name + " is a virtual table and has no records");
+  }
+  im.kind = t.kind;
+  im.table = t.name;
+  im.in_table = true;
+  if (t.kind == TableKind::kShadow) {
+    // Creating the virtual table may have written rows here (fts5 _config,
+    // rtree's root node); the stored rows replace them.
+    TM_RETURN_IF_ERROR(im.Exec("DELETE FROM main." + QuoteIdent(t.name), "empty " + t.name));
+  }
+  if (t.kind == TableKind::kSequence) {
+    // Loading an AUTOINCREMENT table set its counter to the highest key; the
+    // stored counters replace those. In a partial restore the table may be
+    // missing: it is created when a row needs it (see Insert).
+    TM_ASSIGN_OR_RETURN(bool exists, im.SequenceExists());
+    if (!exists) {
+      im.sequence = t;
+      return Status::OK();
+    }
+    TM_RETURN_IF_ERROR(im.Exec("DELETE FROM main.sqlite_sequence", "empty sqlite_sequence"));
+  }
+  return im.PrepareInsert(t);
+}
+
+Status SqliteWriter::Impl::Bind(int index, const Value& v) {
+  if (v.ref()) return Status::Internal("SqliteWriter::Insert got an unresolved large value");
+  int rc = SQLITE_OK;
+  switch (v.type()) {
+    case ValueType::kNull:
+      rc = sqlite3_bind_null(insert, index);
+      break;
+    case ValueType::kInteger:
+      rc = sqlite3_bind_int64(insert, index, v.integer());
+      break;
+    case ValueType::kReal:
+      rc = sqlite3_bind_double(insert, index, v.real());
+      break;
+    case ValueType::kText:
+      rc = sqlite3_bind_text64(insert, index, v.bytes().data(), v.bytes().size(), SQLITE_STATIC,
+                               SQLITE_UTF8);
+      break;
+    case ValueType::kBlob:
+      // An empty blob stays a blob (a null pointer would bind NULL).
+      rc = v.bytes().empty() ? sqlite3_bind_zeroblob(insert, index, 0)
+                             : sqlite3_bind_blob64(insert, index, v.bytes().data(),
+                                                   v.bytes().size(), SQLITE_STATIC);
+      break;
+  }
+  return rc == SQLITE_OK ? Status::OK() : Error(rc, "insert into " + table);
+}
+
+Status SqliteWriter::Insert(const SourceRow& row) {
+  Impl& im = *impl_;
+  if (!im.in_table) return Status::Internal("SqliteWriter::Insert outside BeginTable/EndTable");
+  if (im.kind == TableKind::kSequence) {
+    // A partial restore keeps only the counters of the tables it restores.
+    if (im.subset && (row.record.empty() || !im.selected.count(FoldCase(row.record[0].bytes())))) {
+      return Status::OK();
+    }
+    if (im.insert == nullptr) {
+      TM_RETURN_IF_ERROR(im.CreateSequence());
+      TM_RETURN_IF_ERROR(im.PrepareInsert(im.sequence));
+    }
+  }
+  if (row.record.size() != im.record_size || (im.rowid_from_key && row.key.size() != 1)) {
+    return Status::InvalidArgument("restore of table " + im.table + ": a row has " +
+                                   std::to_string(row.record.size()) + " values, the table has " +
+                                   std::to_string(im.record_size));
+  }
+  int index = 1;
+  for (const Value& v : row.record) TM_RETURN_IF_ERROR(im.Bind(index++, v));
+  if (im.rowid_from_key) TM_RETURN_IF_ERROR(im.Bind(index, row.key[0]));
+  sqlite3_step(im.insert);
+  int rc = sqlite3_reset(im.insert);  // the step's error, if any
+  return rc == SQLITE_OK ? Status::OK() : im.Error(rc, "insert into " + im.table);
+}
+
+Status SqliteWriter::EndTable() {
+  sqlite3_finalize(impl_->insert);
+  impl_->insert = nullptr;
+  impl_->in_table = false;
+  return Status::OK();
+}
+
+Status SqliteWriter::Finish() {
+  Impl& im = *impl_;
+  if (im.finished) return Status::Internal("SqliteWriter::Finish called twice");
+  TM_RETURN_IF_ERROR(EndTable());
+  // Indexes, views and triggers in their original order, after the rows: an
+  // index is built once, and no trigger fires during the load. sqlite_schema
+  // order keeps every dependency the source had (a trigger after its view).
+  // Automatic indexes (no SQL) came with their tables.
+  for (const SchemaObject& o : im.objects) {
+    if (o.sql.empty() || (o.type != "index" && o.type != "view" && o.type != "trigger")) continue;
+    if (o.type == "view") {
+      im.selected.insert(FoldCase(o.name));  // a partial restore keeps every view
+    } else if (!im.selected.count(FoldCase(o.tbl_name))) {
+      continue;
+    }
+    TM_RETURN_IF_ERROR(im.ExecSchemaSql(o.sql, o.type + " " + o.name));
+  }
+  TM_RETURN_IF_ERROR(im.Exec("COMMIT", "commit"));
+  if (im.journal_mode == "wal") {
+    TM_RETURN_IF_ERROR(im.Exec("PRAGMA journal_mode = WAL", "switch to WAL"));
+  }
+  int rc = sqlite3_close(im.db);
+  if (rc != SQLITE_OK) return im.Error(rc, "close");
+  im.db = nullptr;
+  im.finished = true;
+  return Status::OK();
+}
+
+}  // namespace tidemark
