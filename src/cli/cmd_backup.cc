@@ -1,5 +1,8 @@
 // tidemark backup sqlite:PATH: a record snapshot of a SQLite app.
 // docs/guide/backup.md
+#include <climits>
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "base/hex.h"
@@ -65,6 +68,12 @@ void PrintSummary(Context* ctx, const BackupResult& r) {
 Status RunBackup(Context* ctx, const BackupFlags& flags) {
   BackupOptions opts;
   TM_ASSIGN_OR_RETURN(opts.path, SqlitePathOf(flags.source));
+  // Keep the absolute path: `diff SNAP live` and rollback must find the same
+  // file from any working directory.
+  if (char* abs = ::realpath(opts.path.c_str(), nullptr)) {
+    opts.path = abs;
+    std::free(abs);
+  }
   opts.name = flags.name.empty() ? StemOf(opts.path) : flags.name;
   TM_RETURN_IF_ERROR(ValidateName(opts.name));
   opts.tags = flags.tags;

@@ -174,6 +174,7 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
   w.BeginObject().Field("table", t->schema.name).Field("rows", t->root.count);
   w.Key("records").BeginArray();
   uint64_t shown = 0;
+  bool more = false;
   std::string last;
   std::vector<Value> key;
   Record rec;
@@ -181,7 +182,10 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
       a->cache.get(), t->root,
       flags.after.empty() ? std::nullopt : std::optional<std::string_view>(after_key),
       [&](std::string_view k, std::string_view v) -> Result<bool> {
-        if (flags.limit && shown >= flags.limit) return false;
+        if (flags.limit && shown >= flags.limit) {
+          more = true;  // a record beyond the limit exists
+          return false;
+        }
         TM_RETURN_IF_ERROR(DecodeKey(k, &key));
         TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t->schema.name, &rec));
         ctx->Print(RecordLine(t->schema, key, rec));
@@ -191,7 +195,6 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
         return true;
       }));
   w.EndArray();
-  const bool more = flags.limit && shown == flags.limit;
   if (more) {
     w.Field("next_after", last);
     ctx->Print("... more: --after '" + last + "'");

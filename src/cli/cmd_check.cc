@@ -33,7 +33,8 @@ void PrintFindings(Context* ctx, const CheckReport& r) {
   for (const CheckFinding& f : r.notes) ctx->Print("note     " + f.object + ": " + f.message);
   std::string summary = std::to_string(r.keys) + " keys, " + std::to_string(r.index_files) +
                         " index files, " + std::to_string(r.packs) + " packs, " +
-                        std::to_string(r.blobs) + " blobs, " + std::to_string(r.ledger_entries) +
+                        std::to_string(r.blobs) + " blobs, " + std::to_string(r.snapshots) + " snapshots, " +
+                        std::to_string(r.ledger_entries) +
                         " ledger entries checked";
   if (r.packs_read) {
     summary += "; read " + std::to_string(r.packs_read) + " packs (" +
@@ -80,7 +81,7 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
   w.BeginObject().Field("ok", r.ok()).Field("keys", r.keys).Field("index_files", r.index_files);
   w.Field("packs", r.packs).Field("blobs", r.blobs).Field("packs_read", r.packs_read);
   w.Field("blobs_read", r.blobs_read).Field("bytes_read", r.bytes_read);
-  w.Field("ledger_entries", r.ledger_entries);
+  w.Field("ledger_entries", r.ledger_entries).Field("snapshots", r.snapshots);
   FindingsJson(&w, "damage", r.damage);
   FindingsJson(&w, "notes", r.notes);
   w.EndObject();

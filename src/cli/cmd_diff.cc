@@ -85,7 +85,10 @@ Status DiffOneTable(Context* ctx, SnapshotAccess* a, const SnapshotInfo& from, S
   const TableSchema* live = to->live ? to->live->schema().FindTable(name) : nullptr;
   const TableSchema* old_schema = ta ? &ta->schema : nullptr;
   const TableSchema* new_schema = tb ? &tb->schema : live;
-  if (old_schema == nullptr && new_schema == nullptr) return Status::OK();
+  if (old_schema == nullptr && new_schema == nullptr) {
+    return Status::InvalidArgument("neither side has a table '" + name +
+                                   "'; `tidemark ls SNAP` lists the tables");
+  }
   std::vector<std::string> lines;
   JsonWriter records;
   records.BeginArray();

@@ -114,7 +114,8 @@ Status RunVerifyExport(Context* ctx, const RestoreFlags& flags) {
   ctx->PrintJson(w);
   if (!problems.empty()) {
     return Status::Corruption(std::to_string(problems.size()) +
-                              " problems in export " + flags.dir + ": see above");
+                              (problems.size() == 1 ? " problem" : " problems") + " in export " +
+                              flags.dir + ": see above");
   }
   ctx->Print("export " + flags.dir + " is intact: every file matches manifest.json");
   return Status::OK();

@@ -13,6 +13,7 @@
 #include "repo/lock.h"
 #include "repo/pack.h"
 #include "repo/small_file.h"
+#include "snapshot/manifest.h"
 
 namespace tidemark {
 namespace {
@@ -34,6 +35,7 @@ class Checker {
     if (options_.read_data) ReadData();
     if (!stopped_.ok()) return stopped_;
     CheckLocks();
+    CheckSnapshots();
     if (options_.check_ledger) CheckLedger();
     return std::move(report_);
   }
@@ -273,6 +275,31 @@ class Checker {
         Note("lock " + l.id, "does not decode (" + l.damage + "); `tidemark unlock` removes it");
       } else if (l.IsStale(repo_->clock()->NowMicros(), CurrentHost())) {
         Note("lock " + l.id, "stale: " + l.Describe() + "; `tidemark unlock` removes it");
+      }
+    }
+  }
+
+  // Every snapshot file must decrypt, verify its signature and id, and name
+  // tree roots the index holds. (Whether every node below a root is intact is
+  // what --read-data checks blob by blob.)
+  void CheckSnapshots() {
+    auto ids = ListSnapshots(*repo_);
+    if (!ids.ok()) {
+      Damage("snapshots", ids.status().message());
+      return;
+    }
+    for (const Id& id : *ids) {
+      report_.snapshots++;
+      auto m = ReadSnapshot(*repo_, id);
+      if (!m.ok()) {
+        Damage("snapshot " + id.Hex(), m.status().message());
+        continue;
+      }
+      for (const SnapshotTable& t : m->tables) {
+        if (t.schema.has_records() && !seen_blobs_.count(t.root.id)) {
+          Damage("snapshot " + id.Hex(),
+                 "table " + t.schema.name + ": root node " + t.root.id.Hex() + " is in no index");
+        }
       }
     }
   }

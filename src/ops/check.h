@@ -37,6 +37,7 @@ struct CheckReport {
   uint64_t keys = 0, index_files = 0, packs = 0, blobs = 0;
   uint64_t packs_read = 0, blobs_read = 0, bytes_read = 0;
   uint64_t ledger_entries = 0;
+  uint64_t snapshots = 0;
   std::vector<CheckFinding> damage;  // anything here makes check fail (exit 3)
   std::vector<CheckFinding> notes;   // harmless leftovers and duplicates
   bool ok() const { return damage.empty(); }

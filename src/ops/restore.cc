@@ -139,10 +139,10 @@ Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, co
     NodeCache cache(store);
     for (const SnapshotTable& t : m.tables) {
       if (!Selected(tables, t.schema.name)) continue;
-      result.tables++;
+      if (t.schema.kind == TableKind::kTable) result.tables++;
       if (!t.schema.has_records()) continue;
       TM_RETURN_IF_ERROR(WriteTable(store, repo, &cache, t, w.get(), &progress));
-      result.records += t.root.count;
+      if (t.schema.kind == TableKind::kTable) result.records += t.root.count;
     }
     TM_RETURN_IF_ERROR(w->Finish());
     w.reset();

@@ -18,8 +18,8 @@ struct RestoreOptions {
 };
 
 struct RestoreResult {
-  uint64_t tables = 0;
-  uint64_t records = 0;
+  uint64_t tables = 0;   // ordinary tables (not shadow tables or sqlite_sequence)
+  uint64_t records = 0;  // their records
   uint64_t bytes = 0;  // size of the restored file
 };
 

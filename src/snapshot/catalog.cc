@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/clock.h"
+#include "base/logging.h"
 
 namespace tidemark {
 
@@ -10,7 +11,14 @@ Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo, std::str
   TM_ASSIGN_OR_RETURN(std::vector<Id> ids, ListSnapshots(repo));
   std::vector<SnapshotInfo> out;
   for (const Id& id : ids) {
-    TM_ASSIGN_OR_RETURN(Manifest m, ReadSnapshot(repo, id));
+    Result<Manifest> read = ReadSnapshot(repo, id);
+    if (read.status().IsCorruption()) {
+      // One damaged snapshot must not block every other one: it is skipped
+      // here (with a warning) and reported by `check`.
+      TM_LOG(kWarning, "skipping damaged ", read.status().ToString());
+      continue;
+    }
+    TM_ASSIGN_OR_RETURN(Manifest m, std::move(read));
     if (!source.empty() && m.source != source) continue;
     out.push_back({id, std::move(m)});
   }

@@ -18,7 +18,8 @@ struct SnapshotInfo {
 };
 
 // Every snapshot (of `source` only, when not empty), oldest first (by time,
-// then id). A damaged snapshot fails the load with its Corruption.
+// then id). A damaged snapshot (Corruption) is skipped with a warning on
+// stderr; other errors fail the load.
 Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo,
                                                 std::string_view source = "");
 
