@@ -8,22 +8,28 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
 #include "base/coding.h"
 #include "crypto/crypto.h"
 #include "ledger/ledger_entry.h"
+#include "records/encoding.h"
+#include "records/schema.h"
 #include "repo/blob.h"
 #include "repo/config.h"
 #include "repo/format.h"
 #include "repo/index.h"
 #include "repo/lock.h"
 #include "repo/pack.h"
+#include "snapshot/manifest.h"
 #include "targets.h"
+#include "tree/tree.h"
 
 namespace tidemark::fuzz {
 namespace {
@@ -326,10 +332,347 @@ std::vector<Seed> BlobSeeds() {
   return s.Take();
 }
 
+// ---- records ----
+
+LargeValue SampleLargeRef(uint64_t length, int chunks) {
+  LargeValue v;
+  v.length = length;
+  for (int i = 0; i < chunks; i++) v.chunk_ids.push_back(Sha256("chunk " + std::to_string(i)));
+  return v;
+}
+
+std::string RecordBytes(const Record& rec) {
+  std::string out;
+  EXPECT_TRUE(EncodeRecord(rec, nullptr, &out).ok());
+  return out;
+}
+
+std::string KeyBytes(const std::vector<Value>& key) {
+  std::string out;
+  EncodeKey(key, &out);
+  return out;
+}
+
+// Every column type, key and foreign key; a rowid kept beside a declared key.
+TableSchema SampleTableSchema() {
+  TableSchema t;
+  t.name = "orders";
+  t.sql = "CREATE TABLE orders(id TEXT PRIMARY KEY, customer TEXT, total REAL AS (1) STORED)";
+  t.strict = true;
+  t.rowid_in_record = true;
+  t.columns = {{"id", "TEXT", "", "", true, 1, 0},
+               {"customer", "varchar(255)", "NOCASE", "'anon'", false, 0, 0},
+               {"total", "REAL", "", "", false, 0, 3}};
+  t.key_columns = {0};
+  t.foreign_keys = {{"customers", {"customer"}, {"name"}, "CASCADE", "NO ACTION"},
+                    {"regions", {"id", "customer"}, {"", ""}, "NO ACTION", "SET NULL"}};
+  t.indexes = {{"sqlite_autoindex_orders_1", true, "pk", false, {"id"}},
+               {"orders_customer", false, "c", true, {"customer", ""}}};
+  return t;
+}
+
+TableSchema VirtualTableSchema() {
+  TableSchema t;
+  t.name = "notes_fts";
+  t.sql = "CREATE VIRTUAL TABLE notes_fts USING fts5(body)";
+  t.kind = TableKind::kVirtual;
+  t.columns = {{"body", "", "", "", false, 0, 0}};
+  return t;
+}
+
+std::string TableSchemaBytes(const TableSchema& t) {
+  std::string out;
+  EncodeTableSchema(t, &out);
+  return out;
+}
+
+SourceSchema SampleObjects() {
+  SourceSchema s;
+  s.objects = {
+      {"table", "orders", "orders", SampleTableSchema().sql},
+      {"index", "sqlite_autoindex_orders_1", "orders", ""},
+      {"index", "orders_customer", "orders", "CREATE INDEX orders_customer ON orders(customer)"},
+      {"view", "big_orders", "big_orders", "CREATE VIEW big_orders AS SELECT 1"},
+      {"trigger", "orders_ai", "orders",
+       "CREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 1; END"}};
+  s.settings = {{"user_version", "7"}, {"application_id", "1953459565"},
+                {"page_size", "4096"}, {"encoding", "UTF-8"},
+                {"auto_vacuum", "0"},  {"journal_mode", "wal"}};
+  return s;
+}
+
+std::string ObjectsBytes(const SourceSchema& s) {
+  std::string out;
+  EncodeSchemaObjects(s, &out);
+  return out;
+}
+
+void RecordSeeds(SeedSet* s) {
+  const Record every_tag = {
+      Value::Null(),
+      Value::Integer(INT64_MIN),
+      Value::Integer(42),
+      Value::Real(-0.0),
+      Value::Real(std::bit_cast<double>(uint64_t{0x7ff8000000000123})),  // a NaN payload
+      Value::Real(-std::numeric_limits<double>::infinity()),
+      Value::Text("h\xc3\xa9llo"),
+      Value::Text(""),
+      Value::Blob(std::string("\0\xff", 2)),
+      Value::Blob(""),
+      Value::Ref(ValueType::kText, SampleLargeRef(100000, 3).Encode()),
+      Value::Ref(ValueType::kBlob, SampleLargeRef(1u << 20, 2).Encode())};
+  const std::string record = RecordBytes(every_tag);
+  s->Ok("record", "every-tag", record);
+  s->Ok("record", "empty", RecordBytes({}));
+  s->Ok("record", "inline-max", RecordBytes({Value::Text(std::string(kInlineMax, 't'))}));
+  // FORMAT.md §1 allows overlong varints: the target's second round trip runs.
+  s->Ok("record", "overlong-count", std::string("\x81\x80\x00\x00", 4));
+  std::string too_long = "\x01\x03";
+  PutLengthPrefixed(&too_long, std::string(kInlineMax + 1, 't'));
+  s->Bad("record", "inline-too-long", too_long);
+  s->Bad("record", "unknown-tag-7", std::string("\x01\x07", 2));
+  s->Bad("record", "trailing-byte", record + "x");
+  s->Bad("record", "ref-without-chunks", std::string("\x01\x05\x02\x0a\x00", 5));
+}
+
+void KeySeeds(SeedSet* s) {
+  const std::vector<Value> every_type = {Value::Null(),
+                                         Value::Integer(INT64_MIN),
+                                         Value::Integer((int64_t{1} << 53) + 1),  // needs the tie
+                                         Value::Integer(INT64_MAX),
+                                         Value::Real(-std::numeric_limits<double>::infinity()),
+                                         Value::Real(2.5),
+                                         Value::Text(std::string("a\0b", 3)),
+                                         Value::Text(""),
+                                         Value::Blob(std::string("\0\xff", 2))};
+  const std::string key = KeyBytes(every_type);
+  s->Ok("key", "every-type", key);
+  s->Ok("key", "integers", KeyBytes({Value::Integer(7), Value::Integer(-1)}));
+  s->Ok("key", "rowid", KeyBytes({Value::Integer(1)}));
+  s->Ok("key", "empty", "");
+  s->Bad("key", "marks-mismatch", KeyBytes({Value::Real(1.5)}) + '\0');
+  std::string remainder = KeyBytes({Value::Integer((int64_t{1} << 53) + 1), Value::Real(0.5)});
+  remainder[remainder.size() - 2] = 1;  // marks the integer with a tie as a real
+  s->Bad("key", "real-with-remainder", remainder);
+  s->Bad("key", "bad-escape",
+         std::string("\x25"
+                     "a\0\x01\0\0",
+                     6));
+  s->Bad("key", "unterminated-text",
+         "\x25"
+         "abc");
+  s->Bad("key", "truncated-number", key.substr(0, 10));
+  s->Bad("key", "unknown-tag", "\x45");
+}
+
+void LargeRefSeeds(SeedSet* s) {
+  s->Ok("largeref", "three-chunks", SampleLargeRef(100000, 3).Encode());
+  s->Ok("largeref", "one-byte", SampleLargeRef(1, 1).Encode());
+  s->Bad("largeref", "more-chunks-than-bytes", SampleLargeRef(1, 2).Encode());
+  s->Bad("largeref", "over-2gib", SampleLargeRef((uint64_t{1} << 31) + 1, 1).Encode());
+  const std::string three = SampleLargeRef(100000, 3).Encode();
+  s->Bad("largeref", "missing-chunk", three.substr(0, three.size() - 32));
+  s->Bad("largeref", "trailing-byte", three + "x");
+}
+
+void SchemaSeeds(SeedSet* s) {
+  const std::string orders = TableSchemaBytes(SampleTableSchema());
+  TableSchema sequence;
+  sequence.name = "sqlite_sequence";
+  sequence.kind = TableKind::kSequence;
+  sequence.columns = {{"name", "", "", "", false, 0, 0}, {"seq", "", "", "", false, 0, 0}};
+  s->Ok("schema", "orders", orders);
+  s->Ok("schema", "virtual", TableSchemaBytes(VirtualTableSchema()));
+  s->Ok("schema", "sqlite-sequence", TableSchemaBytes(sequence));
+  s->Bad("schema", "version-2", "\x02" + orders.substr(1));
+  TableSchema t = SampleTableSchema();
+  std::string flags = TableSchemaBytes(t);
+  flags[1 + 1 + t.name.size() + 1 + t.sql.size() + 1] = 8;  // after version, name, sql, kind
+  s->Bad("schema", "unknown-flag", flags);
+  t.key_columns = {3};
+  s->Bad("schema", "key-column-out-of-range", TableSchemaBytes(t));
+  t = SampleTableSchema();
+  t.foreign_keys[0].to.push_back("extra");
+  s->Bad("schema", "fk-column-counts-differ", TableSchemaBytes(t));
+  t = SampleTableSchema();
+  t.columns[0].hidden = 4;
+  s->Bad("schema", "hidden-4", TableSchemaBytes(t));
+}
+
+void ObjectsSeeds(SeedSet* s) {
+  const std::string objects = ObjectsBytes(SampleObjects());
+  s->Ok("objects", "orders", objects);
+  s->Ok("objects", "empty", ObjectsBytes({}));
+  SourceSchema many;
+  for (int i = 0; i < 1025; i++) many.settings.emplace_back("s" + std::to_string(i), "");
+  s->Bad("objects", "1025-settings", ObjectsBytes(many));
+  s->Bad("objects", "trailing-byte", objects + "x");
+  s->Bad("objects", "truncated", objects.substr(0, objects.size() - 3));
+}
+
+std::vector<Seed> RecordsSeeds() {
+  SeedSet s("records");
+  RecordSeeds(&s);
+  KeySeeds(&s);
+  LargeRefSeeds(&s);
+  SchemaSeeds(&s);
+  ObjectsSeeds(&s);
+  return s.Take();
+}
+
+// ---- snapshot ----
+
+Manifest SampleManifest() {
+  Manifest m;
+  m.source = "crm";
+  m.source_uri = "sqlite:/srv/crm.db";
+  m.time_us = 1700000000123456;
+  m.parent = Id::FromBytes(Sha256("parent snapshot"));
+  m.tool_version = "0.1.0";
+  m.host = "db1";
+  m.actor = "alice@db1";
+  m.tags = {"nightly", "pre-migration"};
+  m.labels = {{"domain", "sales"}, {"env", "prod"}, {"purpose", "dr"}};
+  m.objects = SampleObjects();
+  SnapshotTable orders, fts;
+  orders.schema = SampleTableSchema();
+  orders.root = {Id::FromBytes(Sha256("orders root")), 123456, 2};
+  orders.digest = Sha256("orders digest");
+  orders.bytes = 9876543;
+  fts.schema = VirtualTableSchema();
+  fts.root = {Id::FromBytes(Sha256("empty leaf")), 0, 0};  // a virtual table keeps no digest
+  m.tables = {orders, fts};
+  m.stats = {1000, 20, 3, 65536, 1500000};
+  return m;
+}
+
+// Input of snapshot "file": id | the snapshot file of `manifest` named `id`,
+// signed for that id and re-sealed deterministically.
+std::string SnapshotInput(const Id& id, std::string_view manifest) {
+  const std::string file = SealSnapshot(FuzzKeys(), id, manifest);
+  return std::string(id.View()) + file.substr(0, 8) + Reseal(file.substr(8), SnapshotAad(id));
+}
+
+std::vector<Seed> SnapshotSeeds() {
+  SeedSet s("snapshot");
+  const std::string bytes = EncodeManifest(SampleManifest());
+  const Id id = SnapshotIdOf(FuzzKeys(), bytes);
+  const std::string input = SnapshotInput(id, bytes);
+  const std::string body = Open(input.substr(32 + 8), SnapshotAad(id));
+  s.Ok("manifest", "two-tables", bytes);
+  s.Ok("manifest", "empty", EncodeManifest({}));
+  s.Bad("manifest", "version-2", "\x02" + bytes.substr(1));
+  s.Bad("manifest", "truncated", bytes.substr(0, bytes.size() - 1));
+  Manifest deep = SampleManifest();
+  deep.tables[0].root.level = 33;
+  s.Bad("manifest", "level-33", EncodeManifest(deep));
+  Manifest digest = SampleManifest();
+  digest.tables[0].digest = "short";
+  s.Bad("manifest", "digest-5-bytes", EncodeManifest(digest));
+  s.Ok("file", "two-tables", input);
+  const std::string empty = EncodeManifest({});
+  s.Ok("file", "empty", SnapshotInput(SnapshotIdOf(FuzzKeys(), empty), empty));
+  s.Bad("file", "renamed", std::string(Id::FromBytes(Sha256("other")).View()) + input.substr(32));
+  s.Bad("file", "tag-flipped", Flip(input, input.size() - 1));
+  s.Bad("file", "bad-magic", Flip(input, 32));
+  s.Ok("sealed", "two-tables", std::string(id.View()) + body);
+  s.Bad("sealed", "signature-flipped", std::string(id.View()) + Flip(body, body.size() - 1));
+  // Signed and sealed for a name the manifest does not hash to.
+  const Id other = Id::FromBytes(Sha256("not the manifest's id"));
+  const std::string misnamed = SnapshotInput(other, bytes);
+  s.Bad("sealed", "id-check",
+        std::string(other.View()) + Open(misnamed.substr(40), SnapshotAad(other)));
+  s.Bad("sealed", "trailing-byte", std::string(id.View()) + body + "x");
+  return s.Take();
+}
+
+// ---- tree_node ----
+
+TreeNode Leaf() {
+  TreeNode n;
+  n.entries = {{"", "the empty key", Id(), 1},
+               {"a", "", Id(), 1},
+               {std::string("a\0", 2), RecordBytes({Value::Integer(1), Value::Text("x")}), Id(), 1},
+               {"b", Text(20), Id(), 1}};
+  return n;
+}
+
+TreeNode Internal(uint8_t level) {
+  TreeNode n;
+  n.level = level;
+  n.entries = {{"apple", "", Id::FromBytes(Sha256("child 1")), 40},
+               {"banana", "", Id::FromBytes(Sha256("child 2")), 1},
+               {"cherry", "", Id::FromBytes(Sha256("child 3")), uint64_t{1} << 40}};
+  return n;
+}
+
+std::vector<Seed> TreeNodeSeeds() {
+  SeedSet s("tree_node");
+  const std::string leaf = EncodeTreeNode(Leaf());
+  s.Ok("node", "leaf", leaf);
+  s.Ok("node", "empty-leaf", EncodeTreeNode({}));
+  s.Ok("node", "internal", EncodeTreeNode(Internal(1)));
+  s.Ok("node", "level-32", EncodeTreeNode(Internal(32)));
+  s.Ok("node", "overlong-count", std::string("N\x00\x80\x00", 4));
+  TreeNode unordered = Leaf();
+  std::swap(unordered.entries[1], unordered.entries[2]);
+  s.Bad("node", "keys-out-of-order", EncodeTreeNode(unordered));
+  TreeNode duplicate = Leaf();
+  duplicate.entries[1].key = "";
+  s.Bad("node", "duplicate-key", EncodeTreeNode(duplicate));
+  TreeNode zero = Internal(1);
+  zero.entries[1].count = 0;
+  s.Bad("node", "zero-count", EncodeTreeNode(zero));
+  TreeNode overflow = Internal(1);
+  overflow.entries[0].count = overflow.entries[2].count = UINT64_MAX / 2 + 1;
+  s.Bad("node", "count-overflow", EncodeTreeNode(overflow));
+  s.Bad("node", "level-33", EncodeTreeNode(Internal(33)));
+  s.Bad("node", "internal-empty", std::string("N\x01\x00", 3));
+  s.Bad("node", "bad-magic", "M" + leaf.substr(1));
+  s.Bad("node", "trailing-byte", leaf + "x");
+  s.Bad("node", "count-too-large", std::string("N\x00\x05\x00\x00", 5));
+  return s.Take();
+}
+
+// ---- json ----
+
+std::vector<Seed> JsonSeeds() {
+  SeedSet s("json");
+  s.Ok("document", "everything",
+       "{\"s\": \"tab\\t \\\"q\\\" \\/ \\u00e9 \xc3\xa9 \\ud83d\\ude00 \\u0000\",\n"
+       " \"n\": [0, -0, -0.0, 1.5, -2.5e-3, 1E+2, 123456789012345678901,\n"
+       "       -9223372036854775808, 9223372036854775807, 1e-400, 4.9e-324,\n"
+       "       1.7976931348623157e308],\n"
+       " \"b\": [true, false, null], \"o\": {\"\": {}}, \"a\": [[]]}");
+  s.Ok("document", "scalar", " \t\r\n42\n");
+  s.Ok("document", "string", "\"\"");
+  s.Ok("document", "depth-256", std::string(256, '[') + std::string(256, ']'));
+  std::string members = "{";
+  for (int i = 0; i < 40; i++)
+    members += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  s.Ok("document", "40-members", members + "}");
+  s.Bad("document", "depth-257", std::string(257, '[') + std::string(257, ']'));
+  s.Bad("document", "trailing-comma", "[1,2,]");
+  s.Bad("document", "duplicate-key", "{\"a\":1,\"b\":2,\"a\":3}");
+  s.Bad("document", "duplicate-key-hashed", members + ",\"k7\":0}");
+  s.Bad("document", "leading-zero", "[01]");
+  s.Bad("document", "invalid-utf8", "\"\xc0\x80\"");
+  s.Bad("document", "lone-surrogate", "\"\\ud800x\"");
+  s.Bad("document", "byte-order-mark", "\xef\xbb\xbf{}");
+  s.Bad("document", "too-large", "1e400");
+  s.Bad("document", "two-values", "{} {}");
+  s.Bad("document", "empty", "");
+  s.Ok("quote", "utf8", "h\xc3\xa9llo \"world\"\\\n\t\x01\x7f \xf0\x9f\x98\x80");
+  s.Ok("quote", "invalid-utf8", "\xff\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82");
+  return s.Take();
+}
+
 std::map<std::string, std::vector<Seed>> AllSeeds() {
   return {{"pack_header", PackHeaderSeeds()}, {"index", IndexSeeds()},
           {"keyfile", KeyFileSeeds()},        {"config", ConfigSeeds()},
-          {"ledger_entry", LedgerSeeds()},    {"blob", BlobSeeds()}};
+          {"ledger_entry", LedgerSeeds()},    {"blob", BlobSeeds()},
+          {"records", RecordsSeeds()},        {"snapshot", SnapshotSeeds()},
+          {"tree_node", TreeNodeSeeds()},     {"json", JsonSeeds()}};
 }
 
 // ---- checking seeds ----

@@ -6,19 +6,29 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <optional>
 
 #include "base/coding.h"
+#include "base/json.h"
+#include "base/json_parse.h"
 #include "compress/zstd.h"
 #include "crypto/crypto.h"
 #include "ledger/ledger_entry.h"
+#include "records/encoding.h"
+#include "records/schema.h"
 #include "repo/blob.h"
 #include "repo/config.h"
 #include "repo/format.h"
 #include "repo/index.h"
 #include "repo/lock.h"
 #include "repo/pack.h"
+#include "snapshot/manifest.h"
+#include "tree/tree.h"
 
 // Aborts when a property of an accepted input does not hold: libFuzzer
 // reports the abort as a crash, and the replay test dies with the message.
@@ -317,6 +327,365 @@ bool LockBody(std::string_view p) {
   return LockFile(std::string(kLockMagic) + SealDeterministic(DataKey(), p, kAadLock));
 }
 
+// ---- records, snapshot, tree_node: canonical formats ----
+
+// These formats have one encoding per value but for varint lengths: FORMAT.md
+// §1 allows a varint of 1..10 bytes, so a decoder accepts the longer forms. An
+// accepted input must therefore re-encode to itself or, when it spent extra
+// bytes on a varint, to a strictly shorter encoding that decodes to the same
+// value and re-encodes to itself. `decode` returns nullopt for a rejection
+// (after Accepted() checked its code); `same` compares two values.
+template <typename Decode, typename Encode, typename Same>
+bool DecodesCanonically(std::string_view input, Decode decode, Encode encode, Same same) {
+  const auto value = decode(input);
+  if (!value) return false;
+  const std::string again = encode(*value);
+  if (again == input) return true;
+  FUZZ_CHECK(again.size() < input.size());
+  const auto value2 = decode(again);
+  FUZZ_CHECK(value2 && same(*value2, *value));
+  FUZZ_CHECK(encode(*value2) == again);
+  return true;
+}
+
+// ---- records ----
+
+std::optional<LargeValue> LargeRefOf(std::string_view p) {
+  auto ref = LargeValue::Decode(p);
+  if (!Accepted(ref.status())) return std::nullopt;
+  // Every chunk holds at least one byte of the value.
+  FUZZ_CHECK(!ref->chunk_ids.empty() && ref->chunk_ids.size() <= ref->length);
+  for (const std::string& id : ref->chunk_ids) FUZZ_CHECK(id.size() == 32);
+  return *ref;
+}
+
+bool SameLargeRef(const LargeValue& a, const LargeValue& b) {
+  return a.length == b.length && a.chunk_ids == b.chunk_ids;
+}
+
+std::string LargeRefBytes(const LargeValue& v) { return v.Encode(); }
+
+bool LargeRefMode(std::string_view p) {
+  return DecodesCanonically(p, LargeRefOf, LargeRefBytes, SameLargeRef);
+}
+
+// Inline values stay within kInlineMax; a reference holds a valid chunk list.
+std::optional<Record> RecordOf(std::string_view p) {
+  Record rec;
+  if (!Accepted(DecodeRecord(p, "record fuzz", &rec))) return std::nullopt;
+  for (const Value& v : rec) {
+    if (v.ref()) {
+      FUZZ_CHECK(v.type() == ValueType::kText || v.type() == ValueType::kBlob);
+      FUZZ_CHECK(LargeValue::Decode(v.bytes()).ok());
+    } else if (v.type() == ValueType::kText || v.type() == ValueType::kBlob) {
+      FUZZ_CHECK(v.bytes().size() <= kInlineMax);
+    }
+    ValueToDisplay(v);  // every decoded value can be shown
+  }
+  return rec;
+}
+
+// References re-encode as they are, so no large-value store is needed.
+std::string RecordBytes(const Record& rec) {
+  std::string out;
+  FUZZ_CHECK(EncodeRecord(rec, nullptr, &out).ok());
+  return out;
+}
+
+bool RecordMode(std::string_view p) {
+  return DecodesCanonically(p, RecordOf, RecordBytes, std::equal_to<Record>());
+}
+
+// Equal as key parts: reals compare as numbers (the key encoding writes -0.0
+// as 0.0 and every NaN as the quiet NaN, records.md §4).
+bool SameKeyPart(const Value& a, const Value& b) {
+  if (a.type() != ValueType::kReal || b.type() != ValueType::kReal) return a == b;
+  return a.real() == b.real() || (std::isnan(a.real()) && std::isnan(b.real()));
+}
+
+// Keys are not canonical: the decoder also takes an integer split into any
+// (double, tie) pair, a real-marks trailer that marks no real, -0.0 and NaN
+// payloads. So: the re-encoding is no longer than the input, decodes to an
+// equal key and re-encodes to itself byte for byte.
+bool KeyMode(std::string_view p) {
+  std::vector<Value> key;
+  if (!Accepted(DecodeKey(p, &key))) return false;
+  for (const Value& v : key) FUZZ_CHECK(!v.ref());
+  std::string canonical;
+  EncodeKey(key, &canonical);
+  FUZZ_CHECK(canonical.size() <= p.size());
+  std::vector<Value> again;
+  FUZZ_CHECK(DecodeKey(canonical, &again).ok());
+  FUZZ_CHECK(std::equal(again.begin(), again.end(), key.begin(), key.end(), SameKeyPart));
+  std::string twice;
+  EncodeKey(again, &twice);
+  FUZZ_CHECK(twice == canonical);
+  return true;
+}
+
+std::optional<TableSchema> TableSchemaOf(std::string_view p) {
+  TableSchema t;
+  if (!Accepted(DecodeTableSchema(p, "table schema fuzz", &t))) return std::nullopt;
+  for (int k : t.key_columns) FUZZ_CHECK(k >= 0 && static_cast<size_t>(k) < t.columns.size());
+  for (const Column& c : t.columns) FUZZ_CHECK(c.hidden >= 0 && c.hidden <= 3 && c.pk >= 0);
+  for (const ForeignKey& fk : t.foreign_keys) FUZZ_CHECK(fk.from.size() == fk.to.size());
+  t.KeyNames();  // index the columns through key_columns
+  t.RecordFieldNames();
+  return t;
+}
+
+std::string TableSchemaBytes(const TableSchema& t) {
+  std::string out;
+  EncodeTableSchema(t, &out);
+  return out;
+}
+
+bool SchemaMode(std::string_view p) {
+  return DecodesCanonically(p, TableSchemaOf, TableSchemaBytes, std::equal_to<TableSchema>());
+}
+
+std::optional<SourceSchema> ObjectsOf(std::string_view p) {
+  SourceSchema s;
+  if (!Accepted(DecodeSchemaObjects(p, "schema objects fuzz", &s))) return std::nullopt;
+  FUZZ_CHECK(s.tables.empty() && s.settings.size() <= 1024);
+  return s;
+}
+
+std::string ObjectsBytes(const SourceSchema& s) {
+  std::string out;
+  EncodeSchemaObjects(s, &out);
+  return out;
+}
+
+bool ObjectsMode(std::string_view p) {
+  return DecodesCanonically(p, ObjectsOf, ObjectsBytes, std::equal_to<SourceSchema>());
+}
+
+// ---- snapshot ----
+
+bool SameTable(const SnapshotTable& a, const SnapshotTable& b) {
+  return a.schema == b.schema && a.root == b.root && a.digest == b.digest && a.bytes == b.bytes;
+}
+
+bool SameManifest(const Manifest& a, const Manifest& b) {
+  return a.source == b.source && a.source_uri == b.source_uri && a.time_us == b.time_us &&
+         a.parent == b.parent && a.tool_version == b.tool_version && a.host == b.host &&
+         a.actor == b.actor && a.tags == b.tags && a.labels == b.labels && a.objects == b.objects &&
+         std::equal(a.tables.begin(), a.tables.end(), b.tables.begin(), b.tables.end(),
+                    SameTable) &&
+         a.stats.records_added == b.stats.records_added &&
+         a.stats.records_changed == b.stats.records_changed &&
+         a.stats.records_removed == b.stats.records_removed &&
+         a.stats.bytes_added == b.stats.bytes_added && a.stats.duration_us == b.stats.duration_us;
+}
+
+void CheckManifest(const Manifest& m) {
+  FUZZ_CHECK(m.objects.tables.empty());
+  for (const SnapshotTable& t : m.tables) {
+    FUZZ_CHECK(t.root.level <= 32 && (t.digest.empty() || t.digest.size() == 32));
+  }
+  FUZZ_CHECK(m.FullSchema().tables.size() == m.tables.size());
+}
+
+std::optional<Manifest> ManifestOf(std::string_view p) {
+  auto m = DecodeManifest(p, "manifest fuzz");
+  if (!Accepted(m.status())) return std::nullopt;
+  CheckManifest(*m);
+  return *m;
+}
+
+bool ManifestMode(std::string_view p) {
+  return DecodesCanonically(p, ManifestOf, EncodeManifest, SameManifest);
+}
+
+// The snapshot id (the file name) comes first, so a seed made with
+// SnapshotIdOf passes the id check. An accepted manifest, stored again as a
+// new snapshot (its own id, a new nonce and signature), reads back equal.
+bool SnapshotFile(std::string_view p) {
+  if (p.size() < 32) return false;
+  const MasterKeys& keys = FuzzKeys();
+  auto m = OpenSnapshot(keys, Id::FromBytes(p.substr(0, 32)), p.substr(32));
+  if (!Accepted(m.status())) return false;
+  CheckManifest(*m);
+  const std::string bytes = EncodeManifest(*m);
+  const Id id = SnapshotIdOf(keys, bytes);
+  auto again = OpenSnapshot(keys, id, SealSnapshot(keys, id, bytes));
+  FUZZ_CHECK(again.ok() && SameManifest(*again, *m));
+  return true;
+}
+
+bool SnapshotSealed(std::string_view p) {
+  if (p.size() < 32) return false;
+  const Id id = Id::FromBytes(p.substr(0, 32));
+  std::string input(p.substr(0, 32));
+  input += kSnapshotMagic;
+  input += SealDeterministic(DataKey(), p.substr(32), SnapshotAad(id));
+  return SnapshotFile(input);
+}
+
+// ---- tree_node ----
+
+bool SameNode(const TreeNode& a, const TreeNode& b) {
+  return a.level == b.level &&
+         std::equal(a.entries.begin(), a.entries.end(), b.entries.begin(), b.entries.end(),
+                    [](const TreeNode::Entry& x, const TreeNode::Entry& y) {
+                      return x.key == y.key && x.value == y.value && x.child == y.child &&
+                             x.count == y.count;
+                    });
+}
+
+// The checks of tree.md §3 hold for every accepted node.
+std::optional<TreeNode> TreeNodeOf(std::string_view p) {
+  auto node = DecodeTreeNode(p, "tree node fuzz");
+  if (!Accepted(node.status())) return std::nullopt;
+  FUZZ_CHECK(node->level <= 32 && (node->level == 0 || !node->entries.empty()));
+  uint64_t total = 0;
+  for (size_t i = 0; i < node->entries.size(); i++) {
+    const TreeNode::Entry& e = node->entries[i];
+    FUZZ_CHECK(i == 0 || node->entries[i - 1].key < e.key);
+    FUZZ_CHECK(node->level == 0 ? e.count == 1 && e.child == Id() : e.count >= 1);
+    FUZZ_CHECK(node->level == 0 || e.value.empty());
+    FUZZ_CHECK(total + e.count >= total);
+    total += e.count;
+  }
+  return *node;
+}
+
+bool TreeNodeMode(std::string_view p) {
+  return DecodesCanonically(p, TreeNodeOf, EncodeTreeNode, SameNode);
+}
+
+// ---- json ----
+
+// Rewrites a parsed value with JsonWriter: integers with Int, other numbers
+// with Double (so the writer's number format is checked too).
+void WriteJson(const JsonValue& v, JsonWriter* w) {
+  switch (v.type()) {
+    case JsonValue::kNull:
+      w->Null();
+      break;
+    case JsonValue::kBool:
+      w->Bool(v.bool_value());
+      break;
+    case JsonValue::kNumber:
+      if (v.is_integer()) {
+        w->Int(v.int_value());
+      } else {
+        w->Double(v.double_value());
+      }
+      break;
+    case JsonValue::kString:
+      w->String(v.string_value());
+      break;
+    case JsonValue::kArray:
+      w->BeginArray();
+      for (const JsonValue& e : v.array()) WriteJson(e, w);
+      w->EndArray();
+      break;
+    case JsonValue::kObject:
+      w->BeginObject();
+      for (const auto& [k, e] : v.members()) {
+        w->Key(k);
+        WriteJson(e, w);
+      }
+      w->EndObject();
+      break;
+  }
+}
+
+// Numbers are equal by int value when both are integers, else by the bits of
+// their double ("1.0" is rewritten as 1, "-0.0" as -0).
+bool SameJson(const JsonValue& a, const JsonValue& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case JsonValue::kNull:
+      return true;
+    case JsonValue::kBool:
+      return a.bool_value() == b.bool_value();
+    case JsonValue::kNumber:
+      if (a.is_integer() && b.is_integer()) return a.int_value() == b.int_value();
+      return std::bit_cast<uint64_t>(a.double_value()) == std::bit_cast<uint64_t>(b.double_value());
+    case JsonValue::kString:
+      return a.string_value() == b.string_value();
+    case JsonValue::kArray:
+      return std::equal(a.array().begin(), a.array().end(), b.array().begin(), b.array().end(),
+                        SameJson);
+    case JsonValue::kObject:
+      return std::equal(a.members().begin(), a.members().end(), b.members().begin(),
+                        b.members().end(), [](const auto& x, const auto& y) {
+                          return x.first == y.first && SameJson(x.second, y.second);
+                        });
+  }
+  return false;
+}
+
+// A number's text is what the document held, and a parsed string is UTF-8.
+void CheckJson(const JsonValue& v) {
+  if (v.is_number()) {
+    FUZZ_CHECK(!v.number_text().empty() && std::isfinite(v.double_value()));
+  } else if (v.is_array()) {
+    for (const JsonValue& e : v.array()) CheckJson(e);
+  } else if (v.is_object()) {
+    for (const auto& [k, e] : v.members()) CheckJson(e);
+  }
+}
+
+// A rejection is InvalidArgument; an accepted document, rewritten, parses
+// to an equal DOM.
+bool JsonDocument(std::string_view p) {
+  auto doc = ParseJson(p);
+  if (!doc.ok()) {
+    FUZZ_CHECK(doc.status().IsInvalidArgument());
+    return false;
+  }
+  CheckJson(*doc);
+  JsonWriter w;
+  WriteJson(*doc, &w);
+  auto again = ParseJson(w.str());
+  if (!again.ok()) std::fprintf(stderr, "rewritten: %s\n", again.status().ToString().c_str());
+  FUZZ_CHECK(again.ok() && SameJson(*again, *doc));
+  return true;
+}
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629), or 0.
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  const size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+                   : c >= 0xe0 && c <= 0xef ? 3
+                   : c >= 0xf0 && c <= 0xf4 ? 4
+                                            : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  const auto c1 = static_cast<unsigned char>(s[i + 1]);
+  const unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+  const unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+  if (c1 < lo || c1 > hi) return 0;
+  for (size_t k = 2; k < n; k++) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+// JsonWriter::Quote always makes a JSON string; it reads back as the input,
+// each byte that is not part of valid UTF-8 becoming U+00XX.
+bool JsonQuote(std::string_view p) {
+  std::string expected;
+  for (size_t i = 0; i < p.size();) {
+    const size_t n = Utf8Length(p, i);
+    if (n > 0) {
+      expected.append(p.substr(i, n));
+      i += n;
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(p[i++]);
+    expected.push_back(static_cast<char>(0xc0 | (c >> 6)));
+    expected.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+  }
+  auto v = ParseJson(JsonWriter::Quote(p));
+  FUZZ_CHECK(v.ok() && v->is_string() && v->string_value() == expected);
+  return true;
+}
+
 }  // namespace
 
 Outcome FuzzTarget::Run(std::string_view input) const {
@@ -345,6 +714,16 @@ const std::vector<FuzzTarget>& Targets() {
         {"zstd", ZstdFrame},
         {"lockfile", LockFile},
         {"lockbody", LockBody}}},
+      {"records",
+       {{"record", RecordMode},
+        {"key", KeyMode},
+        {"largeref", LargeRefMode},
+        {"schema", SchemaMode},
+        {"objects", ObjectsMode}}},
+      {"snapshot",
+       {{"manifest", ManifestMode}, {"file", SnapshotFile}, {"sealed", SnapshotSealed}}},
+      {"tree_node", {{"node", TreeNodeMode}}},
+      {"json", {{"document", JsonDocument}, {"quote", JsonQuote}}},
   };
   return targets;
 }
@@ -415,6 +794,12 @@ std::string BlobAad(const Id& id) {
   return aad;
 }
 
+std::string SnapshotAad(const Id& id) {
+  std::string aad("tidemark snapshot v1");
+  aad.append(id.View());
+  return aad;
+}
+
 std::string PackSealedPayload(uint16_t blob_bytes, std::string_view header_plain) {
   std::string p;
   PutFixed16(&p, blob_bytes);
@@ -445,3 +830,7 @@ TIDEMARK_DEFINE_FUZZ_TARGET(keyfile)
 TIDEMARK_DEFINE_FUZZ_TARGET(config)
 TIDEMARK_DEFINE_FUZZ_TARGET(ledger_entry)
 TIDEMARK_DEFINE_FUZZ_TARGET(blob)
+TIDEMARK_DEFINE_FUZZ_TARGET(records)
+TIDEMARK_DEFINE_FUZZ_TARGET(snapshot)
+TIDEMARK_DEFINE_FUZZ_TARGET(tree_node)
+TIDEMARK_DEFINE_FUZZ_TARGET(json)

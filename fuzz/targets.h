@@ -30,6 +30,10 @@ int Fuzz_keyfile(const uint8_t* data, size_t size);
 int Fuzz_config(const uint8_t* data, size_t size);
 int Fuzz_ledger_entry(const uint8_t* data, size_t size);
 int Fuzz_blob(const uint8_t* data, size_t size);
+int Fuzz_records(const uint8_t* data, size_t size);
+int Fuzz_snapshot(const uint8_t* data, size_t size);
+int Fuzz_tree_node(const uint8_t* data, size_t size);
+int Fuzz_json(const uint8_t* data, size_t size);
 
 namespace tidemark::fuzz {
 
@@ -75,13 +79,20 @@ std::string SealDeterministic(std::string_view key, std::string_view plain, std:
 std::string ConfigAad(uint32_t version, std::string_view repo_id);
 std::string LedgerAad(uint64_t seq, const Id& prev_hash);
 std::string BlobAad(const Id& id);
+std::string SnapshotAad(const Id& id);  // snapshot.md §1
 
 // Payload layouts that are not a single decoder's bytes:
 //   pack_header "sealed": u16 blob_bytes | header plaintext. The target builds
 //     a pack of blob_bytes zeros, the sealed header and the trailer.
 //   blob "plain"/"sealed": u32 raw_len | blob id (32) | payload or sealed blob.
+//   snapshot "file": snapshot id (32) | snapshot file (the id is the file name).
+//   snapshot "sealed": snapshot id (32) | plaintext of the sealed part (a
+//     manifest str and its signature); the target seals it under that id.
 std::string PackSealedPayload(uint16_t blob_bytes, std::string_view header_plain);
 std::string BlobPayload(uint32_t raw_len, const Id& id, std::string_view rest);
+
+// The magic of a snapshot file (snapshot.md §1).
+inline constexpr std::string_view kSnapshotMagic = "TMSNAP01";
 
 // The fixed repo id (16 x 0x44) of config "body" and "sealed" inputs.
 inline constexpr std::string_view kFuzzRepoId = "DDDDDDDDDDDDDDDD";
