@@ -62,7 +62,7 @@ Value RandomValue(std::mt19937_64& rng) {
                                   -9223372036854775808.0, 42.0, 1e-300,
                                   std::numeric_limits<double>::infinity(),
                                   -std::numeric_limits<double>::infinity()};
-  static const char* kTexts[] = {"", "a", "ab", "a\0b", "b", "\xff", "A"};
+  static const std::string kTexts[] = {"", "a", "ab", std::string("a\0b", 3), "b", "\xff", "A"};
   switch (rng() % 5) {
     case 0:
       return Value::Null();
@@ -73,10 +73,8 @@ Value RandomValue(std::mt19937_64& rng) {
       return rng() % 2 ? Value::Real(kReals[rng() % std::size(kReals)])
                        : Value::Real(std::ldexp(static_cast<double>(rng() % 1000) - 500,
                                                 static_cast<int>(rng() % 130) - 65));
-    case 3: {
-      const char* t = kTexts[rng() % std::size(kTexts)];
-      return Value::Text(std::string(t, t[0] == 'a' && t[1] == '\0' && t[2] == 'b' ? 3 : strlen(t)));
-    }
+    case 3:
+      return Value::Text(kTexts[rng() % std::size(kTexts)]);
     default: {
       std::string b(rng() % 4, '\0');
       for (char& c : b) c = static_cast<char>(rng() % 3);
