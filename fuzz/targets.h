@@ -15,6 +15,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +37,21 @@ int Fuzz_snapshot(const uint8_t* data, size_t size);
 int Fuzz_tree_node(const uint8_t* data, size_t size);
 int Fuzz_json(const uint8_t* data, size_t size);
 
+// Aborts when a property of an accepted input does not hold: libFuzzer
+// reports the abort as a crash, and the replay test dies with the message.
+#define FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      std::fprintf(stderr, "%s:%d: FUZZ_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                      \
+    }                                                                                    \
+  } while (0)
+
 namespace tidemark::fuzz {
+
+// The json target's modes (json_target.cc).
+bool JsonDocument(std::string_view payload);
+bool JsonQuote(std::string_view payload);
 
 struct FuzzMode {
   const char* name;  // "plain", "file", …: the seed files' middle word

@@ -1,9 +1,8 @@
 // tidemark backup sqlite:PATH: a record snapshot of a SQLite app.
 // docs/guide/backup.md
+#include <CLI/CLI.hpp>
 #include <climits>
 #include <cstdlib>
-
-#include <CLI/CLI.hpp>
 
 #include "base/hex.h"
 #include "cli/commands.h"
@@ -47,7 +46,8 @@ void PrintSummary(Context* ctx, const BackupResult& r) {
              " records: " + std::to_string(st.records_added) + " added, " +
              std::to_string(st.records_changed) + " changed, " +
              std::to_string(st.records_removed) + " removed");
-  ctx->Print("  " + FormatBytes(static_cast<double>(st.bytes_added)) + " added to the repository in " +
+  ctx->Print("  " + FormatBytes(static_cast<double>(st.bytes_added)) +
+             " added to the repository in " +
              FormatDuration(static_cast<double>(st.duration_us) / 1e6));
   JsonWriter w;
   w.BeginObject().Field("snapshot", r.snapshot.Hex());
@@ -99,13 +99,13 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
                            r->snapshot.Short() + " was written, but run `tidemark check`");
   }
   const SnapshotStats& st = r->manifest.stats;
-  TM_RETURN_IF_ERROR(ctx->Record(
-      "backup", "ok", {"snapshot " + r->snapshot.Hex(), "source " + opts.name},
-      {{"records", static_cast<int64_t>(r->records)},
-       {"added", static_cast<int64_t>(st.records_added)},
-       {"changed", static_cast<int64_t>(st.records_changed)},
-       {"removed", static_cast<int64_t>(st.records_removed)},
-       {"bytes_added", static_cast<int64_t>(st.bytes_added)}}));
+  TM_RETURN_IF_ERROR(ctx->Record("backup", "ok",
+                                 {"snapshot " + r->snapshot.Hex(), "source " + opts.name},
+                                 {{"records", static_cast<int64_t>(r->records)},
+                                  {"added", static_cast<int64_t>(st.records_added)},
+                                  {"changed", static_cast<int64_t>(st.records_changed)},
+                                  {"removed", static_cast<int64_t>(st.records_removed)},
+                                  {"bytes_added", static_cast<int64_t>(st.bytes_added)}}));
   PrintSummary(ctx, *r);
   return Status::OK();
 }

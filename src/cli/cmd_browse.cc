@@ -51,7 +51,8 @@ Status RunSnapshots(Context* ctx, const BrowseFlags& flags) {
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo, flags.source));
   JsonWriter w;
   w.BeginArray();
-  ctx->Print("ID            TIME                  SOURCE          RECORDS   +ADD  ~CHG  -DEL  TAGS");
+  ctx->Print(
+      "ID            TIME                  SOURCE          RECORDS   +ADD  ~CHG  -DEL  TAGS");
   size_t shown = 0;
   for (const SnapshotInfo& s : all) {
     bool tagged = true;
@@ -178,22 +179,22 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
   std::string last;
   std::vector<Value> key;
   Record rec;
-  TM_RETURN_IF_ERROR(TreeScan(
-      a->cache.get(), t->root,
-      flags.after.empty() ? std::nullopt : std::optional<std::string_view>(after_key),
-      [&](std::string_view k, std::string_view v) -> Result<bool> {
-        if (flags.limit && shown >= flags.limit) {
-          more = true;  // a record beyond the limit exists
-          return false;
-        }
-        TM_RETURN_IF_ERROR(DecodeKey(k, &key));
-        TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t->schema.name, &rec));
-        ctx->Print(RecordLine(t->schema, key, rec));
-        RecordJson(&w, t->schema, key, rec);
-        last = KeyToDisplay(key);
-        shown++;
-        return true;
-      }));
+  TM_RETURN_IF_ERROR(
+      TreeScan(a->cache.get(), t->root,
+               flags.after.empty() ? std::nullopt : std::optional<std::string_view>(after_key),
+               [&](std::string_view k, std::string_view v) -> Result<bool> {
+                 if (flags.limit && shown >= flags.limit) {
+                   more = true;  // a record beyond the limit exists
+                   return false;
+                 }
+                 TM_RETURN_IF_ERROR(DecodeKey(k, &key));
+                 TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t->schema.name, &rec));
+                 ctx->Print(RecordLine(t->schema, key, rec));
+                 RecordJson(&w, t->schema, key, rec);
+                 last = KeyToDisplay(key);
+                 shown++;
+                 return true;
+               }));
   w.EndArray();
   if (more) {
     w.Field("next_after", last);
@@ -263,8 +264,7 @@ void AddBrowseCommands(CLI::App* app, Context* ctx) {
   show->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunShow(ctx, *flags); }; });
 
   CLI::App* ls = app->add_subcommand("ls", "List a snapshot's tables, or a table's records");
-  ls->add_option("SNAP", flags->snap, "id, prefix, latest, SOURCE@latest, SOURCE@TIME")
-      ->required();
+  ls->add_option("SNAP", flags->snap, "id, prefix, latest, SOURCE@latest, SOURCE@TIME")->required();
   ls->add_option("TABLE", flags->table, "List this table's records");
   ls->add_option("--limit", flags->limit, "Records to list (0: all)")->capture_default_str();
   ls->add_option("--after", flags->after, "Start after this key");

@@ -1,8 +1,7 @@
 // tidemark cat config|keys|index ID|pack ID|blob ID: shows raw repository
 // objects, decrypted, for debugging. docs/guide/debugging.md
-#include <algorithm>
-
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "base/hex.h"
@@ -151,8 +150,9 @@ Status RunCat(Context* ctx, const std::string& what, const std::string& id,
   static const char* const kObjects[] = {"config", "keys", "index", "pack", "blob"};
   if (std::find(std::begin(kObjects), std::end(kObjects), what) == std::end(kObjects)) {
     if (id.empty() || key.empty()) {
-      return Status::InvalidArgument("cat takes SNAP TABLE KEY (a record), or one of config, "
-                                     "keys, index ID, pack ID, blob ID");
+      return Status::InvalidArgument(
+          "cat takes SNAP TABLE KEY (a record), or one of config, "
+          "keys, index ID, pack ID, blob ID");
     }
     return RunCatRecord(ctx, what, id, key);
   }

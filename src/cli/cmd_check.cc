@@ -33,8 +33,8 @@ void PrintFindings(Context* ctx, const CheckReport& r) {
   for (const CheckFinding& f : r.notes) ctx->Print("note     " + f.object + ": " + f.message);
   std::string summary = std::to_string(r.keys) + " keys, " + std::to_string(r.index_files) +
                         " index files, " + std::to_string(r.packs) + " packs, " +
-                        std::to_string(r.blobs) + " blobs, " + std::to_string(r.snapshots) + " snapshots, " +
-                        std::to_string(r.ledger_entries) +
+                        std::to_string(r.blobs) + " blobs, " + std::to_string(r.snapshots) +
+                        " snapshots, " + std::to_string(r.ledger_entries) +
                         " ledger entries checked";
   if (r.packs_read) {
     summary += "; read " + std::to_string(r.packs_read) + " packs (" +

@@ -177,9 +177,10 @@ Status RunDiff(Context* ctx, const DiffFlags& flags) {
   const std::vector<SchemaChange> schema = DiffSchemas(from->manifest.FullSchema(), to_schema);
   for (const SchemaChange& c : schema) {
     ctx->Print(std::string("schema: ") + SchemaChangeKindName(c.kind) + " " + c.type + " " +
-               c.name + (c.kind == SchemaChange::kChanged && c.type == "setting"
-                             ? ": " + c.old_sql + " -> " + c.new_sql
-                             : ""));
+               c.name +
+               (c.kind == SchemaChange::kChanged && c.type == "setting"
+                    ? ": " + c.old_sql + " -> " + c.new_sql
+                    : ""));
     w.BeginObject().Field("change", SchemaChangeKindName(c.kind)).Field("type", c.type);
     w.Field("name", c.name).Field("old", c.old_sql).Field("new", c.new_sql).EndObject();
   }
@@ -221,9 +222,10 @@ Status RunHistory(Context* ctx, const DiffFlags& flags) {
   std::optional<Record> previous;
   for (const RecordVersion& v : versions) {
     const std::string when = FormatTimeUtc(v.first->manifest.time_us);
-    const std::string span = v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() +
-                                                                           " (" + std::to_string(v.snapshots) + " snapshots)"
-                                                                     : "");
+    const std::string span =
+        v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() + " (" +
+                                                     std::to_string(v.snapshots) + " snapshots)"
+                                               : "");
     w.BeginObject().Field("first_snapshot", v.first->id.Hex()).Field("first_time", when);
     w.Field("last_snapshot", v.last->id.Hex())
         .Field("last_time", FormatTimeUtc(v.last->manifest.time_us))

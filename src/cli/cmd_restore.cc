@@ -1,7 +1,6 @@
 // tidemark restore SNAP --to sqlite:PATH, export SNAP --format csv|ndjson
 // --out DIR, verify-export DIR. docs/guide/restore.md, docs/guide/export.md
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 
 #include "base/hex.h"
@@ -79,16 +78,16 @@ Status RunExport(Context* ctx, const RestoreFlags& flags) {
     rows += f.rows;
     bytes += f.bytes;
   }
-  TM_RETURN_IF_ERROR(ctx->Record("export", "ok", {"snapshot " + s->id.Hex(), "to " + flags.out},
-                                 {{"files", static_cast<int64_t>(files->size())},
-                                  {"records", static_cast<int64_t>(rows)}}));
+  TM_RETURN_IF_ERROR(ctx->Record(
+      "export", "ok", {"snapshot " + s->id.Hex(), "to " + flags.out},
+      {{"files", static_cast<int64_t>(files->size())}, {"records", static_cast<int64_t>(rows)}}));
   for (const ExportedFile& f : *files) {
     ctx->Print("  " + f.file + "  " + std::to_string(f.rows) + " rows  sha256 " +
                f.sha256_hex.substr(0, 16));
   }
   ctx->Print("exported " + std::to_string(files->size()) + " tables (" + std::to_string(rows) +
-             " records, " + FormatBytes(static_cast<double>(bytes)) + ") to " + flags.out +
-             " in " + FormatDuration(SecondsSince(started)) + "; manifest.json lists checksums");
+             " records, " + FormatBytes(static_cast<double>(bytes)) + ") to " + flags.out + " in " +
+             FormatDuration(SecondsSince(started)) + "; manifest.json lists checksums");
   JsonWriter w;
   w.BeginObject().Field("snapshot", s->id.Hex()).Field("dir", flags.out);
   w.Field("format", flags.format).Key("files").BeginArray();
@@ -145,8 +144,7 @@ void AddRestoreCommands(CLI::App* app, Context* ctx) {
 
   CLI::App* ver = app->add_subcommand("verify-export", "Check an export folder's checksums");
   ver->add_option("DIR", flags->dir, "the export folder")->required();
-  ver->callback(
-      [ctx, flags] { ctx->run = [ctx, flags] { return RunVerifyExport(ctx, *flags); }; });
+  ver->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunVerifyExport(ctx, *flags); }; });
 }
 
 }  // namespace tidemark::cli

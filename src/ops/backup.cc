@@ -19,9 +19,9 @@ namespace {
 
 // A batch of encoded entries handed from the reader to the tree builder.
 struct Batch {
-  std::string data;                  // keys and values back to back
+  std::string data;                                  // keys and values back to back
   std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key size, value size)
-  bool end = false;                  // end of the table
+  bool end = false;                                  // end of the table
 };
 
 constexpr size_t kBatchBytes = 1u << 20;
@@ -147,7 +147,8 @@ Status ScanTable(SqliteSource* src, const TableSchema& schema, ChunkedValueStore
     out->bytes += key.size() + value.size();
     batch.data += key;
     batch.data += value;
-    batch.sizes.emplace_back(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()));
+    batch.sizes.emplace_back(static_cast<uint32_t>(key.size()),
+                             static_cast<uint32_t>(value.size()));
     if (batch.data.size() >= kBatchBytes) {
       TM_RETURN_IF_ERROR(stage->status());
       stage->Push(std::move(batch));
@@ -238,8 +239,8 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
                                                   std::chrono::steady_clock::now() - started)
                                                   .count());
   TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
-  TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ",
-         result.records, " records");
+  TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ", result.records,
+         " records");
   return result;
 }
 

@@ -16,6 +16,7 @@
 #include "base/progress.h"
 #include "crypto/crypto.h"
 #include "records/encoding.h"
+#include "records/value_json.h"
 #include "snapshot/large_values.h"
 #include "tree/tree.h"
 
@@ -84,30 +85,6 @@ std::string CsvField(const Value& v) {
   return "";
 }
 
-void JsonValueOf(JsonWriter* w, const Value& v) {
-  switch (v.type()) {
-    case ValueType::kNull:
-      w->Null();
-      break;
-    case ValueType::kInteger:
-      w->Int(v.integer());
-      break;
-    case ValueType::kReal:
-      if (std::isfinite(v.real())) {
-        w->Double(v.real());
-      } else {
-        w->String(ValueToDisplay(v));
-      }
-      break;
-    case ValueType::kText:
-      w->String(v.bytes());
-      break;
-    case ValueType::kBlob:
-      w->BeginObject().Field("base16", HexEncode(v.bytes())).EndObject();
-      break;
-  }
-}
-
 Status ExportTable(BlobStore* store, const Repository& repo, NodeCache* cache,
                    const SnapshotTable& t, ExportFormat format, HashedFile* f, Progress* progress) {
   const std::vector<std::string> names = t.schema.RecordFieldNames();
@@ -138,7 +115,7 @@ Status ExportTable(BlobStore* store, const Repository& repo, NodeCache* cache,
                       for (size_t i = 0; i < rec.size(); i++) {
                         TM_RETURN_IF_ERROR(ResolveValue(&large, &rec[i]));
                         w.Key(i < names.size() ? names[i] : "#" + std::to_string(i));
-                        JsonValueOf(&w, rec[i]);
+                        WriteValueJson(&w, rec[i]);
                       }
                       w.EndObject();
                       line = w.str() + "\n";
@@ -200,7 +177,8 @@ void RemoveTree(const std::string& dir) {
 
 Result<std::vector<std::string>> ListDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Status::NotFound("cannot open folder " + dir + ": " + std::strerror(errno));
+  if (d == nullptr)
+    return Status::NotFound("cannot open folder " + dir + ": " + std::strerror(errno));
   std::vector<std::string> out;
   while (dirent* e = ::readdir(d)) {
     const std::string n = e->d_name;
@@ -274,7 +252,8 @@ Result<std::vector<ExportedFile>> ExportSnapshot(BlobStore* store, const Reposit
   if (s.ok()) {
     ::rmdir(opts.dir.c_str());  // an empty folder the user made is replaced
     if (::rename(tmp.c_str(), opts.dir.c_str()) != 0) {
-      s = Status::IOError("cannot rename the export into " + opts.dir + ": " + std::strerror(errno));
+      s = Status::IOError("cannot rename the export into " + opts.dir + ": " +
+                          std::strerror(errno));
     }
   }
   if (!s.ok()) {
@@ -300,8 +279,8 @@ Result<std::vector<ExportProblem>> VerifyExport(const std::string& dir) {
   const JsonValue* tables = doc.ok() ? doc->Find("tables") : nullptr;
   if (!doc.ok() || tables == nullptr || !tables->is_array()) {
     return std::vector<ExportProblem>{
-        {kManifestName, "unreadable: " + (doc.ok() ? std::string("no tables list")
-                                                   : doc.status().message())}};
+        {kManifestName,
+         "unreadable: " + (doc.ok() ? std::string("no tables list") : doc.status().message())}};
   }
   std::map<std::string, bool> listed{{kManifestName, true}};
   for (const JsonValue& t : tables->array()) {

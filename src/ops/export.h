@@ -16,7 +16,7 @@ namespace tidemark {
 enum class ExportFormat { kCsv, kNdjson };
 
 struct ExportOptions {
-  std::string dir;                  // created; must not exist (or be empty)
+  std::string dir;  // created; must not exist (or be empty)
   ExportFormat format = ExportFormat::kCsv;
   std::vector<std::string> tables;  // empty: every table with records
   std::string tool_version;

@@ -64,8 +64,9 @@ Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
   RecordChange c;
   auto emit = [&](TreeChange::Kind kind, std::string_view key, std::string_view old_value,
                   std::string_view new_value) -> Status {
-    (kind == TreeChange::kAdded ? counts.added
-                                : kind == TreeChange::kRemoved ? counts.removed : counts.changed)++;
+    (kind == TreeChange::kAdded     ? counts.added
+     : kind == TreeChange::kRemoved ? counts.removed
+                                    : counts.changed)++;
     if (!calling) return Status::OK();
     c.kind = kind;
     c.key.assign(key);
@@ -77,7 +78,8 @@ Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
       TM_RETURN_IF_ERROR(DecodeRecord(old_value, "record of " + old_schema.name, &c.old_record));
     }
     if (kind != TreeChange::kRemoved) {
-      TM_RETURN_IF_ERROR(DecodeRecord(new_value, "live record of " + new_schema.name, &c.new_record));
+      TM_RETURN_IF_ERROR(
+          DecodeRecord(new_value, "live record of " + new_schema.name, &c.new_record));
     }
     if (kind == TreeChange::kChanged) {
       c.fields = DiffFields(old_schema, c.old_record, new_schema, c.new_record);

@@ -75,15 +75,17 @@ Status WriteTable(BlobStore* store, const Repository& repo, NodeCache* cache,
   ChunkedValueStore large(store, repo);
   TM_RETURN_IF_ERROR(w->BeginTable(t.schema));
   SourceRow row;
-  TM_RETURN_IF_ERROR(TreeScan(
-      cache, t.root, std::nullopt, [&](std::string_view key, std::string_view value) -> Result<bool> {
-        TM_RETURN_IF_ERROR(DecodeKey(key, &row.key));
-        TM_RETURN_IF_ERROR(DecodeRecord(value, "record of table " + t.schema.name, &row.record));
-        for (Value& v : row.record) TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
-        TM_RETURN_IF_ERROR(w->Insert(row));
-        progress->Add(1);
-        return true;
-      }));
+  TM_RETURN_IF_ERROR(TreeScan(cache, t.root, std::nullopt,
+                              [&](std::string_view key, std::string_view value) -> Result<bool> {
+                                TM_RETURN_IF_ERROR(DecodeKey(key, &row.key));
+                                TM_RETURN_IF_ERROR(DecodeRecord(
+                                    value, "record of table " + t.schema.name, &row.record));
+                                for (Value& v : row.record)
+                                  TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
+                                TM_RETURN_IF_ERROR(w->Insert(row));
+                                progress->Add(1);
+                                return true;
+                              }));
   return w->EndTable();
 }
 
@@ -123,8 +125,9 @@ Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
 Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, const Manifest& m,
                                     const RestoreOptions& opts) {
   if (Exists(opts.path) && !opts.force) {
-    return Status::AlreadyExists(opts.path + " exists; choose another path or add --force to "
-                                             "replace it");
+    return Status::AlreadyExists(opts.path +
+                                 " exists; choose another path or add --force to "
+                                 "replace it");
   }
   TM_ASSIGN_OR_RETURN(std::vector<std::string> tables, SelectTables(m, opts.tables));
   const std::string tmp = opts.path + ".tidemark-" + HexEncode(RandomBytes(6)) + ".tmp";

@@ -20,7 +20,7 @@ struct RestoreOptions {
 struct RestoreResult {
   uint64_t tables = 0;   // ordinary tables (not shadow tables or sqlite_sequence)
   uint64_t records = 0;  // their records
-  uint64_t bytes = 0;  // size of the restored file
+  uint64_t bytes = 0;    // size of the restored file
 };
 
 // Writes the snapshot into a temporary file beside `path`, re-reads every

@@ -21,7 +21,7 @@ constexpr uint8_t kKeyNull = 0x05;
 constexpr uint8_t kKeyNumber = 0x15;
 constexpr uint8_t kKeyText = 0x25;
 constexpr uint8_t kKeyBlob = 0x35;
-constexpr size_t kMaxColumns = 32767;         // SQLite's hard limit on columns
+constexpr size_t kMaxColumns = 32767;          // SQLite's hard limit on columns
 constexpr uint64_t kMaxLargeValue = 1u << 31;  // SQLite's hard limit is < 2^31
 constexpr size_t kIdSize = 32;
 
@@ -37,7 +37,7 @@ uint64_t GetBigEndian64(const char* p) {
 
 // IEEE-754 bits mapped so that unsigned order equals numeric order.
 uint64_t OrderedDouble(double d) {
-  if (d == 0) d = 0;                                  // -0.0 sorts (and is) equal to 0.0
+  if (d == 0) d = 0;  // -0.0 sorts (and is) equal to 0.0
   if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();  // after +Inf
   const uint64_t b = std::bit_cast<uint64_t>(d);
   return (b & (1ull << 63)) ? ~b : b | (1ull << 63);

@@ -54,12 +54,29 @@ int CompareTuples(const std::vector<Value>& a, const std::vector<Value>& b) {
 }
 
 Value RandomValue(std::mt19937_64& rng) {
-  static const int64_t kInts[] = {0, 1, -1, 42, INT64_MAX, INT64_MIN, INT64_MAX - 1,
-                                  (1ll << 53), (1ll << 53) + 1, -(1ll << 53) - 1,
+  static const int64_t kInts[] = {0,
+                                  1,
+                                  -1,
+                                  42,
+                                  INT64_MAX,
+                                  INT64_MIN,
+                                  INT64_MAX - 1,
+                                  (1ll << 53),
+                                  (1ll << 53) + 1,
+                                  -(1ll << 53) - 1,
                                   (1ll << 62) + 7};
-  static const double kReals[] = {0.0, -0.0, 1.5, -1.5, 1e300, -1e300, 9007199254740992.0,
-                                  4611686018427387904.0, 9223372036854775808.0,
-                                  -9223372036854775808.0, 42.0, 1e-300,
+  static const double kReals[] = {0.0,
+                                  -0.0,
+                                  1.5,
+                                  -1.5,
+                                  1e300,
+                                  -1e300,
+                                  9007199254740992.0,
+                                  4611686018427387904.0,
+                                  9223372036854775808.0,
+                                  -9223372036854775808.0,
+                                  42.0,
+                                  1e-300,
                                   std::numeric_limits<double>::infinity(),
                                   -std::numeric_limits<double>::infinity()};
   static const std::string kTexts[] = {"", "a", "ab", std::string("a\0b", 3), "b", "\xff", "A"};
@@ -132,8 +149,16 @@ TEST(KeyEncoding, RoundTrip) {
 
 TEST(KeyEncoding, DecodeRejectsGarbage) {
   std::vector<Value> out;
-  EXPECT_TRUE(DecodeKey(std::string("\x25""ab", 3), &out).IsCorruption());
-  EXPECT_TRUE(DecodeKey(std::string("\x25""a\0\x01", 4), &out).IsCorruption());
+  EXPECT_TRUE(DecodeKey(std::string("\x25"
+                                    "ab",
+                                    3),
+                        &out)
+                  .IsCorruption());
+  EXPECT_TRUE(DecodeKey(std::string("\x25"
+                                    "a\0\x01",
+                                    4),
+                        &out)
+                  .IsCorruption());
   EXPECT_TRUE(DecodeKey("\x15\x01", &out).IsCorruption());
   EXPECT_TRUE(DecodeKey("\x99", &out).IsCorruption());
   EXPECT_TRUE(DecodeKey("", &out).ok());
@@ -232,7 +257,7 @@ TEST(TableDigest, KnownAnswerAndSensitivity) {
   EXPECT_EQ(empty, HexEncode(Sha256(std::string(1, '\0'))));
   const std::string base = digest({{1, {Value::Text("a")}}, {2, {Value::Integer(2)}}});
   EXPECT_NE(base, empty);
-  EXPECT_NE(base, digest({{1, {Value::Text("a")}}, {2, {Value::Real(2)}}}));   // type counts
+  EXPECT_NE(base, digest({{1, {Value::Text("a")}}, {2, {Value::Real(2)}}}));     // type counts
   EXPECT_NE(base, digest({{1, {Value::Text("a")}}, {3, {Value::Integer(2)}}}));  // key counts
   EXPECT_NE(base, digest({{1, {Value::Text("a")}}}));
   EXPECT_EQ(base, digest({{1, {Value::Text("a")}}, {2, {Value::Integer(2)}}}));

@@ -7,10 +7,10 @@ namespace tidemark {
 namespace {
 
 constexpr uint8_t kTableSchemaVersion = 1;
-constexpr size_t kMaxName = 1u << 16;      // names, types, collations
-constexpr size_t kMaxSql = 16u << 20;      // one CREATE statement
-constexpr uint64_t kMaxColumns = 32767;    // SQLite's hard limit
-constexpr uint64_t kMaxObjects = 1u << 20; // schema objects per source
+constexpr size_t kMaxName = 1u << 16;       // names, types, collations
+constexpr size_t kMaxSql = 16u << 20;       // one CREATE statement
+constexpr uint64_t kMaxColumns = 32767;     // SQLite's hard limit
+constexpr uint64_t kMaxObjects = 1u << 20;  // schema objects per source
 
 void PutStrings(std::string* out, const std::vector<std::string>& v) {
   PutVarint64(out, v.size());
@@ -198,8 +198,7 @@ Status DecodeTableSchema(std::string_view data, std::string_view what, TableSche
     TM_RETURN_IF_ERROR(r.VarintMax("key_column", t->columns.size() - 1, &v));
     k = static_cast<int>(v);
   }
-  TM_RETURN_IF_ERROR(
-      DecodeList(&r, "fk_count", kMaxColumns, &t->foreign_keys, DecodeForeignKey));
+  TM_RETURN_IF_ERROR(DecodeList(&r, "fk_count", kMaxColumns, &t->foreign_keys, DecodeForeignKey));
   TM_RETURN_IF_ERROR(DecodeList(&r, "index_count", kMaxObjects, &t->indexes, DecodeIndex));
   return r.ExpectEnd();
 }

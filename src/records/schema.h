@@ -39,7 +39,7 @@ struct ForeignKey {
 struct IndexInfo {
   std::string name;
   bool unique = false;
-  std::string origin;                // "c" CREATE INDEX, "u" UNIQUE, "pk"
+  std::string origin;  // "c" CREATE INDEX, "u" UNIQUE, "pk"
   bool partial = false;
   std::vector<std::string> columns;  // "" for an expression
   bool operator==(const IndexInfo&) const = default;

@@ -68,7 +68,8 @@ TEST(SchemaEncoding, ObjectsRoundTrip) {
 
 TEST(SchemaHelpers, RowidKeyAndStoredColumns) {
   TableSchema t;
-  t.columns = {{"a", "", "", "", false, 0, 0}, {"g", "", "", "", false, 0, 3},
+  t.columns = {{"a", "", "", "", false, 0, 0},
+               {"g", "", "", "", false, 0, 3},
                {"b", "", "", "", false, 0, 0}};
   EXPECT_EQ(t.StoredColumns(), (std::vector<int>{0, 2}));
   EXPECT_EQ(t.KeyNames(), (std::vector<std::string>{"rowid"}));

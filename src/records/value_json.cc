@@ -123,8 +123,8 @@ Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view t
     std::string names;
     for (const std::string& n : table.KeyNames()) names += (names.empty() ? "" : ", ") + n;
     return Status::InvalidArgument("table " + table.name + " is keyed by (" + names +
-                                   "): give the key as a JSON array of " +
-                                   std::to_string(parts) + " values, e.g. '[1,\"abc\"]'");
+                                   "): give the key as a JSON array of " + std::to_string(parts) +
+                                   " values, e.g. '[1,\"abc\"]'");
   }
   return out;
 }

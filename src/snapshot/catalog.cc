@@ -83,16 +83,18 @@ Result<const SnapshotInfo*> ResolveSnapshot(const std::vector<SnapshotInfo>& all
     return ResolveAtTime(all, spec.substr(0, at), spec.substr(at + 1));
   }
   if (!IsHex(spec) || spec.size() > 64) {
-    return Status::InvalidArgument("'" + std::string(spec) +
-                                   "' is not a snapshot: give an id or a unique prefix of it, latest, "
-                                   "SOURCE@latest or SOURCE@TIME");
+    return Status::InvalidArgument(
+        "'" + std::string(spec) +
+        "' is not a snapshot: give an id or a unique prefix of it, latest, "
+        "SOURCE@latest or SOURCE@TIME");
   }
   std::vector<const SnapshotInfo*> hits;
   for (const SnapshotInfo& s : all) {
     if (s.id.Hex().compare(0, spec.size(), spec) == 0) hits.push_back(&s);
   }
   if (hits.empty()) {
-    return Status::NotFound("no snapshot " + std::string(spec) + "; `tidemark snapshots` lists them");
+    return Status::NotFound("no snapshot " + std::string(spec) +
+                            "; `tidemark snapshots` lists them");
   }
   if (hits.size() > 1) {
     std::string names;

@@ -16,7 +16,7 @@ namespace tidemark {
 
 struct RecordVersion {
   // nullopt: the record is absent (deleted, or not yet created) in these snapshots.
-  std::optional<std::string> value;  // encoded record
+  std::optional<std::string> value;     // encoded record
   const SnapshotInfo* first = nullptr;  // first snapshot holding this version
   const SnapshotInfo* last = nullptr;   // last consecutive snapshot holding it
   size_t snapshots = 0;

@@ -134,8 +134,7 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
   uint8_t version = 0;
   TM_RETURN_IF_ERROR(r.Fixed8("version", &version));
   if (version != kManifestVersion) {
-    return Status::Unsupported(std::string(what) + ": manifest version " +
-                               std::to_string(version) +
+    return Status::Unsupported(std::string(what) + ": manifest version " + std::to_string(version) +
                                " is newer than this tidemark reads; upgrade tidemark");
   }
   TM_RETURN_IF_ERROR(GetText(&r, "source", &m.source));
@@ -165,8 +164,8 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
   if (n > r.remaining()) return r.Error("table_count", "larger than the data");
   m.tables.resize(n);
   for (SnapshotTable& t : m.tables) TM_RETURN_IF_ERROR(DecodeTable(&r, what, &t));
-  for (uint64_t* v : {&m.stats.records_added, &m.stats.records_changed,
-                      &m.stats.records_removed, &m.stats.bytes_added, &m.stats.duration_us}) {
+  for (uint64_t* v : {&m.stats.records_added, &m.stats.records_changed, &m.stats.records_removed,
+                      &m.stats.bytes_added, &m.stats.duration_us}) {
     TM_RETURN_IF_ERROR(r.Varint64("stats", v));
   }
   TM_RETURN_IF_ERROR(r.ExpectEnd());
@@ -188,7 +187,8 @@ std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view 
 
 Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file) {
   const std::string what = "snapshot " + id.Short();
-  if (file.size() < kSnapshotMagic.size() || file.substr(0, kSnapshotMagic.size()) != kSnapshotMagic) {
+  if (file.size() < kSnapshotMagic.size() ||
+      file.substr(0, kSnapshotMagic.size()) != kSnapshotMagic) {
     return Status::Corruption(what + ": offset 0: bad magic (not a snapshot file)");
   }
   auto body = AeadOpen(keys.data_key, file.substr(kSnapshotMagic.size()), SnapshotAad(id));
@@ -202,8 +202,9 @@ Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_
   TM_RETURN_IF_ERROR(r.Bytes("signature", kSignatureSize, &sig));
   TM_RETURN_IF_ERROR(r.ExpectEnd());
   if (!VerifySignature(keys.sign.public_key, SignedMessage(id, manifest), sig)) {
-    return Status::Corruption(what + ": signature check failed (manifest not signed by this "
-                                     "repository's key)");
+    return Status::Corruption(what +
+                              ": signature check failed (manifest not signed by this "
+                              "repository's key)");
   }
   if (SnapshotIdOf(keys, manifest) != id) {
     return Status::Corruption(what + ": id check failed (contents do not hash to the file name)");
@@ -222,8 +223,9 @@ Result<Id> WriteSnapshot(const Repository& repo, const Manifest& m) {
 }
 
 Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id) {
-  TM_ASSIGN_OR_RETURN(std::string file, ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()},
-                                                      kMaxSnapshotFile));
+  TM_ASSIGN_OR_RETURN(
+      std::string file,
+      ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()}, kMaxSnapshotFile));
   return OpenSnapshot(repo.keys(), id, file);
 }
 

@@ -43,8 +43,7 @@ std::vector<FieldChange> DiffFields(const TableSchema& old_schema, const Record&
   return out;
 }
 
-Result<TreeDiffCounts> DiffTable(NodeCache* cache, const SnapshotTable* a,
-                                 const SnapshotTable* b,
+Result<TreeDiffCounts> DiffTable(NodeCache* cache, const SnapshotTable* a, const SnapshotTable* b,
                                  const std::function<Result<bool>(const RecordChange&)>& fn) {
   if ((a && !a->schema.has_records()) || (b && !b->schema.has_records()) || (!a && !b)) {
     return TreeDiffCounts{};
@@ -135,7 +134,8 @@ std::vector<SchemaChange> DiffSchemas(const SourceSchema& a, const SourceSchema&
         out.push_back({SchemaChange::kAdded, "column", name, "", c.decl_type});
       } else {
         if (!(*it->second == c)) {
-          out.push_back({SchemaChange::kChanged, "column", name, it->second->decl_type, c.decl_type});
+          out.push_back(
+              {SchemaChange::kChanged, "column", name, it->second->decl_type, c.decl_type});
         }
         cols.erase(it);
       }

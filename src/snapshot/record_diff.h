@@ -24,10 +24,10 @@ struct FieldChange {
 
 struct RecordChange {
   TreeChange::Kind kind;
-  std::string key;                   // encoded key (records.md §4)
-  std::vector<Value> key_values;     // decoded key
-  Record old_record, new_record;     // decoded; large values stay references
-  std::vector<FieldChange> fields;   // kChanged only: the fields that differ
+  std::string key;                  // encoded key (records.md §4)
+  std::vector<Value> key_values;    // decoded key
+  Record old_record, new_record;    // decoded; large values stay references
+  std::vector<FieldChange> fields;  // kChanged only: the fields that differ
 };
 
 // Field names and the record of a change side, for printing whole records.
@@ -38,8 +38,7 @@ std::vector<std::pair<std::string, Value>> NamedFields(const TableSchema& schema
 // did not exist there, so every record is added or removed). fn returns false
 // to stop. With fn null only counts are computed (cheap: equal subtrees and
 // one-sided subtrees are not loaded). Virtual tables have no records: 0.
-Result<TreeDiffCounts> DiffTable(NodeCache* cache, const SnapshotTable* a,
-                                 const SnapshotTable* b,
+Result<TreeDiffCounts> DiffTable(NodeCache* cache, const SnapshotTable* a, const SnapshotTable* b,
                                  const std::function<Result<bool>(const RecordChange&)>& fn);
 
 // Compares two records by field name; the fields that differ.
@@ -48,8 +47,8 @@ std::vector<FieldChange> DiffFields(const TableSchema& old_schema, const Record&
 
 struct SchemaChange {
   enum Kind { kAdded, kRemoved, kChanged } kind;
-  std::string type;  // table, index, view, trigger, column, setting
-  std::string name;  // "table.column" for columns
+  std::string type;              // table, index, view, trigger, column, setting
+  std::string name;              // "table.column" for columns
   std::string old_sql, new_sql;  // definitions (or setting values)
 };
 const char* SchemaChangeKindName(SchemaChange::Kind k);
