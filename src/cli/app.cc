@@ -59,6 +59,7 @@ int Main(int argc, char** argv) {
   AddBrowseCommands(&app, &ctx);
   AddDiffCommands(&app, &ctx);
   AddRestoreCommands(&app, &ctx);
+  AddRollbackCommands(&app, &ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

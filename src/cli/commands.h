@@ -25,6 +25,7 @@ void AddBackupCommand(CLI::App* app, Context* ctx);
 void AddBrowseCommands(CLI::App* app, Context* ctx);   // snapshots, show, ls
 void AddDiffCommands(CLI::App* app, Context* ctx);     // diff, history
 void AddRestoreCommands(CLI::App* app, Context* ctx);  // restore, export, verify-export
+void AddRollbackCommands(CLI::App* app, Context* ctx);  // rollback, revert
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,

@@ -53,6 +53,11 @@ class SqliteSource {
   // Number of rows (SELECT count(*)), for progress.
   Result<uint64_t> CountRows(const TableSchema& table);
 
+  // The connection and its file, for lookups inside this read transaction
+  // (RowLookup in sqlite_live.h). Owned by this object.
+  sqlite3* handle() const { return db_; }
+  const std::string& path() const { return path_; }
+
  private:
   SqliteSource() = default;
   Status Exec(const std::string& sql, std::string_view doing);

@@ -1,0 +1,421 @@
+// tidemark rollback SOURCE --to SNAP and tidemark revert SOURCE A..B: put
+// the live app back, after a plan, a preview and a safety snapshot.
+// docs/guide/rollback.md
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "base/clock.h"
+#include "base/crash_point.h"
+#include "base/hex.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/snapshot_access.h"
+#include "ops/rollback.h"
+#include "records/value_json.h"
+#include "snapshot/record_diff.h"
+
+namespace tidemark::cli {
+namespace {
+
+struct RollbackFlags {
+  std::string source, to, range, live, keys_from, prefer = "none";
+  std::vector<std::string> tables, keys;
+  bool dry_run = false, yes = false, overwrite_unsaved = false, fire_triggers = false;
+  double lock_timeout_s = 10;
+  size_t samples = 3;
+};
+
+const char* Verb(const RollbackPlan& plan) {
+  return plan.kind == RollbackPlan::kRollback ? "rollback" : "revert";
+}
+
+// ---- output ---------------------------------------------------------------
+
+std::string RowSummary(const TablePlan& t, const PlannedRow& r) {
+  std::string line = std::string(PlanOpName(r.op)) + " " + KeyToDisplay(r.key_values);
+  if (r.op == PlanOp::kUpdate) {
+    for (const FieldChange& f : DiffFields(t.schema, *r.before, t.schema, *r.after)) {
+      line += "  " + f.field + ": " + (f.old_value ? ValueToDisplay(*f.old_value) : "-") + " -> " +
+              (f.new_value ? ValueToDisplay(*f.new_value) : "-");
+    }
+  } else {
+    const Record& rec = r.after ? *r.after : *r.before;
+    std::string fields;
+    for (const auto& [name, v] : NamedFields(t.schema, rec)) {
+      fields += (fields.empty() ? "" : ", ") + name + "=" + ValueToDisplay(v);
+    }
+    if (fields.size() > 160) fields = fields.substr(0, 157) + "...";
+    line += "  {" + fields + "}";
+  }
+  if (!r.related.empty()) line += "  (related: " + r.related + ")";
+  return line;
+}
+
+void PrintIssues(Context* ctx, const std::string& title, const std::vector<PlanIssue>& issues) {
+  if (issues.empty()) return;
+  ctx->Print(title + " (" + std::to_string(issues.size()) + "):");
+  for (size_t i = 0; i < issues.size() && i < 20; i++) {
+    ctx->Print("  " + issues[i].table + " " + KeyToDisplay(issues[i].key) + ": " +
+               issues[i].problem);
+  }
+  if (issues.size() > 20) ctx->Print("  ... and " + std::to_string(issues.size() - 20) + " more");
+}
+
+void PrintPlan(Context* ctx, const RollbackPlan& plan, size_t samples) {
+  if (plan.kind == RollbackPlan::kRollback) {
+    ctx->Print("rollback of " + plan.source + " to snapshot " + plan.target.Short());
+  } else {
+    ctx->Print("revert of " + plan.source + ": undo the changes " + plan.from.Short() + ".." +
+               plan.to.Short());
+  }
+  ctx->Print("live: " + plan.live_path);
+  if (plan.tables.empty()) {
+    ctx->Print("nothing to do: live already matches in this scope");
+  } else {
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-24s %8s %8s %8s %8s", "table", "insert", "update",
+                  "delete", "related");
+    ctx->Print(line);
+    for (const TablePlan& t : plan.tables) {
+      std::snprintf(line, sizeof line, "  %-24s %8llu %8llu %8llu %8llu", t.schema.name.c_str(),
+                    (unsigned long long)t.inserts, (unsigned long long)t.updates,
+                    (unsigned long long)t.deletes, (unsigned long long)t.related);
+      ctx->Print(line);
+    }
+    for (const TablePlan& t : plan.tables) {
+      for (size_t i = 0; i < t.rows.size() && i < samples; i++) {
+        ctx->Print("    " + t.schema.name + ": " + RowSummary(t, t.rows[i]));
+      }
+      if (t.rows.size() > samples && samples > 0) {
+        ctx->Print("    " + t.schema.name + ": ... " + std::to_string(t.rows.size() - samples) +
+                   " more (--json lists every record)");
+      }
+    }
+  }
+  PrintIssues(ctx, "unsaved work: records changed after the newest snapshot", plan.unsaved);
+  PrintIssues(ctx, "conflicts: changed again after B", plan.conflicts);
+  PrintIssues(ctx, "violations the result would have", plan.violations);
+  for (const std::string& s : plan.schema_issues) ctx->Print("schema: " + s);
+  for (const std::string& s : plan.notes) ctx->Print("note: " + s);
+}
+
+void WriteIssues(JsonWriter* w, const char* name, const std::vector<PlanIssue>& issues) {
+  w->Key(name).BeginArray();
+  for (const PlanIssue& i : issues) {
+    w->BeginObject().Field("table", i.table).Field("key", KeyToDisplay(i.key));
+    w->Field("problem", i.problem).EndObject();
+  }
+  w->EndArray();
+}
+
+void WriteRow(JsonWriter* w, const TablePlan& t, const PlannedRow& r) {
+  w->BeginObject().Field("op", PlanOpName(r.op)).Field("key", KeyToDisplay(r.key_values));
+  if (!r.related.empty()) w->Field("related", r.related);
+  auto record = [&](const char* name, const std::optional<Record>& rec) {
+    w->Key(name);
+    if (!rec) {
+      w->Null();
+      return;
+    }
+    w->BeginObject();
+    for (const auto& [field, v] : NamedFields(t.schema, *rec)) {
+      w->Key(field);
+      WriteValueJson(w, v);
+    }
+    w->EndObject();
+  };
+  record("before", r.before);
+  record("after", r.after);
+  w->EndObject();
+}
+
+void WritePlanJson(JsonWriter* w, const RollbackPlan& plan, const std::string& refusal,
+                   const ApplyResult* applied) {
+  w->Field("kind", Verb(plan)).Field("source", plan.source).Field("live", plan.live_path);
+  if (plan.kind == RollbackPlan::kRollback) {
+    w->Field("target", plan.target.Hex());
+  } else {
+    w->Field("from", plan.from.Hex()).Field("to", plan.to.Hex());
+  }
+  w->Key("newest");
+  if (plan.newest.IsZero()) {
+    w->Null();
+  } else {
+    w->String(plan.newest.Hex());
+  }
+  w->Key("tables").BeginArray();
+  for (const TablePlan& t : plan.tables) {
+    w->BeginObject().Field("table", t.schema.name).Field("inserts", t.inserts);
+    w->Field("updates", t.updates).Field("deletes", t.deletes).Field("related", t.related);
+    w->Key("records").BeginArray();
+    for (const PlannedRow& r : t.rows) WriteRow(w, t, r);
+    w->EndArray().EndObject();
+  }
+  w->EndArray();
+  WriteIssues(w, "unsaved", plan.unsaved);
+  WriteIssues(w, "conflicts", plan.conflicts);
+  WriteIssues(w, "violations", plan.violations);
+  w->Key("schema_issues").BeginArray();
+  for (const std::string& s : plan.schema_issues) w->String(s);
+  w->EndArray().Key("notes").BeginArray();
+  for (const std::string& s : plan.notes) w->String(s);
+  w->EndArray();
+  w->Key("refused");
+  if (refusal.empty()) {
+    w->Null();
+  } else {
+    w->String(refusal);
+  }
+  w->Key("applied");
+  if (applied == nullptr) {
+    w->Null();
+    return;
+  }
+  w->BeginObject().Field("safety_snapshot", applied->safety_snapshot.Hex());
+  w->Field("records", applied->rows).Field("lock_wait_s", applied->lock_wait_us / 1e6);
+  w->Field("triggers_suspended", static_cast<uint64_t>(applied->triggers_suspended));
+  w->Field("expected_digest", HexEncode(applied->expected_digest));
+  w->Field("verified_digest", HexEncode(applied->verified_digest)).EndObject();
+}
+
+// ---- the flow --------------------------------------------------------------
+
+Result<std::vector<std::string>> ReadKeys(const RollbackFlags& flags) {
+  std::vector<std::string> keys = flags.keys;
+  if (flags.keys_from.empty()) return keys;
+  std::ifstream in(flags.keys_from);
+  if (!in) return Status::NotFound(flags.keys_from + ": cannot read the --keys-from file");
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    keys.push_back(line);
+  }
+  return keys;
+}
+
+// Asks on a terminal for the source name; without one, --yes is required.
+Status Confirm(const RollbackPlan& plan) {
+  if (!::isatty(STDIN_FILENO)) {
+    return Status::Refused(
+        "not applied: pass --yes to apply without a terminal, or --dry-run "
+        "to only see the plan");
+  }
+  std::cerr << "This writes " << plan.TotalRows() << " records to " << plan.live_path
+            << ". Type the source name (" << plan.source << ") to apply: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != plan.source) return Status::Refused("not applied: the confirmation did not match");
+  return Status::OK();
+}
+
+std::vector<std::pair<std::string, int64_t>> PlanCounts(const RollbackPlan& plan) {
+  int64_t ins = 0, upd = 0, del = 0, rel = 0;
+  for (const TablePlan& t : plan.tables) {
+    ins += int64_t(t.inserts);
+    upd += int64_t(t.updates);
+    del += int64_t(t.deletes);
+    rel += int64_t(t.related);
+  }
+  return {{"inserts", ins},
+          {"updates", upd},
+          {"deletes", del},
+          {"related", rel},
+          {"unsaved", int64_t(plan.unsaved.size())},
+          {"conflicts", int64_t(plan.conflicts.size())}};
+}
+
+// Shows the plan, and unless refused or a dry run, applies it.
+Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan,
+               const RollbackFlags& flags) {
+  ApplyOptions opts;
+  opts.lock_timeout_ms = int(flags.lock_timeout_s * 1000);
+  opts.fire_triggers = flags.fire_triggers;
+  plan.overwrite_unsaved = flags.overwrite_unsaved;
+  const std::string verb = Verb(plan);
+  std::vector<std::string> targets = {"source " + plan.source};
+  targets.push_back(plan.kind == RollbackPlan::kRollback
+                        ? "target " + plan.target.Hex()
+                        : "range " + plan.from.Hex() + ".." + plan.to.Hex());
+  // Predict constraint violations by applying in a transaction that is
+  // always rolled back.
+  if (plan.TotalRows() > 0 && plan.schema_issues.empty()) {
+    TM_ASSIGN_OR_RETURN(ApplyResult trial,
+                        TrialApply(plan, access->store.get(), *access->repo, opts));
+    for (PlanIssue& v : trial.violations) plan.violations.push_back(std::move(v));
+  }
+  const std::string refusal = plan.RefusalReason();
+  PrintPlan(ctx, plan, flags.samples);
+  auto json = [&](const ApplyResult* applied) {
+    JsonWriter w;
+    w.BeginObject();
+    WritePlanJson(&w, plan, refusal, applied);
+    w.EndObject();
+    ctx->PrintJson(w);
+  };
+  if (!refusal.empty()) {
+    json(nullptr);
+    (void)ctx->Record(verb, "refused", targets, PlanCounts(plan), refusal);
+    return Status::Refused(verb + " refused: " + refusal);
+  }
+  if (flags.dry_run || plan.TotalRows() == 0) {
+    json(nullptr);
+    if (flags.dry_run && plan.TotalRows() > 0) ctx->Print("dry run: nothing was written");
+    return Status::OK();
+  }
+  if (!flags.yes) TM_RETURN_IF_ERROR(Confirm(plan));
+  TM_RETURN_IF_ERROR(ctx->Record(verb, "started", targets, PlanCounts(plan)));
+  BackupOptions safety;
+  safety.path = plan.live_path;
+  safety.name = plan.source;
+  safety.tags = {"pre-" + verb};
+  safety.labels = {{"purpose", "pre-" + verb}};
+  safety.tool_version = TIDEMARK_VERSION;
+  safety.show_progress = ctx->ShowProgress();
+  opts.on_step = [&](const std::string& step, const std::string& detail) {
+    return ctx->Record(
+        verb, step,
+        {"source " + plan.source,
+         step == "safety-snapshot" ? "snapshot " + detail : "expected-digest " + detail},
+        {});
+  };
+  auto applied = ApplyPlan(plan, access->repo, access->store.get(), safety, opts);
+  if (!applied.ok()) {
+    const Status& s = applied.status();
+    (void)ctx->Record(verb,
+                      s.code() == Status::Code::kCorruption ? "verify-failed"
+                      : s.IsRefused()                       ? "refused"
+                                                            : "failed",
+                      targets, PlanCounts(plan), s.ToString());
+    return s;
+  }
+  CrashPoint("rollback-before-ledger");
+  targets.push_back("safety " + applied->safety_snapshot.Hex());
+  auto counts = PlanCounts(plan);
+  counts.push_back({"records", int64_t(applied->rows)});
+  counts.push_back({"lock_wait_ms", applied->lock_wait_us / 1000});
+  TM_RETURN_IF_ERROR(ctx->Record(verb, "ok", targets, counts));
+  ctx->Print(verb + " applied: " + std::to_string(applied->rows) +
+             " records written in one transaction and verified (digest " +
+             HexEncode(applied->verified_digest).substr(0, 16) + ")");
+  ctx->Print("safety snapshot " + applied->safety_snapshot.Short() + " holds the state before; " +
+             "undo with: tidemark rollback " + plan.source + " --to " +
+             applied->safety_snapshot.Short() + " --overwrite-unsaved");
+  if (applied->lock_wait_us > 100000) {
+    ctx->Print("waited " + FormatDuration(applied->lock_wait_us / 1e6) +
+               " for the app's write lock");
+  }
+  json(&*applied);
+  return Status::OK();
+}
+
+Result<std::string> LivePath(const RollbackFlags& flags, const SnapshotInfo& snap) {
+  return SqlitePathOf(flags.live.empty() ? snap.manifest.source_uri : flags.live);
+}
+
+Result<std::unique_ptr<SnapshotAccess>> OpenSource(Context* ctx, const std::string& source,
+                                                   const char* command) {
+  TM_ASSIGN_OR_RETURN(auto access, OpenSnapshots(ctx, command, source));
+  if (access->all.empty()) {
+    return Status::NotFound("no snapshot of source '" + source +
+                            "' in this repository; `tidemark snapshots` lists the sources");
+  }
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
+  return access;
+}
+
+Status RunRollback(Context* ctx, const RollbackFlags& flags) {
+  TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "rollback"));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* target, access->Resolve(flags.to));
+  if (target->manifest.source != flags.source) {
+    return Status::InvalidArgument("snapshot " + target->id.Short() + " is of source '" +
+                                   target->manifest.source + "', not '" + flags.source + "'");
+  }
+  const SnapshotInfo* newest = LatestOf(access->all, flags.source);
+  TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
+  RollbackScope scope;
+  scope.tables = flags.tables;
+  TM_ASSIGN_OR_RETURN(scope.keys, ReadKeys(flags));
+  RollbackPlan plan;
+  {
+    // The read transaction ends before anything is written.
+    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
+    PlanInputs in{live.get(), access->cache.get(), access->repo, newest};
+    TM_ASSIGN_OR_RETURN(plan, PlanRollback(in, *target, scope));
+  }
+  return Execute(ctx, access.get(), std::move(plan), flags);
+}
+
+Status RunRevert(Context* ctx, const RollbackFlags& flags) {
+  const size_t dots = flags.range.find("..");
+  if (dots == std::string::npos || dots == 0 || dots + 2 >= flags.range.size()) {
+    return Status::InvalidArgument(
+        "give the range as A..B (two snapshots of the source, older "
+        "first), e.g. " +
+        flags.source + "@2026-11-20.." + flags.source + "@2026-11-21");
+  }
+  TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "revert"));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* a, access->Resolve(flags.range.substr(0, dots)));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* b, access->Resolve(flags.range.substr(dots + 2)));
+  if (a->manifest.source != flags.source || b->manifest.source != flags.source) {
+    return Status::InvalidArgument("both snapshots of the range must be of source '" +
+                                   flags.source + "'");
+  }
+  if (a->manifest.time_us > b->manifest.time_us) {
+    return Status::InvalidArgument(
+        "A is newer than B; give the range oldest first: " + b->id.Short() + ".." + a->id.Short());
+  }
+  RevertPreference prefer = RevertPreference::kNone;
+  if (flags.prefer == "revert") prefer = RevertPreference::kRevert;
+  if (flags.prefer == "live") prefer = RevertPreference::kLive;
+  const SnapshotInfo* newest = LatestOf(access->all, flags.source);
+  TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
+  RollbackPlan plan;
+  {
+    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
+    PlanInputs in{live.get(), access->cache.get(), access->repo, newest};
+    TM_ASSIGN_OR_RETURN(plan, PlanRevert(in, *a, *b, flags.tables, prefer));
+  }
+  return Execute(ctx, access.get(), std::move(plan), flags);
+}
+
+void AddApplyFlags(CLI::App* cmd, RollbackFlags* f) {
+  cmd->add_option("--table", f->tables, "Only this table (repeatable)");
+  cmd->add_flag("--dry-run", f->dry_run, "Show the plan; write nothing");
+  cmd->add_flag("--yes", f->yes, "Apply without asking");
+  cmd->add_flag("--overwrite-unsaved", f->overwrite_unsaved,
+                "Apply even over records changed after the newest snapshot");
+  cmd->add_flag("--fire-triggers", f->fire_triggers,
+                "Let the app's triggers fire for the written records");
+  cmd->add_option("--lock-timeout", f->lock_timeout_s,
+                  "Seconds to wait for the app's write lock (default 10)");
+  cmd->add_option("--live", f->live, "sqlite:PATH of the live source (default: as backed up)");
+  cmd->add_option("--samples", f->samples, "Sample records per table in the preview");
+}
+
+}  // namespace
+
+void AddRollbackCommands(CLI::App* app, Context* ctx) {
+  auto rb = std::make_shared<RollbackFlags>();
+  CLI::App* cmd = app->add_subcommand("rollback", "Put the live source back as a snapshot has it");
+  cmd->add_option("source", rb->source, "source name")->required();
+  cmd->add_option("--to", rb->to, "the snapshot to return to")->required();
+  cmd->add_option("--key", rb->keys, "Only this record (repeatable; with one --table)");
+  cmd->add_option("--keys-from", rb->keys_from, "Only the records listed in FILE, one key a line");
+  AddApplyFlags(cmd, rb.get());
+  cmd->callback([ctx, rb] { ctx->run = [ctx, rb] { return RunRollback(ctx, *rb); }; });
+
+  auto rv = std::make_shared<RollbackFlags>();
+  cmd = app->add_subcommand("revert", "Undo exactly the changes between two snapshots");
+  cmd->add_option("source", rv->source, "source name")->required();
+  cmd->add_option("range", rv->range, "A..B")->required();
+  cmd->add_option("--prefer", rv->prefer, "For records changed again after B: revert or live")
+      ->check(CLI::IsMember({"none", "revert", "live"}));
+  AddApplyFlags(cmd, rv.get());
+  cmd->callback([ctx, rv] { ctx->run = [ctx, rv] { return RunRevert(ctx, *rv); }; });
+}
+
+}  // namespace tidemark::cli

@@ -1,0 +1,248 @@
+#include "ops/rollback.h"
+
+#include "base/crash_point.h"
+#include "base/hex.h"
+#include "records/value_json.h"
+#include "snapshot/large_values.h"
+#include "sources/sqlite_live.h"
+
+namespace tidemark {
+namespace {
+
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+    if (fold(a[i]) != fold(b[i])) return false;
+  }
+  return true;
+}
+
+std::string Describe(const std::string& table, const std::vector<Value>& key) {
+  return table + " " + KeyToDisplay(key);
+}
+
+// Runs a plan's writes inside the caller's write transaction. In a trial,
+// failures are collected and the work goes on; otherwise the first one
+// stops it.
+class Applier {
+ public:
+  Applier(const RollbackPlan& plan, BlobStore* store, const Repository& repo, SqliteLive* live,
+          bool trial)
+      : plan_(plan),
+        ids_(store, repo, /*dry_run=*/true),
+        loader_(store, repo),
+        live_(live),
+        trial_(trial) {}
+
+  Status WriteAll(ApplyResult* out);
+  // Reads every planned record back; Corruption when one differs.
+  Status VerifyRecords(ApplyResult* out);
+  // Parents of written records exist; deleted records have no children.
+  Status VerifyRelations();
+  const std::vector<PlanIssue>& violations() const { return violations_; }
+
+ private:
+  Status Write(const TablePlan& t, const PlannedRow& r);
+  // A failure of one record: collected in a trial, returned otherwise.
+  Status Fail(const TablePlan& t, const PlannedRow& r, const Status& s) {
+    if (!trial_ || !s.IsRefused()) return s;
+    violations_.push_back({t.schema.name, r.key_values, s.message()});
+    return Status::OK();
+  }
+  Status Violation(const std::string& table, const std::vector<Value>& key, std::string problem) {
+    if (!trial_) {
+      return Status::Refused(Describe(table, key) + " " + problem +
+                             "; the transaction was rolled back, live is unchanged: the app "
+                             "changed related records since the plan; plan again");
+    }
+    violations_.push_back({table, key, std::move(problem)});
+    return Status::OK();
+  }
+
+  const RollbackPlan& plan_;
+  ChunkedValueStore ids_, loader_;
+  SqliteLive* live_;
+  bool trial_;
+  std::vector<PlanIssue> violations_;
+  uint64_t written_ = 0;
+};
+
+Status Applier::Write(const TablePlan& t, const PlannedRow& r) {
+  // The guard: live must still hold exactly what the plan saw.
+  SourceRow now;
+  int64_t rowid = 0;
+  TM_ASSIGN_OR_RETURN(bool exists, live_->lookup()->Get(t.schema, r.key_values, &now, &rowid));
+  bool same = exists == r.before.has_value();
+  if (same && exists) {
+    std::string a, b;
+    TM_RETURN_IF_ERROR(EncodeRecord(now.record, &ids_, &a));
+    TM_RETURN_IF_ERROR(EncodeRecord(*r.before, &ids_, &b));
+    same = a == b;
+  }
+  if (!same) {
+    return Fail(t, r,
+                Status::Refused(Describe(t.schema.name, r.key_values) +
+                                " changed after the plan was made; nothing was written. Plan "
+                                "again (run the command again) to see the new state"));
+  }
+  if (!r.after) return Fail(t, r, live_->Delete(t.schema, r.key_values, rowid));
+  SourceRow row{r.key_values, *r.after};
+  for (Value& v : row.record) TM_RETURN_IF_ERROR(ResolveValue(&loader_, &v));
+  if (!r.before) return Fail(t, r, live_->Insert(t.schema, row));
+  return Fail(t, r, live_->Update(t.schema, row, rowid));
+}
+
+Status Applier::WriteAll(ApplyResult* out) {
+  const uint64_t total = plan_.TotalRows();
+  auto step = [&](const TablePlan& t, PlanOp op) -> Status {
+    for (const PlannedRow& r : t.rows) {
+      if (r.op != op) continue;
+      TM_RETURN_IF_ERROR(Write(t, r));
+      if (++written_ == total / 2 + 1) CrashPoint("rollback-in-transaction");
+    }
+    return Status::OK();
+  };
+  // Children first for deletes, parents first for inserts (plan order).
+  for (auto t = plan_.tables.rbegin(); t != plan_.tables.rend(); ++t) {
+    TM_RETURN_IF_ERROR(step(*t, PlanOp::kDelete));
+  }
+  for (const TablePlan& t : plan_.tables) TM_RETURN_IF_ERROR(step(t, PlanOp::kUpdate));
+  for (const TablePlan& t : plan_.tables) TM_RETURN_IF_ERROR(step(t, PlanOp::kInsert));
+  out->rows = written_;
+  return Status::OK();
+}
+
+Status Applier::VerifyRecords(ApplyResult* out) {
+  TM_ASSIGN_OR_RETURN(out->expected_digest, plan_.ExpectedDigest(&ids_));
+  PlanDigest digest;
+  std::string first_bad;
+  for (const TablePlan& t : plan_.tables) {
+    for (const PlannedRow& r : t.rows) {
+      SourceRow now;
+      TM_ASSIGN_OR_RETURN(bool exists, live_->lookup()->Get(t.schema, r.key_values, &now));
+      std::string rec, want;
+      if (exists) TM_RETURN_IF_ERROR(EncodeRecord(now.record, &ids_, &rec));
+      if (r.after) TM_RETURN_IF_ERROR(EncodeRecord(*r.after, &ids_, &want));
+      digest.Add(t.schema.name, r.key, exists ? &rec : nullptr);
+      if (first_bad.empty() && (exists != r.after.has_value() || rec != want)) {
+        first_bad = Describe(t.schema.name, r.key_values);
+      }
+    }
+  }
+  out->verified_digest = digest.Finish();
+  if (out->verified_digest == out->expected_digest) return Status::OK();
+  if (trial_) return Status::OK();  // a trial reports violations instead
+  return Status::Corruption(
+      "verification failed: after applying, " + (first_bad.empty() ? "a record" : first_bad) +
+      " does not hold what the plan wrote (digest " + HexEncode(out->verified_digest) +
+      ", expected " + HexEncode(out->expected_digest) +
+      "); the transaction was rolled back, live is unchanged");
+}
+
+Status Applier::VerifyRelations() {
+  const SourceSchema& schema = plan_.live_schema;
+  std::vector<Value> values;
+  for (const TablePlan& t : plan_.tables) {
+    for (const PlannedRow& r : t.rows) {
+      if (r.after) {
+        for (const ForeignKey& fk : t.schema.foreign_keys) {
+          const TableSchema* parent = schema.FindTable(fk.table);
+          if (parent == nullptr || !ForeignKeyValues(t.schema, fk, *r.after, &values)) continue;
+          if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
+            continue;
+          }
+          TM_ASSIGN_OR_RETURN(bool ok, live_->lookup()->ParentExists(
+                                           *parent, ReferencedColumns(*parent, fk), values));
+          if (!ok) {
+            TM_RETURN_IF_ERROR(Violation(
+                t.schema.name, r.key_values,
+                "refers to " + fk.table + " " + KeyToDisplay(values) + ", which does not exist"));
+          }
+        }
+        continue;
+      }
+      // A deleted record: nothing may still refer to it.
+      SourceRow gone{r.key_values, *r.before};
+      for (const TableSchema& child : schema.tables) {
+        for (const ForeignKey& fk : child.foreign_keys) {
+          if (!SameName(fk.table, t.schema.name)) continue;
+          if (!ReferencedValues(t.schema, ReferencedColumns(t.schema, fk), gone, &values)) continue;
+          std::vector<std::vector<Value>> children;
+          TM_RETURN_IF_ERROR(
+              live_->lookup()->ForEachChild(child, fk, values, [&](const SourceRow& c) {
+                children.push_back(c.key);
+                return Status::OK();
+              }));
+          for (const auto& key : children) {
+            TM_RETURN_IF_ERROR(Violation(child.name, key,
+                                         "still refers to " +
+                                             Describe(t.schema.name, r.key_values) +
+                                             ", which the plan deletes"));
+          }
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
+                        SqliteLive* live, const ApplyOptions& opts, bool trial, ApplyResult* out) {
+  TM_RETURN_IF_ERROR(live->BeginWrite(opts.lock_timeout_ms, &out->lock_wait_us));
+  if (!opts.fire_triggers) {
+    std::vector<std::string> tables;
+    for (const TablePlan& t : plan.tables) tables.push_back(t.schema.name);
+    TM_RETURN_IF_ERROR(live->SuspendTriggers(tables, &out->triggers_suspended));
+  }
+  Applier applier(plan, store, repo, live, trial);
+  TM_RETURN_IF_ERROR(applier.WriteAll(out));
+  TM_RETURN_IF_ERROR(applier.VerifyRelations());
+  TM_RETURN_IF_ERROR(applier.VerifyRecords(out));
+  TM_RETURN_IF_ERROR(live->RestoreTriggers());
+  out->violations = applier.violations();
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
+                               const ApplyOptions& opts) {
+  TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(plan.live_path));
+  ApplyResult out;
+  Status s = RunInTransaction(plan, store, repo, live.get(), opts, /*trial=*/true, &out);
+  Status r = live->Rollback();
+  TM_RETURN_IF_ERROR(s);
+  TM_RETURN_IF_ERROR(r);
+  return out;
+}
+
+Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobStore* store,
+                              const BackupOptions& safety, const ApplyOptions& opts) {
+  if (std::string why = plan.RefusalReason(); !why.empty()) return Status::Refused(why);
+  auto step = [&](const std::string& name, const std::string& detail) -> Status {
+    return opts.on_step ? opts.on_step(name, detail) : Status::OK();
+  };
+  // Open first: a missing or read-only file fails before the snapshot.
+  TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(plan.live_path));
+  ApplyResult out;
+  {
+    TM_ASSIGN_OR_RETURN(BackupResult b, BackupSqlite(repo, store, safety));
+    out.safety_snapshot = b.snapshot;
+  }
+  TM_RETURN_IF_ERROR(step("safety-snapshot", out.safety_snapshot.Hex()));
+  CrashPoint("rollback-after-safety-snapshot");
+  Status s = RunInTransaction(plan, store, *repo, live.get(), opts, /*trial=*/false, &out);
+  if (s.ok()) s = step("committing", HexEncode(out.expected_digest));
+  if (!s.ok()) {
+    (void)live->Rollback();
+    return s;
+  }
+  CrashPoint("rollback-before-commit");
+  TM_RETURN_IF_ERROR(live->Commit());
+  out.committed = true;
+  CrashPoint("rollback-after-commit");
+  return out;
+}
+
+}  // namespace tidemark

@@ -1,0 +1,56 @@
+// Applying a rollback or revert plan to the live source (DESIGN.md §8,
+// docs/guide/rollback.md): predict violations with a trial transaction,
+// take a safety snapshot, apply in one guarded write transaction, verify
+// before COMMIT.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "ops/backup.h"
+#include "ops/rollback_plan.h"
+
+namespace tidemark {
+
+struct ApplyOptions {
+  int lock_timeout_ms = 10000;  // wait for the app's write lock at most this long
+  bool fire_triggers = false;   // default: triggers are suspended for our writes
+  // Called at each step ("safety-snapshot" with its id, "committing" with the
+  // expected digest); an error stops the apply before COMMIT.
+  std::function<Status(const std::string& step, const std::string& detail)> on_step;
+};
+
+struct ApplyResult {
+  Id safety_snapshot;  // zero for a trial
+  int64_t lock_wait_us = 0;
+  uint64_t rows = 0;
+  size_t triggers_suspended = 0;
+  std::string expected_digest, verified_digest;  // 32 raw bytes each
+  // Trial only: constraint failures met while applying (empty: none).
+  std::vector<PlanIssue> violations;
+  bool committed = false;
+};
+
+// Applies the plan in one write transaction and always rolls it back:
+// reports every record whose write breaks a constraint (unique, NOT NULL,
+// CHECK, foreign key) and every record that changed since planning. Used
+// to predict violations before anything is written. Holds the app's write
+// lock for as long as it runs.
+Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
+                               const ApplyOptions& opts);
+
+// The real thing, in this order: a safety snapshot of the live source
+// (`safety` names it; tags it pre-rollback), BEGIN IMMEDIATE, suspend
+// triggers, for each record check that live still holds the plan's
+// `before` (else Refused: re-plan), write it; deletes children first,
+// inserts parents first; then read every record back and check foreign
+// keys; COMMIT only when all of it matches the plan. A failed check rolls
+// the transaction back (Corruption, exit 3: live unchanged). REQUIRES: the
+// plan's RefusalReason() is empty; the caller holds a shared repository
+// lock.
+Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobStore* store,
+                              const BackupOptions& safety, const ApplyOptions& opts);
+
+}  // namespace tidemark

@@ -1,0 +1,613 @@
+#include "ops/rollback_plan.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/coding.h"
+#include "ops/live_diff.h"
+#include "records/value_json.h"
+#include "snapshot/large_values.h"
+#include "snapshot/record_diff.h"
+#include "sources/sqlite_live.h"
+
+namespace tidemark {
+
+const char* PlanOpName(PlanOp op) {
+  switch (op) {
+    case PlanOp::kInsert:
+      return "insert";
+    case PlanOp::kUpdate:
+      return "update";
+    case PlanOp::kDelete:
+      return "delete";
+  }
+  return "?";
+}
+
+uint64_t RollbackPlan::TotalRows() const {
+  uint64_t n = 0;
+  for (const TablePlan& t : tables) n += t.rows.size();
+  return n;
+}
+
+void PlanDigest::Add(const std::string& table, const std::string& key, const std::string* record) {
+  buf_.clear();
+  PutLengthPrefixed(&buf_, table);
+  PutLengthPrefixed(&buf_, key);
+  buf_.push_back(record != nullptr ? 1 : 0);
+  if (record != nullptr) PutLengthPrefixed(&buf_, *record);
+  hasher_.Update(buf_);
+}
+
+Result<std::string> RollbackPlan::ExpectedDigest(LargeValueStore* ids) const {
+  PlanDigest d;
+  std::string rec;
+  for (const TablePlan& t : tables) {
+    for (const PlannedRow& r : t.rows) {
+      rec.clear();
+      if (r.after) TM_RETURN_IF_ERROR(EncodeRecord(*r.after, ids, &rec));
+      d.Add(t.schema.name, r.key, r.after ? &rec : nullptr);
+    }
+  }
+  return d.Finish();
+}
+
+std::string RollbackPlan::RefusalReason() const {
+  if (!schema_issues.empty()) {
+    return std::to_string(schema_issues.size()) +
+           " table(s) differ in their definition from the snapshot (see above)";
+  }
+  if (!violations.empty()) {
+    return "the result would break " + std::to_string(violations.size()) +
+           " constraint(s) (see above)";
+  }
+  if (!unsaved.empty() && !overwrite_unsaved) {
+    return std::to_string(unsaved.size()) +
+           " record(s) changed after the newest snapshot and would lose work no backup holds; "
+           "back up first, narrow the scope, or pass --overwrite-unsaved (the safety snapshot "
+           "keeps them)";
+  }
+  return "";
+}
+
+namespace {
+
+// SQLite compares names ignoring ASCII case.
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+           return fold(x) == fold(y);
+         });
+}
+
+PlanOp OpFor(const std::optional<Record>& before, const std::optional<Record>& after) {
+  return !before ? PlanOp::kInsert : !after ? PlanOp::kDelete : PlanOp::kUpdate;
+}
+
+// The tables a scope covers: named ones (a virtual table brings its shadow
+// tables), or every table with records in live or in the snapshot(s).
+Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
+                                             const std::vector<const Manifest*>& snaps,
+                                             const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& n) {
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
+  auto wanted = [](const TableSchema& t) {
+    return t.kind == TableKind::kTable || t.kind == TableKind::kShadow;
+  };
+  if (names.empty()) {
+    for (const Manifest* m : snaps) {
+      for (const SnapshotTable& t : m->tables) {
+        if (wanted(t.schema)) add(t.schema.name);
+      }
+    }
+    for (const TableSchema& t : live.tables) {
+      if (wanted(t)) add(t.name);
+    }
+    return out;
+  }
+  for (const std::string& name : names) {
+    const TableSchema* t = live.FindTable(name);
+    for (const Manifest* m : snaps) {
+      if (t == nullptr && m->FindTable(name) != nullptr) t = &m->FindTable(name)->schema;
+    }
+    if (t == nullptr) {
+      return Status::InvalidArgument("table " + name +
+                                     " is neither in the live source nor in the snapshot; "
+                                     "`tidemark ls SNAP` lists the tables");
+    }
+    if (t->kind == TableKind::kSequence) {
+      return Status::InvalidArgument(
+          "sqlite_sequence is never rolled back: its counters only grow, so ids of records "
+          "created after the snapshot are not reused");
+    }
+    if (t->kind == TableKind::kShadow) {
+      return Status::InvalidArgument("table " + t->name +
+                                     " belongs to a virtual table; name the virtual table");
+    }
+    if (t->kind == TableKind::kVirtual) {
+      // Its shadow tables: "<vtab>_..." tables of kind shadow.
+      for (const TableSchema& s : live.tables) {
+        if (s.kind == TableKind::kShadow && s.name.size() > t->name.size() &&
+            s.name.compare(0, t->name.size() + 1, t->name + "_") == 0) {
+          add(s.name);
+        }
+      }
+      continue;
+    }
+    add(t->name);
+  }
+  return out;
+}
+
+// Empty when the live table stores records in the snapshot's layout;
+// otherwise says what cannot be mapped.
+std::string LayoutProblem(const TableSchema& snap, const TableSchema& live) {
+  if (snap.RecordFieldNames() == live.RecordFieldNames() && snap.KeyNames() == live.KeyNames() &&
+      snap.without_rowid == live.without_rowid) {
+    return "";
+  }
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  std::vector<std::string> only_snap, only_live;
+  for (const std::string& f : snap.RecordFieldNames()) {
+    auto l = live.RecordFieldNames();
+    if (std::find(l.begin(), l.end(), f) == l.end()) only_snap.push_back(f);
+  }
+  for (const std::string& f : live.RecordFieldNames()) {
+    auto s = snap.RecordFieldNames();
+    if (std::find(s.begin(), s.end(), f) == s.end()) only_live.push_back(f);
+  }
+  std::string msg = "table " + live.name + " is defined differently live than in the snapshot";
+  if (!only_snap.empty())
+    msg += "; columns only in the snapshot (cannot be mapped): " + join(only_snap);
+  if (!only_live.empty()) msg += "; columns only live: " + join(only_live);
+  if (snap.KeyNames() != live.KeyNames()) {
+    msg += "; key (" + join(snap.KeyNames()) + ") is now (" + join(live.KeyNames()) + ")";
+  }
+  if (only_snap.empty() && only_live.empty() && snap.KeyNames() == live.KeyNames()) {
+    msg += "; the columns are in a different order";
+  }
+  return msg +
+         ". Restoring a table definition (--schema) is not supported yet: restore the "
+         "table into a new file with `tidemark restore SNAP --table " +
+         live.name + " --to sqlite:PATH`";
+}
+
+// The plan under construction: tables by name (stable addresses), and an
+// index from (table, key) to the planned row.
+class Planner {
+ public:
+  Planner(const PlanInputs& in, RollbackPlan* plan)
+      : in_(in), plan_(plan), ids_(in.cache->store(), *in.repo, /*dry_run=*/true) {}
+
+  Result<std::string> Encode(const Record& r) {
+    std::string out;
+    TM_RETURN_IF_ERROR(EncodeRecord(r, &ids_, &out));
+    return out;
+  }
+
+  TablePlan* Table(const TableSchema& live) {
+    auto [it, fresh] = tables_.try_emplace(live.name);
+    if (fresh) it->second.schema = live;
+    return &it->second;
+  }
+
+  PlannedRow* Find(const std::string& table, const std::string& key) {
+    auto t = index_.find(table);
+    if (t == index_.end()) return nullptr;
+    auto r = t->second.find(key);
+    return r == t->second.end() ? nullptr : &tables_[table].rows[r->second];
+  }
+
+  // Adds a row unless its key is planned already; false when it was.
+  bool Add(TablePlan* t, PlannedRow row) {
+    auto [it, fresh] = index_[t->schema.name].try_emplace(row.key, t->rows.size());
+    if (!fresh) return false;
+    row.op = OpFor(row.before, row.after);
+    pending_.emplace_back(t->schema.name, row.key);
+    t->rows.push_back(std::move(row));
+    return true;
+  }
+
+  // Follows foreign keys from every row added since the last call, adding
+  // related records, until nothing new comes in.
+  Status CloseOverRelations(const SnapshotInfo* source_of_parents);
+
+  // Checks every row against the newest snapshot (work no backup holds).
+  Status FindUnsaved();
+
+  // Moves the tables into the plan: parents before children, rows in key
+  // order, counts filled in.
+  void Finish();
+
+  const SourceSchema& live_schema() const { return in_.live->schema(); }
+  RowLookup* lookup() { return &lookup_; }
+
+ private:
+  Status FollowParents(const TablePlan& t, const PlannedRow& row, const SnapshotInfo* snap);
+  Status FollowChildren(const TablePlan& t, const PlannedRow& row);
+  void Violation(const std::string& table, const std::vector<Value>& key, std::string problem) {
+    plan_->violations.push_back({table, key, std::move(problem)});
+  }
+
+  const PlanInputs& in_;
+  RollbackPlan* plan_;
+  ChunkedValueStore ids_;
+  RowLookup lookup_{in_.live->handle(), in_.live->path()};
+  std::map<std::string, TablePlan> tables_;
+  std::map<std::string, std::map<std::string, size_t>> index_;
+  std::vector<std::pair<std::string, std::string>> pending_;  // (table, key) to follow
+};
+
+std::string Describe(const std::string& table, const std::vector<Value>& key) {
+  return table + " " + KeyToDisplay(key);
+}
+
+// A parent a child row needs: present after the plan (planned with an
+// `after`, or live and not planned), else brought in from the snapshot.
+Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const SnapshotInfo* snap) {
+  std::vector<Value> values;
+  for (const ForeignKey& fk : t.schema.foreign_keys) {
+    if (!ForeignKeyValues(t.schema, fk, *row.after, &values)) continue;
+    if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
+      continue;
+    }
+    const TableSchema* parent = live_schema().FindTable(fk.table);
+    if (parent == nullptr) continue;  // SQLite ignores a key to a missing table
+    const std::vector<std::string> to = ReferencedColumns(*parent, fk);
+    const std::string child = Describe(t.schema.name, row.key_values);
+    if (to != parent->KeyNames()) {
+      // Not the parent's key: only the live table can say (no key lookup).
+      TM_ASSIGN_OR_RETURN(bool exists, lookup_.ParentExists(*parent, to, values));
+      if (!exists) Violation(t.schema.name, row.key_values, "refers to a missing " + fk.table);
+      continue;
+    }
+    std::string key;
+    EncodeKey(values, &key);
+    if (const PlannedRow* p = Find(parent->name, key)) {
+      if (!p->after) {
+        Violation(t.schema.name, row.key_values,
+                  "refers to " + Describe(parent->name, values) + ", which the plan deletes");
+      }
+      continue;
+    }
+    SourceRow live;
+    TM_ASSIGN_OR_RETURN(bool exists, lookup_.Get(*parent, values, &live));
+    if (exists) continue;
+    const SnapshotTable* st = snap != nullptr ? snap->manifest.FindTable(parent->name) : nullptr;
+    std::optional<std::string> stored;
+    if (st != nullptr && st->schema.has_records()) {
+      TM_ASSIGN_OR_RETURN(stored, TreeGet(in_.cache, st->root, key));
+    }
+    if (!stored || LayoutProblem(st->schema, *parent) != "") {
+      Violation(t.schema.name, row.key_values,
+                "refers to " + Describe(parent->name, values) +
+                    ", which neither the live source nor the snapshot has");
+      continue;
+    }
+    PlannedRow p;
+    p.key = key;
+    p.key_values = values;
+    p.after.emplace();
+    TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + parent->name, &*p.after));
+    p.related = "parent of " + child;
+    Add(Table(*parent), std::move(p));
+  }
+  return Status::OK();
+}
+
+// Live children of a record the plan deletes follow the key's ON DELETE
+// action, made explicit in the plan; RESTRICT / NO ACTION is a violation.
+Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
+  SourceRow parent_row{row.key_values, *row.before};
+  std::vector<Value> values;
+  for (const TableSchema& child : live_schema().tables) {
+    for (const ForeignKey& fk : child.foreign_keys) {
+      if (!SameName(fk.table, t.schema.name)) continue;
+      const std::vector<std::string> to = ReferencedColumns(t.schema, fk);
+      if (!ReferencedValues(t.schema, to, parent_row, &values)) continue;
+      const std::string parent = Describe(t.schema.name, row.key_values);
+      std::vector<SourceRow> found;
+      TM_RETURN_IF_ERROR(lookup_.ForEachChild(child, fk, values, [&](const SourceRow& r) {
+        found.push_back(r);
+        return Status::OK();
+      }));
+      for (SourceRow& c : found) {
+        std::string key;
+        EncodeKey(c.key, &key);
+        std::vector<Value> now;
+        if (const PlannedRow* p = Find(child.name, key)) {
+          // Deleted, or re-pointed elsewhere, by the plan: fine.
+          if (!p->after || !ForeignKeyValues(child, fk, *p->after, &now) || now != values) {
+            continue;
+          }
+          Violation(child.name, c.key, "would refer to " + parent + ", which the plan deletes");
+          continue;
+        }
+        PlannedRow p;
+        p.key = key;
+        p.key_values = c.key;
+        p.before = c.record;
+        if (fk.on_delete == "CASCADE") {
+          p.related = "ON DELETE CASCADE from " + parent;
+        } else if (fk.on_delete == "SET NULL") {
+          p.after = c.record;
+          std::vector<int> stored = child.StoredColumns();
+          for (const std::string& col : fk.from) {
+            for (size_t i = 0; i < stored.size(); i++) {
+              if (SameName(child.columns[size_t(stored[i])].name, col)) {
+                (*p.after)[i] = Value::Null();
+              }
+            }
+          }
+          p.related = "ON DELETE SET NULL from " + parent;
+        } else {
+          Violation(child.name, c.key,
+                    "refers to " + parent + ", which the plan deletes (ON DELETE " +
+                        (fk.on_delete.empty() ? "NO ACTION" : fk.on_delete) + "); include " +
+                        child.name + " in the scope, or delete it first");
+          continue;
+        }
+        Add(Table(child), std::move(p));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status Planner::CloseOverRelations(const SnapshotInfo* snap) {
+  while (!pending_.empty()) {
+    auto [table, key] = pending_.back();
+    pending_.pop_back();
+    const TablePlan& t = tables_[table];
+    // Copy: following may add rows to this table and move its vector.
+    PlannedRow row = *Find(table, key);
+    if (row.after) TM_RETURN_IF_ERROR(FollowParents(t, row, snap));
+    if (row.before && !row.after) TM_RETURN_IF_ERROR(FollowChildren(t, row));
+  }
+  return Status::OK();
+}
+
+Status Planner::FindUnsaved() {
+  const SnapshotInfo* n = in_.newest;
+  for (auto& [name, t] : tables_) {
+    const SnapshotTable* st = n != nullptr ? n->manifest.FindTable(name) : nullptr;
+    for (const PlannedRow& r : t.rows) {
+      if (!r.before) continue;  // re-creating a record loses nothing
+      std::optional<std::string> saved;
+      if (st != nullptr && st->schema.has_records()) {
+        TM_ASSIGN_OR_RETURN(saved, TreeGet(in_.cache, st->root, r.key));
+      }
+      TM_ASSIGN_OR_RETURN(std::string now, Encode(*r.before));
+      if (!saved || *saved != now) {
+        plan_->unsaved.push_back(
+            {name, r.key_values,
+             saved ? "changed after the newest snapshot" : "created after the newest snapshot"});
+      }
+    }
+  }
+  return Status::OK();
+}
+
+void Planner::Finish() {
+  // Parents first: a table comes after every planned table it refers to
+  // (cycles are broken in name order; foreign keys are off while applying).
+  std::vector<std::string> order;
+  std::set<std::string> placed, visiting;
+  std::function<void(const std::string&)> visit = [&](const std::string& name) {
+    if (placed.count(name) || visiting.count(name)) return;
+    visiting.insert(name);
+    for (const ForeignKey& fk : tables_[name].schema.foreign_keys) {
+      for (auto& [other, t] : tables_) {
+        if (SameName(other, fk.table)) visit(other);
+      }
+    }
+    placed.insert(name);
+    order.push_back(name);
+  };
+  for (auto& [name, t] : tables_) visit(name);
+  for (const std::string& name : order) {
+    TablePlan& t = tables_[name];
+    if (t.rows.empty()) continue;
+    std::sort(t.rows.begin(), t.rows.end(),
+              [](const PlannedRow& a, const PlannedRow& b) { return a.key < b.key; });
+    for (const PlannedRow& r : t.rows) {
+      (r.op == PlanOp::kInsert ? t.inserts : r.op == PlanOp::kDelete ? t.deletes : t.updates)++;
+      t.related += !r.related.empty();
+    }
+    plan_->tables.push_back(std::move(t));
+  }
+}
+
+}  // namespace
+}  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+// Schema objects (views, triggers, indexes) that differ: rollback restores
+// records, not definitions, so these are reported.
+void NoteSchemaObjects(const Manifest& snap, const SourceSchema& live, RollbackPlan* plan) {
+  for (const SchemaChange& c : DiffSchemas(snap.FullSchema(), live)) {
+    if (c.type != "view" && c.type != "trigger" && c.type != "index") continue;
+    const char* what = c.kind == SchemaChange::kAdded     ? "was created after the snapshot"
+                       : c.kind == SchemaChange::kRemoved ? "was dropped after the snapshot"
+                                                          : "was changed after the snapshot";
+    plan->notes.push_back(c.type + " " + c.name + " " + what +
+                          "; rollback does not restore definitions (--schema is not supported "
+                          "yet)");
+  }
+}
+
+Status PlanKeys(const PlanInputs& in, Planner* p, TablePlan* t, const SnapshotTable& snap,
+                const std::vector<std::string>& keys) {
+  for (const std::string& text : keys) {
+    TM_ASSIGN_OR_RETURN(std::vector<Value> values, ParseKey(t->schema, text));
+    PlannedRow r;
+    r.key_values = values;
+    EncodeKey(values, &r.key);
+    SourceRow live;
+    TM_ASSIGN_OR_RETURN(bool exists, p->lookup()->Get(t->schema, values, &live));
+    TM_ASSIGN_OR_RETURN(auto stored, TreeGet(in.cache, snap.root, r.key));
+    if (exists) {
+      TM_ASSIGN_OR_RETURN(std::string now, p->Encode(live.record));
+      if (stored && *stored == now) continue;
+      r.before = std::move(live.record);
+    }
+    if (!stored && !exists) continue;
+    if (stored) {
+      r.after.emplace();
+      TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + t->schema.name, &*r.after));
+    }
+    p->Add(t, std::move(r));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& target,
+                                  const RollbackScope& scope) {
+  if (!scope.keys.empty() && scope.tables.size() != 1) {
+    return Status::InvalidArgument("--key and --keys-from need exactly one --table");
+  }
+  RollbackPlan plan;
+  plan.kind = RollbackPlan::kRollback;
+  plan.source = target.manifest.source;
+  plan.live_path = in.live->path();
+  plan.live_schema = in.live->schema();
+  plan.target = target.id;
+  if (in.newest != nullptr) plan.newest = in.newest->id;
+  const SourceSchema& live = in.live->schema();
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                      ScopeTables(live, {&target.manifest}, scope.tables));
+  Planner p(in, &plan);
+  for (const std::string& name : names) {
+    const TableSchema* lt = live.FindTable(name);
+    const SnapshotTable* st = target.manifest.FindTable(name);
+    if (lt == nullptr) {
+      plan.schema_issues.push_back(
+          "table " + name +
+          " is in the snapshot but no longer live; re-creating a table (--schema) is not "
+          "supported yet: restore it into a new file with `tidemark restore SNAP --table " +
+          name + " --to sqlite:PATH`");
+      continue;
+    }
+    if (st == nullptr) {
+      plan.notes.push_back("table " + name +
+                           " was created after the snapshot; rollback leaves it alone");
+      continue;
+    }
+    if (std::string problem = LayoutProblem(st->schema, *lt); !problem.empty()) {
+      plan.schema_issues.push_back(problem);
+      continue;
+    }
+    TablePlan* t = p.Table(*lt);
+    if (!scope.keys.empty()) {
+      TM_RETURN_IF_ERROR(PlanKeys(in, &p, t, *st, scope.keys));
+      continue;
+    }
+    auto r = DiffLiveTable(in.cache, *in.repo, st, in.live, lt,
+                           [&](const RecordChange& c) -> Result<bool> {
+                             PlannedRow row;
+                             row.key = c.key;
+                             row.key_values = c.key_values;
+                             if (c.kind != TreeChange::kAdded) row.after = c.old_record;
+                             if (c.kind != TreeChange::kRemoved) row.before = c.new_record;
+                             p.Add(t, std::move(row));
+                             return true;
+                           });
+    if (!r.ok()) return r.status();
+  }
+  if (scope.tables.empty()) NoteSchemaObjects(target.manifest, live, &plan);
+  TM_RETURN_IF_ERROR(p.CloseOverRelations(&target));
+  TM_RETURN_IF_ERROR(p.FindUnsaved());
+  p.Finish();
+  return plan;
+}
+
+Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, const SnapshotInfo& b,
+                                const std::vector<std::string>& tables, RevertPreference prefer) {
+  RollbackPlan plan;
+  plan.kind = RollbackPlan::kRevert;
+  plan.source = b.manifest.source;
+  plan.live_path = in.live->path();
+  plan.live_schema = in.live->schema();
+  plan.from = a.id;
+  plan.to = b.id;
+  if (in.newest != nullptr) plan.newest = in.newest->id;
+  const SourceSchema& live = in.live->schema();
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                      ScopeTables(live, {&a.manifest, &b.manifest}, tables));
+  Planner p(in, &plan);
+  for (const std::string& name : names) {
+    const TableSchema* lt = live.FindTable(name);
+    const SnapshotTable* sa = a.manifest.FindTable(name);
+    const SnapshotTable* sb = b.manifest.FindTable(name);
+    if (sa == nullptr && sb == nullptr) continue;
+    TM_ASSIGN_OR_RETURN(TreeDiffCounts counts, DiffTable(in.cache, sa, sb, nullptr));
+    if (counts.added + counts.removed + counts.changed == 0) continue;
+    if (lt == nullptr || sa == nullptr || sb == nullptr) {
+      plan.schema_issues.push_back(
+          "table " + name +
+          (lt == nullptr   ? " no longer exists live"
+           : sa == nullptr ? " was created between A and B"
+                           : " was dropped between A and B") +
+          "; reverting a table definition (--schema) is not supported yet");
+      continue;
+    }
+    std::string problem = LayoutProblem(sa->schema, *lt);
+    if (problem.empty()) problem = LayoutProblem(sb->schema, *lt);
+    if (!problem.empty()) {
+      plan.schema_issues.push_back(problem);
+      continue;
+    }
+    TablePlan* t = p.Table(*lt);
+    auto r = DiffTable(in.cache, sa, sb, [&](const RecordChange& c) -> Result<bool> {
+      std::string a_rec, b_rec;
+      if (c.kind != TreeChange::kAdded)
+        TM_RETURN_IF_ERROR(EncodeRecord(c.old_record, nullptr, &a_rec));
+      if (c.kind != TreeChange::kRemoved)
+        TM_RETURN_IF_ERROR(EncodeRecord(c.new_record, nullptr, &b_rec));
+      SourceRow now;
+      TM_ASSIGN_OR_RETURN(bool exists, p.lookup()->Get(*lt, c.key_values, &now));
+      std::string live_rec;
+      if (exists) {
+        TM_ASSIGN_OR_RETURN(live_rec, p.Encode(now.record));
+      }
+      const bool is_b =
+          exists == (c.kind != TreeChange::kRemoved) && (!exists || live_rec == b_rec);
+      const bool is_a = exists == (c.kind != TreeChange::kAdded) && (!exists || live_rec == a_rec);
+      if (is_a) return true;  // already as it was at A
+      if (!is_b) {
+        plan.conflicts.push_back(
+            {name, c.key_values,
+             std::string("changed after B (live is neither A's nor B's "
+                         "version)") +
+                 (prefer == RevertPreference::kRevert ? "; reverted (--prefer revert)"
+                                                      : "; left as it is")});
+        if (prefer != RevertPreference::kRevert) return true;
+      }
+      PlannedRow row;
+      row.key = c.key;
+      row.key_values = c.key_values;
+      if (exists) row.before = std::move(now.record);
+      if (c.kind != TreeChange::kAdded) row.after = c.old_record;
+      p.Add(t, std::move(row));
+      return true;
+    });
+    if (!r.ok()) return r.status();
+  }
+  TM_RETURN_IF_ERROR(p.CloseOverRelations(&a));
+  TM_RETURN_IF_ERROR(p.FindUnsaved());
+  p.Finish();
+  return plan;
+}
+
+}  // namespace tidemark

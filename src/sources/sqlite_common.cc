@@ -1,0 +1,111 @@
+#include "sources/sqlite_common.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace tidemark::sqlite {
+
+std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+  return out;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sqlite3_strnicmp(a.data(), b.data(), int(a.size())) == 0;
+}
+
+std::string FoldCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string RowidName(const TableSchema& t) {
+  for (const char* name : {"rowid", "oid", "_rowid_"}) {
+    bool taken = std::any_of(t.columns.begin(), t.columns.end(),
+                             [&](const Column& c) { return EqualsNoCase(c.name, name); });
+    if (!taken) return name;
+  }
+  return "";
+}
+
+void ReadValue(sqlite3_stmt* stmt, int i, Value* v) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+      *v = Value::Integer(sqlite3_column_int64(stmt, i));
+      return;
+    case SQLITE_FLOAT:
+      *v = Value::Real(sqlite3_column_double(stmt, i));
+      return;
+    case SQLITE_TEXT: {
+      const char* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      *v = Value::Text(std::string(p == nullptr ? "" : p, size_t(sqlite3_column_bytes(stmt, i))));
+      return;
+    }
+    case SQLITE_BLOB: {
+      const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
+      *v = Value::Blob(std::string(p == nullptr ? "" : p, size_t(sqlite3_column_bytes(stmt, i))));
+      return;
+    }
+    default:
+      *v = Value::Null();
+  }
+}
+
+int BindValue(sqlite3_stmt* stmt, int index, const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNull:
+      return sqlite3_bind_null(stmt, index);
+    case ValueType::kInteger:
+      return sqlite3_bind_int64(stmt, index, v.integer());
+    case ValueType::kReal:
+      return sqlite3_bind_double(stmt, index, v.real());
+    case ValueType::kText:
+      return sqlite3_bind_text64(stmt, index, v.bytes().data(), v.bytes().size(), SQLITE_TRANSIENT,
+                                 SQLITE_UTF8);
+    case ValueType::kBlob:
+      return v.bytes().empty() ? sqlite3_bind_zeroblob(stmt, index, 0)
+                               : sqlite3_bind_blob64(stmt, index, v.bytes().data(),
+                                                     v.bytes().size(), SQLITE_TRANSIENT);
+  }
+  return SQLITE_MISUSE;
+}
+
+Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing) {
+  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const std::string where = path + " (" + std::string(doing) + ")";
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+      return Status::InvalidArgument(path +
+                                     " is not a SQLite database (or is encrypted); check the "
+                                     "source path, or decrypt the file first");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Refused(where + ": the database is locked by another connection (" + detail +
+                             "); retry when the app is idle, or raise the lock timeout");
+    case SQLITE_CORRUPT:
+      return Status::Corruption(where + ": the database is damaged (" + detail +
+                                "); run `sqlite3 FILE 'PRAGMA integrity_check'` first");
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return Status::IOError(where + ": cannot open the file for writing (" + detail +
+                             "); tidemark needs write access to it and to its folder");
+    case SQLITE_FULL:
+      return Status::IOError(where + ": the disk is full; free space and retry");
+    default:
+      return Status::IOError(where + ": " + detail);
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+}  // namespace tidemark::sqlite

@@ -1,0 +1,50 @@
+// Small helpers every SQLite connector file shares: identifier quoting, the
+// rowid's name, reading and binding values with their exact storage class,
+// and turning result codes into a Status that says what to do.
+// Internal to sources/.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "records/schema.h"
+#include "records/value.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tidemark::sqlite {
+
+// "name" with embedded quotes doubled: safe for any identifier.
+std::string QuoteIdent(std::string_view name);
+// SQLite compares identifiers ignoring ASCII case.
+bool EqualsNoCase(std::string_view a, std::string_view b);
+std::string FoldCase(std::string_view s);
+// The first of rowid, oid, _rowid_ that no column shadows ("" when all are).
+std::string RowidName(const TableSchema& t);
+
+// Reads result column i into *v with its exact storage class.
+void ReadValue(sqlite3_stmt* stmt, int i, Value* v);
+// Binds v (REQUIRES: not a reference) with its exact storage class; an empty
+// blob stays a blob. Returns the SQLite result code.
+int BindValue(sqlite3_stmt* stmt, int index, const Value& v);
+
+// A Status for result code rc of db (may be null) while `doing` to `path`.
+Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing);
+
+// Owns one prepared statement.
+class Statement {
+ public:
+  Statement() = default;
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt** out() { return &stmt_; }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace tidemark::sqlite

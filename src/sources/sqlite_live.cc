@@ -1,0 +1,417 @@
+#include "sources/sqlite_live.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "sources/sqlite_common.h"
+
+namespace tidemark {
+
+using sqlite::BindValue;
+using sqlite::EqualsNoCase;
+using sqlite::QuoteIdent;
+using sqlite::ReadValue;
+using sqlite::RowidName;
+using sqlite::SqliteStatus;
+
+namespace {
+
+// A table's rows are read as: stored columns, then (rowid tables) the rowid.
+std::string SelectList(const TableSchema& t) {
+  std::string sql;
+  for (int c : t.StoredColumns()) {
+    if (!sql.empty()) sql += ", ";
+    sql += QuoteIdent(t.columns[size_t(c)].name);
+  }
+  if (!t.without_rowid) sql += (sql.empty() ? "" : ", ") + RowidName(t);
+  return sql;
+}
+
+// "a" IS ?first AND "b" IS ?first+1 ... over `names`.
+std::string MatchAll(const std::vector<std::string>& names, int first) {
+  std::string sql;
+  for (size_t i = 0; i < names.size(); i++) {
+    if (i > 0) sql += " AND ";
+    sql += QuoteIdent(names[i]) + " IS ?" + std::to_string(first + int(i));
+  }
+  return sql;
+}
+
+int ColumnIndex(const TableSchema& t, std::string_view name) {
+  for (size_t i = 0; i < t.columns.size(); i++) {
+    if (EqualsNoCase(t.columns[i].name, name)) return int(i);
+  }
+  return -1;
+}
+
+// Position of column `col` among the stored columns (the record), or -1.
+int RecordPosition(const TableSchema& t, int col) {
+  std::vector<int> stored = t.StoredColumns();
+  auto it = std::find(stored.begin(), stored.end(), col);
+  return it == stored.end() ? -1 : int(it - stored.begin());
+}
+
+Status BindAll(sqlite3* db, sqlite3_stmt* stmt, const std::vector<Value>& values, int first,
+               const std::string& path) {
+  for (size_t i = 0; i < values.size(); i++) {
+    if (values[i].ref()) return Status::Internal("unresolved large value bound to SQL");
+    int rc = BindValue(stmt, first + int(i), values[i]);
+    if (rc != SQLITE_OK) return SqliteStatus(db, rc, path, "bind a value");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::vector<std::string> ReferencedColumns(const TableSchema& parent, const ForeignKey& fk) {
+  std::vector<std::string> keys = parent.KeyNames();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < fk.to.size(); i++) {
+    out.push_back(!fk.to[i].empty() ? fk.to[i] : i < keys.size() ? keys[i] : "rowid");
+  }
+  return out;
+}
+
+bool ForeignKeyValues(const TableSchema& child, const ForeignKey& fk, const Record& record,
+                      std::vector<Value>* out) {
+  out->clear();
+  for (const std::string& name : fk.from) {
+    int pos = RecordPosition(child, ColumnIndex(child, name));
+    if (pos < 0 || size_t(pos) >= record.size() || record[size_t(pos)].is_null()) return false;
+    out->push_back(record[size_t(pos)]);
+  }
+  return true;
+}
+
+bool ReferencedValues(const TableSchema& parent, const std::vector<std::string>& to,
+                      const SourceRow& row, std::vector<Value>* out) {
+  out->clear();
+  for (const std::string& name : to) {
+    int col = ColumnIndex(parent, name);
+    if (col < 0 && parent.key_columns.empty() && EqualsNoCase(name, "rowid")) {
+      out->push_back(row.key.at(0));
+      continue;
+    }
+    int pos = RecordPosition(parent, col);
+    if (pos < 0 || size_t(pos) >= row.record.size()) return false;
+    out->push_back(row.record[size_t(pos)]);
+  }
+  return true;
+}
+
+// ---- RowLookup ---------------------------------------------------------
+
+RowLookup::~RowLookup() {
+  for (auto& [key, stmt] : cache_) sqlite3_finalize(stmt);
+}
+
+Result<sqlite3_stmt*> RowLookup::Prepare(const std::string& cache_key, const std::string& sql) {
+  auto it = cache_.find(cache_key);
+  if (it != cache_.end()) {
+    sqlite3_reset(it->second);
+    sqlite3_clear_bindings(it->second);
+    return it->second;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "prepare " + sql);
+  cache_[cache_key] = stmt;
+  return stmt;
+}
+
+Status RowLookup::ReadRow(const TableSchema& t, sqlite3_stmt* stmt, SourceRow* row,
+                          int64_t* rowid) {
+  std::vector<int> stored = t.StoredColumns();
+  row->record.resize(stored.size() + (t.rowid_in_record ? 1 : 0));
+  for (size_t i = 0; i < stored.size(); i++) ReadValue(stmt, int(i), &row->record[i]);
+  int64_t id = t.without_rowid ? 0 : sqlite3_column_int64(stmt, int(stored.size()));
+  if (t.rowid_in_record) row->record.back() = Value::Integer(id);
+  if (rowid != nullptr) *rowid = id;
+  row->key.clear();
+  if (t.key_columns.empty()) {
+    row->key.push_back(Value::Integer(id));
+  } else {
+    for (int col : t.key_columns) row->key.push_back(row->record[size_t(RecordPosition(t, col))]);
+  }
+  return Status::OK();
+}
+
+Result<bool> RowLookup::Get(const TableSchema& t, const std::vector<Value>& key, SourceRow* row,
+                            int64_t* rowid) {
+  std::string where = t.key_columns.empty() ? RowidName(t) + " = ?1" : MatchAll(t.KeyNames(), 1);
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
+                      Prepare("get:" + t.name, "SELECT " + SelectList(t) + " FROM main." +
+                                                   QuoteIdent(t.name) + " WHERE " + where));
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, key, 1, path_));
+  // Several rows can match under a NOCASE key; only the exact one counts.
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    TM_RETURN_IF_ERROR(ReadRow(t, stmt, row, rowid));
+    if (row->key == key) {
+      sqlite3_reset(stmt);
+      return true;
+    }
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, path_, "look up a row of " + t.name);
+  return false;
+}
+
+Status RowLookup::ForEachChild(const TableSchema& child, const ForeignKey& fk,
+                               const std::vector<Value>& values,
+                               const std::function<Status(const SourceRow&)>& fn) {
+  const std::string sql = "SELECT " + SelectList(child) + " FROM main." + QuoteIdent(child.name) +
+                          " WHERE " + MatchAll(fk.from, 1);
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare("children:" + child.name + ":" + sql, sql));
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, values, 1, path_));
+  // Collect first: fn may run other lookups on this connection.
+  std::vector<SourceRow> rows;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    rows.emplace_back();
+    TM_RETURN_IF_ERROR(ReadRow(child, stmt, &rows.back(), nullptr));
+  }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) {
+    return SqliteStatus(db_, rc, path_,
+                        "look up the rows of " + child.name + " that refer to " + fk.table);
+  }
+  for (const SourceRow& r : rows) TM_RETURN_IF_ERROR(fn(r));
+  return Status::OK();
+}
+
+Result<bool> RowLookup::ParentExists(const TableSchema& parent, const std::vector<std::string>& to,
+                                     const std::vector<Value>& values) {
+  const std::string sql =
+      "SELECT 1 FROM main." + QuoteIdent(parent.name) + " WHERE " + MatchAll(to, 1) + " LIMIT 1";
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare("parent:" + sql, sql));
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, values, 1, path_));
+  int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteStatus(db_, rc, path_, "look up a row of " + parent.name);
+}
+
+// ---- SqliteLive --------------------------------------------------------
+
+Result<std::unique_ptr<SqliteLive>> SqliteLive::Open(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return Status::NotFound(path +
+                              ": no such file; the live source has moved? give its "
+                              "path with --live sqlite:PATH");
+    }
+    return Status::IOError(path + ": " + std::strerror(errno));
+  }
+  std::unique_ptr<SqliteLive> live(new SqliteLive());
+  live->path_ = path;
+  const std::string name = path.rfind("file:", 0) == 0 ? "./" + path : path;
+  int rc = sqlite3_open_v2(name.c_str(), &live->db_, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(live->db_, rc, path, "open for writing");
+  sqlite3_extended_result_codes(live->db_, 1);
+  TM_RETURN_IF_ERROR(live->Exec("PRAGMA foreign_keys = OFF", "configure the connection"));
+  TM_RETURN_IF_ERROR(live->Exec("PRAGMA recursive_triggers = OFF", "configure the connection"));
+  live->lookup_ = std::make_unique<RowLookup>(live->db_, path);
+  return live;
+}
+
+SqliteLive::~SqliteLive() {
+  for (auto& [key, stmt] : stmts_) sqlite3_finalize(stmt);
+  lookup_.reset();
+  if (db_ != nullptr) {
+    if (in_txn_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(db_);
+  }
+}
+
+Status SqliteLive::Exec(const std::string& sql, std::string_view doing) {
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? Status::OK() : SqliteStatus(db_, rc, path_, doing);
+}
+
+Status SqliteLive::BeginWrite(int timeout_ms, int64_t* waited_us) {
+  sqlite3_busy_timeout(db_, timeout_ms);
+  auto start = std::chrono::steady_clock::now();
+  int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  *waited_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  if ((rc & 0xff) == SQLITE_BUSY) {
+    return Status::Refused(path_ + ": the app held its write lock for more than " +
+                           std::to_string(timeout_ms / 1000.0).substr(0, 5) +
+                           " s; nothing was changed. Retry when the app is idle, or raise "
+                           "--lock-timeout");
+  }
+  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "begin the write transaction");
+  in_txn_ = true;
+  return Status::OK();
+}
+
+Status SqliteLive::SuspendTriggers(const std::vector<std::string>& tables, size_t* count) {
+  sqlite::Statement q;
+  const char* sql =
+      "SELECT name, sql FROM main.sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 "
+      "COLLATE NOCASE ORDER BY rowid";
+  int rc = sqlite3_prepare_v2(db_, sql, -1, q.out(), nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "list triggers");
+  std::vector<std::pair<std::string, std::string>> found;
+  for (const std::string& table : tables) {
+    sqlite3_reset(q.get());
+    sqlite3_bind_text(q.get(), 1, table.data(), int(table.size()), SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      auto text = [&](int i) {
+        const unsigned char* p = sqlite3_column_text(q.get(), i);
+        return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+      };
+      found.emplace_back(text(0), text(1));
+    }
+    if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, path_, "list triggers");
+  }
+  for (const auto& [name, trigger_sql] : found) {
+    TM_RETURN_IF_ERROR(Exec("DROP TRIGGER main." + QuoteIdent(name), "suspend trigger " + name));
+    suspended_.emplace_back(name, trigger_sql);
+  }
+  *count = found.size();
+  return Status::OK();
+}
+
+Status SqliteLive::RestoreTriggers() {
+  for (const auto& [name, sql] : suspended_) {
+    TM_RETURN_IF_ERROR(Exec(sql, "re-create trigger " + name));
+  }
+  suspended_.clear();
+  return Status::OK();
+}
+
+Result<sqlite3_stmt*> SqliteLive::Prepare(const std::string& cache_key, const std::string& sql) {
+  auto it = stmts_.find(cache_key);
+  if (it != stmts_.end()) {
+    sqlite3_reset(it->second);
+    sqlite3_clear_bindings(it->second);
+    return it->second;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "prepare " + sql);
+  stmts_[cache_key] = stmt;
+  return stmt;
+}
+
+Status SqliteLive::StepOnce(sqlite3_stmt* stmt, const TableSchema& t, std::string_view doing) {
+  int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    return Status::Refused(t.name + ": " + sqlite3_errmsg(db_));
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, path_, std::string(doing) + " " + t.name);
+  const int changed = sqlite3_changes(db_);
+  if (changed != 1) {
+    return Status::Internal(std::string(doing) + " " + t.name + " changed " +
+                            std::to_string(changed) + " rows instead of 1");
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Values bound for a row: the stored columns, then the rowid when the table
+// keeps it (a rowid key, or a rowid kept in the record).
+std::vector<Value> RowValues(const TableSchema& t, const SourceRow& row, bool* with_rowid) {
+  std::vector<Value> values(row.record.begin(), row.record.end() - (t.rowid_in_record ? 1 : 0));
+  *with_rowid = false;
+  if (t.key_columns.empty() && !t.without_rowid) {
+    values.push_back(row.key.at(0));
+    *with_rowid = true;
+  } else if (t.rowid_in_record) {
+    values.push_back(row.record.back());
+    *with_rowid = true;
+  }
+  return values;
+}
+
+std::string RowWhere(const TableSchema& t, int first) {
+  return t.without_rowid ? MatchAll(t.KeyNames(), first)
+                         : RowidName(t) + " = ?" + std::to_string(first);
+}
+
+}  // namespace
+
+Status SqliteLive::Insert(const TableSchema& t, const SourceRow& row) {
+  bool with_rowid = false;
+  std::vector<Value> values = RowValues(t, row, &with_rowid);
+  std::string cols, params;
+  int n = 0;
+  auto add = [&](const std::string& col) {
+    cols += (n > 0 ? ", " : "") + col;
+    params += (n > 0 ? ", ?" : "?") + std::to_string(n + 1);
+    n++;
+  };
+  for (int c : t.StoredColumns()) add(QuoteIdent(t.columns[size_t(c)].name));
+  if (with_rowid) add(RowidName(t));
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
+                      Prepare("insert:" + t.name, "INSERT INTO main." + QuoteIdent(t.name) + "(" +
+                                                      cols + ") VALUES(" + params + ")"));
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, values, 1, path_));
+  return StepOnce(stmt, t, "insert into");
+}
+
+Status SqliteLive::Update(const TableSchema& t, const SourceRow& row, int64_t rowid) {
+  bool with_rowid = false;
+  std::vector<Value> values = RowValues(t, row, &with_rowid);
+  if (t.key_columns.empty()) {  // the key is the rowid: nothing to set there
+    values.pop_back();
+    with_rowid = false;
+  }
+  std::string sets;
+  int n = 0;
+  auto add = [&](const std::string& col) {
+    sets += (n > 0 ? ", " : "") + col + " = ?" + std::to_string(n + 1);
+    n++;
+  };
+  for (int c : t.StoredColumns()) add(QuoteIdent(t.columns[size_t(c)].name));
+  if (with_rowid) add(RowidName(t));
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
+                      Prepare("update:" + t.name, "UPDATE main." + QuoteIdent(t.name) + " SET " +
+                                                      sets + " WHERE " + RowWhere(t, n + 1)));
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, values, 1, path_));
+  std::vector<Value> where = t.without_rowid ? row.key : std::vector<Value>{Value::Integer(rowid)};
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, where, n + 1, path_));
+  return StepOnce(stmt, t, "update");
+}
+
+Status SqliteLive::Delete(const TableSchema& t, const std::vector<Value>& key, int64_t rowid) {
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
+                      Prepare("delete:" + t.name, "DELETE FROM main." + QuoteIdent(t.name) +
+                                                      " WHERE " + RowWhere(t, 1)));
+  std::vector<Value> where = t.without_rowid ? key : std::vector<Value>{Value::Integer(rowid)};
+  TM_RETURN_IF_ERROR(BindAll(db_, stmt, where, 1, path_));
+  return StepOnce(stmt, t, "delete from");
+}
+
+Status SqliteLive::Commit() {
+  Status s = Exec("COMMIT", "commit");
+  if (!s.ok()) {
+    (void)Rollback();
+    return s;
+  }
+  in_txn_ = false;
+  return Status::OK();
+}
+
+Status SqliteLive::Rollback() {
+  if (!in_txn_) return Status::OK();
+  for (auto& [key, stmt] : stmts_) sqlite3_reset(stmt);
+  in_txn_ = false;
+  suspended_.clear();
+  return Exec("ROLLBACK", "roll back");
+}
+
+}  // namespace tidemark

@@ -1,0 +1,122 @@
+// Writing to a live SQLite source (rollback and revert): lookups by key and
+// by foreign key, and one guarded write transaction. The plan that decides
+// what to write lives in ops/ (docs/guide/rollback.md); this layer only
+// executes statements exactly and reports constraint failures as values.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "records/schema.h"
+#include "sources/sqlite_source.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tidemark {
+
+// Looks rows up on an open connection, inside whatever transaction that
+// connection has (a SqliteSource's read transaction while planning, the
+// write transaction while applying). Statements are prepared once per table
+// and purpose. Not thread-safe; must not outlive the connection.
+class RowLookup {
+ public:
+  RowLookup(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~RowLookup();
+  RowLookup(const RowLookup&) = delete;
+  RowLookup& operator=(const RowLookup&) = delete;
+
+  // The row of `t` whose key is exactly `key` (same storage classes and
+  // bytes, whatever the key's collation): true with *row filled in the
+  // layout of SqliteSource::Scan; false when there is none. For a rowid
+  // table, *rowid (when not null) gets the row's rowid.
+  Result<bool> Get(const TableSchema& t, const std::vector<Value>& key, SourceRow* row,
+                   int64_t* rowid = nullptr);
+  // Calls fn for each row of `child` whose columns fk.from equal `values`
+  // (one per column of fk.to). Rows with NULL in fk.from never match.
+  Status ForEachChild(const TableSchema& child, const ForeignKey& fk,
+                      const std::vector<Value>& values,
+                      const std::function<Status(const SourceRow&)>& fn);
+  // True when `parent` has a row whose columns `to` equal `values`.
+  Result<bool> ParentExists(const TableSchema& parent, const std::vector<std::string>& to,
+                            const std::vector<Value>& values);
+
+ private:
+  Result<sqlite3_stmt*> Prepare(const std::string& cache_key, const std::string& sql);
+  Status ReadRow(const TableSchema& t, sqlite3_stmt* stmt, SourceRow* row, int64_t* rowid);
+
+  sqlite3* db_;
+  std::string path_;
+  std::map<std::string, sqlite3_stmt*> cache_;
+};
+
+// The columns of `parent` that fk refers to: fk.to, with "" replaced by the
+// parent's primary key columns ("rowid" for a rowid key).
+std::vector<std::string> ReferencedColumns(const TableSchema& parent, const ForeignKey& fk);
+// The values of `record` (a row of `child`) in the columns fk.from; false
+// when a column is missing or any value is NULL (then no parent is needed).
+bool ForeignKeyValues(const TableSchema& child, const ForeignKey& fk, const Record& record,
+                      std::vector<Value>* out);
+// The values of `record` (a row of `parent`) in the columns `to`.
+bool ReferencedValues(const TableSchema& parent, const std::vector<std::string>& to,
+                      const SourceRow& row, std::vector<Value>* out);
+
+// A read-write connection to a live SQLite database. Foreign key enforcement
+// is off on this connection: the plan applies every foreign key action
+// itself, explicitly, so that what runs is exactly what was shown, and the
+// caller checks the affected relations before COMMIT.
+class SqliteLive {
+ public:
+  // NotFound when `path` does not exist; IOError when it cannot be opened
+  // for writing.
+  static Result<std::unique_ptr<SqliteLive>> Open(const std::string& path);
+  // Rolls back a transaction that was not committed.
+  ~SqliteLive();
+
+  // BEGIN IMMEDIATE: takes the database's write lock, waiting up to
+  // `timeout_ms` for the app to release it. Refused (naming the wait) when
+  // it stays held. *waited_us gets the time spent waiting.
+  Status BeginWrite(int timeout_ms, int64_t* waited_us);
+  RowLookup* lookup() { return lookup_.get(); }
+
+  // Drops the triggers on `tables` inside the transaction and remembers
+  // their SQL; RestoreTriggers re-creates them with the exact same SQL
+  // before COMMIT. Triggers therefore do not fire for the rollback's own
+  // writes, and are never lost: a crash rolls the DROP back with the rest.
+  Status SuspendTriggers(const std::vector<std::string>& tables, size_t* count);
+  Status RestoreTriggers();
+
+  // Each changes exactly one row, or fails. A constraint failure is
+  // Refused with SQLite's message (the statement is undone, the transaction
+  // goes on); other failures are IOError. REQUIRES: values resolved.
+  Status Insert(const TableSchema& t, const SourceRow& row);
+  // Sets every stored column (and the rowid of a table that keeps it in the
+  // record) of the row identified by `rowid` (rowid tables) or by row.key
+  // (WITHOUT ROWID tables).
+  Status Update(const TableSchema& t, const SourceRow& row, int64_t rowid);
+  Status Delete(const TableSchema& t, const std::vector<Value>& key, int64_t rowid);
+
+  Status Commit();
+  Status Rollback();
+  const std::string& path() const { return path_; }
+
+ private:
+  SqliteLive() = default;
+  Status Exec(const std::string& sql, std::string_view doing);
+  Result<sqlite3_stmt*> Prepare(const std::string& cache_key, const std::string& sql);
+  Status StepOnce(sqlite3_stmt* stmt, const TableSchema& t, std::string_view doing);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  bool in_txn_ = false;
+  std::unique_ptr<RowLookup> lookup_;
+  std::map<std::string, sqlite3_stmt*> stmts_;
+  std::vector<std::pair<std::string, std::string>> suspended_;  // trigger name, sql
+};
+
+}  // namespace tidemark
