@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
+#include "ledger/ledger.h"
 #include "ops/rollback.h"
 #include "records/value_json.h"
 #include "snapshot/record_diff.h"
@@ -279,7 +280,7 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan,
     return ctx->Record(
         verb, step,
         {"source " + plan.source,
-         step == "safety-snapshot" ? "snapshot " + detail : "expected-digest " + detail},
+         step == "safety-snapshot" ? "snapshot " + detail : "plan " + detail},
         {});
   };
   auto applied = ApplyPlan(plan, access->repo, access->store.get(), safety, opts);
@@ -327,6 +328,39 @@ Result<std::unique_ptr<SnapshotAccess>> OpenSource(Context* ctx, const std::stri
   return access;
 }
 
+// A rollback or revert of this source that died around its COMMIT leaves a
+// "committing" entry as the source's last; read its records back and record
+// in the ledger whether it had committed.
+Status ResolvePending(Context* ctx, SnapshotAccess* access, const std::string& source,
+                      const std::string& live_path) {
+  std::optional<LedgerEntry> last;
+  Ledger ledger(access->repo);
+  TM_RETURN_IF_ERROR(ledger.ForEach(1, [&](const LedgerEntry& e) {
+    const auto& r = e.record;
+    if ((r.action == "rollback" || r.action == "revert") &&
+        std::find(r.targets.begin(), r.targets.end(), "source " + source) != r.targets.end()) {
+      last = e;
+    }
+    return Status::OK();
+  }));
+  if (!last || last->record.outcome != "committing" || last->record.targets.size() < 2) {
+    return Status::OK();
+  }
+  const std::string& t = last->record.targets[1];  // "plan <blob id> <digest>"
+  TM_ASSIGN_OR_RETURN(Id plan_blob, Id::FromHex(t.substr(5, 64)));
+  TM_ASSIGN_OR_RETURN(ApplyOutcome o,
+                      ResolveInterrupted(access->store.get(), *access->repo, plan_blob, live_path));
+  const std::string what = std::string("the ") + last->record.action + " of ledger entry " +
+                           std::to_string(last->seq) + " was interrupted and had " +
+                           (o == ApplyOutcome::kCommitted      ? "committed"
+                            : o == ApplyOutcome::kNotCommitted ? "not committed (live unchanged)"
+                                                               : "an unknown outcome (the "
+                                                                 "records changed since)");
+  ctx->Print("note: " + what);
+  return ctx->Record(last->record.action, std::string("recovered: ") + ApplyOutcomeName(o),
+                     {"source " + source, "entry " + std::to_string(last->seq)}, {}, what);
+}
+
 Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "rollback"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* target, access->Resolve(flags.to));
@@ -336,6 +370,7 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   }
   const SnapshotInfo* newest = LatestOf(access->all, flags.source);
   TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
+  TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
   RollbackScope scope;
   scope.tables = flags.tables;
   TM_ASSIGN_OR_RETURN(scope.keys, ReadKeys(flags));
@@ -373,6 +408,7 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   if (flags.prefer == "live") prefer = RevertPreference::kLive;
   const SnapshotInfo* newest = LatestOf(access->all, flags.source);
   TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
+  TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
   RollbackPlan plan;
   {
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));

@@ -1,5 +1,6 @@
 #include "ops/rollback.h"
 
+#include "base/coding.h"
 #include "base/crash_point.h"
 #include "base/hex.h"
 #include "records/value_json.h"
@@ -204,7 +205,83 @@ Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Reposi
   return Status::OK();
 }
 
+// The stored record list (docs/guide/rollback.md, "Interrupted applies"):
+//   "TMPLAN01" || expected:32 || before:32 || count:varint
+//   || count * (lp(table) || lp(key))
+constexpr char kPlanMagic[] = "TMPLAN01";
+
+Result<std::string> EncodePlanRecords(const RollbackPlan& plan, LargeValueStore* ids,
+                                      const std::string& expected) {
+  PlanDigest before;
+  std::string list, rec;
+  uint64_t n = 0;
+  for (const TablePlan& t : plan.tables) {
+    for (const PlannedRow& r : t.rows) {
+      rec.clear();
+      if (r.before) TM_RETURN_IF_ERROR(EncodeRecord(*r.before, ids, &rec));
+      before.Add(t.schema.name, r.key, r.before ? &rec : nullptr);
+      PutLengthPrefixed(&list, t.schema.name);
+      PutLengthPrefixed(&list, r.key);
+      n++;
+    }
+  }
+  std::string out = kPlanMagic;
+  out += expected;
+  out += before.Finish();
+  PutVarint64(&out, n);
+  return out + list;
+}
+
 }  // namespace
+
+const char* ApplyOutcomeName(ApplyOutcome o) {
+  switch (o) {
+    case ApplyOutcome::kCommitted:
+      return "committed";
+    case ApplyOutcome::kNotCommitted:
+      return "not committed";
+    case ApplyOutcome::kUnknown:
+      return "unknown";
+  }
+  return "?";
+}
+
+Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
+                                        const Id& plan_blob, const std::string& live_path) {
+  TM_ASSIGN_OR_RETURN(std::string data, store->Get(plan_blob));
+  ByteReader in(data, "rollback plan " + plan_blob.Short());
+  std::string_view magic, expected, before;
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(in.Bytes("magic", 8, &magic));
+  if (magic != std::string_view(kPlanMagic, 8)) return in.Error("magic", "not a rollback plan");
+  TM_RETURN_IF_ERROR(in.Bytes("expected digest", 32, &expected));
+  TM_RETURN_IF_ERROR(in.Bytes("before digest", 32, &before));
+  TM_RETURN_IF_ERROR(in.Varint64("count", &n));
+  TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(live_path));
+  RowLookup lookup(live->handle(), live->path());
+  ChunkedValueStore ids(store, repo, /*dry_run=*/true);
+  PlanDigest digest;
+  std::vector<Value> key;
+  std::string rec;
+  for (uint64_t i = 0; i < n; i++) {
+    std::string_view table, key_bytes;
+    TM_RETURN_IF_ERROR(in.LengthPrefixed("table", 1024, &table));
+    TM_RETURN_IF_ERROR(in.LengthPrefixed("key", 1 << 20, &key_bytes));
+    const TableSchema* t = live->schema().FindTable(table);
+    if (t == nullptr) return ApplyOutcome::kUnknown;
+    TM_RETURN_IF_ERROR(DecodeKey(key_bytes, &key));
+    SourceRow row;
+    TM_ASSIGN_OR_RETURN(bool exists, lookup.Get(*t, key, &row));
+    rec.clear();
+    if (exists) TM_RETURN_IF_ERROR(EncodeRecord(row.record, &ids, &rec));
+    digest.Add(std::string(table), std::string(key_bytes), exists ? &rec : nullptr);
+  }
+  TM_RETURN_IF_ERROR(in.ExpectEnd());
+  const std::string now = digest.Finish();
+  if (now == expected) return ApplyOutcome::kCommitted;
+  if (now == before) return ApplyOutcome::kNotCommitted;
+  return ApplyOutcome::kUnknown;
+}
 
 Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
                                const ApplyOptions& opts) {
@@ -233,7 +310,17 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   TM_RETURN_IF_ERROR(step("safety-snapshot", out.safety_snapshot.Hex()));
   CrashPoint("rollback-after-safety-snapshot");
   Status s = RunInTransaction(plan, store, *repo, live.get(), opts, /*trial=*/false, &out);
-  if (s.ok()) s = step("committing", HexEncode(out.expected_digest));
+  if (s.ok()) {
+    // Record what to read back should the process die around COMMIT.
+    ChunkedValueStore ids(store, *repo, /*dry_run=*/true);
+    auto list = EncodePlanRecords(plan, &ids, out.expected_digest);
+    auto id = list.ok() ? store->Put(BlobType::kData, *list) : Result<Id>(list.status());
+    s = id.ok() ? store->Flush() : id.status();
+    if (s.ok()) {
+      out.plan_blob = *id;
+      s = step("committing", out.plan_blob.Hex() + " " + HexEncode(out.expected_digest));
+    }
+  }
   if (!s.ok()) {
     (void)live->Rollback();
     return s;

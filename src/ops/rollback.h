@@ -24,6 +24,7 @@ struct ApplyOptions {
 
 struct ApplyResult {
   Id safety_snapshot;  // zero for a trial
+  Id plan_blob;        // the stored record list (see ResolveInterrupted)
   int64_t lock_wait_us = 0;
   uint64_t rows = 0;
   size_t triggers_suspended = 0;
@@ -52,5 +53,14 @@ Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const
 // lock.
 Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobStore* store,
                               const BackupOptions& safety, const ApplyOptions& opts);
+
+// What became of an apply that was interrupted after its "committing"
+// ledger step (the process died around COMMIT): the plan's record list is
+// stored as a data blob before COMMIT, so the live records can be read back
+// and compared with the plan's before and after digests.
+enum class ApplyOutcome { kCommitted, kNotCommitted, kUnknown };
+const char* ApplyOutcomeName(ApplyOutcome o);
+Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
+                                        const Id& plan_blob, const std::string& live_path);
 
 }  // namespace tidemark
