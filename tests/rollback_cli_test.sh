@@ -73,9 +73,9 @@ for step in "rollback  started" "rollback  safety-snapshot" "rollback  committin
   contains out "$step" "ledger has $step"
 done
 # The rollback itself can be undone with its safety snapshot.
-expect 0 "undo the rollback" -- "$T" rollback crm --to "$SAFE1" --yes --overwrite-unsaved
+expect 0 "undo the rollback (no unsaved work: live holds A's versions)" -- "$T" rollback crm --to "$SAFE1" --yes
 check_eq "$(q 'SELECT count(*) FROM customers')" 3500 "undone"
-expect 0 "redo" -- "$T" rollback crm --to "$A" --yes --overwrite-unsaved
+expect 0 "redo" -- "$T" rollback crm --to "$A" --yes
 backup A2; A2=$(snap)
 
 # 2. An automation sets status on 10,000 orders; 50 others are edited after.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 
@@ -28,6 +29,10 @@ struct RollbackFlags {
   double lock_timeout_s = 10;
   size_t samples = 3;
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 const char* Verb(const RollbackPlan& plan) {
   return plan.kind == RollbackPlan::kRollback ? "rollback" : "revert";
@@ -179,7 +184,9 @@ void WritePlanJson(JsonWriter* w, const RollbackPlan& plan, const std::string& r
   w->Field("records", applied->rows).Field("lock_wait_s", applied->lock_wait_us / 1e6);
   w->Field("triggers_suspended", static_cast<uint64_t>(applied->triggers_suspended));
   w->Field("expected_digest", HexEncode(applied->expected_digest));
-  w->Field("verified_digest", HexEncode(applied->verified_digest)).EndObject();
+  w->Field("verified_digest", HexEncode(applied->verified_digest));
+  w->Field("safety_snapshot_s", applied->safety_us / 1e6);
+  w->Field("transaction_s", applied->transaction_us / 1e6).EndObject();
 }
 
 // ---- the flow --------------------------------------------------------------
@@ -230,7 +237,7 @@ std::vector<std::pair<std::string, int64_t>> PlanCounts(const RollbackPlan& plan
 }
 
 // Shows the plan, and unless refused or a dry run, applies it.
-Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan,
+Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double plan_s,
                const RollbackFlags& flags) {
   ApplyOptions opts;
   opts.lock_timeout_ms = int(flags.lock_timeout_s * 1000);
@@ -243,18 +250,21 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan,
                         : "range " + plan.from.Hex() + ".." + plan.to.Hex());
   // Predict constraint violations by applying in a transaction that is
   // always rolled back.
+  const auto trial_start = std::chrono::steady_clock::now();
   if (plan.TotalRows() > 0 && plan.schema_issues.empty()) {
     TM_ASSIGN_OR_RETURN(ApplyResult trial,
                         TrialApply(plan, access->store.get(), *access->repo, opts));
     for (PlanIssue& v : trial.violations) plan.violations.push_back(std::move(v));
   }
+  const double trial_s = SecondsSince(trial_start);
   const std::string refusal = plan.RefusalReason();
   PrintPlan(ctx, plan, flags.samples);
   auto json = [&](const ApplyResult* applied) {
     JsonWriter w;
     w.BeginObject();
     WritePlanJson(&w, plan, refusal, applied);
-    w.EndObject();
+    w.Key("timings").BeginObject().Field("plan_s", plan_s).Field("predict_s", trial_s);
+    w.EndObject().EndObject();
     ctx->PrintJson(w);
   };
   if (!refusal.empty()) {
@@ -277,11 +287,10 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan,
   safety.tool_version = TIDEMARK_VERSION;
   safety.show_progress = ctx->ShowProgress();
   opts.on_step = [&](const std::string& step, const std::string& detail) {
-    return ctx->Record(
-        verb, step,
-        {"source " + plan.source,
-         step == "safety-snapshot" ? "snapshot " + detail : "plan " + detail},
-        {});
+    return ctx->Record(verb, step,
+                       {"source " + plan.source,
+                        step == "safety-snapshot" ? "snapshot " + detail : "plan " + detail},
+                       {});
   };
   auto applied = ApplyPlan(plan, access->repo, access->store.get(), safety, opts);
   if (!applied.ok()) {
@@ -304,13 +313,34 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan,
              HexEncode(applied->verified_digest).substr(0, 16) + ")");
   ctx->Print("safety snapshot " + applied->safety_snapshot.Short() + " holds the state before; " +
              "undo with: tidemark rollback " + plan.source + " --to " +
-             applied->safety_snapshot.Short() + " --overwrite-unsaved");
+             applied->safety_snapshot.Short());
+  ctx->Print("took: plan " + FormatDuration(plan_s) + ", prediction " + FormatDuration(trial_s) +
+             ", safety snapshot " + FormatDuration(applied->safety_us / 1e6) + ", transaction " +
+             FormatDuration(applied->transaction_us / 1e6));
   if (applied->lock_wait_us > 100000) {
     ctx->Print("waited " + FormatDuration(applied->lock_wait_us / 1e6) +
                " for the app's write lock");
   }
   json(&*applied);
   return Status::OK();
+}
+
+// Up to kUnsavedLookback snapshots of the source before the newest, newest
+// first (access->all is oldest first).
+std::vector<const SnapshotInfo*> OlderSnapshots(const SnapshotAccess& access,
+                                                const std::string& source) {
+  std::vector<const SnapshotInfo*> out;
+  bool skipped_newest = false;
+  for (auto it = access.all.rbegin(); it != access.all.rend(); ++it) {
+    if (it->manifest.source != source) continue;
+    if (!skipped_newest) {
+      skipped_newest = true;
+      continue;
+    }
+    if (out.size() == kUnsavedLookback) break;
+    out.push_back(&*it);
+  }
+  return out;
 }
 
 Result<std::string> LivePath(const RollbackFlags& flags, const SnapshotInfo& snap) {
@@ -375,13 +405,15 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   scope.tables = flags.tables;
   TM_ASSIGN_OR_RETURN(scope.keys, ReadKeys(flags));
   RollbackPlan plan;
+  const auto start = std::chrono::steady_clock::now();
   {
     // The read transaction ends before anything is written.
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    PlanInputs in{live.get(), access->cache.get(), access->repo, newest};
+    PlanInputs in{live.get(), access->cache.get(), access->repo, newest,
+                  OlderSnapshots(*access, flags.source)};
     TM_ASSIGN_OR_RETURN(plan, PlanRollback(in, *target, scope));
   }
-  return Execute(ctx, access.get(), std::move(plan), flags);
+  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags);
 }
 
 Status RunRevert(Context* ctx, const RollbackFlags& flags) {
@@ -410,12 +442,14 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
   TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
   RollbackPlan plan;
+  const auto start = std::chrono::steady_clock::now();
   {
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    PlanInputs in{live.get(), access->cache.get(), access->repo, newest};
+    PlanInputs in{live.get(), access->cache.get(), access->repo, newest,
+                  OlderSnapshots(*access, flags.source)};
     TM_ASSIGN_OR_RETURN(plan, PlanRevert(in, *a, *b, flags.tables, prefer));
   }
-  return Execute(ctx, access.get(), std::move(plan), flags);
+  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags);
 }
 
 void AddApplyFlags(CLI::App* cmd, RollbackFlags* f) {

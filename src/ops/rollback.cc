@@ -1,5 +1,7 @@
 #include "ops/rollback.h"
 
+#include <chrono>
+
 #include "base/coding.h"
 #include "base/crash_point.h"
 #include "base/hex.h"
@@ -303,12 +305,20 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   // Open first: a missing or read-only file fails before the snapshot.
   TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(plan.live_path));
   ApplyResult out;
+  auto micros_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 t)
+        .count();
+  };
+  auto started = std::chrono::steady_clock::now();
   {
     TM_ASSIGN_OR_RETURN(BackupResult b, BackupSqlite(repo, store, safety));
     out.safety_snapshot = b.snapshot;
   }
+  out.safety_us = micros_since(started);
   TM_RETURN_IF_ERROR(step("safety-snapshot", out.safety_snapshot.Hex()));
   CrashPoint("rollback-after-safety-snapshot");
+  started = std::chrono::steady_clock::now();
   Status s = RunInTransaction(plan, store, *repo, live.get(), opts, /*trial=*/false, &out);
   if (s.ok()) {
     // Record what to read back should the process die around COMMIT.
@@ -328,6 +338,7 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   CrashPoint("rollback-before-commit");
   TM_RETURN_IF_ERROR(live->Commit());
   out.committed = true;
+  out.transaction_us = micros_since(started);
   CrashPoint("rollback-after-commit");
   return out;
 }

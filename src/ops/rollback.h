@@ -26,6 +26,9 @@ struct ApplyResult {
   Id safety_snapshot;  // zero for a trial
   Id plan_blob;        // the stored record list (see ResolveInterrupted)
   int64_t lock_wait_us = 0;
+  // Wall time of the safety snapshot, and of the transaction from BEGIN to
+  // COMMIT (including the lock wait, the writes and the verification).
+  int64_t safety_us = 0, transaction_us = 0;
   uint64_t rows = 0;
   size_t triggers_suspended = 0;
   std::string expected_digest, verified_digest;  // 32 raw bytes each

@@ -374,21 +374,28 @@ Status Planner::CloseOverRelations(const SnapshotInfo* snap) {
   return Status::OK();
 }
 
+// True when snapshot `s` holds exactly `record` at `key` in `table`.
+Result<bool> Holds(NodeCache* cache, const SnapshotInfo* s, const std::string& table,
+                   const std::string& key, const std::string& record) {
+  const SnapshotTable* st = s != nullptr ? s->manifest.FindTable(table) : nullptr;
+  if (st == nullptr || !st->schema.has_records()) return false;
+  TM_ASSIGN_OR_RETURN(auto saved, TreeGet(cache, st->root, key));
+  return saved && *saved == record;
+}
+
 Status Planner::FindUnsaved() {
-  const SnapshotInfo* n = in_.newest;
   for (auto& [name, t] : tables_) {
-    const SnapshotTable* st = n != nullptr ? n->manifest.FindTable(name) : nullptr;
     for (const PlannedRow& r : t.rows) {
       if (!r.before) continue;  // re-creating a record loses nothing
-      std::optional<std::string> saved;
-      if (st != nullptr && st->schema.has_records()) {
-        TM_ASSIGN_OR_RETURN(saved, TreeGet(in_.cache, st->root, r.key));
-      }
       TM_ASSIGN_OR_RETURN(std::string now, Encode(*r.before));
-      if (!saved || *saved != now) {
-        plan_->unsaved.push_back(
-            {name, r.key_values,
-             saved ? "changed after the newest snapshot" : "created after the newest snapshot"});
+      TM_ASSIGN_OR_RETURN(bool saved, Holds(in_.cache, in_.newest, name, r.key, now));
+      for (size_t i = 0; !saved && i < in_.older.size(); i++) {
+        TM_ASSIGN_OR_RETURN(saved, Holds(in_.cache, in_.older[i], name, r.key, now));
+      }
+      if (!saved) {
+        plan_->unsaved.push_back({name, r.key_values,
+                                  "this version is in no recent snapshot (changed or created "
+                                  "after the newest one)"});
       }
     }
   }

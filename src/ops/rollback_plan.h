@@ -57,8 +57,9 @@ struct RollbackPlan {
   Id from, to;                    // revert: A..B
   Id newest;                      // the newest snapshot of the source (unsaved-work check)
   std::vector<TablePlan> tables;  // in apply order for inserts: parents first
-  // Records in the plan that changed after the newest snapshot: writing
-  // them loses work no backup holds. Refused unless overwrite_unsaved.
+  // Records in the plan whose live version no recent snapshot holds (the
+  // newest, or one of PlanInputs::older): writing them loses work no backup
+  // holds. Refused unless overwrite_unsaved.
   std::vector<PlanIssue> unsaved;
   // revert: records whose live version is neither A's nor B's.
   std::vector<PlanIssue> conflicts;
@@ -105,7 +106,13 @@ struct PlanInputs {
   NodeCache* cache = nullptr;
   const Repository* repo = nullptr;
   const SnapshotInfo* newest = nullptr;  // may be null (no snapshot yet)
+  // Older snapshots of the source, newest first: a live version that one of
+  // them holds is saved too (after a rollback, live holds the target's
+  // versions while the newest snapshot is the safety snapshot). Callers pass
+  // at most kUnsavedLookback of them.
+  std::vector<const SnapshotInfo*> older;
 };
+inline constexpr size_t kUnsavedLookback = 15;
 
 // rollback SOURCE --to target. InvalidArgument for a scope that names what
 // does not exist.
