@@ -163,6 +163,25 @@ contains out "recovered: committed" "recovered committed"
 contains out "recovered: not committed" "recovered not committed"
 expect 0 "ledger verify" -- "$T" ledger verify
 
+# 7. The table's columns changed since the snapshot: mapped by name.
+backup A8; A8=$(snap)
+q "PRAGMA foreign_keys=ON; ALTER TABLE nc_automations ADD COLUMN owner TEXT;
+   ALTER TABLE nc_automations DROP COLUMN enabled;
+   UPDATE nc_automations SET owner = 'ops', title = 'Broken' WHERE id = 'wf_close';
+   DELETE FROM nc_automations WHERE id = 'wf_welcome';"
+backup B8
+expect 0 "rollback a changed table" -- "$T" --json rollback crm --to "$A8" --table nc_automations --yes
+json 'any("mapped by name" in n and "enabled" in n and "owner" in n for n in d["notes"])' "notes say what is mapped"
+json 'd["tables"][0]["inserts"] == 1 and d["tables"][0]["updates"] == 1' "one re-created, one updated"
+check_eq "$(q "SELECT title || '|' || owner FROM nc_automations WHERE id = 'wf_close'")" "Close shipped orders after 30 days|ops" "mapped columns restored, live-only kept"
+check_eq "$(q "SELECT count(*) FROM nc_automations WHERE id = 'wf_welcome' AND owner IS NULL")" 1 "re-created with NULL in the live-only column"
+q "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT); INSERT INTO kv VALUES('a', '1');"
+backup A9; A9=$(snap)
+q "DROP TABLE kv; CREATE TABLE kv(id INTEGER PRIMARY KEY, k TEXT, v TEXT);"
+expect 4 "a changed key is refused" -- "$T" rollback crm --to "$A9" --table kv --yes
+contains err "differ in their definition" "says why"
+contains out "key (k) is now (id)" "names the key change"
+
 # Bad input: one line, right code.
 expect 2 "bad range" -- "$T" revert crm "$A"
 one_line "bad range"

@@ -452,29 +452,121 @@ void NoteSchemaObjects(const Manifest& snap, const SourceSchema& live, RollbackP
   }
 }
 
+// How a snapshot's records map onto the live table's layout, by column
+// name, when the table's definition changed since (columns added, dropped or
+// reordered). The key must be the same.
+struct ColumnMap {
+  bool identity = true;
+  std::vector<int> from;  // per live record field: its index in the snapshot's, -1: live only
+  std::vector<std::string> snapshot_only, live_only;
+
+  // The live record the snapshot's record becomes: mapped fields from
+  // `snap`, live-only fields from `live` (NULL for a new record).
+  Record Apply(const Record& snap, const Record* live) const {
+    if (identity) return snap;
+    Record out(from.size());
+    for (size_t i = 0; i < from.size(); i++) {
+      if (from[i] >= 0) {
+        out[i] = snap[size_t(from[i])];
+      } else if (live != nullptr) {
+        out[i] = (*live)[i];
+      }
+    }
+    return out;
+  }
+};
+
+std::optional<ColumnMap> MapColumns(const TableSchema& snap, const TableSchema& live) {
+  ColumnMap m;
+  if (LayoutProblem(snap, live).empty()) return m;
+  if (snap.KeyNames() != live.KeyNames() || snap.without_rowid != live.without_rowid ||
+      snap.rowid_in_record != live.rowid_in_record) {
+    return std::nullopt;
+  }
+  m.identity = false;
+  const std::vector<std::string> sf = snap.RecordFieldNames(), lf = live.RecordFieldNames();
+  for (const std::string& name : lf) {
+    auto it = std::find_if(sf.begin(), sf.end(), [&](const auto& f) { return SameName(f, name); });
+    m.from.push_back(it == sf.end() ? -1 : int(it - sf.begin()));
+    if (it == sf.end()) m.live_only.push_back(name);
+  }
+  for (const std::string& name : sf) {
+    if (std::none_of(lf.begin(), lf.end(), [&](const auto& f) { return SameName(f, name); })) {
+      m.snapshot_only.push_back(name);
+    }
+  }
+  return m;
+}
+
+// Plans the one record `key`: make live hold what the snapshot has
+// (`stored`, its encoded record, or nothing), when it does not already.
+Status PlanOne(Planner* p, TablePlan* t, const ColumnMap& map, std::string key,
+               std::vector<Value> key_values, const std::optional<std::string_view>& stored,
+               std::optional<Record> live) {
+  std::optional<Record> after;
+  if (stored) {
+    Record snap;
+    TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + t->schema.name, &snap));
+    after = map.Apply(snap, live ? &*live : nullptr);
+  }
+  if (!after && !live) return Status::OK();
+  if (after && live) {
+    TM_ASSIGN_OR_RETURN(std::string want, p->Encode(*after));
+    TM_ASSIGN_OR_RETURN(std::string now, p->Encode(*live));
+    if (want == now) return Status::OK();
+  }
+  PlannedRow r;
+  r.key = std::move(key);
+  r.key_values = std::move(key_values);
+  r.before = std::move(live);
+  r.after = std::move(after);
+  p->Add(t, std::move(r));
+  return Status::OK();
+}
+
 Status PlanKeys(const PlanInputs& in, Planner* p, TablePlan* t, const SnapshotTable& snap,
-                const std::vector<std::string>& keys) {
+                const ColumnMap& map, const std::vector<std::string>& keys) {
   for (const std::string& text : keys) {
     TM_ASSIGN_OR_RETURN(std::vector<Value> values, ParseKey(t->schema, text));
-    PlannedRow r;
-    r.key_values = values;
-    EncodeKey(values, &r.key);
+    std::string key;
+    EncodeKey(values, &key);
     SourceRow live;
     TM_ASSIGN_OR_RETURN(bool exists, p->lookup()->Get(t->schema, values, &live));
-    TM_ASSIGN_OR_RETURN(auto stored, TreeGet(in.cache, snap.root, r.key));
-    if (exists) {
-      TM_ASSIGN_OR_RETURN(std::string now, p->Encode(live.record));
-      if (stored && *stored == now) continue;
-      r.before = std::move(live.record);
-    }
-    if (!stored && !exists) continue;
-    if (stored) {
-      r.after.emplace();
-      TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + t->schema.name, &*r.after));
-    }
-    p->Add(t, std::move(r));
+    TM_ASSIGN_OR_RETURN(auto stored, TreeGet(in.cache, snap.root, key));
+    std::optional<std::string_view> view;
+    if (stored) view = *stored;
+    TM_RETURN_IF_ERROR(
+        PlanOne(p, t, map, key, values, view,
+                exists ? std::optional<Record>(std::move(live.record)) : std::nullopt));
   }
   return Status::OK();
+}
+
+// A whole table whose definition changed: every snapshot record is looked
+// up live, then every live record in the snapshot (point lookups: slower
+// than the merge of DiffLiveTable, but layouts differ).
+Status PlanMappedTable(const PlanInputs& in, Planner* p, TablePlan* t, const SnapshotTable& snap,
+                       const ColumnMap& map) {
+  std::vector<Value> values;
+  TM_RETURN_IF_ERROR(
+      TreeScan(in.cache, snap.root, std::nullopt,
+               [&](std::string_view key, std::string_view value) -> Result<bool> {
+                 TM_RETURN_IF_ERROR(DecodeKey(key, &values));
+                 SourceRow live;
+                 TM_ASSIGN_OR_RETURN(bool exists, p->lookup()->Get(t->schema, values, &live));
+                 TM_RETURN_IF_ERROR(PlanOne(
+                     p, t, map, std::string(key), values, value,
+                     exists ? std::optional<Record>(std::move(live.record)) : std::nullopt));
+                 return true;
+               }));
+  std::string key;
+  return in.live->Scan(t->schema, [&](const SourceRow& row) -> Status {
+    key.clear();
+    EncodeKey(row.key, &key);
+    TM_ASSIGN_OR_RETURN(auto stored, TreeGet(in.cache, snap.root, key));
+    if (stored) return Status::OK();  // planned by the first pass
+    return PlanOne(p, t, map, key, row.key, std::nullopt, row.record);
+  });
 }
 
 }  // namespace
@@ -511,13 +603,32 @@ Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& targ
                            " was created after the snapshot; rollback leaves it alone");
       continue;
     }
-    if (std::string problem = LayoutProblem(st->schema, *lt); !problem.empty()) {
-      plan.schema_issues.push_back(problem);
+    std::optional<ColumnMap> map = MapColumns(st->schema, *lt);
+    if (!map) {
+      plan.schema_issues.push_back(LayoutProblem(st->schema, *lt));
       continue;
+    }
+    if (!map->identity) {
+      std::string note = "table " + name +
+                         " changed its columns since the snapshot; they are "
+                         "mapped by name";
+      for (const std::string& c : map->snapshot_only) {
+        note += "; " + c + " is not in the live table and cannot be restored";
+      }
+      for (const std::string& c : map->live_only) {
+        note += "; " + c +
+                " is only live: updated records keep their value, re-created ones "
+                "get NULL";
+      }
+      plan.notes.push_back(note);
     }
     TablePlan* t = p.Table(*lt);
     if (!scope.keys.empty()) {
-      TM_RETURN_IF_ERROR(PlanKeys(in, &p, t, *st, scope.keys));
+      TM_RETURN_IF_ERROR(PlanKeys(in, &p, t, *st, *map, scope.keys));
+      continue;
+    }
+    if (!map->identity) {
+      TM_RETURN_IF_ERROR(PlanMappedTable(in, &p, t, *st, *map));
       continue;
     }
     auto r = DiffLiveTable(in.cache, *in.repo, st, in.live, lt,
