@@ -248,10 +248,8 @@ const char* ApplyOutcomeName(ApplyOutcome o) {
   return "?";
 }
 
-Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
-                                        const Id& plan_blob, const std::string& live_path) {
-  TM_ASSIGN_OR_RETURN(std::string data, store->Get(plan_blob));
-  ByteReader in(data, "rollback plan " + plan_blob.Short());
+Status DecodePlanRecords(std::string_view data, std::string_view what, PlanRecords* out) {
+  ByteReader in(data, std::string(what));
   std::string_view magic, expected, before;
   uint64_t n = 0;
   TM_RETURN_IF_ERROR(in.Bytes("magic", 8, &magic));
@@ -259,16 +257,33 @@ Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo
   TM_RETURN_IF_ERROR(in.Bytes("expected digest", 32, &expected));
   TM_RETURN_IF_ERROR(in.Bytes("before digest", 32, &before));
   TM_RETURN_IF_ERROR(in.Varint64("count", &n));
+  // Each record takes at least two length bytes: check before reserving.
+  if (n > in.remaining() / 2) return in.Error("count", "larger than the data can hold");
+  out->expected.assign(expected);
+  out->before.assign(before);
+  out->records.clear();
+  out->records.reserve(size_t(n));
+  for (uint64_t i = 0; i < n; i++) {
+    std::string_view table, key;
+    TM_RETURN_IF_ERROR(in.LengthPrefixed("table", 1024, &table));
+    TM_RETURN_IF_ERROR(in.LengthPrefixed("key", 1 << 20, &key));
+    out->records.emplace_back(std::string(table), std::string(key));
+  }
+  return in.ExpectEnd();
+}
+
+Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
+                                        const Id& plan_blob, const std::string& live_path) {
+  TM_ASSIGN_OR_RETURN(std::string data, store->Get(plan_blob));
+  PlanRecords plan;
+  TM_RETURN_IF_ERROR(DecodePlanRecords(data, "rollback plan " + plan_blob.Short(), &plan));
   TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(live_path));
   RowLookup lookup(live->handle(), live->path());
   ChunkedValueStore ids(store, repo, /*dry_run=*/true);
   PlanDigest digest;
   std::vector<Value> key;
   std::string rec;
-  for (uint64_t i = 0; i < n; i++) {
-    std::string_view table, key_bytes;
-    TM_RETURN_IF_ERROR(in.LengthPrefixed("table", 1024, &table));
-    TM_RETURN_IF_ERROR(in.LengthPrefixed("key", 1 << 20, &key_bytes));
+  for (const auto& [table, key_bytes] : plan.records) {
     const TableSchema* t = live->schema().FindTable(table);
     if (t == nullptr) return ApplyOutcome::kUnknown;
     TM_RETURN_IF_ERROR(DecodeKey(key_bytes, &key));
@@ -276,12 +291,11 @@ Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo
     TM_ASSIGN_OR_RETURN(bool exists, lookup.Get(*t, key, &row));
     rec.clear();
     if (exists) TM_RETURN_IF_ERROR(EncodeRecord(row.record, &ids, &rec));
-    digest.Add(std::string(table), std::string(key_bytes), exists ? &rec : nullptr);
+    digest.Add(table, key_bytes, exists ? &rec : nullptr);
   }
-  TM_RETURN_IF_ERROR(in.ExpectEnd());
   const std::string now = digest.Finish();
-  if (now == expected) return ApplyOutcome::kCommitted;
-  if (now == before) return ApplyOutcome::kNotCommitted;
+  if (now == plan.expected) return ApplyOutcome::kCommitted;
+  if (now == plan.before) return ApplyOutcome::kNotCommitted;
   return ApplyOutcome::kUnknown;
 }
 
