@@ -48,17 +48,14 @@ class Applier {
  private:
   Status Write(const TablePlan& t, const PlannedRow& r);
   // A failure of one record: collected in a trial, returned otherwise.
+  // Constraint failures (Refused) are collected in both modes, so that a
+  // refusal lists every offending record; other errors stop at once.
   Status Fail(const TablePlan& t, const PlannedRow& r, const Status& s) {
-    if (!trial_ || !s.IsRefused()) return s;
+    if (!s.IsRefused()) return s;
     violations_.push_back({t.schema.name, r.key_values, s.message()});
     return Status::OK();
   }
   Status Violation(const std::string& table, const std::vector<Value>& key, std::string problem) {
-    if (!trial_) {
-      return Status::Refused(Describe(table, key) + " " + problem +
-                             "; the transaction was rolled back, live is unchanged: the app "
-                             "changed related records since the plan; plan again");
-    }
     violations_.push_back({table, key, std::move(problem)});
     return Status::OK();
   }
@@ -84,10 +81,10 @@ Status Applier::Write(const TablePlan& t, const PlannedRow& r) {
     same = a == b;
   }
   if (!same) {
-    return Fail(t, r,
-                Status::Refused(Describe(t.schema.name, r.key_values) +
-                                " changed after the plan was made; nothing was written. Plan "
-                                "again (run the command again) to see the new state"));
+    Status changed = Status::Refused(Describe(t.schema.name, r.key_values) +
+                                     " changed after the plan was made; nothing was written. "
+                                     "Plan again (run the command again) to see the new state");
+    return trial_ ? Fail(t, r, changed) : changed;
   }
   if (!r.after) return Fail(t, r, live_->Delete(t.schema, r.key_values, rowid));
   SourceRow row{r.key_values, *r.after};
@@ -150,7 +147,7 @@ Status Applier::VerifyRelations() {
     for (const PlannedRow& r : t.rows) {
       if (r.after) {
         for (const ForeignKey& fk : t.schema.foreign_keys) {
-          const TableSchema* parent = schema.FindTable(fk.table);
+          const TableSchema* parent = FindTableNoCase(schema, fk.table);
           if (parent == nullptr || !ForeignKeyValues(t.schema, fk, *r.after, &values)) continue;
           if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
             continue;
@@ -201,6 +198,16 @@ Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Reposi
   Applier applier(plan, store, repo, live, trial);
   TM_RETURN_IF_ERROR(applier.WriteAll(out));
   TM_RETURN_IF_ERROR(applier.VerifyRelations());
+  if (!trial && !applier.violations().empty()) {
+    const auto& v = applier.violations();
+    std::string list;
+    for (size_t i = 0; i < v.size() && i < 10; i++) {
+      list += (i > 0 ? "; " : "") + Describe(v[i].table, v[i].key) + ": " + v[i].problem;
+    }
+    return Status::Refused("the result would break " + std::to_string(v.size()) +
+                           " constraint(s): " + list + (v.size() > 10 ? "; ..." : "") +
+                           ". The transaction was rolled back, live is unchanged");
+  }
   TM_RETURN_IF_ERROR(applier.VerifyRecords(out));
   TM_RETURN_IF_ERROR(live->RestoreTriggers());
   out->violations = applier.violations();

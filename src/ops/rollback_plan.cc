@@ -252,17 +252,23 @@ std::string Describe(const std::string& table, const std::vector<Value>& key) {
 // A parent a child row needs: present after the plan (planned with an
 // `after`, or live and not planned), else brought in from the snapshot.
 Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const SnapshotInfo* snap) {
-  std::vector<Value> values;
+  std::vector<Value> values, before;
   for (const ForeignKey& fk : t.schema.foreign_keys) {
     if (!ForeignKeyValues(t.schema, fk, *row.after, &values)) continue;
+    // Unchanged references were live before the plan: no parent to bring.
+    if (row.before && ForeignKeyValues(t.schema, fk, *row.before, &before) && before == values) {
+      bool parent_planned = false;
+      for (const auto& [name, rows] : index_) parent_planned |= SameName(name, fk.table);
+      if (!parent_planned) continue;
+    }
     if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
       continue;
     }
-    const TableSchema* parent = live_schema().FindTable(fk.table);
+    const TableSchema* parent = FindTableNoCase(live_schema(), fk.table);
     if (parent == nullptr) continue;  // SQLite ignores a key to a missing table
     const std::vector<std::string> to = ReferencedColumns(*parent, fk);
     const std::string child = Describe(t.schema.name, row.key_values);
-    if (to != parent->KeyNames()) {
+    if (!SameColumns(to, parent->KeyNames())) {
       // Not the parent's key: only the live table can say (no key lookup).
       TM_ASSIGN_OR_RETURN(bool exists, lookup_.ParentExists(*parent, to, values));
       if (!exists) Violation(t.schema.name, row.key_values, "refers to a missing " + fk.table);

@@ -236,13 +236,8 @@ TEST_F(RollbackTest, MissingParentsComeBackRecursively) {
 
 // The same through a foreign key that names the parent's key column in
 // another case (SQLite matches column names ignoring case).
-// BUG: PlanRollback (Planner::FollowParents in rollback_plan.cc) compares
-// ReferencedColumns(parent, fk) == parent->KeyNames() case-sensitively, so
-// REFERENCES orders(ID) with orders(id INTEGER PRIMARY KEY) takes the
-// "not the parent's key" path: the missing order is not brought back from
-// the snapshot, and the plan gets the violation "refers to a missing
-// orders" instead of a related insert of orders 10.
-TEST_F(RollbackTest, DISABLED_MissingParentFoundThroughKeyNamedInAnotherCase) {
+// Regression: was a bug found by this test (fixed with it).
+TEST_F(RollbackTest, MissingParentFoundThroughKeyNamedInAnotherCase) {
   Sql("CREATE TABLE orders(id INTEGER PRIMARY KEY, total REAL);"
       "CREATE TABLE items(id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(ID));"
       "INSERT INTO orders VALUES (10, 9.5); INSERT INTO items VALUES (100, 10);");
@@ -266,14 +261,8 @@ TEST_F(RollbackTest, DISABLED_MissingParentFoundThroughKeyNamedInAnotherCase) {
 // The same through a foreign key that names the parent table in another
 // case (REFERENCES Orders for table orders; SQLite matches table names
 // ignoring case and enforces this key).
-// BUG: Planner::FollowParents (rollback_plan.cc) looks the parent up with
-// SourceSchema::FindTable(fk.table), which compares names case-sensitively
-// (records/schema.cc), finds nothing and skips the key as one "to a missing
-// table"; Applier::VerifyRelations (rollback.cc) skips it the same way. The
-// plan has no violation and no related insert, and ApplyPlan commits items
-// 100 referring to the missing orders 10 (PRAGMA foreign_key_check then
-// reports it): the rollback silently breaks a foreign key.
-TEST_F(RollbackTest, DISABLED_MissingParentFoundThroughTableNamedInAnotherCase) {
+// Regression: was a bug found by this test (fixed with it).
+TEST_F(RollbackTest, MissingParentFoundThroughTableNamedInAnotherCase) {
   Sql("CREATE TABLE orders(id INTEGER PRIMARY KEY, total REAL);"
       "CREATE TABLE items(id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES Orders(id));"
       "INSERT INTO orders VALUES (10, 9.5); INSERT INTO items VALUES (100, 10);");
@@ -294,13 +283,8 @@ TEST_F(RollbackTest, DISABLED_MissingParentFoundThroughTableNamedInAnotherCase) 
 
 // A NULL in a parent's UNIQUE column is referred to by no child (a NULL
 // foreign key refers to nothing), so deleting that parent needs nothing.
-// BUG: Planner::FollowChildren passes the parent's NULL to
-// RowLookup::ForEachChild, which matches with `IS` and so finds every child
-// whose key column is NULL (child 11): the plan gets the violation "refers
-// to parent 2, which the plan deletes (ON DELETE NO ACTION)" and is refused
-// (see SqliteLive's RelationsTest.DISABLED_ForEachChildNeverMatchesNull).
-// Applier::VerifyRelations has the same flaw.
-TEST_F(RollbackTest, DISABLED_DeletedParentWithNullCodeHasNoChildren) {
+// Regression: was a bug found by this test (fixed with it).
+TEST_F(RollbackTest, DeletedParentWithNullCodeHasNoChildren) {
   Sql("CREATE TABLE parent(id INTEGER PRIMARY KEY, code TEXT UNIQUE);"
       "CREATE TABLE child(id INTEGER PRIMARY KEY, code TEXT REFERENCES parent(code));"
       "INSERT INTO parent VALUES (1, 'A');"
@@ -319,21 +303,21 @@ TEST_F(RollbackTest, DISABLED_DeletedParentWithNullCodeHasNoChildren) {
   EXPECT_EQ(DumpDatabase(path_), dump_a);
 }
 
-// A table whose columns changed live cannot be rolled back: a schema issue
-// naming the column, no rows for it, and the plan is refused.
-TEST_F(RollbackTest, ChangedColumnsGiveASchemaIssueAndNoRows) {
+// A table whose key changed live cannot be rolled back: a schema issue
+// naming the keys, no rows for it, and the plan is refused.
+TEST_F(RollbackTest, ChangedKeyGivesASchemaIssueAndNoRows) {
   Sql("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
       "CREATE TABLE u(id INTEGER PRIMARY KEY, w TEXT);"
       "INSERT INTO t VALUES (1, 'a'); INSERT INTO u VALUES (1, 'a');");
   const SnapshotInfo a = Backup();
-  Sql("ALTER TABLE t ADD COLUMN extra INTEGER; UPDATE t SET v = 'b', extra = 5;"
-      "UPDATE u SET w = 'b';");
+  Sql("CREATE TABLE t2(id INTEGER, v TEXT PRIMARY KEY); INSERT INTO t2 SELECT id, 'b' FROM t;"
+      "DROP TABLE t; ALTER TABLE t2 RENAME TO t; UPDATE u SET w = 'b';");
   Backup();
   auto plan = Plan(a);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->schema_issues.size(), 1u);
   EXPECT_THAT(plan->schema_issues[0], HasSubstr("table t is defined differently"));
-  EXPECT_THAT(plan->schema_issues[0], HasSubstr("columns only live: extra"));
+  EXPECT_THAT(plan->schema_issues[0], HasSubstr("key (id) is now (v)"));
   EXPECT_EQ(FindPlan(*plan, "t"), nullptr);
   const TablePlan* u = FindPlan(*plan, "u");
   ASSERT_NE(u, nullptr);
@@ -346,6 +330,39 @@ TEST_F(RollbackTest, ChangedColumnsGiveASchemaIssueAndNoRows) {
   ASSERT_FALSE(applied.ok());
   EXPECT_TRUE(applied.status().IsRefused()) << applied.status().ToString();
   EXPECT_EQ(DumpDatabase(path_), before);
+}
+
+// Columns added and dropped live (same key) are mapped by name: a column
+// only live keeps its value in updated records and is NULL in re-created
+// ones; a column only in the snapshot is named in a note.
+TEST_F(RollbackTest, ChangedColumnsAreMappedByName) {
+  Sql("CREATE TABLE t(id INTEGER PRIMARY KEY, gone TEXT, v TEXT);"
+      "INSERT INTO t VALUES (1, 'g1', 'a'), (2, 'g2', 'b'), (3, 'g3', 'c');");
+  const SnapshotInfo a = Backup();
+  Sql("ALTER TABLE t DROP COLUMN gone; ALTER TABLE t ADD COLUMN extra INTEGER;"
+      "UPDATE t SET v = 'B', extra = 5 WHERE id = 2; UPDATE t SET extra = 6 WHERE id = 3;"
+      "DELETE FROM t WHERE id = 1;");
+  Backup();
+  auto plan = Plan(a);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_TRUE(plan->schema_issues.empty());
+  ASSERT_EQ(plan->notes.size(), 1u);
+  EXPECT_THAT(plan->notes[0], HasSubstr("mapped by name"));
+  EXPECT_THAT(plan->notes[0], HasSubstr("gone is not in the live table"));
+  EXPECT_THAT(plan->notes[0], HasSubstr("extra is only live"));
+  const TablePlan* t = FindPlan(*plan, "t");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->rows.size(), 2u);  // record 3 differs only in columns that do not map
+  EXPECT_EQ(t->rows[0].op, PlanOp::kInsert);
+  EXPECT_EQ(t->rows[0].after, (Record{Int(1), Text("a"), Value::Null()}));
+  EXPECT_EQ(t->rows[1].op, PlanOp::kUpdate);
+  EXPECT_EQ(t->rows[1].after, (Record{Int(2), Text("b"), Int(5)}));
+  ASSERT_EQ(plan->RefusalReason(), "");
+
+  auto applied = Apply(*plan);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Query("SELECT id, v, extra FROM t ORDER BY id"),
+            (Rows{{"1", "a", kSqlNull}, {"2", "b", "5"}, {"3", "c", "6"}}));
 }
 
 // --key: a key only in the snapshot is inserted, a key only live deleted;

@@ -68,6 +68,19 @@ Status BindAll(sqlite3* db, sqlite3_stmt* stmt, const std::vector<Value>& values
 
 }  // namespace
 
+const TableSchema* FindTableNoCase(const SourceSchema& schema, std::string_view name) {
+  for (const TableSchema& t : schema.tables) {
+    if (EqualsNoCase(t.name, name)) return &t;
+  }
+  return nullptr;
+}
+
+bool SameColumns(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](const std::string& x, const std::string& y) { return EqualsNoCase(x, y); });
+}
+
 std::vector<std::string> ReferencedColumns(const TableSchema& parent, const ForeignKey& fk) {
   std::vector<std::string> keys = parent.KeyNames();
   std::vector<std::string> out;
@@ -165,6 +178,9 @@ Result<bool> RowLookup::Get(const TableSchema& t, const std::vector<Value>& key,
 Status RowLookup::ForEachChild(const TableSchema& child, const ForeignKey& fk,
                                const std::vector<Value>& values,
                                const std::function<Status(const SourceRow&)>& fn) {
+  if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); })) {
+    return Status::OK();  // SQL: NULL refers to nothing
+  }
   const std::string sql = "SELECT " + SelectList(child) + " FROM main." + QuoteIdent(child.name) +
                           " WHERE " + MatchAll(fk.from, 1);
   TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare("children:" + child.name + ":" + sql, sql));
@@ -337,9 +353,18 @@ std::vector<Value> RowValues(const TableSchema& t, const SourceRow& row, bool* w
   return values;
 }
 
+// The row with exactly this key. A WITHOUT ROWID key is compared twice:
+// with the column's collation (which can use the key's index) and as
+// bytes (so 'abc' never matches 'ABC' under NOCASE).
 std::string RowWhere(const TableSchema& t, int first) {
-  return t.without_rowid ? MatchAll(t.KeyNames(), first)
-                         : RowidName(t) + " = ?" + std::to_string(first);
+  if (!t.without_rowid) return RowidName(t) + " = ?" + std::to_string(first);
+  const std::vector<std::string> names = t.KeyNames();
+  std::string sql = MatchAll(names, first);
+  for (size_t i = 0; i < names.size(); i++) {
+    sql += " AND " + QuoteIdent(names[i]) + " IS ?" + std::to_string(first + int(i)) +
+           " COLLATE BINARY";
+  }
+  return sql;
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ class RowLookup {
   Result<bool> Get(const TableSchema& t, const std::vector<Value>& key, SourceRow* row,
                    int64_t* rowid = nullptr);
   // Calls fn for each row of `child` whose columns fk.from equal `values`
-  // (one per column of fk.to). Rows with NULL in fk.from never match.
+  // (one per column of fk.to). NULL matches nothing: with a NULL in
+  // `values`, fn is never called.
   Status ForEachChild(const TableSchema& child, const ForeignKey& fk,
                       const std::vector<Value>& values,
                       const std::function<Status(const SourceRow&)>& fn);
@@ -54,6 +55,12 @@ class RowLookup {
   std::string path_;
   std::map<std::string, sqlite3_stmt*> cache_;
 };
+
+// The table named `name` in `schema`, ignoring ASCII case as SQLite does
+// (a foreign key may spell its parent table in another case); null if none.
+const TableSchema* FindTableNoCase(const SourceSchema& schema, std::string_view name);
+// Two lists of column names that are equal ignoring ASCII case.
+bool SameColumns(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
 // The columns of `parent` that fk refers to: fk.to, with "" replaced by the
 // parent's primary key columns ("rowid" for a rowid key).
