@@ -165,7 +165,7 @@ expect 0 "ledger verify" -- "$T" ledger verify
 
 # 7. The table's columns changed since the snapshot: mapped by name.
 backup A8; A8=$(snap)
-q "PRAGMA foreign_keys=ON; ALTER TABLE nc_automations ADD COLUMN owner TEXT;
+q "PRAGMA foreign_keys=ON; ALTER TABLE nc_automations ADD COLUMN owner TEXT NOT NULL DEFAULT 'nobody';
    ALTER TABLE nc_automations DROP COLUMN enabled;
    UPDATE nc_automations SET owner = 'ops', title = 'Broken' WHERE id = 'wf_close';
    DELETE FROM nc_automations WHERE id = 'wf_welcome';"
@@ -174,7 +174,7 @@ expect 0 "rollback a changed table" -- "$T" --json rollback crm --to "$A8" --tab
 json 'any("mapped by name" in n and "enabled" in n and "owner" in n for n in d["notes"])' "notes say what is mapped"
 json 'd["tables"][0]["inserts"] == 1 and d["tables"][0]["updates"] == 1' "one re-created, one updated"
 check_eq "$(q "SELECT title || '|' || owner FROM nc_automations WHERE id = 'wf_close'")" "Close shipped orders after 30 days|ops" "mapped columns restored, live-only kept"
-check_eq "$(q "SELECT count(*) FROM nc_automations WHERE id = 'wf_welcome' AND owner IS NULL")" 1 "re-created with NULL in the live-only column"
+check_eq "$(q "SELECT owner FROM nc_automations WHERE id = 'wf_welcome'")" nobody "re-created with the live-only column's default"
 q "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT); INSERT INTO kv VALUES('a', '1');"
 backup A9; A9=$(snap)
 q "DROP TABLE kv; CREATE TABLE kv(id INTEGER PRIMARY KEY, k TEXT, v TEXT);"

@@ -291,10 +291,18 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
     if (st != nullptr && st->schema.has_records()) {
       TM_ASSIGN_OR_RETURN(stored, TreeGet(in_.cache, st->root, key));
     }
-    if (!stored || LayoutProblem(st->schema, *parent) != "") {
+    if (!stored) {
       Violation(t.schema.name, row.key_values,
                 "refers to " + Describe(parent->name, values) +
                     ", which neither the live source nor the snapshot has");
+      continue;
+    }
+    if (!LayoutProblem(st->schema, *parent).empty()) {
+      Violation(t.schema.name, row.key_values,
+                "refers to " + Describe(parent->name, values) +
+                    ", which only the snapshot has, and " + parent->name +
+                    "'s columns changed since: include " + parent->name +
+                    " in the scope to re-create it with its columns mapped by name");
       continue;
     }
     PlannedRow p;
@@ -465,9 +473,10 @@ struct ColumnMap {
   bool identity = true;
   std::vector<int> from;  // per live record field: its index in the snapshot's, -1: live only
   std::vector<std::string> snapshot_only, live_only;
+  std::vector<Value> defaults;  // per live record field: its default (NULL when none)
 
   // The live record the snapshot's record becomes: mapped fields from
-  // `snap`, live-only fields from `live` (NULL for a new record).
+  // `snap`, live-only fields from `live` (their default for a new record).
   Record Apply(const Record& snap, const Record* live) const {
     if (identity) return snap;
     Record out(from.size());
@@ -476,6 +485,8 @@ struct ColumnMap {
         out[i] = snap[size_t(from[i])];
       } else if (live != nullptr) {
         out[i] = (*live)[i];
+      } else if (i < defaults.size()) {
+        out[i] = defaults[i];
       }
     }
     return out;
@@ -627,6 +638,16 @@ Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& targ
                 "get NULL";
       }
       plan.notes.push_back(note);
+    }
+    if (!map->identity) {
+      // Defaults of live-only columns, for records that are re-created.
+      std::vector<int> stored = lt->StoredColumns();
+      map->defaults.resize(map->from.size());
+      for (size_t i = 0; i < map->from.size() && i < stored.size(); i++) {
+        const std::string& sql = lt->columns[size_t(stored[i])].default_sql;
+        if (map->from[i] >= 0 || sql.empty()) continue;
+        TM_ASSIGN_OR_RETURN(map->defaults[i], p.lookup()->EvaluateDefault(sql));
+      }
     }
     TablePlan* t = p.Table(*lt);
     if (!scope.keys.empty()) {

@@ -201,6 +201,17 @@ Status RowLookup::ForEachChild(const TableSchema& child, const ForeignKey& fk,
   return Status::OK();
 }
 
+Result<Value> RowLookup::EvaluateDefault(const std::string& default_sql) {
+  sqlite::Statement stmt;
+  const std::string sql = "SELECT (" + default_sql + ")";
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), int(sql.size()), stmt.out(), nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt.get());
+  if (rc != SQLITE_ROW) return SqliteStatus(db_, rc, path_, "evaluate default " + default_sql);
+  Value v;
+  ReadValue(stmt.get(), 0, &v);
+  return v;
+}
+
 Result<bool> RowLookup::ParentExists(const TableSchema& parent, const std::vector<std::string>& to,
                                      const std::vector<Value>& values) {
   const std::string sql =

@@ -43,6 +43,9 @@ class RowLookup {
   Status ForEachChild(const TableSchema& child, const ForeignKey& fk,
                       const std::vector<Value>& values,
                       const std::function<Status(const SourceRow&)>& fn);
+  // The value of a column's default expression (Column::default_sql, from
+  // this database's own schema), evaluated as SQLite would for an INSERT.
+  Result<Value> EvaluateDefault(const std::string& default_sql);
   // True when `parent` has a row whose columns `to` equal `values`.
   Result<bool> ParentExists(const TableSchema& parent, const std::vector<std::string>& to,
                             const std::vector<Value>& values);
