@@ -59,6 +59,9 @@ int Main(int argc, char** argv) {
   AddBrowseCommands(&app, &ctx);
   AddDiffCommands(&app, &ctx);
   AddRestoreCommands(&app, &ctx);
+  AddForgetCommand(&app, &ctx);
+  AddPruneCommand(&app, &ctx);
+  AddHoldCommand(&app, &ctx);
   AddRollbackCommands(&app, &ctx);
   try {
     app.parse(argc, argv);

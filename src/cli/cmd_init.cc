@@ -14,6 +14,7 @@ namespace {
 struct InitFlags {
   int compression = format::kDefaultCompressionLevel;
   uint32_t pack_mib = format::kDefaultPackTarget >> 20;
+  bool append_only = false;
   KdfFlags kdf;
 };
 
@@ -37,6 +38,7 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
   options.pack_target = flags.pack_mib << 20;
   options.host = CurrentHost();
   options.user = CurrentUser();
+  options.append_only = flags.append_only;
   TM_ASSIGN_OR_RETURN(auto repo, Repository::Init(backend, password, options));
   Repository* r = repo.get();
   ctx->SetRepository(std::move(repo));
@@ -49,10 +51,14 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
   ctx->Print("key " + r->key_id().substr(0, 8) + " (Argon2id, " +
              (kib >= 1024 ? std::to_string(kib / 1024) + " MiB" : std::to_string(kib) + " KiB") +
              ", " + std::to_string(flags.kdf.iterations) + " passes)");
+  if (flags.append_only) {
+    ctx->Print("append-only: snapshots, holds and data can be added but never deleted");
+  }
   ctx->Print("Keep the password safe: without it the repository cannot be read by anyone.");
   JsonWriter w;
   w.BeginObject().Field("repository", r->id_hex()).Field("location", backend->Location());
   w.Field("key", r->key_id()).Field("format_version", static_cast<int>(r->config().version));
+  w.Field("append_only", flags.append_only);
   w.EndObject();
   ctx->PrintJson(w);
   return Status::OK();
@@ -67,6 +73,8 @@ void AddInitCommand(CLI::App* app, Context* ctx) {
       ->check(CLI::Range(1, 19));
   cmd->add_option("--pack-size", flags->pack_mib, "target pack size in MiB (1-256)")
       ->check(CLI::Range(1, 256));
+  cmd->add_flag("--append-only", flags->append_only,
+                "never delete or rewrite: forget, prune, hold remove, key remove are refused");
   flags->kdf.Add(cmd);
   cmd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunInit(ctx, *flags); }; });
 }

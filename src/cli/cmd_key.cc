@@ -14,7 +14,18 @@ struct KeyFlags {
   std::string remove_id;
   KdfFlags kdf;
   bool kdf_given = false;  // any --kdf-* flag on the command line
+  bool append_only = false;
 };
+
+// Records a refusal by append-only mode (exit 5) and returns it.
+Status RefuseIfAppendOnly(Context* ctx, Repository* repo, const std::string& action,
+                          const std::string& target) {
+  Status allowed = repo->CheckMayDelete(action);
+  if (allowed.ok()) return allowed;
+  TM_RETURN_IF_ERROR(ctx->Record(action == "key remove" ? "key.remove" : "key.passwd", "refused",
+                                 {target}, {}, allowed.message()));
+  return allowed;
+}
 
 std::string KdfMemory(uint64_t bytes) {
   return bytes >= (1u << 20) ? std::to_string(bytes >> 20) + " MiB"
@@ -37,7 +48,8 @@ Status RunList(Context* ctx) {
     ctx->Print(line);
     w.BeginObject().Field("id", k.id).Field("current", current).Field("user", k.user);
     w.Field("host", k.host).Field("created", FormatTimeUtc(static_cast<int64_t>(k.created_us)));
-    w.Field("kdf_memory", k.kdf.memlimit).Field("kdf_iterations", k.kdf.opslimit).EndObject();
+    w.Field("kdf_memory", k.kdf.memlimit).Field("kdf_iterations", k.kdf.opslimit);
+    w.Field("append_only", (k.flags & format::kKeyFlagAppendOnly) != 0).EndObject();
   }
   w.EndArray();
   ctx->PrintJson(w);
@@ -50,16 +62,21 @@ Status RunAdd(Context* ctx, const KeyFlags& flags) {
                       ReadPassword(ctx->NewPassword(flags.new_password_file), true));
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "key add"));
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  TM_ASSIGN_OR_RETURN(KeyFile key, repo->AddKey(pw, flags.kdf.Params()));
-  ctx->Print("added key " + key.id.substr(0, 8));
+  TM_ASSIGN_OR_RETURN(
+      KeyFile key,
+      repo->AddKey(pw, flags.kdf.Params(), flags.append_only ? format::kKeyFlagAppendOnly : 0));
+  const bool append_only = key.flags & format::kKeyFlagAppendOnly;
+  ctx->Print("added key " + key.id.substr(0, 8) + (append_only ? " (append-only)" : ""));
   JsonWriter w;
-  w.BeginObject().Field("added", key.id).EndObject();
+  w.BeginObject().Field("added", key.id).Field("append_only", append_only).EndObject();
   ctx->PrintJson(w);
-  return ctx->Record("key.add", "ok", {"key " + key.id}, {});
+  return ctx->Record("key.add", "ok", {"key " + key.id + (append_only ? " (append-only)" : "")},
+                     {});
 }
 
 Status RunRemove(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_RETURN_IF_ERROR(RefuseIfAppendOnly(ctx, repo, "key remove", "key " + flags.remove_id));
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, /*exclusive=*/true, "key remove"));
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   TM_ASSIGN_OR_RETURN(std::string id, repo->ResolveKeyId(flags.remove_id));
@@ -78,6 +95,7 @@ Status RunRemove(Context* ctx, const KeyFlags& flags) {
 
 Status RunPasswd(Context* ctx, const KeyFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_RETURN_IF_ERROR(RefuseIfAppendOnly(ctx, repo, "key passwd", "key " + repo->key_id()));
   TM_ASSIGN_OR_RETURN(std::string pw,
                       ReadPassword(ctx->NewPassword(flags.new_password_file), true));
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, /*exclusive=*/true, "key passwd"));
@@ -114,6 +132,9 @@ void AddKeyCommand(CLI::App* app, Context* ctx) {
   add->add_option("--new-password-file", flags->new_password_file,
                   "read the new password from this file (else TIDEMARK_NEW_PASSWORD_FILE, "
                   "TIDEMARK_NEW_PASSWORD, or a prompt)");
+  add->add_flag("--append-only", flags->append_only,
+                "the new key may add but never delete or rewrite (keys added with an "
+                "append-only key are always append-only)");
   flags->kdf.Add(add);
   add->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunAdd(ctx, *flags); }; });
 

@@ -25,6 +25,12 @@ void AddBackupCommand(CLI::App* app, Context* ctx);
 void AddBrowseCommands(CLI::App* app, Context* ctx);   // snapshots, show, ls
 void AddDiffCommands(CLI::App* app, Context* ctx);     // diff, history
 void AddRestoreCommands(CLI::App* app, Context* ctx);  // restore, export, verify-export
+void AddForgetCommand(CLI::App* app, Context* ctx);
+void AddPruneCommand(CLI::App* app, Context* ctx);
+void AddHoldCommand(CLI::App* app, Context* ctx);  // hold add, remove, list
+// prune (cmd_prune.cc), also run by `forget --prune`. With `json` set, the
+// JSON report goes there instead of stdout.
+Status RunPrune(Context* ctx, bool dry_run, double max_unused, std::string* json = nullptr);
 void AddRollbackCommands(CLI::App* app, Context* ctx);  // rollback, revert
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.

@@ -1,7 +1,10 @@
 #include "repo/blob_store.h"
 
+#include <algorithm>
+
 #include "base/logging.h"
 #include "repo/format.h"
+#include "repo/prune_mark.h"
 #include "repo/small_file.h"
 
 namespace tidemark {
@@ -15,20 +18,67 @@ BlobStore::~BlobStore() {
   }
 }
 
-Status BlobStore::LoadIndex(Progress* progress) {
+// Marks are read before the index is listed: a prune deletes index files
+// before it removes its mark, so an index file this store reads that names a
+// doomed blob was listed while the mark still existed (prune.md §4).
+Status BlobStore::LoadPruneMarks() {
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> names, ListPruneMarks(*repo_));
+  std::vector<Id> doomed;
+  bool off = false;
+  for (const std::string& name : names) {
+    auto mark = ReadPruneMark(*repo_, name);
+    if (mark.status().IsNotFound()) continue;  // finished and removed meanwhile
+    if (!mark.ok()) {
+      TM_LOG(kWarning, "cannot read prune mark ", name, " (", mark.status().ToString(),
+             "); deduplication against stored blobs is off for this run");
+      off = true;
+      continue;
+    }
+    doomed.insert(doomed.end(), mark->candidates.begin(), mark->candidates.end());
+  }
+  std::sort(doomed.begin(), doomed.end());
+  doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+  std::unique_lock lock(mu_);
+  doomed_ = std::move(doomed);
+  dedup_off_ = dedup_off_ || off;
+  return Status::OK();
+}
+
+bool BlobStore::StoredLocked(const Id& id) const {
+  if (pending_.count(id)) return true;
+  if (!index_.Contains(id)) return false;
+  if (!dedup_off_ && !std::binary_search(doomed_.begin(), doomed_.end(), id)) return true;
+  return rewritten_.count(id) > 0;
+}
+
+size_t BlobStore::doomed_count() const {
+  std::shared_lock lock(mu_);
+  return doomed_.size();
+}
+
+void BlobStore::CompactIndex() {
+  std::unique_lock lock(mu_);
+  frozen_ = true;
+  index_.Compact();
+}
+
+Status BlobStore::ReadIndexFiles(Progress* progress,
+                                 const std::function<void(IndexPack&&)>& fn) const {
   std::vector<FileInfo> files;
   TM_RETURN_IF_ERROR(repo_->backend()->List(FileKind::kIndex, [&](const FileInfo& f) {
     files.push_back(f);
     return Status::OK();
   }));
   if (progress) progress->SetTotal(files.size());
-  std::unique_lock lock(mu_);
   for (const FileInfo& f : files) {
-    TM_ASSIGN_OR_RETURN(std::string data,
-                        ReadSmallFile(repo_->backend(), f.handle, kMaxIndexFileSize));
+    auto data = ReadSmallFile(repo_->backend(), f.handle, kMaxIndexFileSize);
+    // Removed between the listing and the read: a prune replaced it, and
+    // wrote its replacement before removing it (prune.md §4).
+    if (data.status().IsNotFound()) continue;
+    if (!data.ok()) return data.status();
     TM_RETURN_IF_ERROR(
-        DecodeIndexFile(f.handle.name, data, repo_->keys().data_key, [&](IndexPack&& p) {
-          index_.AddPack(p);
+        DecodeIndexFile(f.handle.name, *data, repo_->keys().data_key, [&](IndexPack&& p) {
+          fn(std::move(p));
           return Status::OK();
         }));
     if (progress) progress->Add(1);
@@ -36,12 +86,39 @@ Status BlobStore::LoadIndex(Progress* progress) {
   return Status::OK();
 }
 
+Status BlobStore::LoadIndex(Progress* progress) {
+  TM_RETURN_IF_ERROR(LoadPruneMarks());
+  std::unique_lock lock(mu_);
+  return ReadIndexFiles(progress, [&](IndexPack&& p) { index_.AddPack(p); });
+}
+
+std::optional<BlobLocation> BlobStore::Relocate(const Id& id, const Id& missing_pack) {
+  {
+    std::shared_lock lock(mu_);
+    if (frozen_) return std::nullopt;
+    if (std::find(missing_packs_.begin(), missing_packs_.end(), missing_pack) !=
+        missing_packs_.end()) {
+      auto loc = index_.Find(id);
+      if (loc && loc->pack_id != missing_pack) return loc;
+      return std::nullopt;
+    }
+  }
+  MemIndex fresh;
+  if (!ReadIndexFiles(nullptr, [&](IndexPack&& p) { fresh.AddPack(p); }).ok()) return std::nullopt;
+  std::unique_lock lock(mu_);
+  missing_packs_.push_back(missing_pack);
+  index_ = std::move(fresh);
+  auto loc = index_.Find(id);
+  if (loc && loc->pack_id != missing_pack) return loc;
+  return std::nullopt;
+}
+
 Result<Id> BlobStore::Put(BlobType type, std::string_view content) {
   const Id id = ComputeBlobId(repo_->keys(), content);
   {
     std::shared_lock lock(mu_);
     if (!sticky_.ok()) return sticky_;
-    if (index_.Contains(id) || pending_.count(id)) {
+    if (StoredLocked(id)) {
       lock.unlock();
       std::unique_lock wlock(mu_);
       stats_.blobs_deduped++;
@@ -53,7 +130,7 @@ Result<Id> BlobStore::Put(BlobType type, std::string_view content) {
                                                          repo_->config().compression_level));
   std::unique_lock lock(mu_);
   if (!sticky_.ok()) return sticky_;
-  if (index_.Contains(id) || pending_.count(id)) {  // another thread won the race
+  if (StoredLocked(id)) {  // another thread won the race
     stats_.blobs_deduped++;
     return id;
   }
@@ -100,6 +177,14 @@ Status BlobStore::FlushLocked() {
     return sticky_;
   }
   index_.AddPack(pack);
+  if (dedup_off_ || !doomed_.empty()) {
+    for (const PackEntry& e : pack.blobs) {
+      if (dedup_off_ || std::binary_search(doomed_.begin(), doomed_.end(), e.id)) {
+        rewritten_[e.id] = BlobLocation{pack.pack_id, e.type, static_cast<uint32_t>(e.offset),
+                                        e.sealed_len, e.raw_len};
+      }
+    }
+  }
   stats_.packs_written++;
   stats_.bytes_written += file.size() + index_file.size();
   if (on_commit_) on_commit_(pack);
@@ -117,7 +202,8 @@ Result<std::string> BlobStore::Get(const Id& id) {
       lock.unlock();
       return DecodeBlob(repo_->keys(), id, sealed, e.raw_len, "unflushed pack");
     }
-    loc = index_.Find(id);
+    auto fresh = rewritten_.find(id);
+    loc = fresh != rewritten_.end() ? std::optional<BlobLocation>(fresh->second) : index_.Find(id);
   }
   if (!loc) return Status::NotFound("blob " + id.Hex() + " is not in the index");
   const FileHandle h = PackHandle(loc->pack_id);
@@ -125,6 +211,14 @@ Result<std::string> BlobStore::Get(const Id& id) {
   const std::string where =
       "pack " + loc->pack_id.Short() + " offset " + std::to_string(loc->offset);
   if (sealed.status().IsNotFound()) {
+    if (auto moved = Relocate(id, loc->pack_id)) {
+      sealed = repo_->backend()->Get(PackHandle(moved->pack_id), moved->offset, moved->sealed_len);
+      if (sealed.ok() && sealed->size() == moved->sealed_len) {
+        return DecodeBlob(
+            repo_->keys(), id, *sealed, moved->raw_len,
+            "pack " + moved->pack_id.Short() + " offset " + std::to_string(moved->offset));
+      }
+    }
     return Status::Corruption("blob " + id.Short() + ": pack " + loc->pack_id.Hex() +
                               " named by the index is missing");
   }

@@ -39,20 +39,32 @@ class BlobStore {
   explicit BlobStore(const Repository* repo);
   ~BlobStore();  // does not flush: call Flush() and check its result
 
-  // Reads every index file into memory. Corruption names the first bad index
-  // file; use LoadIndexReport to go on past damage.
+  // Reads the pending-deletion marks (prune/, docs/format/prune.md), then
+  // every index file into memory. Corruption names the first bad index
+  // file. Blobs a mark lists are "doomed": Put never deduplicates against
+  // them but stores a fresh copy, because a concurrent prune may delete
+  // them (docs/guide/retention.md). A mark that cannot be read turns
+  // deduplication against stored blobs off for this store (safe, slower).
   Status LoadIndex(Progress* progress = nullptr);
 
   // Stores content as a blob of `type` unless one with the same id is
   // already stored or buffered. Returns the id.
   Result<Id> Put(BlobType type, std::string_view content);
-  // Reads and verifies a blob (stored or still buffered).
+  // Reads and verifies a blob (stored or still buffered). When the pack the
+  // index names is gone (a concurrent prune repacked it), the index is
+  // re-read once per missing pack and the blob read from its new place.
   Result<std::string> Get(const Id& id);
   bool Has(const Id& id) const;
   std::optional<BlobLocation> Find(const Id& id) const;
 
   // Writes the buffered pack and its index file.
   Status Flush();
+
+  // Number of doomed blob ids loaded from prune marks (for tests).
+  size_t doomed_count() const;
+  // Merges the index so that MemIndex positions are dense (see MemIndex).
+  // The index then stays as it is (Get no longer re-reads it).
+  void CompactIndex();
 
   // Called (under the store's lock) after each pack and its index are
   // durable, with the blobs that pack holds. For tests and progress.
@@ -63,6 +75,15 @@ class BlobStore {
 
  private:
   Status FlushLocked();  // REQUIRES: mu_ held exclusively
+  Status LoadPruneMarks();
+  // Reads every index file, calling fn for each pack listing. Uses only
+  // immutable state (repo_), so callers may hold mu_.
+  Status ReadIndexFiles(Progress* progress, const std::function<void(IndexPack&&)>& fn) const;
+  // After a missing pack: re-reads the index and returns the blob's new
+  // location, if it moved.
+  std::optional<BlobLocation> Relocate(const Id& id, const Id& missing_pack);
+  // True when Put may reuse the stored copy of id. REQUIRES: mu_ held.
+  bool StoredLocked(const Id& id) const;
 
   const Repository* const repo_;
   mutable std::shared_mutex mu_;
@@ -72,6 +93,12 @@ class BlobStore {
   Status sticky_;                                      // guarded by mu_
   BlobStoreStats stats_;                               // guarded by mu_
   std::function<void(const IndexPack&)> on_commit_;
+  std::vector<Id> doomed_;         // sorted; blobs of pending-deletion marks; guarded by mu_
+  bool dedup_off_ = false;         // a mark was unreadable; guarded by mu_
+  bool frozen_ = false;            // CompactIndex was called: positions must stay; guarded by mu_
+  std::vector<Id> missing_packs_;  // packs found gone, index re-read; guarded by mu_
+  // Doomed blobs this store wrote again, at their fresh place; guarded by mu_.
+  std::unordered_map<Id, BlobLocation, IdHash> rewritten_;
 };
 
 }  // namespace tidemark

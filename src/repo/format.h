@@ -11,12 +11,14 @@ namespace tidemark::format {
 inline constexpr uint32_t kRepoVersion = 1;  // FORMAT.md §5
 
 // Magics (8 bytes each).
-inline constexpr std::string_view kKeyFileMagic = "TMKEY001";  // §4
-inline constexpr std::string_view kConfigMagic = "TMCONF01";   // §5
-inline constexpr std::string_view kPackMagic = "TMPACK01";     // §7
-inline constexpr std::string_view kLockMagic = "TMLOCK01";     // §9
-inline constexpr std::string_view kLedgerMagic = "TMLEDG01";   // §10
-inline constexpr std::string_view kMasterKeysMagic = "TMMK";   // §3
+inline constexpr std::string_view kKeyFileMagic = "TMKEY001";    // §4
+inline constexpr std::string_view kConfigMagic = "TMCONF01";     // §5
+inline constexpr std::string_view kPackMagic = "TMPACK01";       // §7
+inline constexpr std::string_view kLockMagic = "TMLOCK01";       // §9
+inline constexpr std::string_view kLedgerMagic = "TMLEDG01";     // §10
+inline constexpr std::string_view kMasterKeysMagic = "TMMK";     // §3
+inline constexpr std::string_view kHoldMagic = "TMHOLD01";       // format/holds.md
+inline constexpr std::string_view kPruneMarkMagic = "TMPRUN01";  // format/prune.md
 
 // Associated data (§3).
 inline constexpr std::string_view kAadBlob = "tidemark blob v1";
@@ -26,6 +28,8 @@ inline constexpr std::string_view kAadConfig = "tidemark config";
 inline constexpr std::string_view kAadLock = "tidemark lock v1";
 inline constexpr std::string_view kAadKey = "tidemark key v1";
 inline constexpr std::string_view kAadLedger = "tidemark ledger v1";
+inline constexpr std::string_view kAadHold = "tidemark hold v1";             // format/holds.md
+inline constexpr std::string_view kAadPruneMark = "tidemark prune mark v1";  // format/prune.md
 inline constexpr std::string_view kPasswordCheckLabel = "tidemark password check";
 
 // Limits decoders enforce.
@@ -41,8 +45,10 @@ inline constexpr size_t kRepoIdSize = 16;                          // §5
 inline constexpr size_t kKeyIdSize = 16;                           // §2
 inline constexpr size_t kMasterKeysSize = 4 + 1 + 3 * 32;          // §3: 101
 inline constexpr size_t kWrappedKeysSize = kMasterKeysSize + 40;   // §4: 141
-inline constexpr uint32_t kKnownKeyFlags = 0;     // §4: bit 0 (append-only) is reserved
-inline constexpr uint32_t kKnownConfigFlags = 0;  // §5: bit 0 (append-only) is reserved
+inline constexpr uint32_t kKeyFlagAppendOnly = 1;                  // §4: bit 0, an append-only key
+inline constexpr uint32_t kConfigFlagAppendOnly = 1;  // §5: bit 0, an append-only repository
+inline constexpr uint32_t kKnownKeyFlags = kKeyFlagAppendOnly;
+inline constexpr uint32_t kKnownConfigFlags = kConfigFlagAppendOnly;
 
 // Blob compression byte (§6).
 inline constexpr uint8_t kStored = 0;

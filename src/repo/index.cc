@@ -87,6 +87,7 @@ void MemIndex::AddPack(const IndexPack& pack) {
 }
 
 void MemIndex::MergeRecent() {
+  if (recent_.empty()) return;
   const size_t mid = main_.size();
   main_.reserve(mid + recent_.size());
   for (const auto& [id, e] : recent_) main_.push_back(e);
@@ -112,6 +113,13 @@ BlobLocation MemIndex::ToLocation(const Entry& e) const {
   loc.sealed_len = e.sealed_len;
   loc.raw_len = e.raw_len_and_type & ((1u << 28) - 1);
   return loc;
+}
+
+std::optional<size_t> MemIndex::PositionOf(const Id& id) const {
+  auto it = std::lower_bound(main_.begin(), main_.end(), id,
+                             [](const Entry& e, const Id& key) { return EntryLess(e.id, key); });
+  if (it == main_.end() || it->id != id) return std::nullopt;
+  return static_cast<size_t>(it - main_.begin());
 }
 
 std::optional<BlobLocation> MemIndex::Find(const Id& id) const {

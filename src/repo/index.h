@@ -60,6 +60,14 @@ class MemIndex {
   // Calls fn for every blob, in no particular order.
   void ForEach(const std::function<void(const Id&, const BlobLocation&)>& fn) const;
 
+  // Dense positions, for marking bitmaps (prune): after Compact() and until
+  // the next AddPack, every blob has a position in [0, blob_count()), in id
+  // order. PositionOf returns nullopt for an unknown id.
+  void Compact() { MergeRecent(); }
+  std::optional<size_t> PositionOf(const Id& id) const;  // REQUIRES: compacted
+  const Id& IdAt(size_t pos) const { return main_[pos].id; }
+  BlobLocation LocationAt(size_t pos) const { return ToLocation(main_[pos]); }
+
  private:
   struct Entry {
     Id id;

@@ -27,6 +27,67 @@ std::string CurrentHost() {
 
 std::string Repository::id_hex() const { return HexEncode(config_.repo_id); }
 
+namespace {
+
+// The append-only guard (FORMAT.md §5): files are only ever added. Locks
+// are exempt: they are how concurrent processes coordinate, hold no data,
+// and a lock that could not be released would wedge the repository.
+class AppendOnlyBackend : public Backend {
+ public:
+  AppendOnlyBackend(Backend* inner, std::string why) : inner_(inner), why_(std::move(why)) {}
+  Status Put(const FileHandle& h, std::string_view data, PutMode mode) override {
+    if (h.kind == FileKind::kLock) return inner_->Put(h, data, mode);
+    // Never replace an existing file: an overwrite becomes an exclusive create.
+    Status s = inner_->Put(h, data, PutMode::kCreateExclusive);
+    if (s.IsAlreadyExists() && mode == PutMode::kOverwrite) {
+      return Status::PermissionDenied(h.ToString() + " exists and " + why_ +
+                                      " is append-only: it is never overwritten");
+    }
+    return s;
+  }
+  Result<std::string> Get(const FileHandle& h, uint64_t offset, uint64_t length) override {
+    return inner_->Get(h, offset, length);
+  }
+  Result<FileInfo> Stat(const FileHandle& h) override { return inner_->Stat(h); }
+  Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override {
+    return inner_->List(kind, fn);
+  }
+  Status Remove(const FileHandle& h) override {
+    if (h.kind == FileKind::kLock) return inner_->Remove(h);
+    return Status::PermissionDenied("removing " + h.ToString() + " refused: " + why_ +
+                                    " is append-only");
+  }
+  std::string Location() const override { return inner_->Location(); }
+
+ private:
+  Backend* const inner_;
+  const std::string why_;
+};
+
+}  // namespace
+
+bool Repository::append_only() const {
+  return (config_.flags & format::kConfigFlagAppendOnly) ||
+         (key_flags_ & format::kKeyFlagAppendOnly);
+}
+
+std::string Repository::append_only_source() const {
+  if (config_.flags & format::kConfigFlagAppendOnly) return "the repository";
+  if (key_flags_ & format::kKeyFlagAppendOnly) return "key " + key_id_.substr(0, 8);
+  return "";
+}
+
+Status Repository::CheckMayDelete(std::string_view action) const {
+  if (!append_only()) return Status::OK();
+  return Status::PermissionDenied(std::string(action) + " refused: " + append_only_source() +
+                                  " is append-only, and " + std::string(action) +
+                                  " would delete or rewrite repository files");
+}
+
+void Repository::InstallGuard() {
+  if (append_only()) guard_ = std::make_unique<AppendOnlyBackend>(backend_, append_only_source());
+}
+
 Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::string_view password,
                                                      const InitOptions& options,
                                                      const Clock* clock) {
@@ -56,6 +117,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::stri
   cfg.compression_level = options.compression_level;
   cfg.pack_target = options.pack_target;
   cfg.sign_public_key = repo->keys_.sign.public_key;
+  if (options.append_only) cfg.flags |= format::kConfigFlagAppendOnly;
   TM_RETURN_IF_ERROR(cfg.Validate());
 
   // Key slot first: a config without a key would be unusable forever,
@@ -65,6 +127,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::stri
   TM_RETURN_IF_ERROR(backend->Put({FileKind::kKey, key.id}, key.Encode()));
   TM_RETURN_IF_ERROR(backend->Put({FileKind::kConfig, ""}, cfg.Encode(repo->keys_.data_key)));
   repo->key_id_ = key.id;
+  repo->InstallGuard();
   return repo;
 }
 
@@ -95,6 +158,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
   if (repo->config_.sign_public_key != repo->keys_.sign.public_key) {
     return Status::Corruption("config: the signing public key does not match the master keys");
   }
+  repo->InstallGuard();
   return repo;
 }
 
@@ -137,6 +201,7 @@ Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string
     }
     keys_ = std::move(*keys);
     key_id_ = key->id;
+    key_flags_ = key->flags;
     config_ = std::move(*config);
     return Status::OK();
   }
@@ -162,10 +227,13 @@ Result<std::vector<KeyFile>> Repository::ListKeys() const {
   return keys;
 }
 
-Result<KeyFile> Repository::AddKey(std::string_view password, const KdfParams& kdf) const {
+Result<KeyFile> Repository::AddKey(std::string_view password, const KdfParams& kdf,
+                                   uint32_t flags) const {
   if (password.empty()) return Status::InvalidArgument("the password must not be empty");
+  if (key_flags_ & format::kKeyFlagAppendOnly) flags |= format::kKeyFlagAppendOnly;
   TM_ASSIGN_OR_RETURN(KeyFile key, KeyFile::Create(keys_, password, kdf, clock_->NowMicros(),
                                                    CurrentHost(), CurrentUser()));
+  key.flags = flags;
   TM_RETURN_IF_ERROR(backend_->Put({FileKind::kKey, key.id}, key.Encode()));
   return key;
 }
@@ -188,6 +256,7 @@ Result<std::string> Repository::ResolveKeyId(std::string_view prefix) const {
 }
 
 Status Repository::RemoveKey(std::string_view prefix) const {
+  TM_RETURN_IF_ERROR(CheckMayDelete("key remove"));
   TM_ASSIGN_OR_RETURN(std::string id, ResolveKeyId(prefix));
   if (id == key_id_) {
     return Status::Refused("key " + id.substr(0, 8) +
@@ -204,7 +273,8 @@ Status Repository::RemoveKey(std::string_view prefix) const {
 }
 
 Result<KeyFile> Repository::ChangePassword(std::string_view new_password, const KdfParams& kdf) {
-  TM_ASSIGN_OR_RETURN(KeyFile key, AddKey(new_password, kdf));
+  TM_RETURN_IF_ERROR(CheckMayDelete("key passwd"));
+  TM_ASSIGN_OR_RETURN(KeyFile key, AddKey(new_password, kdf, key_flags_));
   const std::string old = key_id_;
   key_id_ = key.id;
   TM_RETURN_IF_ERROR(backend_->Remove({FileKind::kKey, old}));

@@ -18,6 +18,10 @@ const char* FileKindName(FileKind kind) {
       return "ledger";
     case FileKind::kSnapshot:
       return "snapshot";
+    case FileKind::kHold:
+      return "hold";
+    case FileKind::kPrune:
+      return "prune";
   }
   return "unknown";
 }

@@ -38,9 +38,11 @@ enum class FileKind {
   kLock,      // locks/<name>
   kLedger,    // ledger/<name>
   kSnapshot,  // snapshots/<name>
+  kHold,      // holds/<name>: legal holds (docs/format/holds.md); added after format 1
+  kPrune,     // prune/<name>: pending-deletion marks (docs/format/prune.md); added after format 1
 };
 
-// "config", "key", "pack", "index", "lock", "ledger", "snapshot".
+// "config", "key", "pack", "index", "lock", "ledger", "snapshot", "hold", "prune".
 const char* FileKindName(FileKind kind);
 
 struct FileHandle {

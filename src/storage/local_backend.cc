@@ -16,7 +16,12 @@ namespace tidemark {
 
 namespace {
 
-const char* const kKindFolders[] = {"keys", "data", "index", "locks", "ledger", "snapshots"};
+const char* const kKindFolders[] = {"keys",   "data",  "index", "locks",
+                                    "ledger", "holds", "prune", "snapshots"};
+
+// Kinds added after the first layout: a repository made before them lacks
+// their folder, which then reads as empty and is made by the first Put.
+bool IsLaterKind(FileKind kind) { return kind == FileKind::kHold || kind == FileKind::kPrune; }
 
 // Makes `dir` absolute and drops empty and "." components, so that
 // Location() and error messages show one spelling of the folder. ".." is
@@ -153,6 +158,10 @@ std::string LocalBackend::KindDir(FileKind kind) const {
       return JoinPath(dir_, "ledger");
     case FileKind::kSnapshot:
       return JoinPath(dir_, "snapshots");
+    case FileKind::kHold:
+      return JoinPath(dir_, "holds");
+    case FileKind::kPrune:
+      return JoinPath(dir_, "prune");
   }
   return dir_;
 }
@@ -200,6 +209,10 @@ Status LocalBackend::Put(const FileHandle& h, std::string_view data, PutMode mod
     TM_RETURN_IF_ERROR(MakeDir(folder));
     TM_RETURN_IF_ERROR(SyncDir(KindDir(h.kind)));
     tmp = WriteTempFile(folder, path, data);
+  } else if (!tmp.ok() && tmp.status().IsNotFound() && IsLaterKind(h.kind)) {
+    TM_RETURN_IF_ERROR(MakeDir(folder));
+    TM_RETURN_IF_ERROR(SyncDir(dir_));
+    tmp = WriteTempFile(folder, path, data);
   }
   if (!tmp.ok()) return tmp.status();
   Status s;
@@ -245,6 +258,10 @@ Status LocalBackend::List(FileKind kind, const std::function<Status(const FileIn
     Result<FileInfo> info = Stat(FileHandle{FileKind::kConfig, ""});
     if (!info.ok()) return info.status().IsNotFound() ? Status::OK() : info.status();
     return fn(*info);
+  }
+  if (IsLaterKind(kind)) {
+    struct stat st;
+    if (::stat(KindDir(kind).c_str(), &st) != 0 && errno == ENOENT) return Status::OK();
   }
   return ListFolder(KindDir(kind), kind, "", fn);
 }

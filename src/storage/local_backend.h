@@ -3,6 +3,8 @@
 // Layout (see backend.h for the kinds):
 //   <dir>/config
 //   <dir>/keys/<name>, index/<name>, locks/<name>, ledger/<name>, snapshots/<name>
+//   <dir>/holds/<name>, prune/<name>  (kinds added later: a missing folder lists
+//                                      as empty and is made by the first Put)
 //   <dir>/data/<first 2 chars of name>/<name>
 //
 // Put writes "<target folder>/.tmp-<random>", fsyncs it, moves it into place
@@ -28,9 +30,9 @@ class LocalBackend : public Backend {
   static Result<std::unique_ptr<LocalBackend>> Open(const std::string& dir);
 
   // Creates `dir` (and missing parents) and the layout's folders: keys/,
-  // data/ with data/00 … data/ff, index/, locks/, ledger/, snapshots/; every
-  // changed folder is fsynced. Existing folders are kept. AlreadyExists if
-  // `dir`/config exists. Does not write config.
+  // data/ with data/00 … data/ff, index/, locks/, ledger/, holds/, prune/,
+  // snapshots/; every changed folder is fsynced. Existing folders are kept.
+  // AlreadyExists if `dir`/config exists. Does not write config.
   static Status Create(const std::string& dir);
 
   LocalBackend(const LocalBackend&) = delete;

@@ -1,0 +1,94 @@
+// forget: which snapshots a retention policy keeps, and removing the rest
+// (docs/guide/retention.md). The policy has restic's documented meaning;
+// the guide lists where it differs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "repo/id.h"
+#include "repo/repository.h"
+
+namespace tidemark {
+
+// --keep-within: years, months, days and hours, e.g. "1y6m", "7d", "36h".
+struct KeepWithin {
+  int years = 0, months = 0, days = 0, hours = 0;
+  bool empty() const { return years == 0 && months == 0 && days == 0 && hours == 0; }
+  std::string ToString() const;  // "1y6m", "" when empty
+};
+// InvalidArgument (naming the text and the expected form) for bad input.
+Result<KeepWithin> ParseKeepWithin(std::string_view text);
+
+inline constexpr int kKeepUnlimited = -1;
+
+// A retention policy. This struct is the hook for per-source policies from
+// tidemark.toml (issue 6): the config layer fills one per source and calls
+// Forget once per source with it.
+struct RetentionPolicy {
+  // How many snapshots each rule keeps; 0 = rule off, kKeepUnlimited = all.
+  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+  KeepWithin within;
+  std::vector<std::string> keep_tags;  // keep every snapshot with one of these tags
+  // Calendar buckets (hour, day, ISO week, month, year) in UTC instead of
+  // the local time zone of the process (TZ).
+  bool utc = false;
+
+  bool empty() const;
+  std::string Describe() const;  // "last 3, daily 7, within 2d"
+};
+
+// One snapshot as the policy sees it.
+struct PolicyItem {
+  Id id;
+  int64_t time_us = 0;
+  std::string source;
+  std::vector<std::string> tags;
+  bool held = false;  // under a legal hold: always kept, reason "hold"
+};
+
+struct PolicyDecision {
+  PolicyItem item;
+  bool keep = false;
+  std::vector<std::string> reasons;  // the rules that kept it, e.g. "daily", "hold"
+};
+
+enum class GroupBy { kSource, kSourceAndTags, kNone };
+Result<GroupBy> ParseGroupBy(std::string_view text);  // "source", "source,tags", "none"
+
+struct PolicyGroup {
+  std::string key;                        // the source (and tags); "" for kNone
+  std::vector<PolicyDecision> decisions;  // newest first (time, then id, descending)
+};
+
+// Applies `policy` to each group on its own (pure; no I/O). Groups are
+// sorted by key.
+std::vector<PolicyGroup> ApplyRetention(std::vector<PolicyItem> items,
+                                        const RetentionPolicy& policy, GroupBy group_by);
+
+struct ForgetOptions {
+  RetentionPolicy policy;
+  GroupBy group_by = GroupBy::kSource;
+  std::string source;             // only this source ("" = all)
+  std::vector<std::string> tags;  // only snapshots with all of these tags
+  bool dry_run = false;
+};
+
+struct ForgetResult {
+  std::vector<PolicyGroup> groups;
+  std::vector<Id> removed;  // snapshot files deleted (or that would be, with dry_run)
+  uint64_t kept = 0;
+};
+
+// Loads snapshots and holds, applies the policy and, unless dry_run,
+// deletes the snapshot files of the removed snapshots. InvalidArgument for
+// an empty policy; PermissionDenied in an append-only session (unless
+// dry_run). The caller holds an exclusive lock, so no hold can be placed
+// between reading the holds and deleting; each hold is re-read before its
+// snapshot is deleted all the same (fail safe).
+Result<ForgetResult> Forget(const Repository& repo, const ForgetOptions& options);
+
+}  // namespace tidemark

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# End-to-end test of retention through the real binary: forget (policies,
+# --dry-run, --json, --prune), legal holds, prune, and append-only
+# repositories and keys (refusals exit 5 and are recorded in the ledger).
+# Usage: retention_cli_test.sh path/to/tidemark
+set -uo pipefail
+T=$(realpath "${1:?usage: retention_cli_test.sh path/to/tidemark}")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export TIDEMARK_CACHE_DIR="$work/cache" TIDEMARK_REPOSITORY="$work/repo" TIDEMARK_PASSWORD=pw
+unset TIDEMARK_PASSWORD_FILE TIDEMARK_PASSWORD_COMMAND
+passed=0 failed=0
+
+expect() {  # expect CODE DESCRIPTION -- COMMAND...
+  local want=$1 what=$2; shift 3
+  "$@" </dev/null >out 2>err
+  local got=$?
+  if [ "$got" -eq "$want" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $what: exit $got, want $want: $*"
+    sed 's/^/  stdout: /' out | head -5; sed 's/^/  stderr: /' err | head -5; fi
+}
+contains() {  # contains FILE TEXT DESCRIPTION
+  if grep -qF -- "$2" "$1"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $3: '$2' not in $1:"; head -5 "$1" | sed 's/^/  /'; fi
+}
+json() {  # json PYTHON-EXPR DESCRIPTION: evaluates EXPR with d = the JSON on stdout
+  if python3 -c "import json,sys; d=json.load(open('out')); sys.exit(0 if ($1) else 1)" 2>/dev/null; then
+    passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $2: not ($1):"; head -c 400 out; echo; fi
+}
+snapshot_count() { "$T" --json snapshots | python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
+last_ledger() {  # the newest ledger entry as JSON in out
+  "$T" --json ledger show >out 2>err
+  python3 -c "import json; d=json.load(open('out')); json.dump(d[-1], open('out','w'))"
+}
+
+"$here/scripts/sample-crm" crm.db 100 >/dev/null
+expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
+for i in 1 2 3 4; do
+  sqlite3 crm.db "UPDATE orders SET status='s$i' WHERE id % 4 = $((i % 4))"
+  expect 0 "backup $i" -- "$T" --json backup sqlite:crm.db --tag "t$i"
+  ids[$i]=$(python3 -c "import json; print(json.load(open('out'))['snapshot'])")
+done
+
+# Usage errors: no rule, bad duration, bad count, bad grouping.
+expect 2 "forget without rules" -- "$T" forget
+contains err "no retention rule" "no rule message"
+expect 2 "bad --keep-within" -- "$T" forget --keep-within 3w
+contains err "unknown unit" "bad duration message"
+expect 2 "bad count" -- "$T" forget --keep-last -5
+expect 2 "bad group" -- "$T" forget --keep-last 1 --group-by host
+
+# Holds.
+expect 0 "hold add" -- "$T" --json hold add "${ids[1]:0:10}" --reason "litigation 17"
+json 'd["snapshot"] == "'"${ids[1]}"'" and d["reason"] == "litigation 17"' "hold add json"
+expect 2 "hold add without reason" -- "$T" hold add "${ids[2]}"
+expect 4 "hold twice" -- "$T" hold add "${ids[1]}" --reason again
+contains err "already held" "hold twice message"
+expect 0 "hold list" -- "$T" --json hold list
+json 'len(d) == 1 and d[0]["reason"] == "litigation 17" and d[0]["actor"] and d[0]["time"]' "hold list json"
+
+# Forget: dry run first, then for real; the held snapshot stays.
+expect 0 "forget dry run" -- "$T" --json forget --keep-last 1 --dry-run
+json 'd["dry_run"] and d["removed"] == 2 and d["kept"] == 2' "dry run counts"
+json '[s["reasons"] for s in d["groups"][0]["snapshots"] if s["keep"]] == [["last"], ["hold"]]' "rules that kept each"
+[ "$(snapshot_count)" = 4 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: dry run removed snapshots"; }
+expect 0 "forget" -- "$T" forget --keep-last 1
+contains out "keep    ${ids[1]:0:12}" "held snapshot listed as kept"
+contains out "hold" "kept by hold"
+[ "$(snapshot_count)" = 2 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: forget left $(snapshot_count) snapshots"; }
+last_ledger
+json 'd["action"] == "forget" and d["counts"]["removed"] == 2 and any(t.startswith("removed ") for t in d["targets"])' "forget ledger entry"
+
+# Prune.
+expect 0 "prune dry run" -- "$T" --json prune --dry-run
+json 'd["unused_blobs"] > 0 and d["would_delete_packs"] + d["would_repack_packs"] > 0' "prune dry run json"
+expect 0 "prune" -- "$T" --json prune
+json 'd["blobs_deleted"] > 0 and d["waiting_for"] == [] and d["marks_swept"] == 1' "prune json"
+last_ledger
+json 'd["action"] == "prune" and d["outcome"] == "ok" and d["counts"]["blobs_deleted"] > 0' "prune ledger entry"
+expect 2 "bad --max-unused" -- "$T" prune --max-unused 150%
+expect 0 "check after prune" -- "$T" check --read-data
+expect 0 "restore held" -- "$T" restore "${ids[1]}" --to sqlite:held.db
+expect 0 "restore latest" -- "$T" restore latest --to sqlite:latest.db
+
+# Releasing the hold is recorded with its reason; then forget --prune.
+expect 0 "hold remove" -- "$T" hold remove "${ids[1]:0:10}" --reason "case closed"
+last_ledger
+json 'd["action"] == "hold.remove" and "litigation 17" in d["args"]["reason"] and "case closed" in d["args"]["reason"]' "hold remove ledger"
+expect 0 "forget --prune" -- "$T" --json forget --keep-last 1 --prune
+json 'd["removed"] == 1 and d["prune"]["blobs_deleted"] > 0' "forget --prune ran prune"
+[ "$(snapshot_count)" = 1 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: forget --prune left $(snapshot_count)"; }
+expect 0 "check after forget --prune" -- "$T" check --read-data
+expect 0 "ledger verify" -- "$T" ledger verify
+
+# An append-only key of this repository: deletes refused (exit 5), recorded.
+echo ao2 >ao.pw
+expect 0 "key add --append-only" -- "$T" --json key add --append-only --kdf-memory 8 --kdf-iterations 1 --new-password-file ao.pw
+json 'd["append_only"] == True' "key add json"
+expect 0 "key list" -- "$T" --json key list
+json 'sum(1 for k in d if k["append_only"]) >= 1' "key list shows append-only"
+expect 0 "backup with append-only key" -- env TIDEMARK_PASSWORD=ao2 "$T" backup sqlite:crm.db
+expect 5 "forget with append-only key" -- env TIDEMARK_PASSWORD=ao2 "$T" forget --keep-last 1
+contains err "append-only" "forget refusal message"
+expect 0 "dry run allowed" -- env TIDEMARK_PASSWORD=ao2 "$T" forget --keep-last 1 --dry-run
+expect 5 "prune with append-only key" -- env TIDEMARK_PASSWORD=ao2 "$T" prune
+expect 0 "hold add with append-only key" -- env TIDEMARK_PASSWORD=ao2 "$T" hold add latest --reason audit
+expect 5 "hold remove with append-only key" -- env TIDEMARK_PASSWORD=ao2 "$T" hold remove latest
+expect 5 "key remove with append-only key" -- env TIDEMARK_PASSWORD=ao2 "$T" key remove "$("$T" --json key list | python3 -c 'import json,sys; print([k["id"] for k in json.load(sys.stdin) if k["current"]][0])')"
+last_ledger
+json 'd["action"] == "key.remove" and d["outcome"] == "refused"' "key remove refusal recorded"
+"$T" --json ledger show >out 2>err
+json 'sum(1 for e in d if e["outcome"] == "refused") == 4' "every refusal is in the ledger"
+
+# An append-only repository: the same refusals, files never removed.
+export TIDEMARK_REPOSITORY="$work/ao-repo"
+expect 0 "init --append-only" -- "$T" --json init --append-only --kdf-memory 8 --kdf-iterations 1
+json 'd["append_only"] == True' "init json"
+expect 0 "backup 1" -- "$T" backup sqlite:crm.db
+sqlite3 crm.db "UPDATE orders SET status='z'"
+expect 0 "backup 2" -- "$T" backup sqlite:crm.db
+files() { find "$work/ao-repo" -type f | grep -v -e /locks/ -e /ledger/ | sort | xargs md5sum; }
+before=$(files)
+expect 5 "forget refused" -- "$T" forget --keep-last 1
+expect 5 "prune refused" -- "$T" prune
+after=$(files)
+[ "$after" = "$before" ] && [ "$(snapshot_count)" = 2 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: append-only repository changed"; }
+expect 0 "check append-only" -- "$T" check --read-data
+
+echo "retention_cli_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
