@@ -381,8 +381,20 @@ Status ResolvePending(Context* ctx, SnapshotAccess* access, const std::string& s
   }
   const std::string& t = last->record.targets[1];  // "plan <blob id> <digest>"
   TM_ASSIGN_OR_RETURN(Id plan_blob, Id::FromHex(t.substr(5, 64)));
-  TM_ASSIGN_OR_RETURN(ApplyOutcome o,
-                      ResolveInterrupted(access->store.get(), *access->repo, plan_blob, live_path));
+  auto resolved = ResolveInterrupted(access->store.get(), *access->repo, plan_blob, live_path);
+  if (!resolved.ok()) {
+    // E.g. prune removed the plan's record list (no snapshot refers to it).
+    const std::string why = "the " + last->record.action + " of ledger entry " +
+                            std::to_string(last->seq) +
+                            " was interrupted around COMMIT and its outcome cannot be read "
+                            "back (" +
+                            resolved.status().message() +
+                            "); compare live with its safety snapshot using `tidemark diff`";
+    ctx->Print("note: " + why);
+    return ctx->Record(last->record.action, "recovered: unknown",
+                       {"source " + source, "entry " + std::to_string(last->seq)}, {}, why);
+  }
+  const ApplyOutcome o = *resolved;
   const std::string what = std::string("the ") + last->record.action + " of ledger entry " +
                            std::to_string(last->seq) + " was interrupted and had " +
                            (o == ApplyOutcome::kCommitted      ? "committed"
