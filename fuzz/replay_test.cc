@@ -433,6 +433,14 @@ void RecordSeeds(SeedSet* s) {
   s->Bad("record", "unknown-tag-7", std::string("\x01\x07", 2));
   s->Bad("record", "trailing-byte", record + "x");
   s->Bad("record", "ref-without-chunks", std::string("\x01\x05\x02\x0a\x00", 5));
+  // Fuzz findings (encoding_test.cc FuzzFindings.*): a reference for a value
+  // of at most 32 KiB in a record that fits; a count the data cannot hold.
+  std::string small_ref = "\x01\x06";
+  PutLengthPrefixed(&small_ref, SampleLargeRef(100, 1).Encode());
+  s->Bad("record", "small-value-out-of-line", small_ref);
+  std::string many;
+  PutVarint64(&many, 32768);
+  s->Bad("record", "count-over-data", many + std::string(10, '\0'));
 }
 
 void KeySeeds(SeedSet* s) {
@@ -463,6 +471,17 @@ void KeySeeds(SeedSet* s) {
          "abc");
   s->Bad("key", "truncated-number", key.substr(0, 10));
   s->Bad("key", "unknown-tag", "\x45");
+  // Fuzz findings: keys that decode but are not what EncodeKey writes.
+  const std::string big = KeyBytes({Value::Integer((int64_t{1} << 53) + 1)});  // (2^53, +1)
+  std::string split = KeyBytes({Value::Real(9007199254740994.0)}).substr(0, 9) + big.substr(9, 8);
+  split[16] = static_cast<char>(split[16] - 2);  // (2^53 + 2, -1): the same integer
+  s->Bad("key", "integer-split-differently", split);
+  std::string neg_zero = KeyBytes({Value::Real(0.0)});
+  for (size_t i = 1; i <= 8; i++) neg_zero[i] = static_cast<char>(~neg_zero[i]);
+  s->Bad("key", "negative-zero", neg_zero);
+  s->Bad("key", "nan-payload",
+         Flip(KeyBytes({Value::Real(std::numeric_limits<double>::quiet_NaN())}), 8));
+  s->Bad("key", "marks-without-real", KeyBytes({Value::Integer(7)}) + std::string("\x01\x00", 2));
 }
 
 void LargeRefSeeds(SeedSet* s) {
@@ -497,6 +516,10 @@ void SchemaSeeds(SeedSet* s) {
   t = SampleTableSchema();
   t.columns[0].hidden = 4;
   s->Bad("schema", "hidden-4", TableSchemaBytes(t));
+  // Fuzz finding: a string-list count larger than the data (foreign key
+  // `from` of 32767 names) was allocated before it was checked.
+  s->Bad("schema", "fk-from-count-over-data",
+         std::string("\x01\x01t\x00\x00\x00\x00\x00\x01\x01p\xff\xff\x01", 14));
 }
 
 void ObjectsSeeds(SeedSet* s) {
@@ -569,6 +592,15 @@ std::vector<Seed> SnapshotSeeds() {
   Manifest digest = SampleManifest();
   digest.tables[0].digest = "short";
   s.Bad("manifest", "digest-5-bytes", EncodeManifest(digest));
+  // Fuzz finding: tag and table counts larger than the data were allocated
+  // before they were checked. An empty manifest ends with tag_count,
+  // label_count, objects (3 bytes), table_count and five stats.
+  std::string tags = EncodeManifest({});
+  tags.replace(tags.size() - 11, 1, "\xff\x1f");  // 4095 tags
+  s.Bad("manifest", "tag-count-over-data", tags);
+  std::string tables = EncodeManifest({});
+  tables[tables.size() - 6] = 3;  // 3 tables in 5 bytes
+  s.Bad("manifest", "table-count-over-data", tables);
   s.Ok("file", "two-tables", input);
   const std::string empty = EncodeManifest({});
   s.Ok("file", "empty", SnapshotInput(SnapshotIdOf(FuzzKeys(), empty), empty));

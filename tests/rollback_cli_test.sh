@@ -6,34 +6,8 @@
 # step of an apply. Usage: rollback_cli_test.sh path/to/tidemark
 set -uo pipefail
 T=$(realpath "${1:?usage: rollback_cli_test.sh path/to/tidemark}")
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-export TIDEMARK_CACHE_DIR="$work/cache" TIDEMARK_REPOSITORY="$work/repo" TIDEMARK_PASSWORD=pw
-unset TIDEMARK_PASSWORD_FILE TIDEMARK_PASSWORD_COMMAND
-passed=0 failed=0
+source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
 
-expect() {  # expect CODE DESCRIPTION -- COMMAND...
-  local want=$1 what=$2; shift 3
-  "$@" </dev/null >out 2>err
-  local got=$?
-  if [ "$got" -eq "$want" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $what: exit $got, want $want: $*"
-    sed 's/^/  stdout: /' out | head -5; sed 's/^/  stderr: /' err | head -5; fi
-}
-contains() {  # contains FILE TEXT DESCRIPTION
-  if grep -qF -- "$2" "$1"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $3: '$2' not in $1:"; head -5 "$1" | sed 's/^/  /'; fi
-}
-json() {  # json PYTHON-EXPR DESCRIPTION: evaluates EXPR with d = the JSON on stdout
-  if python3 -c "import json,sys; d=json.load(open('out')); sys.exit(0 if ($1) else 1)" 2>/dev/null; then
-    passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $2: not ($1):"; head -c 400 out; echo; fi
-}
-one_line() {  # the error is one line
-  if [ "$(wc -l <err)" -eq 1 ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $1: stderr has $(wc -l <err) lines"; cat err; fi
-}
 snap() { python3 -c "import json; print(json.load(open('out'))['snapshot'])"; }
 backup() { expect 0 "backup $1" -- "$T" --json backup sqlite:crm.db --name crm; }
 same_as() {  # same_as SNAP DESCRIPTION: live equals the snapshot, record for record
@@ -41,10 +15,6 @@ same_as() {  # same_as SNAP DESCRIPTION: live equals the snapshot, record for re
   json 'all(t["added"] == 0 and t["removed"] == 0 and t["changed"] == 0 for t in d["tables"])' "$2"
 }
 q() { sqlite3 crm.db "$1"; }
-check_eq() {  # check_eq GOT WANT DESCRIPTION
-  if [ "$1" = "$2" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $3: got '$1', want '$2'"; fi
-}
 
 "$here/scripts/sample-crm" crm.db 4000
 expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
@@ -191,5 +161,4 @@ expect 2 "unknown table" -- "$T" rollback crm --to "$A" --table nope --dry-run
 expect 1 "unknown source" -- "$T" rollback nope --to "$A" --dry-run
 one_line "unknown source"
 
-echo "rollback_cli_test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish rollback_cli_test

@@ -6,34 +6,7 @@
 # output left behind. Usage: snapshot_cli_test.sh path/to/tidemark
 set -uo pipefail
 T=$(realpath "${1:?usage: snapshot_cli_test.sh path/to/tidemark}")
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-export TIDEMARK_CACHE_DIR="$work/cache" TIDEMARK_REPOSITORY="$work/repo" TIDEMARK_PASSWORD=pw
-unset TIDEMARK_PASSWORD_FILE TIDEMARK_PASSWORD_COMMAND
-passed=0 failed=0
-
-expect() {  # expect CODE DESCRIPTION -- COMMAND...
-  local want=$1 what=$2; shift 3
-  "$@" </dev/null >out 2>err
-  local got=$?
-  if [ "$got" -eq "$want" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $what: exit $got, want $want: $*"
-    sed 's/^/  stdout: /' out | head -5; sed 's/^/  stderr: /' err | head -5; fi
-}
-contains() {  # contains FILE TEXT DESCRIPTION
-  if grep -qF -- "$2" "$1"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $3: '$2' not in $1:"; head -5 "$1" | sed 's/^/  /'; fi
-}
-json() {  # json PYTHON-EXPR DESCRIPTION: evaluates EXPR with d = the JSON on stdout
-  if python3 -c "import json,sys; d=json.load(open('out')); sys.exit(0 if ($1) else 1)" 2>/dev/null; then
-    passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $2: not ($1):"; head -c 400 out; echo; fi
-}
-one_line() {  # the error is one line
-  if [ "$(wc -l <err)" -eq 1 ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $1: stderr has $(wc -l <err) lines"; cat err; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
 
 "$here/scripts/sample-crm" crm.db 200
 expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
@@ -135,5 +108,4 @@ contains err "ambiguous" "ambiguous message"
 expect 0 "ledger verify" -- "$T" ledger verify
 expect 0 "check" -- "$T" check --read-data
 
-echo "snapshot_cli_test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish snapshot_cli_test

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 #include "base/hex.h"
 #include "base/progress.h"
@@ -43,8 +45,25 @@ Status SyncFileAndDir(const std::string& path) {
   return Status::OK();
 }
 
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return fold(x) == fold(y); });
+}
+
+// True when `t` is a shadow table of virtual table `vtab`. SQLite's rule
+// (sqlite3ShadowTableName): the owner is the virtual table named by all of
+// the shadow table's name before its last "_", so "docs_x_data" belongs to
+// "docs_x" and never to "docs". The source marked `t` a shadow table only
+// when SQLite said so, i.e. when that owner exists.
+bool IsShadowTableOf(const TableSchema& t, std::string_view vtab) {
+  if (t.kind != TableKind::kShadow) return false;
+  const size_t last = t.name.rfind('_');
+  return last != std::string::npos && EqualsNoCase(std::string_view(t.name).substr(0, last), vtab);
+}
+
 // Which tables to restore: the selection plus the shadow tables of selected
-// virtual tables (named "<vtab>_<suffix>") and sqlite_sequence.
+// virtual tables and sqlite_sequence.
 Result<std::vector<std::string>> SelectTables(const Manifest& m,
                                               const std::vector<std::string>& wanted) {
   std::vector<std::string> out;
@@ -57,7 +76,7 @@ Result<std::vector<std::string>> SelectTables(const Manifest& m,
     out.push_back(name);
     if (t->schema.kind != TableKind::kVirtual) continue;
     for (const SnapshotTable& s : m.tables) {
-      if (s.schema.kind == TableKind::kShadow && s.schema.name.rfind(name + "_", 0) == 0) {
+      if (IsShadowTableOf(s.schema, name)) {
         out.push_back(s.schema.name);
       }
     }

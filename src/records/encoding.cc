@@ -1,10 +1,12 @@
 // See docs/format/records.md for every byte written here.
 #include "records/encoding.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "base/coding.h"
 #include "base/hex.h"
@@ -100,73 +102,255 @@ void EncodeLogicalValue(const Value& v, std::string* out) {
   }
 }
 
-Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out) {
-  PutVarint64(out, record.size());
-  for (const Value& v : record) {
-    const bool bytes_type = v.type() == ValueType::kText || v.type() == ValueType::kBlob;
-    if (bytes_type && (v.ref() || v.bytes().size() > kInlineMax)) {
-      out->push_back(static_cast<char>(v.type() == ValueType::kText ? kTagTextRef : kTagBlobRef));
-      if (v.ref()) {
-        PutLengthPrefixed(out, v.bytes());
-        continue;
-      }
-      if (large == nullptr) {
-        return Status::InvalidArgument("a value longer than 32 KiB needs a large-value store");
-      }
-      TM_ASSIGN_OR_RETURN(LargeValue ref, large->Store(v.bytes()));
-      PutLengthPrefixed(out, ref.Encode());
+namespace {
+
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 128; v >>= 7) n++;
+  return n;
+}
+
+// Bytes that EncodeLogicalValue writes for v (tag included).
+size_t InlineSize(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNull:
+      return 1;
+    case ValueType::kInteger: {
+      const uint64_t x = v.integer();
+      return 1 + VarintLength((x << 1) ^ (v.integer() < 0 ? ~uint64_t{0} : 0));
+    }
+    case ValueType::kReal:
+      return 9;
+    case ValueType::kText:
+    case ValueType::kBlob:
+      break;
+  }
+  return 1 + VarintLength(v.bytes().size()) + v.bytes().size();
+}
+
+// Bytes of an out-of-line value whose reference encodes to `ref_size` bytes.
+size_t RefSize(size_t ref_size) { return 1 + VarintLength(ref_size) + ref_size; }
+
+bool IsBytes(const Value& v) {
+  return v.type() == ValueType::kText || v.type() == ValueType::kBlob;
+}
+
+// Sets *ref to the encoded reference of v: v's own when it is one, else one
+// made by storing v's content through `large`.
+Status RefOf(const Value& v, LargeValueStore* large, std::string* ref) {
+  if (v.ref()) {
+    *ref = v.bytes();
+    return Status::OK();
+  }
+  if (large == nullptr) {
+    return Status::InvalidArgument("a value stored out of line needs a large-value store");
+  }
+  TM_ASSIGN_OR_RETURN(LargeValue stored, large->Store(v.bytes()));
+  *ref = stored.Encode();
+  return Status::OK();
+}
+
+// Picks the values that go out of line (records.md §2), sets refs[i] for
+// each, and returns the encoded size of the record.
+Result<size_t> ChooseOutOfLine(const Record& record, LargeValueStore* large,
+                               std::vector<std::optional<std::string>>* refs) {
+  size_t size = VarintLength(record.size());
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < record.size(); i++) {
+    const Value& v = record[i];
+    if (IsBytes(v) && (v.ref() || v.bytes().size() > kInlineMax)) {
+      TM_RETURN_IF_ERROR(RefOf(v, large, &(*refs)[i].emplace()));
+      size += RefSize((*refs)[i]->size());
       continue;
     }
+    size += InlineSize(v);
+    if (IsBytes(v) && v.bytes().size() >= kMinOutOfLine) candidates.push_back(i);
+  }
+  // Longest first; the earlier column first among equal lengths.
+  std::stable_sort(candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
+    return record[a].bytes().size() > record[b].bytes().size();
+  });
+  for (size_t i : candidates) {
+    if (size <= kMaxRecordSize) break;
+    TM_RETURN_IF_ERROR(RefOf(record[i], large, &(*refs)[i].emplace()));
+    size = size - InlineSize(record[i]) + RefSize((*refs)[i]->size());
+  }
+  if (size > kMaxRecordSize) {
+    return Status::InvalidArgument("a record of " + std::to_string(record.size()) +
+                                   " values encodes to " + std::to_string(size) +
+                                   " bytes with every value of 64 bytes or more out of line; "
+                                   "a record may hold at most 1 MiB (records.md §2)");
+  }
+  return size;
+}
+
+}  // namespace
+
+Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out) {
+  // The common case first: nothing out of line and short enough.
+  const size_t start = out->size();
+  PutVarint64(out, record.size());
+  bool simple = true;
+  for (const Value& v : record) {
+    if (IsBytes(v) && (v.ref() || v.bytes().size() > kInlineMax)) {
+      simple = false;
+      break;
+    }
     EncodeLogicalValue(v, out);
+  }
+  if (simple && out->size() - start <= kMaxRecordSize) return Status::OK();
+  out->resize(start);
+
+  std::vector<std::optional<std::string>> refs(record.size());
+  TM_ASSIGN_OR_RETURN(size_t size, ChooseOutOfLine(record, large, &refs));
+  out->reserve(start + size);
+  PutVarint64(out, record.size());
+  for (size_t i = 0; i < record.size(); i++) {
+    if (!refs[i]) {
+      EncodeLogicalValue(record[i], out);
+      continue;
+    }
+    out->push_back(
+        static_cast<char>(record[i].type() == ValueType::kText ? kTagTextRef : kTagBlobRef));
+    PutLengthPrefixed(out, *refs[i]);
   }
   return Status::OK();
 }
 
-Status DecodeRecord(std::string_view data, std::string_view what, Record* out) {
-  ByteReader r(data, std::string(what));
-  uint64_t n = 0;
-  TM_RETURN_IF_ERROR(r.VarintMax("value_count", kMaxColumns + 1, &n));
-  out->resize(n);
-  for (uint64_t i = 0; i < n; i++) {
-    uint8_t tag = 0;
-    TM_RETURN_IF_ERROR(r.Fixed8("value_tag", &tag));
-    Value& v = (*out)[i];
-    switch (tag) {
-      case 0:
-        v = Value::Null();
-        break;
-      case 1: {
-        int64_t x = 0;
-        TM_RETURN_IF_ERROR(r.Varsint64("integer", &x));
-        v = Value::Integer(x);
-        break;
-      }
-      case 2: {
-        uint64_t bits = 0;
-        TM_RETURN_IF_ERROR(r.Fixed64("real", &bits));
-        v = Value::Real(std::bit_cast<double>(bits));
-        break;
-      }
-      case 3:
-      case 4: {
-        std::string_view s;
-        TM_RETURN_IF_ERROR(r.LengthPrefixed("bytes", kInlineMax, &s));
-        v = tag == 3 ? Value::Text(std::string(s)) : Value::Blob(std::string(s));
-        break;
-      }
-      case kTagTextRef:
-      case kTagBlobRef: {
-        std::string_view s;
-        TM_RETURN_IF_ERROR(r.LengthPrefixed("large_value", r.remaining(), &s));
-        TM_RETURN_IF_ERROR(LargeValue::Decode(s).status());
-        v = Value::Ref(tag == kTagTextRef ? ValueType::kText : ValueType::kBlob, std::string(s));
-        break;
-      }
-      default:
-        return r.Error("value_tag", "unknown tag " + std::to_string(tag));
+namespace {
+
+// A value of at most kInlineMax bytes that a record holds out of line.
+struct MovedValue {
+  size_t index;   // in the record
+  size_t length;  // of the content
+  size_t stored;  // bytes it takes in the record (a reference)
+};
+
+// Checks that the values of at most kInlineMax bytes that `moved` lists are
+// exactly the ones EncodeRecord moves out of line (records.md §2): the
+// longest candidates (earlier column first on ties), each needed because the
+// record was still longer than kMaxRecordSize. `inline_best` is the index
+// of the longest inline candidate (earliest on ties), if any; `size` is the
+// record's size with shortest varints (what EncodeRecord measures).
+Status CheckMovedValues(const ByteReader& r, const Record& rec, std::vector<MovedValue> moved,
+                        std::optional<size_t> inline_best, size_t size) {
+  std::sort(moved.begin(), moved.end(), [](const MovedValue& a, const MovedValue& b) {
+    return a.length != b.length ? a.length > b.length : a.index < b.index;
+  });
+  const MovedValue& last = moved.back();
+  if (inline_best) {
+    const size_t len = rec[*inline_best].bytes().size();
+    if (len > last.length || (len == last.length && *inline_best < last.index)) {
+      return r.Error("large_value", "value " + std::to_string(last.index) + " (" +
+                                        std::to_string(last.length) +
+                                        " bytes) is out of line while the longer or earlier "
+                                        "value " +
+                                        std::to_string(*inline_best) + " is inline");
     }
   }
-  return r.ExpectEnd();
+  // Undo the moves, last first: before each, the record was too long.
+  for (auto it = moved.rbegin(); it != moved.rend(); ++it) {
+    size = size - it->stored + 1 + VarintLength(it->length) + it->length;
+    if (size <= kMaxRecordSize) {
+      return r.Error("large_value", "value " + std::to_string(it->index) + " of " +
+                                        std::to_string(it->length) +
+                                        " bytes is out of line although the record fits "
+                                        "1 MiB with it inline");
+    }
+  }
+  return Status::OK();
+}
+
+// Decodes the reference of value `index` (tag 5 or 6, read at offset `at`)
+// into *v, and its content length into *length.
+Status DecodeRefValue(ByteReader* r, uint8_t tag, size_t index, size_t at, Value* v,
+                      uint64_t* length) {
+  std::string_view s;
+  TM_RETURN_IF_ERROR(r->LengthPrefixed("large_value", r->remaining(), &s));
+  auto ref = LargeValue::Decode(s);
+  if (!ref.ok()) {
+    return r->Error("large_value", "value " + std::to_string(index) + " at offset " +
+                                       std::to_string(at) +
+                                       " is not a valid reference: " + ref.status().message());
+  }
+  *length = ref->length;
+  *v = Value::Ref(tag == kTagTextRef ? ValueType::kText : ValueType::kBlob, std::string(s));
+  return Status::OK();
+}
+
+// Decodes value `index` (inline or a reference) into *v.
+Status DecodeValue(ByteReader* r, size_t index, Value* v, uint64_t* ref_length) {
+  const size_t at = r->offset();
+  uint8_t tag = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("value_tag", &tag));
+  switch (tag) {
+    case 0:
+      *v = Value::Null();
+      return Status::OK();
+    case 1: {
+      int64_t x = 0;
+      TM_RETURN_IF_ERROR(r->Varsint64("integer", &x));
+      *v = Value::Integer(x);
+      return Status::OK();
+    }
+    case 2: {
+      uint64_t bits = 0;
+      TM_RETURN_IF_ERROR(r->Fixed64("real", &bits));
+      *v = Value::Real(std::bit_cast<double>(bits));
+      return Status::OK();
+    }
+    case 3:
+    case 4: {
+      std::string_view s;
+      TM_RETURN_IF_ERROR(r->LengthPrefixed("bytes", kInlineMax, &s));
+      *v = tag == 3 ? Value::Text(std::string(s)) : Value::Blob(std::string(s));
+      return Status::OK();
+    }
+    case kTagTextRef:
+    case kTagBlobRef:
+      return DecodeRefValue(r, tag, index, at, v, ref_length);
+    default:
+      return r->Error("value_tag", "unknown tag " + std::to_string(tag));
+  }
+}
+
+}  // namespace
+
+Status DecodeRecord(std::string_view data, std::string_view what, Record* out) {
+  ByteReader r(data, std::string(what));
+  if (data.size() > kMaxRecordSize) return r.Error("", "record longer than 1 MiB");
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r.VarintMax("value_count", kMaxColumns + 1, &n));
+  // Every value takes at least its tag byte.
+  if (n > r.remaining()) return r.Error("value_count", "more values than bytes left");
+  out->resize(n);
+  std::vector<MovedValue> moved;
+  std::optional<size_t> inline_best;  // the first candidate for moving out of line
+  size_t size = VarintLength(n);      // as EncodeRecord measures it
+  for (uint64_t i = 0; i < n; i++) {
+    Value& v = (*out)[i];
+    uint64_t ref_length = 0;
+    TM_RETURN_IF_ERROR(DecodeValue(&r, i, &v, &ref_length));
+    size += v.ref() ? RefSize(v.bytes().size()) : InlineSize(v);
+    if (v.ref()) {
+      if (ref_length > kInlineMax) continue;
+      // A canonical encoder moves such a value out of line only to shorten
+      // a record that is too long, and only when it is 64 bytes or more.
+      if (ref_length < kMinOutOfLine) {
+        return r.Error("large_value", "value " + std::to_string(i) + " of " +
+                                          std::to_string(ref_length) +
+                                          " bytes is out of line; values of at most 32 KiB "
+                                          "are inline unless the record is too long");
+      }
+      moved.push_back({i, ref_length, RefSize(v.bytes().size())});
+    } else if (IsBytes(v) && v.bytes().size() >= kMinOutOfLine &&
+               (!inline_best || v.bytes().size() > (*out)[*inline_best].bytes().size())) {
+      inline_best = i;
+    }
+  }
+  TM_RETURN_IF_ERROR(r.ExpectEnd());
+  if (moved.empty()) return Status::OK();
+  return CheckMovedValues(r, *out, std::move(moved), inline_best, size);
 }
 
 Status ResolveValue(LargeValueStore* large, Value* v) {
@@ -284,6 +468,15 @@ Status DecodeKey(std::string_view data, std::vector<Value>* out) {
     const __int128 v = static_cast<__int128>(num.d) + num.diff;
     if (v < INT64_MIN || v > INT64_MAX) return error("integer out of range");
     (*out)[num.pos] = Value::Integer(static_cast<int64_t>(v));
+  }
+  // One encoding per key (records.md §4), so equal keys compare equal as
+  // bytes: the values must re-encode to the input. The buffer is reused.
+  thread_local std::string again;
+  again.clear();
+  EncodeKey(*out, &again);
+  if (again != data) {
+    i = std::mismatch(again.begin(), again.end(), data.begin(), data.end()).first - again.begin();
+    return error("not the canonical encoding of its values (re-encoding differs here)");
   }
   return Status::OK();
 }

@@ -35,13 +35,25 @@ class LargeValueStore {
   virtual Result<std::string> Load(const LargeValue& ref) = 0;
 };
 
-// Appends the stored encoding of a record (records.md §2). Text and blob
-// values longer than kInlineMax go through `large` (which may be null only
-// when no value is that long; otherwise InvalidArgument). Values that are
-// already references are written as they are.
+// A stored record is at most this long: the tree's value limit (tree.md §3).
+inline constexpr size_t kMaxRecordSize = 1u << 20;
+// A record that would be longer than kMaxRecordSize moves text and blob
+// values of at least this many bytes out of line, longest first (records.md
+// §2); shorter values would not shrink it.
+inline constexpr size_t kMinOutOfLine = 64;
+
+// Appends the stored encoding of a record (records.md §2): text and blob
+// values longer than kInlineMax go out of line through `large`, and so do
+// the longest other values while the record is longer than kMaxRecordSize.
+// `large` may be null only when no value must go out of line (otherwise
+// InvalidArgument). Values that are already references are written as they
+// are (a decoded record re-encodes to the same bytes). InvalidArgument when
+// the record cannot be made to fit kMaxRecordSize.
 Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out);
-// Decodes a stored record. Large values come back as references; use
-// ResolveValue to load them. Corruption names `what` and the offset.
+// Decodes a stored record, checking that it is the canonical encoding (which
+// values are out of line, records.md §2). Large values come back as
+// references; use ResolveValue to load them. Corruption names `what`, the
+// offset and the failed check.
 Status DecodeRecord(std::string_view data, std::string_view what, Record* out);
 // Replaces a reference with its content (no-op for other values).
 Status ResolveValue(LargeValueStore* large, Value* v);
@@ -52,6 +64,9 @@ Status ResolveValue(LargeValueStore* large, Value* v);
 // by value). REQUIRES: no value is a reference.
 void EncodeKey(const std::vector<Value>& key, std::string* out);
 // Decodes a key back into values. Numbers come back as the type they had.
+// A key has one encoding: bytes that EncodeKey would not write for the
+// decoded values (an integer split into another (double, tie) pair, -0.0, a
+// NaN payload, real marks without a real) are Corruption naming the offset.
 Status DecodeKey(std::string_view data, std::vector<Value>* out);
 
 // Logical encoding of one value (no references), as used by the digest.

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <random>
 
+#include "base/coding.h"
 #include "base/hex.h"
 #include "crypto/crypto.h"
 
@@ -241,6 +243,162 @@ TEST(RecordEncoding, DecodeRejectsGarbage) {
   EXPECT_TRUE(DecodeRecord("\x01\x09", "r", &out).IsCorruption());  // unknown tag
   // A reference whose chunk count does not fit.
   EXPECT_TRUE(DecodeRecord(std::string("\x01\x05\x03\x0a\x05", 5), "r", &out).IsCorruption());
+}
+
+// ---- Regression tests for fuzz findings (fuzz/corpus/records holds the inputs) ----
+
+// Finding: DecodeKey accepted keys that EncodeKey never writes, so two
+// encodings of one key compared unequal as bytes.
+TEST(FuzzFindings, KeyThatReencodesDifferentlyIsRejected) {
+  std::string key;
+  EncodeKey({Value::Integer((int64_t{1} << 53) + 1)}, &key);  // (2^53, +1)
+  std::vector<Value> out;
+  ASSERT_TRUE(DecodeKey(key, &out).ok());
+  // The same integer as (2^53 + 2, -1).
+  std::string split;
+  EncodeKey({Value::Real(9007199254740994.0)}, &split);
+  split = split.substr(0, 9) + key.substr(9, 8);
+  split[16] = static_cast<char>(split[16] - 2);  // tie +1 -> -1
+  std::string neg_zero = key.substr(0, 1) + std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8) +
+                         std::string("\x80\0\0\0\0\0\0\0", 8) + "\x01\x01";
+  std::string nan_payload;
+  EncodeKey({Value::Real(std::numeric_limits<double>::quiet_NaN())}, &nan_payload);
+  nan_payload[8] = static_cast<char>(nan_payload[8] ^ 1);
+  std::string marks_without_real;
+  EncodeKey({Value::Integer(7)}, &marks_without_real);
+  marks_without_real += std::string("\x01\x00", 2);
+  for (const std::string& bad : {split, neg_zero, nan_payload, marks_without_real}) {
+    Status s = DecodeKey(bad, &out);
+    EXPECT_TRUE(s.IsCorruption()) << HexEncode(bad);
+    EXPECT_NE(s.ToString().find("not the canonical encoding"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.ToString().find("key: offset "), std::string::npos) << s.ToString();
+  }
+  // The offset names the first differing byte (the last byte of the double).
+  EXPECT_NE(DecodeKey(split, &out).ToString().find("offset 8:"), std::string::npos)
+      << DecodeKey(split, &out).ToString();
+}
+
+std::string RefValue(ValueType type, const LargeValue& ref) {
+  std::string out(1, type == ValueType::kText ? '\x05' : '\x06');
+  PutLengthPrefixed(&out, ref.Encode());
+  return out;
+}
+
+LargeValue OneChunkRef(uint64_t length) {
+  LargeValue v;
+  v.length = length;
+  v.chunk_ids = {Sha256("chunk")};
+  return v;
+}
+
+// Finding: DecodeRecord accepted a reference for a value of at most 32 KiB
+// in a record that fits, which a canonical encoder never writes.
+TEST(FuzzFindings, RecordWithSmallValueOutOfLineIsRejected) {
+  for (uint64_t length : {uint64_t{1}, uint64_t{100}, uint64_t{kInlineMax}}) {
+    std::string enc = "\x01" + RefValue(ValueType::kBlob, OneChunkRef(length));
+    Record out;
+    Status s = DecodeRecord(enc, "record of table t", &out);
+    EXPECT_TRUE(s.IsCorruption()) << length;
+    EXPECT_NE(s.ToString().find("out of line"), std::string::npos) << s.ToString();
+  }
+  std::string ok = "\x01" + RefValue(ValueType::kBlob, OneChunkRef(kInlineMax + 1));
+  Record out;
+  EXPECT_TRUE(DecodeRecord(ok, "record of table t", &out).ok());
+}
+
+// Finding: the error for a bad reference named neither the record nor the
+// offset.
+TEST(FuzzFindings, BadReferenceErrorNamesRecordAndOffset) {
+  LargeValue two = OneChunkRef(kInlineMax + 1);
+  two.chunk_ids.push_back(Sha256("second"));
+  std::string ref = two.Encode();
+  ref.resize(ref.size() - 32);  // the second chunk id is missing
+  std::string enc = "\x02\x01\x07\x05";
+  PutLengthPrefixed(&enc, ref);
+  Record out;
+  Status s = DecodeRecord(enc, "record of table orders", &out);
+  ASSERT_TRUE(s.IsCorruption());
+  const std::string msg = s.ToString();
+  EXPECT_NE(msg.find("record of table orders: offset "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("value 1 at offset 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("chunk_count"), std::string::npos) << msg;
+}
+
+// Finding: value counts were used to allocate before being checked against
+// the bytes left (32768 values from a 3-byte input).
+TEST(FuzzFindings, RecordCountLargerThanDataIsRejectedBeforeAllocating) {
+  std::string enc;
+  PutVarint64(&enc, 32768);
+  enc += std::string(10, '\0');  // ten NULLs
+  Record out;
+  Status s = DecodeRecord(enc, "r", &out);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("value_count"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(out.empty());
+}
+
+// A row of many medium values (BackupTest.RowOfManyMediumValues): inline it
+// would exceed the tree's 1 MiB, so the longest values move out of line,
+// earlier columns first among equal lengths, until it fits.
+TEST(RecordEncoding, TooLongRecordMovesLongestValuesOutOfLine) {
+  Record rec;
+  for (int i = 0; i < 40; i++) {
+    rec.push_back(Value::Text(std::string(30000 + (i == 20 ? 1 : 0), char('a' + i % 26))));
+  }
+  rec.push_back(Value::Integer(7));
+  rec.push_back(Value::Blob(std::string(63, 'b')));  // too short to move
+  MapStore store;
+  std::string enc;
+  ASSERT_TRUE(EncodeRecord(rec, &store, &enc).ok());
+  EXPECT_LE(enc.size(), kMaxRecordSize);
+  EXPECT_GT(enc.size(), kMaxRecordSize - 30000);
+  Record back;
+  ASSERT_TRUE(DecodeRecord(enc, "r", &back).ok());
+  std::vector<size_t> moved;
+  for (size_t i = 0; i < back.size(); i++) {
+    if (back[i].ref()) moved.push_back(i);
+  }
+  // Column 20 is the longest; then columns 0, 1, ... in order.
+  EXPECT_EQ(moved, (std::vector<size_t>{0, 1, 2, 3, 4, 20}));
+  std::string again;
+  ASSERT_TRUE(EncodeRecord(back, nullptr, &again).ok());
+  EXPECT_EQ(again, enc);
+  for (Value& v : back) ASSERT_TRUE(ResolveValue(&store, &v).ok());
+  EXPECT_EQ(back, rec);
+
+  // The decoder takes only that choice: another value out of line, or one
+  // more than needed, is corruption.
+  auto encode_with = [&](const std::vector<size_t>& out_of_line) {
+    std::string e;
+    PutVarint64(&e, rec.size());
+    for (size_t i = 0; i < rec.size(); i++) {
+      if (std::find(out_of_line.begin(), out_of_line.end(), i) == out_of_line.end()) {
+        EncodeLogicalValue(rec[i], &e);
+      } else {
+        e += RefValue(ValueType::kText, *store.Store(rec[i].bytes()));
+      }
+    }
+    return e;
+  };
+  ASSERT_EQ(encode_with(moved), enc);
+  Status other = DecodeRecord(encode_with({0, 1, 2, 3, 5, 20}), "r", &back);
+  EXPECT_TRUE(other.IsCorruption());
+  EXPECT_NE(other.ToString().find("while the longer or earlier value 4"), std::string::npos)
+      << other.ToString();
+  Status extra = DecodeRecord(encode_with({0, 1, 2, 3, 4, 5, 20}), "r", &back);
+  EXPECT_TRUE(extra.IsCorruption());
+  EXPECT_NE(extra.ToString().find("fits 1 MiB"), std::string::npos) << extra.ToString();
+  EXPECT_TRUE(DecodeRecord(encode_with({0, 1, 2, 3, 20}), "r", &back).IsCorruption());  // > 1 MiB
+}
+
+TEST(RecordEncoding, RecordThatCannotFitIsInvalidArgument) {
+  // 20,000 values of 63 bytes: none may move, and together they pass 1 MiB.
+  Record rec(20000, Value::Text(std::string(63, 'x')));
+  MapStore store;
+  std::string enc;
+  Status s = EncodeRecord(rec, &store, &enc);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("at most 1 MiB"), std::string::npos) << s.ToString();
 }
 
 TEST(TableDigest, KnownAnswerAndSensitivity) {

@@ -27,6 +27,8 @@ Status GetString(ByteReader* r, std::string_view field, size_t max, std::string*
 Status GetStrings(ByteReader* r, std::string_view field, std::vector<std::string>* v) {
   uint64_t n = 0;
   TM_RETURN_IF_ERROR(r->VarintMax(field, kMaxColumns, &n));
+  // Each str takes at least its length byte: refuse counts the input cannot hold.
+  if (n > r->remaining()) return r->Error(field, "count larger than the data");
   v->resize(n);
   for (std::string& s : *v) TM_RETURN_IF_ERROR(GetString(r, field, kMaxName, &s));
   return Status::OK();
@@ -94,12 +96,19 @@ Status DecodeIndex(ByteReader* r, IndexInfo* ix) {
   return GetStrings(r, "index.columns", &ix->columns);
 }
 
+// Smallest encodings (all strs empty): column 4 strs + flags + pk + hidden;
+// foreign key 5 strs/lists; index 4; schema object 4 strs; setting 2 strs.
+constexpr size_t kMinColumn = 7, kMinForeignKey = 5, kMinIndex = 4, kMinObject = 4, kMinSetting = 2;
+
+// Decodes a count (<= max) and that many elements of at least `min_size`
+// bytes each; a count the remaining bytes cannot hold is refused before any
+// allocation.
 template <typename T, typename F>
-Status DecodeList(ByteReader* r, std::string_view field, uint64_t max, std::vector<T>* v, F fn) {
+Status DecodeList(ByteReader* r, std::string_view field, uint64_t max, size_t min_size,
+                  std::vector<T>* v, F fn) {
   uint64_t n = 0;
   TM_RETURN_IF_ERROR(r->VarintMax(field, max, &n));
-  // Each element takes at least one byte: refuse counts the input cannot hold.
-  if (n > r->remaining()) return r->Error(field, "count larger than the data");
+  if (n > r->remaining() / min_size) return r->Error(field, "count larger than the data");
   v->resize(n);
   for (T& x : *v) TM_RETURN_IF_ERROR(fn(r, &x));
   return Status::OK();
@@ -189,17 +198,21 @@ Status DecodeTableSchema(std::string_view data, std::string_view what, TableSche
   t->without_rowid = flags & 1;
   t->strict = flags & 2;
   t->rowid_in_record = flags & 4;
-  TM_RETURN_IF_ERROR(DecodeList(&r, "column_count", kMaxColumns, &t->columns, DecodeColumn));
+  TM_RETURN_IF_ERROR(
+      DecodeList(&r, "column_count", kMaxColumns, kMinColumn, &t->columns, DecodeColumn));
   uint64_t nkey = 0;
   TM_RETURN_IF_ERROR(r.VarintMax("key_count", t->columns.size(), &nkey));
+  if (nkey > r.remaining()) return r.Error("key_count", "count larger than the data");
   t->key_columns.resize(nkey);
   for (int& k : t->key_columns) {
     uint64_t v = 0;
     TM_RETURN_IF_ERROR(r.VarintMax("key_column", t->columns.size() - 1, &v));
     k = static_cast<int>(v);
   }
-  TM_RETURN_IF_ERROR(DecodeList(&r, "fk_count", kMaxColumns, &t->foreign_keys, DecodeForeignKey));
-  TM_RETURN_IF_ERROR(DecodeList(&r, "index_count", kMaxObjects, &t->indexes, DecodeIndex));
+  TM_RETURN_IF_ERROR(
+      DecodeList(&r, "fk_count", kMaxColumns, kMinForeignKey, &t->foreign_keys, DecodeForeignKey));
+  TM_RETURN_IF_ERROR(
+      DecodeList(&r, "index_count", kMaxObjects, kMinIndex, &t->indexes, DecodeIndex));
   return r.ExpectEnd();
 }
 
@@ -230,8 +243,8 @@ Status DecodeSchemaObjects(std::string_view data, std::string_view what, SourceS
     TM_RETURN_IF_ERROR(GetString(r, "setting.name", kMaxName, &kv->first));
     return GetString(r, "setting.value", kMaxName, &kv->second);
   };
-  TM_RETURN_IF_ERROR(DecodeList(&r, "object_count", kMaxObjects, &s->objects, object));
-  TM_RETURN_IF_ERROR(DecodeList(&r, "setting_count", 1024, &s->settings, setting));
+  TM_RETURN_IF_ERROR(DecodeList(&r, "object_count", kMaxObjects, kMinObject, &s->objects, object));
+  TM_RETURN_IF_ERROR(DecodeList(&r, "setting_count", 1024, kMinSetting, &s->settings, setting));
   return r.ExpectEnd();
 }
 

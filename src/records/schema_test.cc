@@ -66,6 +66,24 @@ TEST(SchemaEncoding, ObjectsRoundTrip) {
   EXPECT_TRUE(DecodeSchemaObjects("\xff\xff\x3f", "objects", &x).IsCorruption());
 }
 
+// Finding: GetStrings (foreign key and index column lists) and the column
+// list allocated for a count before checking it against the bytes left.
+TEST(FuzzFindings, SchemaCountsLargerThanDataAreRejectedBeforeAllocating) {
+  // version, name "t", sql "", kind, flags, no columns, no key, one foreign
+  // key to "p" whose `from` list claims 32767 names.
+  const std::string head("\x01\x01t\x00\x00\x00\x00\x00\x01\x01p", 11);
+  TableSchema t;
+  Status s = DecodeTableSchema(head + "\xff\xff\x01", "table schema t", &t);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("count larger than the data (field fk.from)"), std::string::npos)
+      << s.ToString();
+  // Ten columns need at least 70 bytes; 20 are left.
+  const std::string cols = std::string("\x01\x01t\x00\x00\x00\x0a", 7) + std::string(20, '\0');
+  s = DecodeTableSchema(cols, "table schema t", &t);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("(field column_count)"), std::string::npos) << s.ToString();
+}
+
 TEST(SchemaHelpers, RowidKeyAndStoredColumns) {
   TableSchema t;
   t.columns = {{"a", "", "", "", false, 0, 0},

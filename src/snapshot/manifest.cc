@@ -19,6 +19,8 @@ constexpr uint64_t kMaxTables = 1u << 20;
 constexpr uint64_t kMaxTags = 4096;
 constexpr size_t kMaxSnapshotFile = 256u << 20;
 constexpr uint8_t kMaxTreeLevel = 32;
+// Smallest table entry: schema str, root id (32), rows, level, digest str, bytes.
+constexpr size_t kMinTable = 1 + 32 + 1 + 1 + 1 + 1;
 
 Status GetText(ByteReader* r, std::string_view field, std::string* out, size_t max = kMaxText) {
   std::string_view v;
@@ -147,10 +149,14 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
   TM_RETURN_IF_ERROR(GetText(&r, "host", &m.host));
   TM_RETURN_IF_ERROR(GetText(&r, "actor", &m.actor));
   uint64_t n = 0;
+  // Counts are checked against the bytes left before anything is allocated:
+  // a tag takes at least 1 byte, a label 2, a table kMinTable.
   TM_RETURN_IF_ERROR(r.VarintMax("tag_count", kMaxTags, &n));
+  if (n > r.remaining()) return r.Error("tag_count", "count larger than the data");
   m.tags.resize(n);
   for (std::string& t : m.tags) TM_RETURN_IF_ERROR(GetText(&r, "tag", &t));
   TM_RETURN_IF_ERROR(r.VarintMax("label_count", kMaxTags, &n));
+  if (n > r.remaining() / 2) return r.Error("label_count", "count larger than the data");
   m.labels.resize(n);
   for (auto& [k, v] : m.labels) {
     TM_RETURN_IF_ERROR(GetText(&r, "label.name", &k));
@@ -161,7 +167,7 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
   TM_RETURN_IF_ERROR(
       DecodeSchemaObjects(objects, std::string(what) + " schema objects", &m.objects));
   TM_RETURN_IF_ERROR(r.VarintMax("table_count", kMaxTables, &n));
-  if (n > r.remaining()) return r.Error("table_count", "larger than the data");
+  if (n > r.remaining() / kMinTable) return r.Error("table_count", "count larger than the data");
   m.tables.resize(n);
   for (SnapshotTable& t : m.tables) TM_RETURN_IF_ERROR(DecodeTable(&r, what, &t));
   for (uint64_t* v : {&m.stats.records_added, &m.stats.records_changed, &m.stats.records_removed,

@@ -12,6 +12,7 @@
 #include <set>
 #include <string_view>
 
+#include "sources/sqlite_affinity.h"
 #include "sources/sqlite_source.h"
 
 namespace tidemark {
@@ -96,6 +97,10 @@ struct SqliteWriter::Impl {
   sqlite3_stmt* insert = nullptr;
   TableKind kind = TableKind::kTable;
   std::string table;
+  TableSchema schema;                // of the table being loaded
+  std::vector<Affinity> affinities;  // of the record's values; empty: none can change a value
+  bool without_affinity = false;     // loading with the declared types taken out
+  sqlite3_stmt* probe = nullptr;     // "SELECT ?1", for AffinityChanges
   size_t record_size = 0;
   bool rowid_from_key = false;  // bind key[0] as the rowid after the record
   bool in_table = false;
@@ -104,6 +109,7 @@ struct SqliteWriter::Impl {
 
   ~Impl() {
     sqlite3_finalize(insert);
+    sqlite3_finalize(probe);
     // Closing without COMMIT abandons the load; the caller deletes the file.
     if (db != nullptr) sqlite3_close_v2(db);
   }
@@ -196,6 +202,11 @@ struct SqliteWriter::Impl {
 
   Status PrepareInsert(const TableSchema& t);
   Status Bind(int index, const Value& v);
+  void NoteAffinities(const TableSchema& t);
+  bool AffinityWouldChange(const Record& record, size_t* column);
+  Status SetTableSql(const std::string& sql);
+  Status LoadWithoutAffinity(size_t column, const Value& v);
+  Status EndLoadWithoutAffinity();
 };
 
 SqliteWriter::~SqliteWriter() = default;
@@ -362,6 +373,7 @@ Status SqliteWriter::BeginTable(const TableSchema& t) {
   im.kind = t.kind;
   im.table = t.name;
   im.in_table = true;
+  im.NoteAffinities(t);
   if (t.kind == TableKind::kShadow) {
     // Creating the virtual table may have written rows here (fts5 _config,
     // rtree's root node); the stored rows replace them.
@@ -379,6 +391,97 @@ Status SqliteWriter::BeginTable(const TableSchema& t) {
     TM_RETURN_IF_ERROR(im.Exec("DELETE FROM main.sqlite_sequence", "empty sqlite_sequence"));
   }
   return im.PrepareInsert(t);
+}
+
+// Only an ordinary table that is not STRICT applies affinity to values
+// (a STRICT table refuses what it would have to convert); its rowid is not
+// a column.
+void SqliteWriter::Impl::NoteAffinities(const TableSchema& t) {
+  schema = t;
+  affinities.clear();
+  if (t.kind != TableKind::kTable || t.strict) return;
+  bool any = false;
+  for (int c : t.StoredColumns()) {
+    affinities.push_back(AffinityOf(t.columns[size_t(c)].decl_type));
+    any |= affinities.back() != Affinity::kBlob;
+  }
+  if (!any) affinities.clear();
+}
+
+// True when the table's affinity would store some value of `record` with
+// another storage class; *column is then that value's index.
+bool SqliteWriter::Impl::AffinityWouldChange(const Record& record, size_t* column) {
+  if (affinities.empty()) return false;
+  if (probe == nullptr && sqlite3_prepare_v2(db, "SELECT ?1", -1, &probe, nullptr) != SQLITE_OK) {
+    return false;  // cannot ask; the restore's verification will tell
+  }
+  for (size_t i = 0; i < record.size() && i < affinities.size(); i++) {
+    if (!record[i].ref() && AffinityChanges(record[i], affinities[i], probe)) {
+      *column = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Replaces the CREATE statement of the table being loaded in sqlite_schema
+// and reloads the schema. The table's b-tree is untouched: only the
+// declared types differ, and they only decide how later inserts convert.
+Status SqliteWriter::Impl::SetTableSql(const std::string& sql) {
+  const std::string doing = "load " + table + " with its values' own types";
+  TM_RETURN_IF_ERROR(Exec("PRAGMA writable_schema = ON", doing));
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(
+      db, "UPDATE main.sqlite_schema SET sql = ?2 WHERE type = 'table' AND name = ?1", -1, &stmt,
+      nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(stmt, 1, table.data(), int(table.size()), SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, sql.data(), int(sql.size()), SQLITE_STATIC);
+    sqlite3_step(stmt);
+    rc = sqlite3_finalize(stmt);
+  }
+  if (rc == SQLITE_OK && sqlite3_changes(db) != 1) rc = SQLITE_INTERNAL;
+  if (rc != SQLITE_OK) return Error(rc, doing);
+  return Exec("PRAGMA writable_schema = RESET", doing);
+}
+
+// Value `column` of a row is one the table's affinity would convert (the
+// source's schema was edited after the row was written): load the rest of
+// the table with the declared types taken out of its SQL, so that every
+// value keeps its storage class, and put the SQL back at EndTable. CHECK
+// constraints are not evaluated meanwhile (they held in the source; without
+// the types a comparison could convert differently).
+Status SqliteWriter::Impl::LoadWithoutAffinity(size_t column, const Value& v) {
+  std::vector<bool> strip(schema.columns.size(), false);
+  const bool rowid_alias = !schema.without_rowid && !schema.rowid_in_record;
+  for (size_t c = 0; c < schema.columns.size(); c++) {
+    const bool alias =
+        rowid_alias && schema.key_columns.size() == 1 && schema.key_columns[0] == int(c);
+    strip[c] = schema.columns[c].stored() && !alias;
+  }
+  std::optional<std::string> sql = SqlWithoutTypes(schema, strip);
+  if (!sql) {
+    const std::string name = schema.columns[size_t(schema.StoredColumns()[column])].name;
+    return Status::Unsupported(
+        "restore of table " + table + ": column " + name + " holds a " + ValueTypeName(v.type()) +
+        " value that its declared type '" +
+        schema.columns[size_t(schema.StoredColumns()[column])].decl_type +
+        "' would convert on insert (the source's schema was edited after the row was written), "
+        "and tidemark cannot take this table's SQL apart to load it unconverted; restore the "
+        "other tables with --table, or export this one");
+  }
+  sqlite3_finalize(insert);
+  insert = nullptr;
+  TM_RETURN_IF_ERROR(SetTableSql(*sql));
+  TM_RETURN_IF_ERROR(Exec("PRAGMA ignore_check_constraints = ON", "load " + table));
+  without_affinity = true;
+  return PrepareInsert(schema);
+}
+
+Status SqliteWriter::Impl::EndLoadWithoutAffinity() {
+  without_affinity = false;
+  TM_RETURN_IF_ERROR(SetTableSql(schema.sql));
+  return Exec("PRAGMA ignore_check_constraints = OFF", "load " + table);
 }
 
 Status SqliteWriter::Impl::Bind(int index, const Value& v) {
@@ -426,6 +529,10 @@ Status SqliteWriter::Insert(const SourceRow& row) {
                                    std::to_string(row.record.size()) + " values, the table has " +
                                    std::to_string(im.record_size));
   }
+  size_t column = 0;
+  if (!im.without_affinity && im.AffinityWouldChange(row.record, &column)) {
+    TM_RETURN_IF_ERROR(im.LoadWithoutAffinity(column, row.record[column]));
+  }
   int index = 1;
   for (const Value& v : row.record) TM_RETURN_IF_ERROR(im.Bind(index++, v));
   if (im.rowid_from_key) TM_RETURN_IF_ERROR(im.Bind(index, row.key[0]));
@@ -438,7 +545,8 @@ Status SqliteWriter::EndTable() {
   sqlite3_finalize(impl_->insert);
   impl_->insert = nullptr;
   impl_->in_table = false;
-  return Status::OK();
+  impl_->affinities.clear();
+  return impl_->without_affinity ? impl_->EndLoadWithoutAffinity() : Status::OK();
 }
 
 Status SqliteWriter::Finish() {
@@ -462,6 +570,8 @@ Status SqliteWriter::Finish() {
   if (im.journal_mode == "wal") {
     TM_RETURN_IF_ERROR(im.Exec("PRAGMA journal_mode = WAL", "switch to WAL"));
   }
+  sqlite3_finalize(im.probe);
+  im.probe = nullptr;
   int rc = sqlite3_close(im.db);
   if (rc != SQLITE_OK) return im.Error(rc, "close");
   im.db = nullptr;
