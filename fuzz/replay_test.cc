@@ -28,6 +28,7 @@
 #include "repo/lock.h"
 #include "repo/pack.h"
 #include "snapshot/manifest.h"
+#include "snapshot/plan_records.h"
 #include "targets.h"
 #include "tree/tree.h"
 
@@ -601,6 +602,18 @@ std::vector<Seed> SnapshotSeeds() {
   std::string tables = EncodeManifest({});
   tables[tables.size() - 6] = 3;  // 3 tables in 5 bytes
   s.Bad("manifest", "table-count-over-data", tables);
+  PlanRecords plan{std::string(32, 'e'), std::string(32, 'b'), {}};
+  std::string key;
+  EncodeKey({Value::Integer(17)}, &key);
+  plan.records = {{"customers", key}, {"orders", key}};
+  const std::string list = EncodePlanRecords(plan);
+  s.Ok("plan", "two-records", list);
+  s.Ok("plan", "empty", EncodePlanRecords(PlanRecords{std::string(32, 0), std::string(32, 0), {}}));
+  s.Bad("plan", "bad-magic", Flip(list, 0));
+  s.Bad("plan", "truncated", list.substr(0, list.size() - 1));
+  std::string many = list;
+  many[8 + 64] = 0x7f;  // 127 records in a few bytes
+  s.Bad("plan", "count-over-data", many);
   s.Ok("file", "two-tables", input);
   const std::string empty = EncodeManifest({});
   s.Ok("file", "empty", SnapshotInput(SnapshotIdOf(FuzzKeys(), empty), empty));

@@ -28,6 +28,7 @@
 #include "repo/lock.h"
 #include "repo/pack.h"
 #include "snapshot/manifest.h"
+#include "snapshot/plan_records.h"
 #include "tree/tree.h"
 
 namespace tidemark::fuzz {
@@ -472,6 +473,20 @@ std::optional<Manifest> ManifestOf(std::string_view p) {
   return *m;
 }
 
+std::optional<PlanRecords> PlanRecordsOf(std::string_view p) {
+  PlanRecords out;
+  if (!Accepted(DecodePlanRecords(p, "fuzz plan", &out))) return std::nullopt;
+  return out;
+}
+
+// A rollback plan's stored record list (snapshot/plan_records.h).
+bool PlanRecordsMode(std::string_view p) {
+  return DecodesCanonically(
+      p, PlanRecordsOf, EncodePlanRecords, [](const PlanRecords& a, const PlanRecords& b) {
+        return a.expected == b.expected && a.before == b.before && a.records == b.records;
+      });
+}
+
 bool ManifestMode(std::string_view p) {
   return DecodesCanonically(p, ManifestOf, EncodeManifest, SameManifest);
 }
@@ -568,7 +583,10 @@ const std::vector<FuzzTarget>& Targets() {
         {"schema", SchemaMode},
         {"objects", ObjectsMode}}},
       {"snapshot",
-       {{"manifest", ManifestMode}, {"file", SnapshotFile}, {"sealed", SnapshotSealed}}},
+       {{"manifest", ManifestMode},
+        {"file", SnapshotFile},
+        {"sealed", SnapshotSealed},
+        {"plan", PlanRecordsMode}}},
       {"tree_node", {{"node", TreeNodeMode}}},
       {"json", {{"document", JsonDocument}, {"quote", JsonQuote}}},
   };

@@ -214,31 +214,22 @@ Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Reposi
   return Status::OK();
 }
 
-// The stored record list (docs/guide/rollback.md, "Interrupted applies"):
-//   "TMPLAN01" || expected:32 || before:32 || count:varint
-//   || count * (lp(table) || lp(key))
-constexpr char kPlanMagic[] = "TMPLAN01";
-
-Result<std::string> EncodePlanRecords(const RollbackPlan& plan, LargeValueStore* ids,
-                                      const std::string& expected) {
+Result<std::string> EncodeRecordList(const RollbackPlan& plan, LargeValueStore* ids,
+                                     const std::string& expected) {
   PlanDigest before;
-  std::string list, rec;
-  uint64_t n = 0;
+  PlanRecords list;
+  list.expected = expected;
+  std::string rec;
   for (const TablePlan& t : plan.tables) {
     for (const PlannedRow& r : t.rows) {
       rec.clear();
       if (r.before) TM_RETURN_IF_ERROR(EncodeRecord(*r.before, ids, &rec));
       before.Add(t.schema.name, r.key, r.before ? &rec : nullptr);
-      PutLengthPrefixed(&list, t.schema.name);
-      PutLengthPrefixed(&list, r.key);
-      n++;
+      list.records.emplace_back(t.schema.name, r.key);
     }
   }
-  std::string out = kPlanMagic;
-  out += expected;
-  out += before.Finish();
-  PutVarint64(&out, n);
-  return out + list;
+  list.before = before.Finish();
+  return EncodePlanRecords(list);
 }
 
 }  // namespace
@@ -253,30 +244,6 @@ const char* ApplyOutcomeName(ApplyOutcome o) {
       return "unknown";
   }
   return "?";
-}
-
-Status DecodePlanRecords(std::string_view data, std::string_view what, PlanRecords* out) {
-  ByteReader in(data, std::string(what));
-  std::string_view magic, expected, before;
-  uint64_t n = 0;
-  TM_RETURN_IF_ERROR(in.Bytes("magic", 8, &magic));
-  if (magic != std::string_view(kPlanMagic, 8)) return in.Error("magic", "not a rollback plan");
-  TM_RETURN_IF_ERROR(in.Bytes("expected digest", 32, &expected));
-  TM_RETURN_IF_ERROR(in.Bytes("before digest", 32, &before));
-  TM_RETURN_IF_ERROR(in.Varint64("count", &n));
-  // Each record takes at least two length bytes: check before reserving.
-  if (n > in.remaining() / 2) return in.Error("count", "larger than the data can hold");
-  out->expected.assign(expected);
-  out->before.assign(before);
-  out->records.clear();
-  out->records.reserve(size_t(n));
-  for (uint64_t i = 0; i < n; i++) {
-    std::string_view table, key;
-    TM_RETURN_IF_ERROR(in.LengthPrefixed("table", 1024, &table));
-    TM_RETURN_IF_ERROR(in.LengthPrefixed("key", 1 << 20, &key));
-    out->records.emplace_back(std::string(table), std::string(key));
-  }
-  return in.ExpectEnd();
 }
 
 Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
@@ -344,7 +311,7 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   if (s.ok()) {
     // Record what to read back should the process die around COMMIT.
     ChunkedValueStore ids(store, *repo, /*dry_run=*/true);
-    auto list = EncodePlanRecords(plan, &ids, out.expected_digest);
+    auto list = EncodeRecordList(plan, &ids, out.expected_digest);
     auto id = list.ok() ? store->Put(BlobType::kData, *list) : Result<Id>(list.status());
     s = id.ok() ? store->Flush() : id.status();
     if (s.ok()) {

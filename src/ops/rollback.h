@@ -11,6 +11,7 @@
 #include "base/result.h"
 #include "ops/backup.h"
 #include "ops/rollback_plan.h"
+#include "snapshot/plan_records.h"
 
 namespace tidemark {
 
@@ -61,16 +62,6 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
 // ledger step (the process died around COMMIT): the plan's record list is
 // stored as a data blob before COMMIT, so the live records can be read back
 // and compared with the plan's before and after digests.
-// The stored record list of an applied plan (docs/guide/rollback.md):
-//   "TMPLAN01" || expected:32 || before:32 || count:varint
-//   || count * (lp(table) || lp(key))
-struct PlanRecords {
-  std::string expected, before;  // PlanDigest of the records after / before
-  std::vector<std::pair<std::string, std::string>> records;  // (table, encoded key)
-};
-// Corruption naming `what`, the offset and the check for bad bytes.
-Status DecodePlanRecords(std::string_view data, std::string_view what, PlanRecords* out);
-
 enum class ApplyOutcome { kCommitted, kNotCommitted, kUnknown };
 const char* ApplyOutcomeName(ApplyOutcome o);
 Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,

@@ -62,6 +62,13 @@ Result<EncodedBlob> EncodeBlob(const MasterKeys& keys, std::string_view content,
 Result<std::string> DecodeBlob(const MasterKeys& keys, const Id& id, std::string_view sealed,
                                uint32_t raw_len, std::string_view where) {
   const std::string what = "blob " + id.Short() + " (" + std::string(where) + ")";
+  // The index decoder caps raw_len too; checking here keeps every caller
+  // (and the fuzzer) from sizing a decompression buffer by a hostile length.
+  if (raw_len > kMaxBlobSize) {
+    return Status::Corruption(what + ": length " + std::to_string(raw_len) +
+                              " is over the limit of " + std::to_string(kMaxBlobSize) +
+                              " bytes (FORMAT.md §6)");
+  }
   auto plain = AeadOpen(keys.data_key, sealed, BlobAad(id));
   if (!plain.ok()) return Status::Corruption(what + ": " + plain.status().message());
   if (plain->empty()) return Status::Corruption(what + ": empty payload");
@@ -70,7 +77,7 @@ Result<std::string> DecodeBlob(const MasterKeys& keys, const Id& id, std::string
   if (compression == kStored) {
     content = plain->substr(1);
   } else if (compression == kZstd) {
-    // raw_len (<= 64 MiB, checked by the index decoder) bounds the allocation.
+    // raw_len (<= 64 MiB, checked above) bounds the allocation.
     auto d = ZstdDecompress(std::string_view(*plain).substr(1), raw_len);
     if (!d.ok()) return Status::Corruption(what + ": " + d.status().message());
     content = std::move(*d);
