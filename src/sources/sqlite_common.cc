@@ -37,6 +37,23 @@ std::string RowidName(const TableSchema& t) {
   return "";
 }
 
+namespace {
+
+// Sets *v to a text or blob holding [p, p+n), reusing v's buffer (a scan
+// reads millions of values into the same row).
+void SetBytes(Value* v, ValueType type, const void* p, size_t n) {
+  const char* bytes = n == 0 ? "" : static_cast<const char*>(p);
+  if (v->type() == type && !v->ref()) {
+    v->mutable_bytes()->assign(bytes, n);
+    return;
+  }
+  std::string buf = std::move(*v->mutable_bytes());
+  buf.assign(bytes, n);
+  *v = type == ValueType::kText ? Value::Text(std::move(buf)) : Value::Blob(std::move(buf));
+}
+
+}  // namespace
+
 void ReadValue(sqlite3_stmt* stmt, int i, Value* v) {
   switch (sqlite3_column_type(stmt, i)) {
     case SQLITE_INTEGER:
@@ -46,13 +63,13 @@ void ReadValue(sqlite3_stmt* stmt, int i, Value* v) {
       *v = Value::Real(sqlite3_column_double(stmt, i));
       return;
     case SQLITE_TEXT: {
-      const char* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      *v = Value::Text(std::string(p == nullptr ? "" : p, size_t(sqlite3_column_bytes(stmt, i))));
+      const unsigned char* p = sqlite3_column_text(stmt, i);
+      SetBytes(v, ValueType::kText, p, size_t(sqlite3_column_bytes(stmt, i)));
       return;
     }
     case SQLITE_BLOB: {
-      const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
-      *v = Value::Blob(std::string(p == nullptr ? "" : p, size_t(sqlite3_column_bytes(stmt, i))));
+      const void* p = sqlite3_column_blob(stmt, i);
+      SetBytes(v, ValueType::kBlob, p, size_t(sqlite3_column_bytes(stmt, i)));
       return;
     }
     default:

@@ -66,6 +66,25 @@ Status BindAll(sqlite3* db, sqlite3_stmt* stmt, const std::vector<Value>& values
   return Status::OK();
 }
 
+// The statement cached under `key`, reset with no bindings; prepared (and
+// cached, owned by `cache`) the first time.
+Result<sqlite3_stmt*> PrepareCached(sqlite3* db, const std::string& path,
+                                    std::map<std::string, sqlite3_stmt*>* cache,
+                                    const std::string& key, const std::string& sql) {
+  auto it = cache->find(key);
+  if (it != cache->end()) {
+    sqlite3_reset(it->second);
+    sqlite3_clear_bindings(it->second);
+    return it->second;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(db, rc, path, "prepare " + sql);
+  (*cache)[key] = stmt;
+  return stmt;
+}
+
 }  // namespace
 
 const TableSchema* FindTableNoCase(const SourceSchema& schema, std::string_view name) {
@@ -124,18 +143,7 @@ RowLookup::~RowLookup() {
 }
 
 Result<sqlite3_stmt*> RowLookup::Prepare(const std::string& cache_key, const std::string& sql) {
-  auto it = cache_.find(cache_key);
-  if (it != cache_.end()) {
-    sqlite3_reset(it->second);
-    sqlite3_clear_bindings(it->second);
-    return it->second;
-  }
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                              nullptr);
-  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "prepare " + sql);
-  cache_[cache_key] = stmt;
-  return stmt;
+  return PrepareCached(db_, path_, &cache_, cache_key, sql);
 }
 
 Status RowLookup::ReadRow(const TableSchema& t, sqlite3_stmt* stmt, SourceRow* row,
@@ -318,18 +326,7 @@ Status SqliteLive::RestoreTriggers() {
 }
 
 Result<sqlite3_stmt*> SqliteLive::Prepare(const std::string& cache_key, const std::string& sql) {
-  auto it = stmts_.find(cache_key);
-  if (it != stmts_.end()) {
-    sqlite3_reset(it->second);
-    sqlite3_clear_bindings(it->second);
-    return it->second;
-  }
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                              nullptr);
-  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "prepare " + sql);
-  stmts_[cache_key] = stmt;
-  return stmt;
+  return PrepareCached(db_, path_, &stmts_, cache_key, sql);
 }
 
 Status SqliteLive::StepOnce(sqlite3_stmt* stmt, const TableSchema& t, std::string_view doing) {

@@ -13,52 +13,20 @@
 #include <string_view>
 #include <utility>
 
+#include "sources/sqlite_common.h"
+
 namespace tidemark {
+
+using sqlite::EqualsNoCase;
+using sqlite::QuoteIdent;
+using sqlite::ReadValue;
+using sqlite::RowidName;
+using sqlite::Statement;
 
 namespace {
 
-// Owns a prepared statement; finalizes it when it goes away.
-class Statement {
- public:
-  Statement() = default;
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt** out() { return &stmt_; }
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// "name" with embedded quotes doubled: safe for any identifier.
-std::string QuoteIdent(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-  return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sqlite3_strnicmp(a.data(), b.data(), int(a.size())) == 0;
-}
-
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && EqualsNoCase(s.substr(0, prefix.size()), prefix);
-}
-
-// The first of SQLite's names for the rowid that no column shadows; "" when
-// the table has columns named rowid, oid and _rowid_ (then it is unreachable).
-std::string RowidName(const TableSchema& t) {
-  for (const char* name : {"rowid", "oid", "_rowid_"}) {
-    bool taken = std::any_of(t.columns.begin(), t.columns.end(),
-                             [&](const Column& c) { return EqualsNoCase(c.name, name); });
-    if (!taken) return name;
-  }
-  return "";
 }
 
 // Text of column i, "" for NULL.
@@ -76,42 +44,6 @@ int CompareUtf8(void*, int n1, const void* p1, int n2, const void* p2) {
   return c != 0 ? c : (n1 < n2 ? -1 : n1 > n2 ? 1 : 0);
 }
 constexpr char kUtf8Collation[] = "tidemark_utf8";
-
-// Sets *v to a text or blob holding [p, p+n), reusing v's buffer.
-void SetBytes(Value* v, ValueType type, const void* p, size_t n) {
-  const char* bytes = n == 0 ? "" : static_cast<const char*>(p);
-  if (v->type() == type && !v->ref()) {
-    v->mutable_bytes()->assign(bytes, n);
-    return;
-  }
-  std::string buf = std::move(*v->mutable_bytes());
-  buf.assign(bytes, n);
-  *v = type == ValueType::kText ? Value::Text(std::move(buf)) : Value::Blob(std::move(buf));
-}
-
-// Reads result column i into *v with its exact storage class.
-void ReadValue(sqlite3_stmt* stmt, int i, Value* v) {
-  switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER:
-      *v = Value::Integer(sqlite3_column_int64(stmt, i));
-      return;
-    case SQLITE_FLOAT:
-      *v = Value::Real(sqlite3_column_double(stmt, i));
-      return;
-    case SQLITE_TEXT: {
-      const unsigned char* p = sqlite3_column_text(stmt, i);
-      SetBytes(v, ValueType::kText, p, size_t(sqlite3_column_bytes(stmt, i)));
-      return;
-    }
-    case SQLITE_BLOB: {
-      const void* p = sqlite3_column_blob(stmt, i);
-      SetBytes(v, ValueType::kBlob, p, size_t(sqlite3_column_bytes(stmt, i)));
-      return;
-    }
-    default:
-      *v = Value::Null();
-  }
-}
 
 // How a scan's result columns map onto SourceRow.
 struct ScanPlan {

@@ -13,45 +13,17 @@
 #include <string_view>
 
 #include "sources/sqlite_affinity.h"
+#include "sources/sqlite_common.h"
 #include "sources/sqlite_source.h"
 
 namespace tidemark {
 
+using sqlite::EqualsNoCase;
+using sqlite::FoldCase;
+using sqlite::QuoteIdent;
+using sqlite::RowidName;
+
 namespace {
-
-// Same as in sqlite_source.cc: "name" with embedded quotes doubled.
-std::string QuoteIdent(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-  return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sqlite3_strnicmp(a.data(), b.data(), int(a.size())) == 0;
-}
-
-// SQLite compares identifiers ignoring ASCII case; so do these sets.
-std::string FoldCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  }
-  return out;
-}
-
-// Same as in sqlite_source.cc: the first rowid name no column shadows.
-std::string RowidName(const TableSchema& t) {
-  for (const char* name : {"rowid", "oid", "_rowid_"}) {
-    bool taken = std::any_of(t.columns.begin(), t.columns.end(),
-                             [&](const Column& c) { return EqualsNoCase(c.name, name); });
-    if (!taken) return name;
-  }
-  return "";
-}
 
 bool IsInteger(const std::string& s) {
   if (s.empty() || s.size() > 20) return false;
