@@ -1,6 +1,6 @@
 // The record list of an applied rollback/revert plan, stored as a data blob
 // before COMMIT so that an interrupted apply can be resolved later
-// (docs/guide/rollback.md, "Ledger and interrupted applies"):
+// (docs/format/plan-records.md; used as in docs/guide/rollback.md):
 //   "TMPLAN01" || expected:32 || before:32 || count:varint
 //   || count * (lp(table) || lp(key))
 // expected / before are the plan digests of the records after / before.
