@@ -400,7 +400,7 @@ Result<bool> Holds(NodeCache* cache, const SnapshotInfo* s, const std::string& t
 Status Planner::FindUnsaved() {
   for (auto& [name, t] : tables_) {
     for (const PlannedRow& r : t.rows) {
-      if (!r.before) continue;  // re-creating a record loses nothing
+      if (!r.before || r.saved) continue;  // re-creating a record loses nothing
       TM_ASSIGN_OR_RETURN(std::string now, Encode(*r.before));
       TM_ASSIGN_OR_RETURN(bool saved, Holds(in_.cache, in_.newest, name, r.key, now));
       for (size_t i = 0; !saved && i < in_.older.size(); i++) {
@@ -742,6 +742,7 @@ Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, con
       PlannedRow row;
       row.key = c.key;
       row.key_values = c.key_values;
+      row.saved = is_b;  // B holds this live version
       if (exists) row.before = std::move(now.record);
       if (c.kind != TreeChange::kAdded) row.after = c.old_record;
       p.Add(t, std::move(row));

@@ -33,6 +33,9 @@ struct PlannedRow {
   // Why a record outside the requested scope is in the plan ("parent of
   // orders 17", "ON DELETE CASCADE from customers 5"); "" when in scope.
   std::string related;
+  // The live version is known to be in a snapshot (revert: it is B's), so
+  // the unsaved-work check can skip it.
+  bool saved = false;
 };
 
 struct TablePlan {
