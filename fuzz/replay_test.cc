@@ -27,6 +27,9 @@
 #include "repo/index.h"
 #include "repo/lock.h"
 #include "repo/pack.h"
+#include "repo/prune_mark.h"
+#include "repo/signed_file.h"
+#include "snapshot/holds.h"
 #include "snapshot/manifest.h"
 #include "snapshot/plan_records.h"
 #include "targets.h"
@@ -330,6 +333,29 @@ std::vector<Seed> BlobSeeds() {
   s.Bad("sealed", "tag-flipped", BlobPayload(zstd.raw_len, zstd.id, Flip(zstd.sealed, 40)));
   s.Bad("zstd", "truncated", zstd_plain.substr(1, zstd_plain.size() - 4));
   s.Bad("lockfile", "bad-magic", Flip(LockFile(lock), 0));
+  PruneMark mark;
+  mark.name = std::string(32, 'a');
+  mark.created_us = 1763600000000000;
+  mark.prune_lock = "0123456789abcdef0123456789abcdef";
+  mark.roots = {Id::FromBytes(Sha256("root"))};
+  mark.packs = {Id::FromBytes(Sha256("pack"))};
+  mark.candidates = {Id::FromBytes(Sha256("a")), Id::FromBytes(Sha256("b"))};
+  std::sort(mark.candidates.begin(), mark.candidates.end());
+  const std::string mark_bytes = EncodePruneMark(mark);
+  s.Ok("prunemark", "two-candidates", mark_bytes);
+  s.Ok("prunemark", "empty", EncodePruneMark(PruneMark{}));
+  s.Bad("prunemark", "truncated", mark_bytes.substr(0, mark_bytes.size() - 1));
+  PruneMark unsorted = mark;
+  std::swap(unsorted.candidates[0], unsorted.candidates[1]);
+  s.Bad("prunemark", "unsorted", EncodePruneMark(unsorted));
+  // A signed file: magic || sealed(label || name), resealed deterministically.
+  const std::string signed_file =
+      SealSignedFile(FuzzKeys(), format::kHoldMagic, format::kAadHold, "fuzz", "payload");
+  const std::string aad = std::string(format::kAadHold) + "fuzz";
+  const std::string stable = signed_file.substr(0, 8) + Reseal(signed_file.substr(8), aad);
+  s.Ok("signedfile", "hold", stable);
+  s.Bad("signedfile", "flipped", Flip(stable, stable.size() - 1));
+  s.Bad("signedfile", "bad-magic", Flip(stable, 0));
   return s.Take();
 }
 
@@ -614,6 +640,15 @@ std::vector<Seed> SnapshotSeeds() {
   std::string many = list;
   many[8 + 64] = 0x7f;  // 127 records in a few bytes
   s.Bad("plan", "count-over-data", many);
+  Hold hold;
+  hold.snapshot = Id::FromBytes(Sha256("held"));
+  hold.time_us = 1763600000000000;
+  hold.actor = "alice";
+  hold.host = "ops1";
+  hold.reason = "litigation 2026-17";
+  const std::string hold_bytes = EncodeHold(hold);
+  s.Ok("hold", "litigation", hold_bytes);
+  s.Bad("hold", "truncated", hold_bytes.substr(0, hold_bytes.size() - 1));
   s.Ok("file", "two-tables", input);
   const std::string empty = EncodeManifest({});
   s.Ok("file", "empty", SnapshotInput(SnapshotIdOf(FuzzKeys(), empty), empty));

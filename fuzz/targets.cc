@@ -27,6 +27,9 @@
 #include "repo/index.h"
 #include "repo/lock.h"
 #include "repo/pack.h"
+#include "repo/prune_mark.h"
+#include "repo/signed_file.h"
+#include "snapshot/holds.h"
 #include "snapshot/manifest.h"
 #include "snapshot/plan_records.h"
 #include "tree/tree.h"
@@ -473,6 +476,20 @@ std::optional<Manifest> ManifestOf(std::string_view p) {
   return *m;
 }
 
+std::optional<Hold> HoldOf(std::string_view p) {
+  auto h = DecodeHold(p, "fuzz hold");
+  if (!Accepted(h.status())) return std::nullopt;
+  return *h;
+}
+
+bool SameHold(const Hold& a, const Hold& b) {
+  return a.snapshot == b.snapshot && a.time_us == b.time_us && a.actor == b.actor &&
+         a.host == b.host && a.reason == b.reason;
+}
+
+// A legal hold's payload (snapshot/holds.h).
+bool HoldMode(std::string_view p) { return DecodesCanonically(p, HoldOf, EncodeHold, SameHold); }
+
 std::optional<PlanRecords> PlanRecordsOf(std::string_view p) {
   PlanRecords out;
   if (!Accepted(DecodePlanRecords(p, "fuzz plan", &out))) return std::nullopt;
@@ -485,6 +502,35 @@ bool PlanRecordsMode(std::string_view p) {
       p, PlanRecordsOf, EncodePlanRecords, [](const PlanRecords& a, const PlanRecords& b) {
         return a.expected == b.expected && a.before == b.before && a.records == b.records;
       });
+}
+
+std::optional<PruneMark> PruneMarkOf(std::string_view p) {
+  auto m = DecodePruneMark(p, "fuzz prune mark");
+  if (!Accepted(m.status())) return std::nullopt;
+  return *m;
+}
+
+// A pending-deletion mark's payload (repo/prune_mark.h).
+bool PruneMarkMode(std::string_view p) {
+  return DecodesCanonically(
+      p, PruneMarkOf, EncodePruneMark, [](const PruneMark& a, const PruneMark& b) {
+        return a.created_us == b.created_us && a.prune_lock == b.prune_lock && a.roots == b.roots &&
+               a.packs == b.packs && a.unindexed_packs == b.unindexed_packs &&
+               a.candidates == b.candidates;
+      });
+}
+
+// A signed small file (repo/signed_file.h) as a hold named "fuzz": one that
+// opens, sealed again, opens to the same payload.
+bool SignedFileMode(std::string_view p) {
+  const MasterKeys& keys = FuzzKeys();
+  auto payload = OpenSignedFile(keys, format::kHoldMagic, format::kAadHold, "fuzz", p, "fuzz");
+  if (!Accepted(payload.status())) return false;
+  const std::string again =
+      SealSignedFile(keys, format::kHoldMagic, format::kAadHold, "fuzz", *payload);
+  auto reopened = OpenSignedFile(keys, format::kHoldMagic, format::kAadHold, "fuzz", again, "fuzz");
+  FUZZ_CHECK(reopened.ok() && *reopened == *payload);
+  return true;
 }
 
 bool ManifestMode(std::string_view p) {
@@ -575,7 +621,9 @@ const std::vector<FuzzTarget>& Targets() {
         {"sealed", BlobSealed},
         {"zstd", ZstdFrame},
         {"lockfile", LockFile},
-        {"lockbody", LockBody}}},
+        {"lockbody", LockBody},
+        {"prunemark", PruneMarkMode},
+        {"signedfile", SignedFileMode}}},
       {"records",
        {{"record", RecordMode},
         {"key", KeyMode},
@@ -586,7 +634,8 @@ const std::vector<FuzzTarget>& Targets() {
        {{"manifest", ManifestMode},
         {"file", SnapshotFile},
         {"sealed", SnapshotSealed},
-        {"plan", PlanRecordsMode}}},
+        {"plan", PlanRecordsMode},
+        {"hold", HoldMode}}},
       {"tree_node", {{"node", TreeNodeMode}}},
       {"json", {{"document", JsonDocument}, {"quote", JsonQuote}}},
   };
