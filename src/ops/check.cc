@@ -127,8 +127,7 @@ class Checker {
     }
     for (const PackEntry& e : p.blobs) {
       if (listings.empty() && !seen_blobs_.insert(e.id).second) {
-        Note("blob " + e.id.Hex(),
-             "stored in more than one pack (harmless)");
+        Note("blob " + e.id.Hex(), "stored in more than one pack (harmless)");
       }
     }
     listings.push_back({index_name, std::move(p.blobs)});

@@ -12,15 +12,6 @@
 namespace tidemark {
 namespace {
 
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    if (fold(a[i]) != fold(b[i])) return false;
-  }
-  return true;
-}
-
 std::string Describe(const std::string& table, const std::vector<Value>& key) {
   return table + " " + KeyToDisplay(key);
 }
@@ -166,7 +157,7 @@ Status Applier::VerifyRelations() {
       SourceRow gone{r.key_values, *r.before};
       for (const TableSchema& child : schema.tables) {
         for (const ForeignKey& fk : child.foreign_keys) {
-          if (!SameName(fk.table, t.schema.name)) continue;
+          if (!SameIdentifier(fk.table, t.schema.name)) continue;
           if (!ReferencedValues(t.schema, ReferencedColumns(t.schema, fk), gone, &values)) continue;
           std::vector<std::vector<Value>> children;
           TM_RETURN_IF_ERROR(

@@ -73,14 +73,6 @@ std::string RollbackPlan::RefusalReason() const {
 
 namespace {
 
-// SQLite compares names ignoring ASCII case.
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-           return fold(x) == fold(y);
-         });
-}
-
 PlanOp OpFor(const std::optional<Record>& before, const std::optional<Record>& after) {
   return !before ? PlanOp::kInsert : !after ? PlanOp::kDelete : PlanOp::kUpdate;
 }
@@ -258,7 +250,7 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
     // Unchanged references were live before the plan: no parent to bring.
     if (row.before && ForeignKeyValues(t.schema, fk, *row.before, &before) && before == values) {
       bool parent_planned = false;
-      for (const auto& [name, rows] : index_) parent_planned |= SameName(name, fk.table);
+      for (const auto& [name, rows] : index_) parent_planned |= SameIdentifier(name, fk.table);
       if (!parent_planned) continue;
     }
     if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
@@ -323,7 +315,7 @@ Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
   std::vector<Value> values;
   for (const TableSchema& child : live_schema().tables) {
     for (const ForeignKey& fk : child.foreign_keys) {
-      if (!SameName(fk.table, t.schema.name)) continue;
+      if (!SameIdentifier(fk.table, t.schema.name)) continue;
       const std::vector<std::string> to = ReferencedColumns(t.schema, fk);
       if (!ReferencedValues(t.schema, to, parent_row, &values)) continue;
       const std::string parent = Describe(t.schema.name, row.key_values);
@@ -355,7 +347,7 @@ Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
           std::vector<int> stored = child.StoredColumns();
           for (const std::string& col : fk.from) {
             for (size_t i = 0; i < stored.size(); i++) {
-              if (SameName(child.columns[size_t(stored[i])].name, col)) {
+              if (SameIdentifier(child.columns[size_t(stored[i])].name, col)) {
                 (*p.after)[i] = Value::Null();
               }
             }
@@ -426,7 +418,7 @@ void Planner::Finish() {
     visiting.insert(name);
     for (const ForeignKey& fk : tables_[name].schema.foreign_keys) {
       for (auto& [other, t] : tables_) {
-        if (SameName(other, fk.table)) visit(other);
+        if (SameIdentifier(other, fk.table)) visit(other);
       }
     }
     placed.insert(name);
@@ -503,12 +495,14 @@ std::optional<ColumnMap> MapColumns(const TableSchema& snap, const TableSchema& 
   m.identity = false;
   const std::vector<std::string> sf = snap.RecordFieldNames(), lf = live.RecordFieldNames();
   for (const std::string& name : lf) {
-    auto it = std::find_if(sf.begin(), sf.end(), [&](const auto& f) { return SameName(f, name); });
+    auto it =
+        std::find_if(sf.begin(), sf.end(), [&](const auto& f) { return SameIdentifier(f, name); });
     m.from.push_back(it == sf.end() ? -1 : int(it - sf.begin()));
     if (it == sf.end()) m.live_only.push_back(name);
   }
   for (const std::string& name : sf) {
-    if (std::none_of(lf.begin(), lf.end(), [&](const auto& f) { return SameName(f, name); })) {
+    if (std::none_of(lf.begin(), lf.end(),
+                     [&](const auto& f) { return SameIdentifier(f, name); })) {
       m.snapshot_only.push_back(name);
     }
   }

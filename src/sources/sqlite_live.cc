@@ -94,6 +94,8 @@ const TableSchema* FindTableNoCase(const SourceSchema& schema, std::string_view 
   return nullptr;
 }
 
+bool SameIdentifier(std::string_view a, std::string_view b) { return EqualsNoCase(a, b); }
+
 bool SameColumns(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(),

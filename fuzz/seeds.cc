@@ -1,0 +1,737 @@
+// Builds the named seeds of fuzz/corpus/ with the production encoders and
+// the fixed fuzz keys (see seeds.h and README.md "Regenerating the seeds").
+#include "seeds.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "base/coding.h"
+#include "crypto/crypto.h"
+#include "ledger/ledger_entry.h"
+#include "records/encoding.h"
+#include "records/schema.h"
+#include "repo/blob.h"
+#include "repo/config.h"
+#include "repo/format.h"
+#include "repo/index.h"
+#include "repo/lock.h"
+#include "repo/pack.h"
+#include "repo/prune_mark.h"
+#include "repo/signed_file.h"
+#include "snapshot/holds.h"
+#include "snapshot/manifest.h"
+#include "snapshot/plan_records.h"
+#include "targets.h"
+#include "tree/tree.h"
+
+namespace tidemark::fuzz {
+namespace {
+
+using namespace format;
+
+// ---- building seeds ----
+
+// Re-seals what AeadSeal sealed under the fuzz data key, deterministically,
+// so that regenerating the corpus gives the same bytes.
+std::string Reseal(std::string_view sealed, std::string_view aad) {
+  auto plain = AeadOpen(FuzzKeys().data_key, sealed, aad);
+  EXPECT_TRUE(plain.ok()) << plain.status().ToString();
+  return plain.ok() ? SealDeterministic(FuzzKeys().data_key, *plain, aad) : std::string(sealed);
+}
+
+std::string Open(std::string_view sealed, std::string_view aad) {
+  auto plain = AeadOpen(FuzzKeys().data_key, sealed, aad);
+  EXPECT_TRUE(plain.ok()) << plain.status().ToString();
+  return plain.ok() ? *plain : std::string();
+}
+
+std::string Flip(std::string s, size_t at) {
+  s[at] = static_cast<char>(s[at] ^ 0x01);
+  return s;
+}
+
+// Lines of text (compresses) or a SHA-256 chain (does not).
+std::string Text(int lines) {
+  std::string s;
+  for (int i = 0; i < lines; i++) s += "line " + std::to_string(i) + " of a tidemark fuzz seed\n";
+  return s;
+}
+
+std::string Noise(size_t n, std::string_view label) {
+  std::string s, block(label);
+  while (s.size() < n) s += block = Sha256(block);
+  return s.substr(0, n);
+}
+
+class SeedSet {
+ public:
+  explicit SeedSet(std::string_view target) : target_(Target(target)) {}
+  void Ok(std::string_view mode, std::string_view what, std::string_view payload) {
+    Add("ok-", mode, what, payload);
+  }
+  void Bad(std::string_view mode, std::string_view what, std::string_view payload) {
+    Add("bad-", mode, what, payload);
+  }
+  std::vector<Seed> Take() { return std::move(seeds_); }
+
+ private:
+  void Add(const char* prefix, std::string_view mode, std::string_view what,
+           std::string_view payload) {
+    std::string bytes(1, static_cast<char>(ModeIndex(target_, mode)));
+    bytes += payload;
+    seeds_.push_back({prefix + std::string(mode) + "-" + std::string(what), bytes});
+  }
+  const FuzzTarget& target_;
+  std::vector<Seed> seeds_;
+};
+
+EncodedBlob SealedBlob(std::string_view content) {
+  auto b = EncodeBlob(FuzzKeys(), content, kDefaultCompressionLevel);
+  EXPECT_TRUE(b.ok());
+  b->sealed = Reseal(b->sealed, BlobAad(b->id));
+  return *b;
+}
+
+// A pack of a compressible data blob, an incompressible one and a tree blob.
+std::string PackFile(std::vector<PackEntry>* entries) {
+  PackWriter w;
+  w.Add(BlobType::kData, SealedBlob(Text(12)));
+  w.Add(BlobType::kData, SealedBlob(Noise(200, "pack noise")));
+  w.Add(BlobType::kTree, SealedBlob("{\"tree\":[]}"));
+  std::string file = w.Finish(FuzzKeys().data_key, entries);
+  const size_t len = DecodeFixed32(file.data() + file.size() - kPackTrailerSize);
+  const size_t start = file.size() - kPackTrailerSize - len;
+  file.replace(start, len, Reseal(file.substr(start, len), kAadPackHeader));
+  return file;
+}
+
+std::vector<Seed> PackHeaderSeeds() {
+  SeedSet s("pack_header");
+  std::vector<PackEntry> entries;
+  const std::string file = PackFile(&entries);
+  const std::string header = EncodePackHeader(entries);
+  s.Ok("plain", "three-blobs", header);
+  s.Ok("file", "three-blobs", file);
+  const std::vector<PackEntry> one(entries.begin(), entries.begin() + 1);
+  s.Ok("sealed", "one-blob",
+       PackSealedPayload(static_cast<uint16_t>(one[0].sealed_len), EncodePackHeader(one)));
+  s.Bad("plain", "count-exceeds-header", header.substr(0, 40));
+  s.Bad("file", "header-tag-flipped", Flip(file, file.size() - kPackTrailerSize - 1));
+  s.Bad("sealed", "blobs-end-before-header", PackSealedPayload(1, EncodePackHeader(one)));
+  return s.Take();
+}
+
+std::vector<IndexPack> IndexPacks() {
+  std::vector<IndexPack> packs(2);
+  const std::string file = PackFile(&packs[0].blobs);
+  packs[0].pack_id = PackIdOf(file);
+  packs[1].pack_id = Id::FromBytes(Sha256("second pack"));
+  packs[1].blobs = {{BlobType::kTree, Id::FromBytes(Sha256("tree")), 0, 100, 300},
+                    {BlobType::kData, Id::FromBytes(Sha256("data")), 100, 4096, 1 << 20}};
+  return packs;
+}
+
+std::vector<Seed> IndexSeeds() {
+  SeedSet s("index");
+  const std::vector<IndexPack> packs = IndexPacks();
+  const std::string file = Reseal(EncodeIndexFile(packs, FuzzKeys().data_key), kAadIndex);
+  const std::string plain = Open(file, kAadIndex);
+  s.Ok("plain", "two-packs", plain);
+  s.Ok("file", "two-packs", file);
+  s.Ok("sealed", "one-pack", Open(EncodeIndexFile({packs[1]}, FuzzKeys().data_key), kAadIndex));
+  s.Bad("plain", "trailing-byte", plain + "x");
+  s.Bad("file", "byte-flipped", Flip(file, 30));
+  s.Bad("sealed", "version-2", "\x02" + plain.substr(1));
+  return s.Take();
+}
+
+KeyFile SampleKeyFile(std::string host, std::string user) {
+  const std::string kek(32, '\x66');  // stands in for Argon2id(password)
+  KeyFile f;
+  f.id = std::string(kFuzzKeyName);
+  f.created_us = 1700000000000000;
+  f.host = std::move(host);
+  f.user = std::move(user);
+  f.kdf = KdfParams{3, 64ull << 20};
+  f.salt.assign(kKdfSaltSize, '\x55');
+  f.check = HmacSha256(kek, kPasswordCheckLabel).substr(0, kKeyCheckSize);
+  f.wrapped = SealDeterministic(kek, FuzzKeys().Encode(), std::string(kAadKey) + f.id);
+  return f;
+}
+
+std::vector<Seed> KeyFileSeeds() {
+  SeedSet s("keyfile");
+  const std::string file = SampleKeyFile("db1", "alice").Encode();
+  s.Ok("keyfile", "alice", file);
+  s.Ok("keyfile", "long-names",
+       SampleKeyFile(std::string(255, 'h'), std::string(255, 'u')).Encode());
+  s.Ok("masterkeys", "fixed", FuzzKeys().Encode());
+  s.Bad("keyfile", "checksum-mismatch", Flip(file, 20));
+  std::string v2 = FuzzKeys().Encode();
+  v2[4] = 2;  // version
+  s.Bad("masterkeys", "version-2", v2);
+  return s.Take();
+}
+
+RepoConfig SampleConfig() {
+  RepoConfig cfg;
+  cfg.repo_id = std::string(kFuzzRepoId);
+  cfg.created_us = 1700000000000000;
+  cfg.sign_public_key = FuzzKeys().sign.public_key;
+  return cfg;
+}
+
+// The config file with its body re-sealed deterministically.
+std::string ConfigFile(const RepoConfig& cfg) {
+  std::string file = cfg.Encode(FuzzKeys().data_key);
+  const size_t header = 8 + 4 + kRepoIdSize;
+  return file.substr(0, header) + Reseal(file.substr(header), ConfigAad(cfg.version, cfg.repo_id));
+}
+
+std::string ConfigBody(const RepoConfig& cfg) {
+  const size_t header = 8 + 4 + kRepoIdSize;
+  return Open(ConfigFile(cfg).substr(header), ConfigAad(cfg.version, cfg.repo_id));
+}
+
+std::vector<Seed> ConfigSeeds() {
+  SeedSet s("config");
+  RepoConfig custom = SampleConfig();
+  custom.compression_level = 19;
+  custom.pack_target = kMinPackTarget;
+  custom.chunker_min = custom.chunker_avg = custom.chunker_max = 4096;
+  RepoConfig unknown_flags = SampleConfig();
+  unknown_flags.flags = 0x80000001;  // bits this version does not know: refused
+  RepoConfig v2 = SampleConfig();
+  v2.version = 2;
+  RepoConfig unordered = SampleConfig();
+  unordered.tree_min = unordered.tree_max + 1;
+  const std::string file = ConfigFile(SampleConfig());
+  s.Ok("body", "default", ConfigBody(SampleConfig()));
+  s.Ok("file", "default", file);
+  s.Ok("header", "default", file);
+  s.Ok("sealed", "custom", ConfigBody(custom));
+  s.Bad("body", "tree-min-above-max", ConfigBody(unordered));
+  s.Bad("sealed", "unknown-flags", ConfigBody(unknown_flags));
+  s.Bad("file", "version-2-unsupported", ConfigFile(v2));
+  s.Bad("header", "bad-magic", Flip(file, 0));
+  return s.Take();
+}
+
+LedgerEntry SampleEntry(uint64_t seq) {
+  LedgerEntry e;
+  e.seq = seq;
+  e.time_us = 1700000000123456;
+  if (seq > 1) e.prev_hash = Id::FromBytes(Sha256("entry " + std::to_string(seq - 1)));
+  e.record.actor = "alice@db1";
+  e.record.action = "backup";
+  e.record.outcome = "ok";
+  e.record.args = {{"tag", "nightly"}, {"exclude", "*.tmp"}};
+  e.record.targets = {"/home/alice", "/etc"};
+  e.record.counts = {{"files", 120}, {"delta", -5}, {"min", INT64_MIN}};
+  return e;
+}
+
+// The entry file with its body re-sealed and the file re-signed.
+std::string LedgerFile(const LedgerEntry& e) {
+  auto file = EncodeLedgerEntry(e, FuzzKeys());
+  EXPECT_TRUE(file.ok());
+  ByteReader r(*file, "seed");
+  std::string_view fixed, sealed;
+  EXPECT_TRUE(r.Bytes("fixed", 48, &fixed).ok());
+  EXPECT_TRUE(r.LengthPrefixed("sealed", kMaxLedgerBodySealed, &sealed).ok());
+  std::string out = file->substr(0, r.offset() - sealed.size());
+  out += Reseal(sealed, LedgerAad(e.seq, e.prev_hash));
+  out += Sign(FuzzKeys().sign, out);
+  return out;
+}
+
+std::vector<Seed> LedgerSeeds() {
+  SeedSet s("ledger_entry");
+  const LedgerEntry e = SampleEntry(7);
+  const std::string body = EncodeLedgerBody(e.time_us, e.record);
+  const std::string file = LedgerFile(e);
+  LedgerRecord empty, full;  // full: most strings at their limits
+  full.actor = std::string(kMaxLedgerActor, 'a');
+  full.action = std::string(kMaxLedgerAction, 'b');
+  full.outcome = std::string(kMaxLedgerOutcome, 'c');
+  full.args = {{std::string(kMaxLedgerArgKey, 'k'), Text(40)}};
+  full.targets = {std::string(kMaxLedgerTarget, '/'), "/etc"};
+  full.counts = {{std::string(kMaxLedgerCountKey, 'n'), INT64_MAX}, {"zero", 0}};
+  s.Ok("body", "backup", body);
+  s.Ok("body", "empty-record", EncodeLedgerBody(0, empty));
+  s.Ok("body", "at-limits", EncodeLedgerBody(INT64_MAX, full));
+  s.Ok("file", "seq-1", LedgerFile(SampleEntry(1)));
+  s.Ok("file", "seq-7", file);
+  s.Ok("sealed", "backup", body);
+  s.Bad("body", "trailing-byte", body + "x");
+  s.Bad("file", "signature-flipped", Flip(file, file.size() - 1));
+  s.Bad("sealed", "truncated", body.substr(0, body.size() - 1));
+  return s.Take();
+}
+
+std::string LockFile(const LockInfo& info) {
+  const std::string file = EncodeLock(info, FuzzKeys().data_key);
+  return file.substr(0, 8) + Reseal(file.substr(8), kAadLock);
+}
+
+std::vector<Seed> BlobSeeds() {
+  SeedSet s("blob");
+  const std::string text = Text(40), noise = Noise(300, "blob noise");
+  const EncodedBlob zstd = SealedBlob(text), stored = SealedBlob(noise);
+  const std::string zstd_plain = Open(zstd.sealed, BlobAad(zstd.id));
+  s.Ok("plain", "zstd", BlobPayload(zstd.raw_len, zstd.id, zstd_plain));
+  s.Ok("plain", "stored",
+       BlobPayload(stored.raw_len, stored.id, Open(stored.sealed, BlobAad(stored.id))));
+  s.Ok("sealed", "zstd", BlobPayload(zstd.raw_len, zstd.id, zstd.sealed));
+  s.Ok("sealed", "stored", BlobPayload(stored.raw_len, stored.id, stored.sealed));
+  s.Ok("zstd", "text", zstd_plain.substr(1));
+  LockInfo lock;
+  lock.id = std::string(kFuzzLockName);
+  lock.exclusive = true;
+  lock.created_us = 1700000000000000;
+  lock.refreshed_us = lock.created_us + 300000000;
+  lock.pid = 4242;
+  lock.host = "db1";
+  lock.user = "alice";
+  lock.command = "tidemark prune";
+  s.Ok("lockfile", "exclusive", LockFile(lock));
+  lock.exclusive = false;
+  lock.command = std::string(1024, 'c');
+  s.Ok("lockbody", "shared-long-command", Open(LockFile(lock).substr(8), kAadLock));
+  s.Bad("plain", "wrong-raw-len", BlobPayload(zstd.raw_len + 1, zstd.id, zstd_plain));
+  s.Bad("sealed", "tag-flipped", BlobPayload(zstd.raw_len, zstd.id, Flip(zstd.sealed, 40)));
+  s.Bad("zstd", "truncated", zstd_plain.substr(1, zstd_plain.size() - 4));
+  s.Bad("lockfile", "bad-magic", Flip(LockFile(lock), 0));
+  PruneMark mark;
+  mark.name = std::string(32, 'a');
+  mark.created_us = 1763600000000000;
+  mark.prune_lock = "0123456789abcdef0123456789abcdef";
+  mark.roots = {Id::FromBytes(Sha256("root"))};
+  mark.packs = {Id::FromBytes(Sha256("pack"))};
+  mark.candidates = {Id::FromBytes(Sha256("a")), Id::FromBytes(Sha256("b"))};
+  std::sort(mark.candidates.begin(), mark.candidates.end());
+  const std::string mark_bytes = EncodePruneMark(mark);
+  s.Ok("prunemark", "two-candidates", mark_bytes);
+  s.Ok("prunemark", "empty", EncodePruneMark(PruneMark{}));
+  s.Bad("prunemark", "truncated", mark_bytes.substr(0, mark_bytes.size() - 1));
+  PruneMark unsorted = mark;
+  std::swap(unsorted.candidates[0], unsorted.candidates[1]);
+  s.Bad("prunemark", "unsorted", EncodePruneMark(unsorted));
+  // A signed file: magic || sealed(label || name), resealed deterministically.
+  const std::string signed_file =
+      SealSignedFile(FuzzKeys(), format::kHoldMagic, format::kAadHold, "fuzz", "payload");
+  const std::string aad = std::string(format::kAadHold) + "fuzz";
+  const std::string stable = signed_file.substr(0, 8) + Reseal(signed_file.substr(8), aad);
+  s.Ok("signedfile", "hold", stable);
+  s.Bad("signedfile", "flipped", Flip(stable, stable.size() - 1));
+  s.Bad("signedfile", "bad-magic", Flip(stable, 0));
+  return s.Take();
+}
+
+// ---- records ----
+
+LargeValue SampleLargeRef(uint64_t length, int chunks) {
+  LargeValue v;
+  v.length = length;
+  for (int i = 0; i < chunks; i++) v.chunk_ids.push_back(Sha256("chunk " + std::to_string(i)));
+  return v;
+}
+
+std::string RecordBytes(const Record& rec) {
+  std::string out;
+  EXPECT_TRUE(EncodeRecord(rec, nullptr, &out).ok());
+  return out;
+}
+
+std::string KeyBytes(const std::vector<Value>& key) {
+  std::string out;
+  EncodeKey(key, &out);
+  return out;
+}
+
+// Every column type, key and foreign key; a rowid kept beside a declared key.
+TableSchema SampleTableSchema() {
+  TableSchema t;
+  t.name = "orders";
+  t.sql = "CREATE TABLE orders(id TEXT PRIMARY KEY, customer TEXT, total REAL AS (1) STORED)";
+  t.strict = true;
+  t.rowid_in_record = true;
+  t.columns = {{"id", "TEXT", "", "", true, 1, 0},
+               {"customer", "varchar(255)", "NOCASE", "'anon'", false, 0, 0},
+               {"total", "REAL", "", "", false, 0, 3}};
+  t.key_columns = {0};
+  t.foreign_keys = {{"customers", {"customer"}, {"name"}, "CASCADE", "NO ACTION"},
+                    {"regions", {"id", "customer"}, {"", ""}, "NO ACTION", "SET NULL"}};
+  t.indexes = {{"sqlite_autoindex_orders_1", true, "pk", false, {"id"}},
+               {"orders_customer", false, "c", true, {"customer", ""}}};
+  return t;
+}
+
+TableSchema VirtualTableSchema() {
+  TableSchema t;
+  t.name = "notes_fts";
+  t.sql = "CREATE VIRTUAL TABLE notes_fts USING fts5(body)";
+  t.kind = TableKind::kVirtual;
+  t.columns = {{"body", "", "", "", false, 0, 0}};
+  return t;
+}
+
+std::string TableSchemaBytes(const TableSchema& t) {
+  std::string out;
+  EncodeTableSchema(t, &out);
+  return out;
+}
+
+SourceSchema SampleObjects() {
+  SourceSchema s;
+  s.objects = {
+      {"table", "orders", "orders", SampleTableSchema().sql},
+      {"index", "sqlite_autoindex_orders_1", "orders", ""},
+      {"index", "orders_customer", "orders", "CREATE INDEX orders_customer ON orders(customer)"},
+      {"view", "big_orders", "big_orders", "CREATE VIEW big_orders AS SELECT 1"},
+      {"trigger", "orders_ai", "orders",
+       "CREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 1; END"}};
+  s.settings = {{"user_version", "7"}, {"application_id", "1953459565"},
+                {"page_size", "4096"}, {"encoding", "UTF-8"},
+                {"auto_vacuum", "0"},  {"journal_mode", "wal"}};
+  return s;
+}
+
+std::string ObjectsBytes(const SourceSchema& s) {
+  std::string out;
+  EncodeSchemaObjects(s, &out);
+  return out;
+}
+
+void RecordSeeds(SeedSet* s) {
+  const Record every_tag = {
+      Value::Null(),
+      Value::Integer(INT64_MIN),
+      Value::Integer(42),
+      Value::Real(-0.0),
+      Value::Real(std::bit_cast<double>(uint64_t{0x7ff8000000000123})),  // a NaN payload
+      Value::Real(-std::numeric_limits<double>::infinity()),
+      Value::Text("h\xc3\xa9llo"),
+      Value::Text(""),
+      Value::Blob(std::string("\0\xff", 2)),
+      Value::Blob(""),
+      Value::Ref(ValueType::kText, SampleLargeRef(100000, 3).Encode()),
+      Value::Ref(ValueType::kBlob, SampleLargeRef(1u << 20, 2).Encode())};
+  const std::string record = RecordBytes(every_tag);
+  s->Ok("record", "every-tag", record);
+  s->Ok("record", "empty", RecordBytes({}));
+  s->Ok("record", "inline-max", RecordBytes({Value::Text(std::string(kInlineMax, 't'))}));
+  // FORMAT.md §1 allows overlong varints: the target's second round trip runs.
+  s->Ok("record", "overlong-count", std::string("\x81\x80\x00\x00", 4));
+  std::string too_long = "\x01\x03";
+  PutLengthPrefixed(&too_long, std::string(kInlineMax + 1, 't'));
+  s->Bad("record", "inline-too-long", too_long);
+  s->Bad("record", "unknown-tag-7", std::string("\x01\x07", 2));
+  s->Bad("record", "trailing-byte", record + "x");
+  s->Bad("record", "ref-without-chunks", std::string("\x01\x05\x02\x0a\x00", 5));
+  // Fuzz findings (encoding_test.cc FuzzFindings.*): a reference for a value
+  // of at most 32 KiB in a record that fits; a count the data cannot hold.
+  std::string small_ref = "\x01\x06";
+  PutLengthPrefixed(&small_ref, SampleLargeRef(100, 1).Encode());
+  s->Bad("record", "small-value-out-of-line", small_ref);
+  std::string many;
+  PutVarint64(&many, 32768);
+  s->Bad("record", "count-over-data", many + std::string(10, '\0'));
+}
+
+void KeySeeds(SeedSet* s) {
+  const std::vector<Value> every_type = {Value::Null(),
+                                         Value::Integer(INT64_MIN),
+                                         Value::Integer((int64_t{1} << 53) + 1),  // needs the tie
+                                         Value::Integer(INT64_MAX),
+                                         Value::Real(-std::numeric_limits<double>::infinity()),
+                                         Value::Real(2.5),
+                                         Value::Text(std::string("a\0b", 3)),
+                                         Value::Text(""),
+                                         Value::Blob(std::string("\0\xff", 2))};
+  const std::string key = KeyBytes(every_type);
+  s->Ok("key", "every-type", key);
+  s->Ok("key", "integers", KeyBytes({Value::Integer(7), Value::Integer(-1)}));
+  s->Ok("key", "rowid", KeyBytes({Value::Integer(1)}));
+  s->Ok("key", "empty", "");
+  s->Bad("key", "marks-mismatch", KeyBytes({Value::Real(1.5)}) + '\0');
+  std::string remainder = KeyBytes({Value::Integer((int64_t{1} << 53) + 1), Value::Real(0.5)});
+  remainder[remainder.size() - 2] = 1;  // marks the integer with a tie as a real
+  s->Bad("key", "real-with-remainder", remainder);
+  s->Bad("key", "bad-escape",
+         std::string("\x25"
+                     "a\0\x01\0\0",
+                     6));
+  s->Bad("key", "unterminated-text",
+         "\x25"
+         "abc");
+  s->Bad("key", "truncated-number", key.substr(0, 10));
+  s->Bad("key", "unknown-tag", "\x45");
+  // Fuzz findings: keys that decode but are not what EncodeKey writes.
+  const std::string big = KeyBytes({Value::Integer((int64_t{1} << 53) + 1)});  // (2^53, +1)
+  std::string split = KeyBytes({Value::Real(9007199254740994.0)}).substr(0, 9) + big.substr(9, 8);
+  split[16] = static_cast<char>(split[16] - 2);  // (2^53 + 2, -1): the same integer
+  s->Bad("key", "integer-split-differently", split);
+  std::string neg_zero = KeyBytes({Value::Real(0.0)});
+  for (size_t i = 1; i <= 8; i++) neg_zero[i] = static_cast<char>(~neg_zero[i]);
+  s->Bad("key", "negative-zero", neg_zero);
+  s->Bad("key", "nan-payload",
+         Flip(KeyBytes({Value::Real(std::numeric_limits<double>::quiet_NaN())}), 8));
+  s->Bad("key", "marks-without-real", KeyBytes({Value::Integer(7)}) + std::string("\x01\x00", 2));
+}
+
+void LargeRefSeeds(SeedSet* s) {
+  s->Ok("largeref", "three-chunks", SampleLargeRef(100000, 3).Encode());
+  s->Ok("largeref", "one-byte", SampleLargeRef(1, 1).Encode());
+  s->Bad("largeref", "more-chunks-than-bytes", SampleLargeRef(1, 2).Encode());
+  s->Bad("largeref", "over-2gib", SampleLargeRef((uint64_t{1} << 31) + 1, 1).Encode());
+  const std::string three = SampleLargeRef(100000, 3).Encode();
+  s->Bad("largeref", "missing-chunk", three.substr(0, three.size() - 32));
+  s->Bad("largeref", "trailing-byte", three + "x");
+}
+
+void SchemaSeeds(SeedSet* s) {
+  const std::string orders = TableSchemaBytes(SampleTableSchema());
+  TableSchema sequence;
+  sequence.name = "sqlite_sequence";
+  sequence.kind = TableKind::kSequence;
+  sequence.columns = {{"name", "", "", "", false, 0, 0}, {"seq", "", "", "", false, 0, 0}};
+  s->Ok("schema", "orders", orders);
+  s->Ok("schema", "virtual", TableSchemaBytes(VirtualTableSchema()));
+  s->Ok("schema", "sqlite-sequence", TableSchemaBytes(sequence));
+  s->Bad("schema", "version-2", "\x02" + orders.substr(1));
+  TableSchema t = SampleTableSchema();
+  std::string flags = TableSchemaBytes(t);
+  flags[1 + 1 + t.name.size() + 1 + t.sql.size() + 1] = 8;  // after version, name, sql, kind
+  s->Bad("schema", "unknown-flag", flags);
+  t.key_columns = {3};
+  s->Bad("schema", "key-column-out-of-range", TableSchemaBytes(t));
+  t = SampleTableSchema();
+  t.foreign_keys[0].to.push_back("extra");
+  s->Bad("schema", "fk-column-counts-differ", TableSchemaBytes(t));
+  t = SampleTableSchema();
+  t.columns[0].hidden = 4;
+  s->Bad("schema", "hidden-4", TableSchemaBytes(t));
+  // Fuzz finding: a string-list count larger than the data (foreign key
+  // `from` of 32767 names) was allocated before it was checked.
+  s->Bad("schema", "fk-from-count-over-data",
+         std::string("\x01\x01t\x00\x00\x00\x00\x00\x01\x01p\xff\xff\x01", 14));
+}
+
+void ObjectsSeeds(SeedSet* s) {
+  const std::string objects = ObjectsBytes(SampleObjects());
+  s->Ok("objects", "orders", objects);
+  s->Ok("objects", "empty", ObjectsBytes({}));
+  SourceSchema many;
+  for (int i = 0; i < 1025; i++) many.settings.emplace_back("s" + std::to_string(i), "");
+  s->Bad("objects", "1025-settings", ObjectsBytes(many));
+  s->Bad("objects", "trailing-byte", objects + "x");
+  s->Bad("objects", "truncated", objects.substr(0, objects.size() - 3));
+}
+
+std::vector<Seed> RecordsSeeds() {
+  SeedSet s("records");
+  RecordSeeds(&s);
+  KeySeeds(&s);
+  LargeRefSeeds(&s);
+  SchemaSeeds(&s);
+  ObjectsSeeds(&s);
+  return s.Take();
+}
+
+// ---- snapshot ----
+
+Manifest SampleManifest() {
+  Manifest m;
+  m.source = "crm";
+  m.source_uri = "sqlite:/srv/crm.db";
+  m.time_us = 1700000000123456;
+  m.parent = Id::FromBytes(Sha256("parent snapshot"));
+  m.tool_version = "0.1.0";
+  m.host = "db1";
+  m.actor = "alice@db1";
+  m.tags = {"nightly", "pre-migration"};
+  m.labels = {{"domain", "sales"}, {"env", "prod"}, {"purpose", "dr"}};
+  m.objects = SampleObjects();
+  SnapshotTable orders, fts;
+  orders.schema = SampleTableSchema();
+  orders.root = {Id::FromBytes(Sha256("orders root")), 123456, 2};
+  orders.digest = Sha256("orders digest");
+  orders.bytes = 9876543;
+  fts.schema = VirtualTableSchema();
+  fts.root = {Id::FromBytes(Sha256("empty leaf")), 0, 0};  // a virtual table keeps no digest
+  m.tables = {orders, fts};
+  m.stats = {1000, 20, 3, 65536, 1500000};
+  return m;
+}
+
+// Input of snapshot "file": id | the snapshot file of `manifest` named `id`,
+// signed for that id and re-sealed deterministically.
+std::string SnapshotInput(const Id& id, std::string_view manifest) {
+  const std::string file = SealSnapshot(FuzzKeys(), id, manifest);
+  return std::string(id.View()) + file.substr(0, 8) + Reseal(file.substr(8), SnapshotAad(id));
+}
+
+std::vector<Seed> SnapshotSeeds() {
+  SeedSet s("snapshot");
+  const std::string bytes = EncodeManifest(SampleManifest());
+  const Id id = SnapshotIdOf(FuzzKeys(), bytes);
+  const std::string input = SnapshotInput(id, bytes);
+  const std::string body = Open(input.substr(32 + 8), SnapshotAad(id));
+  s.Ok("manifest", "two-tables", bytes);
+  s.Ok("manifest", "empty", EncodeManifest({}));
+  s.Bad("manifest", "version-2", "\x02" + bytes.substr(1));
+  s.Bad("manifest", "truncated", bytes.substr(0, bytes.size() - 1));
+  Manifest deep = SampleManifest();
+  deep.tables[0].root.level = 33;
+  s.Bad("manifest", "level-33", EncodeManifest(deep));
+  Manifest digest = SampleManifest();
+  digest.tables[0].digest = "short";
+  s.Bad("manifest", "digest-5-bytes", EncodeManifest(digest));
+  // Fuzz finding: tag and table counts larger than the data were allocated
+  // before they were checked. An empty manifest ends with tag_count,
+  // label_count, objects (3 bytes), table_count and five stats.
+  std::string tags = EncodeManifest({});
+  tags.replace(tags.size() - 11, 1, "\xff\x1f");  // 4095 tags
+  s.Bad("manifest", "tag-count-over-data", tags);
+  std::string tables = EncodeManifest({});
+  tables[tables.size() - 6] = 3;  // 3 tables in 5 bytes
+  s.Bad("manifest", "table-count-over-data", tables);
+  PlanRecords plan{std::string(32, 'e'), std::string(32, 'b'), {}};
+  std::string key;
+  EncodeKey({Value::Integer(17)}, &key);
+  plan.records = {{"customers", key}, {"orders", key}};
+  const std::string list = EncodePlanRecords(plan);
+  s.Ok("plan", "two-records", list);
+  s.Ok("plan", "empty", EncodePlanRecords(PlanRecords{std::string(32, 0), std::string(32, 0), {}}));
+  s.Bad("plan", "bad-magic", Flip(list, 0));
+  s.Bad("plan", "truncated", list.substr(0, list.size() - 1));
+  std::string many = list;
+  many[8 + 64] = 0x7f;  // 127 records in a few bytes
+  s.Bad("plan", "count-over-data", many);
+  Hold hold;
+  hold.snapshot = Id::FromBytes(Sha256("held"));
+  hold.time_us = 1763600000000000;
+  hold.actor = "alice";
+  hold.host = "ops1";
+  hold.reason = "litigation 2026-17";
+  const std::string hold_bytes = EncodeHold(hold);
+  s.Ok("hold", "litigation", hold_bytes);
+  s.Bad("hold", "truncated", hold_bytes.substr(0, hold_bytes.size() - 1));
+  s.Ok("file", "two-tables", input);
+  const std::string empty = EncodeManifest({});
+  s.Ok("file", "empty", SnapshotInput(SnapshotIdOf(FuzzKeys(), empty), empty));
+  s.Bad("file", "renamed", std::string(Id::FromBytes(Sha256("other")).View()) + input.substr(32));
+  s.Bad("file", "tag-flipped", Flip(input, input.size() - 1));
+  s.Bad("file", "bad-magic", Flip(input, 32));
+  s.Ok("sealed", "two-tables", std::string(id.View()) + body);
+  s.Bad("sealed", "signature-flipped", std::string(id.View()) + Flip(body, body.size() - 1));
+  // Signed and sealed for a name the manifest does not hash to.
+  const Id other = Id::FromBytes(Sha256("not the manifest's id"));
+  const std::string misnamed = SnapshotInput(other, bytes);
+  s.Bad("sealed", "id-check",
+        std::string(other.View()) + Open(misnamed.substr(40), SnapshotAad(other)));
+  s.Bad("sealed", "trailing-byte", std::string(id.View()) + body + "x");
+  return s.Take();
+}
+
+// ---- tree_node ----
+
+TreeNode Leaf() {
+  TreeNode n;
+  n.entries = {{"", "the empty key", Id(), 1},
+               {"a", "", Id(), 1},
+               {std::string("a\0", 2), RecordBytes({Value::Integer(1), Value::Text("x")}), Id(), 1},
+               {"b", Text(20), Id(), 1}};
+  return n;
+}
+
+TreeNode Internal(uint8_t level) {
+  TreeNode n;
+  n.level = level;
+  n.entries = {{"apple", "", Id::FromBytes(Sha256("child 1")), 40},
+               {"banana", "", Id::FromBytes(Sha256("child 2")), 1},
+               {"cherry", "", Id::FromBytes(Sha256("child 3")), uint64_t{1} << 40}};
+  return n;
+}
+
+std::vector<Seed> TreeNodeSeeds() {
+  SeedSet s("tree_node");
+  const std::string leaf = EncodeTreeNode(Leaf());
+  s.Ok("node", "leaf", leaf);
+  s.Ok("node", "empty-leaf", EncodeTreeNode({}));
+  s.Ok("node", "internal", EncodeTreeNode(Internal(1)));
+  s.Ok("node", "level-32", EncodeTreeNode(Internal(32)));
+  s.Ok("node", "overlong-count", std::string("N\x00\x80\x00", 4));
+  TreeNode unordered = Leaf();
+  std::swap(unordered.entries[1], unordered.entries[2]);
+  s.Bad("node", "keys-out-of-order", EncodeTreeNode(unordered));
+  TreeNode duplicate = Leaf();
+  duplicate.entries[1].key = "";
+  s.Bad("node", "duplicate-key", EncodeTreeNode(duplicate));
+  TreeNode zero = Internal(1);
+  zero.entries[1].count = 0;
+  s.Bad("node", "zero-count", EncodeTreeNode(zero));
+  TreeNode overflow = Internal(1);
+  overflow.entries[0].count = overflow.entries[2].count = UINT64_MAX / 2 + 1;
+  s.Bad("node", "count-overflow", EncodeTreeNode(overflow));
+  s.Bad("node", "level-33", EncodeTreeNode(Internal(33)));
+  s.Bad("node", "internal-empty", std::string("N\x01\x00", 3));
+  s.Bad("node", "bad-magic", "M" + leaf.substr(1));
+  s.Bad("node", "trailing-byte", leaf + "x");
+  s.Bad("node", "count-too-large", std::string("N\x00\x05\x00\x00", 5));
+  return s.Take();
+}
+
+// ---- json ----
+
+std::vector<Seed> JsonSeeds() {
+  SeedSet s("json");
+  s.Ok("document", "everything",
+       "{\"s\": \"tab\\t \\\"q\\\" \\/ \\u00e9 \xc3\xa9 \\ud83d\\ude00 \\u0000\",\n"
+       " \"n\": [0, -0, -0.0, 1.5, -2.5e-3, 1E+2, 123456789012345678901,\n"
+       "       -9223372036854775808, 9223372036854775807, 1e-400, 4.9e-324,\n"
+       "       1.7976931348623157e308],\n"
+       " \"b\": [true, false, null], \"o\": {\"\": {}}, \"a\": [[]]}");
+  s.Ok("document", "scalar", " \t\r\n42\n");
+  s.Ok("document", "string", "\"\"");
+  s.Ok("document", "depth-256", std::string(256, '[') + std::string(256, ']'));
+  std::string members = "{";
+  for (int i = 0; i < 40; i++)
+    members += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  s.Ok("document", "40-members", members + "}");
+  s.Bad("document", "depth-257", std::string(257, '[') + std::string(257, ']'));
+  s.Bad("document", "trailing-comma", "[1,2,]");
+  s.Bad("document", "duplicate-key", "{\"a\":1,\"b\":2,\"a\":3}");
+  s.Bad("document", "duplicate-key-hashed", members + ",\"k7\":0}");
+  s.Bad("document", "leading-zero", "[01]");
+  s.Bad("document", "invalid-utf8", "\"\xc0\x80\"");
+  s.Bad("document", "lone-surrogate", "\"\\ud800x\"");
+  s.Bad("document", "byte-order-mark", "\xef\xbb\xbf{}");
+  s.Bad("document", "too-large", "1e400");
+  s.Bad("document", "two-values", "{} {}");
+  s.Bad("document", "empty", "");
+  s.Ok("quote", "utf8", "h\xc3\xa9llo \"world\"\\\n\t\x01\x7f \xf0\x9f\x98\x80");
+  s.Ok("quote", "invalid-utf8", "\xff\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82");
+  return s.Take();
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<Seed>> AllSeeds() {
+  return {{"pack_header", PackHeaderSeeds()}, {"index", IndexSeeds()},
+          {"keyfile", KeyFileSeeds()},        {"config", ConfigSeeds()},
+          {"ledger_entry", LedgerSeeds()},    {"blob", BlobSeeds()},
+          {"records", RecordsSeeds()},        {"snapshot", SnapshotSeeds()},
+          {"tree_node", TreeNodeSeeds()},     {"json", JsonSeeds()}};
+}
+
+}  // namespace tidemark::fuzz
