@@ -1,6 +1,7 @@
 // The json fuzz target: ParseJson accepts exactly what a rewrite with
-// JsonWriter reads back the same, and JsonWriter::Quote always yields JSON
-// the parser reads back. See README.md in this folder.
+// JsonWriter reads back the same, JsonWriter::Quote always yields JSON the
+// parser reads back, and a drill report (ops/drill_report.h) read from JSON
+// writes and renders consistently. See README.md in this folder.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/json_parse.h"
+#include "ops/drill_report.h"
 #include "targets.h"
 
 namespace tidemark::fuzz {
@@ -148,6 +150,57 @@ bool JsonQuote(std::string_view p) {
   }
   auto v = ParseJson(JsonWriter::Quote(p));
   FUZZ_CHECK(v.ok() && v->is_string() && v->string_value() == expected);
+  return true;
+}
+
+// ---- drill reports ----
+
+namespace {
+
+size_t Count(std::string_view s, std::string_view what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string_view::npos; at = s.find(what, at + 1)) n++;
+  return n;
+}
+
+// `r` with every text field empty: renders to as many Markdown lines as `r`
+// when escaping keeps each cell and heading on one line.
+DrillReport Blanked(DrillReport r) {
+  for (std::string* s :
+       {&r.plan, &r.source, &r.snapshot_choice, &r.tool_version, &r.host, &r.actor, &r.target}) {
+    s->clear();
+  }
+  for (DrillTable& t : r.tables) t.name.clear();
+  for (DrillCheck& c : r.checks) {
+    c.kind.clear();
+    c.name.clear();
+    c.detail.clear();
+  }
+  return r;
+}
+
+}  // namespace
+
+// A rejection is Corruption (Unsupported for a newer version); an accepted
+// report writes JSON that reads back to a report writing the same bytes; its
+// HTML has one row per check and no markup from the report's text; its
+// Markdown keeps every cell on one line.
+bool DrillReportMode(std::string_view p) {
+  auto r = DrillReportFromJson(p, "fuzz drill report");
+  if (!r.ok()) {
+    FUZZ_CHECK(r.status().IsCorruption() || r.status().code() == Status::Code::kUnsupported);
+    return false;
+  }
+  const std::string json = DrillReportToJson(*r);
+  auto again = DrillReportFromJson(json, "re-encoded drill report");
+  if (!again.ok()) std::fprintf(stderr, "re-encoded: %s\n", again.status().ToString().c_str());
+  FUZZ_CHECK(again.ok() && DrillReportToJson(*again) == json);
+  const std::string html = RenderDrillHtml(*r);
+  FUZZ_CHECK(Count(html, " data-kind=\"") == r->checks.size());
+  FUZZ_CHECK(Count(html, "<script") == 0 && Count(html, "id=\"verdict\"") == 1);
+  const std::string md = RenderDrillMarkdown(*r);
+  FUZZ_CHECK(Count(md, "\n") == Count(RenderDrillMarkdown(Blanked(*r)), "\n"));
+  FUZZ_CHECK(Count(md, "\r") == 0);
   return true;
 }
 

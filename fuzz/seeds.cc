@@ -16,6 +16,7 @@
 #include "base/coding.h"
 #include "crypto/crypto.h"
 #include "ledger/ledger_entry.h"
+#include "ops/drill_report.h"
 #include "records/encoding.h"
 #include "records/schema.h"
 #include "repo/blob.h"
@@ -693,6 +694,55 @@ std::vector<Seed> TreeNodeSeeds() {
 
 // ---- json ----
 
+DrillReport SampleDrillReport() {
+  DrillReport r;
+  r.run_id = "3fa1c0de00112233445566778899aabb";
+  r.plan = "monthly <smoke> | \"deep\"";
+  r.source = "crm\nz\xc3\xbcrich";
+  r.snapshot_id = std::string(64, 'e');
+  r.snapshot_choice = "latest";
+  r.snapshot_time_us = -1000000;
+  r.started_us = 1767225600000000;
+  r.finished_us = 1767225601530000;
+  r.tool_version = "0.1.0";
+  r.host = "db-1";
+  r.actor = "auditor";
+  r.target = "/tmp/d/crm.sqlite";
+  r.rotated = true;
+  r.tables = {{"orders", 1200}, {"big", UINT64_MAX}};
+  r.restore_us = 1200000;
+  r.checks_us = 330000;
+  r.rto_achieved_us = 1530000;
+  r.rto_target_us = 300000000;
+  r.rpo_achieved_us = UINT64_MAX;
+  r.records_restored = 1200;
+  r.bytes_restored = 1 << 20;
+  r.checks = {{"schema", "orders", CheckOutcome::kPass, "", 120},
+              {"relation", "a|b", CheckOutcome::kFail, "<script>x</script>\r\n& 'q'", 250},
+              {"baseline", "customers", CheckOutcome::kSkip, "no previous drill", 1}};
+  return r;
+}
+
+void DrillReportSeeds(SeedSet* s) {
+  const std::string full = DrillReportToJson(SampleDrillReport());
+  s->Ok("drill", "full", full);
+  s->Ok("drill", "minimal",
+        R"({"version":1,"run_id":"00000000000000000000000000000000","plan":"p","source":"s",)"
+        R"("started_us":0,"finished_us":0,"checks":[]})");
+  s->Ok("drill", "unknown-fields", "{\"future\":[{}]," + full.substr(1));
+  s->Ok("drill", "null-target", full.substr(0, full.size() - 1) + ",\"rpo_target_us\":null}");
+  s->Bad("drill", "version-2", "{\"version\":2}");
+  s->Bad("drill", "missing-checks", full.substr(0, full.find(",\"checks\":")) + "}");
+  s->Bad("drill", "outcome",
+         R"({"version":1,"run_id":"00000000000000000000000000000000",)"
+         R"("plan":"p","source":"s","started_us":0,"finished_us":0,)"
+         R"("checks":[{"kind":"k","name":"n","outcome":"maybe"}]})");
+  const size_t target = full.find("\"rto_target_us\":300000000") + 16;
+  s->Bad("drill", "uint-overflow",
+         full.substr(0, target) + "18446744073709551616" + full.substr(target + 9));
+  s->Bad("drill", "not-json", "{\"version\":1,");
+}
+
 std::vector<Seed> JsonSeeds() {
   SeedSet s("json");
   s.Ok("document", "everything",
@@ -721,6 +771,7 @@ std::vector<Seed> JsonSeeds() {
   s.Bad("document", "empty", "");
   s.Ok("quote", "utf8", "h\xc3\xa9llo \"world\"\\\n\t\x01\x7f \xf0\x9f\x98\x80");
   s.Ok("quote", "invalid-utf8", "\xff\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82");
+  DrillReportSeeds(&s);
   return s.Take();
 }
 

@@ -52,6 +52,8 @@ namespace tidemark::fuzz {
 // The json target's modes (json_target.cc).
 bool JsonDocument(std::string_view payload);
 bool JsonQuote(std::string_view payload);
+// DrillReportFromJson (ops/drill_report.h), then its writer and renderers.
+bool DrillReportMode(std::string_view payload);
 
 struct FuzzMode {
   const char* name;  // "plain", "file", …: the seed files' middle word

@@ -22,6 +22,8 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
   app->add_option("--password-command", o->password_command,
                   "run this command; its first output line is the password "
                   "(env TIDEMARK_PASSWORD_COMMAND)");
+  app->add_option("--config", o->config,
+                  "tidemark.toml to read (env TIDEMARK_CONFIG; default ./tidemark.toml)");
   app->add_flag("--json", o->json, "machine-readable output on stdout");
   app->add_flag("-q,--quiet", o->quiet, "no progress lines or warnings");
   app->add_flag("-v,--verbose", o->verbose, "more detail (repeat for debug)");
@@ -63,6 +65,7 @@ int Main(int argc, char** argv) {
   AddPruneCommand(&app, &ctx);
   AddHoldCommand(&app, &ctx);
   AddRollbackCommands(&app, &ctx);
+  AddDrillCommands(&app, &ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

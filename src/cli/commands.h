@@ -32,6 +32,7 @@ void AddHoldCommand(CLI::App* app, Context* ctx);  // hold add, remove, list
 // JSON report goes there instead of stdout.
 Status RunPrune(Context* ctx, bool dry_run, double max_unused, std::string* json = nullptr);
 void AddRollbackCommands(CLI::App* app, Context* ctx);  // rollback, revert
+void AddDrillCommands(CLI::App* app, Context* ctx);     // drill, drills, drills show
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,

@@ -25,6 +25,7 @@ struct GlobalOptions {
   std::string repo;  // -r/--repo, TIDEMARK_REPOSITORY
   std::string password_file;
   std::string password_command;
+  std::string config;  // --config, TIDEMARK_CONFIG (docs/guide/config.md)
   bool json = false;
   bool quiet = false;
   int verbose = 0;

@@ -110,32 +110,46 @@ Status WriteTable(BlobStore* store, const Repository& repo, NodeCache* cache,
 
 }  // namespace
 
-Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
-                                   const std::vector<std::string>& tables) {
+Result<std::vector<TableTally>> TallySqliteTables(const std::string& path, const Manifest& m,
+                                                  const std::vector<std::string>& tables) {
   TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(path));
+  std::vector<TableTally> out;
   for (const SnapshotTable& t : m.tables) {
     if (!t.schema.has_records() || !Selected(tables, t.schema.name)) continue;
     // A partial restore keeps only the selected tables' sqlite_sequence rows.
     if (!tables.empty() && t.schema.kind == TableKind::kSequence) continue;
+    TableTally tally;
+    tally.table = t.schema.name;
+    tally.expected = &t;
     const TableSchema* live = src->schema().FindTable(t.schema.name);
-    if (live == nullptr) {
-      return Status::Corruption("restored file lacks table " + t.schema.name);
+    if (live != nullptr) {
+      tally.present = true;
+      TableDigest digest;
+      std::string key;
+      TM_RETURN_IF_ERROR(src->Scan(*live, [&](const SourceRow& row) {
+        key.clear();
+        EncodeKey(row.key, &key);
+        digest.Add(key, row.record);
+        return Status::OK();
+      }));
+      tally.rows = digest.rows();
+      tally.digest = digest.Finish();
     }
-    TableDigest digest;
-    std::string key;
-    TM_RETURN_IF_ERROR(src->Scan(*live, [&](const SourceRow& row) {
-      key.clear();
-      EncodeKey(row.key, &key);
-      digest.Add(key, row.record);
-      return Status::OK();
-    }));
-    const uint64_t rows = digest.rows();
-    const std::string d = digest.Finish();
-    if (rows != t.root.count || d != t.digest) {
-      return Status::Corruption("table " + t.schema.name + ": restored " + std::to_string(rows) +
-                                " rows with digest " + HexEncode(d).substr(0, 16) +
-                                ", snapshot has " + std::to_string(t.root.count) +
-                                " rows with digest " + HexEncode(t.digest).substr(0, 16));
+    out.push_back(std::move(tally));
+  }
+  return out;
+}
+
+Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
+                                   const std::vector<std::string>& tables) {
+  TM_ASSIGN_OR_RETURN(std::vector<TableTally> tallies, TallySqliteTables(path, m, tables));
+  for (const TableTally& t : tallies) {
+    if (!t.present) return Status::Corruption("restored file lacks table " + t.table);
+    if (t.rows != t.expected->root.count || t.digest != t.expected->digest) {
+      return Status::Corruption("table " + t.table + ": restored " + std::to_string(t.rows) +
+                                " rows with digest " + HexEncode(t.digest).substr(0, 16) +
+                                ", snapshot has " + std::to_string(t.expected->root.count) +
+                                " rows with digest " + HexEncode(t.expected->digest).substr(0, 16));
     }
   }
   return Status::OK();
@@ -163,13 +177,14 @@ Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, co
       if (!Selected(tables, t.schema.name)) continue;
       if (t.schema.kind == TableKind::kTable) result.tables++;
       if (!t.schema.has_records()) continue;
-      TM_RETURN_IF_ERROR(WriteTable(store, repo, &cache, t, w.get(), &progress));
+      Status written = WriteTable(store, repo, &cache, t, w.get(), &progress);
+      if (!written.ok()) return written.WithContext("table " + t.schema.name);
       if (t.schema.kind == TableKind::kTable) result.records += t.root.count;
     }
     TM_RETURN_IF_ERROR(w->Finish());
     w.reset();
     progress.Finish();
-    TM_RETURN_IF_ERROR(VerifySqliteAgainstManifest(tmp, m, tables));
+    if (opts.verify) TM_RETURN_IF_ERROR(VerifySqliteAgainstManifest(tmp, m, tables));
     return SyncFileAndDir(tmp);
   }();
   if (!s.ok()) {

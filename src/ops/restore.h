@@ -14,6 +14,10 @@ struct RestoreOptions {
   std::string path;                 // the file to create
   std::vector<std::string> tables;  // empty: every table
   bool force = false;               // replace an existing file
+  // Re-read the restored tables and compare counts and digests before the
+  // rename. A drill turns this off and runs the comparison as its own,
+  // per-table checks (TallySqliteTables).
+  bool verify = true;
   bool show_progress = false;
 };
 
@@ -31,6 +35,20 @@ struct RestoreResult {
 // does not match (names the table).
 Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, const Manifest& m,
                                     const RestoreOptions& opts);
+
+// One restored table as it reads back: what VerifySqliteAgainstManifest
+// compares with the manifest.
+struct TableTally {
+  std::string table;
+  bool present = false;  // the restored file has the table
+  uint64_t rows = 0;
+  std::string digest;                       // records.md §5
+  const SnapshotTable* expected = nullptr;  // points into the manifest
+};
+// Reads back every table of `tables` (empty: all) that keeps records. Only
+// errors reading the file fail; differences are for the caller to judge.
+Result<std::vector<TableTally>> TallySqliteTables(const std::string& path, const Manifest& m,
+                                                  const std::vector<std::string>& tables);
 
 // Re-reads `tables` (empty: all) of the SQLite file at `path` and compares
 // their counts and digests with the manifest. Corruption names the first

@@ -19,6 +19,7 @@ inline constexpr std::string_view kLedgerMagic = "TMLEDG01";     // §10
 inline constexpr std::string_view kMasterKeysMagic = "TMMK";     // §3
 inline constexpr std::string_view kHoldMagic = "TMHOLD01";       // format/holds.md
 inline constexpr std::string_view kPruneMarkMagic = "TMPRUN01";  // format/prune.md
+inline constexpr std::string_view kDrillReportMagic = "TMDRIL01";  // format/drills.md
 
 // Associated data (§3).
 inline constexpr std::string_view kAadBlob = "tidemark blob v1";
@@ -30,6 +31,7 @@ inline constexpr std::string_view kAadKey = "tidemark key v1";
 inline constexpr std::string_view kAadLedger = "tidemark ledger v1";
 inline constexpr std::string_view kAadHold = "tidemark hold v1";             // format/holds.md
 inline constexpr std::string_view kAadPruneMark = "tidemark prune mark v1";  // format/prune.md
+inline constexpr std::string_view kAadDrillReport = "tidemark drill report v1";  // format/drills.md
 inline constexpr std::string_view kPasswordCheckLabel = "tidemark password check";
 
 // Limits decoders enforce.

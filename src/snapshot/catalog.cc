@@ -7,7 +7,8 @@
 
 namespace tidemark {
 
-Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo, std::string_view source) {
+Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo, std::string_view source,
+                                                std::vector<std::pair<Id, std::string>>* damaged) {
   TM_ASSIGN_OR_RETURN(std::vector<Id> ids, ListSnapshots(repo));
   std::vector<SnapshotInfo> out;
   for (const Id& id : ids) {
@@ -16,6 +17,7 @@ Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo, std::str
       // One damaged snapshot must not block every other one: it is skipped
       // here (with a warning) and reported by `check`.
       TM_LOG(kWarning, "skipping damaged ", read.status().ToString());
+      if (damaged) damaged->emplace_back(id, read.status().message());
       continue;
     }
     TM_ASSIGN_OR_RETURN(Manifest m, std::move(read));

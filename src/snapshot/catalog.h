@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -19,9 +20,11 @@ struct SnapshotInfo {
 
 // Every snapshot (of `source` only, when not empty), oldest first (by time,
 // then id). A damaged snapshot (Corruption) is skipped with a warning on
-// stderr; other errors fail the load.
-Result<std::vector<SnapshotInfo>> LoadSnapshots(const Repository& repo,
-                                                std::string_view source = "");
+// stderr (and listed in *damaged when given, with the failed check); other
+// errors fail the load.
+Result<std::vector<SnapshotInfo>> LoadSnapshots(
+    const Repository& repo, std::string_view source = "",
+    std::vector<std::pair<Id, std::string>>* damaged = nullptr);
 
 // Resolves `spec` among `all`: a full id, a unique id prefix,
 // "latest", "SOURCE@latest", or "SOURCE@TIME" (the newest snapshot of SOURCE

@@ -22,6 +22,8 @@ const char* FileKindName(FileKind kind) {
       return "hold";
     case FileKind::kPrune:
       return "prune";
+    case FileKind::kDrill:
+      return "drill";
   }
   return "unknown";
 }

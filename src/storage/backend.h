@@ -40,6 +40,7 @@ enum class FileKind {
   kSnapshot,  // snapshots/<name>
   kHold,      // holds/<name>: legal holds (docs/format/holds.md); added after format 1
   kPrune,     // prune/<name>: pending-deletion marks (docs/format/prune.md); added after format 1
+  kDrill,     // drills/<name>: drill reports (docs/format/drills.md); added after format 1
 };
 
 // "config", "key", "pack", "index", "lock", "ledger", "snapshot", "hold", "prune".

@@ -16,12 +16,14 @@ namespace tidemark {
 
 namespace {
 
-const char* const kKindFolders[] = {"keys",   "data",  "index", "locks",
-                                    "ledger", "holds", "prune", "snapshots"};
+const char* const kKindFolders[] = {"keys",  "data",  "index",  "locks",    "ledger",
+                                    "holds", "prune", "drills", "snapshots"};
 
 // Kinds added after the first layout: a repository made before them lacks
 // their folder, which then reads as empty and is made by the first Put.
-bool IsLaterKind(FileKind kind) { return kind == FileKind::kHold || kind == FileKind::kPrune; }
+bool IsLaterKind(FileKind kind) {
+  return kind == FileKind::kHold || kind == FileKind::kPrune || kind == FileKind::kDrill;
+}
 
 // Makes `dir` absolute and drops empty and "." components, so that
 // Location() and error messages show one spelling of the folder. ".." is
@@ -162,6 +164,8 @@ std::string LocalBackend::KindDir(FileKind kind) const {
       return JoinPath(dir_, "holds");
     case FileKind::kPrune:
       return JoinPath(dir_, "prune");
+    case FileKind::kDrill:
+      return JoinPath(dir_, "drills");
   }
   return dir_;
 }

@@ -1,0 +1,330 @@
+// tidemark drill NAME... | --all [--due]: run restore drills;
+// tidemark drills [--source S]: their history; drills show RUN: one report.
+// docs/guide/drills.md
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "base/clock.h"
+#include "base/hex.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "config/config.h"
+#include "ops/drill.h"
+#include "ops/drill_store.h"
+#include "repo/lock.h"
+
+namespace tidemark::cli {
+namespace {
+
+struct DrillFlags {
+  std::vector<std::string> names;
+  bool all = false, due = false, keep = false;
+  std::string plan_file;
+};
+
+struct DrillsFlags {
+  std::string source;
+  std::string run, format = "md", out;
+};
+
+// The plans: from --plan FILE, else the config file. InvalidArgument when
+// there are none, saying where to write them.
+Result<ConfigFile> LoadPlans(Context* ctx, const std::string& plan_file, bool required) {
+  const std::string path = plan_file.empty() ? ChooseConfigPath(ctx->opts.config) : plan_file;
+  if (path.empty()) {
+    if (!required) return ConfigFile{};
+    return Status::InvalidArgument(
+        "no drill plans: write [[drill]] tables in tidemark.toml (or the file named by "
+        "--config / TIDEMARK_CONFIG), or give --plan FILE; see docs/guide/drills.md");
+  }
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfig(path));
+  // The config's [repository] applies when neither flags nor environment
+  // name one.
+  if (ctx->opts.repo.empty()) ctx->opts.repo = cfg.repository.location;
+  if (ctx->opts.password_file.empty() && ctx->opts.password_command.empty() &&
+      !getenv("TIDEMARK_PASSWORD_FILE") && !getenv("TIDEMARK_PASSWORD_COMMAND") &&
+      !getenv("TIDEMARK_PASSWORD")) {
+    ctx->opts.password_file = cfg.repository.password_file;
+    ctx->opts.password_command = cfg.repository.password_command;
+  }
+  return cfg;
+}
+
+std::vector<DrillReport> HistoryOf(const StoredDrills& stored, const std::string& plan) {
+  std::vector<DrillReport> out;
+  for (const DrillReport& r : stored.reports) {
+    if (r.plan == plan) out.push_back(r);
+  }
+  return out;
+}
+
+void PrintRun(Context* ctx, const DrillReport& r) {
+  std::string head = "drill " + r.plan + ": ";
+  if (r.snapshot_id.empty()) {
+    head += "no snapshot of " + r.source;
+  } else {
+    head += "snapshot " + r.snapshot_id.substr(0, 8) + " of " + r.source + " (" +
+            FormatTimeUtc(r.snapshot_time_us) + ", " + r.snapshot_choice + ")";
+  }
+  ctx->Print(head);
+  if (!r.tables.empty()) {
+    size_t tables = 0;
+    for (const DrillTable& t : r.tables) tables += t.name != "sqlite_sequence";
+    ctx->Print("  restored " + std::to_string(tables) + " tables, " +
+               std::to_string(r.records_restored) + " records in " +
+               FormatDurationUs(r.restore_us) + (r.rotated ? " (rotating share)" : "") +
+               (r.target_kept ? "; kept at " + r.target : ""));
+  }
+  for (const DrillCheck& c : r.checks) {
+    if (c.outcome != CheckOutcome::kFail && ctx->opts.verbose == 0) continue;
+    const char* tag = c.outcome == CheckOutcome::kFail   ? "  FAIL  "
+                      : c.outcome == CheckOutcome::kPass ? "  pass  "
+                                                         : "  skip  ";
+    ctx->Print(tag + c.kind + " " + c.name + ": " + c.detail);
+  }
+  ctx->Print("  " + std::to_string(r.checks.size()) +
+             " checks: " + std::to_string(r.CountOutcome(CheckOutcome::kPass)) + " pass, " +
+             std::to_string(r.CountOutcome(CheckOutcome::kFail)) + " fail, " +
+             std::to_string(r.CountOutcome(CheckOutcome::kSkip)) + " skipped; RTO " +
+             FormatDurationUs(r.rto_achieved_us) + ", RPO " +
+             (r.snapshot_id.empty() ? std::string("-") : FormatDurationUs(r.rpo_achieved_us)));
+  ctx->Print(std::string(r.passed() ? "  PASSED" : "  FAILED") + "; report stored as run " +
+             r.run_id.substr(0, 8) + " (`tidemark drills show " + r.run_id.substr(0, 8) + "`)");
+}
+
+Result<std::vector<const DrillPlan*>> SelectPlans(const ConfigFile& cfg, const DrillFlags& f) {
+  std::vector<const DrillPlan*> plans;
+  if (f.all) {
+    for (const DrillPlan& p : cfg.drills) plans.push_back(&p);
+    if (plans.empty()) return Status::InvalidArgument(cfg.path + " declares no [[drill]] plans");
+    return plans;
+  }
+  if (f.names.empty()) return Status::InvalidArgument("name a drill plan, or give --all");
+  for (const std::string& n : f.names) {
+    const DrillPlan* p = cfg.FindDrill(n);
+    if (p == nullptr) {
+      std::string known;
+      for (const DrillPlan& d : cfg.drills) known += (known.empty() ? "" : ", ") + d.name;
+      return Status::InvalidArgument("no drill plan named '" + n + "' in " + cfg.path +
+                                     (known.empty() ? "" : "; its plans: " + known));
+    }
+    plans.push_back(p);
+  }
+  return plans;
+}
+
+Status RunDrills(Context* ctx, const DrillFlags& flags) {
+  if (flags.due && !flags.all) return Status::InvalidArgument("--due goes with --all");
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, flags.plan_file, true));
+  TM_ASSIGN_OR_RETURN(std::vector<const DrillPlan*> plans, SelectPlans(cfg, flags));
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "drill"));
+  lock->KeepFresh();
+  BlobStore store(repo);
+  TM_RETURN_IF_ERROR(store.LoadIndex());
+  DrillContext dc;
+  dc.store = &store;
+  dc.repo = repo;
+  TM_ASSIGN_OR_RETURN(dc.snapshots, LoadSnapshots(*repo, "", &dc.unreadable_snapshots));
+  TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
+  dc.tool_version = TIDEMARK_VERSION;
+  dc.host = CurrentHost();
+  dc.actor = CurrentUser();
+  dc.keep = flags.keep;
+  dc.show_progress = ctx->ShowProgress();
+  JsonWriter w;
+  w.BeginObject().Key("runs").BeginArray();
+  size_t failed = 0, ran = 0;
+  for (const DrillPlan* plan : plans) {
+    dc.history = HistoryOf(stored, plan->name);
+    dc.now_us = repo->clock()->NowMicros();
+    if (flags.due && !DrillOverdue(*plan, dc.history, dc.now_us)) continue;
+    ran++;
+    TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(*plan, dc));
+    TM_RETURN_IF_ERROR(StoreDrillReport(*repo, r));
+    failed += !r.passed();
+    TM_RETURN_IF_ERROR(
+        ctx->Record("drill", r.passed() ? "ok" : "failed",
+                    {"plan " + r.plan, "run " + r.run_id, "snapshot " + r.snapshot_id},
+                    {{"checks_failed", static_cast<int64_t>(r.CountOutcome(CheckOutcome::kFail))},
+                     {"rto_ms", static_cast<int64_t>(r.rto_achieved_us / 1000)},
+                     {"rpo_s", static_cast<int64_t>(r.rpo_achieved_us / 1000000)}}));
+    PrintRun(ctx, r);
+    w.Raw(DrillReportToJson(r));
+  }
+  w.EndArray()
+      .Field("ran", static_cast<uint64_t>(ran))
+      .Field("failed", static_cast<uint64_t>(failed));
+  w.Field("passed", failed == 0).EndObject();
+  if (ran == 0) ctx->Print("no drill plan is due");
+  ctx->PrintJson(w);
+  if (failed > 0) {
+    return Status::Corruption(std::to_string(failed) + " of " + std::to_string(ran) +
+                              " drills failed; the reports above say which checks");
+  }
+  return Status::OK();
+}
+
+// One plan's line in `drills`: from the config, the history, or both.
+struct PlanRow {
+  std::string name, source, cadence;
+  const DrillPlan* plan = nullptr;  // null: only in the history
+  std::vector<const DrillReport*> runs;
+};
+
+void PlanJson(JsonWriter* w, const PlanRow& p, bool overdue) {
+  w->BeginObject().Field("plan", p.name).Field("source", p.source);
+  w->Field("configured", p.plan != nullptr).Field("cadence", p.cadence).Field("overdue", overdue);
+  w->Key("rto_target_us");
+  if (p.plan && p.plan->rto_us) {
+    w->Uint(*p.plan->rto_us);
+  } else {
+    w->Null();
+  }
+  w->Key("runs").BeginArray();
+  for (const DrillReport* r : p.runs) {
+    w->BeginObject().Field("run_id", r->run_id).Field("started", FormatTimeUtc(r->started_us));
+    w->Field("passed", r->passed()).Field("snapshot", r->snapshot_id);
+    w->Field("rto_achieved_us", r->rto_achieved_us).Field("rpo_achieved_us", r->rpo_achieved_us);
+    w->Field("checks_failed", static_cast<uint64_t>(r->CountOutcome(CheckOutcome::kFail)));
+    w->EndObject();
+  }
+  w->EndArray().EndObject();
+}
+
+void PrintPlan(Context* ctx, const PlanRow& p, bool overdue) {
+  std::string head = p.name + " (source " + p.source;
+  if (!p.cadence.empty()) head += ", " + p.cadence;
+  if (p.plan && p.plan->rto_us) head += ", RTO target " + FormatDurationUs(*p.plan->rto_us);
+  head += ")";
+  if (!p.plan) head += " [no longer in the config]";
+  if (overdue) head += " OVERDUE";
+  ctx->Print(head);
+  if (p.runs.empty()) {
+    ctx->Print("  never run");
+    return;
+  }
+  std::string trend;
+  const size_t from = p.runs.size() > 10 ? p.runs.size() - 10 : 0;
+  for (size_t i = from; i < p.runs.size(); ++i) {
+    trend += (trend.empty() ? "" : " -> ") + FormatDurationUs(p.runs[i]->rto_achieved_us);
+  }
+  ctx->Print("  RTO trend: " + trend);
+  const size_t show = std::min<size_t>(p.runs.size(), 5);
+  for (size_t i = p.runs.size() - show; i < p.runs.size(); ++i) {
+    const DrillReport* r = p.runs[i];
+    ctx->Print("  " + r->run_id.substr(0, 8) + "  " + FormatTimeUtc(r->started_us) + "  " +
+               (r->passed() ? "passed" : "FAILED") + "  RTO " +
+               FormatDurationUs(r->rto_achieved_us) + "  RPO " +
+               FormatDurationUs(r->rpo_achieved_us) + "  snapshot " + r->snapshot_id.substr(0, 8) +
+               (r->passed() ? ""
+                            : "  (" + std::to_string(r->CountOutcome(CheckOutcome::kFail)) +
+                                  " checks failed)"));
+  }
+}
+
+Status ListDrillHistory(Context* ctx, const DrillsFlags& flags) {
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, "", false));
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
+  std::vector<PlanRow> rows;
+  std::map<std::string, size_t> by_name;
+  for (const DrillPlan& p : cfg.drills) {
+    by_name[p.name] = rows.size();
+    rows.push_back({p.name, p.source, p.cadence, &p, {}});
+  }
+  for (const DrillReport& r : stored.reports) {
+    auto it = by_name.find(r.plan);
+    if (it == by_name.end()) {
+      it = by_name.emplace(r.plan, rows.size()).first;
+      rows.push_back({r.plan, r.source, "", nullptr, {}});
+    }
+    rows[it->second].runs.push_back(&r);
+  }
+  const int64_t now = repo->clock()->NowMicros();
+  JsonWriter w;
+  w.BeginObject().Key("plans").BeginArray();
+  size_t shown = 0;
+  for (const PlanRow& p : rows) {
+    if (!flags.source.empty() && p.source != flags.source) continue;
+    std::vector<DrillReport> history;
+    for (const DrillReport* r : p.runs) history.push_back(*r);
+    const bool overdue = p.plan && DrillOverdue(*p.plan, history, now);
+    if (shown++) ctx->Print("");
+    PrintPlan(ctx, p, overdue);
+    PlanJson(&w, p, overdue);
+  }
+  w.EndArray().Key("damaged").BeginArray();
+  for (const auto& [name, why] : stored.damaged) {
+    ctx->Print("DAMAGED drill report " + name + ": " + why);
+    w.BeginObject().Field("run_id", name).Field("message", why).EndObject();
+  }
+  w.EndArray().EndObject();
+  if (shown == 0)
+    ctx->Print("no drill plans or runs" +
+               std::string(flags.source.empty() ? "" : " for source " + flags.source));
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+Status ShowDrillRun(Context* ctx, const DrillsFlags& flags) {
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, "", false));
+  (void)cfg;
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
+  TM_ASSIGN_OR_RETURN(const DrillReport* r, ResolveDrillRun(stored, flags.run));
+  const std::string format = ctx->opts.json ? "json" : flags.format;
+  std::string text;
+  if (format == "json") {
+    text = DrillReportToJson(*r) + "\n";
+  } else if (format == "html") {
+    text = RenderDrillHtml(*r);
+  } else {
+    text = RenderDrillMarkdown(*r);
+  }
+  if (!flags.out.empty()) {
+    std::ofstream out(flags.out, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) return Status::IOError("cannot write " + flags.out);
+    if (!ctx->opts.json) ctx->Print("wrote " + flags.out);
+    return Status::OK();
+  }
+  fwrite(text.data(), 1, text.size(), stdout);
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddDrillCommands(CLI::App* app, Context* ctx) {
+  auto flags = std::make_shared<DrillFlags>();
+  CLI::App* cmd =
+      app->add_subcommand("drill", "Restore a snapshot into a scratch file and prove it");
+  cmd->add_option("plan", flags->names, "drill plan names (from tidemark.toml [[drill]])");
+  cmd->add_flag("--all", flags->all, "run every plan");
+  cmd->add_flag("--due", flags->due, "with --all: only plans overdue by their cadence");
+  cmd->add_flag("--keep", flags->keep, "keep the restored scratch file (its path is printed)");
+  cmd->add_option("--plan-file", flags->plan_file, "read plans from this TOML file");
+  cmd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunDrills(ctx, *flags); }; });
+
+  auto dflags = std::make_shared<DrillsFlags>();
+  CLI::App* list = app->add_subcommand("drills", "Drill history: plans, trends, overdue runs");
+  list->add_option("--source", dflags->source, "only plans of this source");
+  CLI::App* show = list->add_subcommand("show", "Print one stored drill report");
+  show->add_option("run", dflags->run, "run id (or a unique prefix)")->required();
+  show->add_option("--format", dflags->format, "md (default), html or json")
+      ->check(CLI::IsMember({"md", "html", "json"}));
+  show->add_option("--out", dflags->out, "write to this file instead of stdout");
+  show->callback(
+      [ctx, dflags] { ctx->run = [ctx, dflags] { return ShowDrillRun(ctx, *dflags); }; });
+  list->callback([ctx, dflags, list] {
+    if (list->get_subcommands().empty()) {
+      ctx->run = [ctx, dflags] { return ListDrillHistory(ctx, *dflags); };
+    }
+  });
+}
+
+}  // namespace tidemark::cli

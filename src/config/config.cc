@@ -1,0 +1,342 @@
+#include "config/config.h"
+
+#include <sys/stat.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/duration.h"
+
+namespace tidemark {
+namespace {
+
+const char* TypeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    default:
+      return "nothing";
+  }
+}
+
+// Reads one TOML table, remembering where it is for messages. The first
+// error sticks; later reads are no-ops.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string file, std::string context, Status* status)
+      : t_(t), file_(std::move(file)), context_(std::move(context)), status_(status) {}
+
+  // Fails for keys not in `known`, naming the first unknown one.
+  void AllowOnly(std::initializer_list<std::string_view> known) {
+    for (auto&& [k, v] : t_) {
+      if (std::find(known.begin(), known.end(), k.str()) != known.end()) continue;
+      std::string list;
+      for (std::string_view n : known) list += (list.empty() ? "" : ", ") + std::string(n);
+      Fail(v, std::string(k.str()), "unknown key; expected one of: " + list);
+      return;
+    }
+  }
+
+  bool String(std::string_view key, std::string* out, bool required = false) {
+    const toml::node* n = Get(key, required);
+    if (n == nullptr) return false;
+    if (!n->is_string()) return Fail(*n, key, "expected a string, found " + Type(*n));
+    *out = n->as_string()->get();
+    if (required && out->empty()) return Fail(*n, key, "must not be empty");
+    return true;
+  }
+  bool Bool(std::string_view key, bool* out) {
+    const toml::node* n = Get(key, false);
+    if (n == nullptr) return false;
+    if (!n->is_boolean()) return Fail(*n, key, "expected true or false, found " + Type(*n));
+    *out = n->as_boolean()->get();
+    return true;
+  }
+  bool Unsigned(std::string_view key, uint32_t* out, int64_t max) {
+    const toml::node* n = Get(key, false);
+    if (n == nullptr) return false;
+    if (!n->is_integer() || n->as_integer()->get() < 0 || n->as_integer()->get() > max) {
+      return Fail(*n, key, "expected an integer from 0 to " + std::to_string(max));
+    }
+    *out = static_cast<uint32_t>(n->as_integer()->get());
+    return true;
+  }
+  bool Strings(std::string_view key, std::vector<std::string>* out) {
+    const toml::node* n = Get(key, false);
+    if (n == nullptr) return false;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return Fail(*n, key, "expected an array of strings, found " + Type(*n));
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) return Fail(e, key, "expected an array of strings, found " + Type(e));
+      out->push_back(e.as_string()->get());
+    }
+    return true;
+  }
+  bool Duration(std::string_view key, uint64_t* out, std::string* text = nullptr) {
+    std::string s;
+    if (!String(key, &s)) return false;
+    auto d = ParseDurationUs(s);
+    if (!d.ok()) return Fail(*Get(key, false), key, d.status().message());
+    *out = *d;
+    if (text) *text = s;
+    return true;
+  }
+  // An array of tables ([[drill.relation]]), each read by fn.
+  template <typename Fn>
+  void Tables(std::string_view key, Fn fn) {
+    const toml::node* n = Get(key, false);
+    if (n == nullptr) return;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) {
+      Fail(*n, key, "expected [[" + Path(key) + "]] tables, found " + Type(*n));
+      return;
+    }
+    size_t i = 0;
+    for (const toml::node& e : *a) {
+      if (!e.is_table()) {
+        Fail(e, key, "expected [[" + Path(key) + "]] tables, found " + Type(e));
+        return;
+      }
+      TableReader sub(*e.as_table(), file_, Path(key) + "[" + std::to_string(i++) + "]", status_);
+      fn(sub);
+    }
+  }
+  const toml::node* Get(std::string_view key, bool required) {
+    if (!status_->ok()) return nullptr;
+    const toml::node* n = t_.get(key);
+    if (n == nullptr && required) {
+      *status_ = Status::InvalidArgument(Where(t_.source()) + Path(key) + ": missing; " +
+                                         "this key is required");
+    }
+    return n;
+  }
+  bool Fail(const toml::node& n, std::string_view key, const std::string& problem) {
+    if (status_->ok()) {
+      *status_ = Status::InvalidArgument(Where(n.source()) + Path(key) + ": " + problem);
+    }
+    return false;
+  }
+  bool ok() const { return status_->ok(); }
+  const std::string& context() const { return context_; }
+  void set_context(std::string c) { context_ = std::move(c); }
+
+ private:
+  std::string Type(const toml::node& n) const { return TypeName(n); }
+  std::string Path(std::string_view key) const {
+    return context_.empty() ? std::string(key) : context_ + "." + std::string(key);
+  }
+  std::string Where(const toml::source_region& r) const {
+    return file_ + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) + ": ";
+  }
+  const toml::table& t_;
+  std::string file_, context_;
+  Status* status_;
+};
+
+bool ValidName(const std::string& s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+// "orders.customer_id" -> ("orders", "customer_id").
+bool SplitColumn(const std::string& s, std::string* table, std::string* column) {
+  const size_t dot = s.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == s.size()) return false;
+  *table = s.substr(0, dot);
+  *column = s.substr(dot + 1);
+  return true;
+}
+
+uint64_t CadenceUs(const std::string& word) {
+  constexpr uint64_t kDay = 86400ull * 1000000;
+  if (word == "daily") return kDay;
+  if (word == "weekly") return 7 * kDay;
+  if (word == "monthly") return 31 * kDay;
+  if (word == "quarterly") return 92 * kDay;
+  if (word == "yearly") return 366 * kDay;
+  return 0;
+}
+
+void ReadRelation(TableReader& r, DrillPlan* plan) {
+  r.AllowOnly({"child", "parent"});
+  DrillRelation rel;
+  std::string child, parent;
+  if (r.String("child", &child, true) && !SplitColumn(child, &rel.child_table, &rel.child_column)) {
+    r.Fail(*r.Get("child", false), "child", "expected \"table.column\", found \"" + child + "\"");
+  }
+  if (r.String("parent", &parent, true) &&
+      !SplitColumn(parent, &rel.parent_table, &rel.parent_column)) {
+    r.Fail(*r.Get("parent", false), "parent",
+           "expected \"table.column\", found \"" + parent + "\"");
+  }
+  if (r.ok()) plan->relations.push_back(rel);
+}
+
+void ReadAssertion(TableReader& r, DrillPlan* plan) {
+  r.AllowOnly({"name", "sql", "expect", "live_sql"});
+  DrillAssertion a;
+  std::string expect;
+  r.String("name", &a.name, true);
+  r.String("sql", &a.sql, true);
+  if (r.String("expect", &expect, true)) {
+    Status s = ParseExpectation(expect, &a);
+    if (!s.ok()) r.Fail(*r.Get("expect", false), "expect", s.message());
+  }
+  if (r.String("live_sql", &a.live_sql) && a.op != DrillAssertion::Op::kLive) {
+    r.Fail(*r.Get("live_sql", false), "live_sql", "only meaningful with expect = \"live\"");
+  }
+  if (r.ok()) plan->assertions.push_back(a);
+}
+
+void ReadDrill(TableReader& r, DrillPlan* plan) {
+  if (r.String("name", &plan->name, true) && !ValidName(plan->name)) {
+    r.Fail(*r.Get("name", false), "name",
+           "use 1-64 letters, digits, '-', '_' or '.' (it names report files)");
+  }
+  if (!plan->name.empty()) r.set_context("drill '" + plan->name + "'");
+  r.AllowOnly({"name", "source", "snapshot", "tables", "rotate", "rotate_tables", "skip", "rto",
+               "rpo", "cadence", "baseline_tolerance", "scratch_dir", "unique", "relation",
+               "assert"});
+  r.String("source", &plan->source, true);
+  r.String("snapshot", &plan->snapshot);
+  r.Strings("tables", &plan->tables);
+  r.Bool("rotate", &plan->rotate);
+  if (r.Unsigned("rotate_tables", &plan->rotate_tables, 100000) && !plan->rotate) {
+    r.Fail(*r.Get("rotate_tables", false), "rotate_tables", "only meaningful with rotate = true");
+  }
+  if (r.Strings("skip", &plan->skip)) {
+    for (const std::string& k : plan->skip) {
+      if (std::none_of(std::begin(kDrillCheckKinds), std::end(kDrillCheckKinds),
+                       [&](const char* n) { return k == n; })) {
+        r.Fail(*r.Get("skip", false), "skip",
+               "unknown check '" + k +
+                   "'; checks are schema, counts, digest, integrity, "
+                   "foreign-keys, relation, uniqueness, assertion, baseline");
+      }
+    }
+  }
+  uint64_t us = 0;
+  if (r.Duration("rto", &us)) plan->rto_us = us;
+  if (r.Duration("rpo", &us)) plan->rpo_us = us;
+  if (r.String("cadence", &plan->cadence)) {
+    plan->cadence_us = CadenceUs(plan->cadence);
+    if (plan->cadence_us == 0) {
+      auto d = ParseDurationUs(plan->cadence);
+      if (!d.ok()) {
+        r.Fail(*r.Get("cadence", false), "cadence",
+               "expected daily, weekly, monthly, quarterly, yearly or a duration like \"14d\"");
+      } else {
+        plan->cadence_us = *d;
+      }
+    }
+  }
+  if (const toml::node* n = r.Get("baseline_tolerance", false)) {
+    auto v = n->value<double>();
+    if (!v || *v < 0 || *v > 10) {
+      r.Fail(*n, "baseline_tolerance", "expected a share such as 0.1 (10 %), from 0 to 10");
+    } else {
+      plan->baseline_tolerance = *v;
+    }
+  }
+  r.String("scratch_dir", &plan->scratch_dir);
+  r.Strings("unique", &plan->unique);
+  r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, plan); });
+  r.Tables("assert", [&](TableReader& sub) { ReadAssertion(sub, plan); });
+}
+
+Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
+  Status status;
+  ConfigFile cfg;
+  cfg.path = file;
+  TableReader r(top, file, "", &status);
+  r.AllowOnly({"repository", "drill"});
+  if (const toml::node* n = r.Get("repository", false)) {
+    if (!n->is_table()) {
+      r.Fail(*n, "repository", "expected a [repository] table");
+    } else {
+      TableReader repo(*n->as_table(), file, "repository", &status);
+      repo.AllowOnly({"location", "password_file", "password_command"});
+      repo.String("location", &cfg.repository.location);
+      repo.String("password_file", &cfg.repository.password_file);
+      repo.String("password_command", &cfg.repository.password_command);
+    }
+  }
+  r.Tables("drill", [&](TableReader& sub) {
+    DrillPlan plan;
+    ReadDrill(sub, &plan);
+    if (!sub.ok()) return;
+    if (cfg.FindDrill(plan.name) != nullptr) {
+      sub.Fail(*sub.Get("name", false), "name",
+               "a second drill plan named '" + plan.name + "'; plan names must be unique");
+      return;
+    }
+    cfg.drills.push_back(std::move(plan));
+  });
+  if (!status.ok()) return status;
+  return cfg;
+}
+
+}  // namespace
+
+const DrillPlan* ConfigFile::FindDrill(std::string_view name) const {
+  for (const DrillPlan& p : drills) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path) {
+  const std::string file = path.empty() ? "tidemark.toml" : path;
+  try {
+    toml::table top = toml::parse(text, file);
+    return ReadTop(top, file);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    return Status::InvalidArgument(file + ":" + std::to_string(b.line) + ":" +
+                                   std::to_string(b.column) +
+                                   ": not valid TOML: " + std::string(e.description()));
+  }
+}
+
+Result<ConfigFile> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::NotFound("config file " + path +
+                            " cannot be read; give another with --config or TIDEMARK_CONFIG");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > (4u << 20)) {
+    return Status::InvalidArgument(path + ": larger than 4 MiB; is this the right file?");
+  }
+  return ParseConfig(text.str(), path);
+}
+
+std::string ChooseConfigPath(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = getenv("TIDEMARK_CONFIG"); env && *env) return env;
+  struct stat st;
+  if (::stat("tidemark.toml", &st) == 0) return "tidemark.toml";
+  return "";
+}
+
+}  // namespace tidemark

@@ -1,0 +1,152 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace tidemark {
+namespace {
+
+constexpr char kFull[] = R"(
+[repository]
+location = "/srv/backups/repo"
+password_file = "/etc/tidemark/pw"
+
+[[drill]]
+name = "crm-monthly"
+source = "crm"
+snapshot = "random"
+tables = ["customers", "orders"]
+rotate = true
+rotate_tables = 1
+skip = ["baseline"]
+rto = "15m"
+rpo = "1h30m"
+cadence = "monthly"
+baseline_tolerance = 0.25
+scratch_dir = "/var/tmp"
+unique = ["customers.email"]
+
+[[drill.relation]]
+child = "orders.customer_id"
+parent = "customers.id"
+
+[[drill.assert]]
+name = "vips"
+sql = "SELECT count(*) FROM customers WHERE vip"
+expect = "between 1 and 10"
+
+[[drill.assert]]
+name = "same as live"
+sql = "SELECT id FROM customers ORDER BY id"
+expect = "live"
+live_sql = "SELECT id FROM customers WHERE created_at < '2026' ORDER BY id"
+
+[[drill]]
+name = "crm-smoke"
+source = "crm"
+cadence = "14d"
+)";
+
+TEST(ConfigTest, ParsesEveryDrillKey) {
+  auto cfg = ParseConfig(kFull, "t.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->repository.location, "/srv/backups/repo");
+  EXPECT_EQ(cfg->repository.password_file, "/etc/tidemark/pw");
+  ASSERT_EQ(cfg->drills.size(), 2u);
+  const DrillPlan& p = cfg->drills[0];
+  EXPECT_EQ(p.name, "crm-monthly");
+  EXPECT_EQ(p.source, "crm");
+  EXPECT_EQ(p.snapshot, "random");
+  EXPECT_EQ(p.tables, (std::vector<std::string>{"customers", "orders"}));
+  EXPECT_TRUE(p.rotate);
+  EXPECT_EQ(p.rotate_tables, 1u);
+  EXPECT_FALSE(p.Runs("baseline"));
+  EXPECT_TRUE(p.Runs("schema"));
+  EXPECT_EQ(p.rto_us, 15 * 60 * 1000000ull);
+  EXPECT_EQ(p.rpo_us, 90 * 60 * 1000000ull);
+  EXPECT_EQ(p.cadence_us, 31 * 86400 * 1000000ull);
+  EXPECT_DOUBLE_EQ(p.baseline_tolerance, 0.25);
+  EXPECT_EQ(p.scratch_dir, "/var/tmp");
+  ASSERT_EQ(p.relations.size(), 1u);
+  EXPECT_EQ(p.relations[0].Name(), "orders.customer_id -> customers.id");
+  ASSERT_EQ(p.assertions.size(), 2u);
+  EXPECT_EQ(p.assertions[0].op, DrillAssertion::Op::kBetween);
+  EXPECT_EQ(p.assertions[0].a, 1);
+  EXPECT_EQ(p.assertions[0].b, 10);
+  EXPECT_EQ(p.assertions[1].op, DrillAssertion::Op::kLive);
+  EXPECT_NE(p.assertions[1].live_sql.find("2026"), std::string::npos);
+  EXPECT_EQ(cfg->drills[1].cadence_us, 14 * 86400 * 1000000ull);
+  EXPECT_EQ(cfg->FindDrill("crm-smoke"), &cfg->drills[1]);
+  EXPECT_EQ(cfg->FindDrill("nope"), nullptr);
+}
+
+// Each bad input and the message it must give (file:line:column: key: problem).
+struct BadCase {
+  const char* toml;
+  const char* message;
+};
+
+class ConfigErrorTest : public testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrorTest, NamesFileLineKeyAndExpectation) {
+  auto cfg = ParseConfig(GetParam().toml, "bad.toml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_TRUE(cfg.status().IsInvalidArgument());
+  EXPECT_NE(cfg.status().message().find(GetParam().message), std::string::npos)
+      << cfg.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrorTest,
+    testing::Values(
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nrto = 15\n",
+                "bad.toml:4:7: drill 'x'.rto: expected a string, found an integer"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nrto = \"fast\"\n",
+                "drill 'x'.rto: 'fast' is not a duration"},
+        BadCase{"[[drill]]\nname = \"x\"\n", "drill 'x'.source: missing"},
+        BadCase{"[[drill]]\nsource = \"s\"\n", "drill[0].name: missing"},
+        BadCase{"[[drill]]\nname = \"a b\"\nsource = \"s\"\n", "drill[0].name: use 1-64 letters"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\ncolour = 1\n",
+                "bad.toml:4:10: drill 'x'.colour: unknown key; expected one of: name"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\ncadence = \"fortnightly\"\n",
+                "cadence: expected daily, weekly, monthly"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nskip = [\"speed\"]\n",
+                "unknown check 'speed'"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nrotate_tables = 2\n",
+                "rotate_tables: only meaningful with rotate = true"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nbaseline_tolerance = \"10%\"\n",
+                "baseline_tolerance: expected a share such as 0.1"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\n[[drill.relation]]\nchild = \"orders\"\n"
+                "parent = \"customers.id\"\n",
+                "drill 'x'.relation[0].child: expected \"table.column\""},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\n[[drill.assert]]\nname = \"a\"\n"
+                "sql = \"SELECT 1\"\nexpect = \"about 3\"\n",
+                "drill 'x'.assert[0].expect: expectation 'about 3' is not one of"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\n[[drill.assert]]\nname = \"a\"\n"
+                "sql = \"SELECT 1\"\nexpect = \"= 1\"\nlive_sql = \"SELECT 1\"\n",
+                "live_sql: only meaningful with expect = \"live\""},
+        BadCase{
+            "[[drill]]\nname = \"x\"\nsource = \"s\"\n[[drill]]\nname = \"x\"\nsource = \"t\"\n",
+            "a second drill plan named 'x'"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\ntables = \"orders\"\n",
+                "tables: expected an array of strings, found a string"},
+        BadCase{"[sources]\n",
+                "bad.toml:1:1: sources: unknown key; expected one of: repository, drill"},
+        BadCase{"drill = 3\n", "drill: expected [[drill]] tables, found an integer"},
+        BadCase{"[repository]\nlocation = 3\n", "repository.location: expected a string"},
+        BadCase{"[[drill]\nname = 1\n", "bad.toml:1:"},
+        BadCase{"a = \"unterminated\n", "not valid TOML"}));
+
+TEST(ConfigTest, LoadConfigSaysHowToNameAnotherFile) {
+  auto cfg = LoadConfig("/nonexistent/tidemark.toml");
+  ASSERT_TRUE(cfg.status().IsNotFound());
+  EXPECT_NE(cfg.status().message().find("--config"), std::string::npos);
+}
+
+TEST(ConfigTest, EmptyFileHasNoPlans) {
+  auto cfg = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_TRUE(cfg->drills.empty());
+}
+
+}  // namespace
+}  // namespace tidemark

@@ -1,0 +1,36 @@
+// Drill reports in the repository (docs/format/drills.md §1): one signed,
+// encrypted file drills/<run-id> per run, written once and never changed.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "ops/drill_report.h"
+#include "repo/repository.h"
+
+namespace tidemark {
+
+inline constexpr size_t kMaxDrillReportFile = (16u << 20) + 4096;  // drills.md §1
+
+// The file bytes <-> report, without the backend (for fuzzing and tests).
+std::string SealDrillReport(const MasterKeys& keys, const DrillReport& r);
+Result<DrillReport> OpenDrillReport(const MasterKeys& keys, const std::string& run_id,
+                                    std::string_view file);
+
+// Writes drills/<run_id> with an exclusive create (AlreadyExists if taken).
+Status StoreDrillReport(const Repository& repo, const DrillReport& r);
+
+struct StoredDrills {
+  std::vector<DrillReport> reports;  // oldest first (by start time, then run id)
+  // Files that did not verify: (name, why). Listed, never trusted.
+  std::vector<std::pair<std::string, std::string>> damaged;
+};
+Result<StoredDrills> ListDrillReports(const Repository& repo);
+
+// The report whose run id is `spec` or starts with it. NotFound / InvalidArgument
+// (ambiguous prefix, listing candidates) say what to do next.
+Result<const DrillReport*> ResolveDrillRun(const StoredDrills& all, const std::string& spec);
+
+}  // namespace tidemark

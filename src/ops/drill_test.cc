@@ -1,0 +1,284 @@
+#include "ops/drill.h"
+
+#include <gtest/gtest.h>
+
+#include "ops/drill_store.h"
+#include "ops/sqlite_testlib.h"
+#include "storage/mem_backend.h"
+#include "storage/temp_dir_testlib.h"
+
+namespace tidemark {
+namespace {
+
+class DrillTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("TIDEMARK_CACHE_DIR", (dir_.path() + "/cache").c_str(), 1);
+    live_ = dir_.path() + "/shop.db";
+    repo_ = TestRepo::Create(&mem_);
+    ASSERT_NE(repo_, nullptr);
+    TestDb db(live_);
+    db.Exec(
+        "CREATE TABLE customers(id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT);"
+        "CREATE TABLE orders(id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES "
+        "customers(id), note TEXT);"
+        "CREATE TABLE tags(order_ref INTEGER, label TEXT);"  // a relation without an FK
+        "CREATE INDEX orders_by_customer ON orders(customer_id);"
+        "CREATE VIEW big AS SELECT * FROM orders WHERE id > 5;");
+    for (int i = 1; i <= 20; ++i) {
+      db.Exec("INSERT INTO customers VALUES(" + std::to_string(i) + ", 'c" + std::to_string(i) +
+              "@x', 'n')");
+      db.Exec("INSERT INTO orders VALUES(" + std::to_string(i) + ", " + std::to_string(i) +
+              ", 'o')");
+      db.Exec("INSERT INTO tags VALUES(" + std::to_string(i) + ", 't')");
+    }
+    plan_.name = "p";
+    plan_.source = "shop";
+    plan_.scratch_dir = dir_.path();
+    plan_.relations.push_back({"tags", "order_ref", "orders", "id"});
+  }
+
+  Result<DrillReport> Run() {
+    auto store = repo_->OpenStore();
+    DrillContext ctx;
+    ctx.store = store.get();
+    ctx.repo = repo_->repo();
+    ctx.snapshots = repo_->Snapshots();
+    ctx.history = history_;
+    ctx.now_us = repo_->clock()->NowMicros();
+    auto r = RunDrill(plan_, ctx);
+    if (r.ok()) history_.push_back(*r);
+    return r;
+  }
+
+  // The failed checks as "kind name: detail".
+  static std::vector<std::string> Failures(const DrillReport& r) {
+    std::vector<std::string> out;
+    for (const DrillCheck& c : r.checks) {
+      if (c.outcome == CheckOutcome::kFail) out.push_back(c.kind + " " + c.name + ": " + c.detail);
+    }
+    return out;
+  }
+
+  ScopedTempDir dir_;
+  MemBackend mem_;
+  std::unique_ptr<TestRepo> repo_;
+  std::string live_;
+  DrillPlan plan_;
+  std::vector<DrillReport> history_;
+};
+
+TEST_F(DrillTest, GoodBackupPassesEveryCheck) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.rto_us = 3600ull * 1000000;
+  DrillAssertion a;
+  a.name = "twenty";
+  a.sql = "SELECT count(*) FROM customers";
+  a.op = DrillAssertion::Op::kEq;
+  a.a = 20;
+  plan_.assertions.push_back(a);
+  auto r = Run();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  EXPECT_EQ(r->records_restored, 60u);
+  EXPECT_EQ(r->tables.size(), 3u);
+  EXPECT_FALSE(PathExists(r->target)) << "the scratch file must be removed";
+  std::set<std::string> kinds;
+  for (const DrillCheck& c : r->checks) kinds.insert(c.kind);
+  for (const char* k :
+       {"snapshot", "restore", "schema", "counts", "digest", "integrity", "foreign-keys",
+        "relation", "uniqueness", "assertion", "baseline", "rto", "rpo"}) {
+    EXPECT_TRUE(kinds.count(k)) << k;
+  }
+  EXPECT_EQ(r->rto_achieved_us, r->restore_us + r->checks_us);
+}
+
+TEST_F(DrillTest, NoSnapshotIsAFailedCheckNotAnError) {
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->passed());
+  ASSERT_EQ(Failures(*r).size(), 1u);
+  EXPECT_NE(Failures(*r)[0].find("has no snapshots"), std::string::npos);
+}
+
+TEST_F(DrillTest, DeclaredRelationFindsOrphans) {
+  TestDb(live_).Exec("INSERT INTO tags VALUES(777, 'lost'); INSERT INTO tags VALUES(NULL, 'ok')");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("relation tags.order_ref -> orders.id: 1 orphaned tags records"),
+            std::string::npos)
+      << f[0];
+  EXPECT_NE(f[0].find("order_ref = 777"), std::string::npos);
+}
+
+TEST_F(DrillTest, PlanDeclaredUniqueKeyFindsDuplicates) {
+  TestDb(live_).Exec("UPDATE customers SET name = 'same'");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.unique = {"customers.name"};
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("uniqueness customers(name): duplicate values"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("(same) x20"), std::string::npos) << f[0];
+}
+
+TEST_F(DrillTest, BaselineCatchesCountDropAndDroppedIndex) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  ASSERT_TRUE(Run()->passed());
+  TestDb(live_).Exec("DELETE FROM tags WHERE order_ref > 10; DROP INDEX orders_by_customer");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 2u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("baseline counts: outside 10% of run"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("tags 20 -> 10"), std::string::npos) << f[0];
+  EXPECT_NE(f[1].find("index orders_by_customer (on orders)"), std::string::npos) << f[1];
+  // The failed run is not a baseline: the next run still compares with the first.
+  plan_.baseline_tolerance = 0.6;
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("missing since run " + history_[0].run_id.substr(0, 8)), std::string::npos);
+}
+
+TEST_F(DrillTest, RotationCoversEveryTableBeforeRepeating) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.rotate = true;
+  plan_.rotate_tables = 1;
+  std::set<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    repo_->clock()->Advance(1000000);
+    auto r = Run();
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+    ASSERT_EQ(r->tables.size(), 1u);
+    EXPECT_TRUE(seen.insert(r->tables[0].name).second) << r->tables[0].name << " twice";
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"customers", "orders", "tags"}));
+}
+
+TEST_F(DrillTest, SnapshotChoiceAndRpo) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  TestDb(live_).Exec("DELETE FROM tags");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  const auto snaps = repo_->Snapshots("shop");
+  repo_->clock()->Advance(2 * 3600 * 1000000ll);
+  plan_.rpo_us = 3600ull * 1000000;  // the newest is about 2 h old: missed
+  plan_.snapshot = "oldest";
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->snapshot_id, snaps.front().id.Hex());
+  EXPECT_EQ(r->tables[2].rows, 20u);
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("rpo snapshot age"), std::string::npos);
+  EXPECT_NE(f[0].find("exceeds the target of 1 h"), std::string::npos) << f[0];
+  plan_.snapshot = snaps.back().id.Hex().substr(0, 10);
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->snapshot_id, snaps.back().id.Hex());
+  plan_.snapshot = "nosuch@latest";
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->passed());
+  EXPECT_TRUE(r->snapshot_id.empty());
+}
+
+TEST_F(DrillTest, LiveAssertionComparesRows) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  DrillAssertion a;
+  a.name = "customers as live";
+  a.sql = "SELECT id, email FROM customers ORDER BY id";
+  a.op = DrillAssertion::Op::kLive;
+  plan_.assertions.push_back(a);
+  ASSERT_TRUE(Run()->passed());
+  TestDb(live_).Exec("UPDATE customers SET email = 'new@x' WHERE id = 3");
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("only live: (3, new@x)"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("only restored: (3, c3@x)"), std::string::npos) << f[0];
+}
+
+TEST_F(DrillTest, AssertionErrorsAreFailedChecks) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  DrillAssertion a;
+  a.name = "writes are refused";
+  a.sql = "DELETE FROM customers";
+  plan_.assertions.push_back(a);
+  a.name = "two columns";
+  a.sql = "SELECT 1, 2";
+  plan_.assertions.push_back(a);
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 2u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("readonly"), std::string::npos) << f[0];
+  EXPECT_NE(f[1].find("one row with one column"), std::string::npos) << f[1];
+}
+
+TEST_F(DrillTest, ReportsRoundTripThroughTheRepository) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(StoreDrillReport(*repo_->repo(), *r).ok());
+  EXPECT_TRUE(StoreDrillReport(*repo_->repo(), *r).IsAlreadyExists());
+  auto all = ListDrillReports(*repo_->repo());
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->reports.size(), 1u);
+  EXPECT_EQ(DrillReportToJson(all->reports[0]), DrillReportToJson(*r));
+  auto found = ResolveDrillRun(*all, r->run_id.substr(0, 6));
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ((*found)->run_id, r->run_id);
+  EXPECT_TRUE(ResolveDrillRun(*all, "zz").status().IsNotFound());
+  // A report moved to another run's name fails its signature binding.
+  const std::string file = *mem_.Get({FileKind::kDrill, r->run_id});
+  const std::string other(32, 'a');
+  ASSERT_TRUE(mem_.Put({FileKind::kDrill, other}, file).ok());
+  all = ListDrillReports(*repo_->repo());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->reports.size(), 1u);
+  ASSERT_EQ(all->damaged.size(), 1u);
+  EXPECT_EQ(all->damaged[0].first, other);
+}
+
+TEST_F(DrillTest, OverdueByCadence) {
+  plan_.cadence_us = 7 * 86400ull * 1000000;
+  EXPECT_TRUE(DrillOverdue(plan_, {}, 0));
+  DrillReport r;
+  r.started_us = 1000;
+  EXPECT_FALSE(DrillOverdue(plan_, {r}, 1000 + 86400ll * 1000000));
+  EXPECT_TRUE(DrillOverdue(plan_, {r}, 1000 + 8 * 86400ll * 1000000));
+  plan_.cadence_us = 0;
+  EXPECT_FALSE(DrillOverdue(plan_, {}, 0));
+}
+
+TEST(DrillExpectationTest, Forms) {
+  DrillAssertion a;
+  ASSERT_TRUE(ParseExpectation("= 3", &a).ok());
+  EXPECT_EQ(a.op, DrillAssertion::Op::kEq);
+  EXPECT_EQ(a.a, 3);
+  ASSERT_TRUE(ParseExpectation(">=-2", &a).ok());
+  EXPECT_EQ(a.op, DrillAssertion::Op::kGe);
+  EXPECT_EQ(a.a, -2);
+  ASSERT_TRUE(ParseExpectation("<= 10", &a).ok());
+  EXPECT_EQ(a.op, DrillAssertion::Op::kLe);
+  ASSERT_TRUE(ParseExpectation("between 1 and 5", &a).ok());
+  EXPECT_EQ(a.Expectation(), "between 1 and 5");
+  ASSERT_TRUE(ParseExpectation("between 1 5", &a).ok());
+  ASSERT_TRUE(ParseExpectation("live", &a).ok());
+  EXPECT_EQ(a.op, DrillAssertion::Op::kLive);
+  for (const char* bad : {"", "3", "> 3", "= x", "between 5 1", "between 1", "= 1 2", "=="}) {
+    EXPECT_TRUE(ParseExpectation(bad, &a).IsInvalidArgument()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace tidemark

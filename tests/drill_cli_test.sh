@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# End-to-end test of restore drills through the real binary (docs/guide/drills.md):
+# a good backup passes; a corrupted blob, a tampered snapshot, a failed
+# assertion, an orphaned child, a dropped index and a too-tight RTO each fail
+# with a message naming the cause; the report is stored, listed, shown as
+# Markdown/JSON/HTML, and the HTML renders in headless Chromium.
+# Usage: drill_cli_test.sh path/to/tidemark
+set -uo pipefail
+T=$(realpath "${1:?usage: drill_cli_test.sh path/to/tidemark}")
+source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
+
+fail_check() {  # fail_check KIND DESCRIPTION: the last drill's JSON has a failed check of KIND
+  json 'any(c["kind"] == "'"$1"'" and c["outcome"] == "fail" for c in d["runs"][0]["checks"])' "$2"
+}
+only_failures() {  # only_failures KIND...: no failed check of any other kind
+  local kinds=$(printf '"%s",' "$@")
+  json 'all(c["kind"] in ['"$kinds"'] for c in d["runs"][0]["checks"] if c["outcome"] == "fail")' \
+    "only $* failed"
+}
+detail_of() {  # detail_of KIND: the details of failed checks of KIND, one per line
+  python3 -c "import json; d=json.load(open('out'))
+for c in d['runs'][0]['checks']:
+    if c['kind'] == '$1' and c['outcome'] == 'fail': print(c['name'] + ': ' + c['detail'])" >detail
+}
+
+"$here/scripts/sample-crm" crm.db 200 >/dev/null
+expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
+expect 0 "backup" -- "$T" backup sqlite:crm.db
+
+cat >tidemark.toml <<'EOF'
+[[drill]]
+name = "crm-deep"
+source = "crm"
+rto = "15m"
+rpo = "1d"
+cadence = "quarterly"
+unique = ["customers.email"]
+
+[[drill.relation]]
+child = "orders.customer_id"
+parent = "customers.id"
+
+[[drill.assert]]
+name = "customers reachable"
+sql = "SELECT count(*) FROM customers"
+expect = "between 150 250"
+
+[[drill.assert]]
+name = "automations as live"
+sql = "SELECT id, title, enabled FROM nc_automations ORDER BY id"
+expect = "live"
+
+[[drill]]
+name = "crm-rotate"
+source = "crm"
+rotate = true
+rotate_tables = 2
+cadence = "weekly"
+EOF
+
+# 1. A good backup passes, and the report is stored and recorded.
+expect 0 "good drill" -- "$T" --json drill crm-deep
+json 'd["passed"] and d["ran"] == 1 and d["runs"][0]["counts"]["fail"] == 0' "good drill passes"
+json 'any(c["kind"] == "baseline" and c["outcome"] == "skip" for c in d["runs"][0]["checks"])' "first run is the baseline"
+json '{c["kind"] for c in d["runs"][0]["checks"]} >= {"restore","schema","counts","digest","integrity","foreign-keys","relation","uniqueness","assertion","rto","rpo"}' "every check kind ran"
+json 'd["runs"][0]["rto_target_us"] == 900000000 and d["runs"][0]["rto_achieved_us"] > 0' "RTO measured against target"
+good_run=$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['run_id'])")
+[ -e "$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['target'])")" ] &&
+  { failed=$((failed + 1)); echo "FAIL: scratch file left behind"; } || passed=$((passed + 1))
+expect 0 "ledger" -- "$T" --json ledger show
+json 'd[-1]["action"] == "drill" and d[-1]["outcome"] == "ok" and "plan crm-deep" in d[-1]["targets"]' "ledger entry"
+expect 0 "drill --keep" -- "$T" drill crm-deep --keep
+contains out "kept at" "kept path printed"
+kept=$(grep -o 'kept at [^ ]*' out | cut -c9-)
+[ -f "$kept" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: --keep removed $kept"; }
+check_eq "$(sqlite3 "$kept" 'SELECT count(*) FROM customers')" 200 "kept file holds the data"
+rm -rf "$(dirname "$kept")"
+
+# 2. Rotation covers different tables on each run.
+expect 0 "rotate 1" -- "$T" --json drill crm-rotate
+t1=$(python3 -c "import json; print(','.join(sorted(t['name'] for t in json.load(open('out'))['runs'][0]['tables'])))")
+expect 0 "rotate 2" -- "$T" --json drill crm-rotate
+t2=$(python3 -c "import json; print(','.join(sorted(t['name'] for t in json.load(open('out'))['runs'][0]['tables'])))")
+[ "$t1" != "$t2" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: rotation repeated $t1"; }
+
+# 3. History, overdue plans, stored reports in three formats.
+expect 0 "drills" -- "$T" --json drills
+json '[p["plan"] for p in d["plans"]] == ["crm-deep", "crm-rotate"] and len(d["plans"][0]["runs"]) == 2' "drills lists plans and runs"
+json 'not d["plans"][0]["overdue"] and d["plans"][0]["rto_target_us"] == 900000000' "not overdue"
+expect 0 "drills human" -- "$T" drills --source crm
+contains out "RTO trend:" "trend shown"
+expect 0 "drills show md" -- "$T" drills show "${good_run:0:8}"
+contains out "PASSED" "markdown verdict"
+contains out "orders.customer_id -> customers.id" "markdown lists the relation"
+expect 0 "drills show json" -- "$T" drills show "${good_run:0:8}" --format json
+json 'd["run_id"] == "'"$good_run"'" and d["plan"] == "crm-deep"' "stored JSON report"
+expect 0 "drills show html" -- "$T" drills show "${good_run:0:8}" --format html --out report.html
+expect 1 "drills show unknown" -- "$T" drills show ffffffff
+contains err "no drill run" "unknown run message"
+
+if command -v chromium >/dev/null; then
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$work/report.html" \
+    >dom.html 2>chromium.err
+  python3 - "$work/report.html" "$work/dom.html" <<'EOF' && passed=$((passed + 1)) || failed=$((failed + 1))
+import re, sys, json
+html, dom = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+rows = re.findall(r'<tr[^>]*data-kind="([^"]*)"[^>]*data-outcome="([^"]*)"', dom)
+want = len(re.findall(r'<tr[^>]*data-kind=', html))
+ok = want > 20 and len(rows) == want and 'id="verdict"' in dom and "PASSED" in dom
+if not ok:
+    print("FAIL: chromium DOM shows %d of %d check rows" % (len(rows), want))
+sys.exit(0 if ok else 1)
+EOF
+else
+  failed=$((failed + 1)); echo "FAIL: chromium is not installed (scripts/install-deps installs it)"
+fi
+
+# 4. Each cause of failure is named.
+cat >plans.toml <<'EOF'
+[[drill]]
+name = "tight"
+source = "crm"
+rto = "1ms"
+skip = ["baseline"]
+
+[[drill]]
+name = "asserting"
+source = "crm"
+[[drill.assert]]
+name = "exactly five customers"
+sql = "SELECT count(*) FROM customers"
+expect = "= 5"
+EOF
+expect 3 "RTO too low" -- "$T" --json drill tight --plan-file plans.toml
+fail_check rto "RTO failure"
+only_failures rto
+detail_of rto; contains detail "exceeds the target of 1 ms" "RTO message"
+expect 3 "failed assertion" -- "$T" --json drill asserting --plan-file plans.toml
+fail_check assertion "assertion failure"
+only_failures assertion
+detail_of assertion; contains detail "exactly five customers: got 200, expected = 5" "assertion message"
+
+# An orphaned child and a dropped index, introduced in the source before a backup.
+sqlite3 crm.db "PRAGMA foreign_keys=OFF; INSERT INTO orders(customer_id, status, total, created_at)
+                VALUES (99999, 'open', 1, '2026-01-01'); DROP INDEX orders_by_status;"
+expect 0 "backup with damage in the app" -- "$T" backup sqlite:crm.db
+expect 3 "orphan and missing index" -- "$T" --json drill crm-deep
+fail_check foreign-keys "foreign_key_check failure"
+fail_check relation "declared relation failure"
+fail_check baseline "baseline schema failure"
+only_failures foreign-keys relation baseline
+detail_of relation; contains detail "1 orphaned orders records" "orphan named"
+contains detail "customer_id = 99999" "orphan value named"
+detail_of baseline; contains detail "index orders_by_status (on orders)" "missing index named"
+sqlite3 crm.db "DELETE FROM orders WHERE customer_id = 99999; CREATE INDEX orders_by_status ON orders(status);"
+expect 0 "backup repaired" -- "$T" backup sqlite:crm.db
+
+# A corrupted blob under one table: only orders changes, so the newest pack
+# holds orders' nodes alone.
+sqlite3 crm.db "UPDATE orders SET total = total + 1"
+expect 0 "backup orders change" -- "$T" backup sqlite:crm.db
+pack=$(ls -t repo/data/*/* | head -1)
+python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[40]^=0xff; open(sys.argv[1],'wb').write(b)" "$pack"
+expect 3 "corrupted blob" -- "$T" --json drill crm-deep
+fail_check restore "restore fails"
+detail_of restore; contains detail "table orders" "damaged table named"
+contains detail "blob " "damaged blob named"
+cp "$pack" corrupted.pack
+python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[40]^=0xff; open(sys.argv[1],'wb').write(b)" "$pack"
+
+# A tampered snapshot file.
+snap=$(ls -t repo/snapshots/* | head -1)
+cp "$snap" snap.bak
+python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[-10]^=0x01; open(sys.argv[1],'wb').write(b)" "$snap"
+expect 3 "tampered snapshot" -- "$T" --json drill crm-deep
+fail_check snapshot "snapshot failure"
+detail_of snapshot; contains detail "does not verify" "tampered snapshot named"
+cp snap.bak "$snap"
+expect 0 "all good again" -- "$T" drill crm-deep
+
+# 5. Plans due by cadence, and plan errors.
+expect 0 "drill --all --due" -- "$T" --json drill --all --due
+json 'd["ran"] == 0' "nothing due right after the runs"
+expect 2 "--due without --all" -- "$T" drill crm-deep --due
+expect 2 "unknown plan" -- "$T" drill nope
+contains err "no drill plan named 'nope'" "unknown plan message"
+printf '[[drill]]\nname = "x"\nsource = "crm"\nrto = 15\n' >bad.toml
+expect 2 "bad rto" -- "$T" drill x --plan-file bad.toml
+contains err "bad.toml:4:7: drill 'x'.rto: expected a string, found an integer" "rto error names file, line and key"
+printf '[[drill]]\nname = "x"\nsource = "crm"\nskip = ["speed"]\n' >bad.toml
+expect 2 "bad skip" -- "$T" drill x --plan-file bad.toml
+contains err "unknown check 'speed'" "skip error"
+printf '[[drill]]\nname = "x"\n[[drill.assert]]\nname = "a"\nsql = "SELECT 1"\nexpect = "about 3"\n' >bad.toml
+expect 2 "missing source" -- "$T" drill x --plan-file bad.toml
+contains err "drill 'x'.source: missing" "missing key error"
+printf '[[drill]\nname = "x"\n' >bad.toml
+expect 2 "not TOML" -- "$T" drill x --plan-file bad.toml
+contains err "bad.toml:1:" "TOML syntax error located"
+one_line "TOML syntax error"
+
+finish drill_cli_test
