@@ -589,7 +589,14 @@ std::vector<Seed> SnapshotSeeds() {
   const std::string body = Open(input.substr(32 + 8), SnapshotAad(id));
   s.Ok("manifest", "two-tables", bytes);
   s.Ok("manifest", "empty", EncodeManifest({}));
-  s.Bad("manifest", "version-2", "\x02" + bytes.substr(1));
+  s.Bad("manifest", "version-3", "\x03" + bytes.substr(1));
+  Manifest flagged = SampleManifest();
+  flagged.anomalies.push_back({"deleted", "customers", "", 120, 500, "customers: 120 of 500"});
+  flagged.anomalies.push_back({"nulled", "orders", "total", 9, 10, "orders.total: NULL"});
+  const std::string v2 = EncodeManifest(flagged);
+  s.Ok("manifest", "with-anomalies", v2);
+  s.Bad("manifest", "anomalies-truncated", v2.substr(0, v2.size() - 3));
+  s.Bad("manifest", "v2-without-anomalies", "\x02" + bytes.substr(1) + std::string(1, '\0'));
   s.Bad("manifest", "truncated", bytes.substr(0, bytes.size() - 1));
   Manifest deep = SampleManifest();
   deep.tables[0].root.level = 33;

@@ -66,6 +66,9 @@ int Main(int argc, char** argv) {
   AddHoldCommand(&app, &ctx);
   AddRollbackCommands(&app, &ctx);
   AddDrillCommands(&app, &ctx);
+  AddAlertsCommands(&app, &ctx);
+  AddStatusCommand(&app, &ctx);
+  AddSourcesCommands(&app, &ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,21 +2,28 @@
 // docs/guide/backup.md
 #include <CLI/CLI.hpp>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
 
 #include "base/hex.h"
+#include "cli/alerts_common.h"
 #include "cli/commands.h"
+#include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
 #include "ops/backup.h"
 #include "repo/lock.h"
+#include "server/webhook.h"
 
 namespace tidemark::cli {
 namespace {
 
 struct BackupFlags {
-  std::string source, name, env, domain, purpose, host;
+  std::vector<std::string> targets;
+  std::string name, env, domain, purpose, host;
   std::vector<std::string> tags;
+  bool all = false, due = false, fail_on_anomaly = false;
 };
 
 std::string StemOf(const std::string& path) {
@@ -35,7 +42,10 @@ Status ValidateName(const std::string& name) {
   return Status::OK();
 }
 
-void PrintSummary(Context* ctx, const BackupResult& r) {
+// Prints one backup's summary and adds its JSON object to *w; `extra` adds
+// fields (the webhook's outcome) after the anomalies are printed.
+void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
+                  const std::function<void(JsonWriter*)>& extra) {
   const Manifest& m = r.manifest;
   const SnapshotStats& st = m.stats;
   size_t tables = 0;
@@ -49,40 +59,137 @@ void PrintSummary(Context* ctx, const BackupResult& r) {
   ctx->Print("  " + FormatBytes(static_cast<double>(st.bytes_added)) +
              " added to the repository in " +
              FormatDuration(static_cast<double>(st.duration_us) / 1e6));
-  JsonWriter w;
-  w.BeginObject().Field("snapshot", r.snapshot.Hex());
-  w.Key("parent");
-  if (r.parent.IsZero()) {
-    w.Null();
-  } else {
-    w.String(r.parent.Hex());
+  for (size_t i = 0; i < m.anomalies.size(); ++i) {
+    ctx->Print("  ANOMALY " + AlertId(r.snapshot, i) + " " + m.anomalies[i].kind + ": " +
+               m.anomalies[i].detail);
   }
-  w.Field("source", m.source).Field("time", FormatTimeUtc(m.time_us));
-  w.Field("tables", static_cast<uint64_t>(tables)).Field("records", r.records);
-  w.Field("records_added", st.records_added).Field("records_changed", st.records_changed);
-  w.Field("records_removed", st.records_removed).Field("bytes_added", st.bytes_added);
-  w.Field("duration_s", static_cast<double>(st.duration_us) / 1e6).EndObject();
-  ctx->PrintJson(w);
+  if (!m.anomalies.empty()) {
+    ctx->Print(
+        "  `tidemark alerts list` shows open anomalies; `tidemark alerts ack ID` closes one");
+  }
+  w->BeginObject().Field("snapshot", r.snapshot.Hex());
+  w->Key("parent");
+  if (r.parent.IsZero()) {
+    w->Null();
+  } else {
+    w->String(r.parent.Hex());
+  }
+  w->Field("source", m.source).Field("time", FormatTimeUtc(m.time_us));
+  w->Field("tables", static_cast<uint64_t>(tables)).Field("records", r.records);
+  w->Field("records_added", st.records_added).Field("records_changed", st.records_changed);
+  w->Field("records_removed", st.records_removed).Field("bytes_added", st.bytes_added);
+  w->Field("duration_s", static_cast<double>(st.duration_us) / 1e6);
+  AnomaliesJson(w, r.snapshot, m.anomalies);
+  extra(w);
+  w->EndObject();
 }
 
-Status RunBackup(Context* ctx, const BackupFlags& flags) {
+// One backup to take: an ad-hoc sqlite:PATH, or a configured source.
+struct BackupJob {
   BackupOptions opts;
-  TM_ASSIGN_OR_RETURN(opts.path, SqlitePathOf(flags.source));
+  const SourceConfig* source = nullptr;  // null: not in the config
+};
+
+Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
+                         const std::string& target) {
+  BackupJob job;
+  BackupOptions& opts = job.opts;
+  std::string uri = target;
+  if (target.find(':') == std::string::npos) {  // a configured source's name
+    TM_ASSIGN_OR_RETURN(job.source, FindSourceOrExplain(cfg, target));
+    uri = job.source->uri;
+  }
+  TM_ASSIGN_OR_RETURN(opts.path, SqlitePathOf(uri));
   // Keep the absolute path: `diff SNAP live` and rollback must find the same
   // file from any working directory.
   if (char* abs = ::realpath(opts.path.c_str(), nullptr)) {
     opts.path = abs;
     std::free(abs);
   }
-  opts.name = flags.name.empty() ? StemOf(opts.path) : flags.name;
+  if (job.source != nullptr) {
+    opts.name = job.source->name;
+  } else {
+    opts.name = flags.name.empty() ? StemOf(opts.path) : flags.name;
+    job.source = cfg.FindSource(opts.name);  // sqlite:PATH --name crm: crm's rules apply
+  }
   TM_RETURN_IF_ERROR(ValidateName(opts.name));
   opts.tags = flags.tags;
+  std::string domain = flags.domain;
+  if (job.source != nullptr) {
+    opts.tags.insert(opts.tags.begin(), job.source->tags.begin(), job.source->tags.end());
+    opts.include = job.source->include;
+    opts.exclude = job.source->exclude;
+    if (domain.empty()) domain = job.source->domain;
+    if (!job.source->owner.empty()) opts.labels.emplace_back("owner", job.source->owner);
+    if (!job.source->sensitivity.empty()) {
+      opts.labels.emplace_back("sensitivity", job.source->sensitivity);
+    }
+  }
   if (!flags.env.empty()) opts.labels.emplace_back("env", flags.env);
-  if (!flags.domain.empty()) opts.labels.emplace_back("domain", flags.domain);
+  if (!domain.empty()) opts.labels.emplace_back("domain", domain);
   if (!flags.purpose.empty()) opts.labels.emplace_back("purpose", flags.purpose);
   opts.host = flags.host;
   opts.tool_version = TIDEMARK_VERSION;
+  return job;
+}
+
+// Which sources `backup --all [--due]` takes: every configured one, or those
+// whose newest snapshot is older than their RPO (or that have none).
+Result<std::vector<std::string>> DueTargets(Context* ctx, const ConfigFile& cfg, bool due) {
+  std::vector<std::string> names;
+  if (cfg.sources.empty()) {
+    return Status::InvalidArgument(
+        "--all needs [[source]] tables in tidemark.toml" +
+        std::string(cfg.path.empty() ? " (none found)" : " (" + cfg.path + " has none)"));
+  }
+  std::vector<SnapshotInfo> all;
+  if (due) {
+    TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+    TM_ASSIGN_OR_RETURN(all, LoadSnapshots(*repo));
+  }
+  for (const SourceConfig& s : cfg.sources) {
+    if (due) {
+      const SnapshotInfo* last = LatestOf(all, s.name);
+      const int64_t now = ctx->repo()->clock()->NowMicros();
+      // Without an RPO a source is due only when it was never backed up.
+      const bool late = last == nullptr || (s.rpo_us && now - last->manifest.time_us >=
+                                                            static_cast<int64_t>(*s.rpo_us));
+      if (!late) continue;
+    }
+    names.push_back(s.name);
+  }
+  return names;
+}
+
+// Posts the anomalies of one snapshot to the configured webhook; a failure
+// is reported (stderr, JSON, ledger), never fatal.
+void PostAnomalies(Context* ctx, const ConfigFile& cfg, const BackupResult& r, JsonWriter* w) {
+  if (cfg.alerts.webhook.empty() || r.manifest.anomalies.empty()) return;
+  JsonWriter body;
+  body.BeginObject().Field("event", "anomalies").Field("source", r.manifest.source);
+  body.Field("snapshot", r.snapshot.Hex()).Field("time", FormatTimeUtc(r.manifest.time_us));
+  body.Field("host", r.manifest.host);
+  AnomaliesJson(&body, r.snapshot, r.manifest.anomalies);
+  body.EndObject();
+  WebhookResult sent =
+      PostWebhook(cfg.alerts.webhook, body.str(), cfg.alerts.retries, cfg.alerts.timeout_us);
+  w->Key("webhook").BeginObject().Field("delivered", sent.delivered);
+  w->Field("attempts", sent.attempts).Field("http_status", sent.http_status);
+  w->Field("error", sent.error).EndObject();
+  if (!sent.delivered) {
+    const std::string why = "webhook " + cfg.alerts.webhook + " not reached after " +
+                            std::to_string(sent.attempts) + " attempts: " + sent.error;
+    fprintf(stderr, "tidemark: warning: %s\n", why.c_str());
+    (void)ctx->Record("alert", "not-delivered", {"snapshot " + r.snapshot.Hex()}, {}, why);
+  }
+}
+
+Status BackupOne(Context* ctx, const ConfigFile& cfg, BackupJob job, JsonWriter* w,
+                 size_t* anomalies) {
+  BackupOptions& opts = job.opts;
   opts.show_progress = ctx->ShowProgress();
+  const AnomalyRules defaults;
+  opts.anomalies = job.source ? &job.source->anomalies : &defaults;
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "backup"));
@@ -99,14 +206,80 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
                            r->snapshot.Short() + " was written, but run `tidemark check`");
   }
   const SnapshotStats& st = r->manifest.stats;
-  TM_RETURN_IF_ERROR(ctx->Record("backup", "ok",
-                                 {"snapshot " + r->snapshot.Hex(), "source " + opts.name},
-                                 {{"records", static_cast<int64_t>(r->records)},
-                                  {"added", static_cast<int64_t>(st.records_added)},
-                                  {"changed", static_cast<int64_t>(st.records_changed)},
-                                  {"removed", static_cast<int64_t>(st.records_removed)},
-                                  {"bytes_added", static_cast<int64_t>(st.bytes_added)}}));
-  PrintSummary(ctx, *r);
+  TM_RETURN_IF_ERROR(
+      ctx->Record("backup", "ok", {"snapshot " + r->snapshot.Hex(), "source " + opts.name},
+                  {{"records", static_cast<int64_t>(r->records)},
+                   {"added", static_cast<int64_t>(st.records_added)},
+                   {"changed", static_cast<int64_t>(st.records_changed)},
+                   {"removed", static_cast<int64_t>(st.records_removed)},
+                   {"bytes_added", static_cast<int64_t>(st.bytes_added)},
+                   {"anomalies", static_cast<int64_t>(r->manifest.anomalies.size())}}));
+  if (!r->manifest.anomalies.empty()) {
+    std::vector<std::string> targets = {"snapshot " + r->snapshot.Hex(), "source " + opts.name};
+    for (size_t i = 0; i < r->manifest.anomalies.size() && targets.size() < 50; ++i) {
+      targets.push_back("alert " + AlertId(r->snapshot, i));
+    }
+    TM_RETURN_IF_ERROR(
+        ctx->Record("anomaly", "open", targets,
+                    {{"anomalies", static_cast<int64_t>(r->manifest.anomalies.size())}},
+                    r->manifest.anomalies.front().detail));
+  }
+  *anomalies += r->manifest.anomalies.size();
+  PrintSummary(ctx, *r, w, [&](JsonWriter* jw) { PostAnomalies(ctx, cfg, *r, jw); });
+  return Status::OK();
+}
+
+Status RunBackup(Context* ctx, const BackupFlags& flags) {
+  if (flags.due && !flags.all) return Status::InvalidArgument("--due goes with --all");
+  if (flags.all && !flags.targets.empty()) {
+    return Status::InvalidArgument("give source names or --all, not both");
+  }
+  if (!flags.all && flags.targets.empty()) {
+    return Status::InvalidArgument(
+        "name what to back up: sqlite:PATH, a configured source, "
+        "or --all");
+  }
+  if (!flags.name.empty() && (flags.all || flags.targets.size() > 1)) {
+    return Status::InvalidArgument("--name goes with one sqlite:PATH");
+  }
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", flags.all, "[[source]] tables"));
+  std::vector<std::string> targets = flags.targets;
+  if (flags.all) {
+    TM_ASSIGN_OR_RETURN(targets, DueTargets(ctx, cfg, flags.due));
+  }
+  // Resolve every target before backing any up: a typo fails fast.
+  std::vector<BackupJob> jobs;
+  for (const std::string& t : targets) {
+    TM_ASSIGN_OR_RETURN(BackupJob job, JobFor(cfg, flags, t));
+    jobs.push_back(std::move(job));
+  }
+  const bool list = flags.all || jobs.size() > 1;
+  JsonWriter w;
+  if (list) w.BeginObject().Key("backups").BeginArray();
+  Status first_error;
+  size_t anomalies = 0, failed = 0;
+  for (BackupJob& job : jobs) {
+    const std::string name = job.opts.name;
+    Status s = BackupOne(ctx, cfg, std::move(job), &w, &anomalies);
+    if (!s.ok()) {
+      failed++;
+      if (!list) return s;
+      fprintf(stderr, "tidemark: error: backup of %s: %s\n", name.c_str(), s.message().c_str());
+      if (first_error.ok()) first_error = s.WithContext("backup of " + name);
+    }
+  }
+  if (list) {
+    w.EndArray().Field("failed", static_cast<uint64_t>(failed));
+    w.Field("anomalies", static_cast<uint64_t>(anomalies)).EndObject();
+    if (jobs.empty()) ctx->Print("no source is due");
+  }
+  ctx->PrintJson(w);
+  if (!first_error.ok()) return first_error;
+  if (flags.fail_on_anomaly && anomalies > 0) {
+    return Status::Refused(std::to_string(anomalies) +
+                           " anomalies found (--fail-on-anomaly); the snapshots are stored; "
+                           "`tidemark alerts list` shows them");
+  }
   return Status::OK();
 }
 
@@ -115,7 +288,12 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
 void AddBackupCommand(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<BackupFlags>();
   CLI::App* cmd = app->add_subcommand("backup", "Take a record snapshot of a source");
-  cmd->add_option("source", flags->source, "sqlite:PATH")->required();
+  cmd->add_option("source", flags->targets, "sqlite:PATH, or configured source names");
+  cmd->add_flag("--all", flags->all, "every source in tidemark.toml");
+  cmd->add_flag("--due", flags->due,
+                "with --all: only sources whose last snapshot is older than their RPO");
+  cmd->add_flag("--fail-on-anomaly", flags->fail_on_anomaly,
+                "exit 4 after storing the snapshot when anomalies were found");
   cmd->add_option("--name", flags->name, "Source name (default: the file's stem)");
   cmd->add_option("--tag", flags->tags, "Tag the snapshot (repeatable)");
   cmd->add_option("--env", flags->env, "Environment label (prod, staging, ...)");

@@ -2,6 +2,7 @@
 // tidemark drills [--source S]: their history; drills show RUN: one report.
 // docs/guide/drills.md
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -9,8 +10,8 @@
 #include "base/clock.h"
 #include "base/hex.h"
 #include "cli/commands.h"
+#include "cli/config_access.h"
 #include "cli/context.h"
-#include "config/config.h"
 #include "ops/drill.h"
 #include "ops/drill_store.h"
 #include "repo/lock.h"
@@ -29,27 +30,8 @@ struct DrillsFlags {
   std::string run, format = "md", out;
 };
 
-// The plans: from --plan FILE, else the config file. InvalidArgument when
-// there are none, saying where to write them.
 Result<ConfigFile> LoadPlans(Context* ctx, const std::string& plan_file, bool required) {
-  const std::string path = plan_file.empty() ? ChooseConfigPath(ctx->opts.config) : plan_file;
-  if (path.empty()) {
-    if (!required) return ConfigFile{};
-    return Status::InvalidArgument(
-        "no drill plans: write [[drill]] tables in tidemark.toml (or the file named by "
-        "--config / TIDEMARK_CONFIG), or give --plan FILE; see docs/guide/drills.md");
-  }
-  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfig(path));
-  // The config's [repository] applies when neither flags nor environment
-  // name one.
-  if (ctx->opts.repo.empty()) ctx->opts.repo = cfg.repository.location;
-  if (ctx->opts.password_file.empty() && ctx->opts.password_command.empty() &&
-      !getenv("TIDEMARK_PASSWORD_FILE") && !getenv("TIDEMARK_PASSWORD_COMMAND") &&
-      !getenv("TIDEMARK_PASSWORD")) {
-    ctx->opts.password_file = cfg.repository.password_file;
-    ctx->opts.password_command = cfg.repository.password_command;
-  }
-  return cfg;
+  return LoadConfigFor(ctx, plan_file, required, "drill plans ([[drill]] tables, or --plan-file)");
 }
 
 std::vector<DrillReport> HistoryOf(const StoredDrills& stored, const std::string& plan) {
@@ -143,7 +125,17 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
     dc.now_us = repo->clock()->NowMicros();
     if (flags.due && !DrillOverdue(*plan, dc.history, dc.now_us)) continue;
     ran++;
-    TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(*plan, dc));
+    // The source's declared relations are checked by each of its drills.
+    DrillPlan effective = *plan;
+    if (const SourceConfig* src = cfg.FindSource(plan->source)) {
+      for (const DrillRelation& rel : src->anomalies.relations) {
+        auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
+        if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
+          effective.relations.push_back(rel);
+        }
+      }
+    }
+    TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(effective, dc));
     TM_RETURN_IF_ERROR(StoreDrillReport(*repo, r));
     failed += !r.passed();
     TM_RETURN_IF_ERROR(

@@ -33,6 +33,9 @@ void AddHoldCommand(CLI::App* app, Context* ctx);  // hold add, remove, list
 Status RunPrune(Context* ctx, bool dry_run, double max_unused, std::string* json = nullptr);
 void AddRollbackCommands(CLI::App* app, Context* ctx);  // rollback, revert
 void AddDrillCommands(CLI::App* app, Context* ctx);     // drill, drills, drills show
+void AddAlertsCommands(CLI::App* app, Context* ctx);    // alerts list, alerts ack
+void AddStatusCommand(CLI::App* app, Context* ctx);
+void AddSourcesCommands(CLI::App* app, Context* ctx);  // sources, config check
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,

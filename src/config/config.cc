@@ -89,6 +89,28 @@ class TableReader {
     }
     return true;
   }
+  bool Double(std::string_view key, double* out, double min, double max) {
+    const toml::node* n = Get(key, false);
+    if (n == nullptr) return false;
+    auto v = n->value<double>();  // integers convert too
+    if (!v || *v < min || *v > max) {
+      return Fail(*n, key, "expected a number from " + Num(min) + " to " + Num(max));
+    }
+    *out = *v;
+    return true;
+  }
+  // A sub-table ([source.retention]); fn gets its reader. Absent: not called.
+  template <typename Fn>
+  void Table(std::string_view key, Fn fn) {
+    const toml::node* n = Get(key, false);
+    if (n == nullptr) return;
+    if (!n->is_table()) {
+      Fail(*n, key, "expected a table ([" + Path(key) + "]), found " + Type(*n));
+      return;
+    }
+    TableReader sub(*n->as_table(), file_, Path(key), status_);
+    fn(sub);
+  }
   bool Duration(std::string_view key, uint64_t* out, std::string* text = nullptr) {
     std::string s;
     if (!String(key, &s)) return false;
@@ -134,11 +156,18 @@ class TableReader {
     return false;
   }
   bool ok() const { return status_->ok(); }
+  int line() const { return static_cast<int>(t_.source().begin.line); }
   const std::string& context() const { return context_; }
   void set_context(std::string c) { context_ = std::move(c); }
 
  private:
   std::string Type(const toml::node& n) const { return TypeName(n); }
+  static std::string Num(double v) {
+    std::string s = std::to_string(v);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
   std::string Path(std::string_view key) const {
     return context_.empty() ? std::string(key) : context_ + "." + std::string(key);
   }
@@ -176,7 +205,104 @@ uint64_t CadenceUs(const std::string& word) {
   return 0;
 }
 
-void ReadRelation(TableReader& r, DrillPlan* plan) {
+void ReadRelation(TableReader& r, std::vector<DrillRelation>* out);
+
+void ReadRetention(TableReader& r, RetentionPolicy* p) {
+  r.AllowOnly({"keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly",
+               "keep_yearly", "keep_within", "keep_tags"});
+  uint32_t v = 0;
+  if (r.Unsigned("keep_last", &v, 1000000)) p->last = static_cast<int>(v);
+  if (r.Unsigned("keep_hourly", &v, 1000000)) p->hourly = static_cast<int>(v);
+  if (r.Unsigned("keep_daily", &v, 1000000)) p->daily = static_cast<int>(v);
+  if (r.Unsigned("keep_weekly", &v, 1000000)) p->weekly = static_cast<int>(v);
+  if (r.Unsigned("keep_monthly", &v, 1000000)) p->monthly = static_cast<int>(v);
+  if (r.Unsigned("keep_yearly", &v, 1000000)) p->yearly = static_cast<int>(v);
+  std::string within;
+  if (r.String("keep_within", &within)) {
+    auto w = ParseKeepWithin(within);
+    if (!w.ok()) {
+      r.Fail(*r.Get("keep_within", false), "keep_within", w.status().message());
+    } else {
+      p->within = *w;
+    }
+  }
+  r.Strings("keep_tags", &p->keep_tags);
+}
+
+void ReadAnomalyRules(TableReader& r, AnomalyRules* a) {
+  r.AllowOnly(
+      {"deleted", "changed", "added", "nulled", "dominant", "mad_k", "history", "min_rows"});
+  r.Double("deleted", &a->deleted, 0, 100);
+  r.Double("changed", &a->changed, 0, 100);
+  r.Double("added", &a->added, 0, 100);
+  r.Double("nulled", &a->nulled, 0, 1);
+  r.Double("dominant", &a->dominant, 0, 1);
+  r.Double("mad_k", &a->mad_k, 0, 1000);
+  uint32_t v = 0;
+  if (r.Unsigned("history", &v, 1000)) a->history = v;
+  if (r.Unsigned("min_rows", &v, 1000000000)) a->min_rows = v;
+}
+
+bool KnownSensitivity(const std::string& s) {
+  return s == "public" || s == "internal" || s == "confidential" || s == "restricted";
+}
+
+void ReadSource(TableReader& r, SourceConfig* s) {
+  if (r.String("name", &s->name, true) && (!ValidName(s->name))) {
+    r.Fail(*r.Get("name", false), "name",
+           "use 1-64 letters, digits, '-', '_' or '.' (snapshots are named NAME@latest)");
+  }
+  if (!s->name.empty()) r.set_context("source '" + s->name + "'");
+  r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
+               "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies"});
+  if (r.String("uri", &s->uri, true) && s->uri.rfind("sqlite:", 0) != 0) {
+    r.Fail(*r.Get("uri", false), "uri",
+           "only sqlite:PATH sources are supported so far, found \"" + s->uri + "\"");
+  }
+  if (r.String("profile", &s->profile) && s->profile != "generic") {
+    r.Fail(*r.Get("profile", false), "profile", "only \"generic\" exists so far");
+  }
+  r.String("owner", &s->owner);
+  r.String("domain", &s->domain);
+  if (r.String("sensitivity", &s->sensitivity) && !KnownSensitivity(s->sensitivity)) {
+    r.Fail(
+        *r.Get("sensitivity", false), "sensitivity",
+        "expected public, internal, confidential or restricted, found \"" + s->sensitivity + "\"");
+  }
+  uint64_t us = 0;
+  if (r.Duration("rpo", &us, &s->rpo)) s->rpo_us = us;
+  if (r.Duration("rto", &us, &s->rto)) s->rto_us = us;
+  r.Table("retention", [&](TableReader& sub) { ReadRetention(sub, &s->retention); });
+  r.Strings("tags", &s->tags);
+  r.Strings("include", &s->include);
+  r.Strings("exclude", &s->exclude);
+  r.Strings("metadata", &s->anomalies.metadata_tables);
+  r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &s->anomalies.relations); });
+  r.Table("anomalies", [&](TableReader& sub) { ReadAnomalyRules(sub, &s->anomalies); });
+  if (r.ok()) {
+    Status valid = ValidateAnomalyRules(s->anomalies);
+    if (!valid.ok()) {
+      const toml::node* n = r.Get("anomalies", false);
+      if (n == nullptr) n = r.Get("metadata", false);
+      if (n == nullptr) n = r.Get("name", false);
+      r.Fail(*n, "anomalies", valid.message());
+    }
+  }
+}
+
+void ReadAlerts(TableReader& r, AlertsConfig* a) {
+  r.AllowOnly({"webhook", "retries", "timeout"});
+  if (r.String("webhook", &a->webhook) && a->webhook.rfind("http://", 0) != 0 &&
+      a->webhook.rfind("https://", 0) != 0) {
+    r.Fail(*r.Get("webhook", false), "webhook",
+           "expected an http:// or https:// URL, found \"" + a->webhook + "\"");
+  }
+  uint32_t retries = 0;
+  if (r.Unsigned("retries", &retries, 10)) a->retries = static_cast<int>(retries);
+  r.Duration("timeout", &a->timeout_us);
+}
+
+void ReadRelation(TableReader& r, std::vector<DrillRelation>* out) {
   r.AllowOnly({"child", "parent"});
   DrillRelation rel;
   std::string child, parent;
@@ -188,7 +314,7 @@ void ReadRelation(TableReader& r, DrillPlan* plan) {
     r.Fail(*r.Get("parent", false), "parent",
            "expected \"table.column\", found \"" + parent + "\"");
   }
-  if (r.ok()) plan->relations.push_back(rel);
+  if (r.ok()) out->push_back(rel);
 }
 
 void ReadAssertion(TableReader& r, DrillPlan* plan) {
@@ -259,7 +385,7 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
   }
   r.String("scratch_dir", &plan->scratch_dir);
   r.Strings("unique", &plan->unique);
-  r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, plan); });
+  r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &plan->relations); });
   r.Tables("assert", [&](TableReader& sub) { ReadAssertion(sub, plan); });
 }
 
@@ -268,7 +394,7 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
   ConfigFile cfg;
   cfg.path = file;
   TableReader r(top, file, "", &status);
-  r.AllowOnly({"repository", "drill"});
+  r.AllowOnly({"repository", "source", "alerts", "drill"});
   if (const toml::node* n = r.Get("repository", false)) {
     if (!n->is_table()) {
       r.Fail(*n, "repository", "expected a [repository] table");
@@ -280,6 +406,19 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
       repo.String("password_command", &cfg.repository.password_command);
     }
   }
+  r.Tables("source", [&](TableReader& sub) {
+    SourceConfig src;
+    src.line = sub.line();
+    ReadSource(sub, &src);
+    if (!sub.ok()) return;
+    if (cfg.FindSource(src.name) != nullptr) {
+      sub.Fail(*sub.Get("name", false), "name",
+               "a second source named '" + src.name + "'; source names must be unique");
+      return;
+    }
+    cfg.sources.push_back(std::move(src));
+  });
+  r.Table("alerts", [&](TableReader& sub) { ReadAlerts(sub, &cfg.alerts); });
   r.Tables("drill", [&](TableReader& sub) {
     DrillPlan plan;
     ReadDrill(sub, &plan);
@@ -289,6 +428,11 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
                "a second drill plan named '" + plan.name + "'; plan names must be unique");
       return;
     }
+    if (!cfg.sources.empty() && cfg.FindSource(plan.source) == nullptr) {
+      sub.Fail(*sub.Get("source", false), "source",
+               "no [[source]] named '" + plan.source + "' is declared in this file");
+      return;
+    }
     cfg.drills.push_back(std::move(plan));
   });
   if (!status.ok()) return status;
@@ -296,6 +440,13 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
 }
 
 }  // namespace
+
+const SourceConfig* ConfigFile::FindSource(std::string_view name) const {
+  for (const SourceConfig& s : sources) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
 
 const DrillPlan* ConfigFile::FindDrill(std::string_view name) const {
   for (const DrillPlan& p : drills) {

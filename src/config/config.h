@@ -1,4 +1,5 @@
-// tidemark.toml (docs/guide/config.md): the repository and the drill plans.
+// tidemark.toml (docs/guide/config.md): the repository, the catalog of
+// protected sources, alerts and the drill plans.
 // Parsed with toml++; every error names the file, the line and the key and
 // says what is expected.
 #pragma once
@@ -8,7 +9,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "ops/anomaly.h"
 #include "ops/drill.h"
+#include "ops/forget.h"
 
 namespace tidemark {
 
@@ -16,15 +19,42 @@ struct RepositorySettings {
   std::string location, password_file, password_command;  // "" = not set
 };
 
+// One protected app: who owns it, what it holds, and the policy it must meet.
+struct SourceConfig {
+  std::string name;
+  std::string uri;  // "sqlite:PATH"
+  std::string profile = "generic";
+  std::string owner, domain;
+  std::string sensitivity;  // public | internal | confidential | restricted ("" = unset)
+  std::optional<uint64_t> rpo_us, rto_us;
+  std::string rpo, rto;       // as written, for display
+  RetentionPolicy retention;  // empty() = no per-source policy
+  std::vector<std::string> tags;
+  std::vector<std::string> include, exclude;  // table name patterns (fnmatch, case-insensitive)
+  AnomalyRules anomalies;                     // includes `metadata` patterns and declared relations
+  int line = 0;                               // where the [[source]] starts
+};
+
+struct AlertsConfig {
+  std::string webhook;              // "" = none; http:// or https://
+  int retries = 3;                  // attempts after the first
+  uint64_t timeout_us = 5'000'000;  // per attempt
+};
+
 struct ConfigFile {
   std::string path;  // as given; "" when parsed from text
   RepositorySettings repository;
+  std::vector<SourceConfig> sources;
+  AlertsConfig alerts;
   std::vector<DrillPlan> drills;
 
   const DrillPlan* FindDrill(std::string_view name) const;
+  const SourceConfig* FindSource(std::string_view name) const;
 };
 
 // InvalidArgument "PATH:LINE:COL: KEY: what is wrong; what is expected".
+// Besides each key's own rules: source names are unique, and a drill plan
+// names a declared source when any [[source]] is declared.
 Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path);
 // NotFound when the file does not exist (says how to name another one).
 Result<ConfigFile> LoadConfig(const std::string& path);

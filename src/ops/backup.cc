@@ -1,9 +1,13 @@
 #include "ops/backup.h"
 
+#include <fnmatch.h>
+
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/logging.h"
@@ -188,7 +192,56 @@ Status CountChanges(BlobStore* store, const Manifest* parent, Manifest* m) {
   return Status::OK();
 }
 
+// The schema without the tables the options leave out (and their indexes,
+// triggers and shadow tables). Views stay: they are definitions only.
+SourceSchema SelectedSchema(const SourceSchema& all, const BackupOptions& opts) {
+  if (opts.include.empty() && opts.exclude.empty()) return all;
+  std::set<std::string> dropped;  // lower-case names
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const TableSchema& t : all.tables) {
+    if (t.kind == TableKind::kSequence || TableSelected(opts.include, opts.exclude, t.name)) {
+      continue;
+    }
+    dropped.insert(lower(t.name));
+  }
+  SourceSchema out = all;
+  out.tables.clear();
+  for (const TableSchema& t : all.tables) {
+    bool drop = dropped.count(lower(t.name)) > 0;
+    if (t.kind == TableKind::kShadow) {
+      for (const std::string& d : dropped) {
+        if (lower(t.name).rfind(d + "_", 0) == 0) drop = true;  // its virtual table is left out
+      }
+    }
+    if (drop) {
+      dropped.insert(lower(t.name));
+    } else {
+      out.tables.push_back(t);
+    }
+  }
+  out.objects.clear();
+  for (const SchemaObject& o : all.objects) {
+    const bool on_dropped = o.type != "view" && dropped.count(lower(o.tbl_name)) > 0;
+    if (!on_dropped) out.objects.push_back(o);
+  }
+  return out;
+}
+
 }  // namespace
+
+bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                   const std::string& table) {
+  auto any = [&](const std::vector<std::string>& patterns) {
+    for (const std::string& p : patterns) {
+      if (fnmatch(p.c_str(), table.c_str(), FNM_CASEFOLD) == 0) return true;
+    }
+    return false;
+  };
+  return (include.empty() || any(include)) && !any(exclude);
+}
 
 Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
   const auto started = std::chrono::steady_clock::now();
@@ -207,11 +260,12 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   m.tags = opts.tags;
   m.labels = opts.labels;
   std::sort(m.labels.begin(), m.labels.end());
-  m.objects.objects = src->schema().objects;
-  m.objects.settings = src->schema().settings;
+  const SourceSchema schema = SelectedSchema(src->schema(), opts);
+  m.objects.objects = schema.objects;
+  m.objects.settings = schema.settings;
 
   uint64_t total_rows = 0;
-  for (const TableSchema& t : src->schema().tables) {
+  for (const TableSchema& t : schema.tables) {
     if (!t.has_records() || !opts.show_progress) continue;  // count(*) is only for the ETA
     TM_ASSIGN_OR_RETURN(uint64_t n, src->CountRows(t));
     total_rows += n;
@@ -221,11 +275,11 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   ChunkedValueStore large(store, *repo);
   {
     TreeStage stage(store, TreeParams::ForRepository(*repo));
-    for (const TableSchema& schema : src->schema().tables) {
+    for (const TableSchema& table : schema.tables) {
       SnapshotTable t;
-      t.schema = schema;
-      if (schema.has_records()) {
-        TM_RETURN_IF_ERROR(ScanTable(src.get(), schema, &large, &stage, &t, &progress));
+      t.schema = table;
+      if (table.has_records()) {
+        TM_RETURN_IF_ERROR(ScanTable(src.get(), table, &large, &stage, &t, &progress));
       }
       result.records += t.root.count;
       m.tables.push_back(std::move(t));
@@ -238,6 +292,12 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   m.stats.duration_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                   std::chrono::steady_clock::now() - started)
                                                   .count());
+  if (opts.anomalies != nullptr && parent != nullptr) {
+    std::vector<const Manifest*> earlier;
+    for (const SnapshotInfo& s : history) earlier.push_back(&s.manifest);
+    NodeCache cache(store);
+    TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(&cache, m, earlier, *opts.anomalies));
+  }
   TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
   TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ", result.records,
          " records");

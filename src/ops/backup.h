@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "ops/anomaly.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
 
@@ -19,7 +20,19 @@ struct BackupOptions {
   std::string host;                                         // "" = this host
   std::string tool_version;
   bool show_progress = false;
+  // Table name patterns (fnmatch, ASCII case-insensitive). A table is backed
+  // up when it matches an include pattern (or none are given) and no exclude
+  // pattern; its indexes and triggers follow it, and a virtual table's
+  // shadow tables follow their owner.
+  std::vector<std::string> include, exclude;
+  // Anomaly detection against the parent and recent history, stored in the
+  // manifest (docs/guide/anomalies.md). Null: none.
+  const AnomalyRules* anomalies = nullptr;
 };
+
+// Whether the include/exclude patterns select `table`.
+bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                   const std::string& table);
 
 struct BackupResult {
   Id snapshot;

@@ -12,7 +12,13 @@ namespace {
 
 constexpr std::string_view kSnapshotMagic = "TMSNAP01";
 constexpr std::string_view kAadSnapshot = "tidemark snapshot v1";
+// snapshot.md §2: version 2 adds anomalies. A manifest without anomalies is
+// written as version 1, byte for byte what earlier releases wrote.
 constexpr uint8_t kManifestVersion = 1;
+constexpr uint8_t kManifestVersionAnomalies = 2;
+constexpr uint64_t kMaxAnomalies = 4096;
+constexpr uint64_t kMaxAnomalyKind = 64;
+constexpr uint64_t kMaxAnomalyDetail = 4096;
 constexpr size_t kMaxText = 1u << 16;
 constexpr size_t kMaxSchema = 64u << 20;
 constexpr uint64_t kMaxTables = 1u << 20;
@@ -103,7 +109,8 @@ SourceSchema Manifest::FullSchema() const {
 
 std::string EncodeManifest(const Manifest& m) {
   std::string out;
-  out.push_back(static_cast<char>(kManifestVersion));
+  const bool v2 = !m.anomalies.empty();
+  out.push_back(static_cast<char>(v2 ? kManifestVersionAnomalies : kManifestVersion));
   PutLengthPrefixed(&out, m.source);
   PutLengthPrefixed(&out, m.source_uri);
   PutVarsint64(&out, m.time_us);
@@ -127,15 +134,53 @@ std::string EncodeManifest(const Manifest& m) {
                      m.stats.bytes_added, m.stats.duration_us}) {
     PutVarint64(&out, v);
   }
+  if (v2) {
+    PutVarint64(&out, m.anomalies.size());
+    for (const Anomaly& a : m.anomalies) {
+      PutLengthPrefixed(&out, a.kind);
+      PutLengthPrefixed(&out, a.table);
+      PutLengthPrefixed(&out, a.column);
+      PutVarint64(&out, a.count);
+      PutVarint64(&out, a.of);
+      PutLengthPrefixed(&out, a.detail);
+    }
+  }
   return out;
 }
+
+namespace {
+
+// Version 2's trailer (snapshot.md §2). An anomaly takes at least 9 bytes.
+Status DecodeAnomalies(ByteReader* r, Manifest* m) {
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r->VarintMax("anomaly_count", kMaxAnomalies, &n));
+  if (n == 0) return r->Error("anomaly_count", "version 2 with no anomalies");
+  if (n > r->remaining() / 6) return r->Error("anomaly_count", "count larger than the data");
+  m->anomalies.resize(n);
+  std::string_view s;
+  for (Anomaly& a : m->anomalies) {
+    TM_RETURN_IF_ERROR(r->LengthPrefixed("anomaly.kind", kMaxAnomalyKind, &s));
+    a.kind = std::string(s);
+    TM_RETURN_IF_ERROR(r->LengthPrefixed("anomaly.table", 65536, &s));
+    a.table = std::string(s);
+    TM_RETURN_IF_ERROR(r->LengthPrefixed("anomaly.column", 65536, &s));
+    a.column = std::string(s);
+    TM_RETURN_IF_ERROR(r->Varint64("anomaly.count", &a.count));
+    TM_RETURN_IF_ERROR(r->Varint64("anomaly.of", &a.of));
+    TM_RETURN_IF_ERROR(r->LengthPrefixed("anomaly.detail", kMaxAnomalyDetail, &s));
+    a.detail = std::string(s);
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
   ByteReader r(data, std::string(what));
   Manifest m;
   uint8_t version = 0;
   TM_RETURN_IF_ERROR(r.Fixed8("version", &version));
-  if (version != kManifestVersion) {
+  if (version != kManifestVersion && version != kManifestVersionAnomalies) {
     return Status::Unsupported(std::string(what) + ": manifest version " + std::to_string(version) +
                                " is newer than this tidemark reads; upgrade tidemark");
   }
@@ -174,6 +219,7 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
                       &m.stats.bytes_added, &m.stats.duration_us}) {
     TM_RETURN_IF_ERROR(r.Varint64("stats", v));
   }
+  if (version == kManifestVersionAnomalies) TM_RETURN_IF_ERROR(DecodeAnomalies(&r, &m));
   TM_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }

@@ -31,6 +31,20 @@ struct SnapshotStats {
   uint64_t duration_us = 0;
 };
 
+// Something a backup found badly wrong in the app compared with its parent
+// and recent history (docs/guide/anomalies.md): a mass deletion, a column
+// overwritten, a dropped view. Stored in the manifest (snapshot.md §2, v2).
+struct Anomaly {
+  std::string kind;    // "deleted", "changed", "added", "nulled", "dominant", "orphans",
+                       // "dropped" (<= 64 bytes)
+  std::string table;   // "" for the source as a whole
+  std::string column;  // "" unless one column is concerned
+  uint64_t count = 0;  // records (or objects) concerned
+  uint64_t of = 0;     // out of how many (e.g. the table's rows at the parent)
+  std::string detail;  // one line for people (<= 4096 bytes)
+  bool operator==(const Anomaly&) const = default;
+};
+
 struct Manifest {
   std::string source;      // source name
   std::string source_uri;  // e.g. "sqlite:/srv/crm.db"
@@ -43,6 +57,7 @@ struct Manifest {
   std::vector<SnapshotTable> tables;  // in the source's schema order
   SourceSchema objects;               // objects and settings (tables left empty)
   SnapshotStats stats;
+  std::vector<Anomaly> anomalies;  // found at backup time; empty: none (or not checked)
 
   const SnapshotTable* FindTable(std::string_view name) const;
   std::string Label(std::string_view name) const;  // "" when absent

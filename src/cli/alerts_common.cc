@@ -1,0 +1,49 @@
+#include "cli/alerts_common.h"
+
+#include "ledger/ledger.h"
+
+namespace tidemark::cli {
+
+std::string AlertId(const Id& snapshot, size_t index) {
+  return snapshot.Hex().substr(0, 12) + "/" + std::to_string(index + 1);
+}
+
+void AnomaliesJson(JsonWriter* w, const Id& snapshot, const std::vector<Anomaly>& anomalies) {
+  w->Key("anomalies").BeginArray();
+  for (size_t i = 0; i < anomalies.size(); ++i) {
+    const Anomaly& a = anomalies[i];
+    w->BeginObject().Field("id", AlertId(snapshot, i)).Field("kind", a.kind);
+    w->Field("table", a.table).Field("column", a.column).Field("count", a.count);
+    w->Field("of", a.of).Field("detail", a.detail).EndObject();
+  }
+  w->EndArray();
+}
+
+Result<std::set<std::string>> AcknowledgedAlerts(const Repository* repo) {
+  std::set<std::string> acked;
+  Ledger ledger(repo);
+  TM_RETURN_IF_ERROR(ledger.ForEach(1, [&](const LedgerEntry& e) {
+    if (e.record.action != "alert" || e.record.outcome != "acknowledged") return Status::OK();
+    for (const std::string& t : e.record.targets) {
+      if (t.rfind("alert ", 0) == 0) acked.insert(t.substr(6));
+    }
+    return Status::OK();
+  }));
+  return acked;
+}
+
+std::vector<OpenAlert> OpenAlerts(const std::vector<SnapshotInfo>& snapshots,
+                                  const std::set<std::string>& acked, const std::string& source) {
+  std::vector<OpenAlert> out;
+  for (const SnapshotInfo& s : snapshots) {
+    if (!source.empty() && s.manifest.source != source) continue;
+    for (size_t i = 0; i < s.manifest.anomalies.size(); ++i) {
+      std::string id = AlertId(s.id, i);
+      if (acked.count(id)) continue;
+      out.push_back({std::move(id), &s, &s.manifest.anomalies[i]});
+    }
+  }
+  return out;
+}
+
+}  // namespace tidemark::cli

@@ -1,0 +1,23 @@
+// Loading tidemark.toml for a command (docs/guide/config.md): which file,
+// and its [repository] as defaults for the global options.
+#pragma once
+
+#include <string>
+
+#include "cli/context.h"
+#include "config/config.h"
+
+namespace tidemark::cli {
+
+// Loads `file` when given, else the file ChooseConfigPath picks. With no file
+// at all: an empty config, or (when `required`) InvalidArgument saying where
+// to write one (`what` names what was missing, e.g. "drill plans").
+// The config's [repository] fills --repo and the password source when
+// neither a flag nor the environment gives them.
+Result<ConfigFile> LoadConfigFor(Context* ctx, const std::string& file, bool required,
+                                 const std::string& what = "a config file");
+
+// The configured source `name`, or InvalidArgument listing the declared ones.
+Result<const SourceConfig*> FindSourceOrExplain(const ConfigFile& cfg, const std::string& name);
+
+}  // namespace tidemark::cli

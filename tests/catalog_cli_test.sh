@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# End-to-end test of the catalog (docs/guide/config.md, status.md,
+# anomalies.md): tidemark.toml errors, `sources`, `config check`, backups by
+# name and `--all --due`, status transitions (on time / late / never; drills
+# passing / failing / overdue / never), each anomaly kind on the sample CRM
+# and none for ordinary churn, alerts list/ack, --fail-on-anomaly, and the
+# webhook received by a listener on 127.0.0.1.
+# Usage: catalog_cli_test.sh path/to/tidemark
+set -uo pipefail
+T=$(realpath "${1:?usage: catalog_cli_test.sh path/to/tidemark}")
+source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
+
+state() {  # state SOURCE PART: status JSON's state of PART for SOURCE (from out)
+  python3 -c "import json; d=json.load(open('out')); print([s for s in d['sources'] if s['name']=='$1'][0]['$2']['state'])"
+}
+kinds() {  # the anomaly kinds of the backup JSON in out, sorted, comma-separated
+  python3 -c "import json; d=json.load(open('out')); print(','.join(sorted({a['kind'] for a in d['anomalies']})))"
+}
+
+# 1. Config errors, each with its message (file:line:column: key: problem).
+bad_config() {  # bad_config DESCRIPTION EXPECTED-TEXT TOML
+  printf '%s\n' "$3" >bad.toml
+  expect 2 "$1" -- "$T" --config bad.toml config check
+  contains err "$2" "$1 message"
+  one_line "$1"
+}
+bad_config "missing uri" "bad.toml:1:1: source 'a'.uri: missing; this key is required" \
+  '[[source]]
+name = "a"'
+bad_config "bad sensitivity" "source 'a'.sensitivity: expected public, internal, confidential or restricted" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+sensitivity = "secret"'
+bad_config "bad rpo" "bad.toml:4:7: source 'a'.rpo: 'soon' is not a duration" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+rpo = "soon"'
+bad_config "unknown key" "source 'a'.owners: unknown key; expected one of:" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+owners = "x"'
+bad_config "postgres not yet" "source 'a'.uri: only sqlite:PATH sources are supported so far" \
+  '[[source]]
+name = "a"
+uri = "postgres://x"'
+bad_config "duplicate source" "a second source named 'a'" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+[[source]]
+name = "a"
+uri = "sqlite:b.db"'
+bad_config "bad retention" "source 'a'.retention.keep_daily: expected an integer from 0 to" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+[source.retention]
+keep_daily = -1'
+bad_config "bad threshold" "source 'a'.anomalies:" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+[source.anomalies]
+deleted = 0'
+bad_config "bad webhook" "alerts.webhook: expected an http:// or https:// URL" \
+  '[alerts]
+webhook = "ftp://x"'
+bad_config "drill of unknown source" "drill 'd'.source: no [[source]] named 'nope'" \
+  '[[source]]
+name = "a"
+uri = "sqlite:a.db"
+[[drill]]
+name = "d"
+source = "nope"'
+expect 2 "no config" -- "$T" sources
+contains err "no catalog" "no config message"
+
+# 2. The catalog.
+"$here/scripts/sample-crm" crm.db 500 >/dev/null
+"$here/scripts/sample-crm" hr.db 50 >/dev/null
+port_file=$work/port
+python3 - "$port_file" "$work/hooks" >listener.log 2>&1 <<'EOF' &
+import http.server, sys, os
+os.makedirs(sys.argv[2], exist_ok=True)
+class H(http.server.BaseHTTPRequestHandler):
+    n = 0
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['Content-Length']))
+        H.n += 1
+        open(os.path.join(sys.argv[2], '%03d.json' % H.n), 'wb').write(body)
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+open(sys.argv[1], 'w').write(str(s.server_address[1]))
+s.serve_forever()
+EOF
+listener=$!
+trap 'kill $listener 2>/dev/null; rm -rf "$work"' EXIT
+for i in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
+port=$(cat "$port_file")
+
+cat >tidemark.toml <<EOF
+[[source]]
+name = "crm"
+uri = "sqlite:crm.db"
+owner = "sales-ops@example.com"
+domain = "sales"
+sensitivity = "confidential"
+rpo = "1h"
+rto = "15m"
+tags = ["prod"]
+metadata = ["nc_*"]
+[source.retention]
+keep_last = 2
+
+[[source]]
+name = "hr"
+uri = "sqlite:hr.db"
+sensitivity = "restricted"
+rpo = "1s"
+exclude = ["nc_*"]
+
+[alerts]
+webhook = "http://127.0.0.1:$port/hook"
+retries = 1
+timeout = "2s"
+
+[[drill]]
+name = "crm-smoke"
+source = "crm"
+cadence = "3s"
+EOF
+expect 0 "config check" -- "$T" --json config check
+json 'd["ok"] and d["sources"] == 2 and d["drills"] == 1 and d["webhook"].endswith("/hook")' "config check json"
+expect 0 "sources" -- "$T" --json sources
+json '[s["name"] for s in d] == ["crm", "hr"] and d[0]["owner"] == "sales-ops@example.com" and d[0]["rpo"] == "1h" and d[0]["retention"].startswith("last 2") and d[0]["drill_plans"] == 1 and d[1]["exclude"] == ["nc_*"]' "sources json"
+
+expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
+
+# 3. Status before any backup: never.
+expect 4 "status never" -- "$T" --json status
+check_eq "$(state crm backup)" never "crm never backed up"
+check_eq "$(state crm drill)" never "crm never drilled (it has an RTO)"
+json 'not d["ok"] and d["out_of_policy"] == 2' "status not ok"
+
+# 4. Backups by name and --all --due.
+expect 0 "backup crm" -- "$T" --json backup crm
+json 'd["source"] == "crm" and d["anomalies"] == []' "backup by name"
+expect 0 "show labels" -- "$T" --json show crm@latest
+contains out '"owner"' "owner label stored"
+contains out '"prod"' "source tag stored"
+expect 0 "backup --all --due" -- "$T" --json backup --all --due
+json '[b["source"] for b in d["backups"]] == ["hr"]' "only hr is due (never backed up)"
+expect 0 "hr excludes nc_*" -- "$T" --json ls hr@latest
+python3 -c "import json,sys; n=[t['name'] for t in json.load(open('out'))['tables']]; sys.exit(0 if 'customers' in n and not any(x.startswith('nc_') for x in n) else 1)" &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: hr snapshot holds nc_ tables"; }
+expect 0 "nothing due" -- "$T" --json backup --all --due
+json 'd["backups"] == []' "nothing due right after"
+sleep 1.2
+expect 0 "hr late again" -- "$T" --json backup --all --due
+json '[b["source"] for b in d["backups"]] == ["hr"]' "hr due after its 1 s RPO"
+expect 2 "--due without --all" -- "$T" backup --due crm
+expect 2 "unknown source" -- "$T" backup nope
+contains err "no source named 'nope'" "unknown source message"
+
+# 5. Status transitions: late, drill ok / failed / overdue.
+sleep 1.2
+expect 4 "status late" -- "$T" --json status
+check_eq "$(state hr backup)" late "hr late"
+check_eq "$(state crm backup)" ok "crm on time"
+check_eq "$(state hr drill)" none "hr: no plan, no RTO"
+expect 0 "drill" -- "$T" drill crm-smoke
+expect 4 "status after drill" -- "$T" --json status
+check_eq "$(state crm drill)" ok "crm drill ok"
+json '[s for s in d["sources"] if s["name"] == "crm"][0]["ok"]' "crm within policy"
+printf '[[drill]]\nname = "crm-failing"\nsource = "crm"\n[[drill.assert]]\nname = "none"\nsql = "SELECT count(*) FROM customers"\nexpect = "= 0"\n' >fail.toml
+expect 3 "failing drill" -- "$T" drill crm-failing --plan-file fail.toml
+expect 4 "status drill failed" -- "$T" --json status
+check_eq "$(state crm drill)" failed "crm drill failed"
+expect 0 "drill again" -- "$T" drill crm-smoke
+sleep 3.2
+expect 4 "status overdue" -- "$T" --json status
+check_eq "$(state crm drill)" overdue "crm drill overdue"
+expect 0 "drill again" -- "$T" drill crm-smoke
+expect 0 "backup hr" -- "$T" backup hr
+expect 0 "status ok" -- "$T" --json status
+json 'd["ok"] and d["out_of_policy"] == 0' "everything within policy"
+
+# 6. Ordinary churn raises nothing; each anomaly kind is found on the CRM.
+for i in 1 2 3 4 5 6; do
+  sqlite3 crm.db "UPDATE orders SET total = total + $i WHERE abs(random()) % 100 = 0;
+                  INSERT INTO customers(name, email, created_at) VALUES ('n$i', 'n$i@x', '2026');"
+  expect 0 "churn $i" -- "$T" --json backup crm
+  json 'd["anomalies"] == []' "no anomaly for 1 % churn ($i)"
+done
+ls hooks 2>/dev/null | wc -l >hooks_before
+sqlite3 crm.db "PRAGMA foreign_keys=OFF; DELETE FROM customers WHERE id % 5 = 0"
+expect 0 "delete 20 % of customers" -- "$T" --json backup crm
+check_eq "$(kinds)" "deleted,orphans" "mass delete and its orphans found"
+contains out "customers: 10" "deleted share named"
+json 'd["webhook"]["delivered"] and d["webhook"]["attempts"] == 1' "webhook delivered"
+python3 -c "import json,glob; h=json.load(open(sorted(glob.glob('hooks/*.json'))[-1])); assert h['event']=='anomalies' and h['source']=='crm' and {a['kind'] for a in h['anomalies']} == {'deleted','orphans'} and all(a['id'] for a in h['anomalies'])" &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: webhook payload"; }
+sqlite3 crm.db "UPDATE orders SET total = NULL WHERE id % 10 != 0" 2>/dev/null ||
+  sqlite3 crm.db "UPDATE orders SET created_at = '' WHERE id % 10 != 0"
+expect 0 "null a column" -- "$T" --json backup crm
+json 'any(a["kind"] == "nulled" and a["table"] == "orders" for a in d["anomalies"])' "column nulled found"
+sqlite3 crm.db "UPDATE orders SET status = 'archived'"
+expect 4 "one value everywhere, --fail-on-anomaly" -- "$T" --json backup crm --fail-on-anomaly
+json 'any(a["kind"] == "dominant" and a["column"] == "status" and "archived" in a["detail"] for a in d["anomalies"])' "mass update found"
+contains err "anomalies found (--fail-on-anomaly)" "fail-on-anomaly message"
+sqlite3 crm.db "DROP VIEW open_orders"
+expect 0 "drop a view" -- "$T" --json backup crm
+json 'any(a["kind"] == "dropped" and "open_orders" in a["detail"] for a in d["anomalies"])' "dropped view found"
+sqlite3 crm.db "DELETE FROM nc_automations WHERE rowid = 1"
+expect 0 "delete a workflow" -- "$T" --json backup crm
+json 'any(a["kind"] == "dropped" and a["table"] == "nc_automations" for a in d["anomalies"])' "deleted workflow found"
+
+# 7. Alerts: open until acknowledged (a ledger entry); status counts them.
+expect 4 "status with anomalies" -- "$T" --json status
+json '[s for s in d["sources"] if s["name"] == "crm"][0]["anomalies"]["open"] >= 5' "open anomalies counted"
+expect 0 "alerts list" -- "$T" --json alerts list --source crm
+ids=$(python3 -c "import json; print(' '.join(a['id'] for a in json.load(open('out'))))")
+json 'len(d) >= 5 and all(not a["acknowledged"] for a in d)' "alerts listed"
+expect 2 "ack without reason" -- "$T" alerts ack ${ids%% *}
+expect 1 "ack unknown" -- "$T" alerts ack 000000000000/1 --reason x
+expect 0 "ack all" -- "$T" alerts ack $ids --reason "planned cleanup, ticket 42"
+expect 4 "ack twice" -- "$T" alerts ack ${ids%% *} --reason again
+expect 0 "no open alerts" -- "$T" --json alerts list
+json 'd == []' "nothing open after ack"
+expect 0 "alerts list --all" -- "$T" --json alerts list --all
+json 'len(d) >= 5 and all(a["acknowledged"] for a in d)' "acknowledged still listed with --all"
+expect 0 "ledger" -- "$T" --json ledger show
+json 'any(e["action"] == "alert" and e["outcome"] == "acknowledged" for e in d) and any(e["action"] == "anomaly" and e["outcome"] == "open" for e in d)' "ledger records anomalies and acks"
+
+# 8. A webhook that cannot be reached is reported, never fatal.
+kill $listener 2>/dev/null; wait $listener 2>/dev/null
+sqlite3 crm.db "DELETE FROM orders WHERE id % 2 = 0"
+expect 0 "backup with webhook down" -- "$T" --json backup crm
+json 'd["anomalies"] and not d["webhook"]["delivered"] and d["webhook"]["attempts"] == 2' "failed webhook reported in JSON"
+contains err "warning: webhook" "failed webhook warned on stderr"
+
+finish catalog_cli_test
