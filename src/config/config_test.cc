@@ -130,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\ntables = \"orders\"\n",
                 "tables: expected an array of strings, found a string"},
         BadCase{"[sources]\n",
-                "bad.toml:1:1: sources: unknown key; expected one of: repository, drill"},
+                "bad.toml:1:1: sources: unknown key; expected one of: repository, source, alerts, drill"},
         BadCase{"drill = 3\n", "drill: expected [[drill]] tables, found an integer"},
         BadCase{"[repository]\nlocation = 3\n", "repository.location: expected a string"},
         BadCase{"[[drill]\nname = 1\n", "bad.toml:1:"},
@@ -147,6 +147,99 @@ TEST(ConfigTest, EmptyFileHasNoPlans) {
   ASSERT_TRUE(cfg.ok());
   EXPECT_TRUE(cfg->drills.empty());
 }
+
+}  // namespace
+}  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+constexpr char kCatalog[] = R"(
+[[source]]
+name = "crm"
+uri = "sqlite:/srv/crm.db"
+owner = "ops"
+domain = "sales"
+sensitivity = "restricted"
+rpo = "1h"
+rto = "15m"
+tags = ["prod"]
+include = ["*"]
+exclude = ["tmp_*"]
+metadata = ["nc_*"]
+[source.retention]
+keep_last = 3
+keep_daily = 7
+keep_within = "30d"
+[[source.relation]]
+child = "orders.customer_id"
+parent = "customers.id"
+[source.anomalies]
+deleted = 0.2
+history = 4
+min_rows = 100
+
+[alerts]
+webhook = "https://hooks.example.com/x"
+retries = 2
+timeout = "10s"
+
+[[drill]]
+name = "d"
+source = "crm"
+)";
+
+TEST(ConfigTest, ParsesTheCatalog) {
+  auto cfg = ParseConfig(kCatalog, "c.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  ASSERT_EQ(cfg->sources.size(), 1u);
+  const SourceConfig& s = cfg->sources[0];
+  EXPECT_EQ(s.name, "crm");
+  EXPECT_EQ(s.uri, "sqlite:/srv/crm.db");
+  EXPECT_EQ(s.owner, "ops");
+  EXPECT_EQ(s.sensitivity, "restricted");
+  EXPECT_EQ(s.rpo_us, 3600ull * 1000000);
+  EXPECT_EQ(s.rto, "15m");
+  EXPECT_EQ(s.retention.last, 3);
+  EXPECT_EQ(s.retention.daily, 7);
+  EXPECT_EQ(s.retention.within.days, 30);
+  EXPECT_EQ(s.exclude, std::vector<std::string>{"tmp_*"});
+  EXPECT_EQ(s.anomalies.metadata_tables, std::vector<std::string>{"nc_*"});
+  ASSERT_EQ(s.anomalies.relations.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.anomalies.deleted, 0.2);
+  EXPECT_EQ(s.anomalies.history, 4u);
+  EXPECT_EQ(s.anomalies.min_rows, 100u);
+  EXPECT_EQ(s.line, 2);
+  EXPECT_EQ(cfg->alerts.webhook, "https://hooks.example.com/x");
+  EXPECT_EQ(cfg->alerts.retries, 2);
+  EXPECT_EQ(cfg->alerts.timeout_us, 10'000'000u);
+  EXPECT_EQ(cfg->FindSource("crm"), &cfg->sources[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalog, ConfigErrorTest,
+    testing::Values(
+        BadCase{"[[source]]\nname = \"a\"\n", "source 'a'.uri: missing"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"mysql:x\"\n",
+                "source 'a'.uri: only sqlite:PATH sources are supported so far"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsensitivity = \"secret\"\n",
+                "bad.toml:4:15: source 'a'.sensitivity: expected public, internal"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"nocodb\"\n",
+                "profile: only \"generic\" exists so far"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_within = "
+                "\"forever\"\n",
+                "source 'a'.retention.keep_within:"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_dayly = 3\n",
+                "source 'a'.retention.keep_dayly: unknown key"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.anomalies]\nnulled = 2\n",
+                "source 'a'.anomalies.nulled: expected a number from 0 to 1"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nretention = 3\n",
+                "source 'a'.retention: expected a table ([source 'a'.retention]), found an integer"},
+        BadCase{"[alerts]\nwebhook = \"x\"\n", "alerts.webhook: expected an http:// or https:// URL"},
+        BadCase{"[alerts]\nretries = 11\n", "alerts.retries: expected an integer from 0 to 10"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[[drill]]\nname = \"d\"\nsource = "
+                "\"b\"\n",
+                "drill 'd'.source: no [[source]] named 'b' is declared in this file"}));
 
 }  // namespace
 }  // namespace tidemark
