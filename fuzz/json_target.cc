@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/json_parse.h"
+#include "config/config.h"
 #include "ops/drill_report.h"
 #include "targets.h"
 
@@ -185,6 +186,28 @@ DrillReport Blanked(DrillReport r) {
 // report writes JSON that reads back to a report writing the same bytes; its
 // HTML has one row per check and no markup from the report's text; its
 // Markdown keeps every cell on one line.
+// tidemark.toml through toml++ and the config layer: any text either parses
+// or is one InvalidArgument line naming the file; an accepted config keeps
+// the invariants the commands rely on.
+bool TomlConfigMode(std::string_view p) {
+  auto cfg = ParseConfig(p, "fuzz.toml");
+  if (!cfg.ok()) {
+    FUZZ_CHECK(cfg.status().IsInvalidArgument());
+    FUZZ_CHECK(cfg.status().message().rfind("fuzz.toml:", 0) == 0);
+    FUZZ_CHECK(cfg.status().message().find('\n') == std::string::npos);
+    return false;
+  }
+  for (const SourceConfig& s : cfg->sources) {
+    FUZZ_CHECK(!s.name.empty() && s.uri.rfind("sqlite:", 0) == 0);
+    FUZZ_CHECK(cfg->FindSource(s.name) == &s);
+  }
+  for (const DrillPlan& d : cfg->drills) {
+    FUZZ_CHECK(!d.name.empty() && !d.source.empty() && cfg->FindDrill(d.name) == &d);
+    FUZZ_CHECK(cfg->sources.empty() || cfg->FindSource(d.source) != nullptr);
+  }
+  return true;
+}
+
 bool DrillReportMode(std::string_view p) {
   auto r = DrillReportFromJson(p, "fuzz drill report");
   if (!r.ok()) {

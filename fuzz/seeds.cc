@@ -750,6 +750,24 @@ void DrillReportSeeds(SeedSet* s) {
   s->Bad("drill", "not-json", "{\"version\":1,");
 }
 
+void TomlSeeds(SeedSet* s) {
+  s->Ok("toml", "catalog",
+        "[repository]\nlocation = \"/r\"\n[[source]]\nname = \"crm\"\nuri = \"sqlite:/a.db\"\n"
+        "rpo = \"1h\"\nrto = \"15m\"\nsensitivity = \"restricted\"\nmetadata = [\"nc_*\"]\n"
+        "[source.retention]\nkeep_daily = 7\nkeep_within = \"30d\"\n[[source.relation]]\n"
+        "child = \"o.c\"\nparent = \"c.id\"\n[source.anomalies]\ndeleted = 0.2\n[alerts]\n"
+        "webhook = \"http://127.0.0.1:1/h\"\n[[drill]]\nname = \"d\"\nsource = \"crm\"\n"
+        "cadence = \"weekly\"\n[[drill.assert]]\nname = \"a\"\nsql = \"SELECT 1\"\n"
+        "expect = \"between 1 2\"\n");
+  s->Ok("toml", "empty", "");
+  s->Bad("toml", "syntax", "[[drill]\nname = 1\n");
+  s->Bad("toml", "unknown-key", "[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nx = 1\n");
+  s->Bad("toml", "drill-unknown-source",
+         "[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[[drill]]\nname = \"d\"\n"
+         "source = \"b\"\n");
+  s->Bad("toml", "bad-utf8", "a = \"\xff\"\n");
+}
+
 std::vector<Seed> JsonSeeds() {
   SeedSet s("json");
   s.Ok("document", "everything",
@@ -779,6 +797,7 @@ std::vector<Seed> JsonSeeds() {
   s.Ok("quote", "utf8", "h\xc3\xa9llo \"world\"\\\n\t\x01\x7f \xf0\x9f\x98\x80");
   s.Ok("quote", "invalid-utf8", "\xff\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82");
   DrillReportSeeds(&s);
+  TomlSeeds(&s);
   return s.Take();
 }
 

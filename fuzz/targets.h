@@ -54,6 +54,8 @@ bool JsonDocument(std::string_view payload);
 bool JsonQuote(std::string_view payload);
 // DrillReportFromJson (ops/drill_report.h), then its writer and renderers.
 bool DrillReportMode(std::string_view payload);
+// ParseConfig (config/config.h): tidemark.toml.
+bool TomlConfigMode(std::string_view payload);
 
 struct FuzzMode {
   const char* name;  // "plain", "file", …: the seed files' middle word
