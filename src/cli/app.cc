@@ -65,6 +65,7 @@ int Main(int argc, char** argv) {
   AddPruneCommand(&app, &ctx);
   AddHoldCommand(&app, &ctx);
   AddRollbackCommands(&app, &ctx);
+  AddRepairCommand(&app, &ctx);
   AddDrillCommands(&app, &ctx);
   AddAlertsCommands(&app, &ctx);
   AddStatusCommand(&app, &ctx);

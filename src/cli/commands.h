@@ -32,6 +32,7 @@ void AddHoldCommand(CLI::App* app, Context* ctx);  // hold add, remove, list
 // JSON report goes there instead of stdout.
 Status RunPrune(Context* ctx, bool dry_run, double max_unused, std::string* json = nullptr);
 void AddRollbackCommands(CLI::App* app, Context* ctx);  // rollback, revert
+void AddRepairCommand(CLI::App* app, Context* ctx);     // repair index
 void AddDrillCommands(CLI::App* app, Context* ctx);     // drill, drills, drills show
 void AddAlertsCommands(CLI::App* app, Context* ctx);    // alerts list, alerts ack
 void AddStatusCommand(CLI::App* app, Context* ctx);

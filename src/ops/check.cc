@@ -36,6 +36,8 @@ class Checker {
     if (!stopped_.ok()) return stopped_;
     CheckLocks();
     CheckSnapshots();
+    if (options_.read_data && (!damaged_blobs_.empty() || damaged_index_files_ > 0)) MapDamage();
+    if (!stopped_.ok()) return stopped_;
     if (options_.check_ledger) CheckLedger();
     return std::move(report_);
   }
@@ -137,8 +139,20 @@ class Checker {
     for (const auto& [id, listings] : indexed_) {
       if (!pack_sizes_.count(id)) {
         Damage("pack " + id.Hex(), "named by index " + listings.front().index + " but missing");
+        BlobsOfPackDamaged(id, "its pack " + id.Hex() + " is missing");
       }
     }
+  }
+
+  // For the damage map: every blob the index places in `pack`.
+  void BlobsOfPackDamaged(const Id& pack, const std::string& problem) {
+    for (const Listing& l : indexed_[pack]) {
+      for (const PackEntry& e : l.blobs) BlobDamaged(e.id, problem);
+    }
+  }
+  void BlobDamaged(const Id& blob, const std::string& problem) {
+    auto [it, inserted] = damaged_blobs_.emplace(blob, problem);
+    if (!inserted && it->second.find(problem) == std::string::npos) it->second += "; " + problem;
   }
 
   // Every pack's header decodes and agrees with what the index says.
@@ -164,6 +178,9 @@ class Checker {
       auto header = ReadPackHeader(backend_, repo_->keys().data_key, id);
       if (!header.ok()) {
         Damage("pack " + id.Hex(), header.status().message());
+        // Its blobs may still read through the index, but the pack can no
+        // longer be re-indexed (repair index) or repacked: count them lost.
+        BlobsOfPackDamaged(id, "its pack " + id.Hex() + " has a damaged header");
         continue;
       }
       report_.blobs += header->size();
@@ -232,6 +249,7 @@ class Checker {
       progress.Add(pack_sizes_[id]);
       if (!file.ok()) {
         Damage("pack " + id.Hex(), file.status().message());
+        BlobsOfPackDamaged(id, "its pack " + id.Hex() + " cannot be read");
         continue;
       }
       report_.packs_read++;
@@ -255,12 +273,16 @@ class Checker {
     const std::string where = "pack " + pack.Short() + " offset " + std::to_string(e.offset);
     if (e.offset + e.sealed_len > file.size()) {
       Damage("blob " + e.id.Hex(), where + ": past the end of the pack");
+      BlobDamaged(e.id, where + ": past the end of the pack");
       return;
     }
     report_.blobs_read++;
     auto content =
         DecodeBlob(repo_->keys(), e.id, file.substr(e.offset, e.sealed_len), e.raw_len, where);
-    if (!content.ok()) Damage("blob " + e.id.Hex(), content.status().message());
+    if (!content.ok()) {
+      Damage("blob " + e.id.Hex(), content.status().message());
+      BlobDamaged(e.id, content.status().message());
+    }
   }
 
   void CheckLocks() {
@@ -294,12 +316,65 @@ class Checker {
         Damage("snapshot " + id.Hex(), m.status().message());
         continue;
       }
+      readable_snapshots_.emplace_back(m->time_us, id);
       for (const SnapshotTable& t : m->tables) {
         if (t.schema.has_records() && !seen_blobs_.count(t.root.id)) {
           Damage("snapshot " + id.Hex(),
                  "table " + t.schema.name + ": root node " + t.root.id.Hex() + " is in no index");
         }
       }
+    }
+  }
+
+  // Reads a blob through the index that check loaded (a damaged index file
+  // must not stop the map, so BlobStore::LoadIndex is not used).
+  Result<std::string> ReadIndexed(const MemIndex& index, const Id& id) {
+    auto loc = index.Find(id);
+    if (!loc) return Status::NotFound("no readable index lists it");
+    auto sealed = backend_->Get(PackHandle(loc->pack_id), loc->offset, loc->sealed_len);
+    const std::string where =
+        "pack " + loc->pack_id.Short() + " offset " + std::to_string(loc->offset);
+    if (sealed.status().IsNotFound() || sealed.status().IsInvalidArgument() ||
+        (sealed.ok() && sealed->size() != loc->sealed_len)) {
+      return Status::Corruption(where + ": pack missing or truncated");
+    }
+    if (!sealed.ok()) return sealed.status();
+    return DecodeBlob(repo_->keys(), id, *sealed, loc->raw_len, where);
+  }
+
+  // Walks every readable snapshot (oldest first) to find what depends on
+  // the damaged blobs. Damage found only now (a node outside the packs a
+  // subset read) is reported too.
+  void MapDamage() {
+    MemIndex index;
+    for (const auto& [pack, listings] : indexed_) {
+      for (const Listing& l : listings) index.AddPack({pack, l.blobs});
+    }
+    DamageWalkSource source;
+    source.read = [&](const Id& id) { return ReadIndexed(index, id); };
+    source.present = [&](const Id& id) { return index.Contains(id); };
+    source.known_damaged = damaged_blobs_;
+    DamageWalker walker(std::move(source));
+    std::sort(readable_snapshots_.begin(), readable_snapshots_.end());
+    Progress progress("map damage", 0, Progress::Unit::kCount, options_.show_progress);
+    for (const auto& [time, id] : readable_snapshots_) {
+      auto m = ReadSnapshot(*repo_, id);
+      if (!m.ok()) continue;  // reported by CheckSnapshots (or removed meanwhile)
+      Status s = walker.AddSnapshot(id, *m, &progress,
+                                    [this] { return KeepGoing() ? Status::OK() : stopped_; });
+      if (!stopped_.ok()) return;
+      if (!s.ok()) {
+        Damage("damage map", "could not be completed: " + s.ToString());
+        return;
+      }
+    }
+    progress.Finish();
+    report_.damage_mapped = true;
+    report_.damage_map = walker.Finish();
+    report_.snapshots_affected = walker.affected();
+    report_.snapshots_restorable = walker.untouched();
+    for (const DamagedBlob& d : report_.damage_map) {
+      if (!damaged_blobs_.count(d.blob)) Damage("blob " + d.blob.Hex(), d.problem);
     }
   }
 
@@ -323,6 +398,8 @@ class Checker {
   std::map<Id, uint64_t> pack_sizes_;                             // packs present in storage
   std::unordered_map<Id, std::vector<Listing>, IdHash> indexed_;  // packs the index names
   std::unordered_set<Id, IdHash> seen_blobs_;
+  std::unordered_map<Id, std::string, IdHash> damaged_blobs_;  // blob -> problem, for the map
+  std::vector<std::pair<int64_t, Id>> readable_snapshots_;     // (time, id)
   int damaged_index_files_ = 0;
   Status stopped_;  // set when keep_going said stop
 };

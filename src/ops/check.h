@@ -11,6 +11,7 @@
 #include "base/progress.h"
 #include "base/result.h"
 #include "ledger/ledger.h"
+#include "ops/damage_map.h"
 #include "repo/repository.h"
 
 namespace tidemark {
@@ -40,6 +41,15 @@ struct CheckReport {
   uint64_t snapshots = 0;
   std::vector<CheckFinding> damage;  // anything here makes check fail (exit 3)
   std::vector<CheckFinding> notes;   // harmless leftovers and duplicates
+  // With read_data, when a blob is damaged (fails to verify, or its pack is
+  // missing or has a damaged header) or an index file is: every damaged blob
+  // with the snapshots, tables and key ranges that use it. A healthy check
+  // does not walk the snapshots (damage_mapped stays false).
+  bool damage_mapped = false;
+  std::vector<DamagedBlob> damage_map;
+  // Readable snapshots, oldest first: those that use a damaged blob, and the
+  // others, which stay restorable. Filled when damage_mapped.
+  std::vector<Id> snapshots_affected, snapshots_restorable;
   bool ok() const { return damage.empty(); }
 };
 
