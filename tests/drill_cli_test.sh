@@ -165,6 +165,8 @@ expect 3 "corrupted blob" -- "$T" --json drill crm-deep
 fail_check restore "restore fails"
 detail_of restore; contains detail "table orders" "damaged table named"
 contains detail "blob " "damaged blob named"
+fail_check damage "damage mapped"
+detail_of damage; contains detail "orders keys" "damage row names the table and its key range"
 cp "$pack" corrupted.pack
 python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[40]^=0xff; open(sys.argv[1],'wb').write(b)" "$pack"
 

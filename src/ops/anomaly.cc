@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -27,6 +28,7 @@ constexpr size_t kMaxRemovedKeys = 100000;  // deleted parent keys kept for the 
 constexpr size_t kSampleKeys = 3;           // keys quoted in a detail line
 constexpr size_t kMaxQuoted = 60;           // bytes of a value quoted in a detail line
 constexpr size_t kHashAbove = 64;           // longer values are matched by their SHA-256
+constexpr size_t kMaxDetail = 4096;         // Anomaly::detail limit (snapshot.md)
 
 // ------------------------------------------------------------------ text
 
@@ -45,18 +47,20 @@ std::string FormatShare(double share) {
   return buf;
 }
 
-// A value for a detail line: text quoted, long values shortened (on a UTF-8
-// character boundary).
+// Cuts `s` to at most `max` bytes on a UTF-8 character boundary, ending in "...".
+void Shorten(std::string* s, size_t max) {
+  if (s->size() <= max) return;
+  size_t n = max - 3;
+  while (n > 0 && (static_cast<unsigned char>((*s)[n]) & 0xC0) == 0x80) n--;
+  s->resize(n);
+  *s += "...";
+}
+
+// A value for a detail line: text quoted, long values shortened.
 std::string Quote(const Value& v) {
   std::string s = ValueToDisplay(v);
-  if (s.size() > kMaxQuoted) {
-    size_t n = kMaxQuoted;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) n--;
-    s.resize(n);
-    s += "...";
-  }
-  if (v.type() == ValueType::kText && !v.ref()) return "'" + s + "'";
-  return s;
+  Shorten(&s, kMaxQuoted);
+  return v.type() == ValueType::kText && !v.ref() ? "'" + s + "'" : s;
 }
 
 // "id 3" or "order_id 1, line 2".
@@ -226,17 +230,15 @@ class FrequentValues {
     std::sort(out.begin(), out.end());
     return out;
   }
-  uint64_t Estimate(const std::string& key) const { return counters_.at(key).count; }
-  const std::string& Display(const std::string& key) const { return counters_.at(key).display; }
-  bool NullOrEmpty(const std::string& key) const { return counters_.at(key).null_or_empty; }
+  struct Counter {
+    uint64_t count;
+    std::string display;  // the value, quoted for a detail line
+    bool null_or_empty;
+  };
+  const Counter& Get(const std::string& key) const { return counters_.at(key); }
   bool exact() const { return decrements_ == 0; }
 
  private:
-  struct Counter {
-    uint64_t count;
-    std::string display;
-    bool null_or_empty;
-  };
   std::unordered_map<std::string, Counter> counters_;
   uint64_t decrements_ = 0;
 };
@@ -280,7 +282,7 @@ struct TableWork {
   TreeDiffCounts counts;
   uint64_t rows = 0;  // at the parent
   bool judge_shares = false, metadata = false;
-  bool recount = false;  // count changes by common fields only (see NeedsRecount)
+  bool recount = false;  // count changes by common fields only (see JudgeTable)
   std::vector<size_t> removed_requests;
   std::vector<Anomaly> dropped_columns, shares, columns, metadata_rows, orphans;
 };
@@ -289,14 +291,8 @@ using Samples = std::array<std::vector<double>, 3>;  // deleted, changed, added
 
 Anomaly MakeAnomaly(const char* kind, std::string table, std::string column, uint64_t count,
                     uint64_t of, std::string detail) {
-  Anomaly a;
-  a.kind = kind;
-  a.table = std::move(table);
-  a.column = std::move(column);
-  a.count = count;
-  a.of = of;
-  a.detail = std::move(detail);
-  return a;
+  Shorten(&detail, kMaxDetail);
+  return Anomaly{kind, std::move(table), std::move(column), count, of, std::move(detail)};
 }
 
 class Detector {
@@ -321,6 +317,8 @@ class Detector {
   Status JudgeShares(TableWork* w);
   Result<Samples> BaselineSamples(const std::string& table);
   Status FindOrphans();
+  Status ScanRecords(const SnapshotTable& t, bool with_record,
+                     const std::function<bool(const std::vector<Value>&, const Record&)>& fn);
   Status DropStillPresent(RemovedValues* rv);
   Status CountOrphans(const Relation& rel, const RemovedValues& rv, TableWork* w);
   bool IsMetadata(const std::string& table) const;
@@ -582,8 +580,8 @@ Status Detector::JudgeColumns(TableWork* w, std::map<std::string, ColumnStats>* 
   for (auto& [name, s] : *stats) {
     const bool nulled = double(s.nulled) > rules_.nulled * n;
     for (const std::string& key : s.values.Candidates(rules_.dominant * n)) {
-      if (nulled && s.values.NullOrEmpty(key)) continue;
-      s.candidates[key] = s.values.Estimate(key);
+      if (nulled && s.values.Get(key).null_or_empty) continue;
+      s.candidates[key] = s.values.Get(key).count;
       recount = recount || !s.values.exact();
     }
   }
@@ -606,7 +604,7 @@ Status Detector::JudgeColumns(TableWork* w, std::map<std::string, ColumnStats>* 
     if (best == s.candidates.end() || double(best->second) <= rules_.dominant * n) continue;
     w->columns.push_back(MakeAnomaly(
         "dominant", table, name, best->second, w->rows,
-        table + "." + name + ": set to " + s.values.Display(best->first) + " on " +
+        table + "." + name + ": set to " + s.values.Get(best->first).display + " on " +
             std::to_string(best->second) + of + FormatShare(ShareOf(best->second, w->rows)) +
             "), threshold " + FormatShare(rules_.dominant)));
   }
@@ -714,22 +712,32 @@ Status Detector::FindOrphans() {
   return Status::OK();
 }
 
-// For columns that are not the parent's key another record may still hold a
-// deleted record's value: scan the parent table in `now` and forget those.
-Status Detector::DropStillPresent(RemovedValues* rv) {
-  const SnapshotTable* t = now_.FindTable(rv->table);
-  const std::string what = "record of table " + rv->table;
+// Calls fn(key, record) for every record of `t` (record left empty unless
+// `with_record`) until fn returns false.
+Status Detector::ScanRecords(
+    const SnapshotTable& t, bool with_record,
+    const std::function<bool(const std::vector<Value>&, const Record&)>& fn) {
+  const std::string what = "record of table " + t.schema.name;
   std::vector<Value> key;
   Record record;
-  std::string tuple;
-  return TreeScan(cache_, t->root, std::nullopt,
+  return TreeScan(cache_, t.root, std::nullopt,
                   [&](std::string_view k, std::string_view v) -> Result<bool> {
                     cost_.records_scanned++;
                     TM_RETURN_IF_ERROR(DecodeKey(k, &key));
-                    TM_RETURN_IF_ERROR(DecodeRecord(v, what, &record));
-                    if (TupleKey(rv->new_refs, key, record, &tuple)) rv->keys.erase(tuple);
-                    return !rv->keys.empty();
+                    if (with_record) TM_RETURN_IF_ERROR(DecodeRecord(v, what, &record));
+                    return fn(key, record);
                   });
+}
+
+// For columns that are not the parent's key another record may still hold a
+// deleted record's value: scan the parent table in `now` and forget those.
+Status Detector::DropStillPresent(RemovedValues* rv) {
+  std::string tuple;
+  return ScanRecords(*now_.FindTable(rv->table), true,
+                     [&](const std::vector<Value>& key, const Record& record) {
+                       if (TupleKey(rv->new_refs, key, record, &tuple)) rv->keys.erase(tuple);
+                       return !rv->keys.empty();
+                     });
 }
 
 // Scans the child table in `now` for records referring to a deleted parent.
@@ -743,24 +751,16 @@ Status Detector::CountOrphans(const Relation& rel, const RemovedValues& rv, Tabl
     refs.push_back(*f);
     key_only = key_only && f->in_key;
   }
-  const std::string what = "record of table " + child.schema.name;
   uint64_t count = 0;
   std::vector<std::string> samples;
-  std::vector<Value> key;
-  Record record;
   std::string tuple;
-  TM_RETURN_IF_ERROR(TreeScan(cache_, child.root, std::nullopt,
-                              [&](std::string_view k, std::string_view v) -> Result<bool> {
-                                cost_.records_scanned++;
-                                TM_RETURN_IF_ERROR(DecodeKey(k, &key));
-                                if (!key_only) TM_RETURN_IF_ERROR(DecodeRecord(v, what, &record));
-                                if (!TupleKey(refs, key, record, &tuple)) return true;
-                                if (!rv.keys.count(tuple)) return true;
-                                if (count++ < kSampleKeys) {
-                                  samples.push_back(KeyDisplay(child.schema, key));
-                                }
-                                return true;
-                              }));
+  TM_RETURN_IF_ERROR(
+      ScanRecords(child, !key_only, [&](const std::vector<Value>& key, const Record& record) {
+        if (TupleKey(refs, key, record, &tuple) && rv.keys.count(tuple) && count++ < kSampleKeys) {
+          samples.push_back(KeyDisplay(child.schema, key));
+        }
+        return true;
+      }));
   if (count == 0) return Status::OK();
   std::string detail = rel.Name() + ": " + (rv.truncated ? "at least " : "") +
                        std::to_string(count) + " of " + std::to_string(child.root.count) +
@@ -790,12 +790,13 @@ Status CheckShare(const char* name, double v, bool above_one) {
 }  // namespace
 
 Status ValidateAnomalyRules(const AnomalyRules& r) {
-  TM_RETURN_IF_ERROR(CheckShare("deleted", r.deleted, false));
-  TM_RETURN_IF_ERROR(CheckShare("changed", r.changed, false));
+  const std::pair<const char*, double> shares[] = {{"deleted", r.deleted},
+                                                   {"changed", r.changed},
+                                                   {"nulled", r.nulled},
+                                                   {"dominant", r.dominant}};
+  for (const auto& [name, v] : shares) TM_RETURN_IF_ERROR(CheckShare(name, v, false));
   TM_RETURN_IF_ERROR(CheckShare("added", r.added, true));
-  TM_RETURN_IF_ERROR(CheckShare("nulled", r.nulled, false));
-  TM_RETURN_IF_ERROR(CheckShare("dominant", r.dominant, false));
-  if (!std::isfinite(r.mad_k) || r.mad_k < 0) {
+  if (!(r.mad_k >= 0) || !std::isfinite(r.mad_k)) {
     return Status::InvalidArgument("anomaly rule mad_k = " + FormatNumber(r.mad_k) +
                                    ": expected a number >= 0 (default 5)");
   }

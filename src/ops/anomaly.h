@@ -66,8 +66,9 @@ struct AnomalyCost {
 // first backup): no anomalies. Only the last rules.history + 1 entries are
 // used. Returns the anomalies in a stable order: dropped schema objects
 // first (in the parent's schema order), then per table of `now` in schema
-// order: deleted, changed, added, nulled, dominant (by column), dropped
-// metadata rows, orphans (by relation). Cost is proportional to the change
+// order: dropped columns, deleted, changed, added, nulled and dominant (by
+// column), dropped metadata rows, orphans (by relation). REQUIRES: no null
+// pointer in `history`. Cost is proportional to the change
 // (equal subtrees are skipped) except for orphans, which scan a child table
 // only when its parent table lost records. Errors: those of reading and
 // decoding trees (Corruption names the node or record). Thread-compatible.

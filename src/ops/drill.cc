@@ -12,6 +12,7 @@
 
 #include "base/hex.h"
 #include "crypto/crypto.h"
+#include "ops/damage_map.h"
 #include "ops/drill_checks.h"
 #include "ops/restore.h"
 
@@ -124,6 +125,30 @@ std::string LivePathOf(const Manifest& m) {
   return m.source_uri.rfind(prefix, 0) == 0 ? m.source_uri.substr(prefix.size()) : "";
 }
 
+// After a failed restore: reads every blob the snapshot needs and adds one
+// failed "damage" row per damaged blob, naming its table and key range, so
+// the report says what is lost, not only that the restore stopped.
+void ExplainDamage(const DrillContext& ctx, const SnapshotInfo& snap, DrillReport* rep) {
+  const auto start = std::chrono::steady_clock::now();
+  auto damaged = CheckSnapshotData(ctx.store, snap.id, snap.manifest, ctx.show_progress);
+  if (!damaged.ok()) {
+    AddCheck(rep, "damage", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
+             "could not map the damage: " + damaged.status().message());
+    return;
+  }
+  for (const DamagedBlob& d : *damaged) {
+    std::string where;
+    for (size_t i = 0; i < d.uses.size() && i < 5; ++i) {
+      where += (i ? "; " : "") + d.uses[i].table + " " + d.uses[i].DescribeKeys();
+    }
+    if (d.uses.size() > 5) where += "; and " + std::to_string(d.uses.size() - 5) + " more";
+    rep->checks.push_back({"damage", "blob " + d.blob.Short(), CheckOutcome::kFail,
+                           (where.empty() ? "below a damaged node" : where) + ": " + d.problem,
+                           0});
+  }
+  rep->checks.back().duration_us = Since(start);
+}
+
 // Restore, then every check the plan runs; fills the report's tables,
 // timings and check rows.
 void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const SnapshotInfo& snap,
@@ -141,6 +166,9 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
   if (!result.ok()) {
     rep->checks.push_back({"restore", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
                            result.status().message(), rep->restore_us});
+    if (result.status().IsCorruption() || result.status().IsNotFound()) {
+      ExplainDamage(ctx, snap, rep);
+    }
     return;
   }
   rep->records_restored = result->records;

@@ -19,7 +19,7 @@ enum class CheckOutcome : uint8_t { kPass, kFail, kSkip };
 const char* CheckOutcomeName(CheckOutcome o);  // "pass", "fail", "skip"
 
 struct DrillCheck {
-  std::string kind;  // "restore", "schema", "counts", "digest", "integrity", "foreign-keys",
+  std::string kind;  // "restore", "damage", "schema", "counts", "digest", "integrity", "foreign-keys",
                      // "relation", "uniqueness", "assertion", "baseline", "rto", "rpo",
                      // "snapshot"
   std::string name;  // what was checked: a table, a relation, an assertion's name
