@@ -97,6 +97,24 @@ Result<std::vector<const DrillPlan*>> SelectPlans(const ConfigFile& cfg, const D
   return plans;
 }
 
+// Runs one plan, stores its report, records it in the ledger, prints it and
+// adds it to *w. A failed check is a report (counted in *failed), not an error.
+Status RunAndStore(Context* ctx, Repository* repo, const DrillPlan& plan, const DrillContext& dc,
+                   JsonWriter* w, size_t* failed) {
+  TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(plan, dc));
+  TM_RETURN_IF_ERROR(StoreDrillReport(*repo, r));
+  *failed += !r.passed();
+  TM_RETURN_IF_ERROR(
+      ctx->Record("drill", r.passed() ? "ok" : "failed",
+                  {"plan " + r.plan, "run " + r.run_id, "snapshot " + r.snapshot_id},
+                  {{"checks_failed", static_cast<int64_t>(r.CountOutcome(CheckOutcome::kFail))},
+                   {"rto_ms", static_cast<int64_t>(r.rto_achieved_us / 1000)},
+                   {"rpo_s", static_cast<int64_t>(r.rpo_achieved_us / 1000000)}}));
+  PrintRun(ctx, r);
+  w->Raw(DrillReportToJson(r));
+  return Status::OK();
+}
+
 Status RunDrills(Context* ctx, const DrillFlags& flags) {
   if (flags.due && !flags.all) return Status::InvalidArgument("--due goes with --all");
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, flags.plan_file, true));
@@ -120,10 +138,13 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
   JsonWriter w;
   w.BeginObject().Key("runs").BeginArray();
   size_t failed = 0, ran = 0;
+  Status first_error;  // a plan that could not run at all; the others still run
   for (const DrillPlan* plan : plans) {
     dc.history = HistoryOf(stored, plan->name);
     dc.now_us = repo->clock()->NowMicros();
-    if (flags.due && !DrillOverdue(*plan, dc.history, dc.now_us)) continue;
+    // Due: overdue by its cadence, or never run (whatever the cadence).
+    const bool due = dc.history.empty() || DrillOverdue(*plan, dc.history, dc.now_us);
+    if (flags.due && !due) continue;
     ran++;
     // The source's declared relations are checked by each of its drills.
     DrillPlan effective = *plan;
@@ -135,17 +156,12 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
         }
       }
     }
-    TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(effective, dc));
-    TM_RETURN_IF_ERROR(StoreDrillReport(*repo, r));
-    failed += !r.passed();
-    TM_RETURN_IF_ERROR(
-        ctx->Record("drill", r.passed() ? "ok" : "failed",
-                    {"plan " + r.plan, "run " + r.run_id, "snapshot " + r.snapshot_id},
-                    {{"checks_failed", static_cast<int64_t>(r.CountOutcome(CheckOutcome::kFail))},
-                     {"rto_ms", static_cast<int64_t>(r.rto_achieved_us / 1000)},
-                     {"rpo_s", static_cast<int64_t>(r.rpo_achieved_us / 1000000)}}));
-    PrintRun(ctx, r);
-    w.Raw(DrillReportToJson(r));
+    Status s = RunAndStore(ctx, repo, effective, dc, &w, &failed);
+    if (!s.ok()) {
+      failed++;
+      fprintf(stderr, "tidemark: error: drill %s: %s\n", plan->name.c_str(), s.message().c_str());
+      if (first_error.ok()) first_error = s.WithContext("drill " + plan->name);
+    }
   }
   w.EndArray()
       .Field("ran", static_cast<uint64_t>(ran))
@@ -153,6 +169,7 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
   w.Field("passed", failed == 0).EndObject();
   if (ran == 0) ctx->Print("no drill plan is due");
   ctx->PrintJson(w);
+  if (!first_error.ok()) return first_error;
   if (failed > 0) {
     return Status::Corruption(std::to_string(failed) + " of " + std::to_string(ran) +
                               " drills failed; the reports above say which checks");

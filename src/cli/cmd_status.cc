@@ -53,6 +53,15 @@ void JudgeDrills(const ConfigFile& cfg, const StoredDrills& stored, int64_t now,
     s->drill_detail = expected ? "no drill has run" : "no drill plan and no RTO target";
     return;
   }
+  // The newest run of each plan must have passed: a passing smoke drill does
+  // not hide a failed deep one.
+  for (const DrillPlan* p : plans) {
+    const DrillReport* newest = nullptr;
+    for (const DrillReport& r : stored.reports) {
+      if (r.plan == p->name) newest = &r;
+    }
+    if (newest != nullptr && !newest->passed()) s->last_drill = newest;
+  }
   const DrillReport& last = *s->last_drill;
   const uint64_t rto = last.rto_achieved_us;
   s->drill_detail = "last run " + last.run_id.substr(0, 8) + " " + FormatTimeUtc(last.started_us) +
@@ -182,7 +191,9 @@ Status RunStatus(Context* ctx) {
   }
   JsonWriter w;
   w.BeginObject().Key("sources").BeginArray();
-  size_t out_of_policy = 0;
+  // A drill report that does not verify may be any source's newest result
+  // (a failure someone hid): nothing can be called within policy then.
+  size_t out_of_policy = stored.damaged.size();
   for (size_t i = 0; i < rows.size(); ++i) {
     SourceStatus& s = rows[i];
     s.last = LatestOf(all, s.config.name);
@@ -195,13 +206,21 @@ Status RunStatus(Context* ctx) {
     PrintSource(ctx, s, now);
     SourceJson(&w, s, now);
   }
+  w.EndArray().Key("damaged_drill_reports").BeginArray();
+  for (const auto& [name, why] : stored.damaged) {
+    ctx->Print("DAMAGED drill report " + name + ": " + why);
+    w.BeginObject().Field("run_id", name).Field("message", why).EndObject();
+  }
   w.EndArray().Field("ok", out_of_policy == 0);
   w.Field("out_of_policy", static_cast<uint64_t>(out_of_policy)).EndObject();
   if (rows.empty()) ctx->Print("no sources: declare [[source]] tables in tidemark.toml");
   ctx->PrintJson(w);
   if (out_of_policy > 0) {
-    return Status::Refused(std::to_string(out_of_policy) + " of " + std::to_string(rows.size()) +
-                           " sources are out of policy");
+    return Status::Refused(stored.damaged.empty()
+                               ? std::to_string(out_of_policy) + " of " +
+                                     std::to_string(rows.size()) + " sources are out of policy"
+                               : std::to_string(stored.damaged.size()) +
+                                     " drill reports do not verify; run `tidemark check`");
   }
   return Status::OK();
 }

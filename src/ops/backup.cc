@@ -192,45 +192,65 @@ Status CountChanges(BlobStore* store, const Manifest* parent, Manifest* m) {
   return Status::OK();
 }
 
-// The schema without the tables the options leave out (and their indexes,
-// triggers and shadow tables). Views stay: they are definitions only.
-SourceSchema SelectedSchema(const SourceSchema& all, const BackupOptions& opts) {
-  if (opts.include.empty() && opts.exclude.empty()) return all;
-  std::set<std::string> dropped;  // lower-case names
+}  // namespace
+
+SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude) {
+  if (include.empty() && exclude.empty()) return all;
   auto lower = [](std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   };
+  std::set<std::string> virtuals;  // lower-case names of virtual tables
   for (const TableSchema& t : all.tables) {
-    if (t.kind == TableKind::kSequence || TableSelected(opts.include, opts.exclude, t.name)) {
-      continue;
+    if (t.kind == TableKind::kVirtual) virtuals.insert(lower(t.name));
+  }
+  // A shadow table belongs to the virtual table named by all of its name
+  // before the last "_" (SQLite's rule, as in restore.cc), and follows it.
+  auto owner_of = [&](const TableSchema& t) -> std::string {
+    const size_t last = t.name.rfind('_');
+    if (t.kind != TableKind::kShadow || last == std::string::npos) return "";
+    const std::string owner = lower(t.name.substr(0, last));
+    return virtuals.count(owner) ? owner : "";
+  };
+  std::set<std::string> kept;  // lower-case names
+  for (const TableSchema& t : all.tables) {
+    if (t.kind == TableKind::kShadow && !owner_of(t).empty()) continue;  // decided by its owner
+    if (t.kind == TableKind::kSequence || TableSelected(include, exclude, t.name)) {
+      kept.insert(lower(t.name));
     }
-    dropped.insert(lower(t.name));
   }
   SourceSchema out = all;
   out.tables.clear();
   for (const TableSchema& t : all.tables) {
-    bool drop = dropped.count(lower(t.name)) > 0;
-    if (t.kind == TableKind::kShadow) {
-      for (const std::string& d : dropped) {
-        if (lower(t.name).rfind(d + "_", 0) == 0) drop = true;  // its virtual table is left out
-      }
-    }
-    if (drop) {
-      dropped.insert(lower(t.name));
-    } else {
+    const std::string owner = owner_of(t);
+    if (kept.count(lower(t.name)) || (!owner.empty() && kept.count(owner))) {
+      kept.insert(lower(t.name));
       out.tables.push_back(t);
     }
   }
   out.objects.clear();
   for (const SchemaObject& o : all.objects) {
-    const bool on_dropped = o.type != "view" && dropped.count(lower(o.tbl_name)) > 0;
-    if (!on_dropped) out.objects.push_back(o);
+    // Views stay (definitions only); tables, indexes and triggers follow their table.
+    if (o.type == "view" || kept.count(lower(o.type == "table" ? o.name : o.tbl_name))) {
+      out.objects.push_back(o);
+    }
   }
   return out;
 }
 
-}  // namespace
+Manifest SelectedManifest(const Manifest& m, const std::vector<std::string>& include,
+                          const std::vector<std::string>& exclude) {
+  if (include.empty() && exclude.empty()) return m;
+  const SourceSchema kept = SelectedSchema(m.FullSchema(), include, exclude);
+  Manifest out = m;
+  out.objects.objects = kept.objects;
+  out.tables.clear();
+  for (const SnapshotTable& t : m.tables) {
+    if (kept.FindTable(t.schema.name) != nullptr) out.tables.push_back(t);
+  }
+  return out;
+}
 
 bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
                    const std::string& table) {
@@ -260,7 +280,7 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   m.tags = opts.tags;
   m.labels = opts.labels;
   std::sort(m.labels.begin(), m.labels.end());
-  const SourceSchema schema = SelectedSchema(src->schema(), opts);
+  const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
   m.objects.objects = schema.objects;
   m.objects.settings = schema.settings;
 
@@ -293,10 +313,27 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
                                                   std::chrono::steady_clock::now() - started)
                                                   .count());
   if (opts.anomalies != nullptr && parent != nullptr) {
+    // Compared through today's table selection, so that a table newly left
+    // out by `exclude` is not reported as dropped.
+    std::vector<Manifest> selected;
+    selected.reserve(history.size());
+    for (const SnapshotInfo& s : history) {
+      selected.push_back(SelectedManifest(s.manifest, opts.include, opts.exclude));
+    }
     std::vector<const Manifest*> earlier;
-    for (const SnapshotInfo& s : history) earlier.push_back(&s.manifest);
+    for (const Manifest& s : selected) earlier.push_back(&s);
     NodeCache cache(store);
     TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(&cache, m, earlier, *opts.anomalies));
+    if (m.anomalies.size() > kMaxManifestAnomalies) {
+      // A manifest holds at most that many (snapshot.md §2): keep the first
+      // ones and say how many more there were.
+      const uint64_t total = m.anomalies.size();
+      m.anomalies.resize(kMaxManifestAnomalies - 1);
+      m.anomalies.push_back({"more", "", "", total - m.anomalies.size(), total,
+                             std::to_string(total - m.anomalies.size()) +
+                                 " more anomalies not stored (a manifest holds at most " +
+                                 std::to_string(kMaxManifestAnomalies) + ")"});
+    }
   }
   TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
   TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ", result.records,

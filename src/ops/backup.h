@@ -30,6 +30,16 @@ struct BackupOptions {
   const AnomalyRules* anomalies = nullptr;
 };
 
+// The schema with only the tables the patterns select: a table matching an
+// include (or any, when none is given) and no exclude; sqlite_sequence always;
+// a shadow table with its virtual table (SQLite's last-"_" rule); indexes and
+// triggers with their table; every view.
+SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude);
+// The same selection applied to a stored manifest (tables and objects).
+Manifest SelectedManifest(const Manifest& m, const std::vector<std::string>& include,
+                          const std::vector<std::string>& exclude);
+
 // Whether the include/exclude patterns select `table`.
 bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
                    const std::string& table);

@@ -282,3 +282,64 @@ TEST(DrillExpectationTest, Forms) {
 
 }  // namespace
 }  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+TEST_F(DrillTest, RotationAdvancesWhenCountsAreSkipped) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.rotate = true;
+  plan_.rotate_tables = 1;
+  plan_.skip = {"counts", "digest"};
+  std::set<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    repo_->clock()->Advance(1000000);
+    auto r = Run();
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->tables.size(), 1u);
+    seen.insert(r->tables[0].name);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+TEST_F(DrillTest, AssertionOnATableNotRestoredThisRunIsSkipped) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.tables = {"tags"};
+  DrillAssertion a;
+  a.name = "customers";
+  a.sql = "SELECT count(*) FROM customers";
+  a.a = 20;
+  plan_.assertions.push_back(a);
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  bool skipped = false;
+  for (const DrillCheck& c : r->checks) {
+    skipped |= c.kind == "assertion" && c.outcome == CheckOutcome::kSkip;
+  }
+  EXPECT_TRUE(skipped);
+}
+
+TEST_F(DrillTest, ForeignKeysIntoTablesNotRestoredAreCountedApart) {
+  {
+    TestDb db(live_);
+    db.Exec("PRAGMA foreign_keys=OFF");
+    for (int i = 0; i < 30; ++i) db.Exec("INSERT INTO orders(customer_id, note) VALUES(500, 'x')");
+  }
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.tables = {"orders", "tags"};  // customers (the parent) not restored
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  plan_.tables.clear();  // with customers, the 30 orphans are found
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("30 foreign-key violations, e.g. orders rowid 21 -> customers"),
+            std::string::npos)
+      << f[0];
+}
+
+}  // namespace
+}  // namespace tidemark

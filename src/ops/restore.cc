@@ -113,9 +113,15 @@ Status WriteTable(BlobStore* store, const Repository& repo, NodeCache* cache,
 Result<std::vector<TableTally>> TallySqliteTables(const std::string& path, const Manifest& m,
                                                   const std::vector<std::string>& tables) {
   TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(path));
+  // The selection as the restore expands it: virtual tables bring their
+  // shadow tables, whose rows are verified like any other.
+  std::vector<std::string> expanded;
+  if (!tables.empty()) {
+    TM_ASSIGN_OR_RETURN(expanded, SelectTables(m, tables));
+  }
   std::vector<TableTally> out;
   for (const SnapshotTable& t : m.tables) {
-    if (!t.schema.has_records() || !Selected(tables, t.schema.name)) continue;
+    if (!t.schema.has_records() || !Selected(expanded, t.schema.name)) continue;
     // A partial restore keeps only the selected tables' sqlite_sequence rows.
     if (!tables.empty() && t.schema.kind == TableKind::kSequence) continue;
     TableTally tally;

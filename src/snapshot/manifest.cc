@@ -16,7 +16,7 @@ constexpr std::string_view kAadSnapshot = "tidemark snapshot v1";
 // written as version 1, byte for byte what earlier releases wrote.
 constexpr uint8_t kManifestVersion = 1;
 constexpr uint8_t kManifestVersionAnomalies = 2;
-constexpr uint64_t kMaxAnomalies = 4096;
+constexpr uint64_t kMaxAnomalies = kMaxManifestAnomalies;
 constexpr uint64_t kMaxAnomalyKind = 64;
 constexpr uint64_t kMaxAnomalyDetail = 4096;
 constexpr size_t kMaxText = 1u << 16;

@@ -45,6 +45,9 @@ struct Anomaly {
   bool operator==(const Anomaly&) const = default;
 };
 
+// The most anomalies one manifest holds (snapshot.md §2).
+inline constexpr size_t kMaxManifestAnomalies = 4096;
+
 struct Manifest {
   std::string source;      // source name
   std::string source_uri;  // e.g. "sqlite:/srv/crm.db"
