@@ -79,6 +79,9 @@ void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
   w->Field("records_added", st.records_added).Field("records_changed", st.records_changed);
   w->Field("records_removed", st.records_removed).Field("bytes_added", st.bytes_added);
   w->Field("duration_s", static_cast<double>(st.duration_us) / 1e6);
+  w->Field("anomaly_detection_s", static_cast<double>(r.anomaly_us) / 1e6);
+  w->Field("anomaly_nodes_loaded", r.anomaly_cost.nodes_loaded);
+  w->Field("anomaly_records_decoded", r.anomaly_cost.records_decoded);
   AnomaliesJson(w, r.snapshot, m.anomalies);
   extra(w);
   w->EndObject();

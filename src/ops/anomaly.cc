@@ -298,8 +298,13 @@ Anomaly MakeAnomaly(const char* kind, std::string table, std::string column, uin
 class Detector {
  public:
   Detector(NodeCache* cache, const Manifest& now, const std::vector<const Manifest*>& history,
-           const AnomalyRules& rules)
-      : cache_(cache), now_(now), parent_(*history.back()), history_(history), rules_(rules) {}
+           const AnomalyRules& rules, const std::vector<TreeDiffCounts>* parent_counts)
+      : cache_(cache),
+        now_(now),
+        parent_(*history.back()),
+        history_(history),
+        rules_(rules),
+        parent_counts_(parent_counts) {}
 
   Result<std::vector<Anomaly>> Run();
   const AnomalyCost& cost() const { return cost_; }
@@ -328,6 +333,7 @@ class Detector {
   const Manifest& parent_;
   const std::vector<const Manifest*>& history_;
   const AnomalyRules& rules_;
+  const std::vector<TreeDiffCounts>* parent_counts_;  // may be null
   AnomalyCost cost_;
   std::vector<TableWork> work_;
   std::vector<Relation> relations_;
@@ -480,8 +486,12 @@ Status Detector::JudgeTable(size_t i) {
   DroppedColumns(&w);
   if (!w.old_t->schema.has_records() || !w.new_t->schema.has_records()) return Status::OK();
   w.rows = w.old_t->root.count;
-  TM_ASSIGN_OR_RETURN(w.counts, DiffTable(cache_, w.old_t, w.new_t, nullptr));
-  cost_.nodes_loaded += w.counts.nodes_loaded;
+  if (parent_counts_ != nullptr) {
+    w.counts = (*parent_counts_)[i];  // the backup's own change counts: no second diff
+  } else {
+    TM_ASSIGN_OR_RETURN(w.counts, DiffTable(cache_, w.old_t, w.new_t, nullptr));
+    cost_.nodes_loaded += w.counts.nodes_loaded;
+  }
   w.judge_shares = w.rows >= rules_.min_rows;
   w.metadata = IsMetadata(w.new_t->schema.name);
   // Records also change when a column is added or dropped, and (VACUUM) when
@@ -823,10 +833,16 @@ Status ValidateAnomalyRules(const AnomalyRules& r) {
 
 Result<std::vector<Anomaly>> DetectAnomalies(NodeCache* cache, const Manifest& now,
                                              const std::vector<const Manifest*>& history,
-                                             const AnomalyRules& rules, AnomalyCost* cost) {
+                                             const AnomalyRules& rules, AnomalyCost* cost,
+                                             const std::vector<TreeDiffCounts>* parent_counts) {
   if (cost) *cost = AnomalyCost{};
   if (history.empty() || history.back() == nullptr) return std::vector<Anomaly>{};
-  Detector d(cache, now, history, rules);
+  if (parent_counts != nullptr && parent_counts->size() != now.tables.size()) {
+    return Status::Internal("anomaly detection: change counts for " +
+                            std::to_string(parent_counts->size()) + " tables, manifest has " +
+                            std::to_string(now.tables.size()));
+  }
+  Detector d(cache, now, history, rules, parent_counts);
   Result<std::vector<Anomaly>> r = d.Run();
   if (cost) *cost = d.cost();
   return r;

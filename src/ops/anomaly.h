@@ -72,9 +72,12 @@ struct AnomalyCost {
 // (equal subtrees are skipped) except for orphans, which scan a child table
 // only when its parent table lost records. Errors: those of reading and
 // decoding trees (Corruption names the node or record). Thread-compatible.
-Result<std::vector<Anomaly>> DetectAnomalies(NodeCache* cache, const Manifest& now,
-                                             const std::vector<const Manifest*>& history,
-                                             const AnomalyRules& rules,
-                                             AnomalyCost* cost = nullptr);
+// `parent_counts`, when given, holds for each table of `now` (same order) its
+// counts-only diff against history.back() (a new table: anything), as the
+// backup already computed them: detection then skips that diff.
+Result<std::vector<Anomaly>> DetectAnomalies(
+    NodeCache* cache, const Manifest& now, const std::vector<const Manifest*>& history,
+    const AnomalyRules& rules, AnomalyCost* cost = nullptr,
+    const std::vector<TreeDiffCounts>* parent_counts = nullptr);
 
 }  // namespace tidemark

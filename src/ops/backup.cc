@@ -174,11 +174,13 @@ Status ScanTable(SqliteSource* src, const TableSchema& schema, ChunkedValueStore
 }
 
 // Counts added / changed / removed records against the parent snapshot.
-Status CountChanges(BlobStore* store, const Manifest* parent, Manifest* m) {
-  NodeCache cache(store);
+// Per table (in m->tables order) into *per_table, for anomaly detection.
+Status CountChanges(NodeCache* cache, const Manifest* parent, Manifest* m,
+                    std::vector<TreeDiffCounts>* per_table) {
   for (const SnapshotTable& t : m->tables) {
     const SnapshotTable* old = parent ? parent->FindTable(t.schema.name) : nullptr;
-    TM_ASSIGN_OR_RETURN(TreeDiffCounts c, DiffTable(&cache, old, &t, nullptr));
+    TM_ASSIGN_OR_RETURN(TreeDiffCounts c, DiffTable(cache, old, &t, nullptr));
+    per_table->push_back(c);
     m->stats.records_added += c.added;
     m->stats.records_changed += c.changed;
     m->stats.records_removed += c.removed;
@@ -307,7 +309,11 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   }
   TM_RETURN_IF_ERROR(store->Flush());
   progress.Finish();
-  TM_RETURN_IF_ERROR(CountChanges(store, parent ? &parent->manifest : nullptr, &m));
+  // One cache for the change counts and the anomaly detection after them:
+  // detection walks the same parent/new diff, so its nodes are mostly cached.
+  NodeCache cache(store);
+  std::vector<TreeDiffCounts> counts;
+  TM_RETURN_IF_ERROR(CountChanges(&cache, parent ? &parent->manifest : nullptr, &m, &counts));
   m.stats.bytes_added = store->stats().bytes_written - written_before;
   m.stats.duration_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                   std::chrono::steady_clock::now() - started)
@@ -322,8 +328,12 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
     }
     std::vector<const Manifest*> earlier;
     for (const Manifest& s : selected) earlier.push_back(&s);
-    NodeCache cache(store);
-    TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(&cache, m, earlier, *opts.anomalies));
+    const auto detect_start = std::chrono::steady_clock::now();
+    TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(&cache, m, earlier, *opts.anomalies,
+                                                     &result.anomaly_cost, &counts));
+    result.anomaly_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - detect_start)
+                                                  .count());
     if (m.anomalies.size() > kMaxManifestAnomalies) {
       // A manifest holds at most that many (snapshot.md §2): keep the first
       // ones and say how many more there were.

@@ -49,6 +49,8 @@ struct BackupResult {
   Id parent;  // zero: the first snapshot of this source
   Manifest manifest;
   uint64_t records = 0;
+  uint64_t anomaly_us = 0;  // wall time of anomaly detection (not in manifest.stats.duration_us)
+  AnomalyCost anomaly_cost;
 };
 
 // Reads the whole source inside one read transaction and stores each table as
