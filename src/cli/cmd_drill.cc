@@ -284,7 +284,9 @@ Status ShowDrillRun(Context* ctx, const DrillsFlags& flags) {
   (void)cfg;
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
-  TM_ASSIGN_OR_RETURN(const DrillReport* r, ResolveDrillRun(stored, flags.run));
+  TM_ASSIGN_OR_RETURN(const DrillReport* found, ResolveDrillRun(stored, flags.run));
+  TM_ASSIGN_OR_RETURN(const DrillReport full, ReadDrillReport(*repo, found->run_id));
+  const DrillReport* r = &full;
   const std::string format = ctx->opts.json ? "json" : flags.format;
   std::string text;
   if (format == "json") {

@@ -73,12 +73,25 @@ Result<StoredDrills> ListDrillReports(const Repository& repo) {
       out.damaged.push_back({name, r.status().message()});
       continue;
     }
+    // Keep the summary: the passing and skipped checks can be many.
+    std::erase_if(r->checks, [](const DrillCheck& c) { return c.outcome != CheckOutcome::kFail; });
+    r->checks.shrink_to_fit();
     out.reports.push_back(std::move(*r));
   }
   std::sort(out.reports.begin(), out.reports.end(), [](const auto& a, const auto& b) {
     return std::tie(a.started_us, a.run_id) < std::tie(b.started_us, b.run_id);
   });
   return out;
+}
+
+Result<DrillReport> ReadDrillReport(const Repository& repo, const std::string& run_id) {
+  if (!IsRunId(run_id)) return Status::InvalidArgument("not a drill run id: " + run_id);
+  auto file = ReadSmallFile(repo.backend(), {FileKind::kDrill, run_id}, kMaxDrillReportFile);
+  if (file.status().IsNotFound()) {
+    return Status::NotFound("no drill run " + run_id + "; `tidemark drills` lists the runs");
+  }
+  if (!file.ok()) return file.status();
+  return OpenDrillReport(repo.keys(), run_id, *file);
 }
 
 Result<const DrillReport*> ResolveDrillRun(const StoredDrills& all, const std::string& spec) {

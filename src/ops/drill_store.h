@@ -23,11 +23,17 @@ Result<DrillReport> OpenDrillReport(const MasterKeys& keys, const std::string& r
 Status StoreDrillReport(const Repository& repo, const DrillReport& r);
 
 struct StoredDrills {
-  std::vector<DrillReport> reports;  // oldest first (by start time, then run id)
+  // Oldest first (by start time, then run id). Summaries: only the failed
+  // checks are kept (passed() and the fail count stay exact; pass and skip
+  // counts do not), so memory grows with runs, not with their checks.
+  std::vector<DrillReport> reports;
   // Files that did not verify: (name, why). Listed, never trusted.
   std::vector<std::pair<std::string, std::string>> damaged;
 };
+// Every stored report, as a summary (above); one file is decoded at a time.
 Result<StoredDrills> ListDrillReports(const Repository& repo);
+// One whole report. NotFound when there is none; Corruption when it does not verify.
+Result<DrillReport> ReadDrillReport(const Repository& repo, const std::string& run_id);
 
 // The report whose run id is `spec` or starts with it. NotFound / InvalidArgument
 // (ambiguous prefix, listing candidates) say what to do next.
