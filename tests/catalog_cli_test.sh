@@ -120,7 +120,7 @@ keep_last = 2
 name = "hr"
 uri = "sqlite:hr.db"
 sensitivity = "restricted"
-rpo = "1s"
+rpo = "4s"
 exclude = ["nc_*"]
 
 [alerts]
@@ -131,7 +131,7 @@ timeout = "2s"
 [[drill]]
 name = "crm-smoke"
 source = "crm"
-cadence = "3s"
+cadence = "8s"
 EOF
 expect 0 "config check" -- "$T" --json config check
 json 'd["ok"] and d["sources"] == 2 and d["drills"] == 1 and d["webhook"].endswith("/hook")' "config check json"
@@ -159,15 +159,16 @@ python3 -c "import json,sys; n=[t['name'] for t in json.load(open('out'))['table
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: hr snapshot holds nc_ tables"; }
 expect 0 "nothing due" -- "$T" --json backup --all --due
 json 'd["backups"] == []' "nothing due right after"
-sleep 1.2
+sleep 4.2
 expect 0 "hr late again" -- "$T" --json backup --all --due
-json '[b["source"] for b in d["backups"]] == ["hr"]' "hr due after its 1 s RPO"
+json '[b["source"] for b in d["backups"]] == ["hr"]' "hr due after its 4 s RPO"
 expect 2 "--due without --all" -- "$T" backup --due crm
 expect 2 "unknown source" -- "$T" backup nope
 contains err "no source named 'nope'" "unknown source message"
 
-# 5. Status transitions: late, drill ok / failed / overdue.
-sleep 1.2
+# 5. Status transitions: late, drill ok / failed / overdue. The RPO (4 s) and
+# cadence (8 s) leave room for a slow sanitizer build between commands.
+sleep 4.2
 expect 4 "status late" -- "$T" --json status
 check_eq "$(state hr backup)" late "hr late"
 check_eq "$(state crm backup)" ok "crm on time"
@@ -181,7 +182,7 @@ expect 3 "failing drill" -- "$T" drill crm-failing --plan-file fail.toml
 expect 4 "status drill failed" -- "$T" --json status
 check_eq "$(state crm drill)" failed "crm drill failed"
 expect 0 "drill again" -- "$T" drill crm-smoke
-sleep 3.2
+sleep 8.2
 expect 4 "status overdue" -- "$T" --json status
 check_eq "$(state crm drill)" overdue "crm drill overdue"
 expect 0 "drill again" -- "$T" drill crm-smoke
