@@ -177,8 +177,10 @@ expect 0 "drill" -- "$T" drill crm-smoke
 expect 4 "status after drill" -- "$T" --json status
 check_eq "$(state crm drill)" ok "crm drill ok"
 json '[s for s in d["sources"] if s["name"] == "crm"][0]["ok"]' "crm within policy"
-printf '[[drill]]\nname = "crm-failing"\nsource = "crm"\n[[drill.assert]]\nname = "none"\nsql = "SELECT count(*) FROM customers"\nexpect = "= 0"\n' >fail.toml
+printf '[alerts]\nwebhook = "http://127.0.0.1:%s/hook"\n[[drill]]\nname = "crm-failing"\nsource = "crm"\n[[drill.assert]]\nname = "none"\nsql = "SELECT count(*) FROM customers"\nexpect = "= 0"\n' "$port" >fail.toml
 expect 3 "failing drill" -- "$T" drill crm-failing --plan-file fail.toml
+python3 -c "import json,glob; h=json.load(open(sorted(glob.glob('hooks/*.json'))[-1])); assert h['event']=='drill-failed' and h['plan']=='crm-failing' and h['failed_checks'][0]['name']=='none'" &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: failed drill not posted to the webhook"; }
 expect 4 "status drill failed" -- "$T" --json status
 check_eq "$(state crm drill)" failed "crm drill failed"
 expect 0 "drill again" -- "$T" drill crm-smoke

@@ -1,6 +1,10 @@
 #include "cli/alerts_common.h"
 
+#include <cstdio>
+
+#include "cli/context.h"
 #include "ledger/ledger.h"
+#include "server/webhook.h"
 
 namespace tidemark::cli {
 
@@ -44,6 +48,23 @@ std::vector<OpenAlert> OpenAlerts(const std::vector<SnapshotInfo>& snapshots,
     }
   }
   return out;
+}
+
+void PostAlert(Context* ctx, const AlertsConfig& alerts, const std::string& body,
+               const std::string& target, JsonWriter* w) {
+  if (alerts.webhook.empty()) return;
+  WebhookResult sent = PostWebhook(alerts.webhook, body, alerts.retries, alerts.timeout_us);
+  if (w != nullptr) {
+    w->Key("webhook").BeginObject().Field("delivered", sent.delivered);
+    w->Field("attempts", sent.attempts).Field("http_status", sent.http_status);
+    w->Field("error", sent.error).EndObject();
+  }
+  if (!sent.delivered) {
+    const std::string why = "webhook " + alerts.webhook + " not reached after " +
+                            std::to_string(sent.attempts) + " attempts: " + sent.error;
+    fprintf(stderr, "tidemark: warning: %s\n", why.c_str());
+    (void)ctx->Record("alert", "not-delivered", {target}, {}, why);
+  }
 }
 
 }  // namespace tidemark::cli

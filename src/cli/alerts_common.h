@@ -8,10 +8,13 @@
 
 #include "base/json.h"
 #include "base/result.h"
+#include "config/config.h"
 #include "repo/repository.h"
 #include "snapshot/catalog.h"
 
 namespace tidemark::cli {
+
+class Context;
 
 // "3fa1b2c3d4e5/2": the snapshot's short id and the anomaly's 1-based place.
 std::string AlertId(const Id& snapshot, size_t index);
@@ -33,5 +36,12 @@ struct OpenAlert {
 std::vector<OpenAlert> OpenAlerts(const std::vector<SnapshotInfo>& snapshots,
                                   const std::set<std::string>& acked,
                                   const std::string& source = "");
+
+// POSTs `body` to the configured webhook (nothing when none is set). The
+// outcome goes to *w as "webhook": {...} when w is given; a failure is a
+// warning on stderr and a ledger entry ("alert", "not-delivered", `target`),
+// never an error.
+void PostAlert(Context* ctx, const AlertsConfig& alerts, const std::string& body,
+               const std::string& target, JsonWriter* w);
 
 }  // namespace tidemark::cli

@@ -174,17 +174,7 @@ void PostAnomalies(Context* ctx, const ConfigFile& cfg, const BackupResult& r, J
   body.Field("host", r.manifest.host);
   AnomaliesJson(&body, r.snapshot, r.manifest.anomalies);
   body.EndObject();
-  WebhookResult sent =
-      PostWebhook(cfg.alerts.webhook, body.str(), cfg.alerts.retries, cfg.alerts.timeout_us);
-  w->Key("webhook").BeginObject().Field("delivered", sent.delivered);
-  w->Field("attempts", sent.attempts).Field("http_status", sent.http_status);
-  w->Field("error", sent.error).EndObject();
-  if (!sent.delivered) {
-    const std::string why = "webhook " + cfg.alerts.webhook + " not reached after " +
-                            std::to_string(sent.attempts) + " attempts: " + sent.error;
-    fprintf(stderr, "tidemark: warning: %s\n", why.c_str());
-    (void)ctx->Record("alert", "not-delivered", {"snapshot " + r.snapshot.Hex()}, {}, why);
-  }
+  PostAlert(ctx, cfg.alerts, body.str(), "snapshot " + r.snapshot.Hex(), w);
 }
 
 Status BackupOne(Context* ctx, const ConfigFile& cfg, BackupJob job, JsonWriter* w,

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/hex.h"
+#include "cli/alerts_common.h"
 #include "cli/commands.h"
 #include "cli/config_access.h"
 #include "cli/context.h"
@@ -99,8 +100,25 @@ Result<std::vector<const DrillPlan*>> SelectPlans(const ConfigFile& cfg, const D
 
 // Runs one plan, stores its report, records it in the ledger, prints it and
 // adds it to *w. A failed check is a report (counted in *failed), not an error.
+// A failed drill is posted to the webhook like an anomaly (docs/guide/drills.md).
+void PostFailedDrill(Context* ctx, const AlertsConfig& alerts, const DrillReport& r) {
+  if (r.passed() || alerts.webhook.empty()) return;
+  JsonWriter body;
+  body.BeginObject().Field("event", "drill-failed").Field("plan", r.plan);
+  body.Field("source", r.source).Field("run_id", r.run_id).Field("snapshot", r.snapshot_id);
+  body.Field("time", FormatTimeUtc(r.started_us)).Field("host", r.host);
+  body.Key("failed_checks").BeginArray();
+  for (const DrillCheck& c : r.checks) {
+    if (c.outcome != CheckOutcome::kFail) continue;
+    body.BeginObject().Field("kind", c.kind).Field("name", c.name).Field("detail", c.detail);
+    body.EndObject();
+  }
+  body.EndArray().EndObject();
+  PostAlert(ctx, alerts, body.str(), "run " + r.run_id, nullptr);
+}
+
 Status RunAndStore(Context* ctx, Repository* repo, const DrillPlan& plan, const DrillContext& dc,
-                   JsonWriter* w, size_t* failed) {
+                   const AlertsConfig& alerts, JsonWriter* w, size_t* failed) {
   TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(plan, dc));
   TM_RETURN_IF_ERROR(StoreDrillReport(*repo, r));
   *failed += !r.passed();
@@ -112,6 +130,7 @@ Status RunAndStore(Context* ctx, Repository* repo, const DrillPlan& plan, const 
                    {"rpo_s", static_cast<int64_t>(r.rpo_achieved_us / 1000000)}}));
   PrintRun(ctx, r);
   w->Raw(DrillReportToJson(r));
+  PostFailedDrill(ctx, alerts, r);
   return Status::OK();
 }
 
@@ -156,7 +175,7 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
         }
       }
     }
-    Status s = RunAndStore(ctx, repo, effective, dc, &w, &failed);
+    Status s = RunAndStore(ctx, repo, effective, dc, cfg.alerts, &w, &failed);
     if (!s.ok()) {
       failed++;
       fprintf(stderr, "tidemark: error: drill %s: %s\n", plan->name.c_str(), s.message().c_str());
