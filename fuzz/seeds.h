@@ -6,7 +6,10 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "targets.h"
 
 namespace tidemark::fuzz {
 
@@ -17,6 +20,33 @@ struct Seed {
 
 // Every target's seeds, by target name. Uses GoogleTest assertions for the
 // encoders it calls, so it links into test binaries only.
+// The seeds of one target: names "ok-MODE-WHAT" / "bad-MODE-WHAT", bytes =
+// the mode's selector byte, then the payload.
+class SeedSet {
+ public:
+  explicit SeedSet(std::string_view target) : target_(Target(target)) {}
+  void Ok(std::string_view mode, std::string_view what, std::string_view payload) {
+    Add("ok-", mode, what, payload);
+  }
+  void Bad(std::string_view mode, std::string_view what, std::string_view payload) {
+    Add("bad-", mode, what, payload);
+  }
+  std::vector<Seed> Take() { return std::move(seeds_); }
+
+ private:
+  void Add(const char* prefix, std::string_view mode, std::string_view what,
+           std::string_view payload) {
+    std::string bytes(1, static_cast<char>(ModeIndex(target_, mode)));
+    bytes += payload;
+    seeds_.push_back({prefix + std::string(mode) + "-" + std::string(what), bytes});
+  }
+  const FuzzTarget& target_;
+  std::vector<Seed> seeds_;
+};
+
+// The json target's seeds (json_seeds.cc): documents, drill reports, tidemark.toml.
+std::vector<Seed> JsonSeeds();
+
 std::map<std::string, std::vector<Seed>> AllSeeds();
 
 }  // namespace tidemark::fuzz

@@ -637,7 +637,11 @@ const std::vector<FuzzTarget>& Targets() {
         {"plan", PlanRecordsMode},
         {"hold", HoldMode}}},
       {"tree_node", {{"node", TreeNodeMode}}},
-      {"json", {{"document", JsonDocument}, {"quote", JsonQuote}, {"drill", DrillReportMode}, {"toml", TomlConfigMode}}},
+      {"json",
+       {{"document", JsonDocument},
+        {"quote", JsonQuote},
+        {"drill", DrillReportMode},
+        {"toml", TomlConfigMode}}},
   };
   return targets;
 }

@@ -130,7 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\ntables = \"orders\"\n",
                 "tables: expected an array of strings, found a string"},
         BadCase{"[sources]\n",
-                "bad.toml:1:1: sources: unknown key; expected one of: repository, source, alerts, drill"},
+                "bad.toml:1:1: sources: unknown key; expected one of: repository, source, alerts, "
+                "drill"},
         BadCase{"drill = 3\n", "drill: expected [[drill]] tables, found an integer"},
         BadCase{"[repository]\nlocation = 3\n", "repository.location: expected a string"},
         BadCase{"[[drill]\nname = 1\n", "bad.toml:1:"},
@@ -229,13 +230,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_within = "
                 "\"forever\"\n",
                 "source 'a'.retention.keep_within:"},
-        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_dayly = 3\n",
-                "source 'a'.retention.keep_dayly: unknown key"},
+        BadCase{
+            "[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_dayly = 3\n",
+            "source 'a'.retention.keep_dayly: unknown key"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.anomalies]\nnulled = 2\n",
                 "source 'a'.anomalies.nulled: expected a number from 0 to 1"},
-        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nretention = 3\n",
-                "source 'a'.retention: expected a table ([source 'a'.retention]), found an integer"},
-        BadCase{"[alerts]\nwebhook = \"x\"\n", "alerts.webhook: expected an http:// or https:// URL"},
+        BadCase{
+            "[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nretention = 3\n",
+            "source 'a'.retention: expected a table ([source 'a'.retention]), found an integer"},
+        BadCase{"[alerts]\nwebhook = \"x\"\n",
+                "alerts.webhook: expected an http:// or https:// URL"},
         BadCase{"[alerts]\nretries = 11\n", "alerts.retries: expected an integer from 0 to 10"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[[drill]]\nname = \"d\"\nsource = "
                 "\"b\"\n",

@@ -19,9 +19,9 @@ enum class CheckOutcome : uint8_t { kPass, kFail, kSkip };
 const char* CheckOutcomeName(CheckOutcome o);  // "pass", "fail", "skip"
 
 struct DrillCheck {
-  std::string kind;  // "restore", "damage", "schema", "counts", "digest", "integrity", "foreign-keys",
-                     // "relation", "uniqueness", "assertion", "baseline", "rto", "rpo",
-                     // "snapshot"
+  std::string kind;  // "restore", "damage", "schema", "counts", "digest", "integrity",
+                     // "foreign-keys", "relation", "uniqueness", "assertion", "baseline", "rto",
+                     // "rpo", "snapshot"
   std::string name;  // what was checked: a table, a relation, an assertion's name
   CheckOutcome outcome = CheckOutcome::kPass;
   std::string detail;  // one line: what was found ("3 orphans in orders.customer_id: 17, 18, 40")

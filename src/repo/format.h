@@ -11,14 +11,14 @@ namespace tidemark::format {
 inline constexpr uint32_t kRepoVersion = 1;  // FORMAT.md §5
 
 // Magics (8 bytes each).
-inline constexpr std::string_view kKeyFileMagic = "TMKEY001";    // §4
-inline constexpr std::string_view kConfigMagic = "TMCONF01";     // §5
-inline constexpr std::string_view kPackMagic = "TMPACK01";       // §7
-inline constexpr std::string_view kLockMagic = "TMLOCK01";       // §9
-inline constexpr std::string_view kLedgerMagic = "TMLEDG01";     // §10
-inline constexpr std::string_view kMasterKeysMagic = "TMMK";     // §3
-inline constexpr std::string_view kHoldMagic = "TMHOLD01";       // format/holds.md
-inline constexpr std::string_view kPruneMarkMagic = "TMPRUN01";  // format/prune.md
+inline constexpr std::string_view kKeyFileMagic = "TMKEY001";      // §4
+inline constexpr std::string_view kConfigMagic = "TMCONF01";       // §5
+inline constexpr std::string_view kPackMagic = "TMPACK01";         // §7
+inline constexpr std::string_view kLockMagic = "TMLOCK01";         // §9
+inline constexpr std::string_view kLedgerMagic = "TMLEDG01";       // §10
+inline constexpr std::string_view kMasterKeysMagic = "TMMK";       // §3
+inline constexpr std::string_view kHoldMagic = "TMHOLD01";         // format/holds.md
+inline constexpr std::string_view kPruneMarkMagic = "TMPRUN01";    // format/prune.md
 inline constexpr std::string_view kDrillReportMagic = "TMDRIL01";  // format/drills.md
 
 // Associated data (§3).
@@ -29,8 +29,8 @@ inline constexpr std::string_view kAadConfig = "tidemark config";
 inline constexpr std::string_view kAadLock = "tidemark lock v1";
 inline constexpr std::string_view kAadKey = "tidemark key v1";
 inline constexpr std::string_view kAadLedger = "tidemark ledger v1";
-inline constexpr std::string_view kAadHold = "tidemark hold v1";             // format/holds.md
-inline constexpr std::string_view kAadPruneMark = "tidemark prune mark v1";  // format/prune.md
+inline constexpr std::string_view kAadHold = "tidemark hold v1";                 // format/holds.md
+inline constexpr std::string_view kAadPruneMark = "tidemark prune mark v1";      // format/prune.md
 inline constexpr std::string_view kAadDrillReport = "tidemark drill report v1";  // format/drills.md
 inline constexpr std::string_view kPasswordCheckLabel = "tidemark password check";
 

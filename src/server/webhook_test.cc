@@ -16,7 +16,7 @@ class Listener {
  public:
   Listener(int failures, int fail_status) {
     server_.Post("/hook", [this, failures, fail_status](const httplib::Request& req,
-                                                       httplib::Response& res) {
+                                                        httplib::Response& res) {
       const int n = ++posts_;
       body_ = req.body;
       content_type_ = req.get_header_value("Content-Type");
