@@ -19,6 +19,7 @@
 namespace tidemark {
 namespace {
 
+using drill::Fold;
 using drill::Restored;
 
 uint64_t Since(std::chrono::steady_clock::time_point start) {
@@ -30,13 +31,6 @@ uint64_t Since(std::chrono::steady_clock::time_point start) {
 void AddCheck(DrillReport* rep, const char* kind, std::string name, CheckOutcome o,
               std::string detail) {
   rep->checks.push_back({kind, std::move(name), o, std::move(detail), 0});
-}
-
-std::string Fold(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
 }
 
 // Chooses the snapshot the plan names among the source's snapshots.

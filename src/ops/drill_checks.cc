@@ -12,13 +12,6 @@
 namespace tidemark::drill {
 namespace {
 
-std::string Fold(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 // Measures one check from construction to Add.
 class Timed {
  public:
@@ -117,6 +110,13 @@ void CheckUnique(SqliteQuery* q, const std::string& table, const std::vector<std
 }
 
 }  // namespace
+
+std::string Fold(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
 
 bool Restored::Selected(const std::string& table) const {
   if (tables.empty()) return true;
