@@ -73,6 +73,8 @@ void TomlSeeds(SeedSet* s) {
   s->Bad("toml", "drill-unknown-source",
          "[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[[drill]]\nname = \"d\"\n"
          "source = \"b\"\n");
+  // Found by fuzz_json: a value with an escaped newline made a two-line error.
+  s->Bad("toml", "newline-in-quoted-value", "[[source]]\nname = \"a\"\nuri = \"mysql:\\nx\"\n");
   s->Bad("toml", "bad-utf8", "a = \"\xff\"\n");
 }
 

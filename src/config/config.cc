@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -455,8 +456,27 @@ const DrillPlan* ConfigFile::FindDrill(std::string_view name) const {
   return nullptr;
 }
 
-Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path) {
-  const std::string file = path.empty() ? "tidemark.toml" : path;
+namespace {
+
+// Error messages quote keys and values from the file, which may hold control
+// characters (TOML escapes such as "\n"): they are shown escaped, so that an
+// error stays one line.
+std::string OneLine(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    } else {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+Result<ConfigFile> ParseFile(std::string_view text, const std::string& file) {
   try {
     toml::table top = toml::parse(text, file);
     return ReadTop(top, file);
@@ -466,6 +486,15 @@ Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path) {
                                    std::to_string(b.column) +
                                    ": not valid TOML: " + std::string(e.description()));
   }
+}
+
+}  // namespace
+
+Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path) {
+  const std::string file = path.empty() ? "tidemark.toml" : path;
+  Result<ConfigFile> cfg = ParseFile(text, file);
+  if (!cfg.ok()) return Status::InvalidArgument(OneLine(cfg.status().message()));
+  return cfg;
 }
 
 Result<ConfigFile> LoadConfig(const std::string& path) {

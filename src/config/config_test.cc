@@ -137,6 +137,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[drill]\nname = 1\n", "bad.toml:1:"},
         BadCase{"a = \"unterminated\n", "not valid TOML"}));
 
+// Found by fuzz_json (mode toml): a value holding an escaped newline was
+// quoted into the error, which then spanned two lines.
+TEST(ConfigTest, ErrorQuotingAControlCharacterStaysOneLine) {
+  auto cfg = ParseConfig("[[source]]\nname = \"a\"\nuri = \"mysql:\\nx\\ty\"\n", "c.toml");
+  ASSERT_TRUE(cfg.status().IsInvalidArgument());
+  EXPECT_EQ(cfg.status().message().find('\n'), std::string::npos) << cfg.status().message();
+  EXPECT_NE(cfg.status().message().find("mysql:\\x0ax\\x09y"), std::string::npos)
+      << cfg.status().message();
+}
+
 TEST(ConfigTest, LoadConfigSaysHowToNameAnotherFile) {
   auto cfg = LoadConfig("/nonexistent/tidemark.toml");
   ASSERT_TRUE(cfg.status().IsNotFound());
