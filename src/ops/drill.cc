@@ -233,7 +233,53 @@ void JudgeTargets(const DrillPlan& plan, DrillReport* rep) {
   if (!rep->snapshot_id.empty()) judge("rpo", rep->rpo_achieved_us, plan.rpo_us, "snapshot age");
 }
 
+const TableSchema* FindTableFolded(const SourceSchema& schema, const std::string& name) {
+  for (const TableSchema& t : schema.tables) {
+    if (Fold(t.name) == Fold(name)) return &t;
+  }
+  return nullptr;
+}
+
+// "" when `table` has `column` (or it names the rowid of a rowid table);
+// otherwise what is missing.
+std::string MissingColumn(const SourceSchema& schema, const std::string& table,
+                          const std::string& column) {
+  const TableSchema* t = FindTableFolded(schema, table);
+  if (t == nullptr) {
+    std::string names;
+    for (const TableSchema& o : schema.tables) {
+      if (o.kind == TableKind::kTable) names += (names.empty() ? "" : ", ") + o.name;
+    }
+    return "no table " + table +
+           " in the source (or it is excluded from the backup); its tables: " +
+           (names.empty() ? "none" : names);
+  }
+  std::string cols;
+  for (const Column& c : t->columns) {
+    if (Fold(c.name) == Fold(column)) return "";
+    cols += (cols.empty() ? "" : ", ") + c.name;
+  }
+  const std::string f = Fold(column);
+  if (!t->without_rowid && (f == "rowid" || f == "_rowid_" || f == "oid")) return "";
+  return "table " + t->name + " has no column " + column + " (its columns: " + cols + ")";
+}
+
 }  // namespace
+
+std::vector<std::string> RelationProblems(const std::vector<DrillRelation>& relations,
+                                          const SourceSchema& schema, const std::string& where) {
+  std::vector<std::string> out;
+  for (const DrillRelation& rel : relations) {
+    for (const auto& [table, column] : {std::pair{rel.child_table, rel.child_column},
+                                        std::pair{rel.parent_table, rel.parent_column}}) {
+      const std::string missing = MissingColumn(schema, table, column);
+      if (missing.empty()) continue;
+      out.push_back(where + ": relation \"" + rel.Name() + "\": " + missing +
+                    "; fix or remove the relation in tidemark.toml");
+    }
+  }
+  return out;
+}
 
 std::string DrillRelation::Name() const {
   return child_table + "." + child_column + " -> " + parent_table + "." + parent_column;

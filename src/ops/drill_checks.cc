@@ -402,18 +402,19 @@ void CheckBaseline(const DrillPlan& plan, const Restored& r, const std::vector<D
     compared++;
     const double prev = static_cast<double>(it->second);
     const double delta = std::fabs(static_cast<double>(t.rows) - prev);
-    if (delta > plan.baseline_tolerance * std::max(prev, 1.0)) {
+    const double allowed =
+        std::max(plan.baseline_tolerance * prev, static_cast<double>(plan.baseline_min_rows));
+    if (delta > allowed) {
       outside.push_back(t.name + " " + std::to_string(it->second) + " -> " +
                         std::to_string(t.rows));
     }
   }
   const std::string since = "run " + baseline->run_id.substr(0, 8);
-  const int pct = static_cast<int>(std::lround(plan.baseline_tolerance * 100));
-  timer.Add(
-      out, "baseline", "counts", PassIf(outside.empty()),
-      outside.empty()
-          ? std::to_string(compared) + " tables within " + std::to_string(pct) + "% of " + since
-          : "outside " + std::to_string(pct) + "% of " + since + ": " + Sample(outside));
+  const std::string rule = "max(" + std::to_string(std::lround(plan.baseline_tolerance * 100)) +
+                           "%, " + std::to_string(plan.baseline_min_rows) + " rows)";
+  timer.Add(out, "baseline", "counts", PassIf(outside.empty()),
+            outside.empty() ? std::to_string(compared) + " tables within " + rule + " of " + since
+                            : "outside " + rule + " of " + since + ": " + Sample(outside));
   if (baseline_manifest == nullptr) {
     timer.Add(out, "baseline", "schema", CheckOutcome::kSkip,
               "the snapshot of " + since + " is gone (forgotten); schema not compared");
