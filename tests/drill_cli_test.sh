@@ -134,7 +134,7 @@ EOF
 expect 3 "RTO too low" -- "$T" --json drill tight --plan-file plans.toml
 fail_check rto "RTO failure"
 only_failures rto
-detail_of rto; contains detail "exceeds the target of 1 ms" "RTO message"
+detail_of rto; contains detail "exceeds the plan's target of 1 ms" "RTO message"
 expect 3 "failed assertion" -- "$T" --json drill asserting --plan-file plans.toml
 fail_check assertion "assertion failure"
 only_failures assertion

@@ -29,6 +29,7 @@ struct DrillFlags {
 struct DrillsFlags {
   std::string source;
   std::string run, format = "md", out;
+  bool verify = false;
 };
 
 Result<ConfigFile> LoadPlans(Context* ctx, const std::string& plan_file, bool required) {
@@ -53,9 +54,7 @@ void PrintRun(Context* ctx, const DrillReport& r) {
   }
   ctx->Print(head);
   if (!r.tables.empty()) {
-    size_t tables = 0;
-    for (const DrillTable& t : r.tables) tables += t.name != "sqlite_sequence";
-    ctx->Print("  restored " + std::to_string(tables) + " tables, " +
+    ctx->Print("  restored " + std::to_string(r.AppTableCount()) + " tables, " +
                std::to_string(r.records_restored) + " records in " +
                FormatDurationUs(r.restore_us) + (r.rotated ? " (rotating share)" : "") +
                (r.target_kept ? "; kept at " + r.target : ""));
@@ -167,7 +166,9 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
     ran++;
     // The source's declared relations are checked by each of its drills.
     DrillPlan effective = *plan;
+    dc.source = {};
     if (const SourceConfig* src = cfg.FindSource(plan->source)) {
+      dc.source = {src->uri, src->owner, src->domain, src->sensitivity, src->rto_us, src->rpo_us};
       for (const DrillRelation& rel : src->anomalies.relations) {
         auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
         if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
@@ -298,11 +299,36 @@ Status ListDrillHistory(Context* ctx, const DrillsFlags& flags) {
   return Status::OK();
 }
 
+// --verify: ok (exit 0) or damaged (exit 3), for auditors holding a rendering.
+Status VerifyDrillReport(Context* ctx, Repository* repo, const StoredDrills& stored,
+                         const std::string& spec) {
+  TM_ASSIGN_OR_RETURN(DrillVerdict v, VerifyDrillRun(*repo, stored, spec));
+  JsonWriter w;
+  w.BeginObject().Field("run_id", v.run_id).Field("ok", v.ok).Field("repository", repo->id_hex());
+  if (!v.ok) {
+    w.Field("message", v.why).EndObject();
+    ctx->Print("drill report " + v.run_id + ": damaged: " + v.why);
+    ctx->PrintJson(w);
+    return Status::Corruption("drill report " + v.run_id +
+                              " is damaged; do not trust any rendering of it");
+  }
+  w.Field("plan", v.report.plan).Field("source", v.report.source);
+  w.Field("passed", v.report.passed()).EndObject();
+  ctx->Print("drill report " + v.run_id +
+             ": ok: its signature verifies with the keys of repository " + repo->id_hex() +
+             " (plan " + v.report.plan + ", source " + v.report.source + ", " +
+             (v.report.passed() ? "PASSED" : "FAILED") + ", started " +
+             FormatTimeUtc(v.report.started_us) + ")");
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
 Status ShowDrillRun(Context* ctx, const DrillsFlags& flags) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, "", false));
   (void)cfg;
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
+  if (flags.verify) return VerifyDrillReport(ctx, repo, stored, flags.run);
   TM_ASSIGN_OR_RETURN(const DrillReport* found, ResolveDrillRun(stored, flags.run));
   TM_ASSIGN_OR_RETURN(const DrillReport full, ReadDrillReport(*repo, found->run_id));
   const DrillReport* r = &full;
@@ -348,6 +374,8 @@ void AddDrillCommands(CLI::App* app, Context* ctx) {
   show->add_option("--format", dflags->format, "md (default), html or json")
       ->check(CLI::IsMember({"md", "html", "json"}));
   show->add_option("--out", dflags->out, "write to this file instead of stdout");
+  show->add_flag("--verify", dflags->verify,
+                 "verify the stored signed report: ok, or damaged (exit 3)");
   show->callback(
       [ctx, dflags] { ctx->run = [ctx, dflags] { return ShowDrillRun(ctx, *dflags); }; });
   list->callback([ctx, dflags, list] {

@@ -93,6 +93,12 @@ struct DrillContext {
   std::vector<DrillReport> history;  // earlier reports of this plan, oldest first
   int64_t now_us = 0;
   std::string tool_version, host, actor;
+  // The source's catalog entry (tidemark.toml), recorded in the report; its
+  // targets apply when the plan sets none. Empty when there is no catalog.
+  struct Source {
+    std::string uri, owner, domain, sensitivity;
+    std::optional<uint64_t> rto_us, rpo_us;
+  } source;
   bool keep = false;  // leave the scratch file in place
   bool show_progress = false;
 };
@@ -102,6 +108,9 @@ struct DrillContext {
 // run at all (the scratch folder cannot be created, the source has no
 // snapshots is a failed check, not an error).
 Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx);
+
+// The plan as "key = value" lines, for the report (every key, defaults too).
+std::vector<std::string> DescribePlan(const DrillPlan& plan);
 
 // True when the plan's last run is older than its cadence (or it never ran).
 // Plans without a cadence are never overdue.

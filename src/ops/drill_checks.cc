@@ -169,7 +169,7 @@ void CheckTables(const Restored& r, std::vector<DrillCheck>* out, std::vector<Dr
   uint64_t read_us = timer.Elapsed();  // charged once, to the first table's row
   for (const TableTally& t : *tallies) {
     const uint64_t want = t.expected->root.count;
-    tables->push_back({t.table, t.rows});
+    tables->push_back({t.table, t.rows, t.expected->schema.kind != TableKind::kTable});
     std::string detail;
     if (!t.present) {
       detail = "table missing from the restored file";

@@ -246,7 +246,7 @@ TEST_F(DrillTest, SnapshotChoiceAndRpo) {
   auto f = Failures(*r);
   ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
   EXPECT_NE(f[0].find("rpo snapshot age"), std::string::npos);
-  EXPECT_NE(f[0].find("exceeds the target of 1 h"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("exceeds the plan's target of 1 h"), std::string::npos) << f[0];
   plan_.snapshot = snaps.back().id.Hex().substr(0, 10);
   r = Run();
   ASSERT_TRUE(r.ok());
