@@ -133,6 +133,24 @@ Status RunAndStore(Context* ctx, Repository* repo, const DrillPlan& plan, const 
   return Status::OK();
 }
 
+// The plan as it runs: with the source's declared relations (checked by each
+// of its drills); *source gets the source's catalog entry (its targets apply
+// when the plan sets none), or is empty when the catalog has no such source.
+DrillPlan WithSource(const ConfigFile& cfg, const DrillPlan& plan, DrillContext::Source* source) {
+  DrillPlan effective = plan;
+  *source = {};
+  const SourceConfig* src = cfg.FindSource(plan.source);
+  if (src == nullptr) return effective;
+  *source = {src->uri, src->owner, src->domain, src->sensitivity, src->rto_us, src->rpo_us};
+  for (const DrillRelation& rel : src->anomalies.relations) {
+    auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
+    if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
+      effective.relations.push_back(rel);
+    }
+  }
+  return effective;
+}
+
 Status RunDrills(Context* ctx, const DrillFlags& flags) {
   if (flags.due && !flags.all) return Status::InvalidArgument("--due goes with --all");
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, flags.plan_file, true));
@@ -164,18 +182,7 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
     const bool due = dc.history.empty() || DrillOverdue(*plan, dc.history, dc.now_us);
     if (flags.due && !due) continue;
     ran++;
-    // The source's declared relations are checked by each of its drills.
-    DrillPlan effective = *plan;
-    dc.source = {};
-    if (const SourceConfig* src = cfg.FindSource(plan->source)) {
-      dc.source = {src->uri, src->owner, src->domain, src->sensitivity, src->rto_us, src->rpo_us};
-      for (const DrillRelation& rel : src->anomalies.relations) {
-        auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
-        if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
-          effective.relations.push_back(rel);
-        }
-      }
-    }
+    const DrillPlan effective = WithSource(cfg, *plan, &dc.source);
     Status s = RunAndStore(ctx, repo, effective, dc, cfg.alerts, &w, &failed);
     if (!s.ok()) {
       failed++;
