@@ -240,11 +240,18 @@ void CheckForeignKeys(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>
 
 void CheckRelations(const DrillPlan& plan, const Restored& r, SqliteQuery* q,
                     std::vector<DrillCheck>* out) {
+  const SourceSchema schema = plan.relations.empty() ? SourceSchema{} : r.manifest->FullSchema();
   for (const DrillRelation& rel : plan.relations) {
     Timed timer;
     if (!r.Selected(rel.child_table) || !r.Selected(rel.parent_table)) {
       timer.Add(out, "relation", rel.Name(), CheckOutcome::kSkip,
                 "a table was not restored this run");
+      continue;
+    }
+    // Named like `config check` does, not as a raw SQL error.
+    const std::vector<std::string> missing = RelationProblems({rel}, schema, "the snapshot");
+    if (!missing.empty()) {
+      timer.Add(out, "relation", rel.Name(), CheckOutcome::kFail, missing[0]);
       continue;
     }
     const std::string c = "c." + QuoteSqlIdent(rel.child_column);

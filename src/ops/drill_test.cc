@@ -46,6 +46,7 @@ class DrillTest : public ::testing::Test {
     ctx.snapshots = repo_->Snapshots();
     ctx.history = history_;
     ctx.now_us = repo_->clock()->NowMicros();
+    ctx.source = source_;
     auto r = RunDrill(plan_, ctx);
     if (r.ok()) history_.push_back(*r);
     return r;
@@ -65,6 +66,7 @@ class DrillTest : public ::testing::Test {
   std::unique_ptr<TestRepo> repo_;
   std::string live_;
   DrillPlan plan_;
+  DrillContext::Source source_;
   std::vector<DrillReport> history_;
 };
 
@@ -215,6 +217,19 @@ TEST(RelationProblemsTest, NamesTheRelationTheMissingColumnOrTableAndWhatToDo) {
       << p[0];
 }
 
+TEST_F(DrillTest, RelationWithAMissingColumnIsNamedNotARawSqlError) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.relations = {{"tags", "order_id", "orders", "id"}};
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("the snapshot: relation \"tags.order_id -> orders.id\": table tags has no "
+                      "column order_id (its columns: order_ref, label); fix or remove"),
+            std::string::npos)
+      << f[0];
+}
+
 TEST_F(DrillTest, RotationCoversEveryTableBeforeRepeating) {
   ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
   plan_.rotate = true;
@@ -229,6 +244,36 @@ TEST_F(DrillTest, RotationCoversEveryTableBeforeRepeating) {
     EXPECT_TRUE(seen.insert(r->tables[0].name).second) << r->tables[0].name << " twice";
   }
   EXPECT_EQ(seen, (std::set<std::string>{"customers", "orders", "tags"}));
+}
+
+// Operator trial: the report said "no target" although the source declares
+// rpo = "4h". The source's targets apply when the plan sets none.
+TEST_F(DrillTest, SourceTargetsApplyWhenThePlanSetsNone) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  repo_->clock()->Advance(5 * 3600 * 1000000ll);
+  source_.rpo_us = 4 * 3600ull * 1000000;
+  source_.rto_us = 3600ull * 1000000;
+  source_.uri = "sqlite:" + live_;
+  source_.owner = "ops@example.com";
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rpo_target_us, source_.rpo_us);
+  EXPECT_EQ(r->rpo_target_from, "source");
+  EXPECT_EQ(r->rto_target_from, "source");
+  EXPECT_EQ(r->source_owner, "ops@example.com");
+  EXPECT_EQ(r->repository_id, repo_->repo()->id_hex());
+  EXPECT_FALSE(r->plan_definition.empty());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("rpo snapshot age: 5 h exceeds the source's target of 4 h"),
+            std::string::npos)
+      << f[0];
+  // The plan's own target wins.
+  plan_.rpo_us = 6 * 3600ull * 1000000;
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  EXPECT_EQ(r->rpo_target_from, "plan");
 }
 
 TEST_F(DrillTest, SnapshotChoiceAndRpo) {
