@@ -250,6 +250,8 @@ contains audit.html "against a target of 4 h (the source&#39;s; the plan sets no
 contains audit.html "against a target of 1 h (the source&#39;s; the plan sets none)" "HTML: RTO origin named"
 contains audit.html "tidemark drills show $run2" "HTML: how to verify (the run id)"
 contains audit.html " --verify\` against that repository" "HTML: how to verify (the flag)"
+expect 0 "drills lists the source's RTO" -- "$T" --config audit.toml --json drills
+json '[p for p in d["plans"] if p["plan"] == "audited"][0]["rto_target_us"] == 3600000000 and [p for p in d["plans"] if p["plan"] == "audited"][0]["rto_target_from"] == "source"' "drills: RTO target from the source"
 expect 0 "verify ok" -- "$T" drills show "${audit_run:0:8}" --verify
 contains out "drill report $audit_run: ok: its signature verifies" "verify says ok"
 cp "repo/drills/$audit_run" report.bak

@@ -209,17 +209,20 @@ struct PlanRow {
   std::string name, source, cadence;
   const DrillPlan* plan = nullptr;  // null: only in the history
   std::vector<const DrillReport*> runs;
+  std::optional<uint64_t> rto_us;  // the plan's, else its source's (as a drill judges it)
+  std::string rto_from;            // "plan", "source" or ""
 };
 
 void PlanJson(JsonWriter* w, const PlanRow& p, bool overdue) {
   w->BeginObject().Field("plan", p.name).Field("source", p.source);
   w->Field("configured", p.plan != nullptr).Field("cadence", p.cadence).Field("overdue", overdue);
   w->Key("rto_target_us");
-  if (p.plan && p.plan->rto_us) {
-    w->Uint(*p.plan->rto_us);
+  if (p.rto_us) {
+    w->Uint(*p.rto_us);
   } else {
     w->Null();
   }
+  w->Field("rto_target_from", p.rto_from);
   w->Key("runs").BeginArray();
   for (const DrillReport* r : p.runs) {
     w->BeginObject().Field("run_id", r->run_id).Field("started", FormatTimeUtc(r->started_us));
@@ -234,7 +237,10 @@ void PlanJson(JsonWriter* w, const PlanRow& p, bool overdue) {
 void PrintPlan(Context* ctx, const PlanRow& p, bool overdue) {
   std::string head = p.name + " (source " + p.source;
   if (!p.cadence.empty()) head += ", " + p.cadence;
-  if (p.plan && p.plan->rto_us) head += ", RTO target " + FormatDurationUs(*p.plan->rto_us);
+  if (p.rto_us) {
+    head += ", RTO target " + FormatDurationUs(*p.rto_us) +
+            (p.rto_from == "source" ? " (the source's)" : "");
+  }
   head += ")";
   if (!p.plan) head += " [no longer in the config]";
   if (overdue) head += " OVERDUE";
@@ -270,13 +276,20 @@ Status ListDrillHistory(Context* ctx, const DrillsFlags& flags) {
   std::map<std::string, size_t> by_name;
   for (const DrillPlan& p : cfg.drills) {
     by_name[p.name] = rows.size();
-    rows.push_back({p.name, p.source, p.cadence, &p, {}});
+    PlanRow& row = rows.emplace_back(PlanRow{p.name, p.source, p.cadence, &p, {}, p.rto_us, ""});
+    const SourceConfig* src = cfg.FindSource(p.source);
+    if (p.rto_us) {
+      row.rto_from = "plan";
+    } else if (src != nullptr && src->rto_us) {
+      row.rto_us = src->rto_us;
+      row.rto_from = "source";
+    }
   }
   for (const DrillReport& r : stored.reports) {
     auto it = by_name.find(r.plan);
     if (it == by_name.end()) {
       it = by_name.emplace(r.plan, rows.size()).first;
-      rows.push_back({r.plan, r.source, "", nullptr, {}});
+      rows.push_back({r.plan, r.source, "", nullptr, {}, std::nullopt, ""});
     }
     rows[it->second].runs.push_back(&r);
   }
