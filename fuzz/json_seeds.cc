@@ -22,13 +22,20 @@ DrillReport SampleDrillReport() {
   r.tool_version = "0.1.0";
   r.host = "db-1";
   r.actor = "auditor";
+  r.source_uri = "sqlite:/srv/crm.db";
+  r.source_owner = "sales-ops@example.com";
+  r.source_domain = "sales";
+  r.source_sensitivity = "confidential";
+  r.repository_id = std::string(32, 'a');
+  r.plan_definition = {"source = crm", "rto = 5 min"};
   r.target = "/tmp/d/crm.sqlite";
   r.rotated = true;
-  r.tables = {{"orders", 1200}, {"big", UINT64_MAX}};
+  r.tables = {{"orders", 1200}, {"big", UINT64_MAX}, {"sqlite_sequence", 2, true}};
   r.restore_us = 1200000;
   r.checks_us = 330000;
   r.rto_achieved_us = 1530000;
   r.rto_target_us = 300000000;
+  r.rto_target_from = "source";
   r.rpo_achieved_us = UINT64_MAX;
   r.records_restored = 1200;
   r.bytes_restored = 1 << 20;
@@ -56,6 +63,16 @@ void DrillReportSeeds(SeedSet* s) {
   s->Bad("drill", "uint-overflow",
          full.substr(0, target) + "18446744073709551616" + full.substr(target + 9));
   s->Bad("drill", "not-json", "{\"version\":1,");
+  // Optional auditor fields (drills.md §2): an old report without them reads
+  // (minimal, above); a wrong origin or a non-string definition line does not.
+  const size_t from = full.find("\"rto_target_from\":\"source\"") + 18;
+  s->Bad("drill", "target-from", full.substr(0, from) + "\"config\"" + full.substr(from + 8));
+  const size_t def = full.find("\"plan_definition\":[") + 19;
+  s->Bad("drill", "plan-definition", full.substr(0, def) + "1," + full.substr(def));
+  s->Ok("drill", "old-tables",
+        R"({"version":1,"run_id":"00000000000000000000000000000000","plan":"p","source":"s",)"
+        R"("started_us":0,"finished_us":0,"tables":[{"name":"sqlite_sequence","rows":1}],)"
+        R"("checks":[]})");
 }
 
 void TomlSeeds(SeedSet* s) {

@@ -140,6 +140,45 @@ json '[s["name"] for s in d] == ["crm", "hr"] and d[0]["owner"] == "sales-ops@ex
 
 expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
 
+# 2b. A declared relation naming a column or table that does not exist is
+# named by `config check` (the source is opened read-only) and refused by
+# `backup` before a snapshot is written, not left to a drill's SQL error.
+printf 'not a database, just text\n' >garbage.db
+cat >rel.toml <<'EOF'
+[[source]]
+name = "relcrm"
+uri = "sqlite:crm.db"
+exclude = ["items"]
+[[source.relation]]
+child = "orders.cust_id"
+parent = "customers.id"
+
+[[source]]
+name = "junk"
+uri = "sqlite:garbage.db"
+[[source.relation]]
+child = "a.b"
+parent = "c.d"
+
+[[drill]]
+name = "relcrm-drill"
+source = "relcrm"
+[[drill.relation]]
+child = "orders.customer_id"
+parent = "items.order_id"
+EOF
+expect 2 "config check: relation with a missing column" -- "$T" --config rel.toml config check
+contains err "source 'relcrm' [[source.relation]]: relation \"orders.cust_id -> customers.id\": table orders has no column cust_id (its columns: id, customer_id, status, total, created_at); fix or remove the relation in tidemark.toml" "config check names relation, column, table and the fix"
+contains err "drill 'relcrm-drill' [[drill.relation]]: relation \"orders.customer_id -> items.order_id\": no table items in the source (or it is excluded from the backup)" "config check names an excluded table"
+one_line "config check relation error"
+contains out "note: source 'junk': cannot open" "unopenable source is a note, not an error"
+contains out "declared relations (not checked)" "note says the relations were not checked"
+expect 2 "backup refuses a relation with a missing column" -- "$T" --config rel.toml backup relcrm
+contains err "relation \"orders.cust_id -> customers.id\": table orders has no column cust_id" "backup names the relation"
+contains err "(no snapshot was written)" "backup says nothing was written"
+one_line "backup relation error"
+expect 1 "no relcrm snapshot" -- "$T" ls relcrm@latest
+
 # 3. Status before any backup: never.
 expect 4 "status never" -- "$T" --json status
 check_eq "$(state crm backup)" never "crm never backed up"

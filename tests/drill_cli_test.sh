@@ -134,7 +134,7 @@ EOF
 expect 3 "RTO too low" -- "$T" --json drill tight --plan-file plans.toml
 fail_check rto "RTO failure"
 only_failures rto
-detail_of rto; contains detail "exceeds the target of 1 ms" "RTO message"
+detail_of rto; contains detail "exceeds the plan's target of 1 ms" "RTO message"
 expect 3 "failed assertion" -- "$T" --json drill asserting --plan-file plans.toml
 fail_check assertion "assertion failure"
 only_failures assertion
@@ -199,5 +199,68 @@ printf '[[drill]\nname = "x"\n' >bad.toml
 expect 2 "not TOML" -- "$T" drill x --plan-file bad.toml
 contains err "bad.toml:1:" "TOML syntax error located"
 one_line "TOML syntax error"
+
+# 6. Operator trial. A small app grows normally: one author added to a 3-row
+# table passes the baseline (changes of at most max(10 %, 20 rows) pass).
+# The report an auditor gets names the catalog entry, the repository, the
+# plan and where each target came from (the source's when the plan sets
+# none), counts tables as the CLI does, and says how to verify it.
+cat >audit.toml <<'EOF'
+[[source]]
+name = "crm"
+uri = "sqlite:crm.db"
+owner = "sales-ops@example.com"
+domain = "sales"
+sensitivity = "confidential"
+rpo = "4h"
+rto = "1h"
+
+[[drill]]
+name = "audited"
+source = "crm"
+EOF
+sqlite3 crm.db "CREATE TABLE authors(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);
+                INSERT INTO authors(name) VALUES ('a'), ('b'), ('c');"
+expect 0 "backup with 3 authors" -- "$T" backup sqlite:crm.db
+expect 0 "baseline run" -- "$T" --config audit.toml drill audited
+sqlite3 crm.db "INSERT INTO authors(name) VALUES ('d');"
+expect 0 "backup with 4 authors" -- "$T" backup sqlite:crm.db
+expect 0 "one more author passes the baseline" -- "$T" --config audit.toml --json drill audited
+json 'd["passed"]' "small growth passes"
+json 'any(c["kind"] == "baseline" and c["name"] == "counts" and c["outcome"] == "pass" and "within max(10%, 20 rows)" in c["detail"] for c in d["runs"][0]["checks"])' "baseline names its rule"
+json 'd["runs"][0]["rpo_target_us"] == 4 * 3600 * 1000000 and d["runs"][0]["rpo_target_from"] == "source"' "source RPO used when the plan has none"
+json 'd["runs"][0]["rto_target_from"] == "source" and d["runs"][0]["source_sensitivity"] == "confidential"' "source RTO and catalog recorded"
+audit_run=$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['run_id'])")
+repo_id=$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['repository_id'])")
+check_eq "${#repo_id}" 32 "repository id recorded"
+expect 0 "human drill" -- "$T" --config audit.toml drill audited
+cli_tables=$(grep -o 'restored [0-9]* tables' out | grep -o '[0-9]*')
+run2=$(grep -o 'stored as run [0-9a-f]*' out | cut -c15-)
+expect 0 "audit html" -- "$T" --config audit.toml drills show "$run2" --format html --out audit.html
+html_tables=$(grep -o 'bytes), [0-9]* tables' audit.html | grep -o ' [0-9]* ' | tr -d ' ')
+check_eq "$html_tables" "$cli_tables" "HTML and CLI count the same tables (sqlite_sequence is internal)"
+contains audit.html "sqlite_sequence (internal)" "internal table marked"
+contains audit.html "<td>sqlite:crm.db</td>" "HTML: source URI"
+contains audit.html "<td>sales-ops@example.com</td>" "HTML: owner"
+contains audit.html "<th scope=\"row\">Domain</th><td>sales</td>" "HTML: domain"
+contains audit.html "<td>confidential</td>" "HTML: sensitivity"
+contains audit.html "<td>$repo_id</td>" "HTML: repository id"
+contains audit.html "<li>source = crm</li>" "HTML: plan definition"
+contains audit.html "against a target of 4 h (the source&#39;s; the plan sets none)" "HTML: RPO from the source"
+contains audit.html "against a target of 1 h (the source&#39;s; the plan sets none)" "HTML: RTO origin named"
+contains audit.html "tidemark drills show $run2" "HTML: how to verify (the run id)"
+contains audit.html " --verify\` against that repository" "HTML: how to verify (the flag)"
+expect 0 "drills lists the source's RTO" -- "$T" --config audit.toml --json drills
+json '[p for p in d["plans"] if p["plan"] == "audited"][0]["rto_target_us"] == 3600000000 and [p for p in d["plans"] if p["plan"] == "audited"][0]["rto_target_from"] == "source"' "drills: RTO target from the source"
+expect 0 "verify ok" -- "$T" drills show "${audit_run:0:8}" --verify
+contains out "drill report $audit_run: ok: its signature verifies" "verify says ok"
+cp "repo/drills/$audit_run" report.bak
+python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[-5]^=0x01; open(sys.argv[1],'wb').write(b)" "repo/drills/$audit_run"
+expect 3 "verify damaged" -- "$T" --json drills show "${audit_run:0:8}" --verify
+json 'not d["ok"] and d["run_id"] == "'"$audit_run"'"' "verify JSON says damaged"
+expect 3 "verify damaged human" -- "$T" drills show "${audit_run:0:8}" --verify
+contains out "drill report $audit_run: damaged:" "verify says damaged"
+contains err "do not trust any rendering of it" "damaged error says what to do"
+cp report.bak "repo/drills/$audit_run"
 
 finish drill_cli_test

@@ -29,6 +29,7 @@ struct DrillFlags {
 struct DrillsFlags {
   std::string source;
   std::string run, format = "md", out;
+  bool verify = false;
 };
 
 Result<ConfigFile> LoadPlans(Context* ctx, const std::string& plan_file, bool required) {
@@ -53,9 +54,7 @@ void PrintRun(Context* ctx, const DrillReport& r) {
   }
   ctx->Print(head);
   if (!r.tables.empty()) {
-    size_t tables = 0;
-    for (const DrillTable& t : r.tables) tables += t.name != "sqlite_sequence";
-    ctx->Print("  restored " + std::to_string(tables) + " tables, " +
+    ctx->Print("  restored " + std::to_string(r.AppTableCount()) + " tables, " +
                std::to_string(r.records_restored) + " records in " +
                FormatDurationUs(r.restore_us) + (r.rotated ? " (rotating share)" : "") +
                (r.target_kept ? "; kept at " + r.target : ""));
@@ -134,6 +133,24 @@ Status RunAndStore(Context* ctx, Repository* repo, const DrillPlan& plan, const 
   return Status::OK();
 }
 
+// The plan as it runs: with the source's declared relations (checked by each
+// of its drills); *source gets the source's catalog entry (its targets apply
+// when the plan sets none), or is empty when the catalog has no such source.
+DrillPlan WithSource(const ConfigFile& cfg, const DrillPlan& plan, DrillContext::Source* source) {
+  DrillPlan effective = plan;
+  *source = {};
+  const SourceConfig* src = cfg.FindSource(plan.source);
+  if (src == nullptr) return effective;
+  *source = {src->uri, src->owner, src->domain, src->sensitivity, src->rto_us, src->rpo_us};
+  for (const DrillRelation& rel : src->anomalies.relations) {
+    auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
+    if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
+      effective.relations.push_back(rel);
+    }
+  }
+  return effective;
+}
+
 Status RunDrills(Context* ctx, const DrillFlags& flags) {
   if (flags.due && !flags.all) return Status::InvalidArgument("--due goes with --all");
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, flags.plan_file, true));
@@ -165,16 +182,7 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
     const bool due = dc.history.empty() || DrillOverdue(*plan, dc.history, dc.now_us);
     if (flags.due && !due) continue;
     ran++;
-    // The source's declared relations are checked by each of its drills.
-    DrillPlan effective = *plan;
-    if (const SourceConfig* src = cfg.FindSource(plan->source)) {
-      for (const DrillRelation& rel : src->anomalies.relations) {
-        auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
-        if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
-          effective.relations.push_back(rel);
-        }
-      }
-    }
+    const DrillPlan effective = WithSource(cfg, *plan, &dc.source);
     Status s = RunAndStore(ctx, repo, effective, dc, cfg.alerts, &w, &failed);
     if (!s.ok()) {
       failed++;
@@ -201,17 +209,20 @@ struct PlanRow {
   std::string name, source, cadence;
   const DrillPlan* plan = nullptr;  // null: only in the history
   std::vector<const DrillReport*> runs;
+  std::optional<uint64_t> rto_us;  // the plan's, else its source's (as a drill judges it)
+  std::string rto_from;            // "plan", "source" or ""
 };
 
 void PlanJson(JsonWriter* w, const PlanRow& p, bool overdue) {
   w->BeginObject().Field("plan", p.name).Field("source", p.source);
   w->Field("configured", p.plan != nullptr).Field("cadence", p.cadence).Field("overdue", overdue);
   w->Key("rto_target_us");
-  if (p.plan && p.plan->rto_us) {
-    w->Uint(*p.plan->rto_us);
+  if (p.rto_us) {
+    w->Uint(*p.rto_us);
   } else {
     w->Null();
   }
+  w->Field("rto_target_from", p.rto_from);
   w->Key("runs").BeginArray();
   for (const DrillReport* r : p.runs) {
     w->BeginObject().Field("run_id", r->run_id).Field("started", FormatTimeUtc(r->started_us));
@@ -226,7 +237,10 @@ void PlanJson(JsonWriter* w, const PlanRow& p, bool overdue) {
 void PrintPlan(Context* ctx, const PlanRow& p, bool overdue) {
   std::string head = p.name + " (source " + p.source;
   if (!p.cadence.empty()) head += ", " + p.cadence;
-  if (p.plan && p.plan->rto_us) head += ", RTO target " + FormatDurationUs(*p.plan->rto_us);
+  if (p.rto_us) {
+    head += ", RTO target " + FormatDurationUs(*p.rto_us) +
+            (p.rto_from == "source" ? " (the source's)" : "");
+  }
   head += ")";
   if (!p.plan) head += " [no longer in the config]";
   if (overdue) head += " OVERDUE";
@@ -262,13 +276,20 @@ Status ListDrillHistory(Context* ctx, const DrillsFlags& flags) {
   std::map<std::string, size_t> by_name;
   for (const DrillPlan& p : cfg.drills) {
     by_name[p.name] = rows.size();
-    rows.push_back({p.name, p.source, p.cadence, &p, {}});
+    PlanRow& row = rows.emplace_back(PlanRow{p.name, p.source, p.cadence, &p, {}, p.rto_us, ""});
+    const SourceConfig* src = cfg.FindSource(p.source);
+    if (p.rto_us) {
+      row.rto_from = "plan";
+    } else if (src != nullptr && src->rto_us) {
+      row.rto_us = src->rto_us;
+      row.rto_from = "source";
+    }
   }
   for (const DrillReport& r : stored.reports) {
     auto it = by_name.find(r.plan);
     if (it == by_name.end()) {
       it = by_name.emplace(r.plan, rows.size()).first;
-      rows.push_back({r.plan, r.source, "", nullptr, {}});
+      rows.push_back({r.plan, r.source, "", nullptr, {}, std::nullopt, ""});
     }
     rows[it->second].runs.push_back(&r);
   }
@@ -298,11 +319,36 @@ Status ListDrillHistory(Context* ctx, const DrillsFlags& flags) {
   return Status::OK();
 }
 
+// --verify: ok (exit 0) or damaged (exit 3), for auditors holding a rendering.
+Status VerifyDrillReport(Context* ctx, Repository* repo, const StoredDrills& stored,
+                         const std::string& spec) {
+  TM_ASSIGN_OR_RETURN(DrillVerdict v, VerifyDrillRun(*repo, stored, spec));
+  JsonWriter w;
+  w.BeginObject().Field("run_id", v.run_id).Field("ok", v.ok).Field("repository", repo->id_hex());
+  if (!v.ok) {
+    w.Field("message", v.why).EndObject();
+    ctx->Print("drill report " + v.run_id + ": damaged: " + v.why);
+    ctx->PrintJson(w);
+    return Status::Corruption("drill report " + v.run_id +
+                              " is damaged; do not trust any rendering of it");
+  }
+  w.Field("plan", v.report.plan).Field("source", v.report.source);
+  w.Field("passed", v.report.passed()).EndObject();
+  ctx->Print("drill report " + v.run_id +
+             ": ok: its signature verifies with the keys of repository " + repo->id_hex() +
+             " (plan " + v.report.plan + ", source " + v.report.source + ", " +
+             (v.report.passed() ? "PASSED" : "FAILED") + ", started " +
+             FormatTimeUtc(v.report.started_us) + ")");
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
 Status ShowDrillRun(Context* ctx, const DrillsFlags& flags) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, "", false));
   (void)cfg;
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
+  if (flags.verify) return VerifyDrillReport(ctx, repo, stored, flags.run);
   TM_ASSIGN_OR_RETURN(const DrillReport* found, ResolveDrillRun(stored, flags.run));
   TM_ASSIGN_OR_RETURN(const DrillReport full, ReadDrillReport(*repo, found->run_id));
   const DrillReport* r = &full;
@@ -348,6 +394,8 @@ void AddDrillCommands(CLI::App* app, Context* ctx) {
   show->add_option("--format", dflags->format, "md (default), html or json")
       ->check(CLI::IsMember({"md", "html", "json"}));
   show->add_option("--out", dflags->out, "write to this file instead of stdout");
+  show->add_flag("--verify", dflags->verify,
+                 "verify the stored signed report: ok, or damaged (exit 3)");
   show->callback(
       [ctx, dflags] { ctx->run = [ctx, dflags] { return ShowDrillRun(ctx, *dflags); }; });
   list->callback([ctx, dflags, list] {

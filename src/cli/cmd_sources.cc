@@ -6,7 +6,10 @@
 
 #include "cli/commands.h"
 #include "cli/config_access.h"
+#include "ops/backup.h"
+#include "ops/drill.h"
 #include "ops/drill_report.h"
+#include "sources/sqlite_source.h"
 
 namespace tidemark::cli {
 namespace {
@@ -59,21 +62,59 @@ Status ListSources(Context* ctx) {
   return Status::OK();
 }
 
-// Validates the file (parsing does every per-key check) and notes what may
-// be wrong on this machine without being an error: a source file that is
-// not here (the app may run elsewhere), a source without an RPO.
+// The declared relations of source `s` ([[source.relation]] and those of
+// its drill plans) against the schema a backup of it reads: the file is
+// opened read-only. Problems go to *errors; a file that cannot be opened is a
+// note (the relations are then not checked), not an error of the config.
+void CheckRelationsOf(const ConfigFile& cfg, const SourceConfig& s, const std::string& path,
+                      std::vector<std::string>* notes, std::vector<std::string>* errors) {
+  size_t declared = s.anomalies.relations.size();
+  for (const DrillPlan& p : cfg.drills) declared += p.source == s.name ? p.relations.size() : 0;
+  if (declared == 0) return;
+  auto src = SqliteSource::Open(path, 1000);
+  if (!src.ok()) {
+    notes->push_back("source '" + s.name + "': cannot open " + path + " to check its " +
+                     std::to_string(declared) +
+                     " declared relations (not checked): " + src.status().message());
+    return;
+  }
+  const SourceSchema schema = SelectedSchema((*src)->schema(), s.include, s.exclude);
+  auto add = [&](std::vector<std::string> found) {
+    errors->insert(errors->end(), found.begin(), found.end());
+  };
+  add(RelationProblems(s.anomalies.relations, schema,
+                       "source '" + s.name + "' [[source.relation]]"));
+  for (const DrillPlan& p : cfg.drills) {
+    if (p.source == s.name) {
+      add(RelationProblems(p.relations, schema, "drill '" + p.name + "' [[drill.relation]]"));
+    }
+  }
+}
+
+// Validates the file (parsing does every per-key check) and the declared
+// relations against each source's schema, and notes what may be wrong on
+// this machine without being an error: a source file that is not here (the
+// app may run elsewhere) or cannot be opened, a source without an RPO.
 Status CheckConfig(Context* ctx) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", true));
-  std::vector<std::string> notes;
+  std::vector<std::string> notes, errors;
   for (const SourceConfig& s : cfg.sources) {
     struct stat st;
     const std::string path = s.uri.substr(7);
     if (::stat(path.c_str(), &st) != 0) {
-      notes.push_back("source '" + s.name + "': " + path + " does not exist on this machine");
+      notes.push_back("source '" + s.name + "': " + path + " does not exist on this machine" +
+                      (s.anomalies.relations.empty() ? "" : "; its relations were not checked"));
+    } else {
+      CheckRelationsOf(cfg, s, path, &notes, &errors);
     }
     if (!s.rpo_us) notes.push_back("source '" + s.name + "': no rpo, so it is never late");
   }
   for (const std::string& n : notes) ctx->Print("note: " + n);
+  if (!errors.empty()) {
+    std::string all;
+    for (const std::string& e : errors) all += (all.empty() ? "" : "; ") + e;
+    return Status::InvalidArgument(cfg.path + ": " + all);
+  }
   ctx->Print(cfg.path + ": ok: " + std::to_string(cfg.sources.size()) + " sources, " +
              std::to_string(cfg.drills.size()) + " drill plans" +
              (cfg.alerts.webhook.empty() ? ", no webhook" : ", webhook " + cfg.alerts.webhook));

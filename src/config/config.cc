@@ -341,8 +341,8 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
   }
   if (!plan->name.empty()) r.set_context("drill '" + plan->name + "'");
   r.AllowOnly({"name", "source", "snapshot", "tables", "rotate", "rotate_tables", "skip", "rto",
-               "rpo", "cadence", "baseline_tolerance", "scratch_dir", "unique", "relation",
-               "assert"});
+               "rpo", "cadence", "baseline_tolerance", "baseline_min_rows", "scratch_dir", "unique",
+               "relation", "assert"});
   r.String("source", &plan->source, true);
   r.String("snapshot", &plan->snapshot);
   r.Strings("tables", &plan->tables);
@@ -384,6 +384,8 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
       plan->baseline_tolerance = *v;
     }
   }
+  uint32_t floor = 0;
+  if (r.Unsigned("baseline_min_rows", &floor, 1000000000)) plan->baseline_min_rows = floor;
   r.String("scratch_dir", &plan->scratch_dir);
   r.Strings("unique", &plan->unique);
   r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &plan->relations); });

@@ -22,6 +22,7 @@ rto = "15m"
 rpo = "1h30m"
 cadence = "monthly"
 baseline_tolerance = 0.25
+baseline_min_rows = 5
 scratch_dir = "/var/tmp"
 unique = ["customers.email"]
 
@@ -65,6 +66,7 @@ TEST(ConfigTest, ParsesEveryDrillKey) {
   EXPECT_EQ(p.rpo_us, 90 * 60 * 1000000ull);
   EXPECT_EQ(p.cadence_us, 31 * 86400 * 1000000ull);
   EXPECT_DOUBLE_EQ(p.baseline_tolerance, 0.25);
+  EXPECT_EQ(p.baseline_min_rows, 5u);
   EXPECT_EQ(p.scratch_dir, "/var/tmp");
   ASSERT_EQ(p.relations.size(), 1u);
   EXPECT_EQ(p.relations[0].Name(), "orders.customer_id -> customers.id");
@@ -115,6 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "rotate_tables: only meaningful with rotate = true"},
         BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nbaseline_tolerance = \"10%\"\n",
                 "baseline_tolerance: expected a share such as 0.1"},
+        BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\nbaseline_min_rows = -1\n",
+                "baseline_min_rows: expected an integer from 0"},
         BadCase{"[[drill]]\nname = \"x\"\nsource = \"s\"\n[[drill.relation]]\nchild = \"orders\"\n"
                 "parent = \"customers.id\"\n",
                 "drill 'x'.relation[0].child: expected \"table.column\""},

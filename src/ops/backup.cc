@@ -12,6 +12,7 @@
 
 #include "base/logging.h"
 #include "base/progress.h"
+#include "ops/drill.h"
 #include "records/encoding.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
@@ -265,6 +266,22 @@ bool TableSelected(const std::vector<std::string>& include, const std::vector<st
   return (include.empty() || any(include)) && !any(exclude);
 }
 
+namespace {
+
+// A declared relation naming a table or column the backup does not read
+// would only fail at the next drill, with a raw SQL error: refuse it here.
+Status CheckDeclaredRelations(const AnomalyRules& rules, const SourceSchema& schema,
+                              const std::string& source) {
+  const std::vector<std::string> problems =
+      RelationProblems(rules.relations, schema, "source '" + source + "' [[source.relation]]");
+  if (problems.empty()) return Status::OK();
+  std::string all;
+  for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
+  return Status::InvalidArgument(all + " (no snapshot was written)");
+}
+
+}  // namespace
+
 Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
   const auto started = std::chrono::steady_clock::now();
   BackupResult result;
@@ -283,6 +300,9 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   m.labels = opts.labels;
   std::sort(m.labels.begin(), m.labels.end());
   const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
+  if (opts.anomalies != nullptr) {  // before anything is written (docs/guide/config.md)
+    TM_RETURN_IF_ERROR(CheckDeclaredRelations(*opts.anomalies, schema, opts.name));
+  }
   m.objects.objects = schema.objects;
   m.objects.settings = schema.settings;
 

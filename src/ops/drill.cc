@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "base/hex.h"
 #include "crypto/crypto.h"
@@ -191,7 +192,7 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
     // covered (rotation and the baseline use them).
     for (const SnapshotTable& t : snap.manifest.tables) {
       if (t.schema.has_records() && restored.Selected(t.schema.name)) {
-        rep->tables.push_back({t.schema.name, t.root.count});
+        rep->tables.push_back({t.schema.name, t.root.count, t.schema.kind != TableKind::kTable});
       }
     }
   }
@@ -213,27 +214,90 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
   rep->checks_us = Since(start);
 }
 
-void JudgeTargets(const DrillPlan& plan, DrillReport* rep) {
+// The plan's target, else the source's: (target, "plan" | "source" | "").
+std::pair<std::optional<uint64_t>, std::string> TargetOf(std::optional<uint64_t> plan,
+                                                         std::optional<uint64_t> source) {
+  if (plan) return {plan, "plan"};
+  if (source) return {source, "source"};
+  return {std::nullopt, ""};
+}
+
+void JudgeTargets(const DrillPlan& plan, const DrillContext::Source& src, DrillReport* rep) {
   rep->rto_achieved_us = rep->restore_us + rep->checks_us;
-  rep->rto_target_us = plan.rto_us;
-  rep->rpo_target_us = plan.rpo_us;
+  std::tie(rep->rto_target_us, rep->rto_target_from) = TargetOf(plan.rto_us, src.rto_us);
+  std::tie(rep->rpo_target_us, rep->rpo_target_from) = TargetOf(plan.rpo_us, src.rpo_us);
   auto judge = [&](const char* kind, uint64_t achieved, std::optional<uint64_t> target,
-                   const char* what) {
+                   const std::string& from, const char* what) {
     if (!target) {
       AddCheck(rep, kind, what, CheckOutcome::kSkip,
-               FormatDurationUs(achieved) + " (the plan sets no target)");
+               FormatDurationUs(achieved) + " (neither the plan nor the source sets a target)");
       return;
     }
     const bool ok = achieved <= *target;
     AddCheck(rep, kind, what, ok ? CheckOutcome::kPass : CheckOutcome::kFail,
-             FormatDurationUs(achieved) + (ok ? " within " : " exceeds ") + "the target of " +
+             FormatDurationUs(achieved) + (ok ? " within " : " exceeds ") + "the " +
+                 (from == "plan" ? "plan's" : "source's") + " target of " +
                  FormatDurationUs(*target));
   };
-  judge("rto", rep->rto_achieved_us, plan.rto_us, "restore + checks");
-  if (!rep->snapshot_id.empty()) judge("rpo", rep->rpo_achieved_us, plan.rpo_us, "snapshot age");
+  judge("rto", rep->rto_achieved_us, rep->rto_target_us, rep->rto_target_from, "restore + checks");
+  if (!rep->snapshot_id.empty()) {
+    judge("rpo", rep->rpo_achieved_us, rep->rpo_target_us, rep->rpo_target_from, "snapshot age");
+  }
+}
+
+std::string JoinList(const std::vector<std::string>& items, const char* none) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out.empty() ? none : out;
+}
+
+const TableSchema* FindTableFolded(const SourceSchema& schema, const std::string& name) {
+  for (const TableSchema& t : schema.tables) {
+    if (Fold(t.name) == Fold(name)) return &t;
+  }
+  return nullptr;
+}
+
+// "" when `table` has `column` (or it names the rowid of a rowid table);
+// otherwise what is missing.
+std::string MissingColumn(const SourceSchema& schema, const std::string& table,
+                          const std::string& column) {
+  const TableSchema* t = FindTableFolded(schema, table);
+  if (t == nullptr) {
+    std::string names;
+    for (const TableSchema& o : schema.tables) {
+      if (o.kind == TableKind::kTable) names += (names.empty() ? "" : ", ") + o.name;
+    }
+    return "no table " + table +
+           " in the source (or it is excluded from the backup); its tables: " +
+           (names.empty() ? "none" : names);
+  }
+  std::string cols;
+  for (const Column& c : t->columns) {
+    if (Fold(c.name) == Fold(column)) return "";
+    cols += (cols.empty() ? "" : ", ") + c.name;
+  }
+  const std::string f = Fold(column);
+  if (!t->without_rowid && (f == "rowid" || f == "_rowid_" || f == "oid")) return "";
+  return "table " + t->name + " has no column " + column + " (its columns: " + cols + ")";
 }
 
 }  // namespace
+
+std::vector<std::string> RelationProblems(const std::vector<DrillRelation>& relations,
+                                          const SourceSchema& schema, const std::string& where) {
+  std::vector<std::string> out;
+  for (const DrillRelation& rel : relations) {
+    for (const auto& [table, column] : {std::pair{rel.child_table, rel.child_column},
+                                        std::pair{rel.parent_table, rel.parent_column}}) {
+      const std::string missing = MissingColumn(schema, table, column);
+      if (missing.empty()) continue;
+      out.push_back(where + ": relation \"" + rel.Name() + "\": " + missing +
+                    "; fix or remove the relation in tidemark.toml");
+    }
+  }
+  return out;
+}
 
 std::string DrillRelation::Name() const {
   return child_table + "." + child_column + " -> " + parent_table + "." + parent_column;
@@ -323,6 +387,12 @@ Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
   rep.host = ctx.host;
   rep.actor = ctx.actor;
   rep.rotated = plan.rotate;
+  rep.source_uri = ctx.source.uri;
+  rep.source_owner = ctx.source.owner;
+  rep.source_domain = ctx.source.domain;
+  rep.source_sensitivity = ctx.source.sensitivity;
+  if (ctx.repo != nullptr) rep.repository_id = ctx.repo->id_hex();
+  rep.plan_definition = DescribePlan(plan);
   const auto start = std::chrono::steady_clock::now();
   for (const auto& [id, why] : ctx.unreadable_snapshots) {
     AddCheck(&rep, "snapshot", "file " + id.Short(), CheckOutcome::kFail,
@@ -347,9 +417,38 @@ Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
     rep.target_kept = ctx.keep;
     if (!ctx.keep) RemoveScratch(dir, rep.target);
   }
-  JudgeTargets(plan, &rep);
+  JudgeTargets(plan, ctx.source, &rep);
   rep.finished_us = ctx.now_us + static_cast<int64_t>(Since(start));
   return rep;
+}
+
+std::vector<std::string> DescribePlan(const DrillPlan& plan) {
+  auto duration = [](const std::optional<uint64_t>& us) {
+    return us ? FormatDurationUs(*us) : std::string("none (the source's, if it sets one)");
+  };
+  std::vector<std::string> out = {
+      "source = " + plan.source,
+      "snapshot = " + plan.snapshot,
+      "tables = " + JoinList(plan.tables, "all"),
+      "rotate = " + std::string(plan.rotate ? "true" : "false") +
+          (plan.rotate ? ", rotate_tables = " + std::to_string(plan.rotate_tables) : ""),
+      "skip = " + JoinList(plan.skip, "none"),
+      "rto = " + duration(plan.rto_us),
+      "rpo = " + duration(plan.rpo_us),
+      "cadence = " + (plan.cadence.empty() ? std::string("none") : plan.cadence),
+      "baseline: counts may move max(" +
+          std::to_string(std::lround(plan.baseline_tolerance * 100)) + "%, " +
+          std::to_string(plan.baseline_min_rows) + " rows)",
+      "unique = " + JoinList(plan.unique, "none"),
+  };
+  std::vector<std::string> rels, asserts;
+  for (const DrillRelation& r : plan.relations) rels.push_back(r.Name());
+  for (const DrillAssertion& a : plan.assertions) {
+    asserts.push_back(a.name + ": " + a.sql + " expects " + a.Expectation());
+  }
+  out.push_back("relations = " + JoinList(rels, "none"));
+  out.push_back("assertions = " + JoinList(asserts, "none"));
+  return out;
 }
 
 bool DrillOverdue(const DrillPlan& plan, const std::vector<DrillReport>& history, int64_t now_us) {

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "ops/drill_report.h"
+#include "records/schema.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
 
@@ -39,6 +40,14 @@ struct DrillAssertion {
 // or "live". InvalidArgument says which forms exist.
 Status ParseExpectation(const std::string& text, DrillAssertion* out);
 
+// What is wrong with declared relations against `schema` (the tables a
+// backup reads, after include/exclude): one line per table or column that is
+// not there, naming the relation, what is missing, the table's columns and
+// what to do. `where` names the declaration ("source 'shop' [[source.relation]]").
+// Empty: every relation resolves (table and column names ignore ASCII case).
+std::vector<std::string> RelationProblems(const std::vector<DrillRelation>& relations,
+                                          const SourceSchema& schema, const std::string& where);
+
 // Check kinds a plan can switch off with `skip = [...]`.
 inline constexpr const char* kDrillCheckKinds[] = {
     "schema",   "counts",     "digest",    "integrity", "foreign-keys",
@@ -58,9 +67,13 @@ struct DrillPlan {
   uint32_t rotate_tables = 0;
   std::vector<std::string> skip;  // check kinds not to run
   std::optional<uint64_t> rto_us, rpo_us;
-  std::string cadence;               // as written ("monthly", "7d"); "" = none
-  uint64_t cadence_us = 0;           // 0 = none
+  std::string cadence;      // as written ("monthly", "7d"); "" = none
+  uint64_t cadence_us = 0;  // 0 = none
+  // The baseline check passes a count that moved by at most
+  // max(baseline_tolerance * previous, baseline_min_rows) rows: a relative
+  // tolerance with an absolute floor, so small tables may grow normally.
   double baseline_tolerance = 0.10;  // share of the previous count
+  uint64_t baseline_min_rows = 20;   // rows any count may move regardless
   std::vector<DrillRelation> relations;
   std::vector<std::string> unique;  // "table.col" or "table.col1,col2"
   std::vector<DrillAssertion> assertions;
@@ -80,6 +93,12 @@ struct DrillContext {
   std::vector<DrillReport> history;  // earlier reports of this plan, oldest first
   int64_t now_us = 0;
   std::string tool_version, host, actor;
+  // The source's catalog entry (tidemark.toml), recorded in the report; its
+  // targets apply when the plan sets none. Empty when there is no catalog.
+  struct Source {
+    std::string uri, owner, domain, sensitivity;
+    std::optional<uint64_t> rto_us, rpo_us;
+  } source;
   bool keep = false;  // leave the scratch file in place
   bool show_progress = false;
 };
@@ -89,6 +108,9 @@ struct DrillContext {
 // run at all (the scratch folder cannot be created, the source has no
 // snapshots is a failed check, not an error).
 Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx);
+
+// The plan as "key = value" lines, for the report (every key, defaults too).
+std::vector<std::string> DescribePlan(const DrillPlan& plan);
 
 // True when the plan's last run is older than its cadence (or it never ran).
 // Plans without a cadence are never overdue.

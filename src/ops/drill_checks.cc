@@ -169,7 +169,7 @@ void CheckTables(const Restored& r, std::vector<DrillCheck>* out, std::vector<Dr
   uint64_t read_us = timer.Elapsed();  // charged once, to the first table's row
   for (const TableTally& t : *tallies) {
     const uint64_t want = t.expected->root.count;
-    tables->push_back({t.table, t.rows});
+    tables->push_back({t.table, t.rows, t.expected->schema.kind != TableKind::kTable});
     std::string detail;
     if (!t.present) {
       detail = "table missing from the restored file";
@@ -240,11 +240,18 @@ void CheckForeignKeys(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>
 
 void CheckRelations(const DrillPlan& plan, const Restored& r, SqliteQuery* q,
                     std::vector<DrillCheck>* out) {
+  const SourceSchema schema = plan.relations.empty() ? SourceSchema{} : r.manifest->FullSchema();
   for (const DrillRelation& rel : plan.relations) {
     Timed timer;
     if (!r.Selected(rel.child_table) || !r.Selected(rel.parent_table)) {
       timer.Add(out, "relation", rel.Name(), CheckOutcome::kSkip,
                 "a table was not restored this run");
+      continue;
+    }
+    // Named like `config check` does, not as a raw SQL error.
+    const std::vector<std::string> missing = RelationProblems({rel}, schema, "the snapshot");
+    if (!missing.empty()) {
+      timer.Add(out, "relation", rel.Name(), CheckOutcome::kFail, missing[0]);
       continue;
     }
     const std::string c = "c." + QuoteSqlIdent(rel.child_column);
@@ -402,18 +409,19 @@ void CheckBaseline(const DrillPlan& plan, const Restored& r, const std::vector<D
     compared++;
     const double prev = static_cast<double>(it->second);
     const double delta = std::fabs(static_cast<double>(t.rows) - prev);
-    if (delta > plan.baseline_tolerance * std::max(prev, 1.0)) {
+    const double allowed =
+        std::max(plan.baseline_tolerance * prev, static_cast<double>(plan.baseline_min_rows));
+    if (delta > allowed) {
       outside.push_back(t.name + " " + std::to_string(it->second) + " -> " +
                         std::to_string(t.rows));
     }
   }
   const std::string since = "run " + baseline->run_id.substr(0, 8);
-  const int pct = static_cast<int>(std::lround(plan.baseline_tolerance * 100));
-  timer.Add(
-      out, "baseline", "counts", PassIf(outside.empty()),
-      outside.empty()
-          ? std::to_string(compared) + " tables within " + std::to_string(pct) + "% of " + since
-          : "outside " + std::to_string(pct) + "% of " + since + ": " + Sample(outside));
+  const std::string rule = "max(" + std::to_string(std::lround(plan.baseline_tolerance * 100)) +
+                           "%, " + std::to_string(plan.baseline_min_rows) + " rows)";
+  timer.Add(out, "baseline", "counts", PassIf(outside.empty()),
+            outside.empty() ? std::to_string(compared) + " tables within " + rule + " of " + since
+                            : "outside " + rule + " of " + since + ": " + Sample(outside));
   if (baseline_manifest == nullptr) {
     timer.Add(out, "baseline", "schema", CheckOutcome::kSkip,
               "the snapshot of " + since + " is gone (forgotten); schema not compared");

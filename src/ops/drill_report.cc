@@ -69,6 +69,10 @@ class ObjectReader {
   Status Bool(const char* key, Need need, bool* out) const;
   // Absent or null: nullopt.
   Status OptionalUint(const char* key, std::optional<uint64_t>* out) const;
+  // An optional array of strings; absent: *out unchanged.
+  Status Strings(const char* key, std::vector<std::string>* out) const;
+  // An optional "", "plan" or "source".
+  Status TargetFrom(const char* key, std::string* out) const;
   // *out is nullptr when the member is absent and optional.
   Status Array(const char* key, Need need, const JsonValue** out) const;
 
@@ -167,6 +171,30 @@ Status ObjectReader::OptionalUint(const char* key, std::optional<uint64_t>* out)
   return Status::OK();
 }
 
+Status ObjectReader::Strings(const char* key, std::vector<std::string>* out) const {
+  const JsonValue* v;
+  TM_RETURN_IF_ERROR(Member(key, Need::kOptional, JsonValue::kArray, &v));
+  if (v == nullptr) return Status::OK();
+  for (size_t i = 0; i < v->array().size(); i++) {
+    const JsonValue& e = v->array()[i];
+    if (e.type() != JsonValue::kString) {
+      return Error(std::string(key) + "[" + std::to_string(i) + "]",
+                   std::string("expected a string, found ") + Article(e.type()) +
+                       JsonValue::TypeName(e.type()));
+    }
+    out->push_back(e.string_value());
+  }
+  return Status::OK();
+}
+
+Status ObjectReader::TargetFrom(const char* key, std::string* out) const {
+  TM_RETURN_IF_ERROR(Str(key, Need::kOptional, out));
+  if (!out->empty() && *out != "plan" && *out != "source") {
+    return Error(key, "expected \"plan\", \"source\" or \"\"");
+  }
+  return Status::OK();
+}
+
 Status ObjectReader::Array(const char* key, Need need, const JsonValue** out) const {
   return Member(key, need, JsonValue::kArray, out);
 }
@@ -201,6 +229,12 @@ Status ReadIdentity(const ObjectReader& top, DrillReport* r) {
   TM_RETURN_IF_ERROR(top.Str("tool_version", Need::kOptional, &r->tool_version));
   TM_RETURN_IF_ERROR(top.Str("host", Need::kOptional, &r->host));
   TM_RETURN_IF_ERROR(top.Str("actor", Need::kOptional, &r->actor));
+  TM_RETURN_IF_ERROR(top.Str("source_uri", Need::kOptional, &r->source_uri));
+  TM_RETURN_IF_ERROR(top.Str("source_owner", Need::kOptional, &r->source_owner));
+  TM_RETURN_IF_ERROR(top.Str("source_domain", Need::kOptional, &r->source_domain));
+  TM_RETURN_IF_ERROR(top.Str("source_sensitivity", Need::kOptional, &r->source_sensitivity));
+  TM_RETURN_IF_ERROR(top.Str("repository_id", Need::kOptional, &r->repository_id));
+  TM_RETURN_IF_ERROR(top.Strings("plan_definition", &r->plan_definition));
   TM_RETURN_IF_ERROR(top.Str("target", Need::kOptional, &r->target));
   TM_RETURN_IF_ERROR(top.Bool("target_kept", Need::kOptional, &r->target_kept));
   return top.Bool("rotated", Need::kOptional, &r->rotated);
@@ -211,8 +245,10 @@ Status ReadMeasures(const ObjectReader& top, DrillReport* r) {
   TM_RETURN_IF_ERROR(top.Uint("checks_us", Need::kOptional, &r->checks_us));
   TM_RETURN_IF_ERROR(top.Uint("rto_achieved_us", Need::kOptional, &r->rto_achieved_us));
   TM_RETURN_IF_ERROR(top.OptionalUint("rto_target_us", &r->rto_target_us));
+  TM_RETURN_IF_ERROR(top.TargetFrom("rto_target_from", &r->rto_target_from));
   TM_RETURN_IF_ERROR(top.Uint("rpo_achieved_us", Need::kOptional, &r->rpo_achieved_us));
   TM_RETURN_IF_ERROR(top.OptionalUint("rpo_target_us", &r->rpo_target_us));
+  TM_RETURN_IF_ERROR(top.TargetFrom("rpo_target_from", &r->rpo_target_from));
   TM_RETURN_IF_ERROR(top.Uint("records_restored", Need::kOptional, &r->records_restored));
   return top.Uint("bytes_restored", Need::kOptional, &r->bytes_restored);
 }
@@ -275,6 +311,11 @@ const char* CheckOutcomeName(CheckOutcome o) {
 
 bool DrillReport::passed() const { return CountOutcome(CheckOutcome::kFail) == 0; }
 
+size_t DrillReport::AppTableCount() const {
+  return static_cast<size_t>(
+      std::count_if(tables.begin(), tables.end(), [](const DrillTable& t) { return !t.internal; }));
+}
+
 size_t DrillReport::CountOutcome(CheckOutcome o) const {
   return static_cast<size_t>(std::count_if(checks.begin(), checks.end(),
                                            [o](const DrillCheck& c) { return c.outcome == o; }));
@@ -302,19 +343,30 @@ std::string DrillReportToJson(const DrillReport& r) {
       .Field("tool_version", r.tool_version)
       .Field("host", r.host)
       .Field("actor", r.actor)
-      .Field("target", r.target)
+      .Field("source_uri", r.source_uri)
+      .Field("source_owner", r.source_owner)
+      .Field("source_domain", r.source_domain)
+      .Field("source_sensitivity", r.source_sensitivity)
+      .Field("repository_id", r.repository_id);
+  w.Key("plan_definition").BeginArray();
+  for (const std::string& line : r.plan_definition) w.String(line);
+  w.EndArray();
+  w.Field("target", r.target)
       .Field("target_kept", r.target_kept)
       .Field("rotated", r.rotated)
       .Field("restore_us", r.restore_us)
       .Field("checks_us", r.checks_us)
       .Field("rto_achieved_us", r.rto_achieved_us);
   WriteOptional("rto_target_us", r.rto_target_us, &w);
+  w.Field("rto_target_from", r.rto_target_from);
   w.Field("rpo_achieved_us", r.rpo_achieved_us);
   WriteOptional("rpo_target_us", r.rpo_target_us, &w);
+  w.Field("rpo_target_from", r.rpo_target_from);
   w.Field("records_restored", r.records_restored).Field("bytes_restored", r.bytes_restored);
   w.Key("tables").BeginArray();
   for (const DrillTable& t : r.tables) {
-    w.BeginObject().Field("name", t.name).Field("rows", t.rows).EndObject();
+    w.BeginObject().Field("name", t.name).Field("rows", t.rows);
+    w.Field("internal", t.internal).EndObject();
   }
   w.EndArray();
   w.Key("checks").BeginArray();
@@ -350,7 +402,10 @@ Result<DrillReport> DrillReportFromJson(std::string_view json, std::string_view 
       ReadObjects(w, top, "tables", Need::kOptional, kMaxReportBytes, [&](const ObjectReader& in) {
         DrillTable& t = r.tables.emplace_back();
         TM_RETURN_IF_ERROR(in.Str("name", Need::kRequired, &t.name));
-        return in.Uint("rows", Need::kRequired, &t.rows);
+        TM_RETURN_IF_ERROR(in.Uint("rows", Need::kRequired, &t.rows));
+        // Reports written before "internal": SQLite's own tables by name.
+        t.internal = t.name.rfind("sqlite_", 0) == 0;
+        return in.Bool("internal", Need::kOptional, &t.internal);
       }));
   TM_RETURN_IF_ERROR(
       ReadObjects(w, top, "checks", Need::kRequired, kMaxChecks,
@@ -368,16 +423,23 @@ struct SummaryRow {
   std::string label, value, state;
 };
 
-SummaryRow TargetRow(std::string label, uint64_t achieved, const std::optional<uint64_t>& target) {
+SummaryRow TargetRow(std::string label, uint64_t achieved, const std::optional<uint64_t>& target,
+                     const std::string& from) {
   SummaryRow row{std::move(label), FormatDurationUs(achieved), ""};
   if (!target.has_value()) {
-    row.value += " (no target)";
+    row.value += " (no target: neither the plan nor the source sets one)";
     return row;
   }
   row.state = achieved <= *target ? "ok" : "missed";
-  row.value += " against a target of " + FormatDurationUs(*target) + ": " + row.state;
+  row.value += " against a target of " + FormatDurationUs(*target) +
+               (from == "plan"     ? " (the plan's)"
+                : from == "source" ? " (the source's; the plan sets none)"
+                                   : "") +
+               ": " + row.state;
   return row;
 }
+
+std::string Or(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string CountsText(const DrillReport& r) {
   return std::to_string(r.CountOutcome(CheckOutcome::kPass)) + " passed, " +
@@ -400,17 +462,24 @@ std::vector<SummaryRow> Summary(const DrillReport& r) {
                       : r.snapshot_id.substr(0, 12) + " of " + FormatTimeUtc(r.snapshot_time_us),
                   ""});
   rows.push_back({"Chosen as", r.snapshot_choice, ""});
-  rows.push_back(TargetRow("RTO (restore + checks)", r.rto_achieved_us, r.rto_target_us));
+  rows.push_back({"Source URI", Or(r.source_uri), ""});
+  rows.push_back({"Owner", Or(r.source_owner), ""});
+  rows.push_back({"Domain", Or(r.source_domain), ""});
+  rows.push_back({"Sensitivity", Or(r.source_sensitivity), ""});
+  rows.push_back({"Repository", Or(r.repository_id), ""});
+  rows.push_back(
+      TargetRow("RTO (restore + checks)", r.rto_achieved_us, r.rto_target_us, r.rto_target_from));
   rows.push_back(
       {"Time",
        "restore " + FormatDurationUs(r.restore_us) + ", checks " + FormatDurationUs(r.checks_us),
        ""});
-  rows.push_back(TargetRow("RPO (snapshot age)", r.rpo_achieved_us, r.rpo_target_us));
+  rows.push_back(
+      TargetRow("RPO (snapshot age)", r.rpo_achieved_us, r.rpo_target_us, r.rpo_target_from));
   rows.push_back({"Restored",
                   std::to_string(r.records_restored) + " records, " +
                       FormatBytes(static_cast<double>(r.bytes_restored)) + " (" +
                       std::to_string(r.bytes_restored) + " bytes), " +
-                      std::to_string(r.tables.size()) + " tables" +
+                      std::to_string(r.AppTableCount()) + " tables" +
                       (r.rotated ? " (this run's share: the plan rotates)" : ""),
                   ""});
   rows.push_back({"Restored into",
@@ -423,6 +492,27 @@ std::vector<SummaryRow> Summary(const DrillReport& r) {
   rows.push_back({"Started", FormatTimeUtc(r.started_us), ""});
   rows.push_back({"Finished", FormatTimeUtc(r.finished_us), ""});
   return rows;
+}
+
+// How an auditor checks that the report is the one tidemark stored.
+std::vector<std::string> VerifyLines(const DrillReport& r) {
+  const std::string repo =
+      r.repository_id.empty() ? "its repository" : "repository " + r.repository_id;
+  return {
+      "This page renders the signed report stored in " + repo + " as drills/" + r.run_id + ".",
+      "Run `tidemark drills show " + r.run_id +
+          " --verify` against that repository: it prints ok when the stored report's signature "
+          "verifies, and damaged (exit 3) when it does not.",
+      "The run is also recorded in the repository's ledger: `tidemark ledger show` lists an "
+      "entry with action drill and target run " +
+          r.run_id + "; `tidemark ledger verify` checks the ledger.",
+  };
+}
+
+// The plan as run, one "key = value" per line.
+std::vector<std::string> PlanLines(const DrillReport& r) {
+  if (r.plan_definition.empty()) return {"not recorded (a report written by an older tidemark)"};
+  return r.plan_definition;
 }
 
 // Failed checks first; otherwise in the order they ran.
@@ -474,6 +564,10 @@ std::string RenderDrillMarkdown(const DrillReport& r) {
   std::string out = "# " + MdCell(Title(r)) + "\n\n";
   out += "| Item | Value |\n|---|---|\n";
   for (const SummaryRow& row : Summary(r)) MdRow({row.label, row.value}, &out);
+  out += "\n## Plan\n\n";
+  for (const std::string& line : PlanLines(r)) out += "- " + MdCell(line) + "\n";
+  out += "\n## Verifying this report\n\n";
+  for (const std::string& line : VerifyLines(r)) out += MdCell(line) + "\n";
   out += "\n## Checks\n\n";
   if (r.checks.empty()) {
     out += "No checks ran.\n";
@@ -492,7 +586,9 @@ std::string RenderDrillMarkdown(const DrillReport& r) {
   }
   if (r.rotated) out += "This run's share of the tables: the plan rotates.\n\n";
   out += "| Table | Rows |\n|---|---:|\n";
-  for (const DrillTable& t : r.tables) MdRow({t.name, std::to_string(t.rows)}, &out);
+  for (const DrillTable& t : r.tables) {
+    MdRow({t.name + (t.internal ? " (internal)" : ""), std::to_string(t.rows)}, &out);
+  }
   return out;
 }
 
@@ -577,8 +673,8 @@ void HtmlTables(const DrillReport& r, std::string* out) {
       "<table class=\"tables\">\n<thead><tr><th>Table</th><th>Rows</th></tr></thead>\n"
       "<tbody>\n";
   for (const DrillTable& t : r.tables) {
-    *out += "<tr><td>" + Html(t.name) + "</td><td class=\"num\">" + std::to_string(t.rows) +
-            "</td></tr>\n";
+    *out += "<tr><td>" + Html(t.name) + (t.internal ? " (internal)" : "") +
+            "</td><td class=\"num\">" + std::to_string(t.rows) + "</td></tr>\n";
   }
   *out += "</tbody>\n</table>\n";
 }
@@ -600,7 +696,11 @@ std::string RenderDrillHtml(const DrillReport& r) {
     out += row.state.empty() ? "<tr>" : "<tr class=\"" + row.state + "\">";
     out += "<th scope=\"row\">" + Html(row.label) + "</th><td>" + Html(row.value) + "</td></tr>\n";
   }
-  out += "</tbody>\n</table>\n";
+  out += "</tbody>\n</table>\n<h2>Plan</h2>\n<ul class=\"plan\">\n";
+  for (const std::string& line : PlanLines(r)) out += "<li>" + Html(line) + "</li>\n";
+  out += "</ul>\n<h2>Verifying this report</h2>\n<div class=\"verify\">\n";
+  for (const std::string& line : VerifyLines(r)) out += "<p>" + Html(line) + "</p>\n";
+  out += "</div>\n";
   HtmlChecks(r, &out);
   HtmlTables(r, &out);
   out += "</body>\n</html>\n";

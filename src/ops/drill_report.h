@@ -32,6 +32,10 @@ struct DrillCheck {
 struct DrillTable {
   std::string name;
   uint64_t rows = 0;
+  // sqlite_sequence or a virtual table's shadow table: restored, but not one
+  // of the app's tables (reports written before this field: names starting
+  // "sqlite_" are internal).
+  bool internal = false;
 };
 
 struct DrillReport {
@@ -44,21 +48,32 @@ struct DrillReport {
   int64_t snapshot_time_us = 0;
   int64_t started_us = 0, finished_us = 0;  // UTC
   std::string tool_version, host, actor;
-  std::string target;              // the scratch file the drill restored into
-  bool target_kept = false;        // --keep: the file was left in place
-  bool rotated = false;            // the plan rotates: `tables` is this run's share
-  std::vector<DrillTable> tables;  // restored tables with their row counts
+  // Optional (drills.md §2): the catalog entry of the source and the
+  // repository the report is stored in, for auditors; "" when unknown.
+  std::string source_uri, source_owner, source_domain, source_sensitivity;
+  std::string repository_id;
+  std::vector<std::string> plan_definition;  // "key = value" lines of the plan as run
+  std::string target;                        // the scratch file the drill restored into
+  bool target_kept = false;                  // --keep: the file was left in place
+  bool rotated = false;                      // the plan rotates: `tables` is this run's share
+  std::vector<DrillTable> tables;            // restored tables with their row counts
 
   // Measured. rto = restore + checks wall time; rpo = age of the snapshot at
   // the start of the drill. Targets are absent when the plan sets none.
   uint64_t restore_us = 0, checks_us = 0;
   uint64_t rto_achieved_us = 0, rpo_achieved_us = 0;
   std::optional<uint64_t> rto_target_us, rpo_target_us;
+  // Where each target came from: "plan", "source" (the plan sets none, the
+  // source's catalog entry does), or "" (no target, or an older report).
+  std::string rto_target_from, rpo_target_from;
   uint64_t records_restored = 0, bytes_restored = 0;
 
   std::vector<DrillCheck> checks;
 
   bool passed() const;  // no check failed
+  // The app's tables among `tables` (not internal): the one count the CLI,
+  // Markdown and HTML show, and what the restore check counts.
+  size_t AppTableCount() const;
   size_t CountOutcome(CheckOutcome o) const;
 };
 

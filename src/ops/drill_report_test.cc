@@ -42,13 +42,24 @@ DrillReport FullReport() {
   r.target = "/tmp/drill-x/crm.sqlite";
   r.target_kept = true;
   r.rotated = true;
-  r.tables = {{"orders", 1200}, {"customers", 0}, {"big", std::numeric_limits<uint64_t>::max()}};
+  r.source_uri = "sqlite:/srv/crm.db";
+  r.source_owner = "sales-ops@example.com";
+  r.source_domain = "sales";
+  r.source_sensitivity = "confidential";
+  r.repository_id = std::string(32, 'a');
+  r.plan_definition = {"source = crm", "rto = 5 min"};
+  r.tables = {{"orders", 1200},
+              {"customers", 0},
+              {"big", std::numeric_limits<uint64_t>::max()},
+              {"sqlite_sequence", 2, true}};
   r.restore_us = 1530000;
   r.checks_us = 12;
   r.rto_achieved_us = 1530012;
   r.rpo_achieved_us = std::numeric_limits<uint64_t>::max();
   r.rto_target_us = 300000000;
   r.rpo_target_us = 0;
+  r.rto_target_from = "plan";
+  r.rpo_target_from = "source";
   r.records_restored = 1200;
   r.bytes_restored = 1u << 20;
   r.checks = {Check("schema", "orders", CheckOutcome::kPass, "", 0),
@@ -78,7 +89,16 @@ void ExpectSameReport(const DrillReport& a, const DrillReport& b) {
   for (size_t i = 0; i < a.tables.size(); i++) {
     EXPECT_EQ(a.tables[i].name, b.tables[i].name) << i;
     EXPECT_EQ(a.tables[i].rows, b.tables[i].rows) << i;
+    EXPECT_EQ(a.tables[i].internal, b.tables[i].internal) << i;
   }
+  EXPECT_EQ(a.source_uri, b.source_uri);
+  EXPECT_EQ(a.source_owner, b.source_owner);
+  EXPECT_EQ(a.source_domain, b.source_domain);
+  EXPECT_EQ(a.source_sensitivity, b.source_sensitivity);
+  EXPECT_EQ(a.repository_id, b.repository_id);
+  EXPECT_EQ(a.plan_definition, b.plan_definition);
+  EXPECT_EQ(a.rto_target_from, b.rto_target_from);
+  EXPECT_EQ(a.rpo_target_from, b.rpo_target_from);
   EXPECT_EQ(a.restore_us, b.restore_us);
   EXPECT_EQ(a.checks_us, b.checks_us);
   EXPECT_EQ(a.rto_achieved_us, b.rto_achieved_us);
@@ -203,7 +223,15 @@ TEST(DrillReportJson, FieldOrderAndDerivedFields) {
   EXPECT_EQ(json.rfind("{\"version\":1,\"run_id\":\"3fa1c0de00112233445566778899aabb\",", 0), 0u)
       << json;
   EXPECT_THAT(json, HasSubstr("\"passed\":false,\"counts\":{\"pass\":1,\"fail\":1,\"skip\":1}"));
-  EXPECT_THAT(json, HasSubstr("\"tables\":[{\"name\":\"orders\",\"rows\":1200},"));
+  EXPECT_THAT(json,
+              HasSubstr("\"tables\":[{\"name\":\"orders\",\"rows\":1200,\"internal\":false},"));
+  EXPECT_THAT(json,
+              HasSubstr("\"actor\":\"auditor\",\"source_uri\":\"sqlite:/srv/crm.db\","
+                        "\"source_owner\":\"sales-ops@example.com\",\"source_domain\":"
+                        "\"sales\",\"source_sensitivity\":\"confidential\",\"repository_id\":\"" +
+                        std::string(32, 'a') +
+                        "\",\"plan_definition\":[\"source = crm\",\"rto = 5 min\"],"));
+  EXPECT_THAT(json, HasSubstr("\"rto_target_us\":300000000,\"rto_target_from\":\"plan\","));
   EXPECT_THAT(json, HasSubstr("{\"kind\":\"relation\",\"name\":\"orders.customer_id\","
                               "\"outcome\":\"fail\",\"detail\":\"3 orphans in "
                               "orders.customer_id: 17, 18, 40\",\"duration_us\":250}"));
@@ -242,7 +270,9 @@ TEST(DrillReportJson, OptionalFieldsMayBeMissing) {
         "host",           "actor",           "target",           "target_kept",
         "rotated",        "restore_us",      "checks_us",        "rto_achieved_us",
         "rto_target_us",  "rpo_achieved_us", "rpo_target_us",    "records_restored",
-        "bytes_restored", "tables",          "passed",           "counts"}) {
+        "bytes_restored", "tables",          "passed",           "counts",
+        "source_uri",     "source_owner",    "source_domain",    "source_sensitivity",
+        "repository_id",  "plan_definition", "rto_target_from",  "rpo_target_from"}) {
     minimal = EditMember(minimal, key, std::nullopt);
   }
   auto r = DrillReportFromJson(minimal, kWhat);
@@ -374,9 +404,11 @@ TEST(DrillReportMarkdown, TitleSummaryAndFailedChecksFirst) {
   EXPECT_EQ(md.rfind("# Restore drill monthly \"smoke\" for crm – Zürich: FAILED\n", 0), 0u) << md;
   EXPECT_THAT(md, HasSubstr("| Snapshot | eeeeeeeeeeee of 1969-12-31T23:59:59Z |"));
   EXPECT_THAT(md, HasSubstr("| Chosen as | random |"));
-  EXPECT_THAT(md, HasSubstr("| RTO (restore + checks) | 1.53 s against a target of 5 min: ok |"));
-  EXPECT_THAT(md, HasSubstr("RPO (snapshot age) | 213503982 d 8 h against a target of 0 µs: "
-                            "missed |"));
+  EXPECT_THAT(
+      md,
+      HasSubstr("| RTO (restore + checks) | 1.53 s against a target of 5 min (the plan's): ok |"));
+  EXPECT_THAT(md, HasSubstr("RPO (snapshot age) | 213503982 d 8 h against a target of 0 µs (the "
+                            "source's; the plan sets none): missed |"));
   EXPECT_THAT(md, HasSubstr("| Restored | 1200 records, 1.0 MiB (1048576 bytes), 3 tables"));
   EXPECT_THAT(md, HasSubstr("| Run | 3fa1c0de00112233445566778899aabb |"));
   EXPECT_THAT(md, HasSubstr("| Started | 2026-01-01T00:00:00Z |"));
@@ -399,7 +431,8 @@ TEST(DrillReportMarkdown, PassedAndNoTargets) {
   r.rto_target_us.reset();
   const std::string md = RenderDrillMarkdown(r);
   EXPECT_THAT(md, HasSubstr(": PASSED\n"));
-  EXPECT_THAT(md, HasSubstr("| RTO (restore + checks) | 1.53 s (no target) |"));
+  EXPECT_THAT(md, HasSubstr("| RTO (restore + checks) | 1.53 s (no target: neither the plan nor "
+                            "the source sets one) |"));
 }
 
 TEST(DrillReportMarkdown, CellsEscapePipesAndLineBreaks) {
@@ -437,13 +470,66 @@ TEST(DrillReportHtml, SelfContainedPageWithVerdict) {
                               "FAILED</span>"));
   EXPECT_THAT(html, HasSubstr("<title>Restore drill monthly &quot;smoke&quot; for crm – Zürich: "
                               "FAILED</title>"));
-  EXPECT_THAT(html, HasSubstr("1.53 s against a target of 5 min: ok"));
+  EXPECT_THAT(html, HasSubstr("1.53 s against a target of 5 min (the plan&#39;s): ok"));
   EXPECT_THAT(html, HasSubstr("<tr><td>big</td><td class=\"num\">18446744073709551615</td></tr>"));
 
   DrillReport passed = FullReport();
   passed.checks.erase(passed.checks.begin() + 1);
   EXPECT_THAT(RenderDrillHtml(passed),
               HasSubstr("id=\"verdict\" class=\"verdict pass\" data-outcome=\"pass\">PASSED<"));
+}
+
+// Operator trial: the HTML report must be something an auditor accepts.
+TEST(DrillReportHtml, AuditorSeesCatalogRepositoryPlanTargetsAndHowToVerify) {
+  const std::string html = RenderDrillHtml(FullReport());
+  for (const char* want :
+       {"<th scope=\"row\">Source URI</th><td>sqlite:/srv/crm.db</td>",
+        "<th scope=\"row\">Owner</th><td>sales-ops@example.com</td>",
+        "<th scope=\"row\">Domain</th><td>sales</td>",
+        "<th scope=\"row\">Sensitivity</th><td>confidential</td>",
+        "<th scope=\"row\">Repository</th><td>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</td>",
+        "<li>source = crm</li>", "<li>rto = 5 min</li>",
+        "1.53 s against a target of 5 min (the plan&#39;s): ok",
+        "against a target of 0 µs (the source&#39;s; the plan sets none): missed",
+        "tidemark drills show 3fa1c0de00112233445566778899aabb --verify",
+        "stored in repository aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa as "
+        "drills/3fa1c0de00112233445566778899aabb",
+        "action drill and target run 3fa1c0de00112233445566778899aabb",
+        // One table count: sqlite_sequence is internal, as in the CLI.
+        "1200 records, 1.0 MiB (1048576 bytes), 3 tables",
+        "<tr><td>sqlite_sequence (internal)</td>"}) {
+    EXPECT_THAT(html, HasSubstr(want)) << want;
+  }
+  EXPECT_EQ(FullReport().AppTableCount(), 3u);
+}
+
+// Reports stored before the auditor fields still read; sqlite_* tables are
+// internal by name; a bad target origin is named.
+TEST(DrillReportJson, OlderReportsReadWithoutTheNewFields) {
+  std::string json = DrillReportToJson(FullReport());
+  for (const char* key :
+       {"source_uri", "source_owner", "source_domain", "source_sensitivity", "repository_id",
+        "plan_definition", "rto_target_from", "rpo_target_from"}) {
+    json = EditMember(json, key, std::nullopt);
+  }
+  const std::string old_tables =
+      "[{\"name\":\"orders\",\"rows\":1},{\"name\":\"sqlite_sequence\",\"rows\":1}]";
+  json = EditMember(json, "tables", old_tables);
+  auto r = DrillReportFromJson(json, kWhat);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->source_uri.empty() && r->repository_id.empty() && r->plan_definition.empty());
+  EXPECT_TRUE(r->rto_target_from.empty());
+  EXPECT_EQ(r->AppTableCount(), 1u);
+  EXPECT_THAT(RenderDrillHtml(*r),
+              HasSubstr("not recorded (a report written by an older tidemark)"));
+  auto bad = DrillReportFromJson(
+      EditMember(DrillReportToJson(FullReport()), "rto_target_from", "\"config\""), kWhat);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("field rto_target_from: expected \"plan\""));
+  bad = DrillReportFromJson(EditMember(DrillReportToJson(FullReport()), "plan_definition", "[1]"),
+                            kWhat);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("field plan_definition[0]: expected a string"));
 }
 
 TEST(DrillReportHtml, EveryCheckIsOneRowWithDataAttributes) {

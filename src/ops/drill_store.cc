@@ -112,4 +112,32 @@ Result<const DrillReport*> ResolveDrillRun(const StoredDrills& all, const std::s
   return hits[0];
 }
 
+Result<DrillVerdict> VerifyDrillRun(const Repository& repo, const StoredDrills& all,
+                                    const std::string& spec) {
+  DrillVerdict v;
+  for (const auto& [name, why] : all.damaged) {
+    if (spec.empty() || name.rfind(spec, 0) != 0) continue;
+    bool also_readable = false;
+    for (const DrillReport& r : all.reports) also_readable |= r.run_id.rfind(spec, 0) == 0;
+    if (also_readable || !v.run_id.empty()) {
+      return Status::InvalidArgument("drill run prefix " + spec +
+                                     " is ambiguous; give more digits");
+    }
+    v.run_id = name;
+    v.why = why;
+  }
+  if (!v.run_id.empty()) return v;
+  TM_ASSIGN_OR_RETURN(const DrillReport* found, ResolveDrillRun(all, spec));
+  v.run_id = found->run_id;
+  auto full = ReadDrillReport(repo, found->run_id);
+  if (full.status().IsCorruption()) {
+    v.why = full.status().message();
+    return v;
+  }
+  if (!full.ok()) return full.status();
+  v.ok = true;
+  v.report = std::move(*full);
+  return v;
+}
+
 }  // namespace tidemark

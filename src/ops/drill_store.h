@@ -39,4 +39,18 @@ Result<DrillReport> ReadDrillReport(const Repository& repo, const std::string& r
 // (ambiguous prefix, listing candidates) say what to do next.
 Result<const DrillReport*> ResolveDrillRun(const StoredDrills& all, const std::string& spec);
 
+// `drills show RUN --verify`: whether the stored report `spec` (a run id or
+// a unique prefix, among the readable and the damaged reports) opens: its
+// signature and the name it binds verify with the repository's keys, and its
+// document decodes. A damaged report is a verdict (ok false, why), not an
+// error; NotFound / InvalidArgument as ResolveDrillRun.
+struct DrillVerdict {
+  std::string run_id;
+  bool ok = false;
+  std::string why;     // when damaged
+  DrillReport report;  // when ok
+};
+Result<DrillVerdict> VerifyDrillRun(const Repository& repo, const StoredDrills& all,
+                                    const std::string& spec);
+
 }  // namespace tidemark

@@ -46,6 +46,7 @@ class DrillTest : public ::testing::Test {
     ctx.snapshots = repo_->Snapshots();
     ctx.history = history_;
     ctx.now_us = repo_->clock()->NowMicros();
+    ctx.source = source_;
     auto r = RunDrill(plan_, ctx);
     if (r.ok()) history_.push_back(*r);
     return r;
@@ -65,6 +66,7 @@ class DrillTest : public ::testing::Test {
   std::unique_ptr<TestRepo> repo_;
   std::string live_;
   DrillPlan plan_;
+  DrillContext::Source source_;
   std::vector<DrillReport> history_;
 };
 
@@ -127,6 +129,7 @@ TEST_F(DrillTest, PlanDeclaredUniqueKeyFindsDuplicates) {
 }
 
 TEST_F(DrillTest, BaselineCatchesCountDropAndDroppedIndex) {
+  plan_.baseline_min_rows = 5;  // 10 of 20 rows gone is past max(10%, 5 rows)
   ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
   ASSERT_TRUE(Run()->passed());
   TestDb(live_).Exec("DELETE FROM tags WHERE order_ref > 10; DROP INDEX orders_by_customer");
@@ -135,7 +138,8 @@ TEST_F(DrillTest, BaselineCatchesCountDropAndDroppedIndex) {
   ASSERT_TRUE(r.ok());
   auto f = Failures(*r);
   ASSERT_EQ(f.size(), 2u) << testing::PrintToString(f);
-  EXPECT_NE(f[0].find("baseline counts: outside 10% of run"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("baseline counts: outside max(10%, 5 rows) of run"), std::string::npos)
+      << f[0];
   EXPECT_NE(f[0].find("tags 20 -> 10"), std::string::npos) << f[0];
   EXPECT_NE(f[1].find("index orders_by_customer (on orders)"), std::string::npos) << f[1];
   // The failed run is not a baseline: the next run still compares with the first.
@@ -145,6 +149,85 @@ TEST_F(DrillTest, BaselineCatchesCountDropAndDroppedIndex) {
   f = Failures(*r);
   ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
   EXPECT_NE(f[0].find("missing since run " + history_[0].run_id.substr(0, 8)), std::string::npos);
+}
+
+// Operator trial: one author added to a 3-row table failed the baseline.
+// A change of at most max(10 %, 20 rows) passes by default.
+TEST_F(DrillTest, BaselineLetsSmallTablesGrowWithinTheRowFloor) {
+  TestDb(live_).Exec(
+      "CREATE TABLE authors(id INTEGER PRIMARY KEY, name TEXT);"
+      "INSERT INTO authors(name) VALUES('a'), ('b'), ('c')");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  ASSERT_TRUE(Run()->passed());
+  TestDb(live_).Exec("INSERT INTO authors(name) VALUES('d')");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  bool said = false;
+  for (const DrillCheck& c : r->checks) {
+    if (c.kind == "baseline" && c.name == "counts") {
+      said = c.detail.find("within max(10%, 20 rows)") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(said);
+  // Past the floor (4 -> 25 rows is 21 more) it fails, naming the rule.
+  TestDb(live_).Exec(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 21) "
+      "INSERT INTO authors(name) SELECT 'x' FROM n");
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("outside max(10%, 20 rows) of run"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("authors 4 -> 25"), std::string::npos) << f[0];
+}
+
+// Operator trial: a relation naming a missing column passed backup and
+// config check and failed only a drill, with a raw SQL error.
+TEST(RelationProblemsTest, NamesTheRelationTheMissingColumnOrTableAndWhatToDo) {
+  SourceSchema schema;
+  TableSchema orders;
+  orders.name = "Orders";
+  orders.columns.resize(2);
+  orders.columns[0].name = "id";
+  orders.columns[1].name = "customer_id";
+  TableSchema customers;
+  customers.name = "customers";
+  customers.columns.resize(1);
+  customers.columns[0].name = "id";
+  schema.tables = {orders, customers};
+  const std::string where = "source 'shop' [[source.relation]]";
+  EXPECT_TRUE(RelationProblems({{"orders", "CUSTOMER_ID", "customers", "id"},
+                                {"orders", "rowid", "customers", "id"}},
+                               schema, where)
+                  .empty());
+  auto p = RelationProblems({{"orders", "cust", "customers", "id"}}, schema, where);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0],
+            "source 'shop' [[source.relation]]: relation \"orders.cust -> customers.id\": table "
+            "Orders has no column cust (its columns: id, customer_id); fix or remove the relation "
+            "in tidemark.toml");
+  p = RelationProblems({{"orders", "customer_id", "clients", "id"}}, schema, where);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("no table clients in the source (or it is excluded from the backup); its "
+                      "tables: Orders, customers"),
+            std::string::npos)
+      << p[0];
+}
+
+TEST_F(DrillTest, RelationWithAMissingColumnIsNamedNotARawSqlError) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  plan_.relations = {{"tags", "order_id", "orders", "id"}};
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("the snapshot: relation \"tags.order_id -> orders.id\": table tags has no "
+                      "column order_id (its columns: order_ref, label); fix or remove"),
+            std::string::npos)
+      << f[0];
 }
 
 TEST_F(DrillTest, RotationCoversEveryTableBeforeRepeating) {
@@ -163,6 +246,36 @@ TEST_F(DrillTest, RotationCoversEveryTableBeforeRepeating) {
   EXPECT_EQ(seen, (std::set<std::string>{"customers", "orders", "tags"}));
 }
 
+// Operator trial: the report said "no target" although the source declares
+// rpo = "4h". The source's targets apply when the plan sets none.
+TEST_F(DrillTest, SourceTargetsApplyWhenThePlanSetsNone) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  repo_->clock()->Advance(5 * 3600 * 1000000ll);
+  source_.rpo_us = 4 * 3600ull * 1000000;
+  source_.rto_us = 3600ull * 1000000;
+  source_.uri = "sqlite:" + live_;
+  source_.owner = "ops@example.com";
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rpo_target_us, source_.rpo_us);
+  EXPECT_EQ(r->rpo_target_from, "source");
+  EXPECT_EQ(r->rto_target_from, "source");
+  EXPECT_EQ(r->source_owner, "ops@example.com");
+  EXPECT_EQ(r->repository_id, repo_->repo()->id_hex());
+  EXPECT_FALSE(r->plan_definition.empty());
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("rpo snapshot age: 5 h exceeds the source's target of 4 h"),
+            std::string::npos)
+      << f[0];
+  // The plan's own target wins.
+  plan_.rpo_us = 6 * 3600ull * 1000000;
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  EXPECT_EQ(r->rpo_target_from, "plan");
+}
+
 TEST_F(DrillTest, SnapshotChoiceAndRpo) {
   ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
   TestDb(live_).Exec("DELETE FROM tags");
@@ -178,7 +291,7 @@ TEST_F(DrillTest, SnapshotChoiceAndRpo) {
   auto f = Failures(*r);
   ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
   EXPECT_NE(f[0].find("rpo snapshot age"), std::string::npos);
-  EXPECT_NE(f[0].find("exceeds the target of 1 h"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("exceeds the plan's target of 1 h"), std::string::npos) << f[0];
   plan_.snapshot = snaps.back().id.Hex().substr(0, 10);
   r = Run();
   ASSERT_TRUE(r.ok());
