@@ -52,6 +52,16 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
+uint64_t ShortHash(std::string_view key, std::string_view data) {
+  static_assert(crypto_shorthash_KEYBYTES == kShortHashKeySize && crypto_shorthash_BYTES == 8);
+  unsigned char out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                   reinterpret_cast<const unsigned char*>(key.data()));
+  uint64_t h = 0;
+  for (int i = 7; i >= 0; i--) h = (h << 8) | out[i];
+  return h;
+}
+
 std::string AeadSeal(std::string_view key, std::string_view plaintext, std::string_view aad) {
   std::string out(kAeadNonceSize + plaintext.size() + kAeadTagSize, '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());

@@ -49,6 +49,13 @@ class Sha256Hasher {
 // HMAC-SHA-256(key, data), 32 raw bytes. key may be any length.
 std::string HmacSha256(std::string_view key, std::string_view data);
 
+// SipHash-2-4 (libsodium crypto_shorthash) of data under a kShortHashKeySize
+// key, as the little-endian uint64 of its 8 output bytes. Fast keyed hash for
+// content-defined boundaries (docs/format/tree.md), not for integrity.
+// REQUIRES: key.size() == kShortHashKeySize.
+inline constexpr size_t kShortHashKeySize = 16;
+uint64_t ShortHash(std::string_view key, std::string_view data);
+
 // XChaCha20-Poly1305 (IETF). Seal returns nonce(24) || ciphertext || tag(16),
 // with a fresh random nonce. key must be kAeadKeySize bytes.
 std::string AeadSeal(std::string_view key, std::string_view plaintext, std::string_view aad);

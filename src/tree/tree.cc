@@ -1,8 +1,6 @@
 // Tree parameters, the node codec and TreeBuilder (docs/format/tree.md §2-§4).
 #include "tree/tree.h"
 
-#include <sodium.h>
-
 #include "base/coding.h"
 #include "base/hex.h"
 #include "crypto/crypto.h"
@@ -47,7 +45,7 @@ Status CheckParams(const TreeParams& p) {
   if (!(p.min_bytes > 0 && p.min_bytes <= p.avg_bytes && p.avg_bytes <= p.max_bytes)) {
     return Status::InvalidArgument("tree params: need 0 < min_bytes <= avg_bytes <= max_bytes");
   }
-  if (p.hash_key.size() != crypto_shorthash_KEYBYTES) {
+  if (p.hash_key.size() != kShortHashKeySize) {
     return Status::InvalidArgument("tree params: hash_key must be 16 bytes");
   }
   return Status::OK();
@@ -78,7 +76,7 @@ TreeParams TreeParams::ForRepository(const Repository& repo) {
   p.min_bytes = repo.config().tree_min;
   p.avg_bytes = repo.config().tree_avg;
   p.max_bytes = repo.config().tree_max;
-  p.hash_key = HmacSha256(repo.keys().id_key, kBoundaryLabel).substr(0, crypto_shorthash_KEYBYTES);
+  p.hash_key = HmacSha256(repo.keys().id_key, kBoundaryLabel).substr(0, kShortHashKeySize);
   return p;
 }
 
@@ -187,12 +185,7 @@ bool TreeBuilder::IsBoundary(size_t level, std::string_view key, size_t entry_by
   const uint64_t threshold = static_cast<uint64_t>((static_cast<u128>(entry_bytes) << 64) / span);
   hash_input_.assign(1, static_cast<char>(level));
   hash_input_.append(key);
-  unsigned char out[crypto_shorthash_BYTES];
-  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(hash_input_.data()),
-                   hash_input_.size(),
-                   reinterpret_cast<const unsigned char*>(params_.hash_key.data()));
-  const uint64_t h = DecodeFixed64(reinterpret_cast<const char*>(out));
-  return h < threshold;
+  return ShortHash(params_.hash_key, hash_input_) < threshold;
 }
 
 // Appends one entry to the node pending at `level`, writing that node when a
