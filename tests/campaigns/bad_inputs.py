@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 LIMIT = float(os.environ.get("TIDEMARK_CAMPAIGN_CASE_TIMEOUT", "60"))
-SANITIZER = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:")
+SANITIZER = common.SANITIZER
 KINDS = ["data", "index", "snapshots", "keys", "config", "ledger", "holds", "prune"]
 TOKENS = ["", "-", "--", "-1", "0", "1e999", "99999999999999999999", "nan", "%", "100%", "0%",
           "x" * 4096, "crm@", "@latest", "crm@latest", "crm@9999-99-99", "latest", "..", "a..b",

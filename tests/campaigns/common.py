@@ -15,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TIMEOUT = float(os.environ.get("TIDEMARK_CAMPAIGN_TIMEOUT", "120"))
 HINT = "Run with --help for more information."  # CLI11's second line after a flag error
+SANITIZER = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:")
 
 
 class Campaign:
@@ -54,7 +55,9 @@ class Campaign:
             p = subprocess.run([self.binary, *args], env=e, cwd=cwd or self.work,
                                stdin=subprocess.DEVNULL, capture_output=True,
                                timeout=timeout or TIMEOUT)
-            return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+            err = p.stderr.decode(errors="replace")
+            self.sanitized(args, err)
+            return p.returncode, p.stdout.decode(errors="replace"), err
         except subprocess.TimeoutExpired as t:
             return -1, (t.stdout or b"").decode(errors="replace"), "timeout"
 
@@ -64,6 +67,12 @@ class Campaign:
             self.fail(run, f"{what}: exit {code}", err)
         return code, out
 
+    def sanitized(self, args, err):
+        """Any sanitizer report on stderr is a failure, in every campaign."""
+        if any(s in err for s in SANITIZER):
+            self.count("sanitizer reports")
+            self.fail("-", f"sanitizer report from tidemark {' '.join(args)[:200]}", err[-600:])
+
     def kill_after(self, delay, *args, env=None):
         """Starts tidemark, kills it with SIGKILL after `delay` seconds unless it
         ended first. Returns (killed, exit code, stdout)."""
@@ -71,15 +80,16 @@ class Campaign:
         e.update(env or {})
         p = subprocess.Popen([self.binary, *args], env=e, cwd=self.work,
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+                             stderr=subprocess.PIPE, start_new_session=True)
         try:
             p.wait(timeout=delay)
             killed = False
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             killed = True
-        out = p.communicate(timeout=TIMEOUT)[0].decode(errors="replace")
-        return killed, p.returncode, out
+        out, err = p.communicate(timeout=TIMEOUT)
+        self.sanitized(args, err.decode(errors="replace"))
+        return killed, p.returncode, out.decode(errors="replace")
 
     def timed(self, *args):
         start = time.monotonic()

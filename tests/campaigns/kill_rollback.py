@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """kill -9 during `rollback`: at a named crash point (TIDEMARK_CRASH_AT) or at
 a random moment. After each, the live database is exactly the state before or
-exactly the state after (never half), passes PRAGMA integrity_check, the ledger's
+exactly the state after (never half; the AUTOINCREMENT counters aside, which
+rollback never lowers), passes PRAGMA integrity_check, the ledger's
 last entry of the apply agrees with which, and the next rollback records the
 right recovery (`recovered: committed` / `recovered: not committed`).
 Usage: kill_rollback.py BINARY RUNS SEED [SUMMARY]"""
@@ -11,6 +12,7 @@ import os
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
