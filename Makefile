@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_COMMON += -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
 
-.PHONY: all build deps test test-release test-asan test-fuzz demo bench format clean
+.PHONY: all build deps test test-release test-asan test-fuzz demo bench campaigns format clean
 
 all: build
 
@@ -59,6 +59,15 @@ demo: deps build
 
 bench: deps build
 	bash bench/run $(BUILD)
+
+# The fault campaigns at full size (tests/campaigns/README.md); `make test`
+# runs a small run of each (tests/campaigns_test.sh).
+CAMPAIGN_SIZE ?= 150
+CAMPAIGN_SEED ?= 1
+campaigns: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target tidemark
+	TIDEMARK_BIN=$(BUILD)/tidemark python3 tests/campaigns/run $(CAMPAIGN_SIZE) \
+	  bench/campaigns-results.md $(CAMPAIGN_SEED)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
