@@ -71,6 +71,26 @@ std::string RollbackPlan::RefusalReason() const {
   return "";
 }
 
+std::vector<PlanRelation> DeclaredRelations(const std::vector<DrillRelation>& declared) {
+  std::vector<PlanRelation> out;
+  for (const DrillRelation& r : declared) {
+    out.push_back({r.child_table, r.parent_table, {r.child_column}, {r.parent_column}, ""});
+  }
+  return out;
+}
+
+std::vector<PlanRelation> RelationsOf(const SourceSchema& schema,
+                                      const std::vector<PlanRelation>& declared) {
+  std::vector<PlanRelation> out;
+  for (const TableSchema& t : schema.tables) {
+    for (const ForeignKey& fk : t.foreign_keys) {
+      out.push_back({t.name, fk.table, fk.from, fk.to, fk.on_delete});
+    }
+  }
+  out.insert(out.end(), declared.begin(), declared.end());
+  return out;
+}
+
 namespace {
 
 PlanOp OpFor(const std::optional<Record>& before, const std::optional<Record>& after) {
@@ -203,13 +223,18 @@ class Planner {
     if (!fresh) return false;
     row.op = OpFor(row.before, row.after);
     pending_.emplace_back(t->schema.name, row.key);
+    // A parent brought back for a child does not bring back its siblings.
+    if (row.op == PlanOp::kInsert && row.related.rfind("parent of ", 0) != 0) {
+      recreated_.emplace_back(t->schema.name, row.key);
+    }
     t->rows.push_back(std::move(row));
     return true;
   }
 
   // Follows foreign keys from every row added since the last call, adding
-  // related records, until nothing new comes in.
-  Status CloseOverRelations(const SnapshotInfo* source_of_parents);
+  // related records, until nothing new comes in. With `children`, records
+  // the plan re-creates bring back their children from the snapshot too.
+  Status CloseOverRelations(const SnapshotInfo* source_of_parents, bool children);
 
   // Checks every row against the newest snapshot (work no backup holds).
   Status FindUnsaved();
@@ -224,6 +249,9 @@ class Planner {
  private:
   Status FollowParents(const TablePlan& t, const PlannedRow& row, const SnapshotInfo* snap);
   Status FollowChildren(const TablePlan& t, const PlannedRow& row);
+  Status RestoreChildren(const SnapshotInfo& snap);
+  Status RestoreChild(const PlanRelation& rel, const TableSchema& child, const std::string& parent,
+                      std::string key, std::vector<Value> key_values, Record stored);
   void Violation(const std::string& table, const std::vector<Value>& key, std::string problem) {
     plan_->violations.push_back({table, key, std::move(problem)});
   }
@@ -235,6 +263,8 @@ class Planner {
   std::map<std::string, TablePlan> tables_;
   std::map<std::string, std::map<std::string, size_t>> index_;
   std::vector<std::pair<std::string, std::string>> pending_;  // (table, key) to follow
+  // (table, key) of inserted rows whose children are not looked for yet.
+  std::vector<std::pair<std::string, std::string>> recreated_;
 };
 
 std::string Describe(const std::string& table, const std::vector<Value>& key) {
@@ -367,15 +397,112 @@ Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
   return Status::OK();
 }
 
-Status Planner::CloseOverRelations(const SnapshotInfo* snap) {
-  while (!pending_.empty()) {
-    auto [table, key] = pending_.back();
-    pending_.pop_back();
-    const TablePlan& t = tables_[table];
-    // Copy: following may add rows to this table and move its vector.
-    PlannedRow row = *Find(table, key);
-    if (row.after) TM_RETURN_IF_ERROR(FollowParents(t, row, snap));
-    if (row.before && !row.after) TM_RETURN_IF_ERROR(FollowChildren(t, row));
+Status Planner::CloseOverRelations(const SnapshotInfo* snap, bool children) {
+  do {
+    while (!pending_.empty()) {
+      auto [table, key] = pending_.back();
+      pending_.pop_back();
+      const TablePlan& t = tables_[table];
+      // Copy: following may add rows to this table and move its vector.
+      PlannedRow row = *Find(table, key);
+      if (row.after) TM_RETURN_IF_ERROR(FollowParents(t, row, snap));
+      if (row.before && !row.after) TM_RETURN_IF_ERROR(FollowChildren(t, row));
+    }
+    if (!children || snap == nullptr) recreated_.clear();
+    if (!recreated_.empty()) TM_RETURN_IF_ERROR(RestoreChildren(*snap));
+  } while (!pending_.empty());
+  return Status::OK();
+}
+
+// The child record `stored` (the snapshot's) of a re-created parent: absent
+// live, it is re-inserted as it was; live with the relation's columns NULL
+// (cleared by ON DELETE SET NULL), the link is set back; otherwise left.
+Status Planner::RestoreChild(const PlanRelation& rel, const TableSchema& child,
+                             const std::string& parent, std::string key,
+                             std::vector<Value> key_values, Record stored) {
+  if (Find(child.name, key) != nullptr) return Status::OK();
+  SourceRow live;
+  TM_ASSIGN_OR_RETURN(bool exists, lookup_.Get(child, key_values, &live));
+  PlannedRow p;
+  p.key = std::move(key);
+  p.key_values = std::move(key_values);
+  const std::string how = rel.on_delete.empty() ? "" : " by ON DELETE " + rel.on_delete;
+  if (!exists) {
+    p.after = std::move(stored);
+    p.related = "deleted with " + parent + how;
+    Add(Table(child), std::move(p));
+    return Status::OK();
+  }
+  // Live still holds it: bring back only a link the delete cleared.
+  const ForeignKey fk{rel.parent, rel.from, rel.to, "", rel.on_delete};
+  std::vector<Value> now, was;
+  if (ForeignKeyValues(child, fk, live.record, &now)) return Status::OK();
+  if (!ForeignKeyValues(child, fk, stored, &was)) return Status::OK();
+  Record after = live.record;
+  std::vector<int> columns = child.StoredColumns();
+  for (size_t f = 0; f < rel.from.size(); f++) {
+    for (size_t i = 0; i < columns.size() && i < after.size(); i++) {
+      if (!SameIdentifier(child.columns[size_t(columns[i])].name, rel.from[f])) continue;
+      if (!after[i].is_null()) return Status::OK();  // partly linked elsewhere: leave it
+      after[i] = was[f];
+    }
+  }
+  p.before = std::move(live.record);
+  p.after = std::move(after);
+  p.related = "link to " + parent + " cleared" + how;
+  Add(Table(child), std::move(p));
+  return Status::OK();
+}
+
+// For each relation whose parent table has re-created records, scans the
+// child table of the snapshot once and restores the records that referred
+// to one of them (cost: one scan per child table and round, not per parent).
+Status Planner::RestoreChildren(const SnapshotInfo& snap) {
+  std::map<std::string, std::vector<std::string>> parents;  // table -> keys
+  for (auto& [table, key] : recreated_) parents[table].push_back(key);
+  recreated_.clear();
+  std::vector<Value> values;
+  for (const PlanRelation& rel : RelationsOf(live_schema(), in_.declared)) {
+    const TableSchema* pt = FindTableNoCase(live_schema(), rel.parent);
+    const TableSchema* ct = FindTableNoCase(live_schema(), rel.child);
+    if (pt == nullptr || ct == nullptr) continue;
+    auto it = parents.find(pt->name);
+    if (it == parents.end()) continue;
+    const SnapshotTable* st = snap.manifest.FindTable(ct->name);
+    if (st == nullptr || !st->schema.has_records() || !LayoutProblem(st->schema, *ct).empty()) {
+      continue;
+    }
+    const ForeignKey fk{pt->name, rel.from, rel.to, "", rel.on_delete};
+    const std::vector<std::string> to = ReferencedColumns(*pt, fk);
+    std::map<std::string, std::string> wanted;  // encoded referenced values -> "customers 42"
+    for (const std::string& key : it->second) {
+      const PlannedRow* r = Find(pt->name, key);
+      if (r == nullptr || !r->after) continue;
+      if (!ReferencedValues(*pt, to, SourceRow{r->key_values, *r->after}, &values)) continue;
+      std::string enc;
+      EncodeKey(values, &enc);
+      wanted.emplace(std::move(enc), Describe(pt->name, r->key_values));
+    }
+    if (wanted.empty()) continue;
+    std::vector<std::tuple<std::string, std::vector<Value>, Record, std::string>> found;
+    std::vector<Value> key_values;
+    TM_RETURN_IF_ERROR(
+        TreeScan(in_.cache, st->root, std::nullopt,
+                 [&](std::string_view key, std::string_view value) -> Result<bool> {
+                   Record rec;
+                   TM_RETURN_IF_ERROR(DecodeRecord(value, "record of " + ct->name, &rec));
+                   if (!ForeignKeyValues(*ct, fk, rec, &values)) return true;
+                   std::string enc;
+                   EncodeKey(values, &enc);
+                   auto w = wanted.find(enc);
+                   if (w == wanted.end()) return true;
+                   TM_RETURN_IF_ERROR(DecodeKey(key, &key_values));
+                   found.emplace_back(std::string(key), key_values, std::move(rec), w->second);
+                   return true;
+                 }));
+    for (auto& [key, kv, rec, parent] : found) {
+      TM_RETURN_IF_ERROR(RestoreChild(rel, *ct, parent, key, kv, std::move(rec)));
+    }
   }
   return Status::OK();
 }
@@ -535,6 +662,12 @@ Status PlanOne(Planner* p, TablePlan* t, const ColumnMap& map, std::string key,
   return Status::OK();
 }
 
+Status NoSuchKey(const std::string& table, const std::vector<Value>& key, const char* where) {
+  return Status::InvalidArgument("no record " + Describe(table, key) + " in " + where +
+                                 " or live; check the key (`tidemark ls SNAP " + table +
+                                 "` lists the keys)");
+}
+
 Status PlanKeys(const PlanInputs& in, Planner* p, TablePlan* t, const SnapshotTable& snap,
                 const ColumnMap& map, const std::vector<std::string>& keys) {
   for (const std::string& text : keys) {
@@ -544,6 +677,7 @@ Status PlanKeys(const PlanInputs& in, Planner* p, TablePlan* t, const SnapshotTa
     SourceRow live;
     TM_ASSIGN_OR_RETURN(bool exists, p->lookup()->Get(t->schema, values, &live));
     TM_ASSIGN_OR_RETURN(auto stored, TreeGet(in.cache, snap.root, key));
+    if (!exists && !stored) return NoSuchKey(t->schema.name, values, "the snapshot");
     std::optional<std::string_view> view;
     if (stored) view = *stored;
     TM_RETURN_IF_ERROR(
@@ -665,14 +799,86 @@ Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& targ
     if (!r.ok()) return r.status();
   }
   if (scope.tables.empty()) NoteSchemaObjects(target.manifest, live, &plan);
-  TM_RETURN_IF_ERROR(p.CloseOverRelations(&target));
+  TM_RETURN_IF_ERROR(p.CloseOverRelations(&target, scope.with_children));
   TM_RETURN_IF_ERROR(p.FindUnsaved());
   p.Finish();
   return plan;
 }
 
+namespace {
+
+// Plans the revert of one record that differs between A and B (`c`).
+Status RevertOne(Planner* p, RollbackPlan* plan, const TableSchema& lt, const RecordChange& c,
+                 RevertPreference prefer) {
+  std::string a_rec, b_rec;
+  if (c.kind != TreeChange::kAdded) TM_RETURN_IF_ERROR(EncodeRecord(c.old_record, nullptr, &a_rec));
+  if (c.kind != TreeChange::kRemoved) {
+    TM_RETURN_IF_ERROR(EncodeRecord(c.new_record, nullptr, &b_rec));
+  }
+  SourceRow now;
+  TM_ASSIGN_OR_RETURN(bool exists, p->lookup()->Get(lt, c.key_values, &now));
+  std::string live_rec;
+  if (exists) {
+    TM_ASSIGN_OR_RETURN(live_rec, p->Encode(now.record));
+  }
+  const bool is_b = exists == (c.kind != TreeChange::kRemoved) && (!exists || live_rec == b_rec);
+  const bool is_a = exists == (c.kind != TreeChange::kAdded) && (!exists || live_rec == a_rec);
+  if (is_a) return Status::OK();  // already as it was at A
+  if (!is_b) {
+    plan->conflicts.push_back(
+        {lt.name, c.key_values,
+         std::string("changed after B (live is neither A's nor B's version)") +
+             (prefer == RevertPreference::kRevert ? "; reverted (--prefer revert)"
+                                                  : "; left as it is")});
+    if (prefer != RevertPreference::kRevert) return Status::OK();
+  }
+  PlannedRow row;
+  row.key = c.key;
+  row.key_values = c.key_values;
+  row.saved = is_b;  // B holds this live version
+  if (exists) row.before = std::move(now.record);
+  if (c.kind != TreeChange::kAdded) row.after = c.old_record;
+  p->Add(p->Table(lt), std::move(row));
+  return Status::OK();
+}
+
+// The given keys of one table: each compared between A and B by lookups.
+Status RevertKeys(const PlanInputs& in, Planner* p, RollbackPlan* plan, const TableSchema& lt,
+                  const SnapshotTable* sa, const SnapshotTable* sb,
+                  const std::vector<std::string>& keys, RevertPreference prefer) {
+  for (const std::string& text : keys) {
+    RecordChange c;
+    TM_ASSIGN_OR_RETURN(c.key_values, ParseKey(lt, text));
+    EncodeKey(c.key_values, &c.key);
+    std::optional<std::string> in_a, in_b;
+    if (sa != nullptr) {
+      TM_ASSIGN_OR_RETURN(in_a, TreeGet(in.cache, sa->root, c.key));
+    }
+    if (sb != nullptr) {
+      TM_ASSIGN_OR_RETURN(in_b, TreeGet(in.cache, sb->root, c.key));
+    }
+    if (!in_a && !in_b) {
+      SourceRow live;
+      TM_ASSIGN_OR_RETURN(bool exists, p->lookup()->Get(lt, c.key_values, &live));
+      if (!exists) return NoSuchKey(lt.name, c.key_values, "A, B");
+      continue;  // only live: not changed between A and B
+    }
+    if (in_a == in_b) continue;
+    c.kind = !in_a ? TreeChange::kAdded : !in_b ? TreeChange::kRemoved : TreeChange::kChanged;
+    if (in_a) TM_RETURN_IF_ERROR(DecodeRecord(*in_a, "record of " + lt.name, &c.old_record));
+    if (in_b) TM_RETURN_IF_ERROR(DecodeRecord(*in_b, "record of " + lt.name, &c.new_record));
+    TM_RETURN_IF_ERROR(RevertOne(p, plan, lt, c, prefer));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, const SnapshotInfo& b,
-                                const std::vector<std::string>& tables, RevertPreference prefer) {
+                                const RollbackScope& scope, RevertPreference prefer) {
+  if (!scope.keys.empty() && scope.tables.size() != 1) {
+    return Status::InvalidArgument("--key and --keys-from need exactly one --table");
+  }
   RollbackPlan plan;
   plan.kind = RollbackPlan::kRevert;
   plan.source = b.manifest.source;
@@ -683,7 +889,7 @@ Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, con
   if (in.newest != nullptr) plan.newest = in.newest->id;
   const SourceSchema& live = in.live->schema();
   TM_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      ScopeTables(live, {&a.manifest, &b.manifest}, tables));
+                      ScopeTables(live, {&a.manifest, &b.manifest}, scope.tables));
   Planner p(in, &plan);
   for (const std::string& name : names) {
     const TableSchema* lt = live.FindTable(name);
@@ -691,7 +897,12 @@ Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, con
     const SnapshotTable* sb = b.manifest.FindTable(name);
     if (sa == nullptr && sb == nullptr) continue;
     TM_ASSIGN_OR_RETURN(TreeDiffCounts counts, DiffTable(in.cache, sa, sb, nullptr));
-    if (counts.added + counts.removed + counts.changed == 0) continue;
+    if (counts.added + counts.removed + counts.changed == 0) {
+      if (lt == nullptr || scope.keys.empty()) continue;
+      // Nothing changed between A and B; an unknown key is still an error.
+      TM_RETURN_IF_ERROR(RevertKeys(in, &p, &plan, *lt, sa, sb, scope.keys, prefer));
+      continue;
+    }
     if (lt == nullptr || sa == nullptr || sb == nullptr) {
       plan.schema_issues.push_back(
           "table " + name +
@@ -707,44 +918,17 @@ Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, con
       plan.schema_issues.push_back(problem);
       continue;
     }
-    TablePlan* t = p.Table(*lt);
+    if (!scope.keys.empty()) {
+      TM_RETURN_IF_ERROR(RevertKeys(in, &p, &plan, *lt, sa, sb, scope.keys, prefer));
+      continue;
+    }
     auto r = DiffTable(in.cache, sa, sb, [&](const RecordChange& c) -> Result<bool> {
-      std::string a_rec, b_rec;
-      if (c.kind != TreeChange::kAdded)
-        TM_RETURN_IF_ERROR(EncodeRecord(c.old_record, nullptr, &a_rec));
-      if (c.kind != TreeChange::kRemoved)
-        TM_RETURN_IF_ERROR(EncodeRecord(c.new_record, nullptr, &b_rec));
-      SourceRow now;
-      TM_ASSIGN_OR_RETURN(bool exists, p.lookup()->Get(*lt, c.key_values, &now));
-      std::string live_rec;
-      if (exists) {
-        TM_ASSIGN_OR_RETURN(live_rec, p.Encode(now.record));
-      }
-      const bool is_b =
-          exists == (c.kind != TreeChange::kRemoved) && (!exists || live_rec == b_rec);
-      const bool is_a = exists == (c.kind != TreeChange::kAdded) && (!exists || live_rec == a_rec);
-      if (is_a) return true;  // already as it was at A
-      if (!is_b) {
-        plan.conflicts.push_back(
-            {name, c.key_values,
-             std::string("changed after B (live is neither A's nor B's "
-                         "version)") +
-                 (prefer == RevertPreference::kRevert ? "; reverted (--prefer revert)"
-                                                      : "; left as it is")});
-        if (prefer != RevertPreference::kRevert) return true;
-      }
-      PlannedRow row;
-      row.key = c.key;
-      row.key_values = c.key_values;
-      row.saved = is_b;  // B holds this live version
-      if (exists) row.before = std::move(now.record);
-      if (c.kind != TreeChange::kAdded) row.after = c.old_record;
-      p.Add(t, std::move(row));
+      TM_RETURN_IF_ERROR(RevertOne(&p, &plan, *lt, c, prefer));
       return true;
     });
     if (!r.ok()) return r.status();
   }
-  TM_RETURN_IF_ERROR(p.CloseOverRelations(&a));
+  TM_RETURN_IF_ERROR(p.CloseOverRelations(&a, scope.with_children));
   TM_RETURN_IF_ERROR(p.FindUnsaved());
   p.Finish();
   return plan;

@@ -90,7 +90,7 @@ class RollbackTest : public ::testing::Test {
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
     PlanInputs in = Inputs(live.get(), &cache);
-    return PlanRevert(in, a, b, {}, prefer);
+    return PlanRevert(in, a, b, RollbackScope{}, prefer);
   }
 
   Result<ApplyResult> Apply(const RollbackPlan& plan) {
