@@ -264,6 +264,7 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
   ApplyOptions opts;
   opts.lock_timeout_ms = int(flags.lock_timeout_s * 1000);
   opts.fire_triggers = flags.fire_triggers;
+  opts.show_progress = ctx->ShowProgress();
   plan.overwrite_unsaved = flags.overwrite_unsaved;
   const std::string verb = Verb(plan);
   std::vector<std::string> targets = {"source " + plan.source};
@@ -312,7 +313,6 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
     o->show_progress = ctx->ShowProgress();
   }
   opts.post = &post;
-  opts.show_progress = ctx->ShowProgress();
   opts.on_step = [&](const std::string& step, const std::string& detail) {
     return ctx->Record(
         verb, step,
@@ -484,7 +484,8 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
                   access->repo,
                   newest,
                   OlderSnapshots(*access, flags.source),
-                  catalog.relations};
+                  catalog.relations,
+                  ctx->ShowProgress()};
     TM_ASSIGN_OR_RETURN(plan, PlanRollback(in, *target, scope));
   }
   return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
@@ -526,7 +527,8 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
                   access->repo,
                   newest,
                   OlderSnapshots(*access, flags.source),
-                  catalog.relations};
+                  catalog.relations,
+                  ctx->ShowProgress()};
     TM_ASSIGN_OR_RETURN(plan, PlanRevert(in, *a, *b, scope, prefer));
   }
   return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/coding.h"
+#include "base/progress.h"
 #include "ops/live_diff.h"
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
@@ -196,7 +197,10 @@ std::string LayoutProblem(const TableSchema& snap, const TableSchema& live) {
 class Planner {
  public:
   Planner(const PlanInputs& in, RollbackPlan* plan)
-      : in_(in), plan_(plan), ids_(in.cache->store(), *in.repo, /*dry_run=*/true) {}
+      : in_(in),
+        plan_(plan),
+        ids_(in.cache->store(), *in.repo, /*dry_run=*/true),
+        progress_("plan", 0, Progress::Unit::kCount, in.show_progress) {}
 
   Result<std::string> Encode(const Record& r) {
     std::string out;
@@ -222,6 +226,7 @@ class Planner {
     auto [it, fresh] = index_[t->schema.name].try_emplace(row.key, t->rows.size());
     if (!fresh) return false;
     row.op = OpFor(row.before, row.after);
+    progress_.Add(1);
     pending_.emplace_back(t->schema.name, row.key);
     // A parent brought back for a child does not bring back its siblings.
     if (row.op == PlanOp::kInsert && row.related.rfind("parent of ", 0) != 0) {
@@ -265,6 +270,7 @@ class Planner {
   std::vector<std::pair<std::string, std::string>> pending_;  // (table, key) to follow
   // (table, key) of inserted rows whose children are not looked for yet.
   std::vector<std::pair<std::string, std::string>> recreated_;
+  Progress progress_;
 };
 
 std::string Describe(const std::string& table, const std::vector<Value>& key) {
@@ -536,6 +542,7 @@ Status Planner::FindUnsaved() {
 }
 
 void Planner::Finish() {
+  progress_.Finish();
   // Parents first: a table comes after every planned table it refers to
   // (cycles are broken in name order; foreign keys are off while applying).
   std::vector<std::string> order;

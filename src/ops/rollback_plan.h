@@ -139,6 +139,7 @@ struct PlanInputs {
   std::vector<const SnapshotInfo*> older;
   // Relations beyond the schema's foreign keys (declared ones).
   std::vector<PlanRelation> declared;
+  bool show_progress = false;  // a progress line: records planned so far
 };
 inline constexpr size_t kUnsavedLookback = 15;
 
