@@ -98,8 +98,9 @@ backup D; D=$(snap)
 OPEN_TITLE=$(q "SELECT title FROM nc_views WHERE id = 'vw_open'")
 q "UPDATE nc_views SET title = 'broken' WHERE id IN ('vw_open', 'vw_leads');"
 backup E; E=$(snap)
-expect 0 "revert one view" -- "$T" --json revert crm "$D..$E" --table nc_views --key vw_open --yes
-json 'd["applied"]["records"] == 1' "one record reverted"
+expect 0 "revert one view" -- "$T" revert crm "$D..$E" --table nc_views --key vw_open --yes
+contains out "revert applied: 1 records written" "one record reverted"
+contains out "reported as applied by revert " "says whose changes the post snapshot holds"
 check_eq "$(q "SELECT title FROM nc_views WHERE id = 'vw_leads'")" broken "the other view is left"
 check_eq "$(q "SELECT title FROM nc_views WHERE id = 'vw_open'")" "$OPEN_TITLE" "the view is back"
 expect 2 "revert: unknown key" -- "$T" revert crm "$D..$E" --table nc_views --key nope --dry-run

@@ -41,10 +41,6 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-const char* Verb(const RollbackPlan& plan) {
-  return plan.kind == RollbackPlan::kRollback ? "rollback" : "revert";
-}
-
 // ---- output ---------------------------------------------------------------
 
 std::string RowSummary(const TablePlan& t, const PlannedRow& r) {
@@ -147,7 +143,7 @@ void WriteRow(JsonWriter* w, const TablePlan& t, const PlannedRow& r) {
 
 void WritePlanJson(JsonWriter* w, const RollbackPlan& plan, const std::string& refusal,
                    const ApplyResult* applied) {
-  w->Field("kind", Verb(plan)).Field("source", plan.source).Field("live", plan.live_path);
+  w->Field("kind", PlanVerb(plan)).Field("source", plan.source).Field("live", plan.live_path);
   if (plan.kind == RollbackPlan::kRollback) {
     w->Field("target", plan.target.Hex());
   } else {
@@ -257,6 +253,36 @@ std::vector<std::pair<std::string, int64_t>> PlanCounts(const RollbackPlan& plan
           {"conflicts", int64_t(plan.conflicts.size())}};
 }
 
+// The outcome of an apply, in human lines.
+void PrintApplied(Context* ctx, const RollbackPlan& plan, const ApplyResult& applied,
+                  uint64_t ledger_seq, double plan_s, double trial_s) {
+  const std::string verb = PlanVerb(plan);
+  ctx->Print(verb + " applied: " + std::to_string(applied.rows) +
+             " records written in one transaction and verified (digest " +
+             HexEncode(applied.verified_digest).substr(0, 16) + ")");
+  ctx->Print("safety snapshot " + applied.safety_snapshot.Short() + " holds the state before; " +
+             "undo with: tidemark rollback " + plan.source + " --to " +
+             applied.safety_snapshot.Short());
+  if (!applied.post_snapshot.IsZero()) {
+    ctx->Print("post-" + verb + " snapshot " + applied.post_snapshot.Short() +
+               " holds the repaired state: " + plan.source +
+               "@latest now names it; its changes are " + "reported as applied by " + verb + " " +
+               std::to_string(ledger_seq) + ", not as anomalies");
+  } else {
+    ctx->Print("warning: no post-" + verb + " snapshot (" + applied.post_error + "); " +
+               plan.source + "@latest is still the safety snapshot: run `tidemark backup " +
+               plan.source + "`");
+  }
+  ctx->Print("took: plan " + FormatDuration(plan_s) + ", prediction " + FormatDuration(trial_s) +
+             ", safety snapshot " + FormatDuration(applied.safety_us / 1e6) + ", transaction " +
+             FormatDuration(applied.transaction_us / 1e6) + ", post snapshot " +
+             FormatDuration(applied.post_us / 1e6));
+  if (applied.lock_wait_us > 100000) {
+    ctx->Print("waited " + FormatDuration(applied.lock_wait_us / 1e6) +
+               " for the app's write lock");
+  }
+}
+
 // Shows the plan, and unless refused or a dry run, applies it.
 Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double plan_s,
                const RollbackFlags& flags, const SourceCatalog& source) {
@@ -266,7 +292,7 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
   opts.fire_triggers = flags.fire_triggers;
   opts.show_progress = ctx->ShowProgress();
   plan.overwrite_unsaved = flags.overwrite_unsaved;
-  const std::string verb = Verb(plan);
+  const std::string verb = PlanVerb(plan);
   std::vector<std::string> targets = {"source " + plan.source};
   targets.push_back(plan.kind == RollbackPlan::kRollback
                         ? "target " + plan.target.Hex()
@@ -335,28 +361,7 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
   counts.push_back({"records", int64_t(applied->rows)});
   counts.push_back({"lock_wait_ms", applied->lock_wait_us / 1000});
   TM_RETURN_IF_ERROR(ctx->Record(verb, "ok", targets, counts));
-  ctx->Print(verb + " applied: " + std::to_string(applied->rows) +
-             " records written in one transaction and verified (digest " +
-             HexEncode(applied->verified_digest).substr(0, 16) + ")");
-  ctx->Print("safety snapshot " + applied->safety_snapshot.Short() + " holds the state before; " +
-             "undo with: tidemark rollback " + plan.source + " --to " +
-             applied->safety_snapshot.Short());
-  if (!applied->post_snapshot.IsZero()) {
-    ctx->Print("post-" + verb + " snapshot " + applied->post_snapshot.Short() +
-               " holds the repaired state: " + plan.source + "@latest now names it");
-  } else {
-    ctx->Print("warning: no post-" + verb + " snapshot (" + applied->post_error + "); " +
-               plan.source + "@latest is still the safety snapshot: run `tidemark backup " +
-               plan.source + "`");
-  }
-  ctx->Print("took: plan " + FormatDuration(plan_s) + ", prediction " + FormatDuration(trial_s) +
-             ", safety snapshot " + FormatDuration(applied->safety_us / 1e6) + ", transaction " +
-             FormatDuration(applied->transaction_us / 1e6) + ", post snapshot " +
-             FormatDuration(applied->post_us / 1e6));
-  if (applied->lock_wait_us > 100000) {
-    ctx->Print("waited " + FormatDuration(applied->lock_wait_us / 1e6) +
-               " for the app's write lock");
-  }
+  PrintApplied(ctx, plan, *applied, started.seq, plan_s, trial_s);
   json(&*applied);
   return Status::OK();
 }
