@@ -119,4 +119,13 @@ json 'd["anomalies"] == []' "no anomaly raised for the revert"
 expect 0 "status" -- "$T" --json status
 contains out '"crm"' "status lists the source"
 
+# 6. On a terminal, the plan and the transaction show progress lines.
+backup G; G=$(snap)
+q "UPDATE orders SET status = 'x';"
+backup H
+script -qec "'$T' rollback crm --to $G --table orders --yes" /dev/null </dev/null >tty.out 2>&1
+contains tty.out "write  1 / " "progress of the writes"
+contains tty.out "verify  1 / " "progress of the read-back"
+contains tty.out "plan  1" "progress of the plan"
+
 finish rollback_scope_cli_test
