@@ -272,6 +272,7 @@ Status Planner::RestoreChild(const PlanRelation& rel, const TableSchema& child,
     return Status::OK();
   }
   // Live still holds it: bring back only a link the delete cleared.
+  if (rel.on_delete != "SET NULL") return Status::OK();
   const ForeignKey fk{rel.parent, rel.from, rel.to, "", rel.on_delete};
   std::vector<Value> now, was;
   if (ForeignKeyValues(child, fk, live.record, &now)) return Status::OK();
