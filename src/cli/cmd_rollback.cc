@@ -12,6 +12,7 @@
 #include "base/crash_point.h"
 #include "base/hex.h"
 #include "cli/commands.h"
+#include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
 #include "ledger/ledger.h"
@@ -22,20 +23,22 @@
 namespace tidemark::cli {
 namespace {
 
+struct SourceCatalog {
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<PlanRelation> relations;
+};
+
 struct RollbackFlags {
   std::string source, to, range, live, keys_from, prefer = "none";
   std::vector<std::string> tables, keys;
   bool dry_run = false, yes = false, overwrite_unsaved = false, fire_triggers = false;
+  bool without_children = false;
   double lock_timeout_s = 10;
   size_t samples = 3;
 };
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-const char* Verb(const RollbackPlan& plan) {
-  return plan.kind == RollbackPlan::kRollback ? "rollback" : "revert";
 }
 
 // ---- output ---------------------------------------------------------------
@@ -140,7 +143,7 @@ void WriteRow(JsonWriter* w, const TablePlan& t, const PlannedRow& r) {
 
 void WritePlanJson(JsonWriter* w, const RollbackPlan& plan, const std::string& refusal,
                    const ApplyResult* applied) {
-  w->Field("kind", Verb(plan)).Field("source", plan.source).Field("live", plan.live_path);
+  w->Field("kind", PlanVerb(plan)).Field("source", plan.source).Field("live", plan.live_path);
   if (plan.kind == RollbackPlan::kRollback) {
     w->Field("target", plan.target.Hex());
   } else {
@@ -181,12 +184,19 @@ void WritePlanJson(JsonWriter* w, const RollbackPlan& plan, const std::string& r
     return;
   }
   w->BeginObject().Field("safety_snapshot", applied->safety_snapshot.Hex());
+  w->Key("post_snapshot");
+  if (applied->post_snapshot.IsZero()) {
+    w->Null();
+  } else {
+    w->String(applied->post_snapshot.Hex());
+  }
   w->Field("records", applied->rows).Field("lock_wait_s", applied->lock_wait_us / 1e6);
   w->Field("triggers_suspended", static_cast<uint64_t>(applied->triggers_suspended));
   w->Field("expected_digest", HexEncode(applied->expected_digest));
   w->Field("verified_digest", HexEncode(applied->verified_digest));
   w->Field("safety_snapshot_s", applied->safety_us / 1e6);
-  w->Field("transaction_s", applied->transaction_us / 1e6).EndObject();
+  w->Field("transaction_s", applied->transaction_us / 1e6);
+  w->Field("post_snapshot_s", applied->post_us / 1e6).EndObject();
 }
 
 // ---- the flow --------------------------------------------------------------
@@ -199,8 +209,15 @@ Result<std::vector<std::string>> ReadKeys(const RollbackFlags& flags) {
   std::string line;
   while (std::getline(in, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    keys.push_back(line);
+    const size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    keys.push_back(line.substr(start));
+  }
+  // An empty list must never widen the scope to the whole table.
+  if (keys.empty()) {
+    return Status::InvalidArgument("no keys in " + flags.keys_from +
+                                   " (only blank lines or comments); give one key a line, or "
+                                   "leave out --keys-from to plan the whole table");
   }
   return keys;
 }
@@ -236,14 +253,46 @@ std::vector<std::pair<std::string, int64_t>> PlanCounts(const RollbackPlan& plan
           {"conflicts", int64_t(plan.conflicts.size())}};
 }
 
+// The outcome of an apply, in human lines.
+void PrintApplied(Context* ctx, const RollbackPlan& plan, const ApplyResult& applied,
+                  uint64_t ledger_seq, double plan_s, double trial_s) {
+  const std::string verb = PlanVerb(plan);
+  ctx->Print(verb + " applied: " + std::to_string(applied.rows) +
+             " records written in one transaction and verified (digest " +
+             HexEncode(applied.verified_digest).substr(0, 16) + ")");
+  ctx->Print("safety snapshot " + applied.safety_snapshot.Short() + " holds the state before; " +
+             "undo with: tidemark rollback " + plan.source + " --to " +
+             applied.safety_snapshot.Short());
+  if (!applied.post_snapshot.IsZero()) {
+    ctx->Print("post-" + verb + " snapshot " + applied.post_snapshot.Short() +
+               " holds the repaired state: " + plan.source +
+               "@latest now names it; its changes are " + "reported as applied by " + verb + " " +
+               std::to_string(ledger_seq) + ", not as anomalies");
+  } else {
+    ctx->Print("warning: no post-" + verb + " snapshot (" + applied.post_error + "); " +
+               plan.source + "@latest is still the safety snapshot: run `tidemark backup " +
+               plan.source + "`");
+  }
+  ctx->Print("took: plan " + FormatDuration(plan_s) + ", prediction " + FormatDuration(trial_s) +
+             ", safety snapshot " + FormatDuration(applied.safety_us / 1e6) + ", transaction " +
+             FormatDuration(applied.transaction_us / 1e6) + ", post snapshot " +
+             FormatDuration(applied.post_us / 1e6));
+  if (applied.lock_wait_us > 100000) {
+    ctx->Print("waited " + FormatDuration(applied.lock_wait_us / 1e6) +
+               " for the app's write lock");
+  }
+}
+
 // Shows the plan, and unless refused or a dry run, applies it.
 Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double plan_s,
-               const RollbackFlags& flags) {
+               const RollbackFlags& flags, const SourceCatalog& source) {
+  const auto& catalog = source.labels;
   ApplyOptions opts;
   opts.lock_timeout_ms = int(flags.lock_timeout_s * 1000);
   opts.fire_triggers = flags.fire_triggers;
+  opts.show_progress = ctx->ShowProgress();
   plan.overwrite_unsaved = flags.overwrite_unsaved;
-  const std::string verb = Verb(plan);
+  const std::string verb = PlanVerb(plan);
   std::vector<std::string> targets = {"source " + plan.source};
   targets.push_back(plan.kind == RollbackPlan::kRollback
                         ? "target " + plan.target.Hex()
@@ -282,18 +331,19 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
   }
   if (!flags.yes) TM_RETURN_IF_ERROR(Confirm(plan));
   TM_RETURN_IF_ERROR(ctx->Record(verb, "started", targets, PlanCounts(plan)));
-  BackupOptions safety;
-  safety.path = plan.live_path;
-  safety.name = plan.source;
-  safety.tags = {"pre-" + verb};
-  safety.labels = {{"purpose", "pre-" + verb}};
-  safety.tool_version = TIDEMARK_VERSION;
-  safety.show_progress = ctx->ShowProgress();
+  TM_ASSIGN_OR_RETURN(LedgerHead started, Ledger(access->repo).Head());
+  BackupOptions safety = ApplySnapshotOptions(plan, /*pre=*/true, started.seq, catalog);
+  BackupOptions post = ApplySnapshotOptions(plan, /*pre=*/false, started.seq, catalog);
+  for (BackupOptions* o : {&safety, &post}) {
+    o->tool_version = TIDEMARK_VERSION;
+    o->show_progress = ctx->ShowProgress();
+  }
+  opts.post = &post;
   opts.on_step = [&](const std::string& step, const std::string& detail) {
-    return ctx->Record(verb, step,
-                       {"source " + plan.source,
-                        step == "safety-snapshot" ? "snapshot " + detail : "plan " + detail},
-                       {});
+    return ctx->Record(
+        verb, step,
+        {"source " + plan.source, step == "committing" ? "plan " + detail : "snapshot " + detail},
+        {});
   };
   auto applied = ApplyPlan(plan, access->repo, access->store.get(), safety, opts);
   if (!applied.ok()) {
@@ -311,19 +361,7 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
   counts.push_back({"records", int64_t(applied->rows)});
   counts.push_back({"lock_wait_ms", applied->lock_wait_us / 1000});
   TM_RETURN_IF_ERROR(ctx->Record(verb, "ok", targets, counts));
-  ctx->Print(verb + " applied: " + std::to_string(applied->rows) +
-             " records written in one transaction and verified (digest " +
-             HexEncode(applied->verified_digest).substr(0, 16) + ")");
-  ctx->Print("safety snapshot " + applied->safety_snapshot.Short() + " holds the state before; " +
-             "undo with: tidemark rollback " + plan.source + " --to " +
-             applied->safety_snapshot.Short());
-  ctx->Print("took: plan " + FormatDuration(plan_s) + ", prediction " + FormatDuration(trial_s) +
-             ", safety snapshot " + FormatDuration(applied->safety_us / 1e6) + ", transaction " +
-             FormatDuration(applied->transaction_us / 1e6));
-  if (applied->lock_wait_us > 100000) {
-    ctx->Print("waited " + FormatDuration(applied->lock_wait_us / 1e6) +
-               " for the app's write lock");
-  }
+  PrintApplied(ctx, plan, *applied, started.seq, plan_s, trial_s);
   json(&*applied);
   return Status::OK();
 }
@@ -370,7 +408,8 @@ Status ResolvePending(Context* ctx, SnapshotAccess* access, const std::string& s
   Ledger ledger(access->repo);
   TM_RETURN_IF_ERROR(ledger.ForEach(1, [&](const LedgerEntry& e) {
     const auto& r = e.record;
-    if ((r.action == "rollback" || r.action == "revert") &&
+    // A post snapshot follows COMMIT: the entry before it tells the outcome.
+    if ((r.action == "rollback" || r.action == "revert") && r.outcome != "post-snapshot" &&
         std::find(r.targets.begin(), r.targets.end(), "source " + source) != r.targets.end()) {
       last = e;
     }
@@ -406,6 +445,28 @@ Status ResolvePending(Context* ctx, SnapshotAccess* access, const std::string& s
                      {"source " + source, "entry " + std::to_string(last->seq)}, {}, what);
 }
 
+// What tidemark.toml says of the source, when it is a catalog source: its
+// labels for the apply's snapshots and its declared relations.
+Result<SourceCatalog> CatalogOf(Context* ctx, const std::string& source) {
+  SourceCatalog out;
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
+  const SourceConfig* src = cfg.FindSource(source);
+  if (src == nullptr) return out;
+  if (!src->owner.empty()) out.labels.emplace_back("owner", src->owner);
+  if (!src->domain.empty()) out.labels.emplace_back("domain", src->domain);
+  if (!src->sensitivity.empty()) out.labels.emplace_back("sensitivity", src->sensitivity);
+  out.relations = DeclaredRelations(src->anomalies.relations);
+  return out;
+}
+
+Result<RollbackScope> ScopeOf(const RollbackFlags& flags) {
+  RollbackScope scope;
+  scope.tables = flags.tables;
+  scope.with_children = !flags.without_children;
+  TM_ASSIGN_OR_RETURN(scope.keys, ReadKeys(flags));
+  return scope;
+}
+
 Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "rollback"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* target, access->Resolve(flags.to));
@@ -416,19 +477,23 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   const SnapshotInfo* newest = LatestOf(access->all, flags.source);
   TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
   TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
-  RollbackScope scope;
-  scope.tables = flags.tables;
-  TM_ASSIGN_OR_RETURN(scope.keys, ReadKeys(flags));
+  TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags));
+  TM_ASSIGN_OR_RETURN(SourceCatalog catalog, CatalogOf(ctx, flags.source));
   RollbackPlan plan;
   const auto start = std::chrono::steady_clock::now();
   {
     // The read transaction ends before anything is written.
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    PlanInputs in{live.get(), access->cache.get(), access->repo, newest,
-                  OlderSnapshots(*access, flags.source)};
+    PlanInputs in{live.get(),
+                  access->cache.get(),
+                  access->repo,
+                  newest,
+                  OlderSnapshots(*access, flags.source),
+                  catalog.relations,
+                  ctx->ShowProgress()};
     TM_ASSIGN_OR_RETURN(plan, PlanRollback(in, *target, scope));
   }
-  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags);
+  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
 }
 
 Status RunRevert(Context* ctx, const RollbackFlags& flags) {
@@ -453,6 +518,8 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   RevertPreference prefer = RevertPreference::kNone;
   if (flags.prefer == "revert") prefer = RevertPreference::kRevert;
   if (flags.prefer == "live") prefer = RevertPreference::kLive;
+  TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags));
+  TM_ASSIGN_OR_RETURN(SourceCatalog catalog, CatalogOf(ctx, flags.source));
   const SnapshotInfo* newest = LatestOf(access->all, flags.source);
   TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
   TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
@@ -460,15 +527,28 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   const auto start = std::chrono::steady_clock::now();
   {
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    PlanInputs in{live.get(), access->cache.get(), access->repo, newest,
-                  OlderSnapshots(*access, flags.source)};
-    TM_ASSIGN_OR_RETURN(plan, PlanRevert(in, *a, *b, flags.tables, prefer));
+    PlanInputs in{live.get(),
+                  access->cache.get(),
+                  access->repo,
+                  newest,
+                  OlderSnapshots(*access, flags.source),
+                  catalog.relations,
+                  ctx->ShowProgress()};
+    TM_ASSIGN_OR_RETURN(plan, PlanRevert(in, *a, *b, scope, prefer));
   }
-  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags);
+  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
 }
 
 void AddApplyFlags(CLI::App* cmd, RollbackFlags* f) {
   cmd->add_option("--table", f->tables, "Only this table (repeatable)");
+  // allow_extra_args(false): CLI11 would split a composite key '[2,1]' into
+  // two keys; one value per --key, parsed by ParseKey like everywhere.
+  cmd->add_option("--key", f->keys, "Only this record (repeatable; with one --table)")
+      ->allow_extra_args(false);
+  cmd->add_option("--keys-from", f->keys_from, "Only the records listed in FILE, one key a line");
+  cmd->add_flag("--without-children", f->without_children,
+                "Do not bring back the children (and links) a re-created record's deletion "
+                "took with it");
   cmd->add_flag("--dry-run", f->dry_run, "Show the plan; write nothing");
   cmd->add_flag("--yes", f->yes, "Apply without asking");
   cmd->add_flag("--overwrite-unsaved", f->overwrite_unsaved,
@@ -488,8 +568,6 @@ void AddRollbackCommands(CLI::App* app, Context* ctx) {
   CLI::App* cmd = app->add_subcommand("rollback", "Put the live source back as a snapshot has it");
   cmd->add_option("source", rb->source, "source name")->required();
   cmd->add_option("--to", rb->to, "the snapshot to return to")->required();
-  cmd->add_option("--key", rb->keys, "Only this record (repeatable; with one --table)");
-  cmd->add_option("--keys-from", rb->keys_from, "Only the records listed in FILE, one key a line");
   AddApplyFlags(cmd, rb.get());
   cmd->callback([ctx, rb] { ctx->run = [ctx, rb] { return RunRollback(ctx, *rb); }; });
 

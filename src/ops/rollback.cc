@@ -5,6 +5,7 @@
 #include "base/coding.h"
 #include "base/crash_point.h"
 #include "base/hex.h"
+#include "base/progress.h"
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
 #include "sources/sqlite_live.h"
@@ -29,9 +30,9 @@ class Applier {
         live_(live),
         trial_(trial) {}
 
-  Status WriteAll(ApplyResult* out);
+  Status WriteAll(ApplyResult* out, bool show_progress);
   // Reads every planned record back; Corruption when one differs.
-  Status VerifyRecords(ApplyResult* out);
+  Status VerifyRecords(ApplyResult* out, bool show_progress);
   // Parents of written records exist; deleted records have no children.
   Status VerifyRelations();
   const std::vector<PlanIssue>& violations() const { return violations_; }
@@ -84,12 +85,14 @@ Status Applier::Write(const TablePlan& t, const PlannedRow& r) {
   return Fail(t, r, live_->Update(t.schema, row, rowid));
 }
 
-Status Applier::WriteAll(ApplyResult* out) {
+Status Applier::WriteAll(ApplyResult* out, bool show_progress) {
   const uint64_t total = plan_.TotalRows();
+  Progress progress(trial_ ? "predict" : "write", total, Progress::Unit::kCount, show_progress);
   auto step = [&](const TablePlan& t, PlanOp op) -> Status {
     for (const PlannedRow& r : t.rows) {
       if (r.op != op) continue;
       TM_RETURN_IF_ERROR(Write(t, r));
+      progress.Add(1);
       if (++written_ == total / 2 + 1) CrashPoint("rollback-in-transaction");
     }
     return Status::OK();
@@ -104,12 +107,14 @@ Status Applier::WriteAll(ApplyResult* out) {
   return Status::OK();
 }
 
-Status Applier::VerifyRecords(ApplyResult* out) {
+Status Applier::VerifyRecords(ApplyResult* out, bool show_progress) {
   TM_ASSIGN_OR_RETURN(out->expected_digest, plan_.ExpectedDigest(&ids_));
   PlanDigest digest;
   std::string first_bad;
+  Progress progress("verify", plan_.TotalRows(), Progress::Unit::kCount, show_progress && !trial_);
   for (const TablePlan& t : plan_.tables) {
     for (const PlannedRow& r : t.rows) {
+      progress.Add(1);
       SourceRow now;
       TM_ASSIGN_OR_RETURN(bool exists, live_->lookup()->Get(t.schema, r.key_values, &now));
       std::string rec, want;
@@ -187,7 +192,7 @@ Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Reposi
     TM_RETURN_IF_ERROR(live->SuspendTriggers(tables, &out->triggers_suspended));
   }
   Applier applier(plan, store, repo, live, trial);
-  TM_RETURN_IF_ERROR(applier.WriteAll(out));
+  TM_RETURN_IF_ERROR(applier.WriteAll(out, opts.show_progress));
   TM_RETURN_IF_ERROR(applier.VerifyRelations());
   if (!trial && !applier.violations().empty()) {
     const auto& v = applier.violations();
@@ -199,7 +204,7 @@ Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Reposi
                            " constraint(s): " + list + (v.size() > 10 ? "; ..." : "") +
                            ". The transaction was rolled back, live is unchanged");
   }
-  TM_RETURN_IF_ERROR(applier.VerifyRecords(out));
+  TM_RETURN_IF_ERROR(applier.VerifyRecords(out, opts.show_progress));
   TM_RETURN_IF_ERROR(live->RestoreTriggers());
   out->violations = applier.violations();
   return Status::OK();
@@ -319,7 +324,33 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   out.committed = true;
   out.transaction_us = micros_since(started);
   CrashPoint("rollback-after-commit");
+  if (opts.post != nullptr) {
+    started = std::chrono::steady_clock::now();
+    auto b = BackupSqlite(repo, store, *opts.post);
+    out.post_us = micros_since(started);
+    Status p = b.ok() ? step("post-snapshot", b->snapshot.Hex()) : b.status();
+    if (b.ok()) out.post_snapshot = b->snapshot;
+    if (!p.ok()) out.post_error = p.ToString();
+  }
   return out;
+}
+
+const char* PlanVerb(const RollbackPlan& plan) {
+  return plan.kind == RollbackPlan::kRollback ? "rollback" : "revert";
+}
+
+BackupOptions ApplySnapshotOptions(const RollbackPlan& plan, bool pre, uint64_t ledger_seq,
+                                   std::vector<std::pair<std::string, std::string>> catalog) {
+  const std::string verb = PlanVerb(plan);
+  const std::string purpose = (pre ? "pre-" : "post-") + verb;
+  BackupOptions o;
+  o.path = plan.live_path;
+  o.name = plan.source;
+  o.tags = {purpose};
+  o.labels = std::move(catalog);
+  o.labels.emplace_back("purpose", purpose);
+  if (!pre) o.labels.emplace_back("applied-by", verb + " " + std::to_string(ledger_seq));
+  return o;
 }
 
 }  // namespace tidemark

@@ -21,11 +21,21 @@ struct ApplyOptions {
   // Called at each step ("safety-snapshot" with its id, "committing" with the
   // expected digest); an error stops the apply before COMMIT.
   std::function<Status(const std::string& step, const std::string& detail)> on_step;
+  // After COMMIT, a snapshot of the repaired source with these options (null:
+  // none), so that SOURCE@latest is the state the apply made, and the next
+  // backup compares with it rather than with the damaged state. Reported by
+  // the step "post-snapshot" (its id); a failure leaves the apply committed
+  // and is returned in ApplyResult::post_error.
+  const BackupOptions* post = nullptr;
+  bool show_progress = false;  // a progress line for the writes and their check
 };
 
 struct ApplyResult {
   Id safety_snapshot;  // zero for a trial
-  Id plan_blob;        // the stored record list (see ResolveInterrupted)
+  Id post_snapshot;    // zero: none taken (see post_error)
+  std::string post_error;
+  int64_t post_us = 0;
+  Id plan_blob;  // the stored record list (see ResolveInterrupted)
   int64_t lock_wait_us = 0;
   // Wall time of the safety snapshot, and of the transaction from BEGIN to
   // COMMIT (including the lock wait, the writes and the verification).
@@ -57,6 +67,18 @@ Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const
 // lock.
 Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobStore* store,
                               const BackupOptions& safety, const ApplyOptions& opts);
+
+// The options of an apply's own snapshots: `pre` the safety snapshot
+// (tag and purpose pre-rollback / pre-revert), else the post snapshot (tag
+// and purpose post-rollback / post-revert, label applied-by "rollback N",
+// N the ledger entry of the apply's start). `catalog` are the source's
+// catalog labels (owner, domain, sensitivity), kept on both. No anomaly
+// detection: the changes are tidemark's own (docs/guide/anomalies.md).
+BackupOptions ApplySnapshotOptions(const RollbackPlan& plan, bool pre, uint64_t ledger_seq,
+                                   std::vector<std::pair<std::string, std::string>> catalog);
+
+// "rollback" or "revert".
+const char* PlanVerb(const RollbackPlan& plan);
 
 // What became of an apply that was interrupted after its "committing"
 // ledger step (the process died around COMMIT): the plan's record list is

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "ops/drill.h"
 #include "records/encoding.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
@@ -98,7 +99,29 @@ class PlanDigest {
 struct RollbackScope {
   std::vector<std::string> tables;  // empty: every table
   std::vector<std::string> keys;    // key texts (ParseKey); REQUIRES one table
+  // A record the plan re-creates brings back, from the snapshot, the children
+  // its deletion took with it (ON DELETE CASCADE) and the links it cleared
+  // (ON DELETE SET NULL), marked related. False: leave them out
+  // (--without-children).
+  bool with_children = true;
 };
+
+// A child -> parent relation the planner follows: a SQL foreign key of the
+// live schema, or a relation the platform keeps outside SQL (declared in
+// tidemark.toml, later from a profile). Column lists name the child's and
+// the parent's columns; `to` empty: the parent's key.
+struct PlanRelation {
+  std::string child, parent;
+  std::vector<std::string> from, to;
+  std::string on_delete;  // "CASCADE", "SET NULL", ... ("" for a declared relation)
+};
+
+// The relations declared in tidemark.toml ([[source.relation]]).
+std::vector<PlanRelation> DeclaredRelations(const std::vector<DrillRelation>& declared);
+
+// Every relation of `schema` (its foreign keys), then `declared`.
+std::vector<PlanRelation> RelationsOf(const SourceSchema& schema,
+                                      const std::vector<PlanRelation>& declared);
 
 enum class RevertPreference { kNone, kRevert, kLive };
 
@@ -114,6 +137,9 @@ struct PlanInputs {
   // versions while the newest snapshot is the safety snapshot). Callers pass
   // at most kUnsavedLookback of them.
   std::vector<const SnapshotInfo*> older;
+  // Relations beyond the schema's foreign keys (declared ones).
+  std::vector<PlanRelation> declared;
+  bool show_progress = false;  // a progress line: records planned so far
 };
 inline constexpr size_t kUnsavedLookback = 15;
 
@@ -123,8 +149,10 @@ Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& targ
                                   const RollbackScope& scope);
 
 // revert SOURCE A..B: records that differ between a and b; live == b's ->
-// a's; live == a's -> nothing; else a conflict handled by `prefer`.
+// a's; live == a's -> nothing; else a conflict handled by `prefer`. With
+// scope.keys, only those records of the one table (InvalidArgument for a key
+// that neither A, B nor live holds).
 Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, const SnapshotInfo& b,
-                                const std::vector<std::string>& tables, RevertPreference prefer);
+                                const RollbackScope& scope, RevertPreference prefer);
 
 }  // namespace tidemark

@@ -90,7 +90,7 @@ class RollbackTest : public ::testing::Test {
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
     PlanInputs in = Inputs(live.get(), &cache);
-    return PlanRevert(in, a, b, {}, prefer);
+    return PlanRevert(in, a, b, RollbackScope{}, prefer);
   }
 
   Result<ApplyResult> Apply(const RollbackPlan& plan) {
@@ -374,7 +374,8 @@ TEST_F(RollbackTest, KeyScopeInsertsAndDeletes) {
   Sql("DELETE FROM t WHERE id = 2; INSERT INTO t VALUES (4, 'd');"
       "UPDATE t SET v = 'C' WHERE id = 3;");
   Backup();
-  auto plan = Plan(a, {{"t"}, {"2", "4", "1", "99"}});
+  // (A key held nowhere is an error: UnknownKeyIsAnErrorAndCompositeKeysParse.)
+  auto plan = Plan(a, {{"t"}, {"2", "4", "1"}});
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   const TablePlan* t = FindPlan(*plan, "t");
   ASSERT_NE(t, nullptr);
@@ -587,6 +588,172 @@ TEST_F(RollbackTest, ResolveInterruptedTellsCommittedFromNotCommitted) {
   // Records outside the plan do not matter.
   Sql("UPDATE t SET v = 'B' WHERE id = 2; UPDATE t SET v = 'changed' WHERE id = 1;");
   EXPECT_EQ(resolve(), ApplyOutcome::kNotCommitted);
+}
+
+}  // namespace
+}  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+// Re-creating a deleted parent by key brings back the children its delete
+// cascaded to (over two levels), the links it set NULL, and the children
+// of a declared relation; with_children=false leaves them out.
+TEST_F(RollbackTest, RecreatedParentBringsBackWhatItsDeleteTook) {
+  Sql("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE orders(id INTEGER PRIMARY KEY,"
+      "  customer_id INTEGER REFERENCES customers(id) ON DELETE CASCADE);"
+      "CREATE TABLE items(order_id INTEGER REFERENCES orders(id) ON DELETE CASCADE,"
+      "  line INTEGER, PRIMARY KEY(order_id, line)) WITHOUT ROWID;"
+      "CREATE TABLE tickets(id INTEGER PRIMARY KEY,"
+      "  customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL, body TEXT);"
+      "CREATE TABLE notes(id INTEGER PRIMARY KEY, customer INTEGER);"
+      "INSERT INTO customers VALUES (42, 'a'), (7, 'b');"
+      "INSERT INTO orders VALUES (1, 42), (2, 42), (3, 7);"
+      "INSERT INTO items VALUES (1, 1), (1, 2), (3, 1);"
+      "INSERT INTO tickets VALUES (5, 42, 'x'), (6, 7, 'y');"
+      "INSERT INTO notes VALUES (9, 42);");
+  const SnapshotInfo a = Backup();
+  Sql("PRAGMA foreign_keys=ON; DELETE FROM customers WHERE id = 42;"
+      "DELETE FROM notes WHERE customer = 42;");
+  Backup();
+  RollbackScope scope{{"customers"}, {"42"}};
+  auto plan_with = [&]() -> Result<RollbackPlan> {
+    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    auto store = repo_->OpenStore();
+    NodeCache cache(store.get());
+    PlanInputs in = Inputs(live.get(), &cache);
+    in.declared = DeclaredRelations({{"notes", "customer", "customers", "id"}});
+    return PlanRollback(in, a, scope);
+  };
+  auto plan = plan_with();
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::map<std::string, std::vector<std::string>> got;
+  for (const TablePlan& t : plan->tables) {
+    for (const PlannedRow& r : t.rows) {
+      got[t.schema.name].push_back(std::string(PlanOpName(r.op)) + " " +
+                                   KeyToDisplay(r.key_values) + ": " + r.related);
+    }
+  }
+  EXPECT_EQ(got["customers"], (std::vector<std::string>{"insert 42: "}));
+  EXPECT_EQ(got["orders"],
+            (std::vector<std::string>{"insert 1: deleted with customers 42 by ON DELETE CASCADE",
+                                      "insert 2: deleted with customers 42 by ON DELETE CASCADE"}));
+  EXPECT_EQ(got["items"],
+            (std::vector<std::string>{"insert [1,1]: deleted with orders 1 by ON DELETE CASCADE",
+                                      "insert [1,2]: deleted with orders 1 by ON DELETE CASCADE"}));
+  EXPECT_EQ(
+      got["tickets"],
+      (std::vector<std::string>{"update 5: link to customers 42 cleared by ON DELETE SET NULL"}));
+  EXPECT_EQ(got["notes"], (std::vector<std::string>{"insert 9: deleted with customers 42"}));
+  auto applied = Apply(*plan);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Query("SELECT count(*) FROM items"), (Rows{{"3"}}));
+  EXPECT_EQ(Query("SELECT customer_id FROM tickets WHERE id = 5"), (Rows{{"42"}}));
+
+  scope.with_children = false;
+  Sql("DELETE FROM customers WHERE id = 42;");  // foreign keys off: nothing cascades
+  auto only = plan_with();
+  ASSERT_TRUE(only.ok()) << only.status().ToString();
+  EXPECT_EQ(TableOrder(*only), (std::vector<std::string>{"customers"}));
+}
+
+// A parent brought back for a child does not bring back its other children.
+TEST_F(RollbackTest, ParentBroughtForAChildBringsNoSiblings) {
+  Sql("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE orders(id INTEGER PRIMARY KEY,"
+      "  customer_id INTEGER REFERENCES customers(id) ON DELETE CASCADE);"
+      "INSERT INTO customers VALUES (42, 'a');"
+      "INSERT INTO orders VALUES (1, 42), (2, 42);");
+  const SnapshotInfo a = Backup();
+  Sql("PRAGMA foreign_keys=ON; DELETE FROM customers WHERE id = 42;");
+  Backup();
+  auto plan = Plan(a, {{"orders"}, {"1"}});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_NE(FindPlan(*plan, "orders"), nullptr);
+  EXPECT_EQ(FindPlan(*plan, "orders")->rows.size(), 1u);
+  EXPECT_EQ(FindPlan(*plan, "customers")->rows.size(), 1u);
+}
+
+// A key that neither the snapshot nor live holds is an error, not "nothing
+// to do"; a composite key parses from its JSON array.
+TEST_F(RollbackTest, UnknownKeyIsAnErrorAndCompositeKeysParse) {
+  Sql("CREATE TABLE j(a INTEGER, b INTEGER, v TEXT, PRIMARY KEY(a, b));"
+      "INSERT INTO j VALUES (2, 1, 'x');");
+  const SnapshotInfo a = Backup();
+  Sql("UPDATE j SET v = 'y';");
+  Backup();
+  auto plan = Plan(a, {{"j"}, {"[2,1]"}});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->TotalRows(), 1u);
+  auto missing = Plan(a, {{"j"}, {"[9,9]"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("no record j [9,9] in the snapshot or live"));
+}
+
+// revert with keys: only those records; an unknown key is an error.
+TEST_F(RollbackTest, RevertByKey) {
+  Sql("CREATE TABLE views(id TEXT PRIMARY KEY, title TEXT);"
+      "INSERT INTO views VALUES ('a', 'A'), ('b', 'B');");
+  const SnapshotInfo a = Backup();
+  Sql("UPDATE views SET title = 'broken';");
+  const SnapshotInfo b = Backup();
+  auto live = SqliteSource::Open(path_);
+  ASSERT_TRUE(live.ok());
+  auto store = repo_->OpenStore();
+  NodeCache cache(store.get());
+  PlanInputs in = Inputs(live->get(), &cache);
+  auto plan = PlanRevert(in, a, b, RollbackScope{{"views"}, {"a"}}, RevertPreference::kNone);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->TotalRows(), 1u);
+  EXPECT_EQ(KeyToDisplay(plan->tables[0].rows[0].key_values), "a");
+  auto missing = PlanRevert(in, a, b, RollbackScope{{"views"}, {"zz"}}, RevertPreference::kNone);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("no record views zz"));
+  auto no_table = PlanRevert(in, a, b, RollbackScope{{}, {"a"}}, RevertPreference::kNone);
+  EXPECT_FALSE(no_table.ok());
+}
+
+// After COMMIT the post snapshot holds the repaired state and keeps the
+// catalog labels.
+TEST_F(RollbackTest, PostSnapshotHoldsTheRepairedState) {
+  Sql("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');");
+  const SnapshotInfo a = Backup();
+  Sql("UPDATE t SET v = 'b';");
+  Backup();
+  auto plan = Plan(a);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  BackupOptions safety =
+      ApplySnapshotOptions(*plan, /*pre=*/true, 7, {{"sensitivity", "restricted"}});
+  BackupOptions post =
+      ApplySnapshotOptions(*plan, /*pre=*/false, 7, {{"sensitivity", "restricted"}});
+  for (BackupOptions* o : {&safety, &post}) o->host = "testhost";
+  std::vector<std::string> steps;
+  ApplyOptions opts;
+  opts.post = &post;
+  opts.on_step = [&](const std::string& s, const std::string&) {
+    steps.push_back(s);
+    return Status::OK();
+  };
+  repo_->clock()->Advance(60'000'000);
+  auto store = repo_->OpenStore();
+  auto applied = ApplyPlan(*plan, repo_->repo(), store.get(), safety, opts);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(steps, (std::vector<std::string>{"safety-snapshot", "committing", "post-snapshot"}));
+  ASSERT_FALSE(applied->post_snapshot.IsZero());
+  EXPECT_TRUE(applied->post_error.empty());
+  const Manifest* m = nullptr;
+  const std::vector<SnapshotInfo> all = repo_->Snapshots("app");
+  for (const SnapshotInfo& s : all) {
+    if (s.id == applied->post_snapshot) m = &s.manifest;
+  }
+  ASSERT_NE(m, nullptr);
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(m->labels, (Labels{{"applied-by", "rollback 7"},
+                               {"purpose", "post-rollback"},
+                               {"sensitivity", "restricted"}}));
+  EXPECT_EQ(m->tags, (std::vector<std::string>{"post-rollback"}));
+  EXPECT_EQ(safety.labels, (Labels{{"sensitivity", "restricted"}, {"purpose", "pre-rollback"}}));
 }
 
 }  // namespace
