@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/config_access.h"
 #include "cli/context.h"
+#include "cli/exit_codes.h"
 #include "ops/forget.h"
 #include "repo/lock.h"
 
@@ -175,7 +176,7 @@ Status RunForget(Context* ctx, const ForgetFlags& f) {
     auto r = Forget(*repo, o);
     if (!r.ok()) {
       if (!o.dry_run) {
-        (void)ctx->Record("forget", "failed", {"policy " + PolicyText(o)}, {},
+        (void)ctx->Record("forget", FailureOutcome(r.status()), {"policy " + PolicyText(o)}, {},
                           r.status().ToString());
       }
       return r.status();
