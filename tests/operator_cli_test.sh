@@ -53,6 +53,12 @@ echo "this is = = not toml" >>tidemark.toml
 expect 0 "broken config, -r and env given" -- "$T" -r "$work/repo" snapshots
 expect 2 "broken config, nothing given" -- noenv "$T" snapshots
 cp good.toml tidemark.toml
+expect 0 "key list from the config" -- noenv "$T" key list
+expect 0 "unlock from the config" -- noenv "$T" unlock
+mkdir -p fresh
+printf '[repository]\nlocation = "%s/fresh/repo"\npassword_file = "%s/pwfile"\n' "$work" "$work" >fresh/tidemark.toml
+expect 0 "init from the config" -- env -u TIDEMARK_REPOSITORY -u TIDEMARK_PASSWORD -C fresh "$T" init --kdf-memory 8 --kdf-iterations 1
+check_eq "$(ls fresh/repo/config 2>/dev/null)" "fresh/repo/config" "init created the configured repository"
 
 # 9. forget applies [source.retention]: the same count as status.
 expect 0 "status" -- "$T" --json status
