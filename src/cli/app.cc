@@ -77,7 +77,11 @@ int Main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // The documented error format and exit code 2, not CLI11's own.
+    PrintError(ctx, Status::InvalidArgument(std::string(e.what()) +
+                                            "; `tidemark --help` (or `tidemark COMMAND --help`) "
+                                            "shows the usage"));
     return kExitUsage;
   }
   if (ctx.opts.quiet) SetLogLevel(LogLevel::kError);

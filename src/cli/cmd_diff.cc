@@ -65,14 +65,22 @@ struct Side {
   const SourceSchema* schema() const { return live ? &live->schema() : nullptr; }
 };
 
-std::string ChangeLine(const RecordChange& c) {
+// A changed record shows the fields that differ; an added or removed one
+// shows all of its fields (the removed record is what a restore brings back).
+std::string ChangeLine(const RecordChange& c, const TableSchema* old_schema,
+                       const TableSchema* new_schema) {
   static const char* kMarks[] = {"+", "-", "~"};
   std::string line = std::string("  ") + kMarks[c.kind] + " " + KeyToDisplay(c.key_values);
   if (c.kind == TreeChange::kChanged) {
     for (const FieldChange& f : c.fields) {
       line += "  " + f.field + ": " + Shown(f.old_value) + " -> " + Shown(f.new_value);
     }
+    return line;
   }
+  const TableSchema* schema = c.kind == TreeChange::kAdded ? new_schema : old_schema;
+  const Record& rec = c.kind == TreeChange::kAdded ? c.new_record : c.old_record;
+  if (schema == nullptr) return line;
+  for (const auto& [name, v] : NamedFields(*schema, rec)) line += "  " + name + ": " + Shown(v);
   return line;
 }
 
@@ -86,8 +94,17 @@ Status DiffOneTable(Context* ctx, SnapshotAccess* a, const SnapshotInfo& from, S
   const TableSchema* old_schema = ta ? &ta->schema : nullptr;
   const TableSchema* new_schema = tb ? &tb->schema : live;
   if (old_schema == nullptr && new_schema == nullptr) {
-    return Status::InvalidArgument("neither side has a table '" + name +
-                                   "'; `tidemark ls SNAP` lists the tables");
+    std::vector<std::string> tables = TableNamesOf(from.manifest);
+    std::vector<std::string> other;
+    if (to->snap) other = TableNamesOf(to->snap->manifest);
+    if (to->live) {
+      for (const TableSchema& t : to->live->schema().tables) other.push_back(t.name);
+    }
+    for (const std::string& t : other) {
+      if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
+    }
+    return Status::InvalidArgument("neither side has a table '" + name + "'; " +
+                                   TableSuggestion(name, tables));
   }
   std::vector<std::string> lines;
   JsonWriter records;
@@ -96,7 +113,7 @@ Status DiffOneTable(Context* ctx, SnapshotAccess* a, const SnapshotInfo& from, S
   auto list = [&](const RecordChange& c) -> Result<bool> {
     if (flags.limit && listed >= flags.limit) return false;
     ChangeJson(&records, c, old_schema, new_schema);
-    lines.push_back(ChangeLine(c));
+    lines.push_back(ChangeLine(c, old_schema, new_schema));
     listed++;
     return true;
   };
@@ -205,8 +222,9 @@ Status RunHistory(Context* ctx, const DiffFlags& flags) {
     table = it->manifest.FindTable(flags.table);
   }
   if (table == nullptr) {
-    return Status::InvalidArgument("no snapshot of " + flags.source + " has a table '" +
-                                   flags.table + "'");
+    return Status::InvalidArgument(
+        "no snapshot of " + flags.source + " has a table '" + flags.table + "'; " +
+        TableSuggestion(flags.table, TableNamesOf(a->all.back().manifest)));
   }
   TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseKey(table->schema, flags.key));
   std::string k;

@@ -4,7 +4,9 @@
 
 #include "base/clock.h"
 #include "cli/commands.h"
+#include "cli/config_access.h"
 #include "cli/context.h"
+#include "cli/exit_codes.h"
 #include "ops/forget.h"
 #include "repo/lock.h"
 
@@ -13,12 +15,18 @@ namespace {
 
 struct ForgetFlags {
   std::string source, group_by = "source", within, max_unused = "5%";
-  std::vector<std::string> tags, keep_tags;
-  std::string last = "0", hourly = "0", daily = "0", weekly = "0", monthly = "0", yearly = "0";
-  bool dry_run = false, prune = false, utc = false;
+  std::vector<std::string> tags, keep_tags, targets;
+  std::string last, hourly, daily, weekly, monthly, yearly;  // "" = not given
+  bool dry_run = false, prune = false, utc = false, all = false;
+
+  bool RulesGiven() const {
+    return !last.empty() || !hourly.empty() || !daily.empty() || !weekly.empty() ||
+           !monthly.empty() || !yearly.empty() || !within.empty() || !keep_tags.empty();
+  }
 };
 
 Result<int> ParseCount(const char* flag, const std::string& text) {
+  if (text.empty()) return 0;
   if (text == "unlimited" || text == "-1") return kKeepUnlimited;
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
@@ -50,10 +58,62 @@ Result<ForgetOptions> OptionsOf(const ForgetFlags& f) {
   if (p.empty()) {
     return Status::InvalidArgument(
         "no retention rule given: use --keep-last, --keep-hourly, --keep-daily, --keep-weekly, "
-        "--keep-monthly, --keep-yearly, --keep-within or --keep-tag (per-source policies from "
-        "tidemark.toml are not read yet)");
+        "--keep-monthly, --keep-yearly, --keep-within or --keep-tag");
   }
   return o;
+}
+
+// forget NAME... | --all without rule flags: each source's [source.retention]
+// from tidemark.toml, chosen by the same rules as `backup NAME... | --all`.
+Result<ForgetOptions> CatalogOptions(Context* ctx, const ForgetFlags& f) {
+  if (f.all && !f.targets.empty()) {
+    return Status::InvalidArgument("give source names or --all, not both");
+  }
+  if (!f.all && f.targets.empty()) {
+    return Status::InvalidArgument(
+        "no retention rule given: name configured sources or use --all to apply their "
+        "[source.retention] from tidemark.toml, or give --keep-last, --keep-daily, ... rules");
+  }
+  if (!f.source.empty() || !f.tags.empty() || f.group_by != "source" || f.utc) {
+    return Status::InvalidArgument(
+        "--source, --tag, --group-by and --utc go with --keep-* rules; a source's "
+        "[source.retention] applies to all of its snapshots");
+  }
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", true, "[[source]] tables"));
+  ForgetOptions o;
+  o.dry_run = f.dry_run;
+  for (const std::string& name : f.targets) {
+    TM_ASSIGN_OR_RETURN(const SourceConfig* src, FindSourceOrExplain(cfg, name));
+    if (src->retention.empty()) {
+      return Status::InvalidArgument("source " + name + " has no [source.retention] in " +
+                                     cfg.path + ": add one, or give --keep-* rules");
+    }
+    o.per_source.push_back({src->name, src->retention});
+  }
+  if (f.all) {
+    for (const SourceConfig& src : cfg.sources) {
+      if (src.retention.empty()) {
+        ctx->Print("source " + src.name + ": no [source.retention], nothing forgotten");
+      } else {
+        o.per_source.push_back({src.name, src.retention});
+      }
+    }
+    if (o.per_source.empty()) {
+      return Status::InvalidArgument("no source in " + cfg.path +
+                                     " has a [source.retention]: add one, or give --keep-* rules");
+    }
+  }
+  return o;
+}
+
+// What the ledger and the report name as the policy.
+std::string PolicyText(const ForgetOptions& o) {
+  if (o.per_source.empty()) return o.policy.Describe();
+  std::string out = "tidemark.toml:";
+  for (size_t i = 0; i < o.per_source.size(); ++i) {
+    out += (i ? "; " : " ") + o.per_source[i].source + " " + o.per_source[i].policy.Describe();
+  }
+  return out;
 }
 
 std::string Reasons(const std::vector<std::string>& reasons) {
@@ -66,7 +126,7 @@ std::string Reasons(const std::vector<std::string>& reasons) {
 // so that `--prune` can add its report).
 void PrintResult(Context* ctx, const ForgetOptions& o, const ForgetResult& r, JsonWriter* out) {
   JsonWriter& w = *out;
-  w.BeginObject().Field("dry_run", o.dry_run).Field("policy", o.policy.Describe());
+  w.BeginObject().Field("dry_run", o.dry_run).Field("policy", PolicyText(o));
   w.Key("groups").BeginArray();
   for (const PolicyGroup& g : r.groups) {
     size_t kept = 0;
@@ -88,17 +148,22 @@ void PrintResult(Context* ctx, const ForgetOptions& o, const ForgetResult& r, Js
   w.EndArray().Field("kept", r.kept).Field("removed", static_cast<uint64_t>(r.removed.size()));
   ctx->Print(std::string(o.dry_run ? "would remove " : "removed ") +
              std::to_string(r.removed.size()) + " snapshots, kept " + std::to_string(r.kept) +
-             " (policy: " + o.policy.Describe() + ")");
+             " (policy: " + PolicyText(o) + ")");
 }
 
 Status RunForget(Context* ctx, const ForgetFlags& f) {
-  TM_ASSIGN_OR_RETURN(ForgetOptions o, OptionsOf(f));
+  if (f.RulesGiven() && (f.all || !f.targets.empty())) {
+    return Status::InvalidArgument(
+        "give --keep-* rules or source names / --all (which apply their [source.retention] "
+        "from tidemark.toml), not both; --source S limits rules to one source");
+  }
+  TM_ASSIGN_OR_RETURN(ForgetOptions o, f.RulesGiven() ? OptionsOf(f) : CatalogOptions(ctx, f));
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   if (!o.dry_run) {
     Status allowed = repo->CheckMayDelete("forget");
     if (!allowed.ok()) {
-      TM_RETURN_IF_ERROR(ctx->Record("forget", "refused", {"policy " + o.policy.Describe()}, {},
-                                     allowed.message()));
+      TM_RETURN_IF_ERROR(
+          ctx->Record("forget", "refused", {"policy " + PolicyText(o)}, {}, allowed.message()));
       return allowed;
     }
     TM_RETURN_IF_ERROR(ctx->PreflightLedger());
@@ -111,7 +176,7 @@ Status RunForget(Context* ctx, const ForgetFlags& f) {
     auto r = Forget(*repo, o);
     if (!r.ok()) {
       if (!o.dry_run) {
-        (void)ctx->Record("forget", "failed", {"policy " + o.policy.Describe()}, {},
+        (void)ctx->Record("forget", FailureOutcome(r.status()), {"policy " + PolicyText(o)}, {},
                           r.status().ToString());
       }
       return r.status();
@@ -121,7 +186,7 @@ Status RunForget(Context* ctx, const ForgetFlags& f) {
       ctx->PrintJson(w.EndObject());
       return Status::OK();
     }
-    std::vector<std::string> targets{"policy " + o.policy.Describe()};
+    std::vector<std::string> targets{"policy " + PolicyText(o)};
     for (const PolicyGroup& g : r->groups) {
       for (const PolicyDecision& d : g.decisions) {
         targets.push_back(d.keep ? "kept " + d.item.id.Hex() + " (" + Reasons(d.reasons) + ")"
@@ -158,6 +223,9 @@ void AddForgetCommand(CLI::App* app, Context* ctx) {
   auto f = std::make_shared<ForgetFlags>();
   auto* cmd =
       app->add_subcommand("forget", "remove snapshots that a retention policy does not keep");
+  cmd->add_option("sources", f->targets,
+                  "configured sources whose [source.retention] to apply (without --keep-* rules)");
+  cmd->add_flag("--all", f->all, "apply every configured source's [source.retention]");
   cmd->add_option("--keep-last", f->last, "keep the N newest snapshots ('unlimited': all)");
   cmd->add_option("--keep-hourly", f->hourly, "keep the newest snapshot of each of N hours");
   cmd->add_option("--keep-daily", f->daily, "keep the newest snapshot of each of N days");

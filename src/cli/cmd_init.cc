@@ -19,12 +19,9 @@ struct InitFlags {
 };
 
 Status RunInit(Context* ctx, const InitFlags& flags) {
-  if (ctx->opts.repo.empty()) {
-    return Status::InvalidArgument(
-        "no repository given: use -r/--repo PATH or TIDEMARK_REPOSITORY");
-  }
-  std::string dir = ctx->opts.repo;
-  if (dir.rfind("local:", 0) == 0) dir = dir.substr(6);
+  // Validated before anything is created (an unsupported location must
+  // not leave folders named after it).
+  TM_ASSIGN_OR_RETURN(std::string dir, ctx->RepositoryFolder());
   // Refuse an existing repository before asking for a password.
   if (access((dir + "/config").c_str(), F_OK) == 0) {
     return Status::AlreadyExists("a repository already exists at " + dir + ": nothing was changed");

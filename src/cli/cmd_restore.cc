@@ -6,6 +6,7 @@
 #include "base/hex.h"
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/exit_codes.h"
 #include "cli/snapshot_access.h"
 #include "ops/export.h"
 #include "ops/restore.h"
@@ -35,8 +36,8 @@ Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   auto r = RestoreSqlite(a->store.get(), *a->repo, s->manifest, opts);
   if (!r.ok()) {
-    (void)ctx->Record("restore", "failed", {"snapshot " + s->id.Hex(), "to " + flags.to}, {},
-                      r.status().ToString());
+    (void)ctx->Record("restore", FailureOutcome(r.status()),
+                      {"snapshot " + s->id.Hex(), "to " + flags.to}, {}, r.status().ToString());
     return r.status();
   }
   const double secs = SecondsSince(started);
@@ -69,7 +70,8 @@ Status RunExport(Context* ctx, const RestoreFlags& flags) {
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
   auto files = ExportSnapshot(a->store.get(), *a->repo, s->id, s->manifest, opts);
   if (!files.ok()) {
-    (void)ctx->Record("export", "failed", {"snapshot " + s->id.Hex(), "to " + flags.out}, {},
+    (void)ctx->Record("export", FailureOutcome(files.status()),
+                      {"snapshot " + s->id.Hex(), "to " + flags.out}, {},
                       files.status().ToString());
     return files.status();
   }

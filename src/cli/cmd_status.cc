@@ -10,7 +10,7 @@
 #include "cli/config_access.h"
 #include "ops/drill_report.h"
 #include "ops/drill_store.h"
-#include "snapshot/holds.h"
+#include "ops/forget.h"
 
 namespace tidemark::cli {
 namespace {
@@ -94,15 +94,10 @@ void JudgeDrills(const ConfigFile& cfg, const StoredDrills& stored, int64_t now,
 
 void RetentionState(const std::vector<SnapshotInfo>& all, const std::set<Id>& held,
                     SourceStatus* s) {
-  std::vector<PolicyItem> items;
-  for (const SnapshotInfo& i : all) {
-    if (i.manifest.source != s->config.name) continue;
-    items.push_back(
-        {i.id, i.manifest.time_us, i.manifest.source, i.manifest.tags, held.count(i.id) > 0});
-  }
-  s->snapshots = items.size();
-  if (s->config.retention.empty() || items.empty()) return;
-  for (const PolicyGroup& g : ApplyRetention(items, s->config.retention, GroupBy::kSource)) {
+  s->snapshots = PolicyItemsOf(all, held, s->config.name, {}).size();
+  // The same computation as `forget` from the catalog.
+  for (const PolicyGroup& g :
+       ApplySourcePolicies(all, held, {{s->config.name, s->config.retention}})) {
     for (const PolicyDecision& d : g.decisions) s->would_forget += !d.keep;
   }
 }
@@ -168,9 +163,7 @@ Status RunStatus(Context* ctx) {
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo));
   TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
   TM_ASSIGN_OR_RETURN(std::set<std::string> acked, AcknowledgedAlerts(repo));
-  TM_ASSIGN_OR_RETURN(std::vector<Hold> holds, ListHolds(*repo));
-  std::set<Id> held;
-  for (const Hold& h : holds) held.insert(h.snapshot);
+  TM_ASSIGN_OR_RETURN(std::set<Id> held, HeldSnapshots(*repo));
   const int64_t now = repo->clock()->NowMicros();
   std::vector<SourceStatus> rows;
   for (const SourceConfig& c : cfg.sources) {

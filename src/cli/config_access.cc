@@ -1,26 +1,20 @@
 #include "cli/config_access.h"
 
-#include <cstdlib>
-
 namespace tidemark::cli {
 
 Result<ConfigFile> LoadConfigFor(Context* ctx, const std::string& file, bool required,
                                  const std::string& what) {
-  const std::string path = file.empty() ? ChooseConfigPath(ctx->opts.config) : file;
-  if (path.empty()) {
-    if (!required) return ConfigFile{};
-    return Status::InvalidArgument("no " + what +
-                                   ": write tidemark.toml (or the file named by --config / "
-                                   "TIDEMARK_CONFIG); see docs/guide/config.md");
+  if (file.empty()) {
+    TM_ASSIGN_OR_RETURN(const ConfigFile* cfg, ctx->Config());
+    if (cfg->path.empty() && required) {
+      return Status::InvalidArgument("no " + what +
+                                     ": write tidemark.toml (or the file named by --config / "
+                                     "TIDEMARK_CONFIG); see docs/guide/config.md");
+    }
+    return *cfg;
   }
-  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfig(path));
-  if (ctx->opts.repo.empty()) ctx->opts.repo = cfg.repository.location;
-  if (ctx->opts.password_file.empty() && ctx->opts.password_command.empty() &&
-      !getenv("TIDEMARK_PASSWORD_FILE") && !getenv("TIDEMARK_PASSWORD_COMMAND") &&
-      !getenv("TIDEMARK_PASSWORD")) {
-    ctx->opts.password_file = cfg.repository.password_file;
-    ctx->opts.password_command = cfg.repository.password_command;
-  }
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfig(file));
+  ctx->ApplyRepositoryDefaults(cfg);
   return cfg;
 }
 

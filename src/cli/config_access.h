@@ -9,11 +9,12 @@
 
 namespace tidemark::cli {
 
-// Loads `file` when given, else the file ChooseConfigPath picks. With no file
-// at all: an empty config, or (when `required`) InvalidArgument saying where
-// to write one (`what` names what was missing, e.g. "drill plans").
-// The config's [repository] fills --repo and the password source when
-// neither a flag nor the environment gives them.
+// Loads `file` when given, else Context::Config (the file ChooseConfigPath
+// picks, loaded once). With no file at all: an empty config, or (when
+// `required`) InvalidArgument saying where to write one (`what` names what was
+// missing, e.g. "drill plans"). The config's [repository] fills --repo and the
+// password source when neither a flag nor the environment gives them
+// (Context::ApplyRepositoryDefaults).
 Result<ConfigFile> LoadConfigFor(Context* ctx, const std::string& file, bool required,
                                  const std::string& what = "a config file");
 

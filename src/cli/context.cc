@@ -1,6 +1,8 @@
 #include "cli/context.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -24,19 +26,63 @@ void KdfFlags::Add(CLI::App* cmd) {
       ->group("Key derivation");
 }
 
-Result<Backend*> Context::OpenBackend() {
-  if (backend_) return backend_.get();
+Result<const ConfigFile*> Context::Config() {
+  if (!config_loaded_) {
+    config_loaded_ = true;
+    const std::string path = ChooseConfigPath(opts.config);
+    config_ = path.empty() ? Result<ConfigFile>(ConfigFile{}) : LoadConfig(path);
+    if (config_.ok()) ApplyRepositoryDefaults(*config_);
+  }
+  if (!config_.ok()) return config_.status();
+  return &*config_;
+}
+
+bool Context::PasswordGiven() const {
+  return !opts.password_file.empty() || !opts.password_command.empty() ||
+         getenv("TIDEMARK_PASSWORD_FILE") || getenv("TIDEMARK_PASSWORD_COMMAND") ||
+         getenv("TIDEMARK_PASSWORD");
+}
+
+void Context::ApplyRepositoryDefaults(const ConfigFile& cfg) {
+  if (opts.repo.empty()) opts.repo = cfg.repository.location;
+  if (!PasswordGiven()) {
+    opts.password_file = cfg.repository.password_file;
+    opts.password_command = cfg.repository.password_command;
+  }
+}
+
+// tidemark.toml is read only when a flag or the environment leaves the
+// repository or the password unnamed: a command given both never reads it
+// (unless the command needs the catalog itself), so a broken file cannot
+// stop it (docs/guide/config.md).
+Result<std::string> Context::RepositoryFolder() {
+  if (opts.repo.empty() || !PasswordGiven()) TM_RETURN_IF_ERROR(Config().status());
   std::string location = opts.repo;
   if (location.empty()) {
     return Status::InvalidArgument(
-        "no repository given: use -r/--repo PATH or set TIDEMARK_REPOSITORY");
+        "no repository given: use -r/--repo PATH, set TIDEMARK_REPOSITORY, or write "
+        "[repository] location in tidemark.toml (docs/guide/config.md)");
   }
-  if (location.rfind("local:", 0) == 0) location = location.substr(6);
-  if (location.find("://") != std::string::npos) {
+  if (location.rfind("local:", 0) == 0) return location.substr(6);
+  // A scheme ("s3:", "sftp:", "https:") names a backend not built yet.
+  const size_t colon = location.find(':');
+  const bool scheme =
+      colon != std::string::npos && colon >= 2 &&
+      std::all_of(location.begin(), location.begin() + colon, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      });
+  if (scheme || location.find("://") != std::string::npos) {
     return Status::InvalidArgument("repository " + location +
-                                   ": only local folders are supported so far");
+                                   ": only local folders are supported so far; give a folder "
+                                   "path (local:PATH for one whose name has a colon)");
   }
-  TM_ASSIGN_OR_RETURN(auto backend, LocalBackend::Open(location));
+  return location;
+}
+
+Result<Backend*> Context::OpenBackend() {
+  if (backend_) return backend_.get();
+  TM_ASSIGN_OR_RETURN(std::string folder, RepositoryFolder());
+  TM_ASSIGN_OR_RETURN(auto backend, LocalBackend::Open(folder));
   backend_ = std::move(backend);
   return backend_.get();
 }

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "cli/password.h"
+#include "config/config.h"
 #include "ledger/ledger_entry.h"
 #include "repo/repository.h"
 #include "storage/backend.h"
@@ -47,10 +48,23 @@ class Context {
   // The command chosen on the command line, run after parsing.
   std::function<Status()> run;
 
-  // The backend named by --repo. InvalidArgument when none is given.
+  // The backend named by --repo, TIDEMARK_REPOSITORY or tidemark.toml's
+  // [repository] (in that order). InvalidArgument when none names one.
   Result<Backend*> OpenBackend();
-  // Opens the repository with the password from the usual sources.
+  // The local folder that location names, checked before anything is
+  // created: InvalidArgument for none, or for a kind not supported (s3:...).
+  Result<std::string> RepositoryFolder();
+  // Opens the repository with the password from the usual sources: flags,
+  // then the environment, then tidemark.toml's [repository].
   Result<Repository*> OpenRepository();
+
+  // tidemark.toml (the file ChooseConfigPath picks), loaded once; an empty
+  // ConfigFile when there is none. Its [repository] fills what neither a
+  // flag nor the environment gave (ApplyRepositoryDefaults).
+  Result<const ConfigFile*> Config();
+  // Fills opts.repo and the password source from `cfg` where no flag or
+  // environment variable gives them. The one place this rule lives.
+  void ApplyRepositoryDefaults(const ConfigFile& cfg);
   Repository* repo() const { return repo_.get(); }
   void SetRepository(std::unique_ptr<Repository> repo) { repo_ = std::move(repo); }
 
@@ -85,6 +99,10 @@ class Context {
   bool json_printed_ = false;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Repository> repo_;
+  bool config_loaded_ = false;
+  Result<ConfigFile> config_ = ConfigFile{};
+
+  bool PasswordGiven() const;
 };
 
 }  // namespace tidemark::cli

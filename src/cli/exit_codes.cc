@@ -24,4 +24,8 @@ int ExitCodeFor(const Status& status) {
   return kExitError;
 }
 
+const char* FailureOutcome(const Status& status) {
+  return ExitCodeFor(status) == kExitRefused ? "refused" : "failed";
+}
+
 }  // namespace tidemark::cli

@@ -17,4 +17,8 @@ enum ExitCode : int {
 
 int ExitCodeFor(const Status& status);
 
+// The ledger outcome of an action that did not succeed: "refused" when it
+// exits 4 (it declined to act), else "failed".
+const char* FailureOutcome(const Status& status);
+
 }  // namespace tidemark::cli

@@ -1,5 +1,7 @@
 #include "cli/snapshot_access.h"
 
+#include "base/suggest.h"
+
 namespace tidemark::cli {
 
 Result<std::unique_ptr<SnapshotAccess>> OpenSnapshots(Context* ctx, const std::string& command,
@@ -12,22 +14,35 @@ Result<std::unique_ptr<SnapshotAccess>> OpenSnapshots(Context* ctx, const std::s
   TM_RETURN_IF_ERROR(a->store->LoadIndex());
   a->cache = std::make_unique<NodeCache>(a->store.get());
   TM_ASSIGN_OR_RETURN(a->all, LoadSnapshots(*a->repo, source));
+  a->source = source;
   return a;
+}
+
+Result<const SnapshotInfo*> SnapshotAccess::Resolve(const std::string& spec) const {
+  auto found = ResolveSnapshot(all, spec);
+  if (found.ok() || source.empty() || !found.status().IsNotFound()) return found;
+  if (spec.find('@') != std::string::npos) return found;
+  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> every, LoadSnapshots(*repo));
+  auto other = ResolveSnapshot(every, spec);
+  if (!other.ok() || spec == "latest") return found;
+  return Status::NotFound(spec + " is a snapshot of " + (*other)->manifest.source + ", not " +
+                          source + "; `tidemark snapshots --source " + source + "` lists its own");
+}
+
+std::string TableSuggestion(const std::string& name, const std::vector<std::string>& tables) {
+  return DidYouMean(name, tables, "tables") + "; `tidemark ls SNAP` lists them";
+}
+
+std::vector<std::string> TableNamesOf(const Manifest& m) {
+  std::vector<std::string> names;
+  for (const SnapshotTable& t : m.tables) names.push_back(t.schema.name);
+  return names;
 }
 
 Result<const SnapshotTable*> FindTableOrExplain(const SnapshotInfo& s, const std::string& name) {
   if (const SnapshotTable* t = s.manifest.FindTable(name)) return t;
-  std::string names;
-  for (const SnapshotTable& t : s.manifest.tables) {
-    if (t.schema.kind != TableKind::kTable) continue;
-    if (names.size() > 200) {
-      names += ", ...";
-      break;
-    }
-    names += (names.empty() ? "" : ", ") + t.schema.name;
-  }
-  return Status::InvalidArgument("snapshot " + s.id.Short() + " has no table '" + name +
-                                 "'; its tables: " + names);
+  return Status::InvalidArgument("snapshot " + s.id.Short() + " has no table '" + name + "'; " +
+                                 TableSuggestion(name, TableNamesOf(s.manifest)));
 }
 
 Result<std::string> SqlitePathOf(const std::string& uri) {

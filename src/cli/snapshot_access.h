@@ -20,10 +20,11 @@ struct SnapshotAccess {
   std::unique_ptr<BlobStore> store;
   std::unique_ptr<NodeCache> cache;
   std::vector<SnapshotInfo> all;  // oldest first
+  std::string source;             // `all` holds this source's snapshots only ("" = every one)
 
-  Result<const SnapshotInfo*> Resolve(const std::string& spec) const {
-    return ResolveSnapshot(all, spec);
-  }
+  // `spec` among `all`. An id of another source's snapshot is NotFound
+  // saying whose snapshot it is.
+  Result<const SnapshotInfo*> Resolve(const std::string& spec) const;
 };
 
 // Opens the repository, takes a shared lock named `command`, loads the index
@@ -31,8 +32,14 @@ struct SnapshotAccess {
 Result<std::unique_ptr<SnapshotAccess>> OpenSnapshots(Context* ctx, const std::string& command,
                                                       const std::string& source = "");
 
-// The table `name` of a snapshot, or InvalidArgument listing what exists.
+// The table `name` of a snapshot, or InvalidArgument naming the closest
+// table names (TableSuggestion).
 Result<const SnapshotTable*> FindTableOrExplain(const SnapshotInfo& s, const std::string& name);
+
+// Every table name of a manifest, in schema order.
+std::vector<std::string> TableNamesOf(const Manifest& m);
+// "did you mean 'Books'? (65 tables); `tidemark ls SNAP` lists them".
+std::string TableSuggestion(const std::string& name, const std::vector<std::string>& tables);
 
 // "sqlite:PATH" -> PATH; InvalidArgument for other kinds.
 Result<std::string> SqlitePathOf(const std::string& uri);

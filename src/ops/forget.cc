@@ -223,27 +223,62 @@ std::vector<PolicyGroup> ApplyRetention(std::vector<PolicyItem> items,
   return out;
 }
 
-Result<ForgetResult> Forget(const Repository& repo, const ForgetOptions& options) {
-  if (options.policy.empty()) {
-    return Status::InvalidArgument(
-        "no retention rule given: use --keep-last, --keep-hourly, --keep-daily, --keep-weekly, "
-        "--keep-monthly, --keep-yearly, --keep-within or --keep-tag");
-  }
-  if (!options.dry_run) TM_RETURN_IF_ERROR(repo.CheckMayDelete("forget"));
-  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snaps, LoadSnapshots(repo, options.source));
+Result<std::set<Id>> HeldSnapshots(const Repository& repo) {
   TM_ASSIGN_OR_RETURN(std::vector<Hold> holds, ListHolds(repo));
   std::set<Id> held;
   for (const Hold& h : holds) held.insert(h.snapshot);
+  return held;
+}
+
+std::vector<PolicyItem> PolicyItemsOf(const std::vector<SnapshotInfo>& snaps,
+                                      const std::set<Id>& held, std::string_view source,
+                                      const std::vector<std::string>& tags) {
   std::vector<PolicyItem> items;
-  for (SnapshotInfo& s : snaps) {
+  for (const SnapshotInfo& s : snaps) {
+    if (!source.empty() && s.manifest.source != source) continue;
     bool match = true;
-    for (const std::string& t : options.tags) match = match && s.manifest.HasTag(t);
+    for (const std::string& t : tags) match = match && s.manifest.HasTag(t);
     if (!match) continue;
     items.push_back(PolicyItem{s.id, s.manifest.time_us, s.manifest.source, s.manifest.tags,
                                held.count(s.id) > 0});
   }
+  return items;
+}
+
+std::vector<PolicyGroup> ApplySourcePolicies(const std::vector<SnapshotInfo>& snaps,
+                                             const std::set<Id>& held,
+                                             const std::vector<SourcePolicy>& policies) {
+  std::vector<PolicyGroup> out;
+  for (const SourcePolicy& p : policies) {
+    std::vector<PolicyItem> items = PolicyItemsOf(snaps, held, p.source, {});
+    if (items.empty() || p.policy.empty()) continue;
+    for (PolicyGroup& g : ApplyRetention(std::move(items), p.policy, GroupBy::kSource)) {
+      out.push_back(std::move(g));
+    }
+  }
+  return out;
+}
+
+Result<ForgetResult> Forget(const Repository& repo, const ForgetOptions& options) {
+  const bool catalog = !options.per_source.empty();
+  if (!catalog && options.policy.empty()) {
+    return Status::InvalidArgument(
+        "no retention rule given: use --keep-last, --keep-hourly, --keep-daily, --keep-weekly, "
+        "--keep-monthly, --keep-yearly, --keep-within or --keep-tag");
+  }
+  for (const SourcePolicy& p : options.per_source) {
+    if (p.policy.empty()) {
+      return Status::InvalidArgument("source " + p.source + " has no retention rule");
+    }
+  }
+  if (!options.dry_run) TM_RETURN_IF_ERROR(repo.CheckMayDelete("forget"));
+  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snaps,
+                      LoadSnapshots(repo, catalog ? "" : options.source));
+  TM_ASSIGN_OR_RETURN(std::set<Id> held, HeldSnapshots(repo));
   ForgetResult result;
-  result.groups = ApplyRetention(std::move(items), options.policy, options.group_by);
+  result.groups = catalog ? ApplySourcePolicies(snaps, held, options.per_source)
+                          : ApplyRetention(PolicyItemsOf(snaps, held, "", options.tags),
+                                           options.policy, options.group_by);
   for (const PolicyGroup& g : result.groups) {
     for (const PolicyDecision& d : g.decisions) {
       if (d.keep) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "base/result.h"
 #include "repo/id.h"
 #include "repo/repository.h"
+#include "snapshot/catalog.h"
 
 namespace tidemark {
 
@@ -25,9 +27,8 @@ Result<KeepWithin> ParseKeepWithin(std::string_view text);
 
 inline constexpr int kKeepUnlimited = -1;
 
-// A retention policy. This struct is the hook for per-source policies from
-// tidemark.toml (issue 6): the config layer fills one per source and calls
-// Forget once per source with it.
+// A retention policy: from `forget` flags, or a source's [source.retention]
+// in tidemark.toml (SourcePolicy).
 struct RetentionPolicy {
   // How many snapshots each rule keeps; 0 = rule off, kKeepUnlimited = all.
   int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
@@ -69,7 +70,32 @@ struct PolicyGroup {
 std::vector<PolicyGroup> ApplyRetention(std::vector<PolicyItem> items,
                                         const RetentionPolicy& policy, GroupBy group_by);
 
+// A configured source's own policy ([source.retention] in tidemark.toml).
+struct SourcePolicy {
+  std::string source;
+  RetentionPolicy policy;
+};
+
+// The ids of the snapshots under a legal hold.
+Result<std::set<Id>> HeldSnapshots(const Repository& repo);
+
+// `snaps` as the policy sees them: those of `source` ("" = every source)
+// carrying every tag in `tags`, `held` marking the held ones.
+std::vector<PolicyItem> PolicyItemsOf(const std::vector<SnapshotInfo>& snaps,
+                                      const std::set<Id>& held, std::string_view source,
+                                      const std::vector<std::string>& tags);
+
+// Each source's own policy applied to its snapshots: one group per source
+// that has snapshots, in the order of `policies` (pure). `forget` from the
+// catalog and `status` ("N would be forgotten") both use it.
+std::vector<PolicyGroup> ApplySourcePolicies(const std::vector<SnapshotInfo>& snaps,
+                                             const std::set<Id>& held,
+                                             const std::vector<SourcePolicy>& policies);
+
 struct ForgetOptions {
+  // When not empty, each source's own policy (ApplySourcePolicies) and the
+  // fields policy, group_by, source and tags are not used.
+  std::vector<SourcePolicy> per_source;
   RetentionPolicy policy;
   GroupBy group_by = GroupBy::kSource;
   std::string source;             // only this source ("" = all)
@@ -85,7 +111,7 @@ struct ForgetResult {
 
 // Loads snapshots and holds, applies the policy and, unless dry_run,
 // deletes the snapshot files of the removed snapshots. InvalidArgument for
-// an empty policy; PermissionDenied in an append-only session (unless
+// an empty policy (or an empty per-source one); PermissionDenied in an append-only session (unless
 // dry_run). The caller holds an exclusive lock, so no hold can be placed
 // between reading the holds and deleting; each hold is re-read before its
 // snapshot is deleted all the same (fail safe).

@@ -314,5 +314,31 @@ TEST_F(ForgetRepoTest, AppendOnlyKeyCannotAddAFullKey) {
   EXPECT_TRUE(RemoveHold(**limited, IdOf(1)).IsPermissionDenied());
 }
 
+// Each source's own policy, the computation `status` and `forget --all`
+// share: a source without a policy or snapshots gives no group.
+TEST(ApplySourcePoliciesTest, EachSourceItsOwnPolicy) {
+  std::vector<SnapshotInfo> snaps;
+  for (int i = 0; i < 6; ++i) {
+    SnapshotInfo s;
+    s.id = IdOf(i + 1);
+    s.manifest.source = i % 2 ? "crm" : "books";
+    s.manifest.time_us = int64_t{1000000} * (i + 1);
+    snaps.push_back(s);
+  }
+  RetentionPolicy one, two;
+  one.last = 1;
+  two.last = 2;
+  const std::set<Id> held{IdOf(1)};
+  auto groups = ApplySourcePolicies(snaps, held, {{"crm", one}, {"books", two}, {"none", one}});
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].key, "crm");
+  size_t crm_kept = 0, books_kept = 0;
+  for (const PolicyDecision& d : groups[0].decisions) crm_kept += d.keep;
+  for (const PolicyDecision& d : groups[1].decisions) books_kept += d.keep;
+  EXPECT_EQ(crm_kept, 1u);
+  EXPECT_EQ(books_kept, 3u);  // the newest two, and the held one
+  EXPECT_TRUE(ApplySourcePolicies(snaps, held, {{"crm", RetentionPolicy{}}}).empty());
+}
+
 }  // namespace
 }  // namespace tidemark
