@@ -47,6 +47,13 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
       ctx->Print(std::to_string(r.blobs_spared) +
                  " unused blobs were kept: snapshots written meanwhile use them");
     }
+    if (r.duplicate_copies > 0) {
+      ctx->Print(std::to_string(r.duplicate_copies) +
+                 " duplicate blob copies (a blob stored in more than one pack) dropped");
+    }
+    for (const std::string& s : r.set_aside) {
+      ctx->Print("set aside a damaged pending-deletion mark (nothing it named was lost): " + s);
+    }
     for (const std::string& w : r.waiting_for) {
       ctx->Print("deletion pending until this operation ends: " + w);
     }
@@ -68,6 +75,9 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
     w.Field("packs_written", r.packs_written).Field("index_deleted", r.index_deleted);
     w.Field("index_written", r.index_written).Field("unindexed_deleted", r.unindexed_deleted);
     w.Field("bytes_deleted", r.bytes_deleted).Field("bytes_written", r.bytes_written);
+    w.Field("duplicate_copies", r.duplicate_copies).Key("set_aside").BeginArray();
+    for (const std::string& s : r.set_aside) w.String(s);
+    w.EndArray();
     w.Field("marks_swept", r.marks_swept).Key("waiting_for").BeginArray();
     for (const std::string& s : r.waiting_for) w.String(s);
     w.EndArray();

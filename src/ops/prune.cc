@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/crash_point.h"
 #include "base/logging.h"
 #include "base/progress.h"
 #include "records/encoding.h"
@@ -21,6 +22,7 @@ namespace tidemark {
 namespace {
 
 Status Step(const PruneOptions& o, std::string_view step) {
+  CrashPoint(("prune-" + std::string(step)).c_str());  // TIDEMARK_CRASH_AT=prune-index-written
   if (o.crash_point) TM_RETURN_IF_ERROR(o.crash_point(step));
   if (o.keep_going) TM_RETURN_IF_ERROR(o.keep_going());
   return Status::OK();

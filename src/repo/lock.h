@@ -57,11 +57,10 @@ struct LockWait {
   std::function<void(const std::string&)> notice;  // empty: a warning on stderr
 };
 // The wait used by Acquire without an explicit LockWait (the CLI sets it
-// from --lock-wait; kDefaultLockWaitMicros there). Not thread-safe: set
-// it once at startup.
+// from --lock-wait, default 2 minutes: forget and key changes hold their
+// exclusive lock for seconds). Not thread-safe: set it once at startup.
 void SetDefaultLockWait(LockWait wait);
 const LockWait& DefaultLockWait();
-inline constexpr int64_t kDefaultLockWaitMicros = 120ll * 1000000;  // CLI default, 2 minutes
 
 // A held lock; released (file removed) by Release() or the destructor.
 class RepoLock {

@@ -169,7 +169,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
 // wrong way; PermissionDenied when every readable slot refused the password.
 Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string_view password,
                                  const std::string& config_bytes) {
-  Status damage;
+  Status damage, config_damage;
+  std::vector<std::string> unopened;  // slots that unwrap but do not open the config
   int refused = 0;
   for (const FileInfo& f : slots) {
     auto data = ReadSmallFile(backend_, f.handle, kMaxKeyFileSize);
@@ -191,10 +192,15 @@ Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string
     auto config = RepoConfig::Decode(config_bytes, keys->data_key);
     if (config.status().code() == Status::Code::kUnsupported) return config.status();
     if (!config.ok()) {
-      if (damage.ok()) damage = config.status();
-      TM_LOG(kWarning, "key slot ", f.handle.name, " accepts the password but does not open ",
-             "this repository's config (a leftover of an interrupted init?)");
+      // A leftover slot of an interrupted init, or a damaged config: which
+      // one is known only once another slot opens the config (or none does).
+      if (config_damage.ok()) config_damage = config.status();
+      unopened.push_back(f.handle.name);
       continue;
+    }
+    for (const std::string& name : unopened) {
+      TM_LOG(kWarning, "key slot ", name, " accepts the password but does not open ",
+             "this repository's config (a leftover of an interrupted init?)");
     }
     if (config->sign_public_key != keys->sign.public_key) {
       return Status::Corruption("config: the signing public key does not match the master keys");
@@ -204,6 +210,22 @@ Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string
     key_flags_ = key->flags;
     config_ = std::move(*config);
     return Status::OK();
+  }
+  if (!unopened.empty() && refused > 0) {
+    return Status::Corruption(
+        "config of " + backend_->Location() + " does not decrypt with key slot " +
+        unopened.front() + ", the only slot that accepts this password (" +
+        config_damage.message() + "): the config is damaged, or that slot is a leftover of an "
+        "interrupted init and the password is wrong for the other " + std::to_string(refused) +
+        " slots; try the other password, else restore `config` from a copy of the repository");
+  }
+  if (!unopened.empty()) {
+    // The password is right (a slot unwrapped) but the config does not open.
+    return Status::Corruption(
+        "config of " + backend_->Location() + " is damaged: key slot " + unopened.front() +
+        " accepts the password but the config does not decrypt with its keys (" +
+        config_damage.message() +
+        "); restore the file `config` from a copy of the repository, then run `tidemark check`");
   }
   if (!damage.ok()) {
     if (refused == 0) return damage;
