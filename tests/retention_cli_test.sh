@@ -164,4 +164,23 @@ flip "$(ls "$work"/kill-repo/holds/* | head -1)" -3
 expect 3 "check reports the damaged hold" -- "$T" check
 contains out "DAMAGED  hold " "hold named"
 
+# Temporary files of killed writers: check reports them; unlock and prune
+# remove those last written more than 24 hours ago, never a younger one.
+export TIDEMARK_REPOSITORY="$work/kill-repo"
+head -c 5000 /dev/urandom >"$work/kill-repo/index/.tmp-old1"
+head -c 3000 /dev/urandom >"$work/kill-repo/snapshots/.tmp-old2"
+touch -d '3 days ago' "$work/kill-repo/index/.tmp-old1" "$work/kill-repo/snapshots/.tmp-old2"
+echo young >"$work/kill-repo/locks/.tmp-young"
+expect 3 "check lists the temporary files (the hold is still damaged)" -- "$T" --json check
+json 'sum(1 for n in d["notes"] if n["object"].startswith("temporary file")) == 3 and d["temp_files"] == 3' "three temporary files noted"
+expect 0 "unlock removes the old ones" -- "$T" --json unlock
+json 'd["temp_files_removed"] == 2' "old temporary files removed"
+[ ! -e "$work/kill-repo/index/.tmp-old1" ] && [ ! -e "$work/kill-repo/snapshots/.tmp-old2" ] && [ -e "$work/kill-repo/locks/.tmp-young" ] \
+  && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: wrong temporary files removed"; ls -a "$work"/kill-repo/*/; }
+head -c 2000 /dev/urandom >"$work/kill-repo/data/.tmp-old3"
+touch -d '2 days ago' "$work/kill-repo/data/.tmp-old3"
+expect 0 "prune removes them too" -- "$T" --json prune
+json 'd["temp_files_removed"] == 1 and d["temp_bytes_removed"] == 2000' "prune removed the old one"
+[ -e "$work/kill-repo/locks/.tmp-young" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: young temp file removed"; }
+
 finish retention_cli_test

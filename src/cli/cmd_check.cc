@@ -238,6 +238,7 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
   w.Field("blobs_read", r.blobs_read).Field("bytes_read", r.bytes_read);
   w.Field("ledger_entries", r.ledger_entries).Field("snapshots", r.snapshots);
   w.Field("holds", r.holds).Field("prune_files", r.prune_files);
+  w.Field("temp_files", r.temp_files).Field("temp_bytes", r.temp_bytes);
   FindingsJson(&w, "damage", r.damage);
   FindingsJson(&w, "warnings", r.warnings);
   FindingsJson(&w, "notes", r.notes);

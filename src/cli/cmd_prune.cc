@@ -47,6 +47,11 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
       ctx->Print(std::to_string(r.blobs_spared) +
                  " unused blobs were kept: snapshots written meanwhile use them");
     }
+    if (r.temp_removed > 0) {
+      ctx->Print("removed " + std::to_string(r.temp_removed) +
+                 " temporary files of killed writers (" +
+                 FormatBytes(static_cast<double>(r.temp_bytes_removed)) + ")");
+    }
     if (r.duplicate_copies > 0) {
       ctx->Print(std::to_string(r.duplicate_copies) +
                  " duplicate blob copies (a blob stored in more than one pack) dropped");
@@ -75,6 +80,7 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
     w.Field("packs_written", r.packs_written).Field("index_deleted", r.index_deleted);
     w.Field("index_written", r.index_written).Field("unindexed_deleted", r.unindexed_deleted);
     w.Field("bytes_deleted", r.bytes_deleted).Field("bytes_written", r.bytes_written);
+    w.Field("temp_files_removed", r.temp_removed).Field("temp_bytes_removed", r.temp_bytes_removed);
     w.Field("duplicate_copies", r.duplicate_copies).Key("set_aside").BeginArray();
     for (const std::string& s : r.set_aside) w.String(s);
     w.EndArray();

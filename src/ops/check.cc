@@ -14,6 +14,7 @@
 #include "repo/pack.h"
 #include "repo/prune_mark.h"
 #include "repo/small_file.h"
+#include "repo/temp_files.h"
 #include "snapshot/holds.h"
 #include "snapshot/manifest.h"
 
@@ -40,6 +41,7 @@ class Checker {
     CheckSnapshots();
     CheckHolds();
     CheckPruneFiles();
+    CheckTempFiles();
     if (options_.read_data && (!damaged_blobs_.empty() || damaged_index_files_ > 0)) MapDamage();
     if (!stopped_.ok()) return stopped_;
     if (options_.check_ledger) CheckLedger();
@@ -330,6 +332,28 @@ class Checker {
                  "table " + t.schema.name + ": root node " + t.root.id.Hex() + " is in no index");
         }
       }
+    }
+  }
+
+  // Temporary files of killed writers: space to give back, not damage.
+  void CheckTempFiles() {
+    auto files = ListTempFiles(*repo_);
+    if (!files.ok()) {
+      Note("temporary files", files.status().message());
+      return;
+    }
+    const int64_t now = repo_->clock()->NowMicros();
+    for (const TempFileInfo& t : *files) {
+      report_.temp_files++;
+      report_.temp_bytes += t.size;
+      const int64_t age_h = std::max<int64_t>(0, now - t.modified_us) / 3600000000;
+      Note("temporary file " + t.path,
+           std::to_string(t.size) + " bytes, last written " + std::to_string(age_h) +
+               " h ago: left by an interrupted write (harmless); " +
+               (now - t.modified_us > kTempFileGraceMicros
+                    ? "`tidemark prune` or `tidemark unlock` removes it"
+                    : "`tidemark prune` or `tidemark unlock` removes it once 24 h old (a "
+                      "younger one may still be being written)"));
     }
   }
 

@@ -45,6 +45,7 @@ struct CheckReport {
   // readable snapshot the ledger does not record).
   std::vector<CheckFinding> warnings;
   uint64_t holds = 0, prune_files = 0;
+  uint64_t temp_files = 0, temp_bytes = 0;  // left by killed writers (notes)
   // With read_data, when a blob is damaged (fails to verify, or its pack is
   // missing or has a damaged header) or an index file is: every damaged blob
   // with the snapshots, tables and key ranges that use it. A healthy check

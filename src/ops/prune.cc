@@ -15,6 +15,7 @@
 #include "repo/lock.h"
 #include "repo/pack.h"
 #include "repo/small_file.h"
+#include "repo/temp_files.h"
 #include "snapshot/manifest.h"
 #include "tree/tree.h"
 
@@ -550,6 +551,11 @@ Result<PruneReport> Prune(Repository* repo, const PruneOptions& o) {
   }
   TM_RETURN_IF_ERROR(repo->CheckMayDelete("prune"));
   TM_RETURN_IF_ERROR(ExcludeOtherPrunes(*repo, o.own_lock));
+  {
+    TM_ASSIGN_OR_RETURN(TempCleanup temp, RemoveOldTempFiles(*repo));
+    report.temp_removed = temp.removed.size();
+    report.temp_bytes_removed = temp.bytes_removed;
+  }
   TM_ASSIGN_OR_RETURN(std::vector<std::string> orphans, ListOrphanWaitLists(*repo));
   for (const std::string& m : orphans) TM_RETURN_IF_ERROR(RemovePruneMark(*repo, m));
   TM_ASSIGN_OR_RETURN(std::vector<std::string> names, ListPruneMarks(*repo));

@@ -58,6 +58,14 @@ class AppendOnlyBackend : public Backend {
                                     " is append-only");
   }
   std::string Location() const override { return inner_->Location(); }
+  // A killed writer's temporary file is no repository content: listed, and
+  // removable (as locks are) even when append-only.
+  Status ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) override {
+    return inner_->ListTemporary(fn);
+  }
+  Status RemoveTemporary(const std::string& path) override {
+    return inner_->RemoveTemporary(path);
+  }
 
  private:
   Backend* const inner_;
