@@ -183,4 +183,10 @@ expect 0 "prune removes them too" -- "$T" --json prune
 json 'd["temp_files_removed"] == 1 and d["temp_bytes_removed"] == 2000' "prune removed the old one"
 [ -e "$work/kill-repo/locks/.tmp-young" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: young temp file removed"; }
 
+# --lock-wait takes a duration (the waiting itself: LockTest in repo_test).
+expect 2 "bad --lock-wait" -- "$T" --lock-wait soon check
+contains err "--lock-wait" "the flag is named"
+expect 0 "--lock-wait 0" -- "$T" --lock-wait 0 snapshots
+expect 0 "--lock-wait 30s" -- "$T" --lock-wait 30s snapshots
+
 finish retention_cli_test

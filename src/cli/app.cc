@@ -3,11 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/duration.h"
 #include "base/logging.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
-#include "base/duration.h"
 #include "crypto/crypto.h"
 #include "repo/lock.h"
 

@@ -103,8 +103,8 @@ void PrintFindings(Context* ctx, const CheckReport& r) {
   for (const CheckFinding& f : r.damage) {
     ctx->Print("DAMAGED  " + f.object + ": " + f.message);
     // On stderr too, so that a log of a scheduled check names them.
-    if (!ctx->opts.json) fprintf(stderr, "tidemark: damaged: %s: %s\n", f.object.c_str(),
-                                 f.message.c_str());
+    if (!ctx->opts.json)
+      fprintf(stderr, "tidemark: damaged: %s: %s\n", f.object.c_str(), f.message.c_str());
   }
   for (const CheckFinding& f : r.warnings) {
     ctx->Print("warning  " + f.object + ": " + f.message);

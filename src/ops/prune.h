@@ -87,11 +87,11 @@ struct PruneOptions {
 struct PruneReport {
   // Phase 1.
   uint64_t roots = 0, blobs = 0, blobs_used = 0;
-  uint64_t candidates = 0, candidate_bytes = 0;  // unreferenced blobs (sealed bytes)
-  uint64_t duplicate_copies = 0;                 // extra copies of a blob in another pack
+  uint64_t candidates = 0, candidate_bytes = 0;       // unreferenced blobs (sealed bytes)
+  uint64_t duplicate_copies = 0;                      // extra copies of a blob in another pack
   uint64_t temp_removed = 0, temp_bytes_removed = 0;  // killed writers' temp files (>24 h old)
-  std::string mark;                              // the mark written ("" = none)
-  uint64_t index_memory_bytes = 0;               // index + marking bitmap at phase 1
+  std::string mark;                                   // the mark written ("" = none)
+  uint64_t index_memory_bytes = 0;                    // index + marking bitmap at phase 1
   // Phase 2, over every mark swept in this run.
   uint64_t marks_swept = 0;
   std::vector<std::string> waiting_for;  // locks a pending mark still waits for

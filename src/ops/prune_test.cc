@@ -557,14 +557,16 @@ TEST_F(PruneTest, DropsDuplicateCopies) {
   BlobStore store(repo->get());
   ASSERT_TRUE(store.LoadIndex().ok());
   std::vector<IndexPack> copies;
-  ASSERT_TRUE(mem.List(FileKind::kIndex, [&](const FileInfo& f) {
-                   auto data = mem.Get(f.handle);
-                   return DecodeIndexFile(f.handle.name, *data, (*repo)->keys().data_key,
-                                          [&](IndexPack&& p) {
-                                            copies.push_back(std::move(p));
-                                            return Status::OK();
-                                          });
-                 }).ok());
+  ASSERT_TRUE(mem.List(FileKind::kIndex,
+                       [&](const FileInfo& f) {
+                         auto data = mem.Get(f.handle);
+                         return DecodeIndexFile(f.handle.name, *data, (*repo)->keys().data_key,
+                                                [&](IndexPack&& p) {
+                                                  copies.push_back(std::move(p));
+                                                  return Status::OK();
+                                                });
+                       })
+                  .ok());
   std::vector<IndexPack> renamed;
   for (IndexPack& p : copies) {
     PackWriter w;

@@ -177,10 +177,10 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool
     }
     if (holder.id != last_holder) {  // one line per holder waited for
       last_holder = holder.id;
-      const std::string line = "waiting up to " + Seconds(wait.max_wait_us - waited) +
-                               " for the " + (holder.exclusive ? "exclusive" : "shared") +
-                               " lock held by pid " + std::to_string(holder.pid) + " on " +
-                               holder.host + " (" + holder.command + ")";
+      const std::string line = "waiting up to " + Seconds(wait.max_wait_us - waited) + " for the " +
+                               (holder.exclusive ? "exclusive" : "shared") + " lock held by pid " +
+                               std::to_string(holder.pid) + " on " + holder.host + " (" +
+                               holder.command + ")";
       if (wait.notice) {
         wait.notice(line);
       } else {

@@ -51,9 +51,9 @@ Result<std::vector<LockInfo>> ListLocks(const Repository* repo);
 // Time is measured on the repository's clock; `sleep` (real sleep by
 // default) lets tests advance a FakeClock instead of sleeping.
 struct LockWait {
-  int64_t max_wait_us = 0;                        // 0: refuse at once
-  int64_t poll_us = 1000000;                      // retry interval
-  std::function<void(int64_t micros)> sleep;      // empty: std::this_thread::sleep_for
+  int64_t max_wait_us = 0;                         // 0: refuse at once
+  int64_t poll_us = 1000000;                       // retry interval
+  std::function<void(int64_t micros)> sleep;       // empty: std::this_thread::sleep_for
   std::function<void(const std::string&)> notice;  // empty: a warning on stderr
 };
 // The wait used by Acquire without an explicit LockWait (the CLI sets it
@@ -96,8 +96,7 @@ class RepoLock {
   RepoLock(const Repository* repo, LockInfo info) : repo_(repo), info_(std::move(info)) {}
   // One attempt: the lock, or null with *holder set to the conflicting lock.
   static Result<std::unique_ptr<RepoLock>> TryAcquire(const Repository* repo, bool exclusive,
-                                                      const std::string& command,
-                                                      LockInfo* holder);
+                                                      const std::string& command, LockInfo* holder);
   void StopRefresher();
 
   const Repository* repo_;

@@ -63,9 +63,7 @@ class AppendOnlyBackend : public Backend {
   Status ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) override {
     return inner_->ListTemporary(fn);
   }
-  Status RemoveTemporary(const std::string& path) override {
-    return inner_->RemoveTemporary(path);
-  }
+  Status RemoveTemporary(const std::string& path) override { return inner_->RemoveTemporary(path); }
 
  private:
   Backend* const inner_;
@@ -170,6 +168,24 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
   return repo;
 }
 
+// A slot accepts the password but the config does not open with its keys.
+static Status ConfigDamage(const Backend* backend, const std::string& slot, const Status& why,
+                           int refused) {
+  if (refused > 0) {
+    return Status::Corruption(
+        "config of " + backend->Location() + " does not decrypt with key slot " + slot +
+        ", the only slot that accepts this password (" + why.message() +
+        "): the config is damaged, or that slot is a leftover of an interrupted init and the "
+        "password is wrong for the other " +
+        std::to_string(refused) +
+        " slots; try the other password, else restore `config` from a copy of the repository");
+  }
+  return Status::Corruption(
+      "config of " + backend->Location() + " is damaged: key slot " + slot +
+      " accepts the password but the config does not decrypt with its keys (" + why.message() +
+      "); restore the file `config` from a copy of the repository, then run `tidemark check`");
+}
+
 // Tries every slot. A slot that unwraps but whose keys do not open the
 // config belongs to another repository (e.g. left by an interrupted init):
 // it is skipped, not fatal. Only when no slot opens is an error returned:
@@ -219,22 +235,7 @@ Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string
     config_ = std::move(*config);
     return Status::OK();
   }
-  if (!unopened.empty() && refused > 0) {
-    return Status::Corruption(
-        "config of " + backend_->Location() + " does not decrypt with key slot " +
-        unopened.front() + ", the only slot that accepts this password (" +
-        config_damage.message() + "): the config is damaged, or that slot is a leftover of an "
-        "interrupted init and the password is wrong for the other " + std::to_string(refused) +
-        " slots; try the other password, else restore `config` from a copy of the repository");
-  }
-  if (!unopened.empty()) {
-    // The password is right (a slot unwrapped) but the config does not open.
-    return Status::Corruption(
-        "config of " + backend_->Location() + " is damaged: key slot " + unopened.front() +
-        " accepts the password but the config does not decrypt with its keys (" +
-        config_damage.message() +
-        "); restore the file `config` from a copy of the repository, then run `tidemark check`");
-  }
+  if (!unopened.empty()) return ConfigDamage(backend_, unopened.front(), config_damage, refused);
   if (!damage.ok()) {
     if (refused == 0) return damage;
     return damage.WithContext(std::to_string(refused) +

@@ -325,8 +325,8 @@ Status LocalBackend::Remove(const FileHandle& h) {
 // folder and each data/xx folder.
 Status LocalBackend::ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) {
   TM_RETURN_IF_ERROR(ListTempIn("", fn));
-  for (const char* sub : {"keys", "index", "locks", "ledger", "snapshots", "holds", "prune",
-                          "drills", "data"}) {
+  for (const char* sub :
+       {"keys", "index", "locks", "ledger", "snapshots", "holds", "prune", "drills", "data"}) {
     TM_RETURN_IF_ERROR(ListTempIn(sub, fn));
   }
   std::vector<std::string> subs;
