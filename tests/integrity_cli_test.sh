@@ -98,6 +98,21 @@ contains out "kept     index" "its old index file kept"
 [ -f "$newest_pack" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: damaged pack removed"; }
 expect 3 "check still reports the header" -- "$T" check
 contains out "DAMAGED  pack $pack_id" "check names the damaged pack"
+contains err "tidemark: damaged: pack $pack_id" "and names it on stderr"
+expect 3 "check --json keeps stderr to the error" -- "$T" --json check
+if grep -q "tidemark: damaged:" err; then failed=$((failed + 1)); echo "FAIL: --json check listed damage on stderr"; else passed=$((passed + 1)); fi
 expect 0 "old snapshot restores beside the damaged pack" -- "$T" restore "${ids[1]}" --to sqlite:old2.db
+
+# A damaged config is named as the config, not as a damaged key slot.
+cp "$work/repo/config" config.orig
+flip "$work/repo/config" -5
+expect 3 "check with a damaged config" -- "$T" check
+contains err "config of" "the config is named"
+contains err "is damaged" "said to be damaged"
+if grep -q "another is damaged\|leftover of an interrupted init" err; then
+  failed=$((failed + 1)); echo "FAIL: a damaged config blamed on a key slot"; cat err
+else passed=$((passed + 1)); fi
+one_line "damaged config error"
+cp config.orig "$work/repo/config"
 
 finish integrity_cli_test

@@ -106,4 +106,87 @@ after=$(files)
 [ "$after" = "$before" ] && [ "$(snapshot_count)" = 2 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: append-only repository changed"; }
 expect 0 "check append-only" -- "$T" check --read-data
 
+# Killed processes (fault campaign): a backup killed after writing its
+# snapshot leaves a stale lock (dead pid) and an unrecorded snapshot.
+export TIDEMARK_REPOSITORY="$work/kill-repo"
+flip() {  # flip FILE OFFSET (negative: from the end)
+  python3 -c "import sys; p, o = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, 'rb').read()); b[o] ^= 1; open(p, 'wb').write(b)" "$1" "$2"
+}
+dup_notes() { "$T" --json check >out 2>err; python3 -c "import json; print(sum(1 for n in json.load(open('out'))['notes'] if 'more than one pack' in n['message']))"; }
+sample() { sqlite3 crm.db "UPDATE orders SET status='$1' WHERE id > 80"; }
+expect 0 "kill: init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
+sample k1; expect 0 "kill: backup 1" -- "$T" backup sqlite:crm.db
+sample k2
+TIDEMARK_CRASH_AT=backup-after-snapshot "$T" backup sqlite:crm.db >/dev/null 2>&1
+check_eq $? 86 "backup killed after its snapshot"
+expect 0 "check warns about the unrecorded snapshot (not damage)" -- "$T" check
+contains out "warning  snapshot" "warning line"
+contains out "no ledger entry records it" "warning says why"
+expect 0 "forget beside the stale backup lock" -- "$T" forget --keep-last 1
+expect 0 "prune is not held back by the stale lock" -- "$T" --json prune
+json 'd["marks_swept"] == 1 and d["waiting_for"] == [] and d["packs_deleted"] > 0' "swept at once"
+
+# Killed between writing its repack index and deleting the old index files:
+# duplicate copies, which the next prune drops.
+# (A fresh repository: its first pack mixes kept tables and forgotten orders.)
+export TIDEMARK_REPOSITORY="$work/dup-repo"
+expect 0 "dup: init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
+expect 0 "dup: backup 1" -- "$T" backup sqlite:crm.db
+sample k3; expect 0 "dup: backup 2" -- "$T" backup sqlite:crm.db
+expect 0 "dup: forget" -- "$T" forget --keep-last 1
+TIDEMARK_CRASH_AT=prune-index-written "$T" prune --max-unused 0 >/dev/null 2>&1
+check_eq $? 86 "prune killed after its repack index"
+[ "$(dup_notes)" -gt 0 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: no duplicates after the kill"; }
+expect 0 "the next prune resumes" -- "$T" --json prune --max-unused 0
+json 'd["waiting_for"] == []' "not waiting for the killed prune's lock"
+expect 0 "another prune" -- "$T" prune
+check_eq "$(dup_notes)" 0 "no duplicate copies left"
+expect 0 "check --read-data after the resumed prune" -- "$T" check --read-data
+
+# One flipped bit in a wait list: check reports it, prune sets it aside.
+export TIDEMARK_REPOSITORY="$work/kill-repo"
+sample k4; expect 0 "kill: backup 4" -- "$T" backup sqlite:crm.db
+expect 0 "kill: forget 3" -- "$T" forget --keep-last 1
+TIDEMARK_CRASH_AT=prune-wait-written "$T" prune >/dev/null 2>&1
+check_eq $? 86 "prune killed after its wait list"
+wait_list=$(ls "$work"/kill-repo/prune/*.wait)
+flip "$wait_list" -3
+expect 3 "check reports the damaged wait list" -- "$T" check
+contains out "DAMAGED  prune wait list $(basename "$wait_list")" "wait list named"
+contains err "tidemark: damaged: prune wait list" "named on stderr too"
+expect 0 "prune sets the damaged wait list aside" -- "$T" --json prune
+json 'len(d["set_aside"]) == 1 and d["marks_swept"] == 1' "set aside, then swept anew"
+expect 0 "check after prune" -- "$T" check --read-data
+
+# A damaged hold file is reported by check.
+expect 0 "hold add" -- "$T" hold add latest --reason audit
+flip "$(ls "$work"/kill-repo/holds/* | head -1)" -3
+expect 3 "check reports the damaged hold" -- "$T" check
+contains out "DAMAGED  hold " "hold named"
+
+# Temporary files of killed writers: check reports them; unlock and prune
+# remove those last written more than 24 hours ago, never a younger one.
+export TIDEMARK_REPOSITORY="$work/kill-repo"
+head -c 5000 /dev/urandom >"$work/kill-repo/index/.tmp-old1"
+head -c 3000 /dev/urandom >"$work/kill-repo/snapshots/.tmp-old2"
+touch -d '3 days ago' "$work/kill-repo/index/.tmp-old1" "$work/kill-repo/snapshots/.tmp-old2"
+echo young >"$work/kill-repo/locks/.tmp-young"
+expect 3 "check lists the temporary files (the hold is still damaged)" -- "$T" --json check
+json 'sum(1 for n in d["notes"] if n["object"].startswith("temporary file")) == 3 and d["temp_files"] == 3' "three temporary files noted"
+expect 0 "unlock removes the old ones" -- "$T" --json unlock
+json 'd["temp_files_removed"] == 2' "old temporary files removed"
+[ ! -e "$work/kill-repo/index/.tmp-old1" ] && [ ! -e "$work/kill-repo/snapshots/.tmp-old2" ] && [ -e "$work/kill-repo/locks/.tmp-young" ] \
+  && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: wrong temporary files removed"; ls -a "$work"/kill-repo/*/; }
+head -c 2000 /dev/urandom >"$work/kill-repo/data/.tmp-old3"
+touch -d '2 days ago' "$work/kill-repo/data/.tmp-old3"
+expect 0 "prune removes them too" -- "$T" --json prune
+json 'd["temp_files_removed"] == 1 and d["temp_bytes_removed"] == 2000' "prune removed the old one"
+[ -e "$work/kill-repo/locks/.tmp-young" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: young temp file removed"; }
+
+# --lock-wait takes a duration (the waiting itself: LockTest in repo_test).
+expect 2 "bad --lock-wait" -- "$T" --lock-wait soon check
+contains err "--lock-wait" "the flag is named"
+expect 0 "--lock-wait 0" -- "$T" --lock-wait 0 snapshots
+expect 0 "--lock-wait 30s" -- "$T" --lock-wait 30s snapshots
+
 finish retention_cli_test

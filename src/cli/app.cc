@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/duration.h"
 #include "base/logging.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "crypto/crypto.h"
+#include "repo/lock.h"
 
 namespace tidemark::cli {
 namespace {
@@ -50,6 +52,11 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the command
   AddGlobalOptions(&app, &ctx.opts);
+  std::string lock_wait = "2m";
+  app.add_option("--lock-wait", lock_wait,
+                 "wait up to DURATION for a conflicting lock to be released (default 2m; 0: "
+                 "refuse at once)")
+      ->envname("TIDEMARK_LOCK_WAIT");
   AddVersionCommand(&app, &ctx);
   AddInitCommand(&app, &ctx);
   AddKeyCommand(&app, &ctx);
@@ -84,6 +91,14 @@ int Main(int argc, char** argv) {
                                             "shows the usage"));
     return kExitUsage;
   }
+  auto wait = lock_wait == "0" ? Result<uint64_t>(uint64_t{0}) : ParseDurationUs(lock_wait);
+  if (!wait.ok()) {
+    fprintf(stderr, "tidemark: error: --lock-wait: %s\n", wait.status().message().c_str());
+    return kExitUsage;
+  }
+  LockWait lw;
+  lw.max_wait_us = static_cast<int64_t>(*wait);
+  SetDefaultLockWait(lw);
   if (ctx.opts.quiet) SetLogLevel(LogLevel::kError);
   if (ctx.opts.verbose == 1) SetLogLevel(LogLevel::kInfo);
   if (ctx.opts.verbose >= 2) SetLogLevel(LogLevel::kDebug);

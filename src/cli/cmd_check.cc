@@ -1,6 +1,7 @@
 // tidemark check [--read-data | --read-data-subset N% | --snapshot SNAP]:
 // verifies the repository, or the data of one snapshot. docs/guide/check.md
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "base/clock.h"
 #include "base/hex.h"
@@ -99,7 +100,15 @@ void DamageMapJson(JsonWriter* w, const std::vector<DamagedBlob>& map,
 }
 
 void PrintFindings(Context* ctx, const CheckReport& r) {
-  for (const CheckFinding& f : r.damage) ctx->Print("DAMAGED  " + f.object + ": " + f.message);
+  for (const CheckFinding& f : r.damage) {
+    ctx->Print("DAMAGED  " + f.object + ": " + f.message);
+    // On stderr too, so that a log of a scheduled check names them.
+    if (!ctx->opts.json)
+      fprintf(stderr, "tidemark: damaged: %s: %s\n", f.object.c_str(), f.message.c_str());
+  }
+  for (const CheckFinding& f : r.warnings) {
+    ctx->Print("warning  " + f.object + ": " + f.message);
+  }
   for (const CheckFinding& f : r.notes) ctx->Print("note     " + f.object + ": " + f.message);
   if (r.damage_mapped) {
     PrintDamageMap(ctx, r.damage_map);
@@ -108,8 +117,9 @@ void PrintFindings(Context* ctx, const CheckReport& r) {
   std::string summary = std::to_string(r.keys) + " keys, " + std::to_string(r.index_files) +
                         " index files, " + std::to_string(r.packs) + " packs, " +
                         std::to_string(r.blobs) + " blobs, " + std::to_string(r.snapshots) +
-                        " snapshots, " + std::to_string(r.ledger_entries) +
-                        " ledger entries checked";
+                        " snapshots, " + std::to_string(r.holds) + " holds, " +
+                        std::to_string(r.prune_files) + " prune files, " +
+                        std::to_string(r.ledger_entries) + " ledger entries checked";
   if (r.packs_read) {
     summary += "; read " + std::to_string(r.packs_read) + " packs (" +
                FormatBytes(static_cast<double>(r.bytes_read)) + ", " +
@@ -169,6 +179,9 @@ Status RunCheckSnapshot(Context* ctx, const CheckFlags& flags) {
   const bool ok = damaged.empty();
   for (const DamagedBlob& d : damaged) {
     ctx->Print("DAMAGED  blob " + d.blob.Hex() + ": " + d.problem);
+    if (!ctx->opts.json) {
+      fprintf(stderr, "tidemark: damaged: blob %s: %s\n", d.blob.Hex().c_str(), d.problem.c_str());
+    }
   }
   if (!ok) PrintDamageMap(ctx, damaged);
   ctx->Print("snapshot " + s->id.Short() + " (" + s->manifest.source + ", " +
@@ -224,7 +237,10 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
   w.Field("packs", r.packs).Field("blobs", r.blobs).Field("packs_read", r.packs_read);
   w.Field("blobs_read", r.blobs_read).Field("bytes_read", r.bytes_read);
   w.Field("ledger_entries", r.ledger_entries).Field("snapshots", r.snapshots);
+  w.Field("holds", r.holds).Field("prune_files", r.prune_files);
+  w.Field("temp_files", r.temp_files).Field("temp_bytes", r.temp_bytes);
   FindingsJson(&w, "damage", r.damage);
+  FindingsJson(&w, "warnings", r.warnings);
   FindingsJson(&w, "notes", r.notes);
   if (r.damage_mapped) {
     DamageMapJson(&w, r.damage_map, r.snapshots_affected, r.snapshots_restorable);

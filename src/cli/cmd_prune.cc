@@ -27,6 +27,22 @@ Result<double> ParsePercent(const std::string& text) {
   return v / 100.0;
 }
 
+// What a prune cleaned up besides unused blobs.
+void PrintCleanup(Context* ctx, const PruneReport& r) {
+  if (r.temp_removed > 0) {
+    ctx->Print("removed " + std::to_string(r.temp_removed) +
+               " temporary files of killed writers (" +
+               FormatBytes(static_cast<double>(r.temp_bytes_removed)) + ")");
+  }
+  if (r.duplicate_copies > 0) {
+    ctx->Print(std::to_string(r.duplicate_copies) +
+               " duplicate blob copies (a blob stored in more than one pack) dropped");
+  }
+  for (const std::string& s : r.set_aside) {
+    ctx->Print("set aside a damaged pending-deletion mark (nothing it named was lost): " + s);
+  }
+}
+
 void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* json) {
   ctx->Print(std::to_string(r.roots) + " snapshots reference " + std::to_string(r.blobs_used) +
              " of " + std::to_string(r.blobs) + " blobs; " + std::to_string(r.candidates) +
@@ -47,6 +63,7 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
       ctx->Print(std::to_string(r.blobs_spared) +
                  " unused blobs were kept: snapshots written meanwhile use them");
     }
+    PrintCleanup(ctx, r);
     for (const std::string& w : r.waiting_for) {
       ctx->Print("deletion pending until this operation ends: " + w);
     }
@@ -68,6 +85,10 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
     w.Field("packs_written", r.packs_written).Field("index_deleted", r.index_deleted);
     w.Field("index_written", r.index_written).Field("unindexed_deleted", r.unindexed_deleted);
     w.Field("bytes_deleted", r.bytes_deleted).Field("bytes_written", r.bytes_written);
+    w.Field("temp_files_removed", r.temp_removed).Field("temp_bytes_removed", r.temp_bytes_removed);
+    w.Field("duplicate_copies", r.duplicate_copies).Key("set_aside").BeginArray();
+    for (const std::string& s : r.set_aside) w.String(s);
+    w.EndArray();
     w.Field("marks_swept", r.marks_swept).Key("waiting_for").BeginArray();
     for (const std::string& s : r.waiting_for) w.String(s);
     w.EndArray();

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "base/crash_point.h"
 #include "base/logging.h"
 #include "base/progress.h"
 #include "ops/drill.h"
@@ -366,6 +367,7 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
     }
   }
   TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
+  CrashPoint("backup-after-snapshot");  // before its ledger entry (check warns)
   TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ", result.records,
          " records");
   return result;

@@ -12,7 +12,10 @@
 #include "repo/index.h"
 #include "repo/lock.h"
 #include "repo/pack.h"
+#include "repo/prune_mark.h"
 #include "repo/small_file.h"
+#include "repo/temp_files.h"
+#include "snapshot/holds.h"
 #include "snapshot/manifest.h"
 
 namespace tidemark {
@@ -36,6 +39,9 @@ class Checker {
     if (!stopped_.ok()) return stopped_;
     CheckLocks();
     CheckSnapshots();
+    CheckHolds();
+    CheckPruneFiles();
+    CheckTempFiles();
     if (options_.read_data && (!damaged_blobs_.empty() || damaged_index_files_ > 0)) MapDamage();
     if (!stopped_.ok()) return stopped_;
     if (options_.check_ledger) CheckLedger();
@@ -60,6 +66,9 @@ class Checker {
   }
   void Note(std::string object, std::string message) {
     report_.notes.push_back({std::move(object), std::move(message)});
+  }
+  void Warn(std::string object, std::string message) {
+    report_.warnings.push_back({std::move(object), std::move(message)});
   }
 
   // Every key slot decodes (the one in use was already unwrapped by Open).
@@ -326,6 +335,86 @@ class Checker {
     }
   }
 
+  // Temporary files of killed writers: space to give back, not damage.
+  void CheckTempFiles() {
+    auto files = ListTempFiles(*repo_);
+    if (!files.ok()) {
+      Note("temporary files", files.status().message());
+      return;
+    }
+    const int64_t now = repo_->clock()->NowMicros();
+    for (const TempFileInfo& t : *files) {
+      report_.temp_files++;
+      report_.temp_bytes += t.size;
+      const int64_t age_h = std::max<int64_t>(0, now - t.modified_us) / 3600000000;
+      Note("temporary file " + t.path,
+           std::to_string(t.size) + " bytes, last written " + std::to_string(age_h) +
+               " h ago: left by an interrupted write (harmless); " +
+               (now - t.modified_us > kTempFileGraceMicros
+                    ? "`tidemark prune` or `tidemark unlock` removes it"
+                    : "`tidemark prune` or `tidemark unlock` removes it once 24 h old (a "
+                      "younger one may still be being written)"));
+    }
+  }
+
+  // Every hold file verifies. A damaged hold still keeps its snapshot
+  // (holds.md), but it can no longer say who placed it or why.
+  void CheckHolds() {
+    auto holds = ListHolds(*repo_);
+    if (!holds.ok()) {
+      Damage("holds", holds.status().message());
+      return;
+    }
+    std::unordered_set<Id, IdHash> snapshots;
+    for (const auto& [time, id] : readable_snapshots_) snapshots.insert(id);
+    for (const Hold& h : *holds) {
+      report_.holds++;
+      if (!h.damage.empty()) {
+        Damage("hold " + h.snapshot.Hex(),
+               h.damage + " (it still keeps snapshot " + h.snapshot.Short() +
+                   "; `tidemark hold remove` and `hold add` rewrite it)");
+      } else if (!snapshots.count(h.snapshot)) {
+        Note("hold " + h.snapshot.Hex(), "names no readable snapshot (forgotten or damaged)");
+      }
+    }
+  }
+
+  // Every pending-deletion mark and wait list verifies (prune.md). prune
+  // sets a damaged one aside (removes it) and marks anew, so the finding
+  // says so; it is still damage, since storage changed a byte.
+  void CheckPruneFiles() {
+    auto marks = ListPruneMarks(*repo_);
+    if (!marks.ok()) {
+      Damage("prune", marks.status().message());
+      return;
+    }
+    const std::string next =
+        "; the next `tidemark prune` sets the mark aside and marks anew (nothing was deleted on "
+        "its behalf that the repository still needs)";
+    for (const std::string& name : *marks) {
+      report_.prune_files++;
+      auto m = ReadPruneMark(*repo_, name);
+      if (!m.ok() && !m.status().IsNotFound()) {
+        Damage("prune mark " + name, m.status().message() + next);
+        continue;
+      }
+      auto wait = ReadPruneWaitList(*repo_, name);
+      if (wait.ok()) report_.prune_files++;
+      if (!wait.ok() && !wait.status().IsNotFound()) {
+        report_.prune_files++;
+        Damage("prune wait list " + name + ".wait", wait.status().message() + next);
+      }
+    }
+    auto orphans = ListOrphanWaitLists(*repo_);
+    if (!orphans.ok()) return;
+    for (const std::string& o : *orphans) {
+      report_.prune_files++;
+      Note("prune wait list " + o + ".wait",
+           "its mark is gone (left by an interrupted prune); the next `tidemark prune` removes "
+           "it");
+    }
+  }
+
   // Reads a blob through the index that check loaded (a damaged index file
   // must not stop the map, so BlobStore::LoadIndex is not used).
   Result<std::string> ReadIndexed(const MemIndex& index, const Id& id) {
@@ -388,6 +477,29 @@ class Checker {
     report_.ledger_entries = verified->entries_checked;
     for (const auto& p : verified->problems) {
       Damage(p.seq ? "ledger entry " + std::to_string(p.seq) : std::string("ledger"), p.message);
+    }
+    if (verified->problems.empty()) CheckSnapshotsRecorded(ledger);
+  }
+
+  // A backup killed after writing its snapshot file but before its ledger
+  // entry leaves a readable, restorable snapshot that the ledger does not
+  // know: worth a decision, not damage.
+  void CheckSnapshotsRecorded(const Ledger& ledger) {
+    std::unordered_set<std::string> recorded;
+    Status s = ledger.ForEach(1, [&](const LedgerEntry& e) {
+      for (const std::string& t : e.record.targets) {
+        if (t.rfind("snapshot ", 0) == 0) recorded.insert(t.substr(9));
+      }
+      return Status::OK();
+    });
+    if (!s.ok()) return;  // Verify read the same entries; nothing to add
+    std::sort(readable_snapshots_.begin(), readable_snapshots_.end());
+    for (const auto& [time, id] : readable_snapshots_) {
+      if (recorded.count(id.Hex())) continue;
+      Warn("snapshot " + id.Hex(),
+           "readable and restorable, but no ledger entry records it (a backup killed after "
+           "writing it?); nothing to repair: keep it, or let `tidemark forget` drop it under "
+           "your retention policy");
     }
   }
 

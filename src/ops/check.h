@@ -41,6 +41,11 @@ struct CheckReport {
   uint64_t snapshots = 0;
   std::vector<CheckFinding> damage;  // anything here makes check fail (exit 3)
   std::vector<CheckFinding> notes;   // harmless leftovers and duplicates
+  // Not damage, but wants a decision: each message says what to do (e.g. a
+  // readable snapshot the ledger does not record).
+  std::vector<CheckFinding> warnings;
+  uint64_t holds = 0, prune_files = 0;
+  uint64_t temp_files = 0, temp_bytes = 0;  // left by killed writers (notes)
   // With read_data, when a blob is damaged (fails to verify, or its pack is
   // missing or has a damaged header) or an index file is: every damaged blob
   // with the snapshots, tables and key ranges that use it. A healthy check

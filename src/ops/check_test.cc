@@ -5,6 +5,7 @@
 
 #include "ledger/ledger.h"
 #include "repo/blob_store.h"
+#include "snapshot/holds.h"
 #include "storage/local_backend.h"
 #include "storage/temp_dir_testlib.h"
 
@@ -55,6 +56,8 @@ class CheckTest : public ::testing::Test {
         return dir_.path() + "/repo/keys/" + h.name;
       case FileKind::kLedger:
         return dir_.path() + "/repo/ledger/" + h.name;
+      case FileKind::kHold:
+        return dir_.path() + "/repo/holds/" + h.name;
       default:
         return dir_.path() + "/repo/config";
     }
@@ -220,6 +223,36 @@ TEST_F(CheckTest, SubsetReadsSomePacks) {
   auto r = CheckRepository(repo_.get(), o);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->packs_read, 1u);  // ceil(1% of the packs)
+}
+
+// holds/ is checked: a damaged hold is damage (hold list shows it DAMAGED).
+TEST_F(CheckTest, DamagedHoldIsReported) {
+  Hold h;
+  h.snapshot = Id::FromBytes(std::string(32, 'h'));
+  h.actor = "alice";
+  h.reason = "audit";
+  ASSERT_TRUE(AddHold(*repo_, h).ok());
+  CheckReport clean = Check(false);
+  EXPECT_TRUE(clean.ok());
+  EXPECT_EQ(clean.holds, 1u);
+  FlipByte({FileKind::kHold, h.snapshot.Hex()}, -3);
+  CheckReport r = Check(false);
+  ASSERT_EQ(r.damage.size(), 1u);
+  EXPECT_EQ(r.damage[0].object, "hold " + h.snapshot.Hex());
+}
+
+// Temporary files of killed writers are notes with what removes them.
+TEST_F(CheckTest, TemporaryFilesAreNoted) {
+  FILE* f = fopen((dir_.path() + "/repo/index/.tmp-left").c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  fputs("half an index", f);
+  fclose(f);
+  CheckReport r = Check(false);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.temp_files, 1u);
+  bool noted = false;
+  for (const CheckFinding& n : r.notes) noted |= n.object == "temporary file index/.tmp-left";
+  EXPECT_TRUE(noted);
 }
 
 }  // namespace

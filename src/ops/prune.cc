@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "base/crash_point.h"
 #include "base/logging.h"
 #include "base/progress.h"
 #include "records/encoding.h"
@@ -13,6 +15,7 @@
 #include "repo/lock.h"
 #include "repo/pack.h"
 #include "repo/small_file.h"
+#include "repo/temp_files.h"
 #include "snapshot/manifest.h"
 #include "tree/tree.h"
 
@@ -20,6 +23,7 @@ namespace tidemark {
 namespace {
 
 Status Step(const PruneOptions& o, std::string_view step) {
+  CrashPoint(("prune-" + std::string(step)).c_str());  // TIDEMARK_CRASH_AT=prune-index-written
   if (o.crash_point) TM_RETURN_IF_ERROR(o.crash_point(step));
   if (o.keep_going) TM_RETURN_IF_ERROR(o.keep_going());
   return Status::OK();
@@ -70,6 +74,8 @@ Status MarkRoots(Repository* repo, BlobStore* store, const PruneOptions& o,
   return Status::OK();
 }
 
+Status AddDuplicatePacks(Repository* repo, PruneMark* mark, PruneReport* report);
+
 // Phase 1: the unreferenced blobs, and the packs that hold them.
 Result<PruneMark> MarkPhase(Repository* repo, const PruneOptions& o, PruneReport* report) {
   TM_ASSIGN_OR_RETURN(auto roots, ListRoots(*repo, o.roots));
@@ -92,6 +98,7 @@ Result<PruneMark> MarkPhase(Repository* repo, const PruneOptions& o, PruneReport
   }
   std::sort(mark.packs.begin(), mark.packs.end());
   mark.packs.erase(std::unique(mark.packs.begin(), mark.packs.end()), mark.packs.end());
+  TM_RETURN_IF_ERROR(AddDuplicatePacks(repo, &mark, report));
   TM_RETURN_IF_ERROR(repo->backend()->List(FileKind::kPack, [&](const FileInfo& f) {
     auto id = Id::FromHex(f.handle.name);
     if (id.ok() && !idx.HasPack(*id)) mark.unindexed_packs.push_back(*id);
@@ -123,59 +130,107 @@ struct SweepPlan {
   std::vector<Id> unindexed;       // unindexed packs to delete
 };
 
-// Reads every index file and plans with `garbage(id)`: whether the blob is
-// to go from an affected pack.
-Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
-                 const std::function<bool(const Id&)>& garbage, SweepPlan* plan) {
+using IndexListing = std::vector<std::pair<std::string, std::vector<IndexPack>>>;
+
+// Every index file, decoded: (file name, its packs).
+Result<IndexListing> ReadIndexFiles(Repository* repo) {
   std::vector<FileInfo> files;
   TM_RETURN_IF_ERROR(repo->backend()->List(FileKind::kIndex, [&](const FileInfo& f) {
     files.push_back(f);
     return Status::OK();
   }));
-  std::map<std::string, std::vector<IndexPack>> listings;  // stale candidates, per file
-  std::unordered_set<Id, IdHash> listed;
+  IndexListing out;
   for (const FileInfo& f : files) {
     TM_ASSIGN_OR_RETURN(std::string data,
                         ReadSmallFile(repo->backend(), f.handle, kMaxIndexFileSize));
-    bool stale = false;
-    std::vector<IndexPack> others;
+    std::vector<IndexPack> packs;
     TM_RETURN_IF_ERROR(
         DecodeIndexFile(f.handle.name, data, repo->keys().data_key, [&](IndexPack&& p) {
-          listed.insert(p.pack_id);
-          if (!std::binary_search(mark.packs.begin(), mark.packs.end(), p.pack_id)) {
-            others.push_back(std::move(p));
-            return Status::OK();
-          }
-          auto [it, fresh] = plan->packs.try_emplace(p.pack_id);
-          PackPlan& pp = it->second;
-          if (fresh) {
-            uint64_t total = 0, unused = 0;
-            for (const PackEntry& e : p.blobs) {
-              total += e.sealed_len;
-              if (garbage(e.id)) {
-                unused += e.sealed_len;
-                pp.garbage++;
-              } else {
-                pp.live.push_back(e);
-              }
-            }
-            if (pp.live.empty()) {
-              pp.fate = Fate::kDelete;
-            } else if (static_cast<double>(unused) > max_unused * static_cast<double>(total)) {
-              pp.fate = Fate::kRepack;
-            } else {
-              pp.live.clear();
-            }
-          }
-          if (pp.fate != Fate::kKeep) {
-            stale = true;
-          } else {
-            others.push_back(std::move(p));
-          }
+          packs.push_back(std::move(p));
           return Status::OK();
         }));
+    out.emplace_back(f.handle.name, std::move(packs));
+  }
+  return out;
+}
+
+// Copies of a blob stored in more than one pack (left by an interrupted
+// sweep, or by two writers racing): every (blob, pack) copy that goes. One
+// copy of each stays: one in a pack outside `affected` (sorted) when there
+// is one, since such a pack is not touched, else the one in the smallest
+// pack id, which stays live (and is copied if its pack is repacked).
+using CopySet = std::set<std::pair<Id, Id>>;
+CopySet DuplicateCopies(const IndexListing& listing, const std::vector<Id>& affected) {
+  std::unordered_map<Id, std::vector<Id>, IdHash> packs_of;
+  for (const auto& [name, packs] : listing) {
+    for (const IndexPack& p : packs) {
+      for (const PackEntry& e : p.blobs) packs_of[e.id].push_back(p.pack_id);
+    }
+  }
+  CopySet out;
+  for (auto& [blob, packs] : packs_of) {
+    std::sort(packs.begin(), packs.end());
+    packs.erase(std::unique(packs.begin(), packs.end()), packs.end());
+    if (packs.size() < 2) continue;
+    Id keep = packs.front();
+    for (const Id& p : packs) {
+      if (!std::binary_search(affected.begin(), affected.end(), p)) {
+        keep = p;
+        break;
+      }
+    }
+    for (const Id& p : packs) {
+      if (p != keep) out.insert({blob, p});
+    }
+  }
+  return out;
+}
+
+// Plans with `garbage(id)`, whether the blob is to go from an affected
+// pack, and the duplicate copies that go.
+Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
+                 const std::function<bool(const Id&)>& garbage, SweepPlan* plan) {
+  TM_ASSIGN_OR_RETURN(IndexListing listing, ReadIndexFiles(repo));
+  const CopySet duplicates = DuplicateCopies(listing, mark.packs);
+  std::unordered_set<Id, IdHash> listed;
+  for (auto& [name, packs] : listing) {
+    bool stale = false;
+    std::vector<IndexPack> others;
+    for (IndexPack& p : packs) {
+      listed.insert(p.pack_id);
+      if (!std::binary_search(mark.packs.begin(), mark.packs.end(), p.pack_id)) {
+        others.push_back(std::move(p));
+        continue;
+      }
+      auto [it, fresh] = plan->packs.try_emplace(p.pack_id);
+      PackPlan& pp = it->second;
+      if (fresh) {
+        uint64_t total = 0, unused = 0;
+        for (const PackEntry& e : p.blobs) {
+          total += e.sealed_len;
+          if (garbage(e.id) || duplicates.count({e.id, p.pack_id})) {
+            unused += e.sealed_len;
+            pp.garbage++;
+          } else {
+            pp.live.push_back(e);
+          }
+        }
+        if (pp.live.empty()) {
+          pp.fate = Fate::kDelete;
+        } else if (static_cast<double>(unused) > max_unused * static_cast<double>(total)) {
+          pp.fate = Fate::kRepack;
+        } else {
+          pp.live.clear();
+        }
+      }
+      if (pp.fate != Fate::kKeep) {
+        stale = true;
+      } else {
+        others.push_back(std::move(p));
+      }
+    }
     if (stale) {
-      plan->stale.push_back(f.handle.name);
+      plan->stale.push_back(name);
       for (IndexPack& p : others) plan->keep.push_back(std::move(p));
     }
   }
@@ -189,6 +244,17 @@ Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
   for (const Id& u : mark.unindexed_packs) {
     if (!listed.count(u)) plan->unindexed.push_back(u);
   }
+  return Status::OK();
+}
+
+// Adds to mark.packs the packs holding a duplicate copy that goes.
+Status AddDuplicatePacks(Repository* repo, PruneMark* mark, PruneReport* report) {
+  TM_ASSIGN_OR_RETURN(IndexListing listing, ReadIndexFiles(repo));
+  const CopySet duplicates = DuplicateCopies(listing, mark->packs);
+  report->duplicate_copies += duplicates.size();
+  for (const auto& [blob, pack] : duplicates) mark->packs.push_back(pack);
+  std::sort(mark->packs.begin(), mark->packs.end());
+  mark->packs.erase(std::unique(mark->packs.begin(), mark->packs.end()), mark->packs.end());
   return Status::OK();
 }
 
@@ -312,8 +378,14 @@ Result<std::vector<std::string>> StillHeld(const Repository& repo,
   const int64_t now = repo.clock()->NowMicros();
   for (const LockInfo& l : locks) {
     if (std::find(wait.begin(), wait.end(), l.id) == wait.end()) continue;
-    out.push_back(l.Describe() +
-                  (l.IsStale(now, CurrentHost()) ? " (stale: `tidemark unlock` removes it)" : ""));
+    // A provably stale lock (dead pid on this host, or not refreshed for
+    // kLockStaleMicros, 6 refresh intervals) has no running holder that
+    // could still use a candidate: it does not hold the sweep back.
+    if (l.IsStale(now, CurrentHost())) {
+      TM_LOG(kInfo, "prune: not waiting for stale ", l.Describe());
+      continue;
+    }
+    out.push_back(l.Describe());
   }
   return out;
 }
@@ -340,6 +412,14 @@ Status Sweep(Repository* repo, const PruneMark& mark, const PruneOptions& o, Pru
     Status s = WritePruneWaitList(*repo, mark.name, now);
     if (!s.ok() && !s.IsAlreadyExists()) return s;
     wait = ReadPruneWaitList(*repo, mark.name);
+  }
+  if (wait.status().IsCorruption()) {
+    // Like a damaged mark: nothing was deleted on its behalf that a kept
+    // snapshot needs, so dropping mark and list only lets writers
+    // deduplicate again; a new mark follows in this run.
+    TM_LOG(kWarning, "setting aside prune mark ", mark.name, ": ", wait.status().ToString());
+    report->set_aside.push_back(mark.name + ".wait: " + wait.status().message());
+    return RemovePruneMark(*repo, mark.name);
   }
   if (!wait.ok()) return wait.status();
   TM_ASSIGN_OR_RETURN(std::vector<std::string> held, StillHeld(*repo, *wait));
@@ -471,6 +551,11 @@ Result<PruneReport> Prune(Repository* repo, const PruneOptions& o) {
   }
   TM_RETURN_IF_ERROR(repo->CheckMayDelete("prune"));
   TM_RETURN_IF_ERROR(ExcludeOtherPrunes(*repo, o.own_lock));
+  {
+    TM_ASSIGN_OR_RETURN(TempCleanup temp, RemoveOldTempFiles(*repo));
+    report.temp_removed = temp.removed.size();
+    report.temp_bytes_removed = temp.bytes_removed;
+  }
   TM_ASSIGN_OR_RETURN(std::vector<std::string> orphans, ListOrphanWaitLists(*repo));
   for (const std::string& m : orphans) TM_RETURN_IF_ERROR(RemovePruneMark(*repo, m));
   TM_ASSIGN_OR_RETURN(std::vector<std::string> names, ListPruneMarks(*repo));
@@ -482,6 +567,7 @@ Result<PruneReport> Prune(Repository* repo, const PruneOptions& o) {
       // Nothing was deleted on an unreadable mark's behalf; dropping it
       // only lets writers deduplicate again.
       TM_LOG(kWarning, "removing unreadable ", mark.status().ToString());
+      report.set_aside.push_back(name + ": " + mark.status().message());
       TM_RETURN_IF_ERROR(RemovePruneMark(*repo, name));
       continue;
     }
@@ -489,7 +575,9 @@ Result<PruneReport> Prune(Repository* repo, const PruneOptions& o) {
   }
   if (waiting) return report;  // a new mark would only wait for the same locks
   TM_ASSIGN_OR_RETURN(PruneMark mark, MarkPhase(repo, o, &report));
-  if (mark.candidates.empty() && mark.unindexed_packs.empty()) return report;
+  if (mark.candidates.empty() && mark.unindexed_packs.empty() && report.duplicate_copies == 0) {
+    return report;
+  }
   mark.name = NewPruneMarkName();
   mark.created_us = repo->clock()->NowMicros();
   mark.prune_lock = o.own_lock;

@@ -87,12 +87,15 @@ struct PruneOptions {
 struct PruneReport {
   // Phase 1.
   uint64_t roots = 0, blobs = 0, blobs_used = 0;
-  uint64_t candidates = 0, candidate_bytes = 0;  // unreferenced blobs (sealed bytes)
-  std::string mark;                              // the mark written ("" = none)
-  uint64_t index_memory_bytes = 0;               // index + marking bitmap at phase 1
+  uint64_t candidates = 0, candidate_bytes = 0;       // unreferenced blobs (sealed bytes)
+  uint64_t duplicate_copies = 0;                      // extra copies of a blob in another pack
+  uint64_t temp_removed = 0, temp_bytes_removed = 0;  // killed writers' temp files (>24 h old)
+  std::string mark;                                   // the mark written ("" = none)
+  uint64_t index_memory_bytes = 0;                    // index + marking bitmap at phase 1
   // Phase 2, over every mark swept in this run.
   uint64_t marks_swept = 0;
   std::vector<std::string> waiting_for;  // locks a pending mark still waits for
+  std::vector<std::string> set_aside;    // damaged marks or wait lists removed ("name: why")
   uint64_t blobs_spared = 0;             // candidates a newer root references
   uint64_t blobs_deleted = 0, packs_deleted = 0, packs_repacked = 0, packs_written = 0;
   uint64_t index_deleted = 0, index_written = 0, unindexed_deleted = 0;

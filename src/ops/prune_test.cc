@@ -16,7 +16,9 @@
 #include "ops/forget.h"
 #include "ops/restore.h"
 #include "ops/sqlite_testlib.h"
+#include "repo/index.h"
 #include "repo/lock.h"
+#include "repo/pack.h"
 #include "storage/faulty_backend.h"
 #include "storage/mem_backend.h"
 #include "storage/temp_dir_testlib.h"
@@ -424,6 +426,171 @@ TEST_F(PruneTest, AppendOnlyRefusesAndAnotherPruneExcludes) {
   auto other = RepoLock::Acquire(repo->get(), false, "prune");
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(PruneThrough(&mem).status().IsRefused());
+}
+
+// Flips one bit of a file in `mem` (in its last byte: the sealed part).
+void FlipLastBit(MemBackend* mem, const FileHandle& h) {
+  auto data = mem->Get(h);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  data->back() ^= 0x01;
+  ASSERT_TRUE(mem->Put(h, *data, PutMode::kOverwrite).ok());
+}
+
+std::vector<CheckFinding> CheckFindings(Backend* backend, bool notes) {
+  auto repo = Repository::Open(backend, TestRepo::kPassword);
+  EXPECT_TRUE(repo.ok());
+  if (!repo.ok()) return {};
+  CheckOptions co;
+  co.check_ledger = false;
+  auto r = CheckRepository(repo->get(), co);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? (notes ? r->notes : r->damage) : std::vector<CheckFinding>{};
+}
+
+// One flipped bit in prune/<mark>.wait: check reports it, and prune sets
+// the mark aside and goes on (it used to fail every run with exit 3).
+TEST_F(PruneTest, DamagedWaitListIsReportedAndSetAside) {
+  MemBackend mem;
+  ForgottenHistory(&mem);
+  {
+    auto other = Repository::Open(&mem, TestRepo::kPassword);
+    ASSERT_TRUE(other.ok());
+    auto olock = RepoLock::Acquire(other->get(), false, "restore");  // keeps the mark waiting
+    ASSERT_TRUE(olock.ok());
+    auto first = PruneThrough(&mem);
+    ASSERT_TRUE(first.ok());
+    ASSERT_FALSE(first->mark.empty());
+    ASSERT_EQ(first->waiting_for.size(), 1u);
+    FlipLastBit(&mem, {FileKind::kPrune, first->mark + ".wait"});
+    auto damage = CheckFindings(&mem, false);
+    ASSERT_EQ(damage.size(), 1u);
+    EXPECT_EQ(damage[0].object, "prune wait list " + first->mark + ".wait");
+  }
+  auto r = PruneThrough(&mem);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->set_aside.size(), 1u);
+  EXPECT_EQ(r->marks_swept, 1u);  // the fresh mark, swept at once
+  EXPECT_GT(r->packs_deleted, 0u);
+  EXPECT_TRUE(CheckFindings(&mem, false).empty());
+  EXPECT_EQ(ExpectIntact(&mem, dir_.path()), 1u);
+}
+
+// A lock not refreshed for longer than the staleness limit (its holder was
+// killed) does not hold the sweep back: no `unlock` needed.
+TEST_F(PruneTest, StaleLockDoesNotHoldTheSweep) {
+  MemBackend mem;
+  ForgottenHistory(&mem);
+  FakeClock clock(Clock::Real()->NowMicros());
+  auto killed = Repository::Open(&mem, TestRepo::kPassword, &clock);
+  ASSERT_TRUE(killed.ok());
+  auto klock = RepoLock::Acquire(killed->get(), false, "backup");
+  ASSERT_TRUE(klock.ok());
+  auto first = PruneThrough(&mem);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->waiting_for.size(), 1u);  // live: it may still use a candidate
+  EXPECT_EQ(first->marks_swept, 0u);
+  // Its holder dies: no refresh. Rewind the lock's refresh time past the
+  // limit by writing it again from an old clock.
+  clock.Advance(-(kLockStaleMicros + kLockRefreshMicros));
+  ASSERT_TRUE((*klock)->Refresh().ok());
+  auto second = PruneThrough(&mem);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->waiting_for.empty());
+  EXPECT_EQ(second->marks_swept, 1u);
+  EXPECT_GT(second->packs_deleted, 0u);
+  EXPECT_EQ(ExpectIntact(&mem, dir_.path()), 1u);
+}
+
+size_t DuplicateNotes(Backend* backend) {
+  size_t n = 0;
+  for (const CheckFinding& f : CheckFindings(backend, true)) {
+    if (f.message.find("more than one pack") != std::string::npos) n++;
+  }
+  return n;
+}
+
+// Killed between writing its repack index and deleting the old index
+// files, a prune leaves two copies of every repacked blob; the resumed
+// prune must not copy them a third time, and leaves one copy of each.
+TEST_F(PruneTest, DuplicateCopiesLeftByAKilledSweepAreDropped) {
+  MemBackend mem;
+  {
+    // Two snapshots that share the orders table; only the file changes,
+    // so the first one's packs mix kept and unused blobs.
+    auto repo = TestRepo::Create(&mem);
+    ASSERT_NE(repo, nullptr);
+    ASSERT_TRUE(repo->Backup(paths_[1]).ok());
+    const std::string changed = dir_.path() + "/files-changed.db";
+    CopyFileOrFail(paths_[1], changed);
+    TestDb(changed).Exec("UPDATE files SET content = randomblob(150000);");
+    ASSERT_TRUE(repo->Backup(changed).ok());
+  }
+  ASSERT_TRUE(ForgetAllButLast(&mem).ok());
+  PruneOptions o;
+  o.max_unused = 0;  // repack every pack with a candidate
+  o.crash_point = [](std::string_view step) {
+    return step == "index-written" ? Status::IOError("killed") : Status::OK();
+  };
+  auto killed = PruneThrough(&mem, o);
+  ASSERT_FALSE(killed.ok()) << killed->packs_repacked << " " << killed->index_written << " "
+                            << killed->packs_deleted << " " << killed->candidates;
+  ASSERT_GT(DuplicateNotes(&mem), 0u);  // the precondition of this test
+  PruneOptions again;
+  again.max_unused = 0;
+  auto resumed = PruneThrough(&mem, again);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  auto idle = PruneThrough(&mem, again);
+  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
+  EXPECT_EQ(DuplicateNotes(&mem), 0u);
+  EXPECT_EQ(ExpectIntact(&mem, dir_.path()), 1u);
+}
+
+// Copies of a blob in two packs (however they came): prune drops one.
+TEST_F(PruneTest, DropsDuplicateCopies) {
+  MemBackend mem;
+  ForgottenHistory(&mem);
+  ASSERT_TRUE(PruneThrough(&mem).ok());
+  ASSERT_EQ(DuplicateNotes(&mem), 0u);
+  // A second copy of every pack and index file, under new names.
+  auto repo = Repository::Open(&mem, TestRepo::kPassword);
+  ASSERT_TRUE(repo.ok());
+  BlobStore store(repo->get());
+  ASSERT_TRUE(store.LoadIndex().ok());
+  std::vector<IndexPack> copies;
+  ASSERT_TRUE(mem.List(FileKind::kIndex,
+                       [&](const FileInfo& f) {
+                         auto data = mem.Get(f.handle);
+                         return DecodeIndexFile(f.handle.name, *data, (*repo)->keys().data_key,
+                                                [&](IndexPack&& p) {
+                                                  copies.push_back(std::move(p));
+                                                  return Status::OK();
+                                                });
+                       })
+                  .ok());
+  std::vector<IndexPack> renamed;
+  for (IndexPack& p : copies) {
+    PackWriter w;
+    for (const PackEntry& e : p.blobs) {
+      auto sealed = mem.Get(PackHandle(p.pack_id), e.offset, e.sealed_len);
+      ASSERT_TRUE(sealed.ok());
+      w.Add(e.type, EncodedBlob{e.id, *sealed, e.raw_len});
+    }
+    IndexPack n;
+    const std::string file = w.Finish((*repo)->keys().data_key, &n.blobs);
+    n.pack_id = PackIdOf(file);
+    ASSERT_TRUE(mem.Put(PackHandle(n.pack_id), file).ok());
+    renamed.push_back(std::move(n));
+  }
+  const std::string index = EncodeIndexFile(renamed, (*repo)->keys().data_key);
+  ASSERT_TRUE(mem.Put(IndexHandle(PackIdOf(index)), index).ok());
+  const uint64_t doubled = PackBytes(&mem);
+  ASSERT_GT(DuplicateNotes(&mem), 0u);
+  auto r = PruneThrough(&mem);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT(r->duplicate_copies, 0u);
+  EXPECT_EQ(DuplicateNotes(&mem), 0u);
+  EXPECT_LT(PackBytes(&mem), doubled * 6 / 10);
+  EXPECT_EQ(ExpectIntact(&mem, dir_.path()), 1u);
 }
 
 }  // namespace

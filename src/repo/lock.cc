@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -104,8 +105,24 @@ Result<std::vector<LockInfo>> ListLocks(const Repository* repo) {
   return locks;
 }
 
-Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool exclusive,
-                                                    std::string command) {
+namespace {
+LockWait& DefaultWaitStorage() {
+  static LockWait wait;
+  return wait;
+}
+
+std::string Seconds(int64_t micros) {
+  const int64_t s = (micros + 999999) / 1000000;
+  return s % 60 == 0 && s > 0 ? std::to_string(s / 60) + "m" : std::to_string(s) + "s";
+}
+}  // namespace
+
+void SetDefaultLockWait(LockWait wait) { DefaultWaitStorage() = std::move(wait); }
+const LockWait& DefaultLockWait() { return DefaultWaitStorage(); }
+
+Result<std::unique_ptr<RepoLock>> RepoLock::TryAcquire(const Repository* repo, bool exclusive,
+                                                       const std::string& command,
+                                                       LockInfo* holder) {
   LockInfo info;
   info.id = HexEncode(RandomBytes(16));
   info.exclusive = exclusive;
@@ -113,7 +130,7 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool
   info.pid = static_cast<uint32_t>(getpid());
   info.host = CurrentHost();
   info.user = CurrentUser();
-  info.command = std::move(command);
+  info.command = command;
   TM_RETURN_IF_ERROR(
       repo->backend()->Put({FileKind::kLock, info.id}, EncodeLock(info, repo->keys().data_key)));
   std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
@@ -131,11 +148,52 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool
     Status released = lock->Release();
     if (!released.ok())
       TM_LOG(kWarning, "could not remove our lock ", info.id, ": ", released.ToString());
-    return Status::Refused("repository is locked: " + other.Describe() +
-                           ". Wait for it to finish; if that process is gone, run `tidemark "
-                           "unlock` (removes stale locks)");
+    *holder = other;
+    return std::unique_ptr<RepoLock>();
   }
   return lock;
+}
+
+Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool exclusive,
+                                                    std::string command) {
+  return Acquire(repo, exclusive, std::move(command), DefaultLockWait());
+}
+
+Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(const Repository* repo, bool exclusive,
+                                                    std::string command, const LockWait& wait) {
+  const int64_t start = repo->clock()->NowMicros();
+  std::string last_holder;
+  for (;;) {
+    LockInfo holder;
+    TM_ASSIGN_OR_RETURN(auto lock, TryAcquire(repo, exclusive, command, &holder));
+    if (lock) return lock;
+    const int64_t waited = repo->clock()->NowMicros() - start;
+    if (waited >= wait.max_wait_us) {
+      return Status::Refused(
+          "repository is locked: " + holder.Describe() +
+          (wait.max_wait_us > 0 ? " (waited " + Seconds(waited) + ")" : std::string()) +
+          ". Wait for it to finish (or give more --lock-wait); if that process is gone, run "
+          "`tidemark unlock` (removes stale locks)");
+    }
+    if (holder.id != last_holder) {  // one line per holder waited for
+      last_holder = holder.id;
+      const std::string line = "waiting up to " + Seconds(wait.max_wait_us - waited) + " for the " +
+                               (holder.exclusive ? "exclusive" : "shared") + " lock held by pid " +
+                               std::to_string(holder.pid) + " on " + holder.host + " (" +
+                               holder.command + ")";
+      if (wait.notice) {
+        wait.notice(line);
+      } else {
+        TM_LOG(kWarning, line);
+      }
+    }
+    const int64_t pause = std::min(wait.poll_us, wait.max_wait_us - waited);
+    if (wait.sleep) {
+      wait.sleep(pause);
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(pause));
+    }
+  }
 }
 
 RepoLock::~RepoLock() {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,12 +46,33 @@ Result<LockInfo> DecodeLock(std::string_view name, std::string_view file,
 // not wedge every command.
 Result<std::vector<LockInfo>> ListLocks(const Repository* repo);
 
+// How long Acquire waits for a conflicting live lock to go away (e.g. a
+// backup starting while `forget` holds its exclusive lock for a moment).
+// Time is measured on the repository's clock; `sleep` (real sleep by
+// default) lets tests advance a FakeClock instead of sleeping.
+struct LockWait {
+  int64_t max_wait_us = 0;                         // 0: refuse at once
+  int64_t poll_us = 1000000;                       // retry interval
+  std::function<void(int64_t micros)> sleep;       // empty: std::this_thread::sleep_for
+  std::function<void(const std::string&)> notice;  // empty: a warning on stderr
+};
+// The wait used by Acquire without an explicit LockWait (the CLI sets it
+// from --lock-wait, default 2 minutes: forget and key changes hold their
+// exclusive lock for seconds). Not thread-safe: set it once at startup.
+void SetDefaultLockWait(LockWait wait);
+const LockWait& DefaultLockWait();
+
 // A held lock; released (file removed) by Release() or the destructor.
 class RepoLock {
  public:
-  // Refused (exit 4) naming the holder when a conflicting lock exists.
+  // Refused (exit 4) naming the holder when a conflicting live lock still
+  // exists after waiting up to wait.max_wait_us; one notice line names it
+  // ("waiting up to 2m for the exclusive lock held by pid 4242 on db1
+  // (forget)") when a wait begins.
   static Result<std::unique_ptr<RepoLock>> Acquire(const Repository* repo, bool exclusive,
                                                    std::string command);
+  static Result<std::unique_ptr<RepoLock>> Acquire(const Repository* repo, bool exclusive,
+                                                   std::string command, const LockWait& wait);
   ~RepoLock();
   // Rewrites the lock with a new refresh time (call at least every
   // kLockRefreshMicros during long work). If the lock file is gone (someone
@@ -72,6 +94,9 @@ class RepoLock {
 
  private:
   RepoLock(const Repository* repo, LockInfo info) : repo_(repo), info_(std::move(info)) {}
+  // One attempt: the lock, or null with *holder set to the conflicting lock.
+  static Result<std::unique_ptr<RepoLock>> TryAcquire(const Repository* repo, bool exclusive,
+                                                      const std::string& command, LockInfo* holder);
   void StopRefresher();
 
   const Repository* repo_;

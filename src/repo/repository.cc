@@ -58,6 +58,12 @@ class AppendOnlyBackend : public Backend {
                                     " is append-only");
   }
   std::string Location() const override { return inner_->Location(); }
+  // A killed writer's temporary file is no repository content: listed, and
+  // removable (as locks are) even when append-only.
+  Status ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) override {
+    return inner_->ListTemporary(fn);
+  }
+  Status RemoveTemporary(const std::string& path) override { return inner_->RemoveTemporary(path); }
 
  private:
   Backend* const inner_;
@@ -162,6 +168,24 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
   return repo;
 }
 
+// A slot accepts the password but the config does not open with its keys.
+static Status ConfigDamage(const Backend* backend, const std::string& slot, const Status& why,
+                           int refused) {
+  if (refused > 0) {
+    return Status::Corruption(
+        "config of " + backend->Location() + " does not decrypt with key slot " + slot +
+        ", the only slot that accepts this password (" + why.message() +
+        "): the config is damaged, or that slot is a leftover of an interrupted init and the "
+        "password is wrong for the other " +
+        std::to_string(refused) +
+        " slots; try the other password, else restore `config` from a copy of the repository");
+  }
+  return Status::Corruption(
+      "config of " + backend->Location() + " is damaged: key slot " + slot +
+      " accepts the password but the config does not decrypt with its keys (" + why.message() +
+      "); restore the file `config` from a copy of the repository, then run `tidemark check`");
+}
+
 // Tries every slot. A slot that unwraps but whose keys do not open the
 // config belongs to another repository (e.g. left by an interrupted init):
 // it is skipped, not fatal. Only when no slot opens is an error returned:
@@ -169,7 +193,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
 // wrong way; PermissionDenied when every readable slot refused the password.
 Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string_view password,
                                  const std::string& config_bytes) {
-  Status damage;
+  Status damage, config_damage;
+  std::vector<std::string> unopened;  // slots that unwrap but do not open the config
   int refused = 0;
   for (const FileInfo& f : slots) {
     auto data = ReadSmallFile(backend_, f.handle, kMaxKeyFileSize);
@@ -191,10 +216,15 @@ Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string
     auto config = RepoConfig::Decode(config_bytes, keys->data_key);
     if (config.status().code() == Status::Code::kUnsupported) return config.status();
     if (!config.ok()) {
-      if (damage.ok()) damage = config.status();
-      TM_LOG(kWarning, "key slot ", f.handle.name, " accepts the password but does not open ",
-             "this repository's config (a leftover of an interrupted init?)");
+      // A leftover slot of an interrupted init, or a damaged config: which
+      // one is known only once another slot opens the config (or none does).
+      if (config_damage.ok()) config_damage = config.status();
+      unopened.push_back(f.handle.name);
       continue;
+    }
+    for (const std::string& name : unopened) {
+      TM_LOG(kWarning, "key slot ", name, " accepts the password but does not open ",
+             "this repository's config (a leftover of an interrupted init?)");
     }
     if (config->sign_public_key != keys->sign.public_key) {
       return Status::Corruption("config: the signing public key does not match the master keys");
@@ -205,6 +235,7 @@ Status Repository::OpenWithSlots(const std::vector<FileInfo>& slots, std::string
     config_ = std::move(*config);
     return Status::OK();
   }
+  if (!unopened.empty()) return ConfigDamage(backend_, unopened.front(), config_damage, refused);
   if (!damage.ok()) {
     if (refused == 0) return damage;
     return damage.WithContext(std::to_string(refused) +

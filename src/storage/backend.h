@@ -60,6 +60,14 @@ struct FileInfo {
 
 enum class PutMode { kOverwrite, kCreateExclusive };
 
+// A temporary file of a Put (local: ".tmp-*" beside its target). A Put that
+// was killed leaves it behind; List never shows it.
+struct TempFileInfo {
+  std::string path;  // relative to the repository: "data/ab/.tmp-…", "index/.tmp-…"
+  uint64_t size = 0;
+  int64_t modified_us = 0;  // last write, microseconds since the Unix epoch
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -71,6 +79,15 @@ class Backend {
   virtual Result<FileInfo> Stat(const FileHandle& h) = 0;
   virtual Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) = 0;
   virtual Status Remove(const FileHandle& h) = 0;
+  // Temporary files present now (a backend without them lists none), and
+  // removal of one by its path. Only for cleaning up after killed writers:
+  // the caller decides which are old enough (docs/guide/check.md).
+  virtual Status ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) {
+    return Status::OK();
+  }
+  virtual Status RemoveTemporary(const std::string& path) {
+    return Status::NotFound("no temporary file " + path);
+  }
   // Human description, e.g. "local:/srv/repo" or "mem:".
   virtual std::string Location() const = 0;
 };

@@ -321,4 +321,57 @@ Status LocalBackend::Remove(const FileHandle& h) {
   return SyncDir(FolderOf(h));
 }
 
+// Temporary files: ".tmp-*" in the repository folder (config), each kind's
+// folder and each data/xx folder.
+Status LocalBackend::ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) {
+  TM_RETURN_IF_ERROR(ListTempIn("", fn));
+  for (const char* sub :
+       {"keys", "index", "locks", "ledger", "snapshots", "holds", "prune", "drills", "data"}) {
+    TM_RETURN_IF_ERROR(ListTempIn(sub, fn));
+  }
+  std::vector<std::string> subs;
+  {
+    auto d = OpenDir(JoinPath(dir_, "data"));
+    if (!d.ok()) return Status::OK();
+    for (;;) {
+      TM_ASSIGN_OR_RETURN(std::string name, NextEntry(d->get(), dir_));
+      if (name.empty()) break;
+      if (name.size() == 2 && name[0] != '.') subs.push_back("data/" + name);
+    }
+  }
+  for (const std::string& sub : subs) TM_RETURN_IF_ERROR(ListTempIn(sub, fn));
+  return Status::OK();
+}
+
+Status LocalBackend::ListTempIn(const std::string& rel,
+                                const std::function<Status(const TempFileInfo&)>& fn) {
+  const std::string folder = rel.empty() ? dir_ : JoinPath(dir_, rel);
+  auto d = OpenDir(folder);
+  if (!d.ok()) return Status::OK();  // a later kind's folder not made yet
+  for (;;) {
+    TM_ASSIGN_OR_RETURN(std::string name, NextEntry(d->get(), folder));
+    if (name.empty()) return Status::OK();
+    if (name.rfind(".tmp-", 0) != 0) continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d->get()), name.c_str(), &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
+    TempFileInfo t;
+    t.path = rel.empty() ? name : rel + "/" + name;
+    t.size = static_cast<uint64_t>(st.st_size);
+    t.modified_us = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
+    TM_RETURN_IF_ERROR(fn(t));
+  }
+}
+
+Status LocalBackend::RemoveTemporary(const std::string& path) {
+  // Only a ".tmp-" name in one of the folders ListTemporary walks.
+  const size_t slash = path.rfind('/');
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.rfind(".tmp-", 0) != 0 || path.find("..") != std::string::npos) {
+    return Status::InvalidArgument("not a temporary file: " + path);
+  }
+  const std::string full = JoinPath(dir_, path);
+  if (::unlink(full.c_str()) != 0) return PosixError("remove", full, errno);
+  return Status::OK();
+}
+
 }  // namespace tidemark

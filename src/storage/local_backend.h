@@ -53,6 +53,8 @@ class LocalBackend : public Backend {
   Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override;
   Status Remove(const FileHandle& h) override;
   std::string Location() const override { return "local:" + dir_; }
+  Status ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) override;
+  Status RemoveTemporary(const std::string& path) override;
 
   // The absolute folder this backend works in.
   const std::string& dir() const { return dir_; }
@@ -71,6 +73,7 @@ class LocalBackend : public Backend {
   Status ListFolder(const std::string& folder, FileKind kind, const std::string& prefix,
                     const std::function<Status(const FileInfo&)>& fn) const;
   Status ListPacks(const std::function<Status(const FileInfo&)>& fn) const;
+  Status ListTempIn(const std::string& rel, const std::function<Status(const TempFileInfo&)>& fn);
 
   const std::string dir_;  // absolute, no trailing '/' (unless it is "/")
 };
