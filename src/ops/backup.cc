@@ -282,6 +282,9 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   m.tags = opts.tags;
   m.labels = opts.labels;
   std::sort(m.labels.begin(), m.labels.end());
+  // Before anything is stored: a label the manifest cannot hold fails now,
+  // not after the tables are written (snapshot.md §2).
+  TM_RETURN_IF_ERROR(CheckManifest(m));
   const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
   m.objects.objects = schema.objects;
   m.objects.settings = schema.settings;

@@ -185,7 +185,7 @@ TEST_F(RoundTripTest, RestoredFileEqualsSource) {
   EXPECT_TRUE(m.parent.IsZero());
   auto read = ReadSnapshot(*repo_->repo(), backup_.snapshot);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ(EncodeManifest(*read), EncodeManifest(m));
+  EXPECT_EQ(*EncodeManifest(*read), *EncodeManifest(m));
   ASSERT_NE(m.FindTable("docs"), nullptr);
   EXPECT_EQ(m.FindTable("docs")->schema.kind, TableKind::kVirtual);
   ASSERT_NE(m.FindTable("docs_data"), nullptr);
