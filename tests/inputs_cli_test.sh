@@ -42,4 +42,13 @@ contains err "is a directory" "--config DIR refused"
 printf '[[source]]\nname = "crm"\nuri = "sqlite:crm.db"\nrpo = "0s"\n' >zero.toml
 expect 2 "rpo 0s" -- "$T" --config zero.toml config check
 contains err "must be longer than 0s" "rpo 0s refused"
+
+# A failing --password-command: its exit status and first stderr line,
+# redacted; never the command text.
+expect 2 "failing password command" -- env -u TIDEMARK_PASSWORD "$T" --json \
+  --password-command 'echo S3cr3tXYZ; echo "wrong S3cr3tXYZ" >&2; echo second >&2; exit 3' snapshots
+if grep -q S3cr3t out err; then failed=$((failed + 1)); echo "FAIL: the password reached the output"; cat out err
+else passed=$((passed + 1)); fi
+json '"exit status 3" in d["error"]["message"] and "wrong <redacted>" in d["error"]["message"]' "status and redacted stderr line"
+if grep -q second err out; then failed=$((failed + 1)); echo "FAIL: more than the first stderr line"; else passed=$((passed + 1)); fi
 finish inputs_cli_test
