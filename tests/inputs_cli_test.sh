@@ -51,4 +51,30 @@ if grep -q S3cr3t out err; then failed=$((failed + 1)); echo "FAIL: the password
 else passed=$((passed + 1)); fi
 json '"exit status 3" in d["error"]["message"] and "wrong <redacted>" in d["error"]["message"]' "status and redacted stderr line"
 if grep -q second err out; then failed=$((failed + 1)); echo "FAIL: more than the first stderr line"; else passed=$((passed + 1)); fi
+
+# Plaintext copies are private whatever the umask: files 0600, folders 0700,
+# unless --mode asks otherwise; the cache folder too.
+mode_of() { stat -c %a "$1"; }
+sqlite3 crm.db "UPDATE customers SET name = '=HYPERLINK(\"http://evil.example/\")' WHERE id = 1"
+expect 0 "backup for the copies" -- "$T" backup sqlite:crm.db --name crm
+(umask 000; "$T" restore crm@latest --to sqlite:restored.db >out 2>err; echo $? >rc)
+check_eq "$(cat rc)" 0 "restore under umask 000"
+check_eq "$(mode_of restored.db)" 600 "restored database is 0600"
+(umask 000; "$T" restore crm@latest --to sqlite:shared.db --mode 0640 >out 2>err)
+check_eq "$(mode_of shared.db)" 640 "--mode 0640"
+expect 2 "--mode that locks the owner out" -- "$T" restore crm@latest --to sqlite:x.db --mode 0400
+contains err "--mode 0400: expected octal permission bits" "bad --mode named"
+(umask 000; "$T" export crm@latest --out exp >out 2>err)
+check_eq "$(mode_of exp)" 700 "export folder is 0700"
+check_eq "$(mode_of exp/customers.csv)" 600 "export file is 0600"
+(umask 000; TIDEMARK_CACHE_DIR="$work/cache2/deep" "$T" backup sqlite:crm.db --name crm >out 2>err)
+check_eq "$(mode_of cache2/deep)" 700 "cache folder is 0700 under umask 000"
+
+# CSV formula cells are prefixed with ' by default, as they are with --csv-raw.
+contains exp/customers.csv "\"'=HYPERLINK(\"\"http://evil.example/\"\")\"" "formula prefixed"
+contains exp/manifest.json '"csv_formulas":"prefixed"' "manifest says so"
+expect 0 "verify-export" -- "$T" verify-export exp
+expect 0 "export --csv-raw" -- "$T" export crm@latest --out raw --csv-raw
+contains raw/customers.csv "\"=HYPERLINK(\"\"http://evil.example/\"\")\"" "raw keeps it"
+expect 2 "--csv-raw with ndjson" -- "$T" export crm@latest --out nd --format ndjson --csv-raw
 finish inputs_cli_test

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "records/schema.h"
 #include "records/value.h"
+#include "storage/posix_io.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -97,10 +98,13 @@ class SqliteWriter {
   // tables with it (they may also be named, but only with it), and
   // sqlite_sequence is always included, keeping only the rows of restored
   // tables. Settings or SQL that are not well formed are InvalidArgument; a
-  // CREATE this SQLite cannot run is Unsupported.
+  // CREATE this SQLite cannot run is Unsupported. The file gets exactly
+  // `mode` (not the umask's): 0600 unless asked otherwise, since it holds
+  // decrypted data; SQLite gives its journals the same mode.
   static Result<std::unique_ptr<SqliteWriter>> Create(const std::string& path,
                                                       const SourceSchema& schema,
-                                                      const std::vector<std::string>& tables);
+                                                      const std::vector<std::string>& tables,
+                                                      unsigned mode = kPrivateFileMode);
   ~SqliteWriter();
 
   // Starts loading `table` (one selected at Create that has records).
