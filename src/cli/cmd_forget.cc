@@ -16,7 +16,28 @@ struct ForgetFlags {
   std::vector<std::string> tags, keep_tags;
   std::string last = "0", hourly = "0", daily = "0", weekly = "0", monthly = "0", yearly = "0";
   bool dry_run = false, prune = false, utc = false;
+  std::string damaged_id;  // `forget ID`: one damaged (signed, undecodable) snapshot
 };
+
+// `forget ID` (docs/guide/check.md): the way out for a snapshot that is
+// signed but damaged, which no listing or policy sees. Recorded in the ledger.
+Status RunForgetDamaged(Context* ctx, const ForgetFlags& f) {
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, true, "forget"));
+  auto r = ForgetDamagedSnapshot(*repo, f.damaged_id);
+  if (!r.ok()) {
+    (void)ctx->Record("forget", "failed", {"snapshot " + f.damaged_id}, {}, r.status().ToString());
+    return r.status();
+  }
+  TM_RETURN_IF_ERROR(
+      ctx->Record("forget", "ok", {"removed " + r->id.Hex() + " (damaged)"}, {{"removed", 1}}));
+  ctx->Print("removed damaged snapshot " + r->id.Short() + " (" + r->problem + ")");
+  JsonWriter w;
+  w.BeginObject().Field("removed", r->id.Hex()).Field("problem", r->problem).EndObject();
+  ctx->PrintJson(w);
+  return Status::OK();
+}
 
 Result<int> ParseCount(const char* flag, const std::string& text) {
   if (text == "unlimited" || text == "-1") return kKeepUnlimited;
@@ -92,6 +113,7 @@ void PrintResult(Context* ctx, const ForgetOptions& o, const ForgetResult& r, Js
 }
 
 Status RunForget(Context* ctx, const ForgetFlags& f) {
+  if (!f.damaged_id.empty()) return RunForgetDamaged(ctx, f);
   TM_ASSIGN_OR_RETURN(ForgetOptions o, OptionsOf(f));
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   if (!o.dry_run) {
@@ -158,6 +180,8 @@ void AddForgetCommand(CLI::App* app, Context* ctx) {
   auto f = std::make_shared<ForgetFlags>();
   auto* cmd =
       app->add_subcommand("forget", "remove snapshots that a retention policy does not keep");
+  cmd->add_option("ID", f->damaged_id,
+                  "remove this damaged snapshot (signed, but unreadable; see `check`)");
   cmd->add_option("--keep-last", f->last, "keep the N newest snapshots ('unlimited': all)");
   cmd->add_option("--keep-hourly", f->hourly, "keep the newest snapshot of each of N hours");
   cmd->add_option("--keep-daily", f->daily, "keep the newest snapshot of each of N days");

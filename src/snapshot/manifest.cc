@@ -311,6 +311,11 @@ std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view 
 }
 
 Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file) {
+  TM_ASSIGN_OR_RETURN(std::string manifest, OpenSnapshotBytes(keys, id, file));
+  return DecodeManifest(manifest, "snapshot " + id.Short());
+}
+
+Result<std::string> OpenSnapshotBytes(const MasterKeys& keys, const Id& id, std::string_view file) {
   const std::string what = "snapshot " + id.Short();
   if (file.size() < kSnapshotMagic.size() ||
       file.substr(0, kSnapshotMagic.size()) != kSnapshotMagic) {
@@ -334,7 +339,7 @@ Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_
   if (SnapshotIdOf(keys, manifest) != id) {
     return Status::Corruption(what + ": id check failed (contents do not hash to the file name)");
   }
-  return DecodeManifest(manifest, what);
+  return std::string(manifest);
 }
 
 Result<Id> WriteSnapshot(const Repository& repo, const Manifest& m) {
@@ -352,6 +357,13 @@ Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id) {
       std::string file,
       ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()}, kMaxSnapshotFile));
   return OpenSnapshot(repo.keys(), id, file);
+}
+
+Result<std::string> ReadSnapshotBytes(const Repository& repo, const Id& id) {
+  TM_ASSIGN_OR_RETURN(
+      std::string file,
+      ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()}, kMaxSnapshotFile));
+  return OpenSnapshotBytes(repo.keys(), id, file);
 }
 
 Result<std::vector<Id>> ListSnapshots(const Repository& repo) {

@@ -104,6 +104,11 @@ Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id);
 std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view manifest_bytes);
 Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file);
 Id SnapshotIdOf(const MasterKeys& keys, std::string_view manifest_bytes);
+// The verified manifest bytes of a snapshot file (magic, AEAD, signature,
+// id), not decoded: a manifest that is signed but does not decode (written
+// by a release that did not check its limits) is still ours to forget.
+Result<std::string> OpenSnapshotBytes(const MasterKeys& keys, const Id& id, std::string_view file);
+Result<std::string> ReadSnapshotBytes(const Repository& repo, const Id& id);
 
 // Every snapshot id in the repository.
 Result<std::vector<Id>> ListSnapshots(const Repository& repo);
