@@ -77,4 +77,19 @@ expect 0 "verify-export" -- "$T" verify-export exp
 expect 0 "export --csv-raw" -- "$T" export crm@latest --out raw --csv-raw
 contains raw/customers.csv "\"=HYPERLINK(\"\"http://evil.example/\"\")\"" "raw keeps it"
 expect 2 "--csv-raw with ndjson" -- "$T" export crm@latest --out nd --format ndjson --csv-raw
+
+# A SQLite file whose index pages are corrupt: a warning (and the problems in
+# --json), and --require-integrity refuses with nothing stored.
+sqlite3 ic.db "PRAGMA page_size=4096; CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT); CREATE INDEX ta ON t(a); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 2000) INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;"
+root=$(sqlite3 ic.db "SELECT rootpage FROM sqlite_schema WHERE name='ta'")
+python3 -c "import sys; f=open('ic.db','r+b'); f.seek((int(sys.argv[1])-1)*4096+8); f.write(b'\xff'*64)" "$root"
+expect 4 "--require-integrity refuses" -- "$T" backup sqlite:ic.db --require-integrity
+contains err "fails SQLite's quick_check" "refusal names the check"
+expect 0 "snapshots" -- "$T" --json snapshots --source ic
+json 'len(d) == 0' "nothing stored"
+expect 0 "backup warns" -- "$T" --json backup sqlite:ic.db
+contains err "fails SQLite's quick_check" "warning"
+json 'len(d["integrity_problems"]) > 0' "problems in --json"
+expect 0 "a healthy file" -- "$T" --json backup sqlite:crm.db --name crm --require-integrity
+json 'd["integrity_problems"] == []' "no problems for a healthy file"
 finish inputs_cli_test

@@ -26,7 +26,8 @@ struct BackupFlags {
   std::string name, env, domain, purpose, host;
   std::vector<std::string> tags;
   bool all = false, due = false, fail_on_anomaly = false;
-  bool name_given = false;  // --name "" is refused, not read as "no --name"
+  bool name_given = false;
+  bool require_integrity = false;  // --name "" is refused, not read as "no --name"
 };
 
 std::string StemOf(const std::string& path) {
@@ -106,6 +107,9 @@ void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
   w->Field("anomaly_detection_s", static_cast<double>(r.anomaly_us) / 1e6);
   w->Field("anomaly_nodes_loaded", r.anomaly_cost.nodes_loaded);
   w->Field("anomaly_records_decoded", r.anomaly_cost.records_decoded);
+  w->Key("integrity_problems").BeginArray();
+  for (const std::string& p : r.integrity_problems) w->String(p);
+  w->EndArray();
   AnomaliesJson(w, r.snapshot, m.anomalies);
   extra(w);
   w->EndObject();
@@ -156,6 +160,7 @@ Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
   if (!domain.empty()) opts.labels.emplace_back("domain", domain);
   if (!flags.purpose.empty()) opts.labels.emplace_back("purpose", flags.purpose);
   opts.host = flags.host;
+  opts.require_integrity = flags.require_integrity;
   opts.tool_version = TIDEMARK_VERSION;
   return job;
 }
@@ -316,6 +321,8 @@ void AddBackupCommand(CLI::App* app, Context* ctx) {
       cmd->add_option("--name", flags->name,
                       "Source name (default: the file's stem); " + std::string(kSourceNameRule));
   cmd->add_option("--tag", flags->tags, "Tag the snapshot (repeatable)");
+  cmd->add_flag("--require-integrity", flags->require_integrity,
+                "exit 4, storing nothing, when SQLite's quick_check finds damage");
   cmd->add_option("--env", flags->env, "Environment label (prod, staging, ...)");
   cmd->add_option("--domain", flags->domain, "Data domain label (sales, hr, ...)");
   cmd->add_option("--purpose", flags->purpose, "Purpose label (scheduled, pre-change, ...)");

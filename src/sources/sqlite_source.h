@@ -51,6 +51,12 @@ class SqliteSource {
   // contains NULL, or columns hide the rowid that is the key.
   Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn);
 
+  // PRAGMA quick_check inside the read transaction: the b-tree structure of
+  // every page, tables and indexes (not whether index entries match their
+  // rows, which integrity_check adds at ~20x the cost: 5.9 s against 0.31 s
+  // on a 139 MB file). The problems found (at most 10); empty when none.
+  Result<std::vector<std::string>> QuickCheck();
+
   // Number of rows (SELECT count(*)), for progress.
   Result<uint64_t> CountRows(const TableSchema& table);
 
