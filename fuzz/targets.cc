@@ -461,7 +461,7 @@ bool SameManifest(const Manifest& a, const Manifest& b) {
          a.stats.bytes_added == b.stats.bytes_added && a.stats.duration_us == b.stats.duration_us;
 }
 
-void CheckManifest(const Manifest& m) {
+void CheckDecodedManifest(const Manifest& m) {
   FUZZ_CHECK(m.objects.tables.empty());
   for (const SnapshotTable& t : m.tables) {
     FUZZ_CHECK(t.root.level <= 32 && (t.digest.empty() || t.digest.size() == 32));
@@ -472,7 +472,7 @@ void CheckManifest(const Manifest& m) {
 std::optional<Manifest> ManifestOf(std::string_view p) {
   auto m = DecodeManifest(p, "manifest fuzz");
   if (!Accepted(m.status())) return std::nullopt;
-  CheckManifest(*m);
+  CheckDecodedManifest(*m);
   return *m;
 }
 
@@ -534,7 +534,13 @@ bool SignedFileMode(std::string_view p) {
 }
 
 bool ManifestMode(std::string_view p) {
-  return DecodesCanonically(p, ManifestOf, EncodeManifest, SameManifest);
+  // What the decoder accepts, the (checking) encoder writes.
+  auto encode = [](const Manifest& m) {
+    auto bytes = EncodeManifest(m);
+    FUZZ_CHECK(bytes.ok());
+    return *bytes;
+  };
+  return DecodesCanonically(p, ManifestOf, encode, SameManifest);
 }
 
 // The snapshot id (the file name) comes first, so a seed made with
@@ -545,8 +551,10 @@ bool SnapshotFile(std::string_view p) {
   const MasterKeys& keys = FuzzKeys();
   auto m = OpenSnapshot(keys, Id::FromBytes(p.substr(0, 32)), p.substr(32));
   if (!Accepted(m.status())) return false;
-  CheckManifest(*m);
-  const std::string bytes = EncodeManifest(*m);
+  CheckDecodedManifest(*m);
+  auto encoded = EncodeManifest(*m);  // what decodes, the checking encoder writes
+  FUZZ_CHECK(encoded.ok());
+  const std::string bytes = *encoded;
   const Id id = SnapshotIdOf(keys, bytes);
   auto again = OpenSnapshot(keys, id, SealSnapshot(keys, id, bytes));
   FUZZ_CHECK(again.ok() && SameManifest(*again, *m));

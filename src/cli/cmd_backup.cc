@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "base/hex.h"
+#include "base/json.h"
 #include "cli/alerts_common.h"
 #include "cli/commands.h"
 #include "cli/config_access.h"
@@ -15,6 +16,7 @@
 #include "ops/backup.h"
 #include "repo/lock.h"
 #include "server/webhook.h"
+#include "snapshot/manifest.h"
 
 namespace tidemark::cli {
 namespace {
@@ -24,6 +26,8 @@ struct BackupFlags {
   std::string name, env, domain, purpose, host;
   std::vector<std::string> tags;
   bool all = false, due = false, fail_on_anomaly = false;
+  bool name_given = false;
+  bool require_integrity = false;  // --name "" is refused, not read as "no --name"
 };
 
 std::string StemOf(const std::string& path) {
@@ -33,13 +37,34 @@ std::string StemOf(const std::string& path) {
   return base;
 }
 
-Status ValidateName(const std::string& name) {
-  if (name.empty() || name.find('@') != std::string::npos || name.size() > 200) {
-    return Status::InvalidArgument("source name '" + name +
-                                   "' is not usable: it must be non-empty and without '@'; "
-                                   "give one with --name");
+// The rule of tidemark.toml (IsValidSourceName), for --name and file stems.
+Status ValidateName(const std::string& name, bool from_flag) {
+  if (IsValidSourceName(name)) return Status::OK();
+  return Status::InvalidArgument(
+      std::string(from_flag ? "--name " : "source name ") + JsonWriter::Quote(name) +
+      " is not usable: " + std::string(kSourceNameRule) +
+      (from_flag ? "" : " (it comes from the file name); give one with --name"));
+}
+
+// Every label goes into the signed manifest: refuse what it cannot hold
+// before anything is read or written (snapshot.md §2).
+Status ValidateLabels(const BackupFlags& flags) {
+  auto check = [](std::string_view flag, const std::string& v) {
+    if (v.size() <= kMaxManifestText) return Status::OK();
+    return Status::InvalidArgument(std::string(flag) + ": " + std::to_string(v.size()) +
+                                   " bytes is longer than a snapshot holds (" +
+                                   std::to_string(kMaxManifestText) + "); shorten it");
+  };
+  if (flags.tags.size() > kMaxManifestTags) {
+    return Status::InvalidArgument("--tag: " + std::to_string(flags.tags.size()) +
+                                   " tags is more than a snapshot holds (" +
+                                   std::to_string(kMaxManifestTags) + ")");
   }
-  return Status::OK();
+  for (const std::string& t : flags.tags) TM_RETURN_IF_ERROR(check("--tag", t));
+  TM_RETURN_IF_ERROR(check("--env", flags.env));
+  TM_RETURN_IF_ERROR(check("--domain", flags.domain));
+  TM_RETURN_IF_ERROR(check("--purpose", flags.purpose));
+  return check("--host", flags.host);
 }
 
 // Prints one backup's summary and adds its JSON object to *w; `extra` adds
@@ -82,6 +107,9 @@ void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
   w->Field("anomaly_detection_s", static_cast<double>(r.anomaly_us) / 1e6);
   w->Field("anomaly_nodes_loaded", r.anomaly_cost.nodes_loaded);
   w->Field("anomaly_records_decoded", r.anomaly_cost.records_decoded);
+  w->Key("integrity_problems").BeginArray();
+  for (const std::string& p : r.integrity_problems) w->String(p);
+  w->EndArray();
   AnomaliesJson(w, r.snapshot, m.anomalies);
   extra(w);
   w->EndObject();
@@ -112,10 +140,10 @@ Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
   if (job.source != nullptr) {
     opts.name = job.source->name;
   } else {
-    opts.name = flags.name.empty() ? StemOf(opts.path) : flags.name;
+    opts.name = flags.name_given ? flags.name : StemOf(opts.path);
+    TM_RETURN_IF_ERROR(ValidateName(opts.name, flags.name_given));
     job.source = cfg.FindSource(opts.name);  // sqlite:PATH --name crm: crm's rules apply
   }
-  TM_RETURN_IF_ERROR(ValidateName(opts.name));
   opts.tags = flags.tags;
   std::string domain = flags.domain;
   if (job.source != nullptr) {
@@ -132,6 +160,7 @@ Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
   if (!domain.empty()) opts.labels.emplace_back("domain", domain);
   if (!flags.purpose.empty()) opts.labels.emplace_back("purpose", flags.purpose);
   opts.host = flags.host;
+  opts.require_integrity = flags.require_integrity;
   opts.tool_version = TIDEMARK_VERSION;
   return job;
 }
@@ -232,7 +261,8 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
         "name what to back up: sqlite:PATH, a configured source, "
         "or --all");
   }
-  if (!flags.name.empty() && (flags.all || flags.targets.size() > 1)) {
+  TM_RETURN_IF_ERROR(ValidateLabels(flags));
+  if (flags.name_given && (flags.all || flags.targets.size() > 1)) {
     return Status::InvalidArgument("--name goes with one sqlite:PATH");
   }
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", flags.all, "[[source]] tables"));
@@ -287,13 +317,20 @@ void AddBackupCommand(CLI::App* app, Context* ctx) {
                 "with --all: only sources whose last snapshot is older than their RPO");
   cmd->add_flag("--fail-on-anomaly", flags->fail_on_anomaly,
                 "exit 4 after storing the snapshot when anomalies were found");
-  cmd->add_option("--name", flags->name, "Source name (default: the file's stem)");
+  CLI::Option* name =
+      cmd->add_option("--name", flags->name,
+                      "Source name (default: the file's stem); " + std::string(kSourceNameRule));
   cmd->add_option("--tag", flags->tags, "Tag the snapshot (repeatable)");
+  cmd->add_flag("--require-integrity", flags->require_integrity,
+                "exit 4, storing nothing, when SQLite's quick_check finds damage");
   cmd->add_option("--env", flags->env, "Environment label (prod, staging, ...)");
   cmd->add_option("--domain", flags->domain, "Data domain label (sales, hr, ...)");
   cmd->add_option("--purpose", flags->purpose, "Purpose label (scheduled, pre-change, ...)");
   cmd->add_option("--host", flags->host, "Host name to record (default: this host)");
-  cmd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunBackup(ctx, *flags); }; });
+  cmd->callback([ctx, flags, name] {
+    flags->name_given = name->count() > 0;
+    ctx->run = [ctx, flags] { return RunBackup(ctx, *flags); };
+  });
 }
 
 }  // namespace tidemark::cli

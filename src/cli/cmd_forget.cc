@@ -25,6 +25,36 @@ struct ForgetFlags {
   }
 };
 
+// `forget ID` (docs/guide/check.md): the way out for a snapshot that is
+// signed but damaged, which no listing or policy sees. Recorded in the ledger.
+Status RunForgetDamaged(Context* ctx, const std::string& id) {
+  TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
+  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
+  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, true, "forget"));
+  auto r = ForgetDamagedSnapshot(*repo, id);
+  if (!r.ok()) {
+    (void)ctx->Record("forget", "failed", {"snapshot " + id}, {}, r.status().ToString());
+    return r.status();
+  }
+  TM_RETURN_IF_ERROR(
+      ctx->Record("forget", "ok", {"removed " + r->id.Hex() + " (damaged)"}, {{"removed", 1}}));
+  ctx->Print("removed damaged snapshot " + r->id.Short() + " (" + r->problem + ")");
+  JsonWriter w;
+  w.BeginObject().Field("removed", r->id.Hex()).Field("problem", r->problem).EndObject();
+  ctx->PrintJson(w);
+  return Status::OK();
+}
+
+// `forget ID`: one target, no rules, that names no configured source and is
+// a snapshot id (a hex prefix of at least 4 digits).
+bool IsDamagedSnapshotId(Context* ctx, const ForgetFlags& f) {
+  if (f.targets.size() != 1 || f.all || f.RulesGiven()) return false;
+  const std::string& t = f.targets[0];
+  if (t.size() < 4 || t.find_first_not_of("0123456789abcdef") != std::string::npos) return false;
+  auto cfg = ctx->Config();
+  return !(cfg.ok() && (*cfg)->FindSource(t) != nullptr);
+}
+
 Result<int> ParseCount(const char* flag, const std::string& text) {
   if (text.empty()) return 0;
   if (text == "unlimited" || text == "-1") return kKeepUnlimited;
@@ -152,6 +182,7 @@ void PrintResult(Context* ctx, const ForgetOptions& o, const ForgetResult& r, Js
 }
 
 Status RunForget(Context* ctx, const ForgetFlags& f) {
+  if (IsDamagedSnapshotId(ctx, f)) return RunForgetDamaged(ctx, f.targets[0]);
   if (f.RulesGiven() && (f.all || !f.targets.empty())) {
     return Status::InvalidArgument(
         "give --keep-* rules or source names / --all (which apply their [source.retention] "
@@ -223,8 +254,9 @@ void AddForgetCommand(CLI::App* app, Context* ctx) {
   auto f = std::make_shared<ForgetFlags>();
   auto* cmd =
       app->add_subcommand("forget", "remove snapshots that a retention policy does not keep");
-  cmd->add_option("sources", f->targets,
-                  "configured sources whose [source.retention] to apply (without --keep-* rules)");
+  cmd->add_option("targets", f->targets,
+                  "configured sources whose [source.retention] to apply (without --keep-* "
+                  "rules), or the id of one damaged snapshot to remove (see `check`)");
   cmd->add_flag("--all", f->all, "apply every configured source's [source.retention]");
   cmd->add_option("--keep-last", f->last, "keep the N newest snapshots ('unlimited': all)");
   cmd->add_option("--keep-hourly", f->hourly, "keep the newest snapshot of each of N hours");

@@ -16,9 +16,27 @@ namespace {
 
 struct RestoreFlags {
   std::string snap, to, format = "csv", out, dir;
+  std::string mode = "0600";  // of the files written (decrypted data: private by default)
   std::vector<std::string> tables;
-  bool force = false;
+  bool force = false, csv_raw = false;
 };
+
+// --mode: octal permission bits of the files written, at least 0600 (the
+// owner must be able to read and write them); folders add x where r is.
+Result<unsigned> ParseMode(const std::string& text) {
+  unsigned mode = 0;
+  bool ok = !text.empty() && text.size() <= 4;
+  for (char c : text) {
+    ok = ok && c >= '0' && c <= '7';
+    mode = mode * 8 + static_cast<unsigned>(c - '0');
+  }
+  if (!ok || mode > 0777 || (mode & 0600) != 0600) {
+    return Status::InvalidArgument("--mode " + text +
+                                   ": expected octal permission bits from 0600 to 0777, such as "
+                                   "0640 (the default 0600 keeps the decrypted data private)");
+  }
+  return mode;
+}
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -30,6 +48,7 @@ Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   TM_ASSIGN_OR_RETURN(opts.path, SqlitePathOf(flags.to));
   opts.tables = flags.tables;
   opts.force = flags.force;
+  TM_ASSIGN_OR_RETURN(opts.mode, ParseMode(flags.mode));
   opts.show_progress = ctx->ShowProgress();
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "restore"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(flags.snap));
@@ -64,6 +83,11 @@ Status RunExport(Context* ctx, const RestoreFlags& flags) {
   opts.format = flags.format == "ndjson" ? ExportFormat::kNdjson : ExportFormat::kCsv;
   opts.tables = flags.tables;
   opts.tool_version = TIDEMARK_VERSION;
+  TM_ASSIGN_OR_RETURN(opts.mode, ParseMode(flags.mode));
+  opts.csv_raw = flags.csv_raw;
+  if (opts.csv_raw && opts.format != ExportFormat::kCsv) {
+    return Status::InvalidArgument("--csv-raw goes with --format csv");
+  }
   opts.show_progress = ctx->ShowProgress();
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "export"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(flags.snap));
@@ -132,6 +156,8 @@ void AddRestoreCommands(CLI::App* app, Context* ctx) {
   restore->add_option("--to", flags->to, "sqlite:PATH of the file to create")->required();
   restore->add_option("--table", flags->tables, "Only this table (repeatable)");
   restore->add_flag("--force", flags->force, "Replace PATH if it exists");
+  restore->add_option("--mode", flags->mode, "Permissions of the restored file (octal)")
+      ->capture_default_str();
   restore->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunRestore(ctx, *flags); }; });
 
   CLI::App* exp = app->add_subcommand("export", "Export a snapshot as CSV or NDJSON files");
@@ -142,6 +168,10 @@ void AddRestoreCommands(CLI::App* app, Context* ctx) {
       ->capture_default_str();
   exp->add_option("--out", flags->out, "Folder to create")->required();
   exp->add_option("--table", flags->tables, "Only this table (repeatable)");
+  exp->add_option("--mode", flags->mode, "Permissions of the files (octal; folder adds x)")
+      ->capture_default_str();
+  exp->add_flag("--csv-raw", flags->csv_raw,
+                "Write cells starting with = + - @ tab or CR as they are (no ' prefix)");
   exp->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunExport(ctx, *flags); }; });
 
   CLI::App* ver = app->add_subcommand("verify-export", "Check an export folder's checksums");

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/duration.h"
+#include "snapshot/manifest.h"
 
 namespace tidemark {
 namespace {
@@ -180,12 +181,8 @@ class TableReader {
   Status* status_;
 };
 
-bool ValidName(const std::string& s) {
-  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
-}
+// Source and drill plan names: the one rule of snapshot/manifest.h.
+bool ValidName(const std::string& s) { return IsValidSourceName(s); }
 
 // "orders.customer_id" -> ("orders", "customer_id").
 bool SplitColumn(const std::string& s, std::string* table, std::string* column) {
@@ -251,7 +248,7 @@ bool KnownSensitivity(const std::string& s) {
 void ReadSource(TableReader& r, SourceConfig* s) {
   if (r.String("name", &s->name, true) && (!ValidName(s->name))) {
     r.Fail(*r.Get("name", false), "name",
-           "use 1-64 letters, digits, '-', '_' or '.' (snapshots are named NAME@latest)");
+           std::string(kSourceNameRule) + " (snapshots are named NAME@latest)");
   }
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
   r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
@@ -271,7 +268,14 @@ void ReadSource(TableReader& r, SourceConfig* s) {
         "expected public, internal, confidential or restricted, found \"" + s->sensitivity + "\"");
   }
   uint64_t us = 0;
-  if (r.Duration("rpo", &us, &s->rpo)) s->rpo_us = us;
+  if (r.Duration("rpo", &us, &s->rpo)) {
+    if (us == 0) {
+      r.Fail(*r.Get("rpo", false), "rpo",
+             "must be longer than 0s (how old the newest snapshot may be, e.g. \"24h\")");
+    } else {
+      s->rpo_us = us;
+    }
+  }
   if (r.Duration("rto", &us, &s->rto)) s->rto_us = us;
   r.Table("retention", [&](TableReader& sub) { ReadRetention(sub, &s->retention); });
   r.Strings("tags", &s->tags);
@@ -500,6 +504,12 @@ Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path) {
 }
 
 Result<ConfigFile> LoadConfig(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument("config file " + path +
+                                   " is a directory; give the path of "
+                                   "tidemark.toml with --config or TIDEMARK_CONFIG");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::NotFound("config file " + path +

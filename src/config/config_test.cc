@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "snapshot/manifest.h"
+
 namespace tidemark {
 namespace {
 
@@ -139,7 +141,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"drill = 3\n", "drill: expected [[drill]] tables, found an integer"},
         BadCase{"[repository]\nlocation = 3\n", "repository.location: expected a string"},
         BadCase{"[[drill]\nname = 1\n", "bad.toml:1:"},
-        BadCase{"a = \"unterminated\n", "not valid TOML"}));
+        BadCase{"a = \"unterminated\n", "not valid TOML"},
+        // Fault campaign: an RPO of zero no snapshot can meet.
+        BadCase{"[[source]]\nname = \"crm\"\nuri = \"sqlite:/x.db\"\nrpo = \"0s\"\n",
+                "source 'crm'.rpo: must be longer than 0s"},
+        BadCase{"[[source]]\nname = \"../../x\"\nuri = \"sqlite:/x.db\"\n",
+                "source[0].name: use 1-64 letters"}));
 
 // Found by fuzz_json (mode toml): a value holding an escaped newline was
 // quoted into the error, which then spanned two lines.
@@ -155,6 +162,22 @@ TEST(ConfigTest, LoadConfigSaysHowToNameAnotherFile) {
   auto cfg = LoadConfig("/nonexistent/tidemark.toml");
   ASSERT_TRUE(cfg.status().IsNotFound());
   EXPECT_NE(cfg.status().message().find("--config"), std::string::npos);
+}
+
+// Fault campaign: --config DIR was read as an empty file ("ok: 0 sources").
+TEST(ConfigTest, LoadConfigRefusesADirectory) {
+  auto cfg = LoadConfig("/tmp");
+  ASSERT_TRUE(cfg.status().IsInvalidArgument()) << cfg.status().ToString();
+  EXPECT_NE(cfg.status().message().find("is a directory"), std::string::npos);
+}
+
+// The one rule for source names (snapshot/manifest.h), the same as the CLI's.
+TEST(ConfigTest, SourceNamesFollowTheSharedRule) {
+  EXPECT_TRUE(IsValidSourceName("crm-prod_1.2"));
+  for (const char* bad : {"", "../../x", "a\nb", "a b", "crm@latest", "a/b"}) {
+    EXPECT_FALSE(IsValidSourceName(bad)) << bad;
+  }
+  EXPECT_FALSE(IsValidSourceName(std::string(65, 'a')));
 }
 
 TEST(ConfigTest, EmptyFileHasNoPlans) {

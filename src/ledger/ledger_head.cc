@@ -13,6 +13,7 @@
 #include "base/hex.h"
 #include "base/logging.h"
 #include "crypto/crypto.h"
+#include "storage/posix_io.h"
 
 namespace tidemark {
 
@@ -183,9 +184,7 @@ void HeadCache::Advance(const LedgerHead& head) const {
 }
 
 Status HeadCache::AdvanceOrError(const LedgerHead& head) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec) return Status::IOError("create " + dir_ + ": " + ec.message());
+  TM_RETURN_IF_ERROR(MakePrivateDirs(dir_));  // 0700: private, whatever the umask
   FileLock lock;
   TM_RETURN_IF_ERROR(lock.Lock(path_ + ".lock"));
   if (std::optional<LedgerHead> old = Load(); old && old->seq >= head.seq) return Status::OK();

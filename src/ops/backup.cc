@@ -281,6 +281,24 @@ Status CheckDeclaredRelations(const AnomalyRules& rules, const SourceSchema& sch
   return Status::InvalidArgument(all + " (no snapshot was written)");
 }
 
+// PRAGMA quick_check before anything is read: a warning, or with
+// require_integrity a refusal before anything is stored.
+Status CheckIntegrity(SqliteSource* src, const BackupOptions& opts,
+                      std::vector<std::string>* problems) {
+  TM_ASSIGN_OR_RETURN(*problems, src->QuickCheck());
+  if (!problems->empty()) {
+    const std::string first = (*problems)[0];
+    if (opts.require_integrity) {
+      return Status::Refused(opts.path + " fails SQLite's quick_check (" + first +
+                             "); nothing was stored. Repair the file (sqlite3 .recover) or back "
+                             "it up without --require-integrity");
+    }
+    TM_LOG(kWarning, "backup ", opts.name, ": ", opts.path, " fails SQLite's quick_check (", first,
+           "); the snapshot holds what SQLite can still read");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
@@ -289,6 +307,7 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   Manifest& m = result.manifest;
   m.time_us = repo->clock()->NowMicros();
   TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(opts.path));
+  TM_RETURN_IF_ERROR(CheckIntegrity(src.get(), opts, &result.integrity_problems));
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> history, LoadSnapshots(*repo, opts.name));
   const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();
   if (parent) m.parent = result.parent = parent->id;
@@ -300,6 +319,9 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   m.tags = opts.tags;
   m.labels = opts.labels;
   std::sort(m.labels.begin(), m.labels.end());
+  // Before anything is stored: a label the manifest cannot hold fails now,
+  // not after the tables are written (snapshot.md §2).
+  TM_RETURN_IF_ERROR(CheckManifest(m));
   const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
   if (opts.anomalies != nullptr) {  // before anything is written (docs/guide/config.md)
     TM_RETURN_IF_ERROR(CheckDeclaredRelations(*opts.anomalies, schema, opts.name));

@@ -28,6 +28,9 @@ struct BackupOptions {
   // Anomaly detection against the parent and recent history, stored in the
   // manifest (docs/guide/anomalies.md). Null: none.
   const AnomalyRules* anomalies = nullptr;
+  // PRAGMA quick_check found problems: warn and go on (false), or refuse
+  // before anything is written (true: --require-integrity).
+  bool require_integrity = false;
 };
 
 // The schema with only the tables the patterns select: a table matching an
@@ -51,6 +54,7 @@ struct BackupResult {
   uint64_t records = 0;
   uint64_t anomaly_us = 0;  // wall time of anomaly detection (not in manifest.stats.duration_us)
   AnomalyCost anomaly_cost;
+  std::vector<std::string> integrity_problems;  // PRAGMA quick_check; empty: ok
 };
 
 // Reads the whole source inside one read transaction and stores each table as

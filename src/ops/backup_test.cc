@@ -185,7 +185,7 @@ TEST_F(RoundTripTest, RestoredFileEqualsSource) {
   EXPECT_TRUE(m.parent.IsZero());
   auto read = ReadSnapshot(*repo_->repo(), backup_.snapshot);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ(EncodeManifest(*read), EncodeManifest(m));
+  EXPECT_EQ(*EncodeManifest(*read), *EncodeManifest(m));
   ASSERT_NE(m.FindTable("docs"), nullptr);
   EXPECT_EQ(m.FindTable("docs")->schema.kind, TableKind::kVirtual);
   ASSERT_NE(m.FindTable("docs_data"), nullptr);
@@ -591,10 +591,13 @@ class ExportTest : public ::testing::Test {
     backup_ = *b;
   }
 
-  Result<std::vector<ExportedFile>> Export(const std::string& dir, ExportFormat format) {
+  Result<std::vector<ExportedFile>> Export(const std::string& dir, ExportFormat format,
+                                           bool csv_raw = false, unsigned mode = 0600) {
     ExportOptions opts;
     opts.dir = dir;
     opts.format = format;
+    opts.csv_raw = csv_raw;
+    opts.mode = mode;
     opts.tool_version = "test";
     auto store = repo_->OpenStore();
     return ExportSnapshot(store.get(), *repo_->repo(), backup_.snapshot, backup_.manifest, opts);
@@ -615,7 +618,21 @@ class ExportTest : public ::testing::Test {
       Value::Blob(std::string("\0\xff,\"", 4)),
       Value::Blob(""),
       Value::Text(std::string(40000, 'L')),  // stored out of line
+      // Fault campaign: text a spreadsheet runs as a formula.
+      Value::Text("=HYPERLINK(\"http://evil.example/\")"),
+      Value::Text("+1"),
+      Value::Text("-5"),
+      Value::Text("@SUM(A1)"),
+      Value::Text("\tx"),
+      Value::Text("\rx"),
   };
+  // The CSV cell of v by default: formula-like text gets a leading '; numbers
+  // (Integer(-7), Real(-1.5e300)) are not text and stay as they are.
+  static Value Neutralised(const Value& v) {
+    if (v.type() != ValueType::kText || v.bytes().empty()) return v;
+    if (std::string_view("=+-@\t\r").find(v.bytes()[0]) == std::string_view::npos) return v;
+    return Value::Text("'" + v.bytes());
+  }
   ScopedTempDir dir_;
   std::string source_;
   MemBackend mem_;
@@ -640,9 +657,45 @@ TEST_F(ExportTest, CsvFieldsParseBackToTheSameValues) {
     SCOPED_TRACE("row " + std::to_string(i + 1));
     ASSERT_EQ(rows[i + 1].size(), 3u);
     EXPECT_EQ(ValueOfCsv(rows[i + 1][0]), Value::Integer(int64_t(i + 1)));
-    EXPECT_EQ(ValueOfCsv(rows[i + 1][1]), values_[i]) << "field '" << rows[i + 1][1].text << "'";
+    EXPECT_EQ(ValueOfCsv(rows[i + 1][1]), Neutralised(values_[i]))
+        << "field '" << rows[i + 1][1].text << "'";
     EXPECT_EQ(ValueOfCsv(rows[i + 1][2]), Value::Text(i % 2 ? "w\"" + std::to_string(i) : ""));
   }
+}
+
+// Fault campaign: --csv-raw writes formula-like cells as they are; the
+// default says it prefixed them in manifest.json; -7 stays a number.
+TEST_F(ExportTest, CsvRawKeepsFormulasAndTheManifestSaysWhich) {
+  const std::string csv = dir_.path() + "/csv", raw = dir_.path() + "/raw";
+  ASSERT_TRUE(Export(csv, ExportFormat::kCsv).ok());
+  ASSERT_TRUE(Export(raw, ExportFormat::kCsv, true).ok());
+  const std::string text = ReadWholeFile(csv + "/notes.csv");
+  EXPECT_NE(text.find(",\"'=HYPERLINK(\"\"http"), std::string::npos);
+  EXPECT_NE(text.find(",-7,"), std::string::npos);
+  EXPECT_NE(ReadWholeFile(raw + "/notes.csv").find(",\"=HYPERLINK("), std::string::npos);
+  EXPECT_NE(ReadWholeFile(csv + "/manifest.json").find("\"csv_formulas\":\"prefixed\""),
+            std::string::npos);
+  EXPECT_NE(ReadWholeFile(raw + "/manifest.json").find("\"csv_formulas\":\"raw\""),
+            std::string::npos);
+  auto problems = VerifyExport(csv);
+  ASSERT_TRUE(problems.ok() && problems->empty());
+}
+
+// Fault campaign: plaintext copies followed the umask (644, 755).
+TEST_F(ExportTest, FilesArePrivateWhateverTheUmaskUnlessAModeIsGiven) {
+  const mode_t old = ::umask(0);
+  ASSERT_TRUE(Export(dir_.path() + "/private", ExportFormat::kCsv).ok());
+  ASSERT_TRUE(Export(dir_.path() + "/shared", ExportFormat::kCsv, false, 0640).ok());
+  ::umask(old);
+  auto mode = [](const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 ? st.st_mode & 0777 : 01000u;
+  };
+  EXPECT_EQ(mode(dir_.path() + "/private"), 0700u);
+  EXPECT_EQ(mode(dir_.path() + "/private/notes.csv"), 0600u);
+  EXPECT_EQ(mode(dir_.path() + "/private/manifest.json"), 0600u);
+  EXPECT_EQ(mode(dir_.path() + "/shared"), 0750u);
+  EXPECT_EQ(mode(dir_.path() + "/shared/notes.csv"), 0640u);
 }
 
 TEST_F(ExportTest, NdjsonRowsMatchTheValues) {

@@ -322,7 +322,13 @@ class Checker {
       report_.snapshots++;
       auto m = ReadSnapshot(*repo_, id);
       if (!m.ok()) {
-        Damage("snapshot " + id.Hex(), m.status().message());
+        // Signed by this repository but undecodable: `forget ID` removes it.
+        const bool signed_ok = ReadSnapshotBytes(*repo_, id).ok();
+        Damage("snapshot " + id.Hex(),
+               m.status().message() +
+                   (signed_ok ? "; it is signed by this repository: `tidemark forget " +
+                                    id.Short() + "` removes it"
+                              : ""));
         continue;
       }
       readable_snapshots_.emplace_back(m->time_us, id);

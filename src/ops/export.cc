@@ -28,9 +28,15 @@ constexpr const char* kManifestName = "manifest.json";
 // A file written in full, hashed as it goes; Close syncs it.
 class HashedFile {
  public:
-  static Result<std::unique_ptr<HashedFile>> Create(const std::string& path) {
-    FILE* f = std::fopen(path.c_str(), "wx");
-    if (f == nullptr) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  static Result<std::unique_ptr<HashedFile>> Create(const std::string& path, unsigned mode) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+    FILE* f = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 ? ::fdopen(fd, "w") : nullptr;
+    if (f == nullptr) {
+      const int err = errno;
+      ::close(fd);
+      return Status::IOError("cannot create " + path + ": " + std::strerror(err));
+    }
     return std::unique_ptr<HashedFile>(new HashedFile(path, f));
   }
   ~HashedFile() {
@@ -64,7 +70,14 @@ class HashedFile {
   uint64_t bytes_ = 0;
 };
 
-std::string CsvField(const Value& v) {
+// A text cell a spreadsheet would run as a formula (OWASP "CSV injection"):
+// it starts with = + - @ tab or CR. Numbers are not text: -5 stays -5.
+bool LooksLikeFormula(std::string_view text) {
+  return !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos;
+}
+
+// raw: text cells as they are; otherwise a formula-like one gets a leading '.
+std::string CsvField(const Value& v, bool raw) {
   switch (v.type()) {
     case ValueType::kNull:
       return "";  // NULL is the empty unquoted field; an empty text is ""
@@ -75,6 +88,7 @@ std::string CsvField(const Value& v) {
       return "\\x" + HexEncode(v.bytes());
     case ValueType::kText: {
       std::string out = "\"";
+      if (!raw && LooksLikeFormula(v.bytes())) out += '\'';
       for (char c : v.bytes()) {
         if (c == '"') out += '"';
         out += c;
@@ -86,12 +100,14 @@ std::string CsvField(const Value& v) {
 }
 
 Status ExportTable(BlobStore* store, const Repository& repo, NodeCache* cache,
-                   const SnapshotTable& t, ExportFormat format, HashedFile* f, Progress* progress) {
+                   const SnapshotTable& t, const ExportOptions& opts, HashedFile* f,
+                   Progress* progress) {
+  const ExportFormat format = opts.format;
   const std::vector<std::string> names = t.schema.RecordFieldNames();
   if (format == ExportFormat::kCsv) {
     std::string header;
     for (size_t i = 0; i < names.size(); i++) {
-      header += (i ? "," : "") + CsvField(Value::Text(names[i]));
+      header += (i ? "," : "") + CsvField(Value::Text(names[i]), opts.csv_raw);
     }
     TM_RETURN_IF_ERROR(f->Write(header + "\r\n"));
   }
@@ -106,7 +122,7 @@ Status ExportTable(BlobStore* store, const Repository& repo, NodeCache* cache,
                       for (size_t i = 0; i < rec.size(); i++) {
                         TM_RETURN_IF_ERROR(ResolveValue(&large, &rec[i]));
                         if (i) line += ',';
-                        line += CsvField(rec[i]);
+                        line += CsvField(rec[i], opts.csv_raw);
                       }
                       line += "\r\n";
                     } else {
@@ -138,6 +154,10 @@ std::string ManifestJson(const Id& id, const Manifest& m, const ExportOptions& o
       .Field("source_uri", m.source_uri)
       .Field("time", FormatTimeUtc(m.time_us))
       .Field("file_format", opts.format == ExportFormat::kCsv ? "csv" : "ndjson");
+  if (opts.format == ExportFormat::kCsv) {
+    // docs/guide/export.md: "prefixed" when formula-like text cells start with '.
+    w.Field("csv_formulas", opts.csv_raw ? "raw" : "prefixed");
+  }
   w.Key("labels").BeginObject();
   for (const auto& [k, v] : m.labels) w.Field(k, v);
   w.EndObject();
@@ -227,7 +247,8 @@ Result<std::vector<ExportedFile>> ExportSnapshot(BlobStore* store, const Reposit
   uint64_t total = 0;
   for (const SnapshotTable* t : tables) total += t->root.count;
   const std::string tmp = opts.dir + ".tidemark-" + HexEncode(RandomBytes(6)) + ".tmp";
-  if (::mkdir(tmp.c_str(), 0755) != 0) {
+  const unsigned dir_mode = opts.mode | ((opts.mode & 0444) >> 2);  // r -> r+x
+  if (::mkdir(tmp.c_str(), 0700) != 0 || ::chmod(tmp.c_str(), dir_mode) != 0) {
     return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
   }
   std::vector<ExportedFile> files;
@@ -236,15 +257,15 @@ Result<std::vector<ExportedFile>> ExportSnapshot(BlobStore* store, const Reposit
     NodeCache cache(store);
     for (const SnapshotTable* t : tables) {
       ExportedFile ef{t->schema.name, ExportFileName(t->schema.name, opts.format), "", 0, 0};
-      TM_ASSIGN_OR_RETURN(auto f, HashedFile::Create(tmp + "/" + ef.file));
-      TM_RETURN_IF_ERROR(ExportTable(store, repo, &cache, *t, opts.format, f.get(), &progress));
+      TM_ASSIGN_OR_RETURN(auto f, HashedFile::Create(tmp + "/" + ef.file, opts.mode));
+      TM_RETURN_IF_ERROR(ExportTable(store, repo, &cache, *t, opts, f.get(), &progress));
       TM_RETURN_IF_ERROR(f->Close());
       ef.rows = t->root.count;
       ef.bytes = f->bytes();
       ef.sha256_hex = f->Sha256Hex();
       files.push_back(ef);
     }
-    TM_ASSIGN_OR_RETURN(auto mf, HashedFile::Create(tmp + "/" + kManifestName));
+    TM_ASSIGN_OR_RETURN(auto mf, HashedFile::Create(tmp + "/" + kManifestName, opts.mode));
     TM_RETURN_IF_ERROR(mf->Write(ManifestJson(id, m, opts, files)));
     return mf->Close();
   }();

@@ -10,6 +10,7 @@
 #include "base/result.h"
 #include "repo/blob_store.h"
 #include "snapshot/manifest.h"
+#include "storage/posix_io.h"
 
 namespace tidemark {
 
@@ -21,6 +22,11 @@ struct ExportOptions {
   std::vector<std::string> tables;  // empty: every table with records
   std::string tool_version;
   bool show_progress = false;
+  // Files get exactly `mode`, the folder `mode` plus x where r is granted
+  // (0600 -> 0700): private unless asked otherwise (--mode).
+  unsigned mode = kPrivateFileMode;
+  // CSV: cells starting with = + - @ tab or CR are prefixed with ' unless raw.
+  bool csv_raw = false;
 };
 
 struct ExportedFile {

@@ -305,4 +305,46 @@ Result<ForgetResult> Forget(const Repository& repo, const ForgetOptions& options
   return result;
 }
 
+namespace {
+
+Result<Id> FindSnapshotId(const Repository& repo, const std::string& prefix) {
+  TM_ASSIGN_OR_RETURN(std::vector<Id> ids, ListSnapshots(repo));
+  std::vector<Id> found;
+  for (const Id& id : ids) {
+    if (!prefix.empty() && id.Hex().rfind(prefix, 0) == 0) found.push_back(id);
+  }
+  if (found.empty()) {
+    return Status::NotFound("no snapshot file " + prefix + "; `tidemark check` lists damaged ones");
+  }
+  if (found.size() > 1) {
+    return Status::InvalidArgument("snapshot prefix " + prefix + " matches " +
+                                   std::to_string(found.size()) + " snapshots; give more digits");
+  }
+  return found[0];
+}
+
+}  // namespace
+
+Result<DamagedForget> ForgetDamagedSnapshot(const Repository& repo,
+                                            const std::string& id_or_prefix) {
+  TM_RETURN_IF_ERROR(repo.CheckMayDelete("forget"));
+  TM_ASSIGN_OR_RETURN(Id id, FindSnapshotId(repo, id_or_prefix));
+  TM_ASSIGN_OR_RETURN(std::string bytes, ReadSnapshotBytes(repo, id));  // signed by us, or stop
+  Result<Manifest> m = DecodeManifest(bytes, "snapshot " + id.Short());
+  if (m.ok()) {
+    return Status::Refused("snapshot " + id.Short() +
+                           " reads fine: forget ID is for damaged snapshots; use a retention "
+                           "rule (--keep-*) for the others");
+  }
+  auto hold = repo.backend()->Stat({FileKind::kHold, id.Hex()});
+  if (hold.ok()) {
+    return Status::Refused("snapshot " + id.Short() +
+                           " is under a hold; `tidemark hold remove` it first");
+  }
+  if (!hold.status().IsNotFound()) return hold.status();
+  Status s = repo.backend()->Remove({FileKind::kSnapshot, id.Hex()});
+  if (!s.ok() && !s.IsNotFound()) return s.WithContext("removing snapshot " + id.Short());
+  return DamagedForget{id, m.status().message()};
+}
+
 }  // namespace tidemark

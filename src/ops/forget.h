@@ -117,4 +117,18 @@ struct ForgetResult {
 // snapshot is deleted all the same (fail safe).
 Result<ForgetResult> Forget(const Repository& repo, const ForgetOptions& options);
 
+// `forget ID`: removes one snapshot that is signed by this repository but
+// does not decode (so no listing or policy sees it). `id_or_prefix` names it
+// by hex id or a unique prefix. NotFound when no snapshot file matches,
+// InvalidArgument when a prefix is ambiguous, Refused when the snapshot reads
+// fine (retention rules decide about those) or is under a hold, Corruption
+// when the file is not signed by this repository's key (then it is evidence,
+// not ours to delete). Returns the id removed and why it was damaged.
+struct DamagedForget {
+  Id id;
+  std::string problem;
+};
+Result<DamagedForget> ForgetDamagedSnapshot(const Repository& repo,
+                                            const std::string& id_or_prefix);
+
 }  // namespace tidemark

@@ -11,6 +11,7 @@
 
 #include "ops/sqlite_testlib.h"
 #include "snapshot/holds.h"
+#include "snapshot/manifest.h"
 #include "storage/mem_backend.h"
 #include "storage/temp_dir_testlib.h"
 
@@ -338,6 +339,37 @@ TEST(ApplySourcePoliciesTest, EachSourceItsOwnPolicy) {
   EXPECT_EQ(crm_kept, 1u);
   EXPECT_EQ(books_kept, 3u);  // the newest two, and the held one
   EXPECT_TRUE(ApplySourcePolicies(snaps, held, {{"crm", RetentionPolicy{}}}).empty());
+}
+
+// Fault campaign: a release that did not check its limits wrote a signed
+// manifest with a 70000-byte tag; every listing skips it, so only
+// `forget ID` can remove it.
+TEST_F(ForgetRepoTest, ForgetIdRemovesASignedButDamagedSnapshotOnly) {
+  MemBackend mem;
+  auto repo = TestRepo::Create(&mem);
+  ASSERT_NE(repo, nullptr);
+  const std::vector<Id> ids = BackupTimes(repo.get(), 1);
+  ASSERT_EQ(ids.size(), 1u);
+  const Repository& r = *repo->repo();
+  Manifest bad;
+  bad.source = "a";
+  bad.tags = {std::string(70000, 't')};
+  const std::string bytes = EncodeManifestUnchecked(bad);
+  const Id id = SnapshotIdOf(r.keys(), bytes);
+  ASSERT_TRUE(r.backend()
+                  ->Put({FileKind::kSnapshot, id.Hex()}, SealSnapshot(r.keys(), id, bytes),
+                        PutMode::kCreateExclusive)
+                  .ok());
+  ASSERT_TRUE(ReadSnapshot(r, id).status().IsCorruption());
+
+  EXPECT_TRUE(ForgetDamagedSnapshot(r, ids[0].Hex()).status().IsRefused());  // reads fine
+  auto gone = ForgetDamagedSnapshot(r, id.Hex().substr(0, 12));
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_EQ(gone->id, id);
+  EXPECT_NE(gone->problem.find("tag"), std::string::npos) << gone->problem;
+  EXPECT_TRUE(ReadSnapshot(r, id).status().IsNotFound());
+  EXPECT_TRUE(ReadSnapshot(r, ids[0]).ok());
+  EXPECT_TRUE(ForgetDamagedSnapshot(r, id.Hex()).status().IsNotFound());
 }
 
 }  // namespace

@@ -193,7 +193,7 @@ TEST(GoldenRepositoryTest, SnapshotsOpenListDiffAndRestore) {
   for (const SnapshotInfo& s : *all) {
     auto read = ReadSnapshot(**repo, s.id);
     ASSERT_TRUE(read.ok()) << read.status().ToString();
-    EXPECT_EQ(EncodeManifest(*read), EncodeManifest(s.manifest));
+    EXPECT_EQ(*EncodeManifest(*read), *EncodeManifest(s.manifest));
   }
   std::vector<std::pair<std::string, uint64_t>> tables;
   for (const SnapshotTable& t : one.manifest.tables)

@@ -177,7 +177,7 @@ Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, co
   }
   Progress progress("restore", total, Progress::Unit::kCount, opts.show_progress);
   Status s = [&]() -> Status {
-    TM_ASSIGN_OR_RETURN(auto w, SqliteWriter::Create(tmp, m.FullSchema(), tables));
+    TM_ASSIGN_OR_RETURN(auto w, SqliteWriter::Create(tmp, m.FullSchema(), tables, opts.mode));
     NodeCache cache(store);
     for (const SnapshotTable& t : m.tables) {
       if (!Selected(tables, t.schema.name)) continue;

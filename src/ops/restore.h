@@ -7,6 +7,7 @@
 #include "base/result.h"
 #include "repo/blob_store.h"
 #include "snapshot/manifest.h"
+#include "storage/posix_io.h"
 
 namespace tidemark {
 
@@ -19,6 +20,7 @@ struct RestoreOptions {
   // per-table checks (TallySqliteTables).
   bool verify = true;
   bool show_progress = false;
+  unsigned mode = kPrivateFileMode;  // of the restored file (--mode), not the umask's
 };
 
 struct RestoreResult {

@@ -19,10 +19,10 @@ constexpr uint8_t kManifestVersionAnomalies = 2;
 constexpr uint64_t kMaxAnomalies = kMaxManifestAnomalies;
 constexpr uint64_t kMaxAnomalyKind = 64;
 constexpr uint64_t kMaxAnomalyDetail = 4096;
-constexpr size_t kMaxText = 1u << 16;
+constexpr size_t kMaxText = kMaxManifestText;
 constexpr size_t kMaxSchema = 64u << 20;
 constexpr uint64_t kMaxTables = 1u << 20;
-constexpr uint64_t kMaxTags = 4096;
+constexpr uint64_t kMaxTags = kMaxManifestTags;
 constexpr size_t kMaxSnapshotFile = 256u << 20;
 constexpr uint8_t kMaxTreeLevel = 32;
 // Smallest table entry: schema str, root id (32), rows, level, digest str, bytes.
@@ -107,7 +107,80 @@ SourceSchema Manifest::FullSchema() const {
   return s;
 }
 
-std::string EncodeManifest(const Manifest& m) {
+namespace {
+
+Status TooLong(std::string_view field, size_t size, size_t max) {
+  return Status::InvalidArgument("manifest " + std::string(field) + ": " + std::to_string(size) +
+                                 " bytes exceeds the limit of " + std::to_string(max) +
+                                 " (docs/format/snapshot.md)");
+}
+
+Status CheckText(std::string_view field, std::string_view v, size_t max = kMaxText) {
+  return v.size() > max ? TooLong(field, v.size(), max) : Status::OK();
+}
+
+Status CheckTables(const Manifest& m) {
+  if (m.tables.size() > kMaxTables) return TooLong("table_count", m.tables.size(), kMaxTables);
+  for (const SnapshotTable& t : m.tables) {
+    std::string schema;
+    EncodeTableSchema(t.schema, &schema);
+    TM_RETURN_IF_ERROR(CheckText("table.schema", schema, kMaxSchema));
+    if (t.root.level > kMaxTreeLevel)
+      return Status::InvalidArgument("manifest table.level: deeper than 32");
+    if (!t.digest.empty() && t.digest.size() != 32) {
+      return Status::InvalidArgument("manifest table.digest: not 32 bytes");
+    }
+  }
+  std::string objects;
+  EncodeSchemaObjects(m.objects, &objects);
+  return CheckText("objects", objects, kMaxSchema);
+}
+
+Status CheckAnomalies(const Manifest& m) {
+  if (m.anomalies.size() > kMaxAnomalies) {
+    return TooLong("anomaly_count", m.anomalies.size(), kMaxAnomalies);
+  }
+  for (const Anomaly& a : m.anomalies) {
+    TM_RETURN_IF_ERROR(CheckText("anomaly.kind", a.kind, kMaxAnomalyKind));
+    TM_RETURN_IF_ERROR(CheckText("anomaly.table", a.table));
+    TM_RETURN_IF_ERROR(CheckText("anomaly.column", a.column));
+    TM_RETURN_IF_ERROR(CheckText("anomaly.detail", a.detail, kMaxAnomalyDetail));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+bool IsValidSourceName(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+Status CheckManifest(const Manifest& m) {
+  TM_RETURN_IF_ERROR(CheckText("source", m.source));
+  TM_RETURN_IF_ERROR(CheckText("source_uri", m.source_uri));
+  TM_RETURN_IF_ERROR(CheckText("tool_version", m.tool_version));
+  TM_RETURN_IF_ERROR(CheckText("host", m.host));
+  TM_RETURN_IF_ERROR(CheckText("actor", m.actor));
+  if (m.tags.size() > kMaxTags) return TooLong("tag_count", m.tags.size(), kMaxTags);
+  for (const std::string& t : m.tags) TM_RETURN_IF_ERROR(CheckText("tag", t));
+  if (m.labels.size() > kMaxTags) return TooLong("label_count", m.labels.size(), kMaxTags);
+  for (const auto& [k, v] : m.labels) {
+    TM_RETURN_IF_ERROR(CheckText("label.name", k));
+    TM_RETURN_IF_ERROR(CheckText("label " + k, v));
+  }
+  TM_RETURN_IF_ERROR(CheckTables(m));
+  return CheckAnomalies(m);
+}
+
+Result<std::string> EncodeManifest(const Manifest& m) {
+  TM_RETURN_IF_ERROR(CheckManifest(m));
+  return EncodeManifestUnchecked(m);
+}
+
+std::string EncodeManifestUnchecked(const Manifest& m) {
   std::string out;
   const bool v2 = !m.anomalies.empty();
   out.push_back(static_cast<char>(v2 ? kManifestVersionAnomalies : kManifestVersion));
@@ -238,6 +311,11 @@ std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view 
 }
 
 Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file) {
+  TM_ASSIGN_OR_RETURN(std::string manifest, OpenSnapshotBytes(keys, id, file));
+  return DecodeManifest(manifest, "snapshot " + id.Short());
+}
+
+Result<std::string> OpenSnapshotBytes(const MasterKeys& keys, const Id& id, std::string_view file) {
   const std::string what = "snapshot " + id.Short();
   if (file.size() < kSnapshotMagic.size() ||
       file.substr(0, kSnapshotMagic.size()) != kSnapshotMagic) {
@@ -261,11 +339,11 @@ Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_
   if (SnapshotIdOf(keys, manifest) != id) {
     return Status::Corruption(what + ": id check failed (contents do not hash to the file name)");
   }
-  return DecodeManifest(manifest, what);
+  return std::string(manifest);
 }
 
 Result<Id> WriteSnapshot(const Repository& repo, const Manifest& m) {
-  const std::string bytes = EncodeManifest(m);
+  TM_ASSIGN_OR_RETURN(const std::string bytes, EncodeManifest(m));
   const Id id = SnapshotIdOf(repo.keys(), bytes);
   const std::string file = SealSnapshot(repo.keys(), id, bytes);
   Status s = repo.backend()->Put({FileKind::kSnapshot, id.Hex()}, file, PutMode::kCreateExclusive);
@@ -279,6 +357,13 @@ Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id) {
       std::string file,
       ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()}, kMaxSnapshotFile));
   return OpenSnapshot(repo.keys(), id, file);
+}
+
+Result<std::string> ReadSnapshotBytes(const Repository& repo, const Id& id) {
+  TM_ASSIGN_OR_RETURN(
+      std::string file,
+      ReadSmallFile(repo.backend(), {FileKind::kSnapshot, id.Hex()}, kMaxSnapshotFile));
+  return OpenSnapshotBytes(repo.keys(), id, file);
 }
 
 Result<std::vector<Id>> ListSnapshots(const Repository& repo) {

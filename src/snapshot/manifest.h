@@ -70,8 +70,29 @@ struct Manifest {
   SourceSchema FullSchema() const;
 };
 
+// Limits of snapshot.md §2 that a writer must respect (the decoder refuses
+// anything past them): text fields (source, source_uri, tool_version, host,
+// actor, tags, label names and values) at most kMaxManifestText bytes, at most
+// kMaxManifestTags tags and labels.
+inline constexpr size_t kMaxManifestText = 1u << 16;
+inline constexpr uint64_t kMaxManifestTags = 4096;
+
+// The one rule for source names, used by tidemark.toml and the CLI alike:
+// 1-64 letters, digits, '-', '_' or '.' (no '/', '@', space or control
+// character; snapshots are named NAME@latest and names go into file names).
+bool IsValidSourceName(std::string_view name);
+inline constexpr std::string_view kSourceNameRule = "use 1-64 letters, digits, '-', '_' or '.'";
+
+// InvalidArgument naming the field and its limit when `m` holds something
+// DecodeManifest would refuse to read.
+Status CheckManifest(const Manifest& m);
+
 // Plain manifest bytes (no crypto), exposed for fuzzing and tests.
-std::string EncodeManifest(const Manifest& m);
+// InvalidArgument (CheckManifest) instead of bytes no reader accepts.
+Result<std::string> EncodeManifest(const Manifest& m);
+// The same bytes without the checks: only for tests and fuzz seeds that
+// need an invalid manifest.
+std::string EncodeManifestUnchecked(const Manifest& m);
 Result<Manifest> DecodeManifest(std::string_view data, std::string_view what);
 
 // Stores `m` as a new snapshot file; returns its id.
@@ -83,6 +104,11 @@ Result<Manifest> ReadSnapshot(const Repository& repo, const Id& id);
 std::string SealSnapshot(const MasterKeys& keys, const Id& id, std::string_view manifest_bytes);
 Result<Manifest> OpenSnapshot(const MasterKeys& keys, const Id& id, std::string_view file);
 Id SnapshotIdOf(const MasterKeys& keys, std::string_view manifest_bytes);
+// The verified manifest bytes of a snapshot file (magic, AEAD, signature,
+// id), not decoded: a manifest that is signed but does not decode (written
+// by a release that did not check its limits) is still ours to forget.
+Result<std::string> OpenSnapshotBytes(const MasterKeys& keys, const Id& id, std::string_view file);
+Result<std::string> ReadSnapshotBytes(const Repository& repo, const Id& id);
 
 // Every snapshot id in the repository.
 Result<std::vector<Id>> ListSnapshots(const Repository& repo);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <vector>
+
 namespace tidemark {
 namespace {
 
@@ -15,7 +18,7 @@ Manifest Sample() {
 }
 
 TEST(ManifestTest, WithoutAnomaliesStaysVersion1) {
-  const std::string bytes = EncodeManifest(Sample());
+  const std::string bytes = *EncodeManifest(Sample());
   ASSERT_FALSE(bytes.empty());
   EXPECT_EQ(bytes[0], 1);
 }
@@ -24,26 +27,96 @@ TEST(ManifestTest, AnomaliesRoundTripAsVersion2) {
   Manifest m = Sample();
   m.anomalies.push_back({"deleted", "customers", "", 100, 500, "customers: 100 of 500"});
   m.anomalies.push_back({"nulled", "orders", "total", 9, 10, "orders.total"});
-  const std::string bytes = EncodeManifest(m);
+  const std::string bytes = *EncodeManifest(m);
   EXPECT_EQ(bytes[0], 2);
   auto back = DecodeManifest(bytes, "m");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->anomalies, m.anomalies);
-  EXPECT_EQ(EncodeManifest(*back), bytes);
+  EXPECT_EQ(*EncodeManifest(*back), bytes);
 }
 
 TEST(ManifestTest, TheLimitRoundTripsAndOneMoreIsRefused) {
   Manifest m = Sample();
   m.anomalies.assign(kMaxManifestAnomalies, Anomaly{"dropped", "t", "", 1, 1, "view v dropped"});
-  auto back = DecodeManifest(EncodeManifest(m), "m");
+  auto back = DecodeManifest(*EncodeManifest(m), "m");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->anomalies.size(), kMaxManifestAnomalies);
   // The backup caps the list (ops/backup.cc); a manifest past the cap is
   // refused by the decoder, naming the field.
   m.anomalies.push_back(m.anomalies.back());
-  auto over = DecodeManifest(EncodeManifest(m), "m");
+  EXPECT_TRUE(EncodeManifest(m).status().IsInvalidArgument());
+  auto over = DecodeManifest(EncodeManifestUnchecked(m), "m");
   ASSERT_TRUE(over.status().IsCorruption());
   EXPECT_NE(over.status().message().find("anomaly_count"), std::string::npos);
+}
+
+// Every field at its limit round-trips; one byte (or item) past any limit is
+// refused by the encoder, naming the field, and by the decoder.
+struct Edit {
+  const char* field;
+  std::function<void(Manifest*, size_t extra)> apply;
+};
+
+std::vector<Edit> Edits() {
+  auto text = [](size_t extra) { return std::string(kMaxManifestText + extra, 'x'); };
+  return {
+      {"source", [=](Manifest* m, size_t e) { m->source = text(e); }},
+      {"source_uri", [=](Manifest* m, size_t e) { m->source_uri = text(e); }},
+      {"tool_version", [=](Manifest* m, size_t e) { m->tool_version = text(e); }},
+      {"host", [=](Manifest* m, size_t e) { m->host = text(e); }},
+      {"actor", [=](Manifest* m, size_t e) { m->actor = text(e); }},
+      {"tag", [=](Manifest* m, size_t e) { m->tags = {text(e)}; }},
+      {"tag_count", [](Manifest* m, size_t e) { m->tags.assign(kMaxManifestTags + e, "t"); }},
+      {"label.name",
+       [=](Manifest* m, size_t e) {
+         m->labels = {{text(e), "v"}};
+       }},
+      {"label env",
+       [=](Manifest* m, size_t e) {
+         m->labels = {{"env", text(e)}};
+       }},
+      {"label_count",
+       [](Manifest* m, size_t e) {
+         m->labels.assign(kMaxManifestTags + e, {"k", "v"});
+       }},
+      {"anomaly.kind",
+       [](Manifest* m, size_t e) {
+         m->anomalies = {Anomaly{std::string(64 + e, 'k'), "t", "", 1, 1, "d"}};
+       }},
+      {"anomaly.table",
+       [=](Manifest* m, size_t e) {
+         m->anomalies = {Anomaly{"k", text(e), "", 1, 1, "d"}};
+       }},
+      {"anomaly.column",
+       [=](Manifest* m, size_t e) {
+         m->anomalies = {Anomaly{"k", "t", text(e), 1, 1, "d"}};
+       }},
+      {"anomaly.detail",
+       [](Manifest* m, size_t e) {
+         m->anomalies = {Anomaly{"k", "t", "", 1, 1, std::string(4096 + e, 'd')}};
+       }},
+  };
+}
+
+TEST(ManifestTest, EveryLimitRoundTripsAndOnePastIsRefusedByTheEncoder) {
+  for (const Edit& edit : Edits()) {
+    SCOPED_TRACE(edit.field);
+    Manifest at = Sample();
+    edit.apply(&at, 0);
+    auto bytes = EncodeManifest(at);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    auto back = DecodeManifest(*bytes, "m");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*EncodeManifest(*back), *bytes);
+
+    Manifest past = Sample();
+    edit.apply(&past, 1);
+    auto refused = EncodeManifest(past);
+    ASSERT_TRUE(refused.status().IsInvalidArgument());
+    EXPECT_NE(refused.status().message().find(edit.field), std::string::npos)
+        << refused.status().message();
+    EXPECT_FALSE(DecodeManifest(EncodeManifestUnchecked(past), "m").ok());
+  }
 }
 
 }  // namespace

@@ -438,6 +438,26 @@ Status SqliteSource::Scan(const TableSchema& table,
   return Status::OK();
 }
 
+Result<std::vector<std::string>> SqliteSource::QuickCheck() {
+  std::vector<std::string> problems;
+  Status s = Query("PRAGMA main.quick_check(10)", nullptr, "checking the file's integrity",
+                   [&](sqlite3_stmt* st) {
+                     const char* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+                     if (text != nullptr && std::string_view(text) != "ok")
+                       problems.push_back(text);
+                     return Status::OK();
+                   });
+  // SQLITE_CORRUPT while checking is itself the finding.
+  if (!s.ok() && problems.empty()) {
+    if (s.IsCorruption() || s.message().find("malformed") != std::string::npos) {
+      problems.push_back(s.message());
+    } else {
+      return s;
+    }
+  }
+  return problems;
+}
+
 Result<uint64_t> SqliteSource::CountRows(const TableSchema& table) {
   const std::string sql = "SELECT count(*) FROM main." + QuoteIdent(table.name);
   uint64_t n = 0;

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "records/schema.h"
 #include "records/value.h"
+#include "storage/posix_io.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -49,6 +50,12 @@ class SqliteSource {
   // Unsupported when two rows of a rowid table share a primary key that
   // contains NULL, or columns hide the rowid that is the key.
   Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn);
+
+  // PRAGMA quick_check inside the read transaction: the b-tree structure of
+  // every page, tables and indexes (not whether index entries match their
+  // rows, which integrity_check adds at ~20x the cost: 5.9 s against 0.31 s
+  // on a 139 MB file). The problems found (at most 10); empty when none.
+  Result<std::vector<std::string>> QuickCheck();
 
   // Number of rows (SELECT count(*)), for progress.
   Result<uint64_t> CountRows(const TableSchema& table);
@@ -97,10 +104,13 @@ class SqliteWriter {
   // tables with it (they may also be named, but only with it), and
   // sqlite_sequence is always included, keeping only the rows of restored
   // tables. Settings or SQL that are not well formed are InvalidArgument; a
-  // CREATE this SQLite cannot run is Unsupported.
+  // CREATE this SQLite cannot run is Unsupported. The file gets exactly
+  // `mode` (not the umask's): 0600 unless asked otherwise, since it holds
+  // decrypted data; SQLite gives its journals the same mode.
   static Result<std::unique_ptr<SqliteWriter>> Create(const std::string& path,
                                                       const SourceSchema& schema,
-                                                      const std::vector<std::string>& tables);
+                                                      const std::vector<std::string>& tables,
+                                                      unsigned mode = kPrivateFileMode);
   ~SqliteWriter();
 
   // Starts loading `table` (one selected at Create that has records).

@@ -468,3 +468,52 @@ TEST_F(SqliteSourceTest, ScanOfVirtualTableIsRefused) {
 
 }  // namespace
 }  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+// Fault campaign: a file whose index pages are corrupt backed up with no
+// warning. QuickCheck finds it; a healthy file has no problems.
+TEST_F(SqliteSourceTest, QuickCheckFindsACorruptIndexPage) {
+  const std::string path = Path("q.db");
+  {
+    Db db(path);
+    db.Exec(
+        "PRAGMA page_size=4096; CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT);"
+        "CREATE INDEX ta ON t(a); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c "
+        "WHERE x < 2000) INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;");
+  }
+  {
+    auto healthy = SqliteSource::Open(path);
+    ASSERT_TRUE(healthy.ok()) << healthy.status().ToString();
+    auto problems = (*healthy)->QuickCheck();
+    ASSERT_TRUE(problems.ok()) << problems.status().ToString();
+    EXPECT_TRUE(problems->empty());
+  }
+  int root = 0;
+  {
+    Db db(path);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT rootpage FROM sqlite_schema WHERE name='ta'", -1,
+                                 &st, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    root = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+  }
+  FILE* f = std::fopen(path.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  std::fseek(f, (root - 1) * 4096 + 8, SEEK_SET);
+  const std::string junk(64, '\xff');
+  std::fwrite(junk.data(), 1, junk.size(), f);
+  std::fclose(f);
+  auto src = SqliteSource::Open(path);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  auto problems = (*src)->QuickCheck();
+  ASSERT_TRUE(problems.ok()) << problems.status().ToString();
+  ASSERT_FALSE(problems->empty());
+  EXPECT_NE((*problems)[0].find("page"), std::string::npos) << (*problems)[0];
+}
+
+}  // namespace
+}  // namespace tidemark

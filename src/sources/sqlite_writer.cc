@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -249,14 +250,20 @@ bool LacksModule(const std::string& sql) {
 
 // Creates `path` only if it does not exist (O_EXCL: no race with another
 // restore). SQLite accepts the empty file as an empty database.
-Status CreateEmptyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+Status CreateEmptyFile(const std::string& path, unsigned mode) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
     return Status::AlreadyExists(path +
                                  " already exists; restore to a new path, or move the "
                                  "file away first");
   }
   if (fd < 0) return Status::IOError("create " + path + ": " + std::strerror(errno));
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {  // exactly `mode`, whatever the umask
+    const int err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    return Status::IOError("chmod " + path + ": " + std::strerror(err));
+  }
   ::close(fd);
   return Status::OK();
 }
@@ -265,7 +272,8 @@ Status CreateEmptyFile(const std::string& path) {
 
 Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& path,
                                                            const SourceSchema& schema,
-                                                           const std::vector<std::string>& tables) {
+                                                           const std::vector<std::string>& tables,
+                                                           unsigned mode) {
   std::unique_ptr<SqliteWriter> w(new SqliteWriter());
   w->impl_ = std::make_unique<Impl>();
   Impl& im = *w->impl_;
@@ -276,7 +284,7 @@ Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& pa
   TM_ASSIGN_OR_RETURN(im.selected, SelectTables(schema, tables));
   TM_ASSIGN_OR_RETURN(std::vector<std::string> early, SettingPragmas(schema, true));
   TM_ASSIGN_OR_RETURN(std::vector<std::string> late, SettingPragmas(schema, false));
-  TM_RETURN_IF_ERROR(CreateEmptyFile(path));
+  TM_RETURN_IF_ERROR(CreateEmptyFile(path, mode));
   const std::string name = path.rfind("file:", 0) == 0 ? "./" + path : path;  // not a URI
   int rc = sqlite3_open_v2(name.c_str(), &im.db, SQLITE_OPEN_READWRITE, nullptr);
   if (rc != SQLITE_OK) return im.Error(rc, "open");

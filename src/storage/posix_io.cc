@@ -118,6 +118,21 @@ Status SyncDir(const std::string& dir) {
   return fd.Close(dir);
 }
 
+Status MakePrivateDirs(const std::string& dir) {
+  for (size_t at = dir.find('/', 1);; at = dir.find('/', at + 1)) {
+    const std::string part = dir.substr(0, at);
+    if (!part.empty() && part.back() != '/') {
+      if (::mkdir(part.c_str(), 0700) == 0) {
+        ::chmod(part.c_str(), 0700);  // exactly 0700, whatever the umask
+      } else if (errno != EEXIST) {
+        return PosixError("create folder", part, errno);
+      }
+    }
+    if (at == std::string::npos) break;
+  }
+  return MakeDir(dir);
+}
+
 Status MakeDir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) == 0) return Status::OK();
   const int err = errno;

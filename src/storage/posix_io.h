@@ -59,6 +59,14 @@ Status SyncFd(int fd, const std::string& path);
 // File systems that cannot fsync a directory (EINVAL) are accepted.
 Status SyncDir(const std::string& dir);
 
+// Files and folders tidemark writes outside the repository hold decrypted
+// data: they are private to the user unless asked otherwise (--mode).
+inline constexpr unsigned kPrivateFileMode = 0600;
+
+// mkdir -p with 0700 for every folder it creates (existing ones are kept as
+// they are), whatever the umask.
+Status MakePrivateDirs(const std::string& dir);
+
 // mkdir(dir, 0700); an existing directory is fine, an existing non-directory
 // is an IOError. Does not sync the parent.
 Status MakeDir(const std::string& dir);
