@@ -12,7 +12,6 @@
 #include "base/result.h"
 #include "records/schema.h"
 #include "records/value.h"
-#include "storage/posix_io.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -105,12 +104,13 @@ class SqliteWriter {
   // sqlite_sequence is always included, keeping only the rows of restored
   // tables. Settings or SQL that are not well formed are InvalidArgument; a
   // CREATE this SQLite cannot run is Unsupported. The file gets exactly
-  // `mode` (not the umask's): 0600 unless asked otherwise, since it holds
+  // `mode` (not the umask's): 0600 (storage/posix_io.h kPrivateFileMode, which
+  // sources/ may not include) unless asked otherwise, since it holds
   // decrypted data; SQLite gives its journals the same mode.
   static Result<std::unique_ptr<SqliteWriter>> Create(const std::string& path,
                                                       const SourceSchema& schema,
                                                       const std::vector<std::string>& tables,
-                                                      unsigned mode = kPrivateFileMode);
+                                                      unsigned mode = 0600);
   ~SqliteWriter();
 
   // Starts loading `table` (one selected at Create that has records).

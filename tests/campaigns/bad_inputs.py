@@ -98,12 +98,15 @@ class BadInputs(common.Campaign):
         if code not in range(0, 6):
             return self.fail(0, f"{label}: exit {code} is not a documented code", err)
         if code != 0:
+            # `check` names each damaged object on stderr too ("tidemark: damaged: ..."),
+            # before its one error line (docs/guide/check.md).
             lines = [ln for ln in err.splitlines()
-                     if not ln.startswith("tidemark: warning:") and ln != common.HINT]
+                     if not ln.startswith(("tidemark: warning:", "tidemark: damaged:"))
+                     and ln != common.HINT]
             if len(lines) != 1:
                 self.count("errors not one line")
                 return self.fail(0, f"{label}: exit {code} with {len(lines)} error lines",
-                                 err[-400:])
+                                 " | ".join(lines)[-400:])
         return code
 
 
