@@ -105,6 +105,9 @@ class BadInputs(common.Campaign):
                      and ln != common.HINT]
             if len(lines) != 1:
                 self.count("errors not one line")
+                if os.environ.get("TIDEMARK_CAMPAIGN_DUMP"):
+                    with open(os.environ["TIDEMARK_CAMPAIGN_DUMP"], "a") as f:
+                        f.write(label + "\n" + err + "\n----\n")
                 return self.fail(0, f"{label}: exit {code} with {len(lines)} error lines",
                                  " | ".join(lines)[-400:])
         return code
