@@ -115,4 +115,18 @@ else passed=$((passed + 1)); fi
 one_line "damaged config error"
 cp config.orig "$work/repo/config"
 
+# Damage named by a table whose name holds a newline stays one line per object
+# (found by the bad-inputs campaign: a root node "is in no index" split in two).
+nl=$'\n'
+sqlite3 nl.db "CREATE TABLE \"two${nl}lines\"(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO \"two${nl}lines\" VALUES (1, 'x');"
+rm -rf "$work/nlrepo"
+TIDEMARK_REPOSITORY="$work/nlrepo" "$T" init --kdf-memory 8 --kdf-iterations 1 >/dev/null 2>&1
+TIDEMARK_REPOSITORY="$work/nlrepo" "$T" backup sqlite:nl.db --name nl >/dev/null 2>&1
+for f in "$work"/nlrepo/index/*; do : >"$f"; done
+expect 3 "check of a repository whose index is gone" -- env TIDEMARK_REPOSITORY="$work/nlrepo" "$T" check
+contains err "two\\x0alines" "the newline in the table name is shown escaped"
+if grep -qv '^tidemark: ' err; then
+  failed=$((failed + 1)); echo "FAIL: a stderr line does not start with 'tidemark: '"; cat err
+else passed=$((passed + 1)); fi
+
 finish integrity_cli_test

@@ -89,3 +89,12 @@ TEST(ProgressTest, RendersRateAndEta) {
 
 }  // namespace
 }  // namespace tidemark
+
+// A message quoting a name from untrusted data (a table called "a\nb") stays
+// one line: found by the bad-inputs campaign (check's damaged lines).
+TEST(OneLineTest, ControlCharactersAreEscaped) {
+  EXPECT_EQ(tidemark::OneLine("plain text: ok"), "plain text: ok");
+  EXPECT_EQ(tidemark::OneLine("a\nb\tc\x7f"), "a\\x0ab\\x09c\\x7f");
+  EXPECT_EQ(tidemark::OneLine(std::string("nul\0end", 7)), "nul\\x00end");
+  EXPECT_EQ(tidemark::OneLine("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 is kept
+}

@@ -12,5 +12,8 @@ bool HexDecode(std::string_view hex, std::string* bytes);
 std::string FormatBytes(double bytes);
 // "1h02m", "3.2s", "45ms".
 std::string FormatDuration(double seconds);
+// `s` with control characters (< 0x20, 0x7f) written as \xNN, so that a
+// message quoting names or values from untrusted data stays one line.
+std::string OneLine(std::string_view s);
 
 }  // namespace tidemark

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base/duration.h"
+#include "base/hex.h"
 #include "base/logging.h"
 #include "cli/commands.h"
 #include "cli/context.h"
@@ -40,7 +41,7 @@ void PrintError(const Context& ctx, const Status& s) {
     w.Field("exit_code", ExitCodeFor(s)).Field("message", s.message()).EndObject().EndObject();
     printf("%s\n", w.str().c_str());
   }
-  fprintf(stderr, "tidemark: error: %s\n", s.message().c_str());
+  fprintf(stderr, "tidemark: error: %s\n", OneLine(s.message()).c_str());
 }
 
 }  // namespace

@@ -101,13 +101,13 @@ void DamageMapJson(JsonWriter* w, const std::vector<DamagedBlob>& map,
 
 void PrintFindings(Context* ctx, const CheckReport& r) {
   for (const CheckFinding& f : r.damage) {
-    ctx->Print("DAMAGED  " + f.object + ": " + f.message);
+    ctx->Print("DAMAGED  " + OneLine(f.object + ": " + f.message));
     // On stderr too, so that a log of a scheduled check names them.
     if (!ctx->opts.json)
-      fprintf(stderr, "tidemark: damaged: %s: %s\n", f.object.c_str(), f.message.c_str());
+      fprintf(stderr, "tidemark: damaged: %s\n", OneLine(f.object + ": " + f.message).c_str());
   }
   for (const CheckFinding& f : r.warnings) {
-    ctx->Print("warning  " + f.object + ": " + f.message);
+    ctx->Print("warning  " + OneLine(f.object + ": " + f.message));
   }
   for (const CheckFinding& f : r.notes) ctx->Print("note     " + f.object + ": " + f.message);
   if (r.damage_mapped) {
@@ -178,9 +178,10 @@ Status RunCheckSnapshot(Context* ctx, const CheckFlags& flags) {
       CheckSnapshotData(a->store.get(), s->id, s->manifest, ctx->ShowProgress(), &stats));
   const bool ok = damaged.empty();
   for (const DamagedBlob& d : damaged) {
-    ctx->Print("DAMAGED  blob " + d.blob.Hex() + ": " + d.problem);
+    ctx->Print("DAMAGED  blob " + d.blob.Hex() + ": " + OneLine(d.problem));
     if (!ctx->opts.json) {
-      fprintf(stderr, "tidemark: damaged: blob %s: %s\n", d.blob.Hex().c_str(), d.problem.c_str());
+      fprintf(stderr, "tidemark: damaged: blob %s: %s\n", d.blob.Hex().c_str(),
+              OneLine(d.problem).c_str());
     }
   }
   if (!ok) PrintDamageMap(ctx, damaged);

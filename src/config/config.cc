@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/duration.h"
+#include "base/hex.h"
 #include "snapshot/manifest.h"
 
 namespace tidemark {
@@ -465,22 +466,8 @@ const DrillPlan* ConfigFile::FindDrill(std::string_view name) const {
 namespace {
 
 // Error messages quote keys and values from the file, which may hold control
-// characters (TOML escapes such as "\n"): they are shown escaped, so that an
-// error stays one line.
-std::string OneLine(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f) {
-      out += c;
-    } else {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    }
-  }
-  return out;
-}
+// characters (TOML escapes such as "\n"): OneLine (base/hex.h) shows them
+// escaped, so that an error stays one line.
 
 Result<ConfigFile> ParseFile(std::string_view text, const std::string& file) {
   try {
