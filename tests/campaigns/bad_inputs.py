@@ -127,7 +127,12 @@ def setup(c):
     common.mutate(db, c.rng)
     c.must(0, "backup", "backup", "sqlite:" + db, "--name", "crm")
     c.must(0, "forget", "forget", "--keep-last", "1")
-    c.must(0, "prune", "prune")  # only marks: the crashed rollback's lock is still there
+    # A prune that dies after its first phase keeps its mark and .wait file in
+    # prune/ (a stale lock no longer holds the sweep back).
+    code, _, err = c.tm("prune", env={"TIDEMARK_CRASH_AT": "prune-wait-written"})
+    if code != 86:
+        raise SystemExit(f"bad_inputs: prune with TIDEMARK_CRASH_AT=prune-wait-written: exit {code}: {err}")
+    c.must(0, "unlock", "unlock")
 
 
 def flags(c, runs):
