@@ -181,6 +181,20 @@ void PrintResult(Context* ctx, const ForgetOptions& o, const ForgetResult& r, Js
              " (policy: " + PolicyText(o) + ")");
 }
 
+// `forget --prune`: prune runs after the lock is released; its JSON joins
+// forget's document (`w`, still open).
+Status PruneAfterForget(Context* ctx, const ForgetFlags& f, JsonWriter* w) {
+  std::string t = f.max_unused;
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  const double max_unused = std::strtod(t.c_str(), nullptr) / 100.0;
+  std::string prune_json;
+  Status s = RunPrune(ctx, false, max_unused, &prune_json);
+  if (!s.ok()) return s;  // the error object is the JSON document then
+  w->Key("prune").Raw(prune_json);
+  ctx->PrintJson(w->EndObject());
+  return s;
+}
+
 Status RunForget(Context* ctx, const ForgetFlags& f) {
   if (IsDamagedSnapshotId(ctx, f)) return RunForgetDamaged(ctx, f.targets[0]);
   if (f.RulesGiven() && (f.all || !f.targets.empty())) {
@@ -230,22 +244,9 @@ Status RunForget(Context* ctx, const ForgetFlags& f) {
                                     {"removed", static_cast<int64_t>(r->removed.size())}}));
     prune = f.prune && !r->removed.empty();
   }
-  if (!prune) {
-    ctx->PrintJson(w.EndObject());
-    return Status::OK();
-  }
-  double max_unused = 0.05;
-  {
-    std::string t = f.max_unused;
-    if (!t.empty() && t.back() == '%') t.pop_back();
-    max_unused = std::strtod(t.c_str(), nullptr) / 100.0;
-  }
-  std::string prune_json;
-  Status s = RunPrune(ctx, false, max_unused, &prune_json);
-  if (!s.ok()) return s;  // the error object is the JSON document then
-  w.Key("prune").Raw(prune_json);
+  if (prune) return PruneAfterForget(ctx, f, &w);
   ctx->PrintJson(w.EndObject());
-  return s;
+  return Status::OK();
 }
 
 }  // namespace

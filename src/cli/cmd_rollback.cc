@@ -467,6 +467,19 @@ Result<RollbackScope> ScopeOf(const RollbackFlags& flags) {
   return scope;
 }
 
+// What the planner reads, the same for rollback and revert.
+PlanInputs InputsOf(Context* ctx, const SnapshotAccess& access, SqliteSource* live,
+                    const SnapshotInfo* newest, const std::string& source,
+                    const SourceCatalog& catalog) {
+  return PlanInputs{live,
+                    access.cache.get(),
+                    access.repo,
+                    newest,
+                    OlderSnapshots(access, source),
+                    catalog.relations,
+                    ctx->ShowProgress()};
+}
+
 Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "rollback"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* target, access->Resolve(flags.to));
@@ -484,14 +497,9 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   {
     // The read transaction ends before anything is written.
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    PlanInputs in{live.get(),
-                  access->cache.get(),
-                  access->repo,
-                  newest,
-                  OlderSnapshots(*access, flags.source),
-                  catalog.relations,
-                  ctx->ShowProgress()};
-    TM_ASSIGN_OR_RETURN(plan, PlanRollback(in, *target, scope));
+    TM_ASSIGN_OR_RETURN(
+        plan, PlanRollback(InputsOf(ctx, *access, live.get(), newest, flags.source, catalog),
+                           *target, scope));
   }
   return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
 }
@@ -527,14 +535,9 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   const auto start = std::chrono::steady_clock::now();
   {
     TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    PlanInputs in{live.get(),
-                  access->cache.get(),
-                  access->repo,
-                  newest,
-                  OlderSnapshots(*access, flags.source),
-                  catalog.relations,
-                  ctx->ShowProgress()};
-    TM_ASSIGN_OR_RETURN(plan, PlanRevert(in, *a, *b, scope, prefer));
+    TM_ASSIGN_OR_RETURN(
+        plan, PlanRevert(InputsOf(ctx, *access, live.get(), newest, flags.source, catalog), *a, *b,
+                         scope, prefer));
   }
   return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
 }

@@ -299,6 +299,85 @@ Status CheckIntegrity(SqliteSource* src, const BackupOptions& opts,
   return Status::OK();
 }
 
+// The manifest's identity and labels, checked against the format's limits
+// before anything is stored (snapshot.md §2).
+Status FillIdentity(const BackupOptions& opts, Manifest* m) {
+  m->source = opts.name;
+  m->source_uri = "sqlite:" + opts.path;
+  m->tool_version = opts.tool_version;
+  m->host = opts.host.empty() ? CurrentHost() : opts.host;
+  m->actor = CurrentUser();
+  m->tags = opts.tags;
+  m->labels = opts.labels;
+  std::sort(m->labels.begin(), m->labels.end());
+  return CheckManifest(*m);
+}
+
+// Scans every selected table into trees (records and large values stored),
+// then flushes the store.
+Status StoreTables(SqliteSource* src, const SourceSchema& schema, Repository* repo,
+                   BlobStore* store, const BackupOptions& opts, BackupResult* result) {
+  uint64_t total_rows = 0;
+  for (const TableSchema& t : schema.tables) {
+    if (!t.has_records() || !opts.show_progress) continue;  // count(*) is only for the ETA
+    TM_ASSIGN_OR_RETURN(uint64_t n, src->CountRows(t));
+    total_rows += n;
+  }
+  Progress progress("backup " + opts.name, total_rows, Progress::Unit::kCount, opts.show_progress);
+  ChunkedValueStore large(store, *repo);
+  {
+    TreeStage stage(store, TreeParams::ForRepository(*repo));
+    for (const TableSchema& table : schema.tables) {
+      SnapshotTable t;
+      t.schema = table;
+      if (table.has_records()) {
+        TM_RETURN_IF_ERROR(ScanTable(src, table, &large, &stage, &t, &progress));
+      }
+      result->records += t.root.count;
+      result->manifest.tables.push_back(std::move(t));
+    }
+  }
+  TM_RETURN_IF_ERROR(store->Flush());
+  progress.Finish();
+  return Status::OK();
+}
+
+uint64_t MicrosSince(std::chrono::steady_clock::time_point t) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t)
+          .count());
+}
+
+// Anomalies of the new snapshot against the source's history, compared
+// through today's table selection (a table newly left out by `exclude` is not
+// reported as dropped), capped at what a manifest holds (snapshot.md §2).
+Status DetectInto(NodeCache* cache, const std::vector<SnapshotInfo>& history,
+                  const BackupOptions& opts, std::vector<TreeDiffCounts>* counts,
+                  BackupResult* result) {
+  Manifest& m = result->manifest;
+  std::vector<Manifest> selected;
+  selected.reserve(history.size());
+  for (const SnapshotInfo& s : history) {
+    selected.push_back(SelectedManifest(s.manifest, opts.include, opts.exclude));
+  }
+  std::vector<const Manifest*> earlier;
+  for (const Manifest& s : selected) earlier.push_back(&s);
+  const auto detect_start = std::chrono::steady_clock::now();
+  TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(cache, m, earlier, *opts.anomalies,
+                                                   &result->anomaly_cost, counts));
+  result->anomaly_us = MicrosSince(detect_start);
+  if (m.anomalies.size() > kMaxManifestAnomalies) {
+    // Keep the first ones and say how many more there were.
+    const uint64_t total = m.anomalies.size();
+    m.anomalies.resize(kMaxManifestAnomalies - 1);
+    m.anomalies.push_back({"more", "", "", total - m.anomalies.size(), total,
+                           std::to_string(total - m.anomalies.size()) +
+                               " more anomalies not stored (a manifest holds at most " +
+                               std::to_string(kMaxManifestAnomalies) + ")"});
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
@@ -311,82 +390,24 @@ Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const Back
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> history, LoadSnapshots(*repo, opts.name));
   const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();
   if (parent) m.parent = result.parent = parent->id;
-  m.source = opts.name;
-  m.source_uri = "sqlite:" + opts.path;
-  m.tool_version = opts.tool_version;
-  m.host = opts.host.empty() ? CurrentHost() : opts.host;
-  m.actor = CurrentUser();
-  m.tags = opts.tags;
-  m.labels = opts.labels;
-  std::sort(m.labels.begin(), m.labels.end());
-  // Before anything is stored: a label the manifest cannot hold fails now,
-  // not after the tables are written (snapshot.md §2).
-  TM_RETURN_IF_ERROR(CheckManifest(m));
+  TM_RETURN_IF_ERROR(FillIdentity(opts, &m));
   const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
   if (opts.anomalies != nullptr) {  // before anything is written (docs/guide/config.md)
     TM_RETURN_IF_ERROR(CheckDeclaredRelations(*opts.anomalies, schema, opts.name));
   }
   m.objects.objects = schema.objects;
   m.objects.settings = schema.settings;
-
-  uint64_t total_rows = 0;
-  for (const TableSchema& t : schema.tables) {
-    if (!t.has_records() || !opts.show_progress) continue;  // count(*) is only for the ETA
-    TM_ASSIGN_OR_RETURN(uint64_t n, src->CountRows(t));
-    total_rows += n;
-  }
-  Progress progress("backup " + opts.name, total_rows, Progress::Unit::kCount, opts.show_progress);
   const uint64_t written_before = store->stats().bytes_written;
-  ChunkedValueStore large(store, *repo);
-  {
-    TreeStage stage(store, TreeParams::ForRepository(*repo));
-    for (const TableSchema& table : schema.tables) {
-      SnapshotTable t;
-      t.schema = table;
-      if (table.has_records()) {
-        TM_RETURN_IF_ERROR(ScanTable(src.get(), table, &large, &stage, &t, &progress));
-      }
-      result.records += t.root.count;
-      m.tables.push_back(std::move(t));
-    }
-  }
-  TM_RETURN_IF_ERROR(store->Flush());
-  progress.Finish();
+  TM_RETURN_IF_ERROR(StoreTables(src.get(), schema, repo, store, opts, &result));
   // One cache for the change counts and the anomaly detection after them:
   // detection walks the same parent/new diff, so its nodes are mostly cached.
   NodeCache cache(store);
   std::vector<TreeDiffCounts> counts;
   TM_RETURN_IF_ERROR(CountChanges(&cache, parent ? &parent->manifest : nullptr, &m, &counts));
   m.stats.bytes_added = store->stats().bytes_written - written_before;
-  m.stats.duration_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  std::chrono::steady_clock::now() - started)
-                                                  .count());
+  m.stats.duration_us = MicrosSince(started);
   if (opts.anomalies != nullptr && parent != nullptr) {
-    // Compared through today's table selection, so that a table newly left
-    // out by `exclude` is not reported as dropped.
-    std::vector<Manifest> selected;
-    selected.reserve(history.size());
-    for (const SnapshotInfo& s : history) {
-      selected.push_back(SelectedManifest(s.manifest, opts.include, opts.exclude));
-    }
-    std::vector<const Manifest*> earlier;
-    for (const Manifest& s : selected) earlier.push_back(&s);
-    const auto detect_start = std::chrono::steady_clock::now();
-    TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(&cache, m, earlier, *opts.anomalies,
-                                                     &result.anomaly_cost, &counts));
-    result.anomaly_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  std::chrono::steady_clock::now() - detect_start)
-                                                  .count());
-    if (m.anomalies.size() > kMaxManifestAnomalies) {
-      // A manifest holds at most that many (snapshot.md §2): keep the first
-      // ones and say how many more there were.
-      const uint64_t total = m.anomalies.size();
-      m.anomalies.resize(kMaxManifestAnomalies - 1);
-      m.anomalies.push_back({"more", "", "", total - m.anomalies.size(), total,
-                             std::to_string(total - m.anomalies.size()) +
-                                 " more anomalies not stored (a manifest holds at most " +
-                                 std::to_string(kMaxManifestAnomalies) + ")"});
-    }
+    TM_RETURN_IF_ERROR(DetectInto(&cache, history, opts, &counts, &result));
   }
   TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
   CrashPoint("backup-after-snapshot");  // before its ledger entry (check warns)
