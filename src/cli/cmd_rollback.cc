@@ -283,6 +283,55 @@ void PrintApplied(Context* ctx, const RollbackPlan& plan, const ApplyResult& app
   }
 }
 
+// The apply of a confirmed plan: ledger entries (started, each step, the
+// outcome), the safety and post snapshots, and the report of what was done.
+struct ApplyStep {
+  Context* ctx;
+  SnapshotAccess* access;
+  RollbackPlan* plan;
+  std::vector<std::string> targets;
+  double plan_s, trial_s;
+
+  static const char* FailureOutcome(const Status& s) {
+    if (s.code() == Status::Code::kCorruption) return "verify-failed";
+    return s.IsRefused() ? "refused" : "failed";
+  }
+
+  Result<ApplyResult> Run(ApplyOptions* opts,
+                          const std::vector<std::pair<std::string, std::string>>& catalog) {
+    const std::string verb = PlanVerb(*plan);
+    TM_RETURN_IF_ERROR(ctx->Record(verb, "started", targets, PlanCounts(*plan)));
+    TM_ASSIGN_OR_RETURN(LedgerHead started, Ledger(access->repo).Head());
+    BackupOptions safety = ApplySnapshotOptions(*plan, /*pre=*/true, started.seq, catalog);
+    BackupOptions post = ApplySnapshotOptions(*plan, /*pre=*/false, started.seq, catalog);
+    for (BackupOptions* o : {&safety, &post}) {
+      o->tool_version = TIDEMARK_VERSION;
+      o->show_progress = ctx->ShowProgress();
+    }
+    opts->post = &post;
+    opts->on_step = [&](const std::string& step, const std::string& detail) {
+      return ctx->Record(verb, step,
+                         {"source " + plan->source,
+                          step == "committing" ? "plan " + detail : "snapshot " + detail},
+                         {});
+    };
+    auto applied = ApplyPlan(*plan, access->repo, access->store.get(), safety, *opts);
+    if (!applied.ok()) {
+      (void)ctx->Record(verb, FailureOutcome(applied.status()), targets, PlanCounts(*plan),
+                        applied.status().ToString());
+      return applied.status();
+    }
+    CrashPoint("rollback-before-ledger");
+    targets.push_back("safety " + applied->safety_snapshot.Hex());
+    auto counts = PlanCounts(*plan);
+    counts.push_back({"records", int64_t(applied->rows)});
+    counts.push_back({"lock_wait_ms", applied->lock_wait_us / 1000});
+    TM_RETURN_IF_ERROR(ctx->Record(verb, "ok", targets, counts));
+    PrintApplied(ctx, *plan, *applied, started.seq, plan_s, trial_s);
+    return applied;
+  }
+};
+
 // Shows the plan, and unless refused or a dry run, applies it.
 Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double plan_s,
                const RollbackFlags& flags, const SourceCatalog& source) {
@@ -330,39 +379,9 @@ Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double p
     return Status::OK();
   }
   if (!flags.yes) TM_RETURN_IF_ERROR(Confirm(plan));
-  TM_RETURN_IF_ERROR(ctx->Record(verb, "started", targets, PlanCounts(plan)));
-  TM_ASSIGN_OR_RETURN(LedgerHead started, Ledger(access->repo).Head());
-  BackupOptions safety = ApplySnapshotOptions(plan, /*pre=*/true, started.seq, catalog);
-  BackupOptions post = ApplySnapshotOptions(plan, /*pre=*/false, started.seq, catalog);
-  for (BackupOptions* o : {&safety, &post}) {
-    o->tool_version = TIDEMARK_VERSION;
-    o->show_progress = ctx->ShowProgress();
-  }
-  opts.post = &post;
-  opts.on_step = [&](const std::string& step, const std::string& detail) {
-    return ctx->Record(
-        verb, step,
-        {"source " + plan.source, step == "committing" ? "plan " + detail : "snapshot " + detail},
-        {});
-  };
-  auto applied = ApplyPlan(plan, access->repo, access->store.get(), safety, opts);
-  if (!applied.ok()) {
-    const Status& s = applied.status();
-    (void)ctx->Record(verb,
-                      s.code() == Status::Code::kCorruption ? "verify-failed"
-                      : s.IsRefused()                       ? "refused"
-                                                            : "failed",
-                      targets, PlanCounts(plan), s.ToString());
-    return s;
-  }
-  CrashPoint("rollback-before-ledger");
-  targets.push_back("safety " + applied->safety_snapshot.Hex());
-  auto counts = PlanCounts(plan);
-  counts.push_back({"records", int64_t(applied->rows)});
-  counts.push_back({"lock_wait_ms", applied->lock_wait_us / 1000});
-  TM_RETURN_IF_ERROR(ctx->Record(verb, "ok", targets, counts));
-  PrintApplied(ctx, plan, *applied, started.seq, plan_s, trial_s);
-  json(&*applied);
+  ApplyStep step{ctx, access, &plan, std::move(targets), plan_s, trial_s};
+  TM_ASSIGN_OR_RETURN(ApplyResult applied, step.Run(&opts, catalog));
+  json(&applied);
   return Status::OK();
 }
 
