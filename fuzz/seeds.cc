@@ -341,7 +341,7 @@ TableSchema SampleTableSchema() {
   t.name = "orders";
   t.sql = "CREATE TABLE orders(id TEXT PRIMARY KEY, customer TEXT, total REAL AS (1) STORED)";
   t.strict = true;
-  t.rowid_in_record = true;
+  t.implicit_id_in_record = true;
   t.columns = {{"id", "TEXT", "", "", true, 1, 0},
                {"customer", "varchar(255)", "NOCASE", "'anon'", false, 0, 0},
                {"total", "REAL", "", "", false, 0, 3}};
@@ -480,7 +480,7 @@ void SchemaSeeds(SeedSet* s) {
   const std::string orders = TableSchemaBytes(SampleTableSchema());
   TableSchema sequence;
   sequence.name = "sqlite_sequence";
-  sequence.kind = TableKind::kSequence;
+  sequence.kind = TableKind::kCounters;
   sequence.columns = {{"name", "", "", "", false, 0, 0}, {"seq", "", "", "", false, 0, 0}};
   s->Ok("schema", "orders", orders);
   s->Ok("schema", "virtual", TableSchemaBytes(VirtualTableSchema()));

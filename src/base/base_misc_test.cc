@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/ascii.h"
 #include "base/clock.h"
 #include "base/hex.h"
 #include "base/json.h"
@@ -98,3 +99,18 @@ TEST(OneLineTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(tidemark::OneLine(std::string("nul\0end", 7)), "nul\\x00end");
   EXPECT_EQ(tidemark::OneLine("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 is kept
 }
+
+namespace tidemark {
+namespace {
+
+TEST(AsciiTest, FoldsOnlyAsciiLetters) {
+  EXPECT_EQ(AsciiLower("Orders_ÄB"), "orders_Äb");
+  EXPECT_TRUE(EqualsIgnoreCase("Customers", "cUSTOMERS"));
+  EXPECT_FALSE(EqualsIgnoreCase("Ä", "ä"));  // UTF-8 bytes compare exactly
+  EXPECT_FALSE(EqualsIgnoreCase("id", "ids"));
+  EXPECT_TRUE(EqualsIgnoreCase(std::vector<std::string>{"A", "b"}, {"a", "B"}));
+  EXPECT_FALSE(EqualsIgnoreCase(std::vector<std::string>{"a"}, {"a", "b"}));
+}
+
+}  // namespace
+}  // namespace tidemark

@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "base/suggest.h"
 
 #include <algorithm>
@@ -5,12 +6,6 @@
 
 namespace tidemark {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
@@ -31,12 +26,12 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 std::vector<std::string> ClosestNames(std::string_view name,
                                       const std::vector<std::string>& candidates, size_t max) {
-  const std::string want = Lower(name);
+  const std::string want = AsciiLower(name);
   // Rank 0: equal ignoring case; 1: one contains the other; then 2 + distance.
   std::vector<std::pair<size_t, size_t>> ranked;  // (rank, index)
   const size_t limit = std::max<size_t>(2, want.size() / 3);
   for (size_t i = 0; i < candidates.size(); ++i) {
-    const std::string c = Lower(candidates[i]);
+    const std::string c = AsciiLower(candidates[i]);
     size_t rank;
     if (c == want) {
       rank = 0;

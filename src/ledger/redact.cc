@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ledger/redact.h"
 
 #include <cctype>
@@ -14,7 +15,7 @@ std::string NormalizeKey(std::string_view key) {
     if (c == '-' || c == ' ' || c == '.') {
       out.push_back('_');
     } else {
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      out.push_back(AsciiLower(c));
     }
   }
   return out;

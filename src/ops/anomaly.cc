@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/anomaly.h"
 
 #include <fnmatch.h>
@@ -181,7 +182,7 @@ void Detector::DroppedColumns(TableWork* w) const {
   const TableSchema& s = w->new_t->schema;
   for (const Column& c : w->old_t->schema.columns) {
     const bool kept = std::any_of(s.columns.begin(), s.columns.end(),
-                                  [&](const Column& n) { return SameName(n.name, c.name); });
+                                  [&](const Column& n) { return EqualsIgnoreCase(n.name, c.name); });
     if (kept) continue;
     w->dropped_columns.push_back(
         MakeAnomaly("dropped", s.name, c.name, w->old_t->root.count, w->old_t->root.count,
@@ -213,17 +214,13 @@ void Detector::ResolveRelations() {
   }
 }
 
-bool SameNames(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), SameName);
-}
-
 // Keeps `r` when both tables hold records on both sides and every column
 // resolves; shares the removed-values set of an earlier relation to the
 // same parent columns.
 void Detector::AddRelation(Relation r) {
   for (const Relation& o : relations_) {
-    if (o.child_table == r.child_table && SameNames(o.child_columns, r.child_columns) &&
-        o.parent_table == r.parent_table && SameNames(o.parent_columns, r.parent_columns)) {
+    if (o.child_table == r.child_table && EqualsIgnoreCase(o.child_columns, r.child_columns) &&
+        o.parent_table == r.parent_table && EqualsIgnoreCase(o.parent_columns, r.parent_columns)) {
       return;
     }
   }
@@ -236,7 +233,7 @@ void Detector::AddRelation(Relation r) {
     return;
   }
   for (size_t i = 0; i < removed_.size(); i++) {
-    if (removed_[i].table == r.parent_table && SameNames(removed_[i].columns, r.parent_columns)) {
+    if (removed_[i].table == r.parent_table && EqualsIgnoreCase(removed_[i].columns, r.parent_columns)) {
       r.removed = i;
       relations_.push_back(std::move(r));
       return;
@@ -251,8 +248,8 @@ void Detector::AddRelation(Relation r) {
     rv.old_refs.push_back(*o);
     rv.new_refs.push_back(*n);
   }
-  rv.by_key = SameNames(r.parent_columns, old_p->schema.KeyNames()) &&
-              SameNames(r.parent_columns, new_p->schema.KeyNames());
+  rv.by_key = EqualsIgnoreCase(r.parent_columns, old_p->schema.KeyNames()) &&
+              EqualsIgnoreCase(r.parent_columns, new_p->schema.KeyNames());
   r.removed = removed_.size();
   removed_.push_back(std::move(rv));
   relations_.push_back(std::move(r));
@@ -286,7 +283,7 @@ Status Detector::JudgeTable(size_t i) {
   // changes are not the app's, so changes are counted by common fields.
   w.recount = w.judge_shares && w.counts.changed > 0 &&
               (w.old_t->schema.RecordFieldNames() != w.new_t->schema.RecordFieldNames() ||
-               w.new_t->schema.rowid_in_record) &&
+               w.new_t->schema.implicit_id_in_record) &&
               ShareOf(w.counts.changed, w.rows) > rules_.baseline_floor * rules_.changed;
   if (w.counts.removed > 0) {
     for (size_t r = 0; r < removed_.size(); r++) {
@@ -300,7 +297,7 @@ Status Detector::JudgeTable(size_t i) {
 
 bool Detector::Counted(const TableWork& w, const FieldChange& f) const {
   if (!f.old_value || !f.new_value) return false;  // a column added or dropped
-  return !(w.new_t->schema.rowid_in_record && f.field == "rowid");
+  return !(w.new_t->schema.implicit_id_in_record && f.field == "rowid");
 }
 
 void CollectRemoved(RemovedValues* rv, const RecordChange& c, std::string* old_key,

@@ -1,5 +1,6 @@
 // Helpers of anomaly detection (ops/anomaly.cc): detail text, value keys,
 // the robust baseline's limit. See anomaly_values.h.
+#include "base/ascii.h"
 #include "ops/anomaly_values.h"
 
 #include <strings.h>
@@ -70,10 +71,6 @@ std::string Join(const std::vector<std::string>& parts, const char* sep) {
   return out;
 }
 
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // A reference is never empty: only short (inline) values can be.
 bool IsNullOrEmpty(const Value& v) {
   if (v.is_null()) return true;
@@ -118,10 +115,9 @@ void AppendValueKey(const Value& v, bool numeric, std::string* out) {
 std::optional<FieldRef> FindField(const TableSchema& s, std::string_view name) {
   const std::vector<std::string> names = s.RecordFieldNames();
   for (size_t i = 0; i < names.size(); i++) {
-    if (SameName(names[i], name)) return FieldRef{false, i};
+    if (EqualsIgnoreCase(names[i], name)) return FieldRef{false, i};
   }
-  if (s.key_columns.empty() &&
-      (SameName(name, "rowid") || SameName(name, "oid") || SameName(name, "_rowid_"))) {
+  if (s.key_columns.empty() && s.NamesImplicitId(name)) {
     return FieldRef{true, 0};
   }
   return std::nullopt;
@@ -143,7 +139,7 @@ bool TupleKey(const std::vector<FieldRef>& refs, const std::vector<Value>& key,
 const SnapshotTable* FindTableAnyCase(const Manifest& m, std::string_view name) {
   if (const SnapshotTable* t = m.FindTable(name)) return t;
   for (const SnapshotTable& t : m.tables) {
-    if (SameName(t.schema.name, name)) return &t;
+    if (EqualsIgnoreCase(t.schema.name, name)) return &t;
   }
   return nullptr;
 }

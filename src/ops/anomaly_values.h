@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/ascii.h"
 #include "ops/anomaly.h"
 #include "records/schema.h"
 #include "records/value.h"
@@ -33,7 +34,6 @@ std::string Quote(const Value& v);
 // "id 3" or "order_id 1, line 2".
 std::string KeyDisplay(const TableSchema& schema, const std::vector<Value>& key);
 std::string Join(const std::vector<std::string>& parts, const char* sep);
-bool SameName(std::string_view a, std::string_view b);  // SQLite's identifier rule
 // A reference is never empty: only short (inline) values can be.
 bool IsNullOrEmpty(const Value& v);
 

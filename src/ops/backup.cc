@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/backup.h"
 
 #include <fnmatch.h>
@@ -201,42 +202,38 @@ Status CountChanges(NodeCache* cache, const Manifest* parent, Manifest* m,
 SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
                             const std::vector<std::string>& exclude) {
   if (include.empty() && exclude.empty()) return all;
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
   std::set<std::string> virtuals;  // lower-case names of virtual tables
   for (const TableSchema& t : all.tables) {
-    if (t.kind == TableKind::kVirtual) virtuals.insert(lower(t.name));
+    if (t.kind == TableKind::kVirtual) virtuals.insert(AsciiLower(t.name));
   }
   // A shadow table belongs to the virtual table named by all of its name
   // before the last "_" (SQLite's rule, as in restore.cc), and follows it.
   auto owner_of = [&](const TableSchema& t) -> std::string {
     const size_t last = t.name.rfind('_');
-    if (t.kind != TableKind::kShadow || last == std::string::npos) return "";
-    const std::string owner = lower(t.name.substr(0, last));
+    if (t.kind != TableKind::kInternal || last == std::string::npos) return "";
+    const std::string owner = AsciiLower(t.name.substr(0, last));
     return virtuals.count(owner) ? owner : "";
   };
   std::set<std::string> kept;  // lower-case names
   for (const TableSchema& t : all.tables) {
-    if (t.kind == TableKind::kShadow && !owner_of(t).empty()) continue;  // decided by its owner
-    if (t.kind == TableKind::kSequence || TableSelected(include, exclude, t.name)) {
-      kept.insert(lower(t.name));
+    if (t.kind == TableKind::kInternal && !owner_of(t).empty()) continue;  // decided by its owner
+    if (t.kind == TableKind::kCounters || TableSelected(include, exclude, t.name)) {
+      kept.insert(AsciiLower(t.name));
     }
   }
   SourceSchema out = all;
   out.tables.clear();
   for (const TableSchema& t : all.tables) {
     const std::string owner = owner_of(t);
-    if (kept.count(lower(t.name)) || (!owner.empty() && kept.count(owner))) {
-      kept.insert(lower(t.name));
+    if (kept.count(AsciiLower(t.name)) || (!owner.empty() && kept.count(owner))) {
+      kept.insert(AsciiLower(t.name));
       out.tables.push_back(t);
     }
   }
   out.objects.clear();
   for (const SchemaObject& o : all.objects) {
     // Views stay (definitions only); tables, indexes and triggers follow their table.
-    if (o.type == "view" || kept.count(lower(o.type == "table" ? o.name : o.tbl_name))) {
+    if (o.type == "view" || kept.count(AsciiLower(o.type == "table" ? o.name : o.tbl_name))) {
       out.objects.push_back(o);
     }
   }

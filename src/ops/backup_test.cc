@@ -189,7 +189,7 @@ TEST_F(RoundTripTest, RestoredFileEqualsSource) {
   ASSERT_NE(m.FindTable("docs"), nullptr);
   EXPECT_EQ(m.FindTable("docs")->schema.kind, TableKind::kVirtual);
   ASSERT_NE(m.FindTable("docs_data"), nullptr);
-  EXPECT_EQ(m.FindTable("docs_data")->schema.kind, TableKind::kShadow);
+  EXPECT_EQ(m.FindTable("docs_data")->schema.kind, TableKind::kInternal);
   ASSERT_NE(m.FindTable("sqlite_sequence"), nullptr);
   EXPECT_EQ(m.FindTable("wide")->schema.columns.size(), 1000u);
   EXPECT_EQ(m.FindTable("big")->root.count, 3u);

@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/drill.h"
 
 #include <stdlib.h>
@@ -20,7 +21,6 @@
 namespace tidemark {
 namespace {
 
-using drill::Fold;
 using drill::Restored;
 
 uint64_t Since(std::chrono::steady_clock::time_point start) {
@@ -67,7 +67,7 @@ std::vector<std::string> ChooseTables(const DrillPlan& plan, const Manifest& m,
     if (t.schema.kind != TableKind::kTable && t.schema.kind != TableKind::kVirtual) continue;
     if (!plan.tables.empty() &&
         std::none_of(plan.tables.begin(), plan.tables.end(),
-                     [&](const std::string& n) { return Fold(n) == Fold(t.schema.name); })) {
+                     [&](const std::string& n) { return AsciiLower(n) == AsciiLower(t.schema.name); })) {
       continue;
     }
     eligible.push_back(t.schema.name);
@@ -75,7 +75,7 @@ std::vector<std::string> ChooseTables(const DrillPlan& plan, const Manifest& m,
   std::map<std::string, int64_t> last;  // folded name -> last run that restored it
   for (const DrillReport& r : history) {
     for (const DrillTable& t : r.tables) {
-      int64_t& at = last[Fold(t.name)];
+      int64_t& at = last[AsciiLower(t.name)];
       at = std::max(at, r.started_us);
     }
   }
@@ -83,7 +83,7 @@ std::vector<std::string> ChooseTables(const DrillPlan& plan, const Manifest& m,
       plan.rotate_tables > 0 ? plan.rotate_tables : std::max<size_t>(1, (eligible.size() + 3) / 4);
   // Stable: among tables covered equally long ago, schema order decides.
   std::stable_sort(eligible.begin(), eligible.end(),
-                   [&](const auto& a, const auto& b) { return last[Fold(a)] < last[Fold(b)]; });
+                   [&](const auto& a, const auto& b) { return last[AsciiLower(a)] < last[AsciiLower(b)]; });
   if (eligible.size() > n) eligible.resize(n);
   return eligible;
 }
@@ -251,18 +251,11 @@ std::string JoinList(const std::vector<std::string>& items, const char* none) {
   return out.empty() ? none : out;
 }
 
-const TableSchema* FindTableFolded(const SourceSchema& schema, const std::string& name) {
-  for (const TableSchema& t : schema.tables) {
-    if (Fold(t.name) == Fold(name)) return &t;
-  }
-  return nullptr;
-}
-
 // "" when `table` has `column` (or it names the rowid of a rowid table);
 // otherwise what is missing.
 std::string MissingColumn(const SourceSchema& schema, const std::string& table,
                           const std::string& column) {
-  const TableSchema* t = FindTableFolded(schema, table);
+  const TableSchema* t = schema.FindTableIgnoreCase(table);
   if (t == nullptr) {
     std::string names;
     for (const TableSchema& o : schema.tables) {
@@ -274,11 +267,10 @@ std::string MissingColumn(const SourceSchema& schema, const std::string& table,
   }
   std::string cols;
   for (const Column& c : t->columns) {
-    if (Fold(c.name) == Fold(column)) return "";
+    if (AsciiLower(c.name) == AsciiLower(column)) return "";
     cols += (cols.empty() ? "" : ", ") + c.name;
   }
-  const std::string f = Fold(column);
-  if (!t->without_rowid && (f == "rowid" || f == "_rowid_" || f == "oid")) return "";
+  if (t->NamesImplicitId(column)) return "";
   return "table " + t->name + " has no column " + column + " (its columns: " + cols + ")";
 }
 

@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/drill_checks.h"
 
 #include <algorithm>
@@ -111,17 +112,10 @@ void CheckUnique(SqliteQuery* q, const std::string& table, const std::vector<std
 
 }  // namespace
 
-std::string Fold(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 bool Restored::Selected(const std::string& table) const {
   if (tables.empty()) return true;
-  const std::string f = Fold(table);
-  return std::any_of(tables.begin(), tables.end(), [&](const auto& t) { return Fold(t) == f; });
+  const std::string f = AsciiLower(table);
+  return std::any_of(tables.begin(), tables.end(), [&](const auto& t) { return AsciiLower(t) == f; });
 }
 
 void CheckSchema(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>* out) {
@@ -132,7 +126,7 @@ void CheckSchema(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>* out
     return;
   }
   std::map<std::string, std::string> have;  // "type name" (folded) -> sql
-  for (const auto& row : rows->rows) have[row[0] + " " + Fold(row[1])] = row[3];
+  for (const auto& row : rows->rows) have[row[0] + " " + AsciiLower(row[1])] = row[3];
   std::vector<std::string> missing, different;
   size_t expected = 0;
   for (const SchemaObject& o : r.manifest->objects.objects) {
@@ -141,7 +135,7 @@ void CheckSchema(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>* out
     if (o.type != "view" && !r.Selected(o.type == "table" ? o.name : o.tbl_name)) continue;
     if (o.name == "sqlite_sequence" || o.name.rfind("sqlite_stat", 0) == 0) continue;
     expected++;
-    auto it = have.find(o.type + " " + Fold(o.name));
+    auto it = have.find(o.type + " " + AsciiLower(o.name));
     if (it == have.end()) {
       missing.push_back(o.type + " " + o.name);
     } else if (it->second != o.sql) {
@@ -286,9 +280,9 @@ void CheckUniqueness(const DrillPlan& plan, const Restored& r, SqliteQuery* q,
     }
     // An INTEGER PRIMARY KEY is the rowid: unique by construction.
     const bool rowid_alias =
-        pk.size() == 1 && !t.schema.without_rowid &&
+        pk.size() == 1 && !t.schema.no_implicit_id &&
         std::any_of(t.schema.columns.begin(), t.schema.columns.end(),
-                    [&](const Column& c) { return c.pk == 1 && Fold(c.decl_type) == "integer"; });
+                    [&](const Column& c) { return c.pk == 1 && AsciiLower(c.decl_type) == "integer"; });
     if (!pk.empty() && !rowid_alias) CheckUnique(q, t.schema.name, pk, "primary key", out);
     for (const IndexInfo& ix : t.schema.indexes) {
       if (!ix.unique || ix.partial || ix.origin == "pk") continue;
@@ -400,11 +394,11 @@ void CheckBaseline(const DrillPlan& plan, const Restored& r, const std::vector<D
     return;
   }
   std::map<std::string, uint64_t> before;
-  for (const DrillTable& t : baseline->tables) before[Fold(t.name)] = t.rows;
+  for (const DrillTable& t : baseline->tables) before[AsciiLower(t.name)] = t.rows;
   std::vector<std::string> outside;
   size_t compared = 0;
   for (const DrillTable& t : tables) {
-    auto it = before.find(Fold(t.name));
+    auto it = before.find(AsciiLower(t.name));
     if (it == before.end()) continue;
     compared++;
     const double prev = static_cast<double>(it->second);
@@ -428,11 +422,11 @@ void CheckBaseline(const DrillPlan& plan, const Restored& r, const std::vector<D
     return;
   }
   std::set<std::string> now;
-  for (const SchemaObject& o : r.manifest->objects.objects) now.insert(o.type + " " + Fold(o.name));
+  for (const SchemaObject& o : r.manifest->objects.objects) now.insert(o.type + " " + AsciiLower(o.name));
   std::vector<std::string> gone;
   for (const SchemaObject& o : baseline_manifest->objects.objects) {
     if (o.type != "view" && !r.Selected(o.type == "table" ? o.name : o.tbl_name)) continue;
-    if (!now.count(o.type + " " + Fold(o.name))) {
+    if (!now.count(o.type + " " + AsciiLower(o.name))) {
       gone.push_back(o.type + " " + o.name +
                      (o.type == "index" || o.type == "trigger" ? " (on " + o.tbl_name + ")" : ""));
     }

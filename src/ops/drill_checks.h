@@ -15,7 +15,6 @@ namespace tidemark::drill {
 
 // SQLite compares table and column names ignoring ASCII case: the folded
 // name, for comparing and keying.
-std::string Fold(std::string s);
 
 // What the checks look at: the restored file and the snapshot it came from.
 struct Restored {

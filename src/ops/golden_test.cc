@@ -200,7 +200,7 @@ TEST(GoldenRepositoryTest, SnapshotsOpenListDiffAndRestore) {
     tables.emplace_back(t.schema.name, t.root.count);
   EXPECT_EQ(tables, (std::vector<std::pair<std::string, uint64_t>>{
                         {"customers", 3}, {"pairs", 3}, {"log", 3}}));
-  EXPECT_TRUE(one.manifest.FindTable("pairs")->schema.without_rowid);
+  EXPECT_TRUE(one.manifest.FindTable("pairs")->schema.no_implicit_id);
 
   // The records of customers, with the out-of-line note loaded.
   BlobStore store(repo->get());

@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/restore.h"
 
 #include <fcntl.h>
@@ -45,21 +46,15 @@ Status SyncFileAndDir(const std::string& path) {
   return Status::OK();
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return fold(x) == fold(y); });
-}
-
 // True when `t` is a shadow table of virtual table `vtab`. SQLite's rule
 // (sqlite3ShadowTableName): the owner is the virtual table named by all of
 // the shadow table's name before its last "_", so "docs_x_data" belongs to
 // "docs_x" and never to "docs". The source marked `t` a shadow table only
 // when SQLite said so, i.e. when that owner exists.
 bool IsShadowTableOf(const TableSchema& t, std::string_view vtab) {
-  if (t.kind != TableKind::kShadow) return false;
+  if (t.kind != TableKind::kInternal) return false;
   const size_t last = t.name.rfind('_');
-  return last != std::string::npos && EqualsNoCase(std::string_view(t.name).substr(0, last), vtab);
+  return last != std::string::npos && EqualsIgnoreCase(std::string_view(t.name).substr(0, last), vtab);
 }
 
 // Which tables to restore: the selection plus the shadow tables of selected
@@ -123,7 +118,7 @@ Result<std::vector<TableTally>> TallySqliteTables(const std::string& path, const
   for (const SnapshotTable& t : m.tables) {
     if (!t.schema.has_records() || !Selected(expanded, t.schema.name)) continue;
     // A partial restore keeps only the selected tables' sqlite_sequence rows.
-    if (!tables.empty() && t.schema.kind == TableKind::kSequence) continue;
+    if (!tables.empty() && t.schema.kind == TableKind::kCounters) continue;
     TableTally tally;
     tally.table = t.schema.name;
     tally.expected = &t;

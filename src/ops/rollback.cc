@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/rollback.h"
 
 #include <chrono>
@@ -143,7 +144,7 @@ Status Applier::VerifyRelations() {
     for (const PlannedRow& r : t.rows) {
       if (r.after) {
         for (const ForeignKey& fk : t.schema.foreign_keys) {
-          const TableSchema* parent = FindTableNoCase(schema, fk.table);
+          const TableSchema* parent = schema.FindTableIgnoreCase(fk.table);
           if (parent == nullptr || !ForeignKeyValues(t.schema, fk, *r.after, &values)) continue;
           if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
             continue;
@@ -162,7 +163,7 @@ Status Applier::VerifyRelations() {
       SourceRow gone{r.key_values, *r.before};
       for (const TableSchema& child : schema.tables) {
         for (const ForeignKey& fk : child.foreign_keys) {
-          if (!SameIdentifier(fk.table, t.schema.name)) continue;
+          if (!EqualsIgnoreCase(fk.table, t.schema.name)) continue;
           if (!ReferencedValues(t.schema, ReferencedColumns(t.schema, fk), gone, &values)) continue;
           std::vector<std::vector<Value>> children;
           TM_RETURN_IF_ERROR(

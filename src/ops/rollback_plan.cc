@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "ops/rollback_plan.h"
 
 #include <algorithm>
@@ -141,21 +142,21 @@ struct ColumnMap {
 std::optional<ColumnMap> MapColumns(const TableSchema& snap, const TableSchema& live) {
   ColumnMap m;
   if (LayoutProblem(snap, live).empty()) return m;
-  if (snap.KeyNames() != live.KeyNames() || snap.without_rowid != live.without_rowid ||
-      snap.rowid_in_record != live.rowid_in_record) {
+  if (snap.KeyNames() != live.KeyNames() || snap.no_implicit_id != live.no_implicit_id ||
+      snap.implicit_id_in_record != live.implicit_id_in_record) {
     return std::nullopt;
   }
   m.identity = false;
   const std::vector<std::string> sf = snap.RecordFieldNames(), lf = live.RecordFieldNames();
   for (const std::string& name : lf) {
     auto it =
-        std::find_if(sf.begin(), sf.end(), [&](const auto& f) { return SameIdentifier(f, name); });
+        std::find_if(sf.begin(), sf.end(), [&](const auto& f) { return EqualsIgnoreCase(f, name); });
     m.from.push_back(it == sf.end() ? -1 : int(it - sf.begin()));
     if (it == sf.end()) m.live_only.push_back(name);
   }
   for (const std::string& name : sf) {
     if (std::none_of(lf.begin(), lf.end(),
-                     [&](const auto& f) { return SameIdentifier(f, name); })) {
+                     [&](const auto& f) { return EqualsIgnoreCase(f, name); })) {
       m.snapshot_only.push_back(name);
     }
   }

@@ -1,5 +1,6 @@
 // The rollback planner: scopes, layouts, and following relations (see
 // rollback_planner.h, docs/guide/rollback.md "Related records").
+#include "base/ascii.h"
 #include "ops/rollback_planner.h"
 
 #include <algorithm>
@@ -23,7 +24,7 @@ Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
     if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   };
   auto wanted = [](const TableSchema& t) {
-    return t.kind == TableKind::kTable || t.kind == TableKind::kShadow;
+    return t.kind == TableKind::kTable || t.kind == TableKind::kInternal;
   };
   if (names.empty()) {
     for (const Manifest* m : snaps) {
@@ -46,19 +47,19 @@ Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
                                      " is neither in the live source nor in the snapshot; "
                                      "`tidemark ls SNAP` lists the tables");
     }
-    if (t->kind == TableKind::kSequence) {
+    if (t->kind == TableKind::kCounters) {
       return Status::InvalidArgument(
           "sqlite_sequence is never rolled back: its counters only grow, so ids of records "
           "created after the snapshot are not reused");
     }
-    if (t->kind == TableKind::kShadow) {
+    if (t->kind == TableKind::kInternal) {
       return Status::InvalidArgument("table " + t->name +
                                      " belongs to a virtual table; name the virtual table");
     }
     if (t->kind == TableKind::kVirtual) {
       // Its shadow tables: "<vtab>_..." tables of kind shadow.
       for (const TableSchema& s : live.tables) {
-        if (s.kind == TableKind::kShadow && s.name.size() > t->name.size() &&
+        if (s.kind == TableKind::kInternal && s.name.size() > t->name.size() &&
             s.name.compare(0, t->name.size() + 1, t->name + "_") == 0) {
           add(s.name);
         }
@@ -72,7 +73,7 @@ Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
 
 std::string LayoutProblem(const TableSchema& snap, const TableSchema& live) {
   if (snap.RecordFieldNames() == live.RecordFieldNames() && snap.KeyNames() == live.KeyNames() &&
-      snap.without_rowid == live.without_rowid) {
+      snap.no_implicit_id == live.no_implicit_id) {
     return "";
   }
   auto join = [](const std::vector<std::string>& v) {
@@ -118,17 +119,17 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
     // Unchanged references were live before the plan: no parent to bring.
     if (row.before && ForeignKeyValues(t.schema, fk, *row.before, &before) && before == values) {
       bool parent_planned = false;
-      for (const auto& [name, rows] : index_) parent_planned |= SameIdentifier(name, fk.table);
+      for (const auto& [name, rows] : index_) parent_planned |= EqualsIgnoreCase(name, fk.table);
       if (!parent_planned) continue;
     }
     if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
       continue;
     }
-    const TableSchema* parent = FindTableNoCase(live_schema(), fk.table);
+    const TableSchema* parent = live_schema().FindTableIgnoreCase(fk.table);
     if (parent == nullptr) continue;  // SQLite ignores a key to a missing table
     const std::vector<std::string> to = ReferencedColumns(*parent, fk);
     const std::string child = Describe(t.schema.name, row.key_values);
-    if (!SameColumns(to, parent->KeyNames())) {
+    if (!EqualsIgnoreCase(to, parent->KeyNames())) {
       // Not the parent's key: only the live table can say (no key lookup).
       TM_ASSIGN_OR_RETURN(bool exists, lookup_.ParentExists(*parent, to, values));
       if (!exists) Violation(t.schema.name, row.key_values, "refers to a missing " + fk.table);
@@ -183,7 +184,7 @@ Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
   std::vector<Value> values;
   for (const TableSchema& child : live_schema().tables) {
     for (const ForeignKey& fk : child.foreign_keys) {
-      if (!SameIdentifier(fk.table, t.schema.name)) continue;
+      if (!EqualsIgnoreCase(fk.table, t.schema.name)) continue;
       const std::vector<std::string> to = ReferencedColumns(t.schema, fk);
       if (!ReferencedValues(t.schema, to, parent_row, &values)) continue;
       const std::string parent = Describe(t.schema.name, row.key_values);
@@ -215,7 +216,7 @@ Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
           std::vector<int> stored = child.StoredColumns();
           for (const std::string& col : fk.from) {
             for (size_t i = 0; i < stored.size(); i++) {
-              if (SameIdentifier(child.columns[size_t(stored[i])].name, col)) {
+              if (EqualsIgnoreCase(child.columns[size_t(stored[i])].name, col)) {
                 (*p.after)[i] = Value::Null();
               }
             }
@@ -281,7 +282,7 @@ Status Planner::RestoreChild(const PlanRelation& rel, const TableSchema& child,
   std::vector<int> columns = child.StoredColumns();
   for (size_t f = 0; f < rel.from.size(); f++) {
     for (size_t i = 0; i < columns.size() && i < after.size(); i++) {
-      if (!SameIdentifier(child.columns[size_t(columns[i])].name, rel.from[f])) continue;
+      if (!EqualsIgnoreCase(child.columns[size_t(columns[i])].name, rel.from[f])) continue;
       if (!after[i].is_null()) return Status::OK();  // partly linked elsewhere: leave it
       after[i] = was[f];
     }
@@ -302,8 +303,8 @@ Status Planner::RestoreChildren(const SnapshotInfo& snap) {
   recreated_.clear();
   std::vector<Value> values;
   for (const PlanRelation& rel : RelationsOf(live_schema(), in_.declared)) {
-    const TableSchema* pt = FindTableNoCase(live_schema(), rel.parent);
-    const TableSchema* ct = FindTableNoCase(live_schema(), rel.child);
+    const TableSchema* pt = live_schema().FindTableIgnoreCase(rel.parent);
+    const TableSchema* ct = live_schema().FindTableIgnoreCase(rel.child);
     if (pt == nullptr || ct == nullptr) continue;
     auto it = parents.find(pt->name);
     if (it == parents.end()) continue;
@@ -385,7 +386,7 @@ void Planner::Finish() {
     visiting.insert(name);
     for (const ForeignKey& fk : tables_[name].schema.foreign_keys) {
       for (auto& [other, t] : tables_) {
-        if (SameIdentifier(other, fk.table)) visit(other);
+        if (EqualsIgnoreCase(other, fk.table)) visit(other);
       }
     }
     placed.insert(name);

@@ -1,4 +1,5 @@
 // Schema encodings: docs/format/records.md §6.
+#include "base/ascii.h"
 #include "records/schema.h"
 
 #include "base/coding.h"
@@ -122,9 +123,9 @@ const char* TableKindName(TableKind k) {
       return "table";
     case TableKind::kVirtual:
       return "virtual";
-    case TableKind::kShadow:
+    case TableKind::kInternal:
       return "shadow";
-    case TableKind::kSequence:
+    case TableKind::kCounters:
       return "sequence";
   }
   return "unknown";
@@ -141,7 +142,7 @@ std::vector<int> TableSchema::StoredColumns() const {
 std::vector<std::string> TableSchema::RecordFieldNames() const {
   std::vector<std::string> out;
   for (int i : StoredColumns()) out.push_back(columns[i].name);
-  if (rowid_in_record) out.push_back("rowid");
+  if (implicit_id_in_record) out.push_back("rowid");
   return out;
 }
 
@@ -159,6 +160,18 @@ const TableSchema* SourceSchema::FindTable(std::string_view name) const {
   return nullptr;
 }
 
+const TableSchema* SourceSchema::FindTableIgnoreCase(std::string_view name) const {
+  for (const TableSchema& t : tables) {
+    if (EqualsIgnoreCase(t.name, name)) return &t;
+  }
+  return nullptr;
+}
+
+bool TableSchema::NamesImplicitId(std::string_view n) const {
+  return !no_implicit_id &&
+         (EqualsIgnoreCase(n, "rowid") || EqualsIgnoreCase(n, "_rowid_") || EqualsIgnoreCase(n, "oid"));
+}
+
 std::string SourceSchema::Setting(std::string_view name) const {
   for (const auto& [k, v] : settings) {
     if (k == name) return v;
@@ -171,8 +184,8 @@ void EncodeTableSchema(const TableSchema& t, std::string* out) {
   PutLengthPrefixed(out, t.name);
   PutLengthPrefixed(out, t.sql);
   out->push_back(static_cast<char>(t.kind));
-  out->push_back(static_cast<char>((t.without_rowid ? 1 : 0) | (t.strict ? 2 : 0) |
-                                   (t.rowid_in_record ? 4 : 0)));
+  out->push_back(static_cast<char>((t.no_implicit_id ? 1 : 0) | (t.strict ? 2 : 0) |
+                                   (t.implicit_id_in_record ? 4 : 0)));
   PutVarint64(out, t.columns.size());
   for (const Column& c : t.columns) EncodeColumn(c, out);
   PutVarint64(out, t.key_columns.size());
@@ -191,13 +204,13 @@ Status DecodeTableSchema(std::string_view data, std::string_view what, TableSche
   TM_RETURN_IF_ERROR(GetString(&r, "name", kMaxName, &t->name));
   TM_RETURN_IF_ERROR(GetString(&r, "sql", kMaxSql, &t->sql));
   TM_RETURN_IF_ERROR(r.Fixed8("kind", &kind));
-  if (kind > static_cast<uint8_t>(TableKind::kSequence)) return r.Error("kind", "unknown kind");
+  if (kind > static_cast<uint8_t>(TableKind::kCounters)) return r.Error("kind", "unknown kind");
   t->kind = static_cast<TableKind>(kind);
   TM_RETURN_IF_ERROR(r.Fixed8("flags", &flags));
   if (flags > 7) return r.Error("flags", "unknown flag bits");
-  t->without_rowid = flags & 1;
+  t->no_implicit_id = flags & 1;
   t->strict = flags & 2;
-  t->rowid_in_record = flags & 4;
+  t->implicit_id_in_record = flags & 4;
   TM_RETURN_IF_ERROR(
       DecodeList(&r, "column_count", kMaxColumns, kMinColumn, &t->columns, DecodeColumn));
   uint64_t nkey = 0;

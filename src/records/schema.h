@@ -45,11 +45,15 @@ struct IndexInfo {
   bool operator==(const IndexInfo&) const = default;
 };
 
+// What a table is to its source. The connector decides; use cases only read
+// the kind (and ask the connector which tables belong together).
 enum class TableKind : uint8_t {
   kTable = 0,     // an ordinary table: records are kept
-  kVirtual = 1,   // a virtual table: only its definition; data is in its shadow tables
-  kShadow = 2,    // a shadow table of a virtual table (FTS5 _data, ...): records kept
-  kSequence = 3,  // sqlite_sequence: records kept, created implicitly on restore
+  kVirtual = 1,   // defined by the source over other storage: only its definition is kept
+  kInternal = 2,  // storage the source keeps for a virtual table: records kept,
+                  // restored with its owner, never rolled back on its own
+  kCounters = 3,  // counters the source maintains (SQLite's AUTOINCREMENT table):
+                  // records kept, created implicitly on restore, never rolled back
 };
 const char* TableKindName(TableKind k);
 
@@ -57,7 +61,7 @@ struct TableSchema {
   std::string name;
   std::string sql;  // exact CREATE statement from sqlite_schema ("" for sqlite_sequence)
   TableKind kind = TableKind::kTable;
-  bool without_rowid = false;
+  bool no_implicit_id = false;
   bool strict = false;
   std::vector<Column> columns;  // every column in declared order (table_xinfo)
   // Indices into `columns` forming the key, in key order. Empty: the key is
@@ -67,16 +71,19 @@ struct TableSchema {
   // True for a rowid table whose key is a declared non-rowid primary key:
   // the rowid is then kept as the last value of each record so that a
   // restore reproduces it exactly.
-  bool rowid_in_record = false;
+  bool implicit_id_in_record = false;
   std::vector<ForeignKey> foreign_keys;
   std::vector<IndexInfo> indexes;
 
   // Indices into `columns` of the stored columns (the record's values).
   std::vector<int> StoredColumns() const;
-  // Names of the record's values, in order ("rowid" last when rowid_in_record).
+  // Names of the record's values, in order ("rowid" last when implicit_id_in_record).
   std::vector<std::string> RecordFieldNames() const;
   // Names of the key's parts ("rowid" for a rowid key).
   std::vector<std::string> KeyNames() const;
+  // True when `name` (any ASCII case) is a name of the table's implicit row
+  // id: rowid, _rowid_ or oid, for a table that has one (records.md §6).
+  bool NamesImplicitId(std::string_view name) const;
   // True when records carry data (not a virtual table).
   bool has_records() const { return kind != TableKind::kVirtual; }
   bool operator==(const TableSchema&) const = default;
@@ -99,6 +106,9 @@ struct SourceSchema {
   std::vector<std::pair<std::string, std::string>> settings;
 
   const TableSchema* FindTable(std::string_view name) const;
+  // The table named `name` ignoring ASCII case (a foreign key or a declared
+  // relation may spell a table in another case); null if none.
+  const TableSchema* FindTableIgnoreCase(std::string_view name) const;
   std::string Setting(std::string_view name) const;  // "" when absent
   bool operator==(const SourceSchema&) const = default;
 };

@@ -10,7 +10,7 @@ TableSchema SampleTable() {
   t.name = "or\"ders";
   t.sql = "CREATE TABLE \"or\"\"ders\"(id TEXT PRIMARY KEY, customer INT REFERENCES c(id))";
   t.kind = TableKind::kTable;
-  t.rowid_in_record = true;
+  t.implicit_id_in_record = true;
   t.columns = {{"id", "TEXT", "NOCASE", "", true, 1, 0},
                {"customer", "INT", "", "0", false, 0, 0},
                {"total", "REAL", "", "", false, 0, 2}};

@@ -57,7 +57,7 @@ class Value {
 
 // One row: the stored columns of a table in schema order (see schema.h,
 // TableSchema::stored_columns), plus the rowid as the last value when the
-// table keeps one beside a declared key (TableSchema::rowid_in_record).
+// table keeps one beside a declared key (TableSchema::implicit_id_in_record).
 using Record = std::vector<Value>;
 
 // Values longer than this are split out of the record (records.md §3).

@@ -1,3 +1,4 @@
+#include "base/ascii.h"
 #include "sources/sqlite_affinity.h"
 
 #include <sqlite3.h>
@@ -8,13 +9,6 @@
 
 namespace tidemark {
 namespace {
-
-char Upper(char c) { return c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c; }
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Upper(x) == Upper(y); });
-}
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '\v';
@@ -92,7 +86,7 @@ std::string Dequote(std::string_view tok) {
 
 bool IsOneOf(std::string_view word, std::initializer_list<std::string_view> words) {
   return std::any_of(words.begin(), words.end(),
-                     [&](std::string_view w) { return EqualsNoCase(word, w); });
+                     [&](std::string_view w) { return EqualsIgnoreCase(word, w); });
 }
 
 // Words that end a column's type (the column constraints of SQLite's grammar).
@@ -128,7 +122,7 @@ std::pair<size_t, size_t> TypeRange(std::string_view sql, const std::vector<Toke
 
 Affinity AffinityOf(std::string_view decl_type) {
   std::string up;
-  for (char c : decl_type) up.push_back(Upper(c));
+  for (char c : decl_type) up.push_back(c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c);
   auto has = [&](std::string_view s) { return up.find(s) != std::string::npos; };
   if (has("INT")) return Affinity::kInteger;
   if (has("CHAR") || has("CLOB") || has("TEXT")) return Affinity::kText;
@@ -200,7 +194,7 @@ std::optional<std::string> SqlWithoutTypes(const TableSchema& t, const std::vect
     const std::string_view word = sql.substr(first.begin, first.end - first.begin);
     if (!(first.kind == 'w' &&
           IsOneOf(word, {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"}))) {
-      if (column >= t.columns.size() || !EqualsNoCase(Dequote(word), t.columns[column].name)) {
+      if (column >= t.columns.size() || !EqualsIgnoreCase(Dequote(word), t.columns[column].name)) {
         return std::nullopt;
       }
       const auto range = TypeRange(sql, *toks, start, i);

@@ -16,22 +16,10 @@ std::string QuoteIdent(std::string_view name) {
   return out;
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sqlite3_strnicmp(a.data(), b.data(), int(a.size())) == 0;
-}
-
-std::string FoldCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string RowidName(const TableSchema& t) {
   for (const char* name : {"rowid", "oid", "_rowid_"}) {
     bool taken = std::any_of(t.columns.begin(), t.columns.end(),
-                             [&](const Column& c) { return EqualsNoCase(c.name, name); });
+                             [&](const Column& c) { return EqualsIgnoreCase(c.name, name); });
     if (!taken) return name;
   }
   return "";

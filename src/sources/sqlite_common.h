@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
 #include "base/status.h"
 #include "records/schema.h"
 #include "records/value.h"
@@ -18,9 +19,6 @@ namespace tidemark::sqlite {
 
 // "name" with embedded quotes doubled: safe for any identifier.
 std::string QuoteIdent(std::string_view name);
-// SQLite compares identifiers ignoring ASCII case.
-bool EqualsNoCase(std::string_view a, std::string_view b);
-std::string FoldCase(std::string_view s);
 // The first of rowid, oid, _rowid_ that no column shadows ("" when all are).
 std::string RowidName(const TableSchema& t);
 

@@ -13,7 +13,6 @@
 namespace tidemark {
 
 using sqlite::BindValue;
-using sqlite::EqualsNoCase;
 using sqlite::QuoteIdent;
 using sqlite::ReadValue;
 using sqlite::RowidName;
@@ -28,7 +27,7 @@ std::string SelectList(const TableSchema& t) {
     if (!sql.empty()) sql += ", ";
     sql += QuoteIdent(t.columns[size_t(c)].name);
   }
-  if (!t.without_rowid) sql += (sql.empty() ? "" : ", ") + RowidName(t);
+  if (!t.no_implicit_id) sql += (sql.empty() ? "" : ", ") + RowidName(t);
   return sql;
 }
 
@@ -44,7 +43,7 @@ std::string MatchAll(const std::vector<std::string>& names, int first) {
 
 int ColumnIndex(const TableSchema& t, std::string_view name) {
   for (size_t i = 0; i < t.columns.size(); i++) {
-    if (EqualsNoCase(t.columns[i].name, name)) return int(i);
+    if (EqualsIgnoreCase(t.columns[i].name, name)) return int(i);
   }
   return -1;
 }
@@ -87,21 +86,6 @@ Result<sqlite3_stmt*> PrepareCached(sqlite3* db, const std::string& path,
 
 }  // namespace
 
-const TableSchema* FindTableNoCase(const SourceSchema& schema, std::string_view name) {
-  for (const TableSchema& t : schema.tables) {
-    if (EqualsNoCase(t.name, name)) return &t;
-  }
-  return nullptr;
-}
-
-bool SameIdentifier(std::string_view a, std::string_view b) { return EqualsNoCase(a, b); }
-
-bool SameColumns(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](const std::string& x, const std::string& y) { return EqualsNoCase(x, y); });
-}
-
 std::vector<std::string> ReferencedColumns(const TableSchema& parent, const ForeignKey& fk) {
   std::vector<std::string> keys = parent.KeyNames();
   std::vector<std::string> out;
@@ -127,7 +111,7 @@ bool ReferencedValues(const TableSchema& parent, const std::vector<std::string>&
   out->clear();
   for (const std::string& name : to) {
     int col = ColumnIndex(parent, name);
-    if (col < 0 && parent.key_columns.empty() && EqualsNoCase(name, "rowid")) {
+    if (col < 0 && parent.key_columns.empty() && EqualsIgnoreCase(name, "rowid")) {
       out->push_back(row.key.at(0));
       continue;
     }
@@ -151,10 +135,10 @@ Result<sqlite3_stmt*> RowLookup::Prepare(const std::string& cache_key, const std
 Status RowLookup::ReadRow(const TableSchema& t, sqlite3_stmt* stmt, SourceRow* row,
                           int64_t* rowid) {
   std::vector<int> stored = t.StoredColumns();
-  row->record.resize(stored.size() + (t.rowid_in_record ? 1 : 0));
+  row->record.resize(stored.size() + (t.implicit_id_in_record ? 1 : 0));
   for (size_t i = 0; i < stored.size(); i++) ReadValue(stmt, int(i), &row->record[i]);
-  int64_t id = t.without_rowid ? 0 : sqlite3_column_int64(stmt, int(stored.size()));
-  if (t.rowid_in_record) row->record.back() = Value::Integer(id);
+  int64_t id = t.no_implicit_id ? 0 : sqlite3_column_int64(stmt, int(stored.size()));
+  if (t.implicit_id_in_record) row->record.back() = Value::Integer(id);
   if (rowid != nullptr) *rowid = id;
   row->key.clear();
   if (t.key_columns.empty()) {
@@ -351,12 +335,12 @@ namespace {
 // Values bound for a row: the stored columns, then the rowid when the table
 // keeps it (a rowid key, or a rowid kept in the record).
 std::vector<Value> RowValues(const TableSchema& t, const SourceRow& row, bool* with_rowid) {
-  std::vector<Value> values(row.record.begin(), row.record.end() - (t.rowid_in_record ? 1 : 0));
+  std::vector<Value> values(row.record.begin(), row.record.end() - (t.implicit_id_in_record ? 1 : 0));
   *with_rowid = false;
-  if (t.key_columns.empty() && !t.without_rowid) {
+  if (t.key_columns.empty() && !t.no_implicit_id) {
     values.push_back(row.key.at(0));
     *with_rowid = true;
-  } else if (t.rowid_in_record) {
+  } else if (t.implicit_id_in_record) {
     values.push_back(row.record.back());
     *with_rowid = true;
   }
@@ -367,7 +351,7 @@ std::vector<Value> RowValues(const TableSchema& t, const SourceRow& row, bool* w
 // with the column's collation (which can use the key's index) and as
 // bytes (so 'abc' never matches 'ABC' under NOCASE).
 std::string RowWhere(const TableSchema& t, int first) {
-  if (!t.without_rowid) return RowidName(t) + " = ?" + std::to_string(first);
+  if (!t.no_implicit_id) return RowidName(t) + " = ?" + std::to_string(first);
   const std::vector<std::string> names = t.KeyNames();
   std::string sql = MatchAll(names, first);
   for (size_t i = 0; i < names.size(); i++) {
@@ -417,7 +401,7 @@ Status SqliteLive::Update(const TableSchema& t, const SourceRow& row, int64_t ro
                       Prepare("update:" + t.name, "UPDATE main." + QuoteIdent(t.name) + " SET " +
                                                       sets + " WHERE " + RowWhere(t, n + 1)));
   TM_RETURN_IF_ERROR(BindAll(db_, stmt, values, 1, path_));
-  std::vector<Value> where = t.without_rowid ? row.key : std::vector<Value>{Value::Integer(rowid)};
+  std::vector<Value> where = t.no_implicit_id ? row.key : std::vector<Value>{Value::Integer(rowid)};
   TM_RETURN_IF_ERROR(BindAll(db_, stmt, where, n + 1, path_));
   return StepOnce(stmt, t, "update");
 }
@@ -426,7 +410,7 @@ Status SqliteLive::Delete(const TableSchema& t, const std::vector<Value>& key, i
   TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
                       Prepare("delete:" + t.name, "DELETE FROM main." + QuoteIdent(t.name) +
                                                       " WHERE " + RowWhere(t, 1)));
-  std::vector<Value> where = t.without_rowid ? key : std::vector<Value>{Value::Integer(rowid)};
+  std::vector<Value> where = t.no_implicit_id ? key : std::vector<Value>{Value::Integer(rowid)};
   TM_RETURN_IF_ERROR(BindAll(db_, stmt, where, 1, path_));
   return StepOnce(stmt, t, "delete from");
 }

@@ -59,13 +59,6 @@ class RowLookup {
   std::map<std::string, sqlite3_stmt*> cache_;
 };
 
-// The table named `name` in `schema`, ignoring ASCII case as SQLite does
-// (a foreign key may spell its parent table in another case); null if none.
-const TableSchema* FindTableNoCase(const SourceSchema& schema, std::string_view name);
-// Two SQLite names (tables, columns) that are equal ignoring ASCII case.
-bool SameIdentifier(std::string_view a, std::string_view b);
-// Two lists of column names that are equal ignoring ASCII case.
-bool SameColumns(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
 // The columns of `parent` that fk refers to: fk.to, with "" replaced by the
 // parent's primary key columns ("rowid" for a rowid key).

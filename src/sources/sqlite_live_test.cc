@@ -158,7 +158,7 @@ TEST_F(SqliteLiveTest, GetIntegerPrimaryKeyAlias) {
       "INSERT INTO t VALUES (5, 'five'), (-3, X'00');");
   const TableSchema t = SchemaOf(path_, "t");
   ASSERT_EQ(t.key_columns, std::vector<int>{0});
-  ASSERT_FALSE(t.rowid_in_record);
+  ASSERT_FALSE(t.implicit_id_in_record);
   Lookup();
   SourceRow row;
   int64_t rowid = 0;
@@ -177,7 +177,7 @@ TEST_F(SqliteLiveTest, GetDeclaredTextKeyKeepsRowidInRecord) {
       "INSERT INTO tags(rowid, tag, n) VALUES (10, 'zeta', 1), (5, 'alpha', 2), (8, NULL, 3),"
       "  (12, '', NULL);");
   const TableSchema t = SchemaOf(path_, "tags");
-  ASSERT_TRUE(t.rowid_in_record);
+  ASSERT_TRUE(t.implicit_id_in_record);
   Lookup();
   SourceRow row;
   int64_t rowid = 0;
@@ -213,7 +213,7 @@ TEST_F(SqliteLiveTest, GetWithoutRowidCompositeKey) {
       "CREATE TABLE pairs(a TEXT, b INTEGER, v, PRIMARY KEY(a, b)) WITHOUT ROWID;"
       "INSERT INTO pairs VALUES ('x', 1, 'x1'), ('x', 2, 2.5), ('y', 1, NULL);");
   const TableSchema t = SchemaOf(path_, "pairs");
-  ASSERT_TRUE(t.without_rowid);
+  ASSERT_TRUE(t.no_implicit_id);
   Lookup();
   SourceRow row;
   int64_t rowid = -1;

@@ -17,7 +17,6 @@
 
 namespace tidemark {
 
-using sqlite::EqualsNoCase;
 using sqlite::QuoteIdent;
 using sqlite::ReadValue;
 using sqlite::RowidName;
@@ -26,7 +25,7 @@ using sqlite::Statement;
 namespace {
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsNoCase(s.substr(0, prefix.size()), prefix);
+  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 // Text of column i, "" for NULL.
@@ -170,10 +169,10 @@ Status SqliteSource::LoadSchema() {
                            }));
   TM_RETURN_IF_ERROR(LoadSettings());
 
-  // name -> (type, without_rowid, strict) for the main schema.
+  // name -> (type, no_implicit_id, strict) for the main schema.
   struct ListEntry {
     std::string type;
-    bool without_rowid, strict;
+    bool no_implicit_id, strict;
   };
   std::map<std::string, ListEntry> list;
   TM_RETURN_IF_ERROR(Query("PRAGMA main.table_list", nullptr, "read schema", [&](sqlite3_stmt* s) {
@@ -194,18 +193,18 @@ Status SqliteSource::LoadSchema() {
     TableSchema t;
     t.name = o.name;
     t.sql = o.sql;
-    t.without_rowid = it->second.without_rowid;
+    t.no_implicit_id = it->second.no_implicit_id;
     t.strict = it->second.strict;
     if (it->second.type == "virtual") {
       t.kind = TableKind::kVirtual;
     } else if (it->second.type == "shadow") {
-      t.kind = TableKind::kShadow;
+      t.kind = TableKind::kInternal;
     } else if (o.name == "sqlite_sequence") {
-      t.kind = TableKind::kSequence;
+      t.kind = TableKind::kCounters;
       t.sql.clear();  // created implicitly by AUTOINCREMENT (schema.h)
     }
     TM_RETURN_IF_ERROR(LoadTable(&t));
-    if (t.kind == TableKind::kSequence) {
+    if (t.kind == TableKind::kCounters) {
       sequence = std::move(t);
       has_sequence = true;
     } else {
@@ -265,7 +264,7 @@ Status SqliteSource::LoadTable(TableSchema* t) {
     // Fails for some virtual tables; their columns then read as BINARY.
     if (sqlite3_table_column_metadata(db_, "main", t->name.c_str(), c.name.c_str(), nullptr, &coll,
                                       nullptr, nullptr, nullptr) == SQLITE_OK &&
-        coll != nullptr && !EqualsNoCase(coll, "BINARY")) {
+        coll != nullptr && !EqualsIgnoreCase(coll, "BINARY")) {
       c.collation = coll;
     }
   }
@@ -336,14 +335,14 @@ void SqliteSource::ChooseKey(TableSchema* t) {
   }
   std::sort(pk.begin(), pk.end());
   for (const auto& [pos, col] : pk) t->key_columns.push_back(col);
-  if (t->without_rowid || pk.empty()) return;
+  if (t->no_implicit_id || pk.empty()) return;
   // A declared key of a rowid table is backed by an index (origin "pk")
   // unless it is an INTEGER PRIMARY KEY aliasing the rowid. This also gets
   // the quirks right: "INTEGER PRIMARY KEY DESC" is not an alias,
   // "PRIMARY KEY(x DESC)" on an INTEGER column is.
   bool has_pk_index = std::any_of(t->indexes.begin(), t->indexes.end(),
                                   [](const IndexInfo& ix) { return ix.origin == "pk"; });
-  t->rowid_in_record = has_pk_index;
+  t->implicit_id_in_record = has_pk_index;
 }
 
 namespace {
@@ -362,9 +361,9 @@ Result<ScanPlan> PlanScan(const TableSchema& t, const std::string& text_collatio
     plan.sql += QuoteIdent(t.columns[size_t(stored[i])].name);
   }
   plan.stored = stored.size();
-  plan.rowid_column = t.key_columns.empty() || t.rowid_in_record;
+  plan.rowid_column = t.key_columns.empty() || t.implicit_id_in_record;
   const std::string rowid = RowidName(t);
-  if (plan.rowid_column && !t.without_rowid && rowid.empty()) {
+  if (plan.rowid_column && !t.no_implicit_id && rowid.empty()) {
     return Status::Unsupported("table " + t.name +
                                ": columns named rowid, oid and _rowid_ hide the rowid, which "
                                "is this table's key; rename one of them");
@@ -380,10 +379,10 @@ Result<ScanPlan> PlanScan(const TableSchema& t, const std::string& text_collatio
     plan.key_from.push_back(record_pos[col]);
     if (i > 0) plan.sql += ", ";
     plan.sql += QuoteIdent(t.columns[col].name);
-    if (t.rowid_in_record || t.without_rowid) plan.sql += " COLLATE " + text_collation;
+    if (t.implicit_id_in_record || t.no_implicit_id) plan.sql += " COLLATE " + text_collation;
   }
   // Makes the order total when rows share a NULL-containing key (see Scan).
-  if (t.rowid_in_record) plan.sql += ", " + rowid;
+  if (t.implicit_id_in_record) plan.sql += ", " + rowid;
   return plan;
 }
 
@@ -405,7 +404,7 @@ Status SqliteSource::Scan(const TableSchema& table,
   int rc = sqlite3_prepare_v2(db_, plan.sql.c_str(), int(plan.sql.size()), stmt.out(), nullptr);
   if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, doing);
   SourceRow row;
-  row.record.resize(plan.stored + (table.rowid_in_record ? 1 : 0));
+  row.record.resize(plan.stored + (table.implicit_id_in_record ? 1 : 0));
   row.key.resize(table.key_columns.empty() ? 1 : table.key_columns.size());
   std::vector<Value> prev_key;  // the last key that had a NULL, for the duplicate check
   int64_t prev_rowid = 0;
@@ -420,7 +419,7 @@ Status SqliteSource::Scan(const TableSchema& table,
     for (size_t i = 0; i < plan.key_from.size(); i++) row.key[i] = row.record[plan.key_from[i]];
     // A rowid table allows NULL in its declared key, and NULLs are distinct
     // there, so two rows may share a key tuple; they would collide as records.
-    if (table.rowid_in_record && HasNull(row.key)) {
+    if (table.implicit_id_in_record && HasNull(row.key)) {
       if (!prev_key.empty() && prev_key == row.key) {
         return Status::Unsupported(
             "table " + table.name + " in " + path_ + ": the rows with rowid " +

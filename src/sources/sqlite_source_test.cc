@@ -166,19 +166,19 @@ TEST_F(SqliteSourceTest, ChoosesKeysAndReadsSchema) {
     return t != nullptr ? *t : TableSchema();
   };
   EXPECT_EQ(table("alias").key_columns, std::vector<int>{0});
-  EXPECT_FALSE(table("alias").rowid_in_record);
-  EXPECT_TRUE(table("desc_col").rowid_in_record);   // INTEGER PRIMARY KEY DESC: not an alias
-  EXPECT_FALSE(table("desc_tbl").rowid_in_record);  // PRIMARY KEY(id DESC): an alias
-  EXPECT_TRUE(table("int_pk").rowid_in_record);     // INT is not INTEGER
-  EXPECT_TRUE(table("text_pk").rowid_in_record);
+  EXPECT_FALSE(table("alias").implicit_id_in_record);
+  EXPECT_TRUE(table("desc_col").implicit_id_in_record);   // INTEGER PRIMARY KEY DESC: not an alias
+  EXPECT_FALSE(table("desc_tbl").implicit_id_in_record);  // PRIMARY KEY(id DESC): an alias
+  EXPECT_TRUE(table("int_pk").implicit_id_in_record);     // INT is not INTEGER
+  EXPECT_TRUE(table("text_pk").implicit_id_in_record);
   EXPECT_EQ(table("text_pk").key_columns, std::vector<int>{0});
   EXPECT_TRUE(table("no_pk").key_columns.empty());
-  EXPECT_FALSE(table("no_pk").rowid_in_record);
+  EXPECT_FALSE(table("no_pk").implicit_id_in_record);
 
   TableSchema wr = table("wr");
-  EXPECT_TRUE(wr.without_rowid);
+  EXPECT_TRUE(wr.no_implicit_id);
   EXPECT_TRUE(wr.strict);
-  EXPECT_FALSE(wr.rowid_in_record);
+  EXPECT_FALSE(wr.implicit_id_in_record);
   EXPECT_EQ(wr.key_columns, (std::vector<int>{1, 0}));
   EXPECT_EQ(wr.columns[0].collation, "NOCASE");
   EXPECT_EQ(wr.columns[1].collation, "");
@@ -214,11 +214,11 @@ TEST_F(SqliteSourceTest, ChoosesKeysAndReadsSchema) {
 
   EXPECT_EQ(table("ft").kind, TableKind::kVirtual);
   EXPECT_FALSE(table("ft").has_records());
-  EXPECT_EQ(table("ft_data").kind, TableKind::kShadow);
-  EXPECT_EQ(table("ft_config").kind, TableKind::kShadow);
-  EXPECT_TRUE(table("ft_config").without_rowid);
+  EXPECT_EQ(table("ft_data").kind, TableKind::kInternal);
+  EXPECT_EQ(table("ft_config").kind, TableKind::kInternal);
+  EXPECT_TRUE(table("ft_config").no_implicit_id);
   EXPECT_EQ(s.tables.back().name, "sqlite_sequence");
-  EXPECT_EQ(s.tables.back().kind, TableKind::kSequence);
+  EXPECT_EQ(s.tables.back().kind, TableKind::kCounters);
   EXPECT_EQ(s.tables.back().sql, "");
   // sqlite_stat1 is an object but not a kept table.
   EXPECT_EQ(s.FindTable("sqlite_stat1"), nullptr);

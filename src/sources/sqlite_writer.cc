@@ -19,8 +19,6 @@
 
 namespace tidemark {
 
-using sqlite::EqualsNoCase;
-using sqlite::FoldCase;
 using sqlite::QuoteIdent;
 using sqlite::RowidName;
 
@@ -193,7 +191,7 @@ const TableSchema* OwnerOf(const SourceSchema& schema, const TableSchema& shadow
   const TableSchema* owner = nullptr;
   for (const TableSchema& v : schema.tables) {
     if (v.kind == TableKind::kVirtual && shadow.name.size() > v.name.size() + 1 &&
-        EqualsNoCase(shadow.name.substr(0, v.name.size() + 1), v.name + "_") &&
+        EqualsIgnoreCase(shadow.name.substr(0, v.name.size() + 1), v.name + "_") &&
         (owner == nullptr || v.name.size() > owner->name.size())) {
       owner = &v;
     }
@@ -209,23 +207,23 @@ Result<std::set<std::string>> SelectTables(const SourceSchema& schema,
                                            const std::vector<std::string>& names) {
   std::set<std::string> out;
   for (const TableSchema& t : schema.tables) {
-    if (names.empty() || t.kind == TableKind::kSequence) out.insert(FoldCase(t.name));
+    if (names.empty() || t.kind == TableKind::kCounters) out.insert(AsciiLower(t.name));
   }
   for (const std::string& name : names) {
     auto it = std::find_if(schema.tables.begin(), schema.tables.end(),
-                           [&](const TableSchema& t) { return EqualsNoCase(t.name, name); });
+                           [&](const TableSchema& t) { return EqualsIgnoreCase(t.name, name); });
     if (it == schema.tables.end()) {
       return Status::NotFound("table " + name + " is not in the snapshot");
     }
-    out.insert(FoldCase(it->name));
+    out.insert(AsciiLower(it->name));
   }
   for (const TableSchema& s : schema.tables) {
-    if (s.kind != TableKind::kShadow) continue;
+    if (s.kind != TableKind::kInternal) continue;
     const TableSchema* owner = OwnerOf(schema, s);
-    const bool owner_selected = owner != nullptr && out.count(FoldCase(owner->name));
+    const bool owner_selected = owner != nullptr && out.count(AsciiLower(owner->name));
     if (owner_selected) {
-      out.insert(FoldCase(s.name));
-    } else if (out.count(FoldCase(s.name))) {
+      out.insert(AsciiLower(s.name));
+    } else if (out.count(AsciiLower(s.name))) {
       return Status::InvalidArgument("table " + s.name +
                                      " is a shadow table of a virtual table; select the virtual "
                                      "table, which brings it along");
@@ -301,8 +299,8 @@ Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& pa
   // table, sqlite_sequence with the first AUTOINCREMENT table.
   bool wants_sequence = false;
   for (const TableSchema& t : schema.tables) {
-    if (!im.selected.count(FoldCase(t.name))) continue;
-    if (t.kind == TableKind::kSequence) wants_sequence = !im.subset;
+    if (!im.selected.count(AsciiLower(t.name))) continue;
+    if (t.kind == TableKind::kCounters) wants_sequence = !im.subset;
     if (t.kind != TableKind::kTable && t.kind != TableKind::kVirtual) continue;
     if (t.kind == TableKind::kVirtual && LacksModule(t.sql)) {
       TM_RETURN_IF_ERROR(im.WriteSchemaRow(t));
@@ -318,12 +316,12 @@ Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& pa
 Status SqliteWriter::Impl::PrepareInsert(const TableSchema& t) {
   std::vector<int> stored = t.StoredColumns();
   rowid_from_key = t.key_columns.empty();
-  record_size = stored.size() + (t.rowid_in_record ? 1 : 0);
+  record_size = stored.size() + (t.implicit_id_in_record ? 1 : 0);
   std::string sql = "INSERT INTO main." + QuoteIdent(t.name) + "(";
   for (size_t i = 0; i < stored.size(); i++) {
     sql += (i > 0 ? ", " : "") + QuoteIdent(t.columns[size_t(stored[i])].name);
   }
-  if (rowid_from_key || t.rowid_in_record) {
+  if (rowid_from_key || t.implicit_id_in_record) {
     const std::string rowid = RowidName(t);
     if (rowid.empty()) {
       return Status::Unsupported("table " + t.name +
@@ -332,7 +330,7 @@ Status SqliteWriter::Impl::PrepareInsert(const TableSchema& t) {
     sql += ", " + rowid;
   }
   sql += ") VALUES(";
-  const size_t n = stored.size() + ((rowid_from_key || t.rowid_in_record) ? 1 : 0);
+  const size_t n = stored.size() + ((rowid_from_key || t.implicit_id_in_record) ? 1 : 0);
   for (size_t i = 0; i < n; i++) sql += i > 0 ? ", ?" : "?";
   sql += ")";
   int rc = sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &insert, nullptr);
@@ -344,7 +342,7 @@ Status SqliteWriter::BeginTable(const TableSchema& t) {
   if (im.finished || im.in_table) {
     return Status::Internal("SqliteWriter::BeginTable called after Finish or inside a table");
   }
-  if (!im.selected.count(FoldCase(t.name))) {
+  if (!im.selected.count(AsciiLower(t.name))) {
     return Status::InvalidArgument("table " + t.name + " was not selected for this restore");
   }
   if (!t.has_records()) {
@@ -354,12 +352,12 @@ Status SqliteWriter::BeginTable(const TableSchema& t) {
   im.table = t.name;
   im.in_table = true;
   im.NoteAffinities(t);
-  if (t.kind == TableKind::kShadow) {
+  if (t.kind == TableKind::kInternal) {
     // Creating the virtual table may have written rows here (fts5 _config,
     // rtree's root node); the stored rows replace them.
     TM_RETURN_IF_ERROR(im.Exec("DELETE FROM main." + QuoteIdent(t.name), "empty " + t.name));
   }
-  if (t.kind == TableKind::kSequence) {
+  if (t.kind == TableKind::kCounters) {
     // Loading an AUTOINCREMENT table set its counter to the highest key; the
     // stored counters replace those. In a partial restore the table may be
     // missing: it is created when a row needs it (see Insert).
@@ -433,7 +431,7 @@ Status SqliteWriter::Impl::SetTableSql(const std::string& sql) {
 // the types a comparison could convert differently).
 Status SqliteWriter::Impl::LoadWithoutAffinity(size_t column, const Value& v) {
   std::vector<bool> strip(schema.columns.size(), false);
-  const bool rowid_alias = !schema.without_rowid && !schema.rowid_in_record;
+  const bool rowid_alias = !schema.no_implicit_id && !schema.implicit_id_in_record;
   for (size_t c = 0; c < schema.columns.size(); c++) {
     const bool alias =
         rowid_alias && schema.key_columns.size() == 1 && schema.key_columns[0] == int(c);
@@ -494,9 +492,9 @@ Status SqliteWriter::Impl::Bind(int index, const Value& v) {
 Status SqliteWriter::Insert(const SourceRow& row) {
   Impl& im = *impl_;
   if (!im.in_table) return Status::Internal("SqliteWriter::Insert outside BeginTable/EndTable");
-  if (im.kind == TableKind::kSequence) {
+  if (im.kind == TableKind::kCounters) {
     // A partial restore keeps only the counters of the tables it restores.
-    if (im.subset && (row.record.empty() || !im.selected.count(FoldCase(row.record[0].bytes())))) {
+    if (im.subset && (row.record.empty() || !im.selected.count(AsciiLower(row.record[0].bytes())))) {
       return Status::OK();
     }
     if (im.insert == nullptr) {
@@ -540,8 +538,8 @@ Status SqliteWriter::Finish() {
   for (const SchemaObject& o : im.objects) {
     if (o.sql.empty() || (o.type != "index" && o.type != "view" && o.type != "trigger")) continue;
     if (o.type == "view") {
-      im.selected.insert(FoldCase(o.name));  // a partial restore keeps every view
-    } else if (!im.selected.count(FoldCase(o.tbl_name))) {
+      im.selected.insert(AsciiLower(o.name));  // a partial restore keeps every view
+    } else if (!im.selected.count(AsciiLower(o.tbl_name))) {
       continue;
     }
     TM_RETURN_IF_ERROR(im.ExecSchemaSql(o.sql, o.type + " " + o.name));

@@ -192,9 +192,9 @@ Status Restore(SqliteSource* src, const std::string& dst, const std::vector<std:
                       SqliteWriter::Create(dst, src->schema(), tables));
   // Like ops/restore.cc: the selected tables, their shadow tables, sqlite_sequence.
   auto selected = [&](const TableSchema& t) {
-    if (tables.empty() || t.kind == TableKind::kSequence) return true;
+    if (tables.empty() || t.kind == TableKind::kCounters) return true;
     for (const std::string& name : tables) {
-      if (t.name == name || (t.kind == TableKind::kShadow && t.name.rfind(name + "_", 0) == 0)) {
+      if (t.name == name || (t.kind == TableKind::kInternal && t.name.rfind(name + "_", 0) == 0)) {
         return true;
       }
     }
