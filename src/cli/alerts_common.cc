@@ -56,8 +56,7 @@ void PostAlert(Context* ctx, const AlertsConfig& alerts, const std::string& body
   // On the test clock a retry's pause passes on that clock only.
   std::function<void(uint64_t)> pause;
   if (FakeClock* clock = ctx->test_clock()) pause = [clock](uint64_t us) { clock->Advance(us); };
-  WebhookResult sent =
-      PostWebhook(alerts.webhook, body, alerts.retries, alerts.timeout_us, pause);
+  WebhookResult sent = PostWebhook(alerts.webhook, body, alerts.retries, alerts.timeout_us, pause);
   if (w != nullptr) {
     w->Key("webhook").BeginObject().Field("delivered", sent.delivered);
     w->Field("attempts", sent.attempts).Field("http_status", sent.http_status);

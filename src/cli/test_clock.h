@@ -1,6 +1,7 @@
 // The test clock: TIDEMARK_TEST_CLOCK makes the CLI read the time from the
 // environment instead of the system clock, so a test can make an RPO expire
-// or a drill fall due without sleeping (docs/development.md#the-test-clock).
+// or a drill fall due without sleeping
+// (docs/guide/debugging.md#the-test-clock-tidemark_test_clock).
 // A test hook, never a feature: every command run with it warns on stderr.
 #pragma once
 

@@ -21,8 +21,7 @@ bool SplitUrl(const std::string& url, std::string* origin, std::string* path) {
 }  // namespace
 
 WebhookResult PostWebhook(const std::string& url, const std::string& json, int retries,
-                          uint64_t timeout_us,
-                          const std::function<void(uint64_t micros)>& pause) {
+                          uint64_t timeout_us, const std::function<void(uint64_t micros)>& pause) {
   WebhookResult result;
   std::string origin, path;
   if (!SplitUrl(url, &origin, &path)) {
