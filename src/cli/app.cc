@@ -63,6 +63,24 @@ Status UseTestClock(Context* ctx, LockWait* lw) {
   return Status::OK();
 }
 
+// --lock-wait and TIDEMARK_TEST_CLOCK: how long this command waits for a
+// lock, and the clock it reads. False, the error printed, on a bad value.
+bool SetUpWaitsAndClock(Context* ctx, const std::string& lock_wait) {
+  auto wait = lock_wait == "0" ? Result<uint64_t>(uint64_t{0}) : ParseDurationUs(lock_wait);
+  if (!wait.ok()) {
+    fprintf(stderr, "tidemark: error: --lock-wait: %s\n", wait.status().message().c_str());
+    return false;
+  }
+  LockWait lw;
+  lw.max_wait_us = static_cast<int64_t>(*wait);
+  if (Status clock = UseTestClock(ctx, &lw); !clock.ok()) {
+    PrintError(*ctx, clock);
+    return false;
+  }
+  SetDefaultLockWait(lw);
+  return true;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -111,18 +129,7 @@ int Main(int argc, char** argv) {
                                             "shows the usage"));
     return kExitUsage;
   }
-  auto wait = lock_wait == "0" ? Result<uint64_t>(uint64_t{0}) : ParseDurationUs(lock_wait);
-  if (!wait.ok()) {
-    fprintf(stderr, "tidemark: error: --lock-wait: %s\n", wait.status().message().c_str());
-    return kExitUsage;
-  }
-  LockWait lw;
-  lw.max_wait_us = static_cast<int64_t>(*wait);
-  if (Status clock = UseTestClock(&ctx, &lw); !clock.ok()) {
-    PrintError(ctx, clock);
-    return kExitUsage;
-  }
-  SetDefaultLockWait(lw);
+  if (!SetUpWaitsAndClock(&ctx, lock_wait)) return kExitUsage;
   if (ctx.opts.quiet) SetLogLevel(LogLevel::kError);
   if (ctx.opts.verbose == 1) SetLogLevel(LogLevel::kInfo);
   if (ctx.opts.verbose >= 2) SetLogLevel(LogLevel::kDebug);
