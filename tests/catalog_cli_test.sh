@@ -4,11 +4,13 @@
 # name and `--all --due`, status transitions (on time / late / never; drills
 # passing / failing / overdue / never), each anomaly kind on the sample CRM
 # and none for ordinary churn, alerts list/ack, --fail-on-anomaly, and the
-# webhook received by a listener on 127.0.0.1.
+# webhook received by a listener on 127.0.0.1. Time passes on the test clock
+# (advance_clock), never by sleeping.
 # Usage: catalog_cli_test.sh path/to/tidemark
 set -uo pipefail
 T=$(realpath "${1:?usage: catalog_cli_test.sh path/to/tidemark}")
 source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
+use_test_clock 2026-11-21T10:00:00Z
 
 state() {  # state SOURCE PART: status JSON's state of PART for SOURCE (from out)
   python3 -c "import json; d=json.load(open('out')); print([s for s in d['sources'] if s['name']=='$1'][0]['$2']['state'])"
@@ -99,7 +101,7 @@ s.serve_forever()
 EOF
 listener=$!
 trap 'kill $listener 2>/dev/null; rm -rf "$work"' EXIT
-for i in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
+wait_for_file "$port_file" || { finish catalog_cli_test; exit 1; }
 port=$(cat "$port_file")
 
 cat >tidemark.toml <<EOF
@@ -120,7 +122,7 @@ keep_last = 2
 name = "hr"
 uri = "sqlite:hr.db"
 sensitivity = "restricted"
-rpo = "4s"
+rpo = "5m"
 exclude = ["nc_*"]
 
 [alerts]
@@ -131,7 +133,7 @@ timeout = "2s"
 [[drill]]
 name = "crm-smoke"
 source = "crm"
-cadence = "8s"
+cadence = "10m"
 EOF
 expect 0 "config check" -- "$T" --json config check
 json 'd["ok"] and d["sources"] == 2 and d["drills"] == 1 and d["webhook"].endswith("/hook")' "config check json"
@@ -198,34 +200,48 @@ python3 -c "import json,sys; n=[t['name'] for t in json.load(open('out'))['table
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: hr snapshot holds nc_ tables"; }
 expect 0 "nothing due" -- "$T" --json backup --all --due
 json 'd["backups"] == []' "nothing due right after"
-sleep 4.2
+advance_clock 299s
+expect 0 "nothing due a second before the RPO" -- "$T" --json backup --all --due
+json 'd["backups"] == []' "hr not due at 4m59s of its 5m RPO"
+advance_clock 1s
 expect 0 "hr late again" -- "$T" --json backup --all --due
-json '[b["source"] for b in d["backups"]] == ["hr"]' "hr due after its 4 s RPO"
+json '[b["source"] for b in d["backups"]] == ["hr"]' "hr due when its 5m RPO has passed"
 expect 2 "--due without --all" -- "$T" backup --due crm
 expect 2 "unknown source" -- "$T" backup nope
 contains err "no source named 'nope'" "unknown source message"
 
-# 5. Status transitions: late, drill ok / failed / overdue. The RPO (4 s) and
-# cadence (8 s) leave room for a slow sanitizer build between commands.
-sleep 4.2
+# 5. Status transitions: late, drill ok / failed / overdue, on the test clock
+# (the RPO is 5m, the drill cadence 10m).
+advance_clock 5m
+expect 4 "status on time at the RPO" -- "$T" --json status
+check_eq "$(state hr backup)" ok "hr on time at exactly its RPO"
+advance_clock 1s
 expect 4 "status late" -- "$T" --json status
 check_eq "$(state hr backup)" late "hr late"
 check_eq "$(state crm backup)" ok "crm on time"
 check_eq "$(state hr drill)" none "hr: no plan, no RTO"
+json '[s for s in d["sources"] if s["name"] == "hr"][0]["backup"]["age_us"] == 301000000' "hr age on the test clock"
 expect 0 "drill" -- "$T" drill crm-smoke
+advance_clock 1s
 expect 4 "status after drill" -- "$T" --json status
 check_eq "$(state crm drill)" ok "crm drill ok"
 json '[s for s in d["sources"] if s["name"] == "crm"][0]["ok"]' "crm within policy"
 printf '[alerts]\nwebhook = "http://127.0.0.1:%s/hook"\n[[drill]]\nname = "crm-failing"\nsource = "crm"\n[[drill.assert]]\nname = "none"\nsql = "SELECT count(*) FROM customers"\nexpect = "= 0"\n' "$port" >fail.toml
+advance_clock 1s
 expect 3 "failing drill" -- "$T" drill crm-failing --plan-file fail.toml
 python3 -c "import json,glob; h=json.load(open(sorted(glob.glob('hooks/*.json'))[-1])); assert h['event']=='drill-failed' and h['plan']=='crm-failing' and h['failed_checks'][0]['name']=='none'" &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: failed drill not posted to the webhook"; }
 expect 4 "status drill failed" -- "$T" --json status
 check_eq "$(state crm drill)" failed "crm drill failed"
+advance_clock 1s
 expect 0 "drill again" -- "$T" drill crm-smoke
-sleep 8.2
+advance_clock 10m
+expect 4 "status at the cadence" -- "$T" --json status
+check_eq "$(state crm drill)" ok "crm drill not overdue at exactly its cadence"
+advance_clock 1s
 expect 4 "status overdue" -- "$T" --json status
 check_eq "$(state crm drill)" overdue "crm drill overdue"
+advance_clock 1s
 expect 0 "drill again" -- "$T" drill crm-smoke
 expect 0 "backup hr" -- "$T" backup hr
 expect 0 "status ok" -- "$T" --json status
@@ -235,10 +251,12 @@ json 'd["ok"] and d["out_of_policy"] == 0' "everything within policy"
 for i in 1 2 3 4 5 6; do
   sqlite3 crm.db "UPDATE orders SET total = total + $i WHERE abs(random()) % 100 = 0;
                   INSERT INTO customers(name, email, created_at) VALUES ('n$i', 'n$i@x', '2026');"
+  advance_clock 1m
   expect 0 "churn $i" -- "$T" --json backup crm
   json 'd["anomalies"] == []' "no anomaly for 1 % churn ($i)"
 done
 sqlite3 crm.db "PRAGMA foreign_keys=OFF; DELETE FROM customers WHERE id % 5 = 0"
+advance_clock 1m
 expect 0 "delete 20 % of customers" -- "$T" --json backup crm
 check_eq "$(kinds)" "deleted,orphans" "mass delete and its orphans found"
 contains out "customers: 10" "deleted share named"
@@ -247,16 +265,20 @@ python3 -c "import json,glob; h=json.load(open(sorted(glob.glob('hooks/*.json'))
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: webhook payload"; }
 sqlite3 crm.db "UPDATE orders SET total = NULL WHERE id % 10 != 0" 2>/dev/null ||
   sqlite3 crm.db "UPDATE orders SET created_at = '' WHERE id % 10 != 0"
+advance_clock 1m
 expect 0 "null a column" -- "$T" --json backup crm
 json 'any(a["kind"] == "nulled" and a["table"] == "orders" for a in d["anomalies"])' "column nulled found"
 sqlite3 crm.db "UPDATE orders SET status = 'archived'"
+advance_clock 1m
 expect 4 "one value everywhere, --fail-on-anomaly" -- "$T" --json backup crm --fail-on-anomaly
 json 'any(a["kind"] == "dominant" and a["column"] == "status" and "archived" in a["detail"] for a in d["anomalies"])' "mass update found"
 contains err "anomalies found (--fail-on-anomaly)" "fail-on-anomaly message"
 sqlite3 crm.db "DROP VIEW open_orders"
+advance_clock 1m
 expect 0 "drop a view" -- "$T" --json backup crm
 json 'any(a["kind"] == "dropped" and "open_orders" in a["detail"] for a in d["anomalies"])' "dropped view found"
 sqlite3 crm.db "DELETE FROM nc_automations WHERE rowid = 1"
+advance_clock 1m
 expect 0 "delete a workflow" -- "$T" --json backup crm
 json 'any(a["kind"] == "dropped" and a["table"] == "nc_automations" for a in d["anomalies"])' "deleted workflow found"
 
@@ -311,6 +333,7 @@ expect 0 "backup notes" -- "$T" --config notes.toml --json backup notes
 expect 0 "show notes" -- "$T" --json show notes@latest
 json '{t["name"] for t in d["tables"]} >= {"authors", "posts", "posts_fts", "posts_fts_data", "posts_fts_content"} and not any(t["name"].startswith("tmp_") for t in d["tables"])' "shadow tables follow the virtual table; tmp_ excluded"
 notes_config '"tmp_*", "authors"'
+advance_clock 1m
 expect 0 "backup notes without authors" -- "$T" --config notes.toml --json backup notes
 json 'd["anomalies"] == []' "a newly excluded table is not reported as dropped"
 expect 0 "drill notes" -- "$T" --config notes.toml --json drill notes-full
@@ -323,6 +346,7 @@ check_eq "$(sqlite3 notes-restored.db "SELECT count(*) FROM sqlite_schema WHERE 
 # 9. A webhook that cannot be reached is reported, never fatal.
 kill $listener 2>/dev/null; wait $listener 2>/dev/null
 sqlite3 crm.db "DELETE FROM orders WHERE id % 2 = 0"
+advance_clock 1m
 expect 0 "backup with webhook down" -- "$T" --json backup crm
 json 'd["anomalies"] and not d["webhook"]["delivered"] and d["webhook"]["attempts"] == 2' "failed webhook reported in JSON"
 contains err "warning: webhook" "failed webhook warned on stderr"

@@ -53,7 +53,10 @@ std::vector<OpenAlert> OpenAlerts(const std::vector<SnapshotInfo>& snapshots,
 void PostAlert(Context* ctx, const AlertsConfig& alerts, const std::string& body,
                const std::string& target, JsonWriter* w) {
   if (alerts.webhook.empty()) return;
-  WebhookResult sent = PostWebhook(alerts.webhook, body, alerts.retries, alerts.timeout_us);
+  // On the test clock a retry's pause passes on that clock only.
+  std::function<void(uint64_t)> pause;
+  if (FakeClock* clock = ctx->test_clock()) pause = [clock](uint64_t us) { clock->Advance(us); };
+  WebhookResult sent = PostWebhook(alerts.webhook, body, alerts.retries, alerts.timeout_us, pause);
   if (w != nullptr) {
     w->Key("webhook").BeginObject().Field("delivered", sent.delivered);
     w->Field("attempts", sent.attempts).Field("http_status", sent.http_status);

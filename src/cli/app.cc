@@ -1,7 +1,9 @@
 #include "cli/app.h"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "base/duration.h"
 #include "base/hex.h"
@@ -9,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "cli/test_clock.h"
 #include "crypto/crypto.h"
 #include "repo/lock.h"
 
@@ -42,6 +45,40 @@ void PrintError(const Context& ctx, const Status& s) {
     printf("%s\n", w.str().c_str());
   }
   fprintf(stderr, "tidemark: error: %s\n", OneLine(s.message()).c_str());
+}
+
+// TIDEMARK_TEST_CLOCK, when set, becomes the clock of this command.
+Status UseTestClock(Context* ctx, LockWait* lw) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<FakeClock> clock, TestClockFromEnvironment());
+  if (clock == nullptr) return Status::OK();
+  // Not silenced by -q: a test hook left set outside a test must show.
+  fprintf(stderr, "%s\n", TestClockWarning(clock->NowMicros()).c_str());
+  // A lock wait still waits for the other process, and the wait shows on
+  // the test clock, so --lock-wait ends as it does on the system clock.
+  lw->sleep = [c = clock.get()](int64_t micros) {
+    std::this_thread::sleep_for(std::chrono::microseconds(micros));
+    c->Advance(micros);
+  };
+  ctx->SetTestClock(std::move(clock));
+  return Status::OK();
+}
+
+// --lock-wait and TIDEMARK_TEST_CLOCK: how long this command waits for a
+// lock, and the clock it reads. False, the error printed, on a bad value.
+bool SetUpWaitsAndClock(Context* ctx, const std::string& lock_wait) {
+  auto wait = lock_wait == "0" ? Result<uint64_t>(uint64_t{0}) : ParseDurationUs(lock_wait);
+  if (!wait.ok()) {
+    fprintf(stderr, "tidemark: error: --lock-wait: %s\n", wait.status().message().c_str());
+    return false;
+  }
+  LockWait lw;
+  lw.max_wait_us = static_cast<int64_t>(*wait);
+  if (Status clock = UseTestClock(ctx, &lw); !clock.ok()) {
+    PrintError(*ctx, clock);
+    return false;
+  }
+  SetDefaultLockWait(lw);
+  return true;
 }
 
 }  // namespace
@@ -92,14 +129,7 @@ int Main(int argc, char** argv) {
                                             "shows the usage"));
     return kExitUsage;
   }
-  auto wait = lock_wait == "0" ? Result<uint64_t>(uint64_t{0}) : ParseDurationUs(lock_wait);
-  if (!wait.ok()) {
-    fprintf(stderr, "tidemark: error: --lock-wait: %s\n", wait.status().message().c_str());
-    return kExitUsage;
-  }
-  LockWait lw;
-  lw.max_wait_us = static_cast<int64_t>(*wait);
-  SetDefaultLockWait(lw);
+  if (!SetUpWaitsAndClock(&ctx, lock_wait)) return kExitUsage;
   if (ctx.opts.quiet) SetLogLevel(LogLevel::kError);
   if (ctx.opts.verbose == 1) SetLogLevel(LogLevel::kInfo);
   if (ctx.opts.verbose >= 2) SetLogLevel(LogLevel::kDebug);

@@ -36,7 +36,7 @@ Status RunInit(Context* ctx, const InitFlags& flags) {
   options.host = CurrentHost();
   options.user = CurrentUser();
   options.append_only = flags.append_only;
-  TM_ASSIGN_OR_RETURN(auto repo, Repository::Init(backend, password, options));
+  TM_ASSIGN_OR_RETURN(auto repo, Repository::Init(backend, password, options, ctx->clock()));
   Repository* r = repo.get();
   ctx->SetRepository(std::move(repo));
   TM_RETURN_IF_ERROR(

@@ -123,7 +123,7 @@ Result<Repository*> Context::OpenRepository() {
   if (repo_) return repo_.get();
   TM_ASSIGN_OR_RETURN(Backend * backend, OpenBackend());
   TM_ASSIGN_OR_RETURN(std::string password, ReadPassword(MainPassword(), false));
-  TM_ASSIGN_OR_RETURN(repo_, Repository::Open(backend, password));
+  TM_ASSIGN_OR_RETURN(repo_, Repository::Open(backend, password, clock()));
   return repo_.get();
 }
 

@@ -66,6 +66,15 @@ class Context {
   // environment variable gives them. The one place this rule lives.
   void ApplyRepositoryDefaults(const ConfigFile& cfg);
   Repository* repo() const { return repo_.get(); }
+
+  // The clock every decision of this command reads ("now" for RPOs, drills,
+  // locks, ledger entries, snapshot times): the system clock, or the test
+  // clock of TIDEMARK_TEST_CLOCK (cli/test_clock.h). Repositories opened
+  // here use it.
+  const Clock* clock() const { return test_clock_ ? test_clock_.get() : Clock::Real(); }
+  // The test clock, or null in ordinary use.
+  FakeClock* test_clock() const { return test_clock_.get(); }
+  void SetTestClock(std::unique_ptr<FakeClock> clock) { test_clock_ = std::move(clock); }
   void SetRepository(std::unique_ptr<Repository> repo) { repo_ = std::move(repo); }
 
   PasswordSource MainPassword() const;
@@ -97,6 +106,7 @@ class Context {
 
  private:
   bool json_printed_ = false;
+  std::unique_ptr<FakeClock> test_clock_;  // outlives repo_
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Repository> repo_;
   bool config_loaded_ = false;

@@ -21,7 +21,7 @@ bool SplitUrl(const std::string& url, std::string* origin, std::string* path) {
 }  // namespace
 
 WebhookResult PostWebhook(const std::string& url, const std::string& json, int retries,
-                          uint64_t timeout_us) {
+                          uint64_t timeout_us, const std::function<void(uint64_t micros)>& pause) {
   WebhookResult result;
   std::string origin, path;
   if (!SplitUrl(url, &origin, &path)) {
@@ -35,11 +35,15 @@ WebhookResult PostWebhook(const std::string& url, const std::string& json, int r
     client.set_connection_timeout(sec, usec);
     client.set_read_timeout(sec, usec);
     client.set_write_timeout(sec, usec);
-    auto wait = std::chrono::milliseconds(500);
+    uint64_t wait_us = 500000;
     for (int attempt = 0; attempt <= retries; ++attempt) {
       if (attempt > 0) {
-        std::this_thread::sleep_for(wait);
-        wait *= 2;
+        if (pause) {
+          pause(wait_us);
+        } else {
+          std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
+        }
+        wait_us *= 2;
       }
       result.attempts++;
       auto res = client.Post(path, json, "application/json");

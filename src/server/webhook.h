@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace tidemark {
@@ -18,8 +19,11 @@ struct WebhookResult {
 // POSTs `json` (Content-Type: application/json) to `url` (http:// or
 // https://), retrying up to `retries` more times on a connection error or a
 // 5xx/429 response, waiting 0.5 s, 1 s, 2 s ... between attempts. A 2xx
-// response is delivery; another 4xx is final. Never throws.
+// response is delivery; another 4xx is final. Never throws. `pause` waits
+// between attempts (empty: std::this_thread::sleep_for); a test passes one
+// that records the waits, or advances a test clock, instead of sleeping.
 WebhookResult PostWebhook(const std::string& url, const std::string& json, int retries,
-                          uint64_t timeout_us);
+                          uint64_t timeout_us,
+                          const std::function<void(uint64_t micros)>& pause = {});
 
 }  // namespace tidemark

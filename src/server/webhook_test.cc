@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
+#include <vector>
 
 namespace tidemark {
 namespace {
@@ -41,6 +43,14 @@ class Listener {
   std::thread thread_;
 };
 
+// Records the pauses between attempts instead of sleeping through them.
+struct Pauses {
+  std::vector<uint64_t> waits;
+  std::function<void(uint64_t)> Fn() {
+    return [this](uint64_t us) { waits.push_back(us); };
+  }
+};
+
 TEST(WebhookTest, DeliversJson) {
   Listener l(0, 0);
   WebhookResult r = PostWebhook(l.url(), R"({"event":"anomalies"})", 3, 2'000'000);
@@ -53,27 +63,42 @@ TEST(WebhookTest, DeliversJson) {
 
 TEST(WebhookTest, RetriesServerErrorsThenDelivers) {
   Listener l(2, 503);
-  WebhookResult r = PostWebhook(l.url(), "{}", 3, 2'000'000);
+  Pauses p;
+  WebhookResult r = PostWebhook(l.url(), "{}", 3, 2'000'000, p.Fn());
   EXPECT_TRUE(r.delivered) << r.error;
   EXPECT_EQ(r.attempts, 3);
   EXPECT_EQ(l.posts(), 3);
+  EXPECT_EQ(p.waits, (std::vector<uint64_t>{500'000, 1'000'000}));  // 0.5 s, then doubled
 }
 
 TEST(WebhookTest, GivesUpAfterBoundedRetries) {
   Listener l(100, 500);
-  WebhookResult r = PostWebhook(l.url(), "{}", 1, 2'000'000);
+  Pauses p;
+  WebhookResult r = PostWebhook(l.url(), "{}", 1, 2'000'000, p.Fn());
   EXPECT_FALSE(r.delivered);
   EXPECT_EQ(r.attempts, 2);
   EXPECT_EQ(r.http_status, 500);
   EXPECT_EQ(r.error, "HTTP 500");
+  EXPECT_EQ(p.waits, (std::vector<uint64_t>{500'000}));
+}
+
+TEST(WebhookTest, TooManyRequestsIsRetried) {
+  Listener l(1, 429);
+  Pauses p;
+  WebhookResult r = PostWebhook(l.url(), "{}", 2, 2'000'000, p.Fn());
+  EXPECT_TRUE(r.delivered) << r.error;
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_EQ(p.waits.size(), 1u);
 }
 
 TEST(WebhookTest, ClientErrorIsFinal) {
   Listener l(100, 404);
-  WebhookResult r = PostWebhook(l.url(), "{}", 3, 2'000'000);
+  Pauses p;
+  WebhookResult r = PostWebhook(l.url(), "{}", 3, 2'000'000, p.Fn());
   EXPECT_FALSE(r.delivered);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_EQ(l.posts(), 1);
+  EXPECT_TRUE(p.waits.empty());
 }
 
 TEST(WebhookTest, UnreachableIsReportedNotThrown) {
@@ -82,8 +107,9 @@ TEST(WebhookTest, UnreachableIsReportedNotThrown) {
     Listener l(0, 0);  // a port that was just free, now closed
     port = std::stoi(l.url().substr(17, l.url().find('/', 17) - 17));
   }
+  Pauses p;
   WebhookResult r =
-      PostWebhook("http://127.0.0.1:" + std::to_string(port) + "/x", "{}", 1, 500'000);
+      PostWebhook("http://127.0.0.1:" + std::to_string(port) + "/x", "{}", 1, 500'000, p.Fn());
   EXPECT_FALSE(r.delivered);
   EXPECT_EQ(r.attempts, 2);
   EXPECT_EQ(r.http_status, 0);
