@@ -142,8 +142,8 @@ DrillPlan WithSource(const ConfigFile& cfg, const DrillPlan& plan, DrillContext:
   const SourceConfig* src = cfg.FindSource(plan.source);
   if (src == nullptr) return effective;
   *source = {src->uri, src->owner, src->domain, src->sensitivity, src->rto_us, src->rpo_us};
-  for (const DrillRelation& rel : src->anomalies.relations) {
-    auto same = [&](const DrillRelation& o) { return o.Name() == rel.Name(); };
+  for (const Relation& rel : src->anomalies.relations) {
+    auto same = [&](const Relation& o) { return o.Name() == rel.Name(); };
     if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
       effective.relations.push_back(rel);
     }

@@ -204,7 +204,7 @@ uint64_t CadenceUs(const std::string& word) {
   return 0;
 }
 
-void ReadRelation(TableReader& r, std::vector<DrillRelation>* out);
+void ReadRelation(TableReader& r, std::vector<Relation>* out);
 
 void ReadRetention(TableReader& r, RetentionPolicy* p) {
   r.AllowOnly({"keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly",
@@ -308,9 +308,9 @@ void ReadAlerts(TableReader& r, AlertsConfig* a) {
   r.Duration("timeout", &a->timeout_us);
 }
 
-void ReadRelation(TableReader& r, std::vector<DrillRelation>* out) {
+void ReadRelation(TableReader& r, std::vector<Relation>* out) {
   r.AllowOnly({"child", "parent"});
-  DrillRelation rel;
+  Relation rel;
   std::string child, parent;
   if (r.String("child", &child, true) && !SplitColumn(child, &rel.child_table, &rel.child_column)) {
     r.Fail(*r.Get("child", false), "child", "expected \"table.column\", found \"" + child + "\"");

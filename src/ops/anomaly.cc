@@ -39,8 +39,8 @@ struct ColumnStats {
 
 // ------------------------------------------------------------- relations
 
-// A child -> parent relation (a foreign key or a declared one).
-struct Relation {
+// A child -> parent link the detector follows (a foreign key or a declared relation).
+struct Link {
   std::string child_table, parent_table;
   std::vector<std::string> child_columns, parent_columns;
   size_t removed = 0;  // index into Detector::removed_
@@ -101,7 +101,7 @@ class Detector {
   void DroppedObjects(std::vector<Anomaly>* out) const;
   void DroppedColumns(TableWork* w) const;
   void ResolveRelations();
-  void AddRelation(Relation r);
+  void AddRelation(Link r);
   Status JudgeTable(size_t i);
   Status ScanChanges(TableWork* w);
   bool Counted(const TableWork& w, const FieldChange& f) const;
@@ -113,7 +113,7 @@ class Detector {
   Status ScanRecords(const SnapshotTable& t, bool with_record,
                      const std::function<bool(const std::vector<Value>&, const Record&)>& fn);
   Status DropStillPresent(RemovedValues* rv);
-  Status CountOrphans(const Relation& rel, const RemovedValues& rv, TableWork* w);
+  Status CountOrphans(const Link& rel, const RemovedValues& rv, TableWork* w);
   bool IsMetadata(const std::string& table) const;
 
   NodeCache* cache_;
@@ -124,7 +124,7 @@ class Detector {
   const std::vector<TreeDiffCounts>* parent_counts_;  // may be null
   AnomalyCost cost_;
   std::vector<TableWork> work_;
-  std::vector<Relation> relations_;
+  std::vector<Link> relations_;
   std::vector<RemovedValues> removed_;
 };
 
@@ -197,7 +197,7 @@ void Detector::ResolveRelations() {
     for (const ForeignKey& fk : t.schema.foreign_keys) {
       const SnapshotTable* p = FindTableAnyCase(now_, fk.table);
       if (p == nullptr) continue;
-      Relation r{t.schema.name, p->schema.name, fk.from, fk.to, 0};
+      Link r{t.schema.name, p->schema.name, fk.from, fk.to, 0};
       r.parent_columns.resize(r.child_columns.size());
       const std::vector<std::string> pk = p->schema.KeyNames();
       for (size_t i = 0; i < r.parent_columns.size(); i++) {
@@ -206,19 +206,19 @@ void Detector::ResolveRelations() {
       AddRelation(std::move(r));
     }
   }
-  for (const DrillRelation& d : rules_.relations) {
+  for (const Relation& d : rules_.relations) {
     const SnapshotTable* c = FindTableAnyCase(now_, d.child_table);
     const SnapshotTable* p = FindTableAnyCase(now_, d.parent_table);
     if (c == nullptr || p == nullptr) continue;
-    AddRelation(Relation{c->schema.name, p->schema.name, {d.child_column}, {d.parent_column}, 0});
+    AddRelation(Link{c->schema.name, p->schema.name, {d.child_column}, {d.parent_column}, 0});
   }
 }
 
 // Keeps `r` when both tables hold records on both sides and every column
 // resolves; shares the removed-values set of an earlier relation to the
 // same parent columns.
-void Detector::AddRelation(Relation r) {
-  for (const Relation& o : relations_) {
+void Detector::AddRelation(Link r) {
+  for (const Link& o : relations_) {
     if (o.child_table == r.child_table && EqualsIgnoreCase(o.child_columns, r.child_columns) &&
         o.parent_table == r.parent_table && EqualsIgnoreCase(o.parent_columns, r.parent_columns)) {
       return;
@@ -494,7 +494,7 @@ Status Detector::FindOrphans() {
   for (RemovedValues& rv : removed_) {
     if (!rv.by_key && !rv.keys.empty()) TM_RETURN_IF_ERROR(DropStillPresent(&rv));
   }
-  for (const Relation& rel : relations_) {
+  for (const Link& rel : relations_) {
     const RemovedValues& rv = removed_[rel.removed];
     if (rv.keys.empty()) continue;
     for (TableWork& w : work_) {
@@ -535,7 +535,7 @@ Status Detector::DropStillPresent(RemovedValues* rv) {
 }
 
 // Scans the child table in `now` for records referring to a deleted parent.
-Status Detector::CountOrphans(const Relation& rel, const RemovedValues& rv, TableWork* w) {
+Status Detector::CountOrphans(const Link& rel, const RemovedValues& rv, TableWork* w) {
   const SnapshotTable& child = *w->new_t;
   std::vector<FieldRef> refs;
   bool key_only = true;
@@ -605,7 +605,7 @@ Status ValidateAnomalyRules(const AnomalyRules& r) {
   for (const std::string& p : r.metadata_tables) {
     if (p.empty()) return Status::InvalidArgument("anomaly rule metadata_tables: empty pattern");
   }
-  for (const DrillRelation& rel : r.relations) {
+  for (const Relation& rel : r.relations) {
     if (rel.child_table.empty() || rel.child_column.empty() || rel.parent_table.empty() ||
         rel.parent_column.empty()) {
       return Status::InvalidArgument("anomaly rule relation \"" + rel.Name() +

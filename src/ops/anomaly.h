@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "ops/drill.h"
+#include "records/annotations.h"
 #include "snapshot/manifest.h"
 #include "tree/tree.h"
 
@@ -45,7 +45,7 @@ struct AnomalyRules {
   std::vector<std::string> metadata_tables;
   // Relations the platform keeps without SQL foreign keys; checked for
   // orphans like the schema's foreign keys.
-  std::vector<DrillRelation> relations;
+  std::vector<Relation> relations;
 };
 
 // InvalidArgument naming the rule when a value is out of range: shares must

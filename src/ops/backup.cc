@@ -14,7 +14,7 @@
 #include "base/crash_point.h"
 #include "base/logging.h"
 #include "base/progress.h"
-#include "ops/drill.h"
+#include "records/annotations.h"
 #include "records/encoding.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"

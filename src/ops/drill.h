@@ -10,18 +10,12 @@
 
 #include "base/result.h"
 #include "ops/drill_report.h"
+#include "records/annotations.h"
 #include "records/schema.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
 
 namespace tidemark {
-
-// A relation the platform keeps without a SQL foreign key:
-// every non-NULL child.column must equal some parent.column.
-struct DrillRelation {
-  std::string child_table, child_column, parent_table, parent_column;
-  std::string Name() const;  // "orders.customer_id -> customers.id"
-};
 
 // An assertion: a query against the restored file and what it must give.
 struct DrillAssertion {
@@ -39,14 +33,6 @@ struct DrillAssertion {
 // Parses "= N", "== N", ">= N", "<= N", "between A B" (also "between A and B")
 // or "live". InvalidArgument says which forms exist.
 Status ParseExpectation(const std::string& text, DrillAssertion* out);
-
-// What is wrong with declared relations against `schema` (the tables a
-// backup reads, after include/exclude): one line per table or column that is
-// not there, naming the relation, what is missing, the table's columns and
-// what to do. `where` names the declaration ("source 'shop' [[source.relation]]").
-// Empty: every relation resolves (table and column names ignore ASCII case).
-std::vector<std::string> RelationProblems(const std::vector<DrillRelation>& relations,
-                                          const SourceSchema& schema, const std::string& where);
 
 // Check kinds a plan can switch off with `skip = [...]`.
 inline constexpr const char* kDrillCheckKinds[] = {
@@ -74,7 +60,7 @@ struct DrillPlan {
   // tolerance with an absolute floor, so small tables may grow normally.
   double baseline_tolerance = 0.10;  // share of the previous count
   uint64_t baseline_min_rows = 20;   // rows any count may move regardless
-  std::vector<DrillRelation> relations;
+  std::vector<Relation> relations;
   std::vector<std::string> unique;  // "table.col" or "table.col1,col2"
   std::vector<DrillAssertion> assertions;
   std::string scratch_dir;  // "" = $TMPDIR or /tmp

@@ -235,7 +235,7 @@ void CheckForeignKeys(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>
 void CheckRelations(const DrillPlan& plan, const Restored& r, SqliteQuery* q,
                     std::vector<DrillCheck>* out) {
   const SourceSchema schema = plan.relations.empty() ? SourceSchema{} : r.manifest->FullSchema();
-  for (const DrillRelation& rel : plan.relations) {
+  for (const Relation& rel : plan.relations) {
     Timed timer;
     if (!r.Selected(rel.child_table) || !r.Selected(rel.parent_table)) {
       timer.Add(out, "relation", rel.Name(), CheckOutcome::kSkip,

@@ -74,9 +74,9 @@ std::string RollbackPlan::RefusalReason() const {
   return "";
 }
 
-std::vector<PlanRelation> DeclaredRelations(const std::vector<DrillRelation>& declared) {
+std::vector<PlanRelation> DeclaredRelations(const std::vector<Relation>& declared) {
   std::vector<PlanRelation> out;
-  for (const DrillRelation& r : declared) {
+  for (const Relation& r : declared) {
     out.push_back({r.child_table, r.parent_table, {r.child_column}, {r.parent_column}, ""});
   }
   return out;

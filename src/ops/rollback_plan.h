@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "ops/drill.h"
+#include "records/annotations.h"
 #include "records/encoding.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
@@ -117,7 +117,7 @@ struct PlanRelation {
 };
 
 // The relations declared in tidemark.toml ([[source.relation]]).
-std::vector<PlanRelation> DeclaredRelations(const std::vector<DrillRelation>& declared);
+std::vector<PlanRelation> DeclaredRelations(const std::vector<Relation>& declared);
 
 // Every relation of `schema` (its foreign keys), then `declared`.
 std::vector<PlanRelation> RelationsOf(const SourceSchema& schema,
