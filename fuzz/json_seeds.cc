@@ -3,7 +3,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "ops/drill_report.h"
+#include "ops/drill/drill_report.h"
 #include "seeds.h"
 
 namespace tidemark::fuzz {

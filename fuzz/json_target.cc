@@ -10,7 +10,7 @@
 #include "base/json.h"
 #include "base/json_parse.h"
 #include "config/config.h"
-#include "ops/drill_report.h"
+#include "ops/drill/drill_report.h"
 #include "targets.h"
 
 namespace tidemark::fuzz {

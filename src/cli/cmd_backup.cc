@@ -13,7 +13,7 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
-#include "ops/backup.h"
+#include "ops/backup/backup.h"
 #include "repo/lock.h"
 #include "server/webhook.h"
 #include "snapshot/manifest.h"

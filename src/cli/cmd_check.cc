@@ -8,8 +8,8 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
-#include "ops/check.h"
-#include "ops/damage_map.h"
+#include "ops/integrity/check.h"
+#include "ops/integrity/damage_map.h"
 #include "repo/lock.h"
 
 namespace tidemark::cli {

@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
-#include "ops/live_diff.h"
+#include "ops/diff/live_diff.h"
 #include "records/encoding.h"
 #include "records/value_json.h"
 #include "snapshot/history.h"

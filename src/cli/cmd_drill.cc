@@ -13,8 +13,8 @@
 #include "cli/commands.h"
 #include "cli/config_access.h"
 #include "cli/context.h"
-#include "ops/drill.h"
-#include "ops/drill_store.h"
+#include "ops/drill/drill.h"
+#include "ops/drill/drill_store.h"
 #include "repo/lock.h"
 
 namespace tidemark::cli {

@@ -7,7 +7,7 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
-#include "ops/forget.h"
+#include "ops/retention/forget.h"
 #include "repo/lock.h"
 
 namespace tidemark::cli {

@@ -5,7 +5,7 @@
 #include "base/hex.h"
 #include "cli/commands.h"
 #include "cli/context.h"
-#include "ops/prune.h"
+#include "ops/retention/prune.h"
 #include "repo/lock.h"
 
 namespace tidemark::cli {

@@ -5,7 +5,7 @@
 #include "base/hex.h"
 #include "cli/commands.h"
 #include "cli/context.h"
-#include "ops/repair_index.h"
+#include "ops/integrity/repair_index.h"
 #include "repo/format.h"
 #include "repo/lock.h"
 

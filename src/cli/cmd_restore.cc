@@ -8,8 +8,8 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/snapshot_access.h"
-#include "ops/export.h"
-#include "ops/restore.h"
+#include "ops/restore/export.h"
+#include "ops/restore/restore.h"
 
 namespace tidemark::cli {
 namespace {

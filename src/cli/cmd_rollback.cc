@@ -16,7 +16,7 @@
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
 #include "ledger/ledger.h"
-#include "ops/rollback.h"
+#include "ops/rollback/rollback.h"
 #include "records/value_json.h"
 #include "snapshot/record_diff.h"
 

@@ -6,9 +6,9 @@
 
 #include "cli/commands.h"
 #include "cli/config_access.h"
-#include "ops/backup.h"
-#include "ops/drill.h"
-#include "ops/drill_report.h"
+#include "ops/backup/backup.h"
+#include "ops/drill/drill.h"
+#include "ops/drill/drill_report.h"
 #include "sources/sqlite_source.h"
 
 namespace tidemark::cli {

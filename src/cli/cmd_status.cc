@@ -8,9 +8,9 @@
 #include "cli/alerts_common.h"
 #include "cli/commands.h"
 #include "cli/config_access.h"
-#include "ops/drill_report.h"
-#include "ops/drill_store.h"
-#include "ops/forget.h"
+#include "ops/drill/drill_report.h"
+#include "ops/drill/drill_store.h"
+#include "ops/retention/forget.h"
 
 namespace tidemark::cli {
 namespace {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "ops/anomaly.h"
-#include "ops/drill.h"
-#include "ops/forget.h"
+#include "ops/backup/anomaly.h"
+#include "ops/drill/drill.h"
+#include "ops/retention/forget.h"
 
 namespace tidemark {
 

@@ -46,15 +46,30 @@ def read_layers(cmake_text):
             elif cur is not None:
                 cur.append(w)
         layers[name] = (deps, test_deps)
+        TARGETS[name.replace("/", "_")] = name
     return layers
 
 
+TARGETS = {}  # CMake target id -> layer name: "ops_backup" -> "ops/backup"
+
+
 def layer_of(target):
-    """'tm_repo' -> 'repo', 'tm_storage_testlib' -> 'storage'; None for others."""
+    """'tm_repo' -> 'repo', 'tm_ops_backup_testlib' -> 'ops/backup'; None for others."""
     if not target.startswith("tm_"):
         return None
     name = target[3:]
-    return name[: -len("_testlib")] if name.endswith("_testlib") else name
+    name = name[: -len("_testlib")] if name.endswith("_testlib") else name
+    return TARGETS.get(name, name)
+
+
+def layer_of_include(inc, layers):
+    """The layer whose folder holds header `inc` (the longest matching one)."""
+    folder = os.path.dirname(inc)
+    while folder:
+        if folder in layers:
+            return folder
+        folder = os.path.dirname(folder)
+    return None
 
 
 def closure(layers, start_deps):
@@ -76,44 +91,50 @@ def includes(path):
                 yield n, m.group(1), m.group(2)
 
 
+def check_layer(layers, name, folder, code):
+    """The violations of one layer's files."""
+    problems = []
+    deps, test_deps = layers[name]
+    allowed = closure(layers, deps) | {name}
+    allowed_test = allowed | closure(layers, test_deps)
+    used = set()
+    for fname in code:
+        is_test = re.search(r"_(test|testlib)\.cc$", fname) is not None
+        rel = f"src/{name}/{fname}"
+        for n, kind, inc in includes(os.path.join(folder, fname)):
+            top = layer_of_include(inc, layers) if kind == '"' else None
+            if top is not None:
+                used.add(top)
+                if top not in (allowed_test if is_test else allowed):
+                    problems.append(f"{rel}:{n}: includes {inc}, but layer {name} "
+                                    f"may not use {top} (CMakeLists.txt DEPS of {name})")
+                continue
+            for pattern, target in THIRD_PARTY:
+                if pattern.search(inc) and target not in deps and target not in test_deps:
+                    problems.append(f"{rel}:{n}: includes <{inc}>, but {target} is not "
+                                    f"among the DEPS of {name}")
+    for d in deps:
+        x = layer_of(d)
+        if x and x not in used:
+            problems.append(f"src/{name}/: links {d} but no file of it includes {x}/")
+    return problems
+
+
 def check(root):
     with open(os.path.join(root, "CMakeLists.txt"), encoding="utf-8") as f:
         layers = read_layers(f.read())
     problems = []
     src = os.path.join(root, "src")
-    for name in sorted(os.listdir(src)):
-        folder = os.path.join(src, name)
-        if not os.path.isdir(folder):
-            continue
+    for dirpath, dirnames, filenames in sorted(os.walk(src)):
+        dirnames.sort()
+        name = os.path.relpath(dirpath, src)
+        code = sorted(f for f in filenames if f.endswith((".cc", ".h")))
+        if name == "." or (not code and name not in layers):
+            continue  # src/ itself, or a folder of layers (src/ops/)
         if name not in layers:
             problems.append(f"src/{name}/: not declared by tidemark_layer() in CMakeLists.txt")
             continue
-        deps, test_deps = layers[name]
-        allowed = closure(layers, deps) | {name}
-        allowed_test = allowed | closure(layers, test_deps)
-        used = set()
-        for fname in sorted(os.listdir(folder)):
-            if not fname.endswith((".cc", ".h")):
-                continue
-            is_test = re.search(r"_(test|testlib)\.cc$", fname) is not None
-            rel = f"src/{name}/{fname}"
-            for n, kind, inc in includes(os.path.join(folder, fname)):
-                top = inc.split("/")[0]
-                if kind == '"' and "/" in inc and top in layers:
-                    used.add(top)
-                    ok = top in (allowed_test if is_test else allowed)
-                    if not ok:
-                        problems.append(f"{rel}:{n}: includes {inc}, but layer {name} "
-                                        f"may not use {top} (CMakeLists.txt DEPS of {name})")
-                    continue
-                for pattern, target in THIRD_PARTY:
-                    if pattern.search(inc) and target not in deps and target not in test_deps:
-                        problems.append(f"{rel}:{n}: includes <{inc}>, but {target} is not "
-                                        f"among the DEPS of {name}")
-        for d in deps:
-            x = layer_of(d)
-            if x and x not in used:
-                problems.append(f"src/{name}/: links {d} but no file of it includes {x}/")
+        problems.extend(check_layer(layers, name, dirpath, code))
     return problems
 
 

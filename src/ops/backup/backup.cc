@@ -1,0 +1,416 @@
+#include "base/ascii.h"
+#include "ops/backup/backup.h"
+
+#include <fnmatch.h>
+
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "base/crash_point.h"
+#include "base/logging.h"
+#include "base/progress.h"
+#include "records/annotations.h"
+#include "records/encoding.h"
+#include "snapshot/large_values.h"
+#include "snapshot/record_diff.h"
+#include "sources/sqlite_source.h"
+#include "tree/tree.h"
+
+namespace tidemark {
+namespace {
+
+// A batch of encoded entries handed from the reader to the tree builder.
+struct Batch {
+  std::string data;                                  // keys and values back to back
+  std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key size, value size)
+  bool end = false;                                  // end of the table
+};
+
+constexpr size_t kBatchBytes = 1u << 20;
+constexpr size_t kQueueDepth = 4;
+
+// A bounded single-producer single-consumer queue.
+class BatchQueue {
+ public:
+  void Push(Batch b) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return q_.size() < kQueueDepth || closed_; });
+    if (closed_) return;
+    q_.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  // False when closed and empty.
+  bool Pop(Batch* b) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    *b = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> q_;
+  bool closed_ = false;
+};
+
+// Builds the trees of the tables, in order, from the batches it is handed.
+class TreeStage {
+ public:
+  TreeStage(BlobStore* store, TreeParams params) : store_(store), params_(std::move(params)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~TreeStage() {
+    queue_.Close();
+    if (thread_.joinable()) thread_.join();
+  }
+  void Push(Batch b) { queue_.Push(std::move(b)); }
+  // Waits for the builder to finish the table whose end was pushed.
+  Result<TreeRoot> TableRoot() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !roots_.empty() || !status_.ok(); });
+    if (!status_.ok()) return status_;
+    Result<TreeRoot> r = roots_.front();
+    roots_.pop_front();
+    return r;
+  }
+  Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  void Run() {
+    auto builder = std::make_unique<TreeBuilder>(store_, params_);
+    Batch b;
+    while (queue_.Pop(&b)) {
+      Status s = AddBatch(builder.get(), b);
+      if (s.ok() && b.end) {
+        Result<TreeRoot> root = builder->Finish();
+        builder = std::make_unique<TreeBuilder>(store_, params_);
+        if (root.ok()) {
+          std::lock_guard lock(mu_);
+          roots_.push_back(*root);
+          cv_.notify_all();
+          continue;
+        }
+        s = root.status();
+      }
+      if (!s.ok()) {
+        std::lock_guard lock(mu_);
+        status_ = s;
+        cv_.notify_all();
+        queue_.Close();
+        return;
+      }
+    }
+  }
+  static Status AddBatch(TreeBuilder* builder, const Batch& b) {
+    size_t off = 0;
+    for (const auto& [ks, vs] : b.sizes) {
+      std::string_view key(b.data.data() + off, ks);
+      std::string_view value(b.data.data() + off + ks, vs);
+      TM_RETURN_IF_ERROR(builder->Add(key, value));
+      off += ks + vs;
+    }
+    return Status::OK();
+  }
+
+  BlobStore* store_;
+  TreeParams params_;
+  BatchQueue queue_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<TreeRoot> roots_;
+  Status status_;
+  std::thread thread_;
+};
+
+// Scans one table, feeding the tree stage; fills digest, bytes and rows.
+Status ScanTable(SqliteSource* src, const TableSchema& schema, ChunkedValueStore* large,
+                 TreeStage* stage, SnapshotTable* out, Progress* progress) {
+  TableDigest digest;
+  Batch batch;
+  std::string key, value;
+  TM_RETURN_IF_ERROR(src->Scan(schema, [&](const SourceRow& row) -> Status {
+    key.clear();
+    value.clear();
+    EncodeKey(row.key, &key);
+    TM_RETURN_IF_ERROR(EncodeRecord(row.record, large, &value));
+    digest.Add(key, row.record);
+    out->bytes += key.size() + value.size();
+    batch.data += key;
+    batch.data += value;
+    batch.sizes.emplace_back(static_cast<uint32_t>(key.size()),
+                             static_cast<uint32_t>(value.size()));
+    if (batch.data.size() >= kBatchBytes) {
+      TM_RETURN_IF_ERROR(stage->status());
+      stage->Push(std::move(batch));
+      batch = Batch();
+    }
+    if (progress) progress->Add(1);
+    return Status::OK();
+  }));
+  batch.end = true;
+  stage->Push(std::move(batch));
+  out->digest = digest.Finish();
+  TM_ASSIGN_OR_RETURN(out->root, stage->TableRoot());
+  if (out->root.count != digest.rows()) {
+    return Status::Internal("table " + schema.name + ": tree holds " +
+                            std::to_string(out->root.count) + " rows, scan read " +
+                            std::to_string(digest.rows()));
+  }
+  return Status::OK();
+}
+
+// Counts added / changed / removed records against the parent snapshot.
+// Per table (in m->tables order) into *per_table, for anomaly detection.
+Status CountChanges(NodeCache* cache, const Manifest* parent, Manifest* m,
+                    std::vector<TreeDiffCounts>* per_table) {
+  for (const SnapshotTable& t : m->tables) {
+    const SnapshotTable* old = parent ? parent->FindTable(t.schema.name) : nullptr;
+    TM_ASSIGN_OR_RETURN(TreeDiffCounts c, DiffTable(cache, old, &t, nullptr));
+    per_table->push_back(c);
+    m->stats.records_added += c.added;
+    m->stats.records_changed += c.changed;
+    m->stats.records_removed += c.removed;
+  }
+  if (parent == nullptr) return Status::OK();
+  for (const SnapshotTable& t : parent->tables) {
+    if (m->FindTable(t.schema.name) == nullptr && t.schema.has_records()) {
+      m->stats.records_removed += t.root.count;  // the table was dropped
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude) {
+  if (include.empty() && exclude.empty()) return all;
+  std::set<std::string> virtuals;  // lower-case names of virtual tables
+  for (const TableSchema& t : all.tables) {
+    if (t.kind == TableKind::kVirtual) virtuals.insert(AsciiLower(t.name));
+  }
+  // A shadow table belongs to the virtual table named by all of its name
+  // before the last "_" (SQLite's rule, as in restore.cc), and follows it.
+  auto owner_of = [&](const TableSchema& t) -> std::string {
+    const size_t last = t.name.rfind('_');
+    if (t.kind != TableKind::kInternal || last == std::string::npos) return "";
+    const std::string owner = AsciiLower(t.name.substr(0, last));
+    return virtuals.count(owner) ? owner : "";
+  };
+  std::set<std::string> kept;  // lower-case names
+  for (const TableSchema& t : all.tables) {
+    if (t.kind == TableKind::kInternal && !owner_of(t).empty()) continue;  // decided by its owner
+    if (t.kind == TableKind::kCounters || TableSelected(include, exclude, t.name)) {
+      kept.insert(AsciiLower(t.name));
+    }
+  }
+  SourceSchema out = all;
+  out.tables.clear();
+  for (const TableSchema& t : all.tables) {
+    const std::string owner = owner_of(t);
+    if (kept.count(AsciiLower(t.name)) || (!owner.empty() && kept.count(owner))) {
+      kept.insert(AsciiLower(t.name));
+      out.tables.push_back(t);
+    }
+  }
+  out.objects.clear();
+  for (const SchemaObject& o : all.objects) {
+    // Views stay (definitions only); tables, indexes and triggers follow their table.
+    if (o.type == "view" || kept.count(AsciiLower(o.type == "table" ? o.name : o.tbl_name))) {
+      out.objects.push_back(o);
+    }
+  }
+  return out;
+}
+
+Manifest SelectedManifest(const Manifest& m, const std::vector<std::string>& include,
+                          const std::vector<std::string>& exclude) {
+  if (include.empty() && exclude.empty()) return m;
+  const SourceSchema kept = SelectedSchema(m.FullSchema(), include, exclude);
+  Manifest out = m;
+  out.objects.objects = kept.objects;
+  out.tables.clear();
+  for (const SnapshotTable& t : m.tables) {
+    if (kept.FindTable(t.schema.name) != nullptr) out.tables.push_back(t);
+  }
+  return out;
+}
+
+bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                   const std::string& table) {
+  auto any = [&](const std::vector<std::string>& patterns) {
+    for (const std::string& p : patterns) {
+      if (fnmatch(p.c_str(), table.c_str(), FNM_CASEFOLD) == 0) return true;
+    }
+    return false;
+  };
+  return (include.empty() || any(include)) && !any(exclude);
+}
+
+namespace {
+
+// A declared relation naming a table or column the backup does not read
+// would only fail at the next drill, with a raw SQL error: refuse it here.
+Status CheckDeclaredRelations(const AnomalyRules& rules, const SourceSchema& schema,
+                              const std::string& source) {
+  const std::vector<std::string> problems =
+      RelationProblems(rules.relations, schema, "source '" + source + "' [[source.relation]]");
+  if (problems.empty()) return Status::OK();
+  std::string all;
+  for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
+  return Status::InvalidArgument(all + " (no snapshot was written)");
+}
+
+// PRAGMA quick_check before anything is read: a warning, or with
+// require_integrity a refusal before anything is stored.
+Status CheckIntegrity(SqliteSource* src, const BackupOptions& opts,
+                      std::vector<std::string>* problems) {
+  TM_ASSIGN_OR_RETURN(*problems, src->QuickCheck());
+  if (!problems->empty()) {
+    const std::string first = (*problems)[0];
+    if (opts.require_integrity) {
+      return Status::Refused(opts.path + " fails SQLite's quick_check (" + first +
+                             "); nothing was stored. Repair the file (sqlite3 .recover) or back "
+                             "it up without --require-integrity");
+    }
+    TM_LOG(kWarning, "backup ", opts.name, ": ", opts.path, " fails SQLite's quick_check (", first,
+           "); the snapshot holds what SQLite can still read");
+  }
+  return Status::OK();
+}
+
+// The manifest's identity and labels, checked against the format's limits
+// before anything is stored (snapshot.md §2).
+Status FillIdentity(const BackupOptions& opts, Manifest* m) {
+  m->source = opts.name;
+  m->source_uri = "sqlite:" + opts.path;
+  m->tool_version = opts.tool_version;
+  m->host = opts.host.empty() ? CurrentHost() : opts.host;
+  m->actor = CurrentUser();
+  m->tags = opts.tags;
+  m->labels = opts.labels;
+  std::sort(m->labels.begin(), m->labels.end());
+  return CheckManifest(*m);
+}
+
+// Scans every selected table into trees (records and large values stored),
+// then flushes the store.
+Status StoreTables(SqliteSource* src, const SourceSchema& schema, Repository* repo,
+                   BlobStore* store, const BackupOptions& opts, BackupResult* result) {
+  uint64_t total_rows = 0;
+  for (const TableSchema& t : schema.tables) {
+    if (!t.has_records() || !opts.show_progress) continue;  // count(*) is only for the ETA
+    TM_ASSIGN_OR_RETURN(uint64_t n, src->CountRows(t));
+    total_rows += n;
+  }
+  Progress progress("backup " + opts.name, total_rows, Progress::Unit::kCount, opts.show_progress);
+  ChunkedValueStore large(store, *repo);
+  {
+    TreeStage stage(store, TreeParams::ForRepository(*repo));
+    for (const TableSchema& table : schema.tables) {
+      SnapshotTable t;
+      t.schema = table;
+      if (table.has_records()) {
+        TM_RETURN_IF_ERROR(ScanTable(src, table, &large, &stage, &t, &progress));
+      }
+      result->records += t.root.count;
+      result->manifest.tables.push_back(std::move(t));
+    }
+  }
+  TM_RETURN_IF_ERROR(store->Flush());
+  progress.Finish();
+  return Status::OK();
+}
+
+uint64_t MicrosSince(std::chrono::steady_clock::time_point t) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t)
+          .count());
+}
+
+// Anomalies of the new snapshot against the source's history, compared
+// through today's table selection (a table newly left out by `exclude` is not
+// reported as dropped), capped at what a manifest holds (snapshot.md §2).
+Status DetectInto(NodeCache* cache, const std::vector<SnapshotInfo>& history,
+                  const BackupOptions& opts, std::vector<TreeDiffCounts>* counts,
+                  BackupResult* result) {
+  Manifest& m = result->manifest;
+  std::vector<Manifest> selected;
+  selected.reserve(history.size());
+  for (const SnapshotInfo& s : history) {
+    selected.push_back(SelectedManifest(s.manifest, opts.include, opts.exclude));
+  }
+  std::vector<const Manifest*> earlier;
+  for (const Manifest& s : selected) earlier.push_back(&s);
+  const auto detect_start = std::chrono::steady_clock::now();
+  TM_ASSIGN_OR_RETURN(m.anomalies, DetectAnomalies(cache, m, earlier, *opts.anomalies,
+                                                   &result->anomaly_cost, counts));
+  result->anomaly_us = MicrosSince(detect_start);
+  if (m.anomalies.size() > kMaxManifestAnomalies) {
+    // Keep the first ones and say how many more there were.
+    const uint64_t total = m.anomalies.size();
+    m.anomalies.resize(kMaxManifestAnomalies - 1);
+    m.anomalies.push_back({"more", "", "", total - m.anomalies.size(), total,
+                           std::to_string(total - m.anomalies.size()) +
+                               " more anomalies not stored (a manifest holds at most " +
+                               std::to_string(kMaxManifestAnomalies) + ")"});
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
+  const auto started = std::chrono::steady_clock::now();
+  BackupResult result;
+  Manifest& m = result.manifest;
+  m.time_us = repo->clock()->NowMicros();
+  TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(opts.path));
+  TM_RETURN_IF_ERROR(CheckIntegrity(src.get(), opts, &result.integrity_problems));
+  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> history, LoadSnapshots(*repo, opts.name));
+  const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();
+  if (parent) m.parent = result.parent = parent->id;
+  TM_RETURN_IF_ERROR(FillIdentity(opts, &m));
+  const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
+  if (opts.anomalies != nullptr) {  // before anything is written (docs/guide/config.md)
+    TM_RETURN_IF_ERROR(CheckDeclaredRelations(*opts.anomalies, schema, opts.name));
+  }
+  m.objects.objects = schema.objects;
+  m.objects.settings = schema.settings;
+  const uint64_t written_before = store->stats().bytes_written;
+  TM_RETURN_IF_ERROR(StoreTables(src.get(), schema, repo, store, opts, &result));
+  // One cache for the change counts and the anomaly detection after them:
+  // detection walks the same parent/new diff, so its nodes are mostly cached.
+  NodeCache cache(store);
+  std::vector<TreeDiffCounts> counts;
+  TM_RETURN_IF_ERROR(CountChanges(&cache, parent ? &parent->manifest : nullptr, &m, &counts));
+  m.stats.bytes_added = store->stats().bytes_written - written_before;
+  m.stats.duration_us = MicrosSince(started);
+  if (opts.anomalies != nullptr && parent != nullptr) {
+    TM_RETURN_IF_ERROR(DetectInto(&cache, history, opts, &counts, &result));
+  }
+  TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
+  CrashPoint("backup-after-snapshot");  // before its ledger entry (check warns)
+  TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ", result.records,
+         " records");
+  return result;
+}
+
+}  // namespace tidemark

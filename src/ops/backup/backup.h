@@ -1,0 +1,68 @@
+// Backup of a SQLite source into record snapshots (docs/guide/backup.md).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "ops/backup/anomaly.h"
+#include "repo/blob_store.h"
+#include "snapshot/catalog.h"
+
+namespace tidemark {
+
+struct BackupOptions {
+  std::string path;  // the SQLite file
+  std::string name;  // source name
+  std::vector<std::string> tags;
+  std::vector<std::pair<std::string, std::string>> labels;  // env, domain, purpose
+  std::string host;                                         // "" = this host
+  std::string tool_version;
+  bool show_progress = false;
+  // Table name patterns (fnmatch, ASCII case-insensitive). A table is backed
+  // up when it matches an include pattern (or none are given) and no exclude
+  // pattern; its indexes and triggers follow it, and a virtual table's
+  // shadow tables follow their owner.
+  std::vector<std::string> include, exclude;
+  // Anomaly detection against the parent and recent history, stored in the
+  // manifest (docs/guide/anomalies.md). Null: none.
+  const AnomalyRules* anomalies = nullptr;
+  // PRAGMA quick_check found problems: warn and go on (false), or refuse
+  // before anything is written (true: --require-integrity).
+  bool require_integrity = false;
+};
+
+// The schema with only the tables the patterns select: a table matching an
+// include (or any, when none is given) and no exclude; sqlite_sequence always;
+// a shadow table with its virtual table (SQLite's last-"_" rule); indexes and
+// triggers with their table; every view.
+SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude);
+// The same selection applied to a stored manifest (tables and objects).
+Manifest SelectedManifest(const Manifest& m, const std::vector<std::string>& include,
+                          const std::vector<std::string>& exclude);
+
+// Whether the include/exclude patterns select `table`.
+bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                   const std::string& table);
+
+struct BackupResult {
+  Id snapshot;
+  Id parent;  // zero: the first snapshot of this source
+  Manifest manifest;
+  uint64_t records = 0;
+  uint64_t anomaly_us = 0;  // wall time of anomaly detection (not in manifest.stats.duration_us)
+  AnomalyCost anomaly_cost;
+  std::vector<std::string> integrity_problems;  // PRAGMA quick_check; empty: ok
+};
+
+// Reads the whole source inside one read transaction and stores each table as
+// a prolly tree; only nodes that are not stored yet are written. Two threads:
+// one reads and encodes records, one builds trees and stores nodes; memory is
+// bounded by a small queue whatever the table size. The caller holds a shared
+// lock and writes the ledger entry. On error nothing refers to what was
+// written (unreferenced blobs are harmless; prune removes them).
+Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts);
+
+}  // namespace tidemark

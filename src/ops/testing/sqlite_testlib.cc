@@ -1,0 +1,250 @@
+#include "ops/testing/sqlite_testlib.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace tidemark {
+
+TestDb::TestDb(const std::string& path, int busy_timeout_ms) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << path << ": " << sqlite3_errmsg(db_);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    return;
+  }
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
+}
+
+TestDb::~TestDb() {
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+int TestDb::TryExec(const std::string& sql) {
+  if (db_ == nullptr) return SQLITE_MISUSE;
+  return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+}
+
+void TestDb::Exec(const std::string& sql) {
+  const int rc = TryExec(sql);
+  if (rc != SQLITE_OK) {
+    ADD_FAILURE() << "SQL failed (" << rc << ", " << (db_ ? sqlite3_errmsg(db_) : "no database")
+                  << "): " << sql.substr(0, 300);
+  }
+}
+
+std::vector<std::vector<std::string>> TestDb::Rows(const std::string& sql) {
+  std::vector<std::vector<std::string>> out;
+  sqlite3_stmt* stmt = nullptr;
+  if (db_ == nullptr ||
+      sqlite3_prepare_v2(db_, sql.c_str(), int(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot prepare " << sql << ": " << (db_ ? sqlite3_errmsg(db_) : "");
+    return out;
+  }
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+      if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+        row.emplace_back(kSqlNull);
+      } else {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        row.emplace_back(p, size_t(sqlite3_column_bytes(stmt, i)));
+      }
+    }
+    out.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) ADD_FAILURE() << "query failed: " << sql << ": " << sqlite3_errmsg(db_);
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+int64_t TestDb::Int(const std::string& sql) {
+  auto rows = Rows(sql);
+  return rows.empty() || rows[0].empty() ? 0 : std::stoll(rows[0][0]);
+}
+
+std::string TestDb::Text(const std::string& sql) {
+  auto rows = Rows(sql);
+  return rows.empty() || rows[0].empty() ? "" : rows[0][0];
+}
+
+std::string RunCommand(const std::string& cmd, int* exit_code) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    ADD_FAILURE() << "popen failed: " << cmd;
+    if (exit_code) *exit_code = -1;
+    return out;
+  }
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string DumpDatabase(const std::string& path) {
+  int rc = 0;
+  std::string out =
+      RunCommand("sqlite3 -bail " + ShellQuote(path) + " '.dump --preserve-rowids'", &rc);
+  EXPECT_EQ(rc, 0) << "sqlite3 .dump of " << path << " failed";
+  return out;
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteWholeFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  EXPECT_TRUE(out.good()) << "cannot write " << path;
+}
+
+void CopyFileOrFail(const std::string& from, const std::string& to) {
+  WriteWholeFile(to, ReadWholeFile(from));
+}
+
+std::vector<std::string> ListFolder(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    ADD_FAILURE() << "cannot list " << dir;
+    return out;
+  }
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::vector<CsvField>> ParseCsv(const std::string& s) {
+  std::vector<std::vector<CsvField>> rows;
+  std::vector<CsvField> row;
+  size_t i = 0;
+  while (i < s.size()) {
+    CsvField f;
+    if (s[i] == '"') {
+      f.quoted = true;
+      for (i++;; i++) {
+        if (i >= s.size()) {
+          ADD_FAILURE() << "unterminated quoted field";
+          return rows;
+        }
+        if (s[i] != '"') {
+          f.text += s[i];
+        } else if (i + 1 < s.size() && s[i + 1] == '"') {
+          f.text += '"';  // a doubled quote
+          i++;
+        } else {
+          i++;  // the closing quote
+          break;
+        }
+      }
+    } else {
+      while (i < s.size() && s[i] != ',' && s[i] != '\r' && s[i] != '"') f.text += s[i++];
+    }
+    row.push_back(std::move(f));
+    if (i < s.size() && s[i] == ',') {
+      i++;
+    } else if (s.compare(i, 2, "\r\n") == 0) {
+      i += 2;
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      ADD_FAILURE() << "bad CSV at offset " << i;
+      return rows;
+    }
+  }
+  EXPECT_TRUE(row.empty()) << "the last record lacks its CRLF";
+  return rows;
+}
+
+std::unique_ptr<TestRepo> TestRepo::Create(Backend* backend) {
+  std::unique_ptr<TestRepo> t(new TestRepo());
+  InitOptions opts;
+  opts.kdf = KdfParams{1, 8192};
+  opts.pack_target = 64 * 1024;
+  auto r = Repository::Init(backend, kPassword, opts, &t->clock_);
+  if (!r.ok()) {
+    ADD_FAILURE() << "Repository::Init: " << r.status().ToString();
+    return nullptr;
+  }
+  t->repo_ = std::move(*r);
+  return t;
+}
+
+std::unique_ptr<BlobStore> TestRepo::OpenStore() const {
+  auto store = std::make_unique<BlobStore>(repo_.get());
+  Status s = store->LoadIndex();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return store;
+}
+
+Result<BackupResult> TestRepo::Backup(const std::string& db_path, const std::string& name,
+                                      BlobStoreStats* stats) {
+  clock_.Advance(60'000'000);
+  auto store = std::make_unique<BlobStore>(repo_.get());
+  TM_RETURN_IF_ERROR(store->LoadIndex());
+  BackupOptions opts;
+  opts.path = db_path;
+  opts.name = name;
+  opts.host = "testhost";
+  opts.tool_version = "test";
+  Result<BackupResult> r = BackupSqlite(repo_.get(), store.get(), opts);
+  if (stats) *stats = store->stats();
+  return r;
+}
+
+Result<RestoreResult> TestRepo::Restore(const Manifest& m, const RestoreOptions& opts) const {
+  auto store = std::make_unique<BlobStore>(repo_.get());
+  TM_RETURN_IF_ERROR(store->LoadIndex());
+  return RestoreSqlite(store.get(), *repo_, m, opts);
+}
+
+Result<RestoreResult> TestRepo::Restore(const Manifest& m, const std::string& path) const {
+  RestoreOptions opts;
+  opts.path = path;
+  return Restore(m, opts);
+}
+
+std::vector<SnapshotInfo> TestRepo::Snapshots(const std::string& source) const {
+  auto r = LoadSnapshots(*repo_, source);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::vector<SnapshotInfo>{};
+}
+
+}  // namespace tidemark
