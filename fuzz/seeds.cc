@@ -405,7 +405,6 @@ std::vector<Value> EveryV2Kind() {
           Value::TimeTz(45296789000, -12600),
           Value::Interval(-14, 3, -3723500000),
           *MakeUuid(std::string("\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11", 16)),
-", 16)),
           MakeJson("{\"a\": [1, 2]}"),
           MakeJsonb("{\"a\": [1, 2]}"),
           *MakeArray(grid),

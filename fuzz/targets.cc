@@ -371,7 +371,8 @@ bool HoldsReal(const Value& v) {
   if (v.type() == ValueType::kReal) return true;
   if (v.type() == ValueType::kDomain) return HoldsReal(DomainOf(v)->base);
   if (v.type() != ValueType::kArray) return false;
-  for (const Value& e : ArrayOf(v)->elements) {
+  const auto array = ArrayOf(v);
+  for (const Value& e : array->elements) {
     if (HoldsReal(e)) return true;
   }
   return false;
