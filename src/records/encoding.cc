@@ -80,24 +80,32 @@ size_t VarintLength(uint64_t v) {
   return n;
 }
 
+size_t SvarintLength(int64_t v) {  // zigzag, as PutVarsint64
+  const uint64_t x = static_cast<uint64_t>(v);
+  return VarintLength((x << 1) ^ (v < 0 ? ~uint64_t{0} : 0));
+}
+
 // Bytes that EncodeLogicalValue writes for v (tag included).
 size_t InlineSize(const Value& v) {
   switch (v.type()) {
     case ValueType::kNull:
       return 1;
-    case ValueType::kInteger: {
-      const uint64_t x = v.integer();
-      return 1 + VarintLength((x << 1) ^ (v.integer() < 0 ? ~uint64_t{0} : 0));
-    }
+    case ValueType::kInteger:
+      return 1 + SvarintLength(v.integer());
     case ValueType::kReal:
       return 9;
+    case ValueType::kTimestampTz:
+    case ValueType::kTimestamp:
+    case ValueType::kDate:
+      return 1 + SvarintLength(v.micros());
+    case ValueType::kTime:
+      return 1 + VarintLength(static_cast<uint64_t>(v.micros()));
+    case ValueType::kTimeTz:
+      return 1 + VarintLength(static_cast<uint64_t>(v.micros())) + SvarintLength(v.offset_seconds());
+    case ValueType::kInterval:
+      return 1 + SvarintLength(v.months()) + SvarintLength(v.days()) + SvarintLength(v.micros());
     default:
       break;
-  }
-  if (!HasBytePayload(v.type())) {
-    std::string buf;  // a v2 time: short, and rare enough to encode for its size
-    EncodeLogicalValue(v, &buf);
-    return buf.size();
   }
   return 1 + VarintLength(v.bytes().size()) + v.bytes().size();
 }
