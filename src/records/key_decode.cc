@@ -299,7 +299,9 @@ Status KeyReader::Typed(uint8_t tag, Value* v) {
 Status KeyReader::Component(Value* v) {
   // Arrays hold no arrays and a domain no domain: nesting is shallow in
   // valid keys; the limit keeps a hostile key from recursing deeply.
-  if (++depth_ > 4) return Error("components nested too deeply");
+  if (pos_ >= data_.size()) return Error("truncated key component");
+  if (depth_ >= 4) return Error("components nested too deeply");
+  depth_++;
   const uint8_t tag = static_cast<uint8_t>(data_[pos_++]);
   Status s;
   if (tag == keytag::kNull) {

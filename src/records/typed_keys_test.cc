@@ -212,6 +212,13 @@ TEST(TypedKeys, SqliteKeysKeepTheirV1Bytes) {
             "15bff0000000000000" "8000000000000000" "25" "610000");
 }
 
+// Fuzz finding: a domain whose type name ends the key read its base
+// component's tag past the end.
+TEST(FuzzFindings, DomainWithoutBaseIsRejected) {
+  std::vector<Value> out;
+  EXPECT_TRUE(DecodeKey(std::string("\x4c" "d\0\0", 4), &out).IsCorruption());
+}
+
 TEST(TypedKeys, DecodeRejectsNonCanonicalBytes) {
   const std::string k = Key({Num("1.50")});
   std::vector<Value> out;

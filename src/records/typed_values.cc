@@ -80,7 +80,7 @@ Status ParseDims(ByteReader* r, ArrayValue* out, int64_t* cells) {
     TM_RETURN_IF_ERROR(r->VarintMax("length", kMaxArrayElements, &len));
     TM_RETURN_IF_ERROR(r->Varsint64("lower_bound", &lower));
     if (len == 0) return r->Error("length", "a dimension of length 0 (an empty array has none)");
-    if (lower < INT32_MIN || lower + static_cast<int64_t>(len) - 1 > INT32_MAX) {
+    if (lower < INT32_MIN || lower > INT32_MAX || lower + static_cast<int64_t>(len) - 1 > INT32_MAX) {
       return r->Error("lower_bound", "bounds outside int32");
     }
     *cells *= static_cast<int64_t>(len);

@@ -207,6 +207,20 @@ TEST(TypedValues, DecodeRecordRejectsBadPayloads) {
   }
 }
 
+// Fuzz finding: an array lower bound near INT64_MAX overflowed the bounds check.
+TEST(FuzzFindings, ArrayLowerBoundNearInt64MaxIsRejected) {
+  std::string payload;
+  PutLengthPrefixed(&payload, "t");
+  payload += '\x01';
+  PutVarint64(&payload, 10);
+  PutVarsint64(&payload, INT64_MAX);
+  payload += std::string(10, '\0');
+  std::string rec = std::string(1, '\x01') + char(17);
+  PutLengthPrefixed(&rec, payload);
+  Record r;
+  EXPECT_TRUE(DecodeRecord(rec, "record", &r).IsCorruption());
+}
+
 TEST(TypedValues, TextForms) {
   const Record r = EveryKind();
   const std::vector<std::string> want = {
