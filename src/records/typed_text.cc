@@ -59,8 +59,13 @@ std::string TimeText(int64_t micros) {
 std::string TimestampText(int64_t micros, bool utc) {
   if (micros == INT64_MAX) return "infinity";
   if (micros == INT64_MIN) return "-infinity";
-  const int64_t days = FloorDiv(micros, kMicrosPerDay);
-  return DateText(days) + "T" + TimeText(micros - days * kMicrosPerDay) + (utc ? "Z" : "");
+  // Day and time of day without overflow near INT64_MIN.
+  int64_t days = micros / kMicrosPerDay, time = micros % kMicrosPerDay;
+  if (time < 0) {
+    time += kMicrosPerDay;
+    days--;
+  }
+  return DateText(days) + "T" + TimeText(time) + (utc ? "Z" : "");
 }
 
 std::string OffsetText(int32_t east) {

@@ -236,6 +236,8 @@ TEST(TypedValues, TextForms) {
   EXPECT_EQ(ValueToDisplay(Value::TimestampTz(-63113904000000000)), "0000-01-01T00:00:00Z");
   EXPECT_EQ(ValueToDisplay(Value::Date(-730485 - 365)), "-0001-01-01");
   EXPECT_EQ(ValueToDisplay(Value::TimeTz(0, 0)), "00:00:00+00:00");
+  // Fuzz finding: the earliest finite instants overflowed the day split.
+  EXPECT_EQ(ValueToDisplay(Value::TimestampTz(INT64_MIN + 1)).substr(0, 8), "-290278-");
   EXPECT_EQ(ValueToDisplay(Inet4(10, 0, 0, 1, 32)), "10.0.0.1");
   EXPECT_EQ(ValueToDisplay(*MakeInet(6, 64, std::string("\x20\x01\x0d\xb8", 4) + std::string(12, '\0'))),
             "2001:db8::/64");
