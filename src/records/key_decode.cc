@@ -172,6 +172,10 @@ Status KeyReader::Numeric(Value* v) {
 Status KeyReader::Interval(Value* v) {
   __int128 span = 0;
   TM_RETURN_IF_ERROR(Ordered(16, &span));
+  // Every interval's span is below 2^73 in magnitude; a larger one cannot be
+  // canonical (and would overflow below).
+  const __int128 kMaxSpan = static_cast<__int128>(1) << 80;
+  if (span > kMaxSpan || span < -kMaxSpan) return Error("interval span out of range");
   const ResidualValue r = NextResidual(Residual::kInterval);
   if (r.a < INT32_MIN || r.a > INT32_MAX || r.b < INT32_MIN || r.b > INT32_MAX) {
     return Error("interval months or days outside int32");

@@ -219,6 +219,15 @@ TEST(FuzzFindings, DomainWithoutBaseIsRejected) {
   EXPECT_TRUE(DecodeKey(std::string("\x4c" "d\0\0", 4), &out).IsCorruption());
 }
 
+// Fuzz finding: an interval span near 2^127 overflowed when its months and
+// days were taken off.
+TEST(FuzzFindings, IntervalSpanOutOfRangeIsRejected) {
+  std::string k = Key({Value::Interval(-14, 0, 0)});
+  for (int i = 1; i <= 16; i++) k[i] = '\xff';
+  std::vector<Value> out;
+  EXPECT_TRUE(DecodeKey(k, &out).IsCorruption());
+}
+
 TEST(TypedKeys, DecodeRejectsNonCanonicalBytes) {
   const std::string k = Key({Num("1.50")});
   std::vector<Value> out;
