@@ -385,7 +385,7 @@ Status ResolveValue(LargeValueStore* large, Value* v) {
   } else if (v->type() == ValueType::kBlob) {
     *v = Value::Blob(std::move(content));
   } else {
-    TM_RETURN_IF_ERROR(CheckPayload(v->type(), content, "large value"));
+    TM_RETURN_IF_ERROR(CanonicalizePayload(v->type(), &content, "large value"));
     *v = Value::FromPayload(v->type(), std::move(content));
   }
   return Status::OK();

@@ -279,6 +279,32 @@ Status CheckPayload(ValueType type, std::string_view p, std::string_view what) {
                             s.message());
 }
 
+Status CanonicalizePayload(ValueType type, std::string* payload, std::string_view what) {
+  TM_RETURN_IF_ERROR(CheckPayload(type, *payload, what));
+  // Composite payloads hold varints, which FORMAT.md §1 lets a reader accept
+  // overlong: rewrite them shortest, so that equal values have equal bytes.
+  std::string out;
+  if (type == ValueType::kArray) {
+    ArrayValue a;
+    TM_RETURN_IF_ERROR(ParseArray(*payload, &a));
+    EncodeArrayPayload(a, &out);
+  } else if (type == ValueType::kDomain) {
+    DomainValue d;
+    TM_RETURN_IF_ERROR(ParseDomain(*payload, &d));
+    PutLengthPrefixed(&out, d.type);
+    EncodeLogicalValue(d.base, &out);
+  } else if (type == ValueType::kEnum) {
+    EnumValue e;
+    TM_RETURN_IF_ERROR(ParseEnum(*payload, &e));
+    PutLengthPrefixed(&out, e.type);
+    out.append(e.label);
+  } else {
+    return Status::OK();
+  }
+  *payload = std::move(out);
+  return Status::OK();
+}
+
 bool ScalarInRange(const Value& v) {
   switch (v.type()) {
     case ValueType::kDate:
@@ -368,9 +394,10 @@ Status DecodeTypedPayload(ByteReader* r, uint8_t tag, size_t max_bytes, Value* v
   if (!HasBytePayload(type)) return DecodeScalarPayload(r, type, v);
   std::string_view p;
   TM_RETURN_IF_ERROR(r->LengthPrefixed("payload", max_bytes, &p));
-  Status s = CheckPayload(type, p, "value");
+  std::string payload(p);
+  Status s = CanonicalizePayload(type, &payload, "value");
   if (!s.ok()) return r->Error("payload", s.message());
-  *v = Value::FromPayload(type, std::string(p));
+  *v = Value::FromPayload(type, std::move(payload));
   return Status::OK();
 }
 

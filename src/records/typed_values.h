@@ -76,6 +76,10 @@ Result<InetValue> InetOf(const Value& v);
 // Checks the payload of a byte-payload v2 kind as DecodeRecord does.
 // Corruption (naming `what`) if it is not canonical.
 Status CheckPayload(ValueType type, std::string_view payload, std::string_view what);
+// CheckPayload, then rewrites the varints inside an array, domain or enum
+// payload in their shortest form (a reader accepts overlong ones, FORMAT.md
+// §1), so that equal values hold equal bytes.
+Status CanonicalizePayload(ValueType type, std::string* payload, std::string_view what);
 // Checks the range of a fixed-size v2 kind (time of day, offsets).
 bool ScalarInRange(const Value& v);
 
