@@ -404,7 +404,8 @@ std::vector<Value> EveryV2Kind() {
           Value::Time(86400000000),
           Value::TimeTz(45296789000, -12600),
           Value::Interval(-14, 3, -3723500000),
-          *MakeUuid(std::string("\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11", 16)),
+          *MakeUuid(
+              std::string("\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11", 16)),
           MakeJson("{\"a\": [1, 2]}"),
           MakeJsonb("{\"a\": [1, 2]}"),
           *MakeArray(grid),
@@ -436,13 +437,15 @@ void RecordV2Seeds(SeedSet* s) {
   std::string late;
   PutVarint64(&late, 86400000001);
   s->Bad("record", "time-after-midnight", OneValueRecord(11, late));
-  s->Bad("record", "cidr-host-bits", OneValueRecord(21, Str(std::string("\x04\x08\x0a\x01\x00\x00", 6))));
+  s->Bad("record", "cidr-host-bits",
+         OneValueRecord(21, Str(std::string("\x04\x08\x0a\x01\x00\x00", 6))));
   s->Bad("record", "array-two-kinds",
          OneValueRecord(17, Str(Str("x") + std::string("\x01\x02\x02\x01\x02\x03\x01y", 9))));
   s->Bad("record", "domain-of-domain",
          OneValueRecord(19, Str(Str("d") + std::string(1, '\x13') +
                                 Str(Str("e") + std::string("\x01\x02", 2)))));
-  s->Bad("record", "tag-22-of-text", OneValueRecord(22, "\x03" + Str(SampleLargeRef(100000, 3).Encode())));
+  s->Bad("record", "tag-22-of-text",
+         OneValueRecord(22, "\x03" + Str(SampleLargeRef(100000, 3).Encode())));
 }
 
 void RecordSeeds(SeedSet* s) {
@@ -533,9 +536,13 @@ void KeyV2Seeds(SeedSet* s) {
   const std::string scaled = KeyBytes({*MakeNumeric("1.50")});
   s->Bad("key", "numeric-without-residuals", scaled.substr(0, scaled.size() - 2));
   s->Bad("key", "numeric-scale-too-small", scaled.substr(0, scaled.size() - 1) + '\0');
-  s->Bad("key", "residuals-without-numeric", KeyBytes({Value::Integer(1)}) + std::string("\x02\x00", 2));
+  s->Bad("key", "residuals-without-numeric",
+         KeyBytes({Value::Integer(1)}) + std::string("\x02\x00", 2));
   s->Bad("key", "array-in-array", std::string("\x4at\0\0\x4at\0\0\0\0\0", 12));
-  s->Bad("key", "domain-of-null", std::string("\x4c" "d\0\0\x05", 5));
+  s->Bad("key", "domain-of-null",
+         std::string("\x4c"
+                     "d\0\0\x05",
+                     5));
   s->Bad("key", "inet-family-5", std::string("\x4d\x05", 2) + std::string(10, '\0'));
   std::string offset = KeyBytes({Value::TimeTz(0, 0)});
   offset[9] = '\x00';  // offset -2^31

@@ -393,7 +393,8 @@ std::optional<Record> RecordOf(std::string_view p) {
     ValueToDisplay(v);  // every decoded value can be shown
     JsonWriter w;
     WriteValueJson(&w, v);
-    if (v.ref() || static_cast<uint8_t>(v.type()) <= static_cast<uint8_t>(ValueType::kBlob)) continue;
+    if (v.ref() || static_cast<uint8_t>(v.type()) <= static_cast<uint8_t>(ValueType::kBlob))
+      continue;
     std::string key;
     EncodeKey({v}, &key);
     std::vector<Value> back;

@@ -19,8 +19,8 @@ namespace {
 // Record value tags (records.md §2).
 constexpr uint8_t kTagTextRef = 5;
 constexpr uint8_t kTagBlobRef = 6;
-constexpr uint8_t kTagTypedRef = 22;  // a v2 kind stored out of line: kind, then the reference
-constexpr size_t kMaxColumns = 32767;          // SQLite's hard limit on columns
+constexpr uint8_t kTagTypedRef = 22;   // a v2 kind stored out of line: kind, then the reference
+constexpr size_t kMaxColumns = 32767;  // SQLite's hard limit on columns
 constexpr uint64_t kMaxLargeValue = 1u << 31;  // SQLite's hard limit is < 2^31
 constexpr size_t kIdSize = 32;
 
@@ -101,7 +101,8 @@ size_t InlineSize(const Value& v) {
     case ValueType::kTime:
       return 1 + VarintLength(static_cast<uint64_t>(v.micros()));
     case ValueType::kTimeTz:
-      return 1 + VarintLength(static_cast<uint64_t>(v.micros())) + SvarintLength(v.offset_seconds());
+      return 1 + VarintLength(static_cast<uint64_t>(v.micros())) +
+             SvarintLength(v.offset_seconds());
     case ValueType::kInterval:
       return 1 + SvarintLength(v.months()) + SvarintLength(v.days()) + SvarintLength(v.micros());
     default:
@@ -262,8 +263,8 @@ Status DecodeRefValue(ByteReader* r, uint8_t tag, size_t index, size_t at, Value
     type = static_cast<ValueType>(kind);
     if (kind < static_cast<uint8_t>(ValueType::kNumeric) ||
         kind > static_cast<uint8_t>(ValueType::kCidr) || !HasBytePayload(type)) {
-      return r->Error("large_value.kind", "kind " + std::to_string(kind) +
-                                              " cannot be stored out of line with tag 22");
+      return r->Error("large_value.kind",
+                      "kind " + std::to_string(kind) + " cannot be stored out of line with tag 22");
     }
   }
   std::string_view s;

@@ -7,8 +7,8 @@
 
 #include "base/coding.h"
 #include "records/encoding.h"
-#include "records/numeric.h"
 #include "records/key_tags.h"
+#include "records/numeric.h"
 #include "records/typed_values.h"
 
 namespace tidemark {
@@ -129,7 +129,8 @@ void EncodeTypedComponent(const Value& v, Trailers* t, std::string* out) {
     case ValueType::kInterval:
       // By the span PostgreSQL compares (a month is 30 days); the fields
       // themselves go to the residuals.
-      PutOrdered(out, v.months() * kMicrosPerMonth + __int128{v.days()} * kMicrosPerDay + v.micros(), 16);
+      PutOrdered(
+          out, v.months() * kMicrosPerMonth + __int128{v.days()} * kMicrosPerDay + v.micros(), 16);
       PutVarsint64(&t->residuals, v.months());
       PutVarsint64(&t->residuals, v.days());
       t->any_residual = true;
@@ -168,7 +169,8 @@ void EncodeComponent(const Value& v, Trailers* t, std::string* out) {
       return EncodeNumber(v, t, out);
     case ValueType::kText:
     case ValueType::kBlob:
-      out->push_back(static_cast<char>(v.type() == ValueType::kText ? keytag::kText : keytag::kBlob));
+      out->push_back(
+          static_cast<char>(v.type() == ValueType::kText ? keytag::kText : keytag::kBlob));
       return PutEscaped(out, v.bytes());
     default:
       return EncodeTypedComponent(v, t, out);

@@ -6,8 +6,8 @@
 
 #include "base/coding.h"
 #include "records/encoding.h"
-#include "records/numeric.h"
 #include "records/key_tags.h"
+#include "records/numeric.h"
 #include "records/typed_values.h"
 
 namespace tidemark {
@@ -79,7 +79,7 @@ class KeyReader {
   }
 
   std::string_view data_;
-  std::string_view marks_;  // empty: every number is an integer
+  std::string_view marks_;                             // empty: every number is an integer
   const std::vector<ResidualValue>* residual_values_;  // null in the first pass
   size_t pos_ = 0;
   size_t numbers_ = 0;
@@ -353,7 +353,8 @@ Status ParseTrailers(std::string_view data, size_t at, const KeyReader& first,
     return error(at, "a numeric or interval without residuals");
   }
   if (at < data.size()) {
-    if (static_cast<uint8_t>(data[at]) != keytag::kRealMarks) return error(at, "unexpected bytes after the key");
+    if (static_cast<uint8_t>(data[at]) != keytag::kRealMarks)
+      return error(at, "unexpected bytes after the key");
     *marks = data.substr(at + 1);
     if (marks->size() != first.numbers()) return error(at + 1, "real marks do not match numbers");
   }

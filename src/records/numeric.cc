@@ -30,11 +30,14 @@ Result<Decimal> ParseDecimal(std::string_view text) {
     return NotCanonical(text);
   }
   if (int_part.size() > 1 && int_part[0] == '0') return NotCanonical(text);
-  for (char c : int_part) if (!IsDigit(c)) return NotCanonical(text);
-  for (char c : frac) if (!IsDigit(c)) return NotCanonical(text);
+  for (char c : int_part)
+    if (!IsDigit(c)) return NotCanonical(text);
+  for (char c : frac)
+    if (!IsDigit(c)) return NotCanonical(text);
   if (int_part.size() > size_t{kMaxNumericIntDigits} || frac.size() > size_t{kMaxNumericScale}) {
-    return Status::InvalidArgument("numeric has more digits than PostgreSQL allows (131072 "
-                                   "before the point, 16383 after)");
+    return Status::InvalidArgument(
+        "numeric has more digits than PostgreSQL allows (131072 "
+        "before the point, 16383 after)");
   }
   d.scale = static_cast<int32_t>(frac.size());
   std::string all = int_part == "0" ? "" : std::string(int_part);
@@ -87,7 +90,8 @@ std::string FormatDecimal(const Decimal& d) {
   out += '.';
   std::string frac;
   if (d.exponent < 0) frac.append(static_cast<size_t>(-d.exponent), '0');
-  if (n > d.exponent) frac.append(d.digits.substr(static_cast<size_t>(std::max<int64_t>(0, d.exponent))));
+  if (n > d.exponent)
+    frac.append(d.digits.substr(static_cast<size_t>(std::max<int64_t>(0, d.exponent))));
   frac.resize(static_cast<size_t>(d.scale), '0');
   return out + frac;
 }
@@ -99,7 +103,8 @@ void EncodeDecimalKey(const Decimal& d, std::string* out) {
   // magnitude sorts first and a shorter digit string last.
   const uint8_t flip = d.cls == Decimal::kNegative ? 0xff : 0;
   const uint32_t e = static_cast<uint32_t>(d.exponent) ^ 0x80000000u;
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((e >> shift) ^ flip));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((e >> shift) ^ flip));
   for (size_t i = 0; i < d.digits.size(); i += 2) {
     const int hi = d.digits[i] - '0';
     const int lo = i + 1 < d.digits.size() ? d.digits[i + 1] - '0' : 0;

@@ -16,7 +16,14 @@ inline constexpr int32_t kMaxNumericScale = 16383;
 
 struct Decimal {
   // Ordered as the key orders them.
-  enum Class : uint8_t { kNegInf = 1, kNegative = 2, kZero = 3, kPositive = 4, kPosInf = 5, kNaN = 6 };
+  enum Class : uint8_t {
+    kNegInf = 1,
+    kNegative = 2,
+    kZero = 3,
+    kPositive = 4,
+    kPosInf = 5,
+    kNaN = 6
+  };
   Class cls = kZero;
   // kNegative/kPositive: |value| = 0.digits x 10^exponent; digits are
   // '0'..'9', the first and the last not '0'.

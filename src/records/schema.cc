@@ -9,10 +9,10 @@ namespace {
 constexpr uint8_t kTableSchemaVersion = 1;   // SQLite-shaped
 constexpr uint8_t kTableSchemaVersion2 = 2;  // + namespace, identity columns
 constexpr uint8_t kObjectsExtension = 2;     // objects: + namespaces, sequences
-constexpr size_t kMaxName = 1u << 16;       // names, types, collations
-constexpr size_t kMaxSql = 16u << 20;       // one CREATE statement
-constexpr uint64_t kMaxColumns = 32767;     // SQLite's hard limit
-constexpr uint64_t kMaxObjects = 1u << 20;  // schema objects per source
+constexpr size_t kMaxName = 1u << 16;        // names, types, collations
+constexpr size_t kMaxSql = 16u << 20;        // one CREATE statement
+constexpr uint64_t kMaxColumns = 32767;      // SQLite's hard limit
+constexpr uint64_t kMaxObjects = 1u << 20;   // schema objects per source
 
 void PutStrings(std::string* out, const std::vector<std::string>& v) {
   PutVarint64(out, v.size());
@@ -134,7 +134,8 @@ void EncodeSequence(const SequenceInfo& q, std::string* out) {
   PutLengthPrefixed(out, q.namespace_name);
   PutLengthPrefixed(out, q.name);
   PutLengthPrefixed(out, q.type);
-  for (int64_t v : {q.start, q.increment, q.min, q.max, q.cache, q.last_value}) PutVarsint64(out, v);
+  for (int64_t v : {q.start, q.increment, q.min, q.max, q.cache, q.last_value})
+    PutVarsint64(out, v);
   out->push_back(static_cast<char>((q.cycle ? 1 : 0) | (q.is_called ? 2 : 0)));
   PutLengthPrefixed(out, q.owner_table);
   PutLengthPrefixed(out, q.owner_column);
@@ -337,8 +338,9 @@ Status DecodeTableSchema(std::string_view data, std::string_view what, TableSche
   if (version == kTableSchemaVersion2) {
     TM_RETURN_IF_ERROR(DecodeIdentities(&r, t));
     if (t->namespace_name.empty() && t->identity.empty()) {
-      return r.Error("schema_version", "version 2 without a namespace or an identity column "
-                                       "(a writer must use version 1)");
+      return r.Error("schema_version",
+                     "version 2 without a namespace or an identity column "
+                     "(a writer must use version 1)");
     }
   }
   return r.ExpectEnd();
@@ -383,7 +385,8 @@ Status DecodeObjectsExtension(ByteReader* r, SourceSchema* s) {
   }
   uint64_t n = 0;
   TM_RETURN_IF_ERROR(r->VarintMax("namespace_count", s->objects.size(), &n));
-  if (n != 0 && n != s->objects.size()) return r->Error("namespace_count", "not 0 or one per object");
+  if (n != 0 && n != s->objects.size())
+    return r->Error("namespace_count", "not 0 or one per object");
   s->object_namespaces.resize(n);
   bool any = false;
   for (std::string& ns : s->object_namespaces) {

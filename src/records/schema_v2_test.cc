@@ -81,7 +81,8 @@ TEST(SchemaV2, RejectsVersion2ThatVersion1CouldHold) {
   Status s = DecodeTableSchema(v2, "schema", &back);
   EXPECT_TRUE(s.IsCorruption());
   EXPECT_NE(s.ToString().find("must use version 1"), std::string::npos) << s.ToString();
-  EXPECT_TRUE(DecodeTableSchema(std::string("\x03", 1) + v1.substr(1), "schema", &back).IsCorruption());
+  EXPECT_TRUE(
+      DecodeTableSchema(std::string("\x03", 1) + v1.substr(1), "schema", &back).IsCorruption());
 }
 
 TEST(SchemaV2, RejectsBadIdentity) {
@@ -169,10 +170,10 @@ TEST(SchemaV2, RejectsBadSequencesAndEmptyExtension) {
   q.owner_column.clear();
   EXPECT_TRUE(decode(q).IsCorruption());
   // An extension that holds nothing must not be written.
-  EXPECT_TRUE(DecodeSchemaObjects(std::string("\x00\x00\x02\x00\x00", 5), "objects", &back)
-                  .IsCorruption());
-  EXPECT_TRUE(DecodeSchemaObjects(std::string("\x00\x00\x03\x00\x00", 5), "objects", &back)
-                  .IsCorruption());
+  EXPECT_TRUE(
+      DecodeSchemaObjects(std::string("\x00\x00\x02\x00\x00", 5), "objects", &back).IsCorruption());
+  EXPECT_TRUE(
+      DecodeSchemaObjects(std::string("\x00\x00\x03\x00\x00", 5), "objects", &back).IsCorruption());
 }
 
 TEST(SchemaV2, FindTableByNamespace) {

@@ -83,8 +83,10 @@ std::string OffsetText(int32_t east) {
 // ISO 8601 duration as PostgreSQL's intervalstyle iso_8601 writes it: each
 // non-zero field with its own sign.
 std::string IntervalText(const Value& v) {
-  if (v.months() == INT32_MAX && v.days() == INT32_MAX && v.micros() == INT64_MAX) return "infinity";
-  if (v.months() == INT32_MIN && v.days() == INT32_MIN && v.micros() == INT64_MIN) return "-infinity";
+  if (v.months() == INT32_MAX && v.days() == INT32_MAX && v.micros() == INT64_MAX)
+    return "infinity";
+  if (v.months() == INT32_MIN && v.days() == INT32_MIN && v.micros() == INT64_MIN)
+    return "-infinity";
   if (v.months() == 0 && v.days() == 0 && v.micros() == 0) return "PT0S";
   std::string out = "P";
   auto part = [&](int64_t n, char unit) {

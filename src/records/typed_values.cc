@@ -80,7 +80,8 @@ Status ParseDims(ByteReader* r, ArrayValue* out, int64_t* cells) {
     TM_RETURN_IF_ERROR(r->VarintMax("length", kMaxArrayElements, &len));
     TM_RETURN_IF_ERROR(r->Varsint64("lower_bound", &lower));
     if (len == 0) return r->Error("length", "a dimension of length 0 (an empty array has none)");
-    if (lower < INT32_MIN || lower > INT32_MAX || lower + static_cast<int64_t>(len) - 1 > INT32_MAX) {
+    if (lower < INT32_MIN || lower > INT32_MAX ||
+        lower + static_cast<int64_t>(len) - 1 > INT32_MAX) {
       return r->Error("lower_bound", "bounds outside int32");
     }
     *cells *= static_cast<int64_t>(len);
@@ -100,7 +101,8 @@ Status ParseArray(std::string_view p, ArrayValue* out) {
   int64_t cells = 0;
   TM_RETURN_IF_ERROR(ParseDims(&r, out, &cells));
   // Every element takes at least its tag byte.
-  if (static_cast<uint64_t>(cells) > r.remaining()) return r.Error("elements", "fewer bytes than elements");
+  if (static_cast<uint64_t>(cells) > r.remaining())
+    return r.Error("elements", "fewer bytes than elements");
   out->elements.resize(static_cast<size_t>(cells));
   ValueType kind = ValueType::kNull;
   for (Value& e : out->elements) {
@@ -111,9 +113,11 @@ Status ParseArray(std::string_view p, ArrayValue* out) {
       // An element may be a domain, but not one over an array: nesting stays shallow.
       DomainValue d;
       TM_RETURN_IF_ERROR(ParseDomain(e.bytes(), &d));
-      if (d.base.type() == ValueType::kArray) return r.Error("elements", "a domain over an array inside an array");
+      if (d.base.type() == ValueType::kArray)
+        return r.Error("elements", "a domain over an array inside an array");
     }
-    if (kind != ValueType::kNull && e.type() != kind) return r.Error("elements", "elements of two kinds");
+    if (kind != ValueType::kNull && e.type() != kind)
+      return r.Error("elements", "elements of two kinds");
     kind = e.type();
   }
   return r.ExpectEnd();
@@ -167,7 +171,8 @@ namespace {
 
 Result<Value> MakeAddress(ValueType type, int family, int bits, std::string_view addr) {
   if (family != 4 && family != 6) return Invalid(ValueTypeName(type), "family must be 4 or 6");
-  if (addr.size() != AddressSize(family)) return Invalid(ValueTypeName(type), "wrong address length");
+  if (addr.size() != AddressSize(family))
+    return Invalid(ValueTypeName(type), "wrong address length");
   if (bits < 0 || bits > static_cast<int>(addr.size() * 8)) {
     return Invalid(ValueTypeName(type), "prefix length out of range");
   }
@@ -192,14 +197,17 @@ Result<Value> MakeCidr(int family, int bits, std::string_view address) {
 }
 
 Result<Value> MakeArray(const ArrayValue& a) {
-  if (a.lengths.size() != a.lower_bounds.size()) return Invalid("array", "one lower bound per dimension");
+  if (a.lengths.size() != a.lower_bounds.size())
+    return Invalid("array", "one lower bound per dimension");
   std::string p;
   EncodeArrayPayload(a, &p);
   ArrayValue check;
   Status s = ParseArray(p, &check);
   if (!s.ok() || !(check == a)) {
-    return Invalid("array", "dimensions, lengths and elements do not agree, or elements are of "
-                            "two kinds, arrays or references (" + s.message() + ")");
+    return Invalid("array",
+                   "dimensions, lengths and elements do not agree, or elements are of "
+                   "two kinds, arrays or references (" +
+                       s.message() + ")");
   }
   return Value::FromPayload(ValueType::kArray, std::move(p));
 }
@@ -275,8 +283,8 @@ Status CheckPayload(ValueType type, std::string_view p, std::string_view what) {
       break;  // text, blob, json, jsonb: any bytes
   }
   if (s.ok()) return s;
-  return Status::Corruption(std::string(what) + ": " + ValueTypeName(type) + " payload: " +
-                            s.message());
+  return Status::Corruption(std::string(what) + ": " + ValueTypeName(type) +
+                            " payload: " + s.message());
 }
 
 Status CanonicalizePayload(ValueType type, std::string* payload, std::string_view what) {

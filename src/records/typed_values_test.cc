@@ -81,8 +81,8 @@ TEST(TypedValues, NumericAcceptsOnlyPostgresOutputForm) {
                          "100", "123456789012345678901234567890.000000000000000000001"}) {
     EXPECT_TRUE(MakeNumeric(ok).ok()) << ok;
   }
-  for (const char* bad : {"", "-", "+1", "01", "1.", ".5", "-0", "-0.00", "1e5", "nan", "1,5",
-                          " 1", "--1", "1.2.3", "inf"}) {
+  for (const char* bad : {"", "-", "+1", "01", "1.", ".5", "-0", "-0.00", "1e5", "nan", "1,5", " 1",
+                          "--1", "1.2.3", "inf"}) {
     EXPECT_TRUE(MakeNumeric(bad).status().IsInvalidArgument()) << bad;
   }
   EXPECT_TRUE(MakeNumeric(std::string(131073, '9')).status().IsInvalidArgument());
@@ -141,7 +141,9 @@ TEST(TypedValues, SqliteRecordsKeepTheirV1Bytes) {
                       Value::Blob("\xff")};
   std::string enc;
   ASSERT_TRUE(EncodeRecord(rec, nullptr, &enc).ok());
-  EXPECT_EQ(HexEncode(enc), "05000102020000000000000440030161" "0401ff");
+  EXPECT_EQ(HexEncode(enc),
+            "05000102020000000000000440030161"
+            "0401ff");
 }
 
 TEST(TypedValues, LargeTypedValuesGoOutOfLineWithTheirKind) {
@@ -172,7 +174,9 @@ TEST(TypedValues, LargeTypedValuesGoOutOfLineWithTheirKind) {
   EXPECT_TRUE(ResolveValue(&store, &bad).IsCorruption());
 }
 
-std::string Tagged(uint8_t tag, std::string payload) { return std::string(1, char(1)) + char(tag) + payload; }
+std::string Tagged(uint8_t tag, std::string payload) {
+  return std::string(1, char(1)) + char(tag) + payload;
+}
 
 TEST(TypedValues, DecodeRecordRejectsBadPayloads) {
   auto str = [](std::string_view s) {
@@ -194,8 +198,11 @@ TEST(TypedValues, DecodeRecordRejectsBadPayloads) {
       {"uuid 15 bytes", Tagged(14, str(std::string(15, 'u')))},
       {"cidr host bits", Tagged(21, str(std::string("\x04\x08\x0a\x01\x00\x00", 6)))},
       {"inet family", Tagged(20, str(std::string("\x05\x08\x0a\x01\x00\x00", 6)))},
-      {"array of two kinds", Tagged(17, str(str("x") + "\x01\x02\x02" "\x01\x02" "\x03\x01y"))},
-      {"array short", Tagged(17, str(str("x") + "\x01\x04\x02" "\x01\x02"))},
+      {"array of two kinds", Tagged(17, str(str("x") + "\x01\x02\x02"
+                                                       "\x01\x02"
+                                                       "\x03\x01y"))},
+      {"array short", Tagged(17, str(str("x") + "\x01\x04\x02"
+                                                "\x01\x02"))},
       {"domain of null", Tagged(19, str(str("d") + std::string(1, '\0')))},
       {"unknown tag 23", Tagged(23, "")},
       {"tag 22 of a text", Tagged(22, std::string(1, char(3)) + str("ref"))},
@@ -239,11 +246,23 @@ TEST(FuzzFindings, OverlongVarintInArrayPayloadIsRewritten) {
 
 TEST(TypedValues, TextForms) {
   const Record r = EveryKind();
-  const std::vector<std::string> want = {
-      "-12.3400", "NaN", "1999-12-31T23:59:59.999999Z", "infinity", "0001-01-01", "24:00:00",
-      "12:34:56.789-03:30", "P-1Y-2M3DT-1H-2M-3.5S", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
-      "{\"a\": [1, 2]}", "{\"a\": [1, 2]}", "[0:1][1:2]={{a,NULL},{\"c d\",\"\"}}", "happy",
-      "02134", "192.168.0.1/24", "10.0.0.0/8", "x'00ff'"};
+  const std::vector<std::string> want = {"-12.3400",
+                                         "NaN",
+                                         "1999-12-31T23:59:59.999999Z",
+                                         "infinity",
+                                         "0001-01-01",
+                                         "24:00:00",
+                                         "12:34:56.789-03:30",
+                                         "P-1Y-2M3DT-1H-2M-3.5S",
+                                         "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                                         "{\"a\": [1, 2]}",
+                                         "{\"a\": [1, 2]}",
+                                         "[0:1][1:2]={{a,NULL},{\"c d\",\"\"}}",
+                                         "happy",
+                                         "02134",
+                                         "192.168.0.1/24",
+                                         "10.0.0.0/8",
+                                         "x'00ff'"};
   ASSERT_EQ(r.size(), want.size());
   for (size_t i = 0; i < r.size(); i++) EXPECT_EQ(ValueToDisplay(r[i]), want[i]) << i;
   EXPECT_EQ(ValueToDisplay(Value::Interval(0, 0, 0)), "PT0S");
@@ -255,8 +274,9 @@ TEST(TypedValues, TextForms) {
   // Fuzz finding: the earliest finite instants overflowed the day split.
   EXPECT_EQ(ValueToDisplay(Value::TimestampTz(INT64_MIN + 1)).substr(0, 8), "-290278-");
   EXPECT_EQ(ValueToDisplay(Inet4(10, 0, 0, 1, 32)), "10.0.0.1");
-  EXPECT_EQ(ValueToDisplay(*MakeInet(6, 64, std::string("\x20\x01\x0d\xb8", 4) + std::string(12, '\0'))),
-            "2001:db8::/64");
+  EXPECT_EQ(
+      ValueToDisplay(*MakeInet(6, 64, std::string("\x20\x01\x0d\xb8", 4) + std::string(12, '\0'))),
+      "2001:db8::/64");
   EXPECT_EQ(ValueToDisplay(IntArray({})), "{}");
   EXPECT_EQ(ValueToDisplay(*MakeArray1("text", {Value::Text("NULL"), Value::Text("a\"b\\")})),
             "{\"NULL\",\"a\\\"b\\\\\"}");

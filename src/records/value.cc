@@ -101,7 +101,8 @@ Value Value::TimeTz(int64_t micros, int32_t offset_seconds) {
 }
 
 Value Value::Interval(int32_t months, int32_t days, int64_t micros) {
-  const uint64_t aux = (uint64_t{static_cast<uint32_t>(months)} << 32) | static_cast<uint32_t>(days);
+  const uint64_t aux =
+      (uint64_t{static_cast<uint32_t>(months)} << 32) | static_cast<uint32_t>(days);
   return Scalar(ValueType::kInterval, micros, aux);
 }
 

@@ -25,7 +25,7 @@ enum class ValueType : uint8_t {
   kInteger = 1,
   kReal = 2,
   kText = 3,
-  kBlob = 4,  // also PostgreSQL's bytea
+  kBlob = 4,         // also PostgreSQL's bytea
   kNumeric = 7,      // arbitrary precision decimal: canonical text (numeric.h)
   kTimestampTz = 8,  // instant: microseconds since 2000-01-01 00:00 UTC
   kTimestamp = 9,    // wall clock: microseconds since 2000-01-01 00:00
