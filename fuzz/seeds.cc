@@ -18,6 +18,7 @@
 #include "ledger/ledger_entry.h"
 #include "records/encoding.h"
 #include "records/schema.h"
+#include "records/typed_values.h"
 #include "repo/blob.h"
 #include "repo/config.h"
 #include "repo/format.h"
@@ -389,6 +390,64 @@ std::string ObjectsBytes(const SourceSchema& s) {
   return out;
 }
 
+// One value of every kind format v2 added (records.md §1.2).
+std::vector<Value> EveryV2Kind() {
+  ArrayValue grid;
+  grid.element_type = "numeric";
+  grid.lengths = {2, 2};
+  grid.lower_bounds = {0, 1};
+  grid.elements = {*MakeNumeric("1.50"), Value::Null(), *MakeNumeric("-2"), *MakeNumeric("NaN")};
+  return {*MakeNumeric("-12.3400"),
+          Value::TimestampTz(-1),
+          Value::Timestamp(INT64_MAX),
+          Value::Date(-730119),
+          Value::Time(86400000000),
+          Value::TimeTz(45296789000, -12600),
+          Value::Interval(-14, 3, -3723500000),
+          *MakeUuid(
+              std::string("\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11", 16)),
+          MakeJson("{\"a\": [1, 2]}"),
+          MakeJsonb("{\"a\": [1, 2]}"),
+          *MakeArray(grid),
+          *MakeEnum("public.mood", "happy"),
+          *MakeDomain("public.us_zip", Value::Text("02134")),
+          *MakeInet(4, 24, std::string("\xc0\xa8\x00\x01", 4)),
+          *MakeCidr(6, 32, std::string("\x20\x01\x0d\xb8", 4) + std::string(12, '\0'))};
+}
+
+// tag | payload of one v2 value, as a one-value record.
+std::string OneValueRecord(uint8_t tag, std::string_view payload) {
+  return std::string(1, '\x01') + static_cast<char>(tag) + std::string(payload);
+}
+
+std::string Str(std::string_view s) {
+  std::string out;
+  PutLengthPrefixed(&out, s);
+  return out;
+}
+
+void RecordV2Seeds(SeedSet* s) {
+  s->Ok("record", "v2-every-kind", RecordBytes(EveryV2Kind()));
+  s->Ok("record", "v2-references",
+        RecordBytes({Value::Ref(ValueType::kJsonb, SampleLargeRef(100000, 3).Encode()),
+                     Value::Ref(ValueType::kArray, SampleLargeRef(40000, 1).Encode()),
+                     Value::Ref(ValueType::kNumeric, SampleLargeRef(70000, 2).Encode())}));
+  s->Bad("record", "numeric-leading-zero", OneValueRecord(7, Str("01.5")));
+  s->Bad("record", "numeric-negative-zero", OneValueRecord(7, Str("-0.0")));
+  std::string late;
+  PutVarint64(&late, 86400000001);
+  s->Bad("record", "time-after-midnight", OneValueRecord(11, late));
+  s->Bad("record", "cidr-host-bits",
+         OneValueRecord(21, Str(std::string("\x04\x08\x0a\x01\x00\x00", 6))));
+  s->Bad("record", "array-two-kinds",
+         OneValueRecord(17, Str(Str("x") + std::string("\x01\x02\x02\x01\x02\x03\x01y", 9))));
+  s->Bad("record", "domain-of-domain",
+         OneValueRecord(19, Str(Str("d") + std::string(1, '\x13') +
+                                Str(Str("e") + std::string("\x01\x02", 2)))));
+  s->Bad("record", "tag-22-of-text",
+         OneValueRecord(22, "\x03" + Str(SampleLargeRef(100000, 3).Encode())));
+}
+
 void RecordSeeds(SeedSet* s) {
   const Record every_tag = {
       Value::Null(),
@@ -412,7 +471,7 @@ void RecordSeeds(SeedSet* s) {
   std::string too_long = "\x01\x03";
   PutLengthPrefixed(&too_long, std::string(kInlineMax + 1, 't'));
   s->Bad("record", "inline-too-long", too_long);
-  s->Bad("record", "unknown-tag-7", std::string("\x01\x07", 2));
+  s->Bad("record", "unknown-tag-23", std::string("\x01\x17", 2));
   s->Bad("record", "trailing-byte", record + "x");
   s->Bad("record", "ref-without-chunks", std::string("\x01\x05\x02\x0a\x00", 5));
   // Fuzz findings (encoding_test.cc FuzzFindings.*): a reference for a value
@@ -452,7 +511,7 @@ void KeySeeds(SeedSet* s) {
          "\x25"
          "abc");
   s->Bad("key", "truncated-number", key.substr(0, 10));
-  s->Bad("key", "unknown-tag", "\x45");
+  s->Bad("key", "unknown-tag", "\x4f");
   // Fuzz findings: keys that decode but are not what EncodeKey writes.
   const std::string big = KeyBytes({Value::Integer((int64_t{1} << 53) + 1)});  // (2^53, +1)
   std::string split = KeyBytes({Value::Real(9007199254740994.0)}).substr(0, 9) + big.substr(9, 8);
@@ -464,6 +523,30 @@ void KeySeeds(SeedSet* s) {
   s->Bad("key", "nan-payload",
          Flip(KeyBytes({Value::Real(std::numeric_limits<double>::quiet_NaN())}), 8));
   s->Bad("key", "marks-without-real", KeyBytes({Value::Integer(7)}) + std::string("\x01\x00", 2));
+}
+
+void KeyV2Seeds(SeedSet* s) {
+  const std::vector<Value> every = EveryV2Kind();
+  s->Ok("key", "v2-every-kind", KeyBytes(every));
+  s->Ok("key", "numeric-scale", KeyBytes({*MakeNumeric("1.50"), Value::Text("a")}));
+  s->Ok("key", "interval-and-real",
+        KeyBytes({Value::Interval(1, 0, 0), Value::Real(0.5), Value::Integer(3)}));
+  s->Ok("key", "array-with-nulls",
+        KeyBytes({*MakeArray1("int4", {Value::Integer(1), Value::Null(), Value::Integer(-3)})}));
+  const std::string scaled = KeyBytes({*MakeNumeric("1.50")});
+  s->Bad("key", "numeric-without-residuals", scaled.substr(0, scaled.size() - 2));
+  s->Bad("key", "numeric-scale-too-small", scaled.substr(0, scaled.size() - 1) + '\0');
+  s->Bad("key", "residuals-without-numeric",
+         KeyBytes({Value::Integer(1)}) + std::string("\x02\x00", 2));
+  s->Bad("key", "array-in-array", std::string("\x4at\0\0\x4at\0\0\0\0\0", 12));
+  s->Bad("key", "domain-of-null",
+         std::string("\x4c"
+                     "d\0\0\x05",
+                     5));
+  s->Bad("key", "inet-family-5", std::string("\x4d\x05", 2) + std::string(10, '\0'));
+  std::string offset = KeyBytes({Value::TimeTz(0, 0)});
+  offset[9] = '\x00';  // offset -2^31
+  s->Bad("key", "timetz-offset", offset);
 }
 
 void LargeRefSeeds(SeedSet* s) {
@@ -485,7 +568,19 @@ void SchemaSeeds(SeedSet* s) {
   s->Ok("schema", "orders", orders);
   s->Ok("schema", "virtual", TableSchemaBytes(VirtualTableSchema()));
   s->Ok("schema", "sqlite-sequence", TableSchemaBytes(sequence));
-  s->Bad("schema", "version-2", "\x02" + orders.substr(1));
+  s->Bad("schema", "version-3", "\x03" + orders.substr(1));
+  // Version 2: a namespace and identity columns (records.md §6).
+  TableSchema pg;
+  pg.namespace_name = "public";
+  pg.name = "orders";
+  pg.columns = {{"id", "bigint", "", "", true, 1, 0}, {"note", "text", "", "", false, 0, 0}};
+  pg.key_columns = {0};
+  pg.identity = {{0, IdentityKind::kAlways, "orders_id_seq"}};
+  s->Ok("schema", "v2-namespace-identity", TableSchemaBytes(pg));
+  const std::string v1 = TableSchemaBytes(VirtualTableSchema());
+  s->Bad("schema", "v2-without-new-fields", std::string("\x02\x00", 2) + v1.substr(1) + '\0');
+  pg.identity = {{1, IdentityKind::kByDefault, "a"}, {0, IdentityKind::kAlways, "b"}};
+  s->Bad("schema", "identity-out-of-order", TableSchemaBytes(pg));
   TableSchema t = SampleTableSchema();
   std::string flags = TableSchemaBytes(t);
   flags[1 + 1 + t.name.size() + 1 + t.sql.size() + 1] = 8;  // after version, name, sql, kind
@@ -513,12 +608,37 @@ void ObjectsSeeds(SeedSet* s) {
   s->Bad("objects", "1025-settings", ObjectsBytes(many));
   s->Bad("objects", "trailing-byte", objects + "x");
   s->Bad("objects", "truncated", objects.substr(0, objects.size() - 3));
+  // The v2 extension: object namespaces and sequences (records.md §6).
+  SourceSchema pg;
+  pg.objects = {{"view", "v", "v", "CREATE VIEW public.v AS SELECT 1"}};
+  pg.object_namespaces = {"public"};
+  SequenceInfo q;
+  q.namespace_name = "public";
+  q.name = "orders_id_seq";
+  q.start = 100;
+  q.increment = -2;
+  q.min = -1000;
+  q.cache = 20;
+  q.cycle = true;
+  q.last_value = 96;
+  q.is_called = true;
+  q.owner_table = "orders";
+  q.owner_column = "id";
+  pg.sequences = {q};
+  s->Ok("objects", "v2-namespaces-sequences", ObjectsBytes(pg));
+  pg.object_namespaces.clear();
+  s->Ok("objects", "v2-sequences-only", ObjectsBytes(pg));
+  s->Bad("objects", "empty-extension", std::string("\x00\x00\x02\x00\x00", 5));
+  pg.sequences[0].increment = 0;
+  s->Bad("objects", "sequence-increment-0", ObjectsBytes(pg));
 }
 
 std::vector<Seed> RecordsSeeds() {
   SeedSet s("records");
   RecordSeeds(&s);
+  RecordV2Seeds(&s);
   KeySeeds(&s);
+  KeyV2Seeds(&s);
   LargeRefSeeds(&s);
   SchemaSeeds(&s);
   ObjectsSeeds(&s);

@@ -21,6 +21,8 @@
 #include "ledger/ledger_entry.h"
 #include "records/encoding.h"
 #include "records/schema.h"
+#include "records/typed_values.h"
+#include "records/value_json.h"
 #include "repo/blob.h"
 #include "repo/config.h"
 #include "repo/format.h"
@@ -363,18 +365,41 @@ bool LargeRefMode(std::string_view p) {
   return DecodesCanonically(p, LargeRefOf, LargeRefBytes, SameLargeRef);
 }
 
+// True when v is or holds a real (whose -0.0 and NaN payloads a key
+// canonicalizes, so it does not come back bit for bit).
+bool HoldsReal(const Value& v) {
+  if (v.type() == ValueType::kReal) return true;
+  if (v.type() == ValueType::kDomain) return HoldsReal(DomainOf(v)->base);
+  if (v.type() != ValueType::kArray) return false;
+  const auto array = ArrayOf(v);
+  for (const Value& e : array->elements) {
+    if (HoldsReal(e)) return true;
+  }
+  return false;
+}
+
 // Inline values stay within kInlineMax; a reference holds a valid chunk list.
+// Every v2 value (records.md §1.2) can be a key and decodes back from one.
 std::optional<Record> RecordOf(std::string_view p) {
   Record rec;
   if (!Accepted(DecodeRecord(p, "record fuzz", &rec))) return std::nullopt;
   for (const Value& v : rec) {
     if (v.ref()) {
-      FUZZ_CHECK(v.type() == ValueType::kText || v.type() == ValueType::kBlob);
+      FUZZ_CHECK(HasBytePayload(v.type()));
       FUZZ_CHECK(LargeValue::Decode(v.bytes()).ok());
-    } else if (v.type() == ValueType::kText || v.type() == ValueType::kBlob) {
+    } else if (HasBytePayload(v.type())) {
       FUZZ_CHECK(v.bytes().size() <= kInlineMax);
     }
     ValueToDisplay(v);  // every decoded value can be shown
+    JsonWriter w;
+    WriteValueJson(&w, v);
+    if (v.ref() || static_cast<uint8_t>(v.type()) <= static_cast<uint8_t>(ValueType::kBlob))
+      continue;
+    std::string key;
+    EncodeKey({v}, &key);
+    std::vector<Value> back;
+    FUZZ_CHECK(DecodeKey(key, &back).ok() && back.size() == 1);
+    FUZZ_CHECK(HoldsReal(v) || back[0] == v);
   }
   return rec;
 }
@@ -411,6 +436,9 @@ std::optional<TableSchema> TableSchemaOf(std::string_view p) {
   for (int k : t.key_columns) FUZZ_CHECK(k >= 0 && static_cast<size_t>(k) < t.columns.size());
   for (const Column& c : t.columns) FUZZ_CHECK(c.hidden >= 0 && c.hidden <= 3 && c.pk >= 0);
   for (const ForeignKey& fk : t.foreign_keys) FUZZ_CHECK(fk.from.size() == fk.to.size());
+  for (const IdentityColumn& id : t.identity) {
+    FUZZ_CHECK(id.column >= 0 && static_cast<size_t>(id.column) < t.columns.size());
+  }
   t.KeyNames();  // index the columns through key_columns
   t.RecordFieldNames();
   return t;
@@ -430,6 +458,10 @@ std::optional<SourceSchema> ObjectsOf(std::string_view p) {
   SourceSchema s;
   if (!Accepted(DecodeSchemaObjects(p, "schema objects fuzz", &s))) return std::nullopt;
   FUZZ_CHECK(s.tables.empty() && s.settings.size() <= 1024);
+  FUZZ_CHECK(s.object_namespaces.empty() || s.object_namespaces.size() == s.objects.size());
+  for (const SequenceInfo& q : s.sequences) {
+    FUZZ_CHECK(q.increment != 0 && q.min <= q.max && q.cache >= 1);
+  }
   return s;
 }
 

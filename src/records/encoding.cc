@@ -10,6 +10,8 @@
 
 #include "base/coding.h"
 #include "base/hex.h"
+#include "records/typed_values.h"
+#include "records/value_codec.h"
 
 namespace tidemark {
 namespace {
@@ -17,45 +19,10 @@ namespace {
 // Record value tags (records.md §2).
 constexpr uint8_t kTagTextRef = 5;
 constexpr uint8_t kTagBlobRef = 6;
-// Key component tags (records.md §4): NULL < number < text < blob.
-constexpr uint8_t kKeyRealMarks = 0x01;  // trailer: which numbers are reals
-constexpr uint8_t kKeyNull = 0x05;
-constexpr uint8_t kKeyNumber = 0x15;
-constexpr uint8_t kKeyText = 0x25;
-constexpr uint8_t kKeyBlob = 0x35;
-constexpr size_t kMaxColumns = 32767;          // SQLite's hard limit on columns
+constexpr uint8_t kTagTypedRef = 22;   // a v2 kind stored out of line: kind, then the reference
+constexpr size_t kMaxColumns = 32767;  // SQLite's hard limit on columns
 constexpr uint64_t kMaxLargeValue = 1u << 31;  // SQLite's hard limit is < 2^31
 constexpr size_t kIdSize = 32;
-
-void PutBigEndian64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
-}
-
-uint64_t GetBigEndian64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-// IEEE-754 bits mapped so that unsigned order equals numeric order.
-uint64_t OrderedDouble(double d) {
-  if (d == 0) d = 0;  // -0.0 sorts (and is) equal to 0.0
-  if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();  // after +Inf
-  const uint64_t b = std::bit_cast<uint64_t>(d);
-  return (b & (1ull << 63)) ? ~b : b | (1ull << 63);
-}
-
-double UnorderDouble(uint64_t u) {
-  return std::bit_cast<double>((u & (1ull << 63)) ? u & ~(1ull << 63) : ~u);
-}
-
-void PutEscaped(std::string* out, std::string_view s) {
-  for (char c : s) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xff');
-  }
-  out->append("\0\0", 2);
-}
 
 }  // namespace
 
@@ -99,6 +66,9 @@ void EncodeLogicalValue(const Value& v, std::string* out) {
     case ValueType::kBlob:
       PutLengthPrefixed(out, v.bytes());
       break;
+    default:
+      EncodeTypedPayload(v, out);
+      break;
   }
 }
 
@@ -110,30 +80,46 @@ size_t VarintLength(uint64_t v) {
   return n;
 }
 
+size_t SvarintLength(int64_t v) {  // zigzag, as PutVarsint64
+  const uint64_t x = static_cast<uint64_t>(v);
+  return VarintLength((x << 1) ^ (v < 0 ? ~uint64_t{0} : 0));
+}
+
 // Bytes that EncodeLogicalValue writes for v (tag included).
 size_t InlineSize(const Value& v) {
   switch (v.type()) {
     case ValueType::kNull:
       return 1;
-    case ValueType::kInteger: {
-      const uint64_t x = v.integer();
-      return 1 + VarintLength((x << 1) ^ (v.integer() < 0 ? ~uint64_t{0} : 0));
-    }
+    case ValueType::kInteger:
+      return 1 + SvarintLength(v.integer());
     case ValueType::kReal:
       return 9;
-    case ValueType::kText:
-    case ValueType::kBlob:
+    case ValueType::kTimestampTz:
+    case ValueType::kTimestamp:
+    case ValueType::kDate:
+      return 1 + SvarintLength(v.micros());
+    case ValueType::kTime:
+      return 1 + VarintLength(static_cast<uint64_t>(v.micros()));
+    case ValueType::kTimeTz:
+      return 1 + VarintLength(static_cast<uint64_t>(v.micros())) +
+             SvarintLength(v.offset_seconds());
+    case ValueType::kInterval:
+      return 1 + SvarintLength(v.months()) + SvarintLength(v.days()) + SvarintLength(v.micros());
+    default:
       break;
   }
   return 1 + VarintLength(v.bytes().size()) + v.bytes().size();
 }
 
-// Bytes of an out-of-line value whose reference encodes to `ref_size` bytes.
-size_t RefSize(size_t ref_size) { return 1 + VarintLength(ref_size) + ref_size; }
+bool IsSqliteBytes(ValueType t) { return t == ValueType::kText || t == ValueType::kBlob; }
 
-bool IsBytes(const Value& v) {
-  return v.type() == ValueType::kText || v.type() == ValueType::kBlob;
+// Bytes of an out-of-line value of kind `t` whose reference encodes to
+// `ref_size` bytes (tag 5 or 6; tag 22 adds the kind byte).
+size_t RefSize(ValueType t, size_t ref_size) {
+  return (IsSqliteBytes(t) ? 1 : 2) + VarintLength(ref_size) + ref_size;
 }
+
+bool IsBytes(const Value& v) { return HasBytePayload(v.type()); }
 
 // Sets *ref to the encoded reference of v: v's own when it is one, else one
 // made by storing v's content through `large`.
@@ -160,7 +146,7 @@ Result<size_t> ChooseOutOfLine(const Record& record, LargeValueStore* large,
     const Value& v = record[i];
     if (IsBytes(v) && (v.ref() || v.bytes().size() > kInlineMax)) {
       TM_RETURN_IF_ERROR(RefOf(v, large, &(*refs)[i].emplace()));
-      size += RefSize((*refs)[i]->size());
+      size += RefSize(v.type(), (*refs)[i]->size());
       continue;
     }
     size += InlineSize(v);
@@ -173,7 +159,7 @@ Result<size_t> ChooseOutOfLine(const Record& record, LargeValueStore* large,
   for (size_t i : candidates) {
     if (size <= kMaxRecordSize) break;
     TM_RETURN_IF_ERROR(RefOf(record[i], large, &(*refs)[i].emplace()));
-    size = size - InlineSize(record[i]) + RefSize((*refs)[i]->size());
+    size = size - InlineSize(record[i]) + RefSize(record[i].type(), (*refs)[i]->size());
   }
   if (size > kMaxRecordSize) {
     return Status::InvalidArgument("a record of " + std::to_string(record.size()) +
@@ -210,8 +196,13 @@ Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* o
       EncodeLogicalValue(record[i], out);
       continue;
     }
-    out->push_back(
-        static_cast<char>(record[i].type() == ValueType::kText ? kTagTextRef : kTagBlobRef));
+    const ValueType t = record[i].type();
+    if (IsSqliteBytes(t)) {
+      out->push_back(static_cast<char>(t == ValueType::kText ? kTagTextRef : kTagBlobRef));
+    } else {
+      out->push_back(static_cast<char>(kTagTypedRef));
+      out->push_back(static_cast<char>(t));
+    }
     PutLengthPrefixed(out, *refs[i]);
   }
   return Status::OK();
@@ -261,10 +252,21 @@ Status CheckMovedValues(const ByteReader& r, const Record& rec, std::vector<Move
   return Status::OK();
 }
 
-// Decodes the reference of value `index` (tag 5 or 6, read at offset `at`)
-// into *v, and its content length into *length.
+// Decodes the reference of value `index` (tag 5, 6 or 22, read at offset
+// `at`) into *v, and its content length into *length.
 Status DecodeRefValue(ByteReader* r, uint8_t tag, size_t index, size_t at, Value* v,
                       uint64_t* length) {
+  ValueType type = tag == kTagTextRef ? ValueType::kText : ValueType::kBlob;
+  if (tag == kTagTypedRef) {
+    uint8_t kind = 0;
+    TM_RETURN_IF_ERROR(r->Fixed8("large_value.kind", &kind));
+    type = static_cast<ValueType>(kind);
+    if (kind < static_cast<uint8_t>(ValueType::kNumeric) ||
+        kind > static_cast<uint8_t>(ValueType::kCidr) || !HasBytePayload(type)) {
+      return r->Error("large_value.kind",
+                      "kind " + std::to_string(kind) + " cannot be stored out of line with tag 22");
+    }
+  }
   std::string_view s;
   TM_RETURN_IF_ERROR(r->LengthPrefixed("large_value", r->remaining(), &s));
   auto ref = LargeValue::Decode(s);
@@ -274,15 +276,12 @@ Status DecodeRefValue(ByteReader* r, uint8_t tag, size_t index, size_t at, Value
                                        " is not a valid reference: " + ref.status().message());
   }
   *length = ref->length;
-  *v = Value::Ref(tag == kTagTextRef ? ValueType::kText : ValueType::kBlob, std::string(s));
+  *v = Value::Ref(type, std::string(s));
   return Status::OK();
 }
 
-// Decodes value `index` (inline or a reference) into *v.
-Status DecodeValue(ByteReader* r, size_t index, Value* v, uint64_t* ref_length) {
-  const size_t at = r->offset();
-  uint8_t tag = 0;
-  TM_RETURN_IF_ERROR(r->Fixed8("value_tag", &tag));
+// Decodes the inline value with tag `tag` (already read) into *v.
+Status DecodeInlineTagged(ByteReader* r, uint8_t tag, size_t max_bytes, Value* v) {
   switch (tag) {
     case 0:
       *v = Value::Null();
@@ -302,19 +301,40 @@ Status DecodeValue(ByteReader* r, size_t index, Value* v, uint64_t* ref_length) 
     case 3:
     case 4: {
       std::string_view s;
-      TM_RETURN_IF_ERROR(r->LengthPrefixed("bytes", kInlineMax, &s));
+      TM_RETURN_IF_ERROR(r->LengthPrefixed("bytes", max_bytes, &s));
       *v = tag == 3 ? Value::Text(std::string(s)) : Value::Blob(std::string(s));
       return Status::OK();
     }
-    case kTagTextRef:
-    case kTagBlobRef:
-      return DecodeRefValue(r, tag, index, at, v, ref_length);
     default:
+      if (tag >= static_cast<uint8_t>(ValueType::kNumeric) &&
+          tag <= static_cast<uint8_t>(ValueType::kCidr)) {
+        return DecodeTypedPayload(r, tag, max_bytes, v);
+      }
       return r->Error("value_tag", "unknown tag " + std::to_string(tag));
   }
 }
 
+// Decodes value `index` (inline or a reference) into *v.
+Status DecodeValue(ByteReader* r, size_t index, Value* v, uint64_t* ref_length) {
+  const size_t at = r->offset();
+  uint8_t tag = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("value_tag", &tag));
+  if (tag == kTagTextRef || tag == kTagBlobRef || tag == kTagTypedRef) {
+    return DecodeRefValue(r, tag, index, at, v, ref_length);
+  }
+  return DecodeInlineTagged(r, tag, kInlineMax, v);
+}
+
 }  // namespace
+
+Status DecodeInlineValue(ByteReader* r, size_t max_bytes, Value* v) {
+  uint8_t tag = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("value_tag", &tag));
+  if (tag == kTagTextRef || tag == kTagBlobRef || tag == kTagTypedRef) {
+    return r->Error("value_tag", "a reference where an inline value must be");
+  }
+  return DecodeInlineTagged(r, tag, max_bytes, v);
+}
 
 Status DecodeRecord(std::string_view data, std::string_view what, Record* out) {
   ByteReader r(data, std::string(what));
@@ -331,7 +351,7 @@ Status DecodeRecord(std::string_view data, std::string_view what, Record* out) {
     Value& v = (*out)[i];
     uint64_t ref_length = 0;
     TM_RETURN_IF_ERROR(DecodeValue(&r, i, &v, &ref_length));
-    size += v.ref() ? RefSize(v.bytes().size()) : InlineSize(v);
+    size += v.ref() ? RefSize(v.type(), v.bytes().size()) : InlineSize(v);
     if (v.ref()) {
       if (ref_length > kInlineMax) continue;
       // A canonical encoder moves such a value out of line only to shorten
@@ -342,7 +362,7 @@ Status DecodeRecord(std::string_view data, std::string_view what, Record* out) {
                                           " bytes is out of line; values of at most 32 KiB "
                                           "are inline unless the record is too long");
       }
-      moved.push_back({i, ref_length, RefSize(v.bytes().size())});
+      moved.push_back({i, ref_length, RefSize(v.type(), v.bytes().size())});
     } else if (IsBytes(v) && v.bytes().size() >= kMinOutOfLine &&
                (!inline_best || v.bytes().size() > (*out)[*inline_best].bytes().size())) {
       inline_best = i;
@@ -361,122 +381,13 @@ Status ResolveValue(LargeValueStore* large, Value* v) {
     return Status::Corruption("large value: chunks hold " + std::to_string(content.size()) +
                               " bytes, reference says " + std::to_string(ref.length));
   }
-  *v = v->type() == ValueType::kText ? Value::Text(std::move(content))
-                                     : Value::Blob(std::move(content));
-  return Status::OK();
-}
-
-void EncodeKey(const std::vector<Value>& key, std::string* out) {
-  std::string marks;  // one byte per number: 0 integer, 1 real
-  bool any_real = false;
-  for (const Value& v : key) {
-    switch (v.type()) {
-      case ValueType::kNull:
-        out->push_back(static_cast<char>(kKeyNull));
-        break;
-      case ValueType::kInteger:
-      case ValueType::kReal: {
-        // The nearest double orders the numbers; for an integer the exact
-        // difference to that double breaks ties (|diff| < 2^11), so integers
-        // beyond 2^53 and reals compare exactly as SQLite compares them.
-        const bool is_int = v.type() == ValueType::kInteger;
-        const double d = is_int ? static_cast<double>(v.integer()) : v.real();
-        __int128 diff = 0;
-        if (is_int) diff = static_cast<__int128>(v.integer()) - static_cast<__int128>(d);
-        out->push_back(static_cast<char>(kKeyNumber));
-        PutBigEndian64(out, OrderedDouble(d));
-        PutBigEndian64(out, static_cast<uint64_t>(static_cast<int64_t>(diff)) ^ (1ull << 63));
-        marks.push_back(is_int ? '\0' : '\1');
-        any_real |= !is_int;
-        break;
-      }
-      case ValueType::kText:
-      case ValueType::kBlob:
-        out->push_back(static_cast<char>(v.type() == ValueType::kText ? kKeyText : kKeyBlob));
-        PutEscaped(out, v.bytes());
-        break;
-    }
-  }
-  // The storage class of numbers goes last so that it only orders keys whose
-  // values are all equal (SQLite holds 1 and 1.0 equal; a key cannot hold both).
-  if (any_real) {
-    out->push_back(static_cast<char>(kKeyRealMarks));
-    out->append(marks);
-  }
-}
-
-Status DecodeKey(std::string_view data, std::vector<Value>* out) {
-  out->clear();
-  size_t i = 0;
-  auto error = [&](const std::string& problem) {
-    return Status::Corruption("key: offset " + std::to_string(i) + ": " + problem);
-  };
-  struct Number {
-    size_t pos;  // in *out
-    double d;
-    int64_t diff;
-  };
-  std::vector<Number> numbers;
-  std::string_view marks;  // empty: every number is an integer
-  while (i < data.size()) {
-    const uint8_t tag = static_cast<uint8_t>(data[i++]);
-    if (tag == kKeyRealMarks) {
-      marks = data.substr(i);
-      if (marks.size() != numbers.size()) return error("real marks do not match numbers");
-      i = data.size();
-    } else if (tag == kKeyNull) {
-      out->push_back(Value::Null());
-    } else if (tag == kKeyNumber) {
-      if (data.size() - i < 16) return error("truncated number");
-      const double d = UnorderDouble(GetBigEndian64(data.data() + i));
-      const int64_t diff = static_cast<int64_t>(GetBigEndian64(data.data() + i + 8) ^ (1ull << 63));
-      numbers.push_back({out->size(), d, diff});
-      out->push_back(Value::Null());  // filled in below
-      i += 16;
-    } else if (tag == kKeyText || tag == kKeyBlob) {
-      std::string s;
-      for (;;) {
-        if (i >= data.size()) return error("unterminated string");
-        const char c = data[i++];
-        if (c != '\0') {
-          s.push_back(c);
-          continue;
-        }
-        if (i >= data.size()) return error("unterminated string");
-        const char next = data[i++];
-        if (next == '\0') break;
-        if (next != '\xff') return error("bad escape");
-        s.push_back('\0');
-      }
-      out->push_back(tag == kKeyText ? Value::Text(std::move(s)) : Value::Blob(std::move(s)));
-    } else {
-      return error("unknown key tag " + std::to_string(tag));
-    }
-  }
-  for (size_t n = 0; n < numbers.size(); n++) {
-    const Number& num = numbers[n];
-    const char mark = marks.empty() ? '\0' : marks[n];
-    if (mark == '\1') {
-      if (num.diff != 0) return error("real with an integer remainder");
-      (*out)[num.pos] = Value::Real(num.d);
-      continue;
-    }
-    if (mark != '\0') return error("bad real mark");
-    if (!(num.d >= -0x1p63 && num.d <= 0x1p63) || num.d != std::trunc(num.d)) {
-      return error("integer key part is not integral");
-    }
-    const __int128 v = static_cast<__int128>(num.d) + num.diff;
-    if (v < INT64_MIN || v > INT64_MAX) return error("integer out of range");
-    (*out)[num.pos] = Value::Integer(static_cast<int64_t>(v));
-  }
-  // One encoding per key (records.md §4), so equal keys compare equal as
-  // bytes: the values must re-encode to the input. The buffer is reused.
-  thread_local std::string again;
-  again.clear();
-  EncodeKey(*out, &again);
-  if (again != data) {
-    i = std::mismatch(again.begin(), again.end(), data.begin(), data.end()).first - again.begin();
-    return error("not the canonical encoding of its values (re-encoding differs here)");
+  if (v->type() == ValueType::kText) {
+    *v = Value::Text(std::move(content));
+  } else if (v->type() == ValueType::kBlob) {
+    *v = Value::Blob(std::move(content));
+  } else {
+    TM_RETURN_IF_ERROR(CanonicalizePayload(v->type(), &content, "large value"));
+    *v = Value::FromPayload(v->type(), std::move(content));
   }
   return Status::OK();
 }
@@ -519,8 +430,10 @@ std::string ValueToDisplay(const Value& v) {
     case ValueType::kBlob:
       if (v.ref()) return "<blob, stored out of line>";
       return "x'" + HexEncode(v.bytes()) + "'";
+    default:
+      if (v.ref()) return std::string("<") + ValueTypeName(v.type()) + ", stored out of line>";
+      return TypedValueText(v);
   }
-  return "";
 }
 
 }  // namespace tidemark

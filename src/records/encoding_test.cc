@@ -31,6 +31,8 @@ int CompareSqlite(const Value& a, const Value& b) {
         return 2;
       case ValueType::kBlob:
         return 3;
+      default:
+        break;
     }
     return 4;
   };

@@ -7,11 +7,13 @@
 namespace tidemark {
 namespace {
 
-constexpr uint8_t kTableSchemaVersion = 1;
-constexpr size_t kMaxName = 1u << 16;       // names, types, collations
-constexpr size_t kMaxSql = 16u << 20;       // one CREATE statement
-constexpr uint64_t kMaxColumns = 32767;     // SQLite's hard limit
-constexpr uint64_t kMaxObjects = 1u << 20;  // schema objects per source
+constexpr uint8_t kTableSchemaVersion = 1;   // SQLite-shaped
+constexpr uint8_t kTableSchemaVersion2 = 2;  // + namespace, identity columns
+constexpr uint8_t kObjectsExtension = 2;     // objects: + namespaces, sequences
+constexpr size_t kMaxName = 1u << 16;        // names, types, collations
+constexpr size_t kMaxSql = 16u << 20;        // one CREATE statement
+constexpr uint64_t kMaxColumns = 32767;      // SQLite's hard limit
+constexpr uint64_t kMaxObjects = 1u << 20;   // schema objects per source
 
 void PutStrings(std::string* out, const std::vector<std::string>& v) {
   PutVarint64(out, v.size());
@@ -97,9 +99,80 @@ Status DecodeIndex(ByteReader* r, IndexInfo* ix) {
   return GetStrings(r, "index.columns", &ix->columns);
 }
 
+void EncodeIdentity(const IdentityColumn& id, std::string* out) {
+  PutVarint64(out, static_cast<uint64_t>(id.column));
+  out->push_back(static_cast<char>(id.kind));
+  PutLengthPrefixed(out, id.sequence);
+}
+
+Status DecodeIdentity(ByteReader* r, size_t ncol, IdentityColumn* id) {
+  uint64_t column = 0;
+  uint8_t kind = 0;
+  TM_RETURN_IF_ERROR(r->VarintMax("identity.column", ncol - 1, &column));
+  TM_RETURN_IF_ERROR(r->Fixed8("identity.kind", &kind));
+  if (kind != 1 && kind != 2) return r->Error("identity.kind", "not 1 (ALWAYS) or 2 (BY DEFAULT)");
+  id->column = static_cast<int>(column);
+  id->kind = static_cast<IdentityKind>(kind);
+  return GetString(r, "identity.sequence", kMaxName, &id->sequence);
+}
+
+// Version 2's additions after the indexes: identity columns, ascending.
+Status DecodeIdentities(ByteReader* r, TableSchema* t) {
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r->VarintMax("identity_count", t->columns.size(), &n));
+  if (n > r->remaining() / 3) return r->Error("identity_count", "count larger than the data");
+  t->identity.resize(n);
+  for (size_t i = 0; i < n; i++) {
+    TM_RETURN_IF_ERROR(DecodeIdentity(r, t->columns.size(), &t->identity[i]));
+    if (i > 0 && t->identity[i].column <= t->identity[i - 1].column) {
+      return r->Error("identity.column", "not in ascending column order");
+    }
+  }
+  return Status::OK();
+}
+
+void EncodeSequence(const SequenceInfo& q, std::string* out) {
+  PutLengthPrefixed(out, q.namespace_name);
+  PutLengthPrefixed(out, q.name);
+  PutLengthPrefixed(out, q.type);
+  for (int64_t v : {q.start, q.increment, q.min, q.max, q.cache, q.last_value})
+    PutVarsint64(out, v);
+  out->push_back(static_cast<char>((q.cycle ? 1 : 0) | (q.is_called ? 2 : 0)));
+  PutLengthPrefixed(out, q.owner_table);
+  PutLengthPrefixed(out, q.owner_column);
+}
+
+Status DecodeSequence(ByteReader* r, SequenceInfo* q) {
+  TM_RETURN_IF_ERROR(GetString(r, "sequence.namespace", kMaxName, &q->namespace_name));
+  TM_RETURN_IF_ERROR(GetString(r, "sequence.name", kMaxName, &q->name));
+  TM_RETURN_IF_ERROR(GetString(r, "sequence.type", kMaxName, &q->type));
+  for (int64_t* v : {&q->start, &q->increment, &q->min, &q->max, &q->cache, &q->last_value}) {
+    TM_RETURN_IF_ERROR(r->Varsint64("sequence.parameters", v));
+  }
+  if (q->increment == 0) return r->Error("sequence.increment", "is 0");
+  if (q->min > q->max) return r->Error("sequence.min", "larger than max");
+  if (q->cache < 1) return r->Error("sequence.cache", "less than 1");
+  if (q->start < q->min || q->start > q->max || q->last_value < q->min || q->last_value > q->max) {
+    return r->Error("sequence.start", "start or last value outside min..max");
+  }
+  uint8_t flags = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("sequence.flags", &flags));
+  if (flags > 3) return r->Error("sequence.flags", "unknown flag bits");
+  q->cycle = flags & 1;
+  q->is_called = flags & 2;
+  TM_RETURN_IF_ERROR(GetString(r, "sequence.owner_table", kMaxName, &q->owner_table));
+  TM_RETURN_IF_ERROR(GetString(r, "sequence.owner_column", kMaxName, &q->owner_column));
+  if (q->owner_table.empty() != q->owner_column.empty()) {
+    return r->Error("sequence.owner_column", "an owner needs both table and column");
+  }
+  return Status::OK();
+}
+
 // Smallest encodings (all strs empty): column 4 strs + flags + pk + hidden;
 // foreign key 5 strs/lists; index 4; schema object 4 strs; setting 2 strs.
 constexpr size_t kMinColumn = 7, kMinForeignKey = 5, kMinIndex = 4, kMinObject = 4, kMinSetting = 2;
+// A sequence: 3 strs, 6 svarints, flags, 2 strs.
+constexpr size_t kMinSequence = 12;
 
 // Decodes a count (<= max) and that many elements of at least `min_size`
 // bytes each; a count the remaining bytes cannot hold is refused before any
@@ -116,6 +189,41 @@ Status DecodeList(ByteReader* r, std::string_view field, uint64_t max, size_t mi
 }
 
 }  // namespace
+
+const char* IdentityKindName(IdentityKind k) {
+  return k == IdentityKind::kAlways ? "ALWAYS" : "BY DEFAULT";
+}
+
+std::string SequenceInfo::QualifiedName() const {
+  return namespace_name.empty() ? name : namespace_name + "." + name;
+}
+
+std::string TableSchema::QualifiedName() const {
+  return namespace_name.empty() ? name : namespace_name + "." + name;
+}
+
+const IdentityColumn* TableSchema::IdentityOf(int column) const {
+  for (const IdentityColumn& id : identity) {
+    if (id.column == column) return &id;
+  }
+  return nullptr;
+}
+
+const TableSchema* SourceSchema::FindTable(std::string_view namespace_name,
+                                           std::string_view name) const {
+  for (const TableSchema& t : tables) {
+    if (t.namespace_name == namespace_name && t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const SequenceInfo* SourceSchema::FindSequence(std::string_view namespace_name,
+                                               std::string_view name) const {
+  for (const SequenceInfo& q : sequences) {
+    if (q.namespace_name == namespace_name && q.name == name) return &q;
+  }
+  return nullptr;
+}
 
 const char* TableKindName(TableKind k) {
   switch (k) {
@@ -180,7 +288,10 @@ std::string SourceSchema::Setting(std::string_view name) const {
 }
 
 void EncodeTableSchema(const TableSchema& t, std::string* out) {
-  out->push_back(static_cast<char>(kTableSchemaVersion));
+  // Version 1 when nothing of version 2 is used: the bytes earlier releases wrote.
+  const bool v2 = !t.namespace_name.empty() || !t.identity.empty();
+  out->push_back(static_cast<char>(v2 ? kTableSchemaVersion2 : kTableSchemaVersion));
+  if (v2) PutLengthPrefixed(out, t.namespace_name);
   PutLengthPrefixed(out, t.name);
   PutLengthPrefixed(out, t.sql);
   out->push_back(static_cast<char>(t.kind));
@@ -194,13 +305,24 @@ void EncodeTableSchema(const TableSchema& t, std::string* out) {
   for (const ForeignKey& fk : t.foreign_keys) EncodeForeignKey(fk, out);
   PutVarint64(out, t.indexes.size());
   for (const IndexInfo& ix : t.indexes) EncodeIndex(ix, out);
+  if (!v2) return;
+  PutVarint64(out, t.identity.size());
+  for (const IdentityColumn& id : t.identity) EncodeIdentity(id, out);
 }
 
 Status DecodeTableSchema(std::string_view data, std::string_view what, TableSchema* t) {
   ByteReader r(data, std::string(what));
   uint8_t version = 0, kind = 0, flags = 0;
   TM_RETURN_IF_ERROR(r.Fixed8("schema_version", &version));
-  if (version != kTableSchemaVersion) return r.Error("schema_version", "unsupported version");
+  if (version != kTableSchemaVersion && version != kTableSchemaVersion2) {
+    return r.Error("schema_version", "unsupported version " + std::to_string(version) +
+                                         " (written by a newer tidemark: upgrade tidemark)");
+  }
+  t->namespace_name.clear();
+  t->identity.clear();
+  if (version == kTableSchemaVersion2) {
+    TM_RETURN_IF_ERROR(GetString(&r, "namespace", kMaxName, &t->namespace_name));
+  }
   TM_RETURN_IF_ERROR(GetString(&r, "name", kMaxName, &t->name));
   TM_RETURN_IF_ERROR(GetString(&r, "sql", kMaxSql, &t->sql));
   TM_RETURN_IF_ERROR(r.Fixed8("kind", &kind));
@@ -226,6 +348,14 @@ Status DecodeTableSchema(std::string_view data, std::string_view what, TableSche
       DecodeList(&r, "fk_count", kMaxColumns, kMinForeignKey, &t->foreign_keys, DecodeForeignKey));
   TM_RETURN_IF_ERROR(
       DecodeList(&r, "index_count", kMaxObjects, kMinIndex, &t->indexes, DecodeIndex));
+  if (version == kTableSchemaVersion2) {
+    TM_RETURN_IF_ERROR(DecodeIdentities(&r, t));
+    if (t->namespace_name.empty() && t->identity.empty()) {
+      return r.Error("schema_version",
+                     "version 2 without a namespace or an identity column "
+                     "(a writer must use version 1)");
+    }
+  }
   return r.ExpectEnd();
 }
 
@@ -242,7 +372,50 @@ void EncodeSchemaObjects(const SourceSchema& s, std::string* out) {
     PutLengthPrefixed(out, k);
     PutLengthPrefixed(out, v);
   }
+  // The extension only when something needs it: the v1 bytes otherwise.
+  bool namespaces = false;
+  for (const std::string& n : s.object_namespaces) namespaces |= !n.empty();
+  if (!namespaces && s.sequences.empty()) return;
+  out->push_back(static_cast<char>(kObjectsExtension));
+  PutVarint64(out, namespaces ? s.objects.size() : 0);
+  if (namespaces) {
+    for (size_t i = 0; i < s.objects.size(); i++) {
+      PutLengthPrefixed(out, i < s.object_namespaces.size() ? s.object_namespaces[i] : "");
+    }
+  }
+  PutVarint64(out, s.sequences.size());
+  for (const SequenceInfo& q : s.sequences) EncodeSequence(q, out);
 }
+
+namespace {
+
+Status DecodeObjectsExtension(ByteReader* r, SourceSchema* s) {
+  uint8_t version = 0;
+  TM_RETURN_IF_ERROR(r->Fixed8("objects_extension", &version));
+  if (version != kObjectsExtension) {
+    return r->Error("objects_extension", "unsupported version " + std::to_string(version) +
+                                             " (written by a newer tidemark: upgrade tidemark)");
+  }
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(r->VarintMax("namespace_count", s->objects.size(), &n));
+  if (n != 0 && n != s->objects.size())
+    return r->Error("namespace_count", "not 0 or one per object");
+  s->object_namespaces.resize(n);
+  bool any = false;
+  for (std::string& ns : s->object_namespaces) {
+    TM_RETURN_IF_ERROR(GetString(r, "object.namespace", kMaxName, &ns));
+    any |= !ns.empty();
+  }
+  if (n != 0 && !any) return r->Error("namespace_count", "namespaces listed but all empty");
+  TM_RETURN_IF_ERROR(
+      DecodeList(r, "sequence_count", kMaxObjects, kMinSequence, &s->sequences, DecodeSequence));
+  if (!any && s->sequences.empty()) {
+    return r->Error("objects_extension", "present without namespaces or sequences");
+  }
+  return r->ExpectEnd();
+}
+
+}  // namespace
 
 Status DecodeSchemaObjects(std::string_view data, std::string_view what, SourceSchema* s) {
   ByteReader r(data, std::string(what));
@@ -258,7 +431,10 @@ Status DecodeSchemaObjects(std::string_view data, std::string_view what, SourceS
   };
   TM_RETURN_IF_ERROR(DecodeList(&r, "object_count", kMaxObjects, kMinObject, &s->objects, object));
   TM_RETURN_IF_ERROR(DecodeList(&r, "setting_count", 1024, kMinSetting, &s->settings, setting));
-  return r.ExpectEnd();
+  s->object_namespaces.clear();
+  s->sequences.clear();
+  if (r.remaining() == 0) return Status::OK();  // version 1
+  return DecodeObjectsExtension(&r, s);
 }
 
 }  // namespace tidemark

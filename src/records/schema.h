@@ -1,7 +1,9 @@
 // Schemas of a source: tables, their columns and keys, and every other schema
 // object (indexes, views, triggers) with its exact SQL, plus source-level
 // settings (for SQLite: user_version, application_id, page_size, encoding,
-// auto_vacuum). Encoded into the snapshot manifest (docs/format/records.md §6).
+// auto_vacuum). A server database adds namespaces (PostgreSQL's schemas:
+// "public"."orders"), sequences and identity columns. Encoded into the
+// snapshot manifest (docs/format/records.md §6).
 #pragma once
 
 #include <cstdint>
@@ -57,7 +59,45 @@ enum class TableKind : uint8_t {
 };
 const char* TableKindName(TableKind k);
 
+// How an identity column gets its values (PostgreSQL GENERATED ... AS IDENTITY).
+enum class IdentityKind : uint8_t { kAlways = 1, kByDefault = 2 };
+const char* IdentityKindName(IdentityKind k);  // "ALWAYS", "BY DEFAULT"
+
+// An identity column of a table. Its sequence is in the table's namespace
+// and listed in SourceSchema::sequences.
+struct IdentityColumn {
+  int column = 0;  // index into TableSchema::columns
+  IdentityKind kind = IdentityKind::kByDefault;
+  std::string sequence;  // the sequence's name
+  bool operator==(const IdentityColumn&) const = default;
+};
+
+// A sequence (PostgreSQL CREATE SEQUENCE, or the one behind an identity or
+// serial column) and its state when the snapshot was taken.
+struct SequenceInfo {
+  std::string namespace_name;  // "" = none
+  std::string name;
+  std::string type = "bigint";  // smallint, integer, bigint
+  int64_t start = 1;
+  int64_t increment = 1;  // not 0
+  int64_t min = 1;
+  int64_t max = INT64_MAX;  // min <= max
+  int64_t cache = 1;        // >= 1
+  bool cycle = false;
+  // State: the next nextval() returns last_value when !is_called, else
+  // last_value + increment (PostgreSQL's setval(seq, last_value, is_called)).
+  int64_t last_value = 1;
+  bool is_called = false;
+  // OWNED BY a column ("" = none): a table in the sequence's namespace.
+  std::string owner_table, owner_column;
+  std::string QualifiedName() const;
+  bool operator==(const SequenceInfo&) const = default;
+};
+
 struct TableSchema {
+  // The table's namespace (PostgreSQL schema, e.g. "public"); "" for a
+  // source without namespaces (SQLite).
+  std::string namespace_name;
   std::string name;
   std::string sql;  // exact CREATE statement from sqlite_schema ("" for sqlite_sequence)
   TableKind kind = TableKind::kTable;
@@ -74,6 +114,7 @@ struct TableSchema {
   bool implicit_id_in_record = false;
   std::vector<ForeignKey> foreign_keys;
   std::vector<IndexInfo> indexes;
+  std::vector<IdentityColumn> identity;  // in column order
 
   // Indices into `columns` of the stored columns (the record's values).
   std::vector<int> StoredColumns() const;
@@ -84,6 +125,11 @@ struct TableSchema {
   // True when `name` (any ASCII case) is a name of the table's implicit row
   // id: rowid, _rowid_ or oid, for a table that has one (records.md §6).
   bool NamesImplicitId(std::string_view name) const;
+  // "namespace.name", or the name when there is no namespace (for people:
+  // the parts are not quoted).
+  std::string QualifiedName() const;
+  // The identity column with index `column`, or null.
+  const IdentityColumn* IdentityOf(int column) const;
   // True when records carry data (not a virtual table).
   bool has_records() const { return kind != TableKind::kVirtual; }
   bool operator==(const TableSchema&) const = default;
@@ -104,16 +150,28 @@ struct SourceSchema {
   // Source-level settings as (name, value): user_version, application_id,
   // page_size, encoding, auto_vacuum (SQLite).
   std::vector<std::pair<std::string, std::string>> settings;
+  // Each object's namespace: empty (none has one), or one per object.
+  std::vector<std::string> object_namespaces;
+  std::vector<SequenceInfo> sequences;  // in the source's order
 
+  // The first table called `name` (in any namespace).
   const TableSchema* FindTable(std::string_view name) const;
   // The table named `name` ignoring ASCII case (a foreign key or a declared
   // relation may spell a table in another case); null if none.
   const TableSchema* FindTableIgnoreCase(std::string_view name) const;
+  // The table `name` in namespace `namespace_name`.
+  const TableSchema* FindTable(std::string_view namespace_name, std::string_view name) const;
+  const SequenceInfo* FindSequence(std::string_view namespace_name, std::string_view name) const;
   std::string Setting(std::string_view name) const;  // "" when absent
   bool operator==(const SourceSchema&) const = default;
 };
 
-// Encodings used by the snapshot manifest (records.md §6).
+// Encodings used by the snapshot manifest (records.md §6). A table schema
+// is written as version 1 when it has no namespace and no identity column
+// (byte for byte what earlier releases wrote), else as version 2; the
+// objects get their v2 extension only when some object has a namespace or
+// there is a sequence. Decoders read both and refuse a v2 form that v1
+// could have held.
 void EncodeTableSchema(const TableSchema& t, std::string* out);
 Status DecodeTableSchema(std::string_view data, std::string_view what, TableSchema* out);
 void EncodeSchemaObjects(const SourceSchema& s, std::string* out);  // objects + settings

@@ -7,6 +7,7 @@
 #include "base/hex.h"
 #include "base/json_parse.h"
 #include "records/encoding.h"
+#include "records/typed_values.h"
 
 namespace tidemark {
 namespace {
@@ -61,6 +62,85 @@ Value FromText(Affinity a, std::string_view text) {
   return Value::Text(std::string(text));
 }
 
+// json/jsonb embedded as JSON when it parses (line breaks, which valid JSON
+// has only between tokens, become spaces so NDJSON stays one line), else as
+// {"json_text": "..."}.
+void WriteJsonText(JsonWriter* w, const std::string& text) {
+  if (!ParseJson(text).ok()) {
+    w->BeginObject().Field("json_text", text).EndObject();
+    return;
+  }
+  std::string one_line = text;
+  std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+  std::replace(one_line.begin(), one_line.end(), '\r', ' ');
+  w->Raw(one_line);
+}
+
+void WriteArrayBody(JsonWriter* w, const ArrayValue& a, size_t dim, size_t* next) {
+  w->BeginArray();
+  for (int32_t i = 0; i < a.lengths[dim]; i++) {
+    if (dim + 1 < a.lengths.size()) {
+      WriteArrayBody(w, a, dim + 1, next);
+    } else {
+      WriteValueJson(w, a.elements[(*next)++]);
+    }
+  }
+  w->EndArray();
+}
+
+// Nested JSON arrays; with lower bounds other than 1,
+// {"lower_bounds": [...], "elements": nested}.
+void WriteArrayJson(JsonWriter* w, const Value& v) {
+  auto a = ArrayOf(v);
+  if (!a.ok()) {
+    w->String(TypedValueText(v));
+    return;
+  }
+  if (a->lengths.empty()) {
+    w->BeginArray().EndArray();
+    return;
+  }
+  bool default_bounds = true;
+  for (int32_t lb : a->lower_bounds) default_bounds &= lb == 1;
+  size_t next = 0;
+  if (default_bounds) return WriteArrayBody(w, *a, 0, &next);
+  w->BeginObject().Key("lower_bounds").BeginArray();
+  for (int32_t lb : a->lower_bounds) w->Int(lb);
+  w->EndArray().Key("elements");
+  WriteArrayBody(w, *a, 0, &next);
+  w->EndObject();
+}
+
+// The v2 kinds (records.md §7): a finite numeric as a JSON number with its
+// exact digits, json/jsonb embedded, arrays nested, an enum's label, a
+// domain as its base value, the others as their text form.
+void WriteTypedJson(JsonWriter* w, const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNumeric: {
+      const std::string& t = v.bytes();
+      if (t == "NaN" || t == "Infinity" || t == "-Infinity") {
+        w->String(t);
+      } else {
+        w->Raw(t);
+      }
+      return;
+    }
+    case ValueType::kJson:
+    case ValueType::kJsonb:
+      return WriteJsonText(w, v.bytes());
+    case ValueType::kArray:
+      return WriteArrayJson(w, v);
+    case ValueType::kDomain: {
+      auto d = DomainOf(v);
+      if (d.ok()) return WriteValueJson(w, d->base);
+      break;
+    }
+    default:
+      break;
+  }
+  w->String(TypedValueText(v));
+}
+
 }  // namespace
 
 void WriteValueJson(JsonWriter* w, const Value& v) {
@@ -89,6 +169,9 @@ void WriteValueJson(JsonWriter* w, const Value& v) {
       break;
     case ValueType::kBlob:
       w->BeginObject().Field("base16", HexEncode(v.bytes())).EndObject();
+      break;
+    default:
+      WriteTypedJson(w, v);
       break;
   }
 }

@@ -15,7 +15,9 @@ namespace tidemark {
 
 // null, integer and finite real as JSON numbers, text as a string, a blob as
 // {"base16": "<hex>"}, a non-finite real as "NaN" / "Infinity" / "-Infinity",
-// a large value not loaded as {"out_of_line": "text"|"blob", "length": N}.
+// a large value not loaded as {"out_of_line": "<kind>", "length": N}; the
+// v2 kinds as records.md §7 says (numeric as a number with its exact digits,
+// json embedded, arrays nested, times and the rest as their text).
 void WriteValueJson(JsonWriter* w, const Value& v);
 
 // A key as users see and type it: one part as its display form, several as

@@ -151,6 +151,8 @@ bool AffinityChanges(const Value& v, Affinity a, sqlite3_stmt* probe) {
     }
     case ValueType::kText:
       break;
+    default:
+      return false;  // not a SQLite value: the writer refuses it
   }
   if (a == Affinity::kText || a == Affinity::kBlob) return false;
   // Only a text that may be a number needs SQLite's answer.

@@ -66,6 +66,8 @@ TEST(Affinity, ChangesMatchSqlite) {
           sqlite3_bind_blob(ins, 1, v.bytes().data(), int(v.bytes().size()), SQLITE_STATIC);
         }
         break;
+      default:
+        FAIL() << "not a SQLite value";
     }
     ASSERT_EQ(sqlite3_step(ins), SQLITE_DONE);
     sqlite3_reset(ins);

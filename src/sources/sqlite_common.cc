@@ -80,8 +80,11 @@ int BindValue(sqlite3_stmt* stmt, int index, const Value& v) {
       return v.bytes().empty() ? sqlite3_bind_zeroblob(stmt, index, 0)
                                : sqlite3_bind_blob64(stmt, index, v.bytes().data(),
                                                      v.bytes().size(), SQLITE_TRANSIENT);
+    default:
+      // The v2 kinds (numeric, times, uuid, ...) come from other sources;
+      // SQLite has no such type ("datatype mismatch").
+      return SQLITE_MISMATCH;
   }
-  return SQLITE_MISUSE;
 }
 
 Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing) {

@@ -61,6 +61,8 @@ class Db {
         case ValueType::kBlob:
           sqlite3_bind_blob(stmt, n, v.bytes().data(), int(v.bytes().size()), SQLITE_TRANSIENT);
           break;
+        default:
+          FAIL() << "not a SQLite value";
       }
     }
     EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE) << sql << ": " << sqlite3_errmsg(db_);
@@ -103,6 +105,8 @@ int Compare(const Value& a, const Value& b) {
         return 2;
       case ValueType::kBlob:
         return 3;
+      default:
+        break;
     }
     return 4;
   };

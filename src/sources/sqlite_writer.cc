@@ -485,6 +485,11 @@ Status SqliteWriter::Impl::Bind(int index, const Value& v) {
                              : sqlite3_bind_blob64(insert, index, v.bytes().data(),
                                                    v.bytes().size(), SQLITE_STATIC);
       break;
+    default:
+      return Status::Unsupported("restore of table " + table + ": a " + ValueTypeName(v.type()) +
+                                 " value (from a PostgreSQL source) cannot be written to SQLite, "
+                                 "which has no such type; export the table instead "
+                                 "(tidemark export --format ndjson)");
   }
   return rc == SQLITE_OK ? Status::OK() : Error(rc, "insert into " + table);
 }

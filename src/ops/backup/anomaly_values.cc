@@ -101,6 +101,8 @@ void AppendValueKey(const Value& v, bool numeric, std::string* out) {
     const double d = v.real();
     memcpy(&bits, &d, sizeof bits);
     PutFixed64(out, bits);
+  } else if (type != ValueType::kNull && !HasBytePayload(type)) {
+    EncodeLogicalValue(v, out);  // a v2 time or interval
   } else if (type != ValueType::kNull) {
     if (v.bytes().size() > kHashAbove) {
       out->push_back('h');

@@ -736,6 +736,8 @@ TEST_F(ExportTest, NdjsonRowsMatchTheValues) {
         ASSERT_TRUE(v->is_object());
         EXPECT_EQ(v->Find("base16")->string_value(), HexEncode(want.bytes()));
         break;
+      default:
+        FAIL() << "not a SQLite value";
     }
   }
   EXPECT_EQ(line_start, text.size());

@@ -95,6 +95,11 @@ std::string CsvField(const Value& v, bool raw) {
       }
       return out + "\"";
     }
+    case ValueType::kNumeric:
+      return v.bytes();  // a number, like an integer
+    default:
+      // The other v2 kinds: their text form (records.md §7), quoted.
+      return CsvField(Value::Text(ValueToDisplay(v)), raw);
   }
   return "";
 }
