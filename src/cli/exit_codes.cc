@@ -33,7 +33,7 @@ const std::vector<ExitCodeRow>& ExitCodeTable() {
        "bad flags or arguments, an error in tidemark.toml, no password source"},
       {kExitIntegrity, "integrity failure found",
        "damaged data, a broken ledger, a failed verification or drill"},
-      {kExitRefused, "refused or conflict",
+      {kExitRefused, "refused / conflict",
        "a lock is held, the command would overwrite something, a source is out of policy"},
       {kExitPermission, "wrong password or permission denied",
        "no key slot accepts the password, or the system refused access"},
