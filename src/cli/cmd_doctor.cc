@@ -72,7 +72,7 @@ const ConfigFile* CheckConfig(Context* ctx, Findings* out) {
                                  "tables; see docs/guide/config.md"));
     return *cfg;
   }
-  out->Ok("config", (*cfg)->path + ": " + Plural((*cfg)->sources.size(), "source") + ", " +
+  out->Ok("config", "config " + (*cfg)->path + ": " + Plural((*cfg)->sources.size(), "source") + ", " +
                         Plural((*cfg)->drills.size(), "drill plan"));
   if ((*cfg)->sources.empty()) {
     out->Problem("config", (*cfg)->path + " declares no [[source]]: add one per app to protect");
@@ -133,7 +133,7 @@ Repository* CheckRepository(Context* ctx, bool config_ok, bool password_ok, Find
     out->Problem("repository", repo.status().message() + fix);
     return nullptr;
   }
-  out->Ok("repository", *folder + ": opened");
+  out->Ok("repository", "repository " + *folder + ": opened");
   return *repo;
 }
 
@@ -144,7 +144,7 @@ void CheckCache(Findings* out) {
                  "no cache folder (neither TIDEMARK_CACHE_DIR, XDG_CACHE_HOME nor HOME is set): "
                  "set TIDEMARK_CACHE_DIR so that a truncated ledger is detected");
   } else {
-    out->Ok("cache", dir);
+    out->Ok("cache", "cache folder " + dir);
   }
 }
 
