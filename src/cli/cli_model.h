@@ -14,8 +14,8 @@ class App;
 namespace tidemark::cli {
 
 struct OptionModel {
-  std::vector<std::string> names;  // "-r", "--repo"
-  std::string value;               // "" for a flag, else CLI11's type name ("TEXT", "UINT")
+  std::vector<std::string> names;    // "-r", "--repo"
+  std::string value;                 // "" for a flag, else CLI11's type name ("TEXT", "UINT")
   std::vector<std::string> choices;  // from a CLI::IsMember check ("csv", "ndjson")
   std::string description;
   std::string env;            // environment variable CLI11 reads, or ""

@@ -32,7 +32,9 @@ struct Finding {
 
 class Findings {
  public:
-  void Ok(const std::string& check, const std::string& m) { all_.push_back({check, State::kOk, m}); }
+  void Ok(const std::string& check, const std::string& m) {
+    all_.push_back({check, State::kOk, m});
+  }
   void Warn(const std::string& check, const std::string& m) {
     all_.push_back({check, State::kWarning, m});
   }
@@ -62,7 +64,8 @@ std::string Ago(int64_t now, int64_t then) {
 const ConfigFile* CheckConfig(Context* ctx, Findings* out) {
   auto cfg = ctx->Config();
   if (!cfg.ok()) {
-    out->Problem("config", cfg.status().message() + ": fix the file, then run `tidemark config check`");
+    out->Problem("config",
+                 cfg.status().message() + ": fix the file, then run `tidemark config check`");
     return nullptr;
   }
   if ((*cfg)->path.empty()) {
@@ -72,8 +75,8 @@ const ConfigFile* CheckConfig(Context* ctx, Findings* out) {
                                  "tables; see docs/guide/config.md"));
     return *cfg;
   }
-  out->Ok("config", "config " + (*cfg)->path + ": " + Plural((*cfg)->sources.size(), "source") + ", " +
-                        Plural((*cfg)->drills.size(), "drill plan"));
+  out->Ok("config", "config " + (*cfg)->path + ": " + Plural((*cfg)->sources.size(), "source") +
+                        ", " + Plural((*cfg)->drills.size(), "drill plan"));
   if ((*cfg)->sources.empty()) {
     out->Problem("config", (*cfg)->path + " declares no [[source]]: add one per app to protect");
   }
@@ -93,8 +96,8 @@ bool CheckPassword(Context* ctx, Findings* out) {
       return false;
     }
     if ((st.st_mode & 077) != 0) {
-      out->Problem("password", "password file " + pw.file + " is readable by other users: chmod 600 " +
-                                   pw.file);
+      out->Problem("password", "password file " + pw.file +
+                                   " is readable by other users: chmod 600 " + pw.file);
       return true;
     }
     out->Ok("password", "password file " + pw.file);
@@ -154,9 +157,8 @@ void CheckSources(const ConfigFile& cfg, Findings* out) {
     if (st.ok()) {
       out->Ok("source", "source '" + s.name + "': " + s.uri + " is readable");
     } else {
-      out->Problem("source", "source '" + s.name + "': " + st.message() +
-                                 ": fix its uri in " + cfg.path +
-                                 ", or run tidemark where the app's data is");
+      out->Problem("source", "source '" + s.name + "': " + st.message() + ": fix its uri in " +
+                                 cfg.path + ", or run tidemark where the app's data is");
     }
   }
 }
@@ -172,7 +174,8 @@ void CheckBackups(const ConfigFile& cfg, const std::vector<SnapshotInfo>& all, i
       continue;
     }
     const int64_t age = now - last->manifest.time_us;
-    std::string line = who + "last backup " + last->id.Short() + " " + Ago(now, last->manifest.time_us);
+    std::string line =
+        who + "last backup " + last->id.Short() + " " + Ago(now, last->manifest.time_us);
     if (!s.rpo_us) {
       out->Warn("backup", line + ", but no rpo: it is never late; set rpo in [[source]]");
     } else if (age > static_cast<int64_t>(*s.rpo_us)) {
@@ -196,13 +199,14 @@ void CheckDrillPlan(const DrillPlan& p, const StoredDrills& stored, int64_t now,
     return;
   }
   const DrillReport& last = history.back();
-  const std::string line = who + "last run " + last.run_id.substr(0, 8) + " " + Ago(now, last.started_us);
+  const std::string line =
+      who + "last run " + last.run_id.substr(0, 8) + " " + Ago(now, last.started_us);
   if (!last.passed()) {
     out->Problem("drill", line + " failed: see `tidemark drills show " + last.run_id.substr(0, 8) +
                               "`, fix the cause, run it again");
   } else if (DrillOverdue(p, history, now)) {
-    out->Problem("drill", line + ", overdue by its cadence " + p.cadence + ": run `tidemark drill " +
-                              p.name + "`");
+    out->Problem("drill", line + ", overdue by its cadence " + p.cadence +
+                              ": run `tidemark drill " + p.name + "`");
   } else {
     out->Ok("drill", line + ", passed");
   }
@@ -219,8 +223,8 @@ void CheckDrills(const ConfigFile& cfg, const StoredDrills& stored, int64_t now,
     }
   }
   for (const auto& [name, why] : stored.damaged) {
-    out->Problem("drill", "drill report " + name + " does not verify (" + why +
-                              "): run `tidemark check`");
+    out->Problem("drill",
+                 "drill report " + name + " does not verify (" + why + "): run `tidemark check`");
   }
 }
 
@@ -228,7 +232,8 @@ void CheckHistory(const ConfigFile& cfg, Repository* repo, Findings* out) {
   const int64_t now = repo->clock()->NowMicros();
   auto all = LoadSnapshots(*repo);
   if (!all.ok()) {
-    out->Problem("backup", "cannot list snapshots: " + all.status().message() + ": run `tidemark check`");
+    out->Problem("backup",
+                 "cannot list snapshots: " + all.status().message() + ": run `tidemark check`");
     return;
   }
   CheckBackups(cfg, *all, now, out);
@@ -249,7 +254,9 @@ Status Report(Context* ctx, const Findings& f) {
   JsonWriter w;
   w.BeginObject().Key("checks").BeginArray();
   for (const Finding& x : f.all()) {
-    const char* tag = x.state == State::kOk ? "ok       " : x.state == State::kWarning ? "warning  " : "PROBLEM  ";
+    const char* tag = x.state == State::kOk        ? "ok       "
+                      : x.state == State::kWarning ? "warning  "
+                                                   : "PROBLEM  ";
     ctx->Print(tag + x.message);
     w.BeginObject().Field("check", x.check).Field("state", StateName(x.state));
     w.Field("message", x.message).EndObject();
@@ -259,7 +266,8 @@ Status Report(Context* ctx, const Findings& f) {
   w.Field("warnings", static_cast<uint64_t>(f.Count(State::kWarning))).EndObject();
   ctx->PrintJson(w);
   if (problems > 0) {
-    return Status::Refused(Plural(problems, "problem") + " found: each PROBLEM line says what to fix");
+    return Status::Refused(Plural(problems, "problem") +
+                           " found: each PROBLEM line says what to fix");
   }
   return Status::OK();
 }

@@ -35,14 +35,17 @@ Status WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) return Status::IOError("cannot write " + path + ": check that its folder exists and is writable");
+  if (!out)
+    return Status::IOError("cannot write " + path +
+                           ": check that its folder exists and is writable");
   return Status::OK();
 }
 
 Status RunGenerate(Context* ctx, const CLI::App& root, const GenerateFlags& f) {
   if (f.man_dir.empty() && f.bash_file.empty() && f.zsh_file.empty()) {
-    return Status::InvalidArgument("nothing to generate: give --man DIR, --bash-completion FILE "
-                                   "or --zsh-completion FILE");
+    return Status::InvalidArgument(
+        "nothing to generate: give --man DIR, --bash-completion FILE "
+        "or --zsh-completion FILE");
   }
   const CommandModel model = ModelOf(root);
   JsonWriter w;
@@ -164,7 +167,8 @@ void AddGenerateCommands(CLI::App* app, Context* ctx) {
   CLI::App* cmd =
       app->add_subcommand("generate", "Write the man pages and the shell completion scripts");
   cmd->add_option("--man", flags->man_dir, "write tidemark.1 and tidemark-COMMAND.1 into DIR");
-  cmd->add_option("--bash-completion", flags->bash_file, "write the bash completion script to FILE");
+  cmd->add_option("--bash-completion", flags->bash_file,
+                  "write the bash completion script to FILE");
   cmd->add_option("--zsh-completion", flags->zsh_file, "write the zsh completion script to FILE");
   cmd->callback([ctx, flags, app] {
     ctx->run = [ctx, flags, app] { return RunGenerate(ctx, *app, *flags); };

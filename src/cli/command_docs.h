@@ -18,9 +18,9 @@ struct CommandExample {
 };
 
 struct CommandDoc {
-  const char* name;        // the top-level command ("backup", "key")
-  const char* guide;       // docs/guide page, e.g. "backup.md"
-  const char* exit_note;   // command-specific exit codes, or ""
+  const char* name;       // the top-level command ("backup", "key")
+  const char* guide;      // docs/guide page, e.g. "backup.md"
+  const char* exit_note;  // command-specific exit codes, or ""
   std::vector<CommandExample> examples;
 };
 
