@@ -14,7 +14,13 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_COMMON += -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
 
-.PHONY: all build deps test test-release test-asan test-fuzz demo bench campaigns format clean
+# `make install` (PREFIX, DESTDIR) and `make package` (a .deb from the
+# Release build): docs/guide/install.md
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all build deps test test-release test-asan test-fuzz demo bench campaigns format clean \
+  install package
 
 all: build
 
@@ -26,6 +32,12 @@ $(BUILD)/build.ninja:
 
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+package: deps build
+	bash packaging/build-deb $(BUILD) $(BUILD)/package
 
 # Every test: the Release build, the ASan+UBSan build, then the fuzzers over
 # their committed corpus for a short while.

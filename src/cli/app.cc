@@ -8,6 +8,7 @@
 #include "base/duration.h"
 #include "base/hex.h"
 #include "base/logging.h"
+#include "cli/command_docs.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -115,6 +116,9 @@ int Main(int argc, char** argv) {
   AddAlertsCommands(&app, &ctx);
   AddStatusCommand(&app, &ctx);
   AddSourcesCommands(&app, &ctx);
+  AddDoctorCommand(&app, &ctx);
+  AddGenerateCommands(&app, &ctx);
+  AttachCommandDocs(&app);  // examples and exit notes in --help (and the man pages)
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -37,6 +37,8 @@ void AddDrillCommands(CLI::App* app, Context* ctx);     // drill, drills, drills
 void AddAlertsCommands(CLI::App* app, Context* ctx);    // alerts list, alerts ack
 void AddStatusCommand(CLI::App* app, Context* ctx);
 void AddSourcesCommands(CLI::App* app, Context* ctx);  // sources, config check
+void AddDoctorCommand(CLI::App* app, Context* ctx);
+void AddGenerateCommands(CLI::App* app, Context* ctx);  // generate, hidden __complete
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,

@@ -24,6 +24,23 @@ int ExitCodeFor(const Status& status) {
   return kExitError;
 }
 
+const std::vector<ExitCodeRow>& ExitCodeTable() {
+  static const std::vector<ExitCodeRow> rows = {
+      {kExitOk, "ok", "the command did what was asked"},
+      {kExitError, "error",
+       "any other failure: a missing file, folder or snapshot, storage I/O, a bug"},
+      {kExitUsage, "usage",
+       "bad flags or arguments, an error in tidemark.toml, no password source"},
+      {kExitIntegrity, "integrity failure found",
+       "damaged data, a broken ledger, a failed verification or drill"},
+      {kExitRefused, "refused / conflict",
+       "a lock is held, the command would overwrite something, a source is out of policy"},
+      {kExitPermission, "wrong password or permission denied",
+       "no key slot accepts the password, or the system refused access"},
+  };
+  return rows;
+}
+
 const char* FailureOutcome(const Status& status) {
   return ExitCodeFor(status) == kExitRefused ? "refused" : "failed";
 }

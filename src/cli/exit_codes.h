@@ -2,6 +2,8 @@
 // change both together. Scripts must treat any code not listed as failure.
 #pragma once
 
+#include <vector>
+
 #include "base/status.h"
 
 namespace tidemark::cli {
@@ -16,6 +18,14 @@ enum ExitCode : int {
 };
 
 int ExitCodeFor(const Status& status);
+
+// The rows of docs/exit-codes.md, in code order, for the man pages.
+struct ExitCodeRow {
+  int code;
+  const char* name;     // "ok", "usage", ...
+  const char* meaning;  // one sentence
+};
+const std::vector<ExitCodeRow>& ExitCodeTable();
 
 // The ledger outcome of an action that did not succeed: "refused" when it
 // exits 4 (it declined to act), else "failed".
