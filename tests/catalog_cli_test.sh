@@ -44,7 +44,7 @@ bad_config "unknown key" "source 'a'.owners: unknown key; expected one of:" \
 name = "a"
 uri = "sqlite:a.db"
 owners = "x"'
-bad_config "postgres not yet" "source 'a'.uri: only sqlite:PATH sources are supported so far" \
+bad_config "postgres not yet" "source 'a'.uri: source 'postgres://x' is not supported; give sqlite:PATH" \
   '[[source]]
 name = "a"
 uri = "postgres://x"'

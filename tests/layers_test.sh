@@ -29,8 +29,11 @@ mutant up src/repo/id.cc '#include "cli/context.h"'
 verdict 1 "an upward include (repo -> cli) is caught" -- python3 "$check" "$scratch/up"
 grep -q 'src/repo/id.cc:.*may not use cli' "$scratch/out" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the upward include is named"; }
-mutant sideways src/sources/sqlite_common.cc '#include "repo/id.h"'
+mutant sideways src/sources/sqlite/sqlite_common.cc '#include "repo/id.h"'
 verdict 1 "a sideways include (sources -> repo) is caught" -- python3 "$check" "$scratch/sideways"
+mutant connector src/ops/backup/backup.cc '#include "sources/sqlite/sqlite_source.h"'
+verdict 1 "a use case that reaches into a connector (ops/backup -> sources/sqlite) is caught" -- \
+  python3 "$check" "$scratch/connector"
 mutant library src/records/value.cc '#include <sqlite3.h>'
 verdict 1 "a third-party header outside its layer (sqlite3.h in records) is caught" -- \
   python3 "$check" "$scratch/library"

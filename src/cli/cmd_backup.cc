@@ -14,6 +14,7 @@
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
 #include "ops/backup/backup.h"
+#include "sources/builtin/builtin.h"
 #include "repo/lock.h"
 #include "server/webhook.h"
 #include "snapshot/manifest.h"
@@ -130,17 +131,14 @@ Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
     TM_ASSIGN_OR_RETURN(job.source, FindSourceOrExplain(cfg, target));
     uri = job.source->uri;
   }
-  TM_ASSIGN_OR_RETURN(opts.path, SqlitePathOf(uri));
-  // Keep the absolute path: `diff SNAP live` and rollback must find the same
-  // file from any working directory.
-  if (char* abs = ::realpath(opts.path.c_str(), nullptr)) {
-    opts.path = abs;
-    std::free(abs);
-  }
+  TM_ASSIGN_OR_RETURN(opts.source, BuiltinConnectors().Resolve(uri));
+  // Keep the canonical location (a file's absolute path): `diff SNAP live`
+  // and rollback must find the same source from any working directory.
+  opts.source.location = opts.source.connector->Canonical(opts.source.location);
   if (job.source != nullptr) {
     opts.name = job.source->name;
   } else {
-    opts.name = flags.name_given ? flags.name : StemOf(opts.path);
+    opts.name = flags.name_given ? flags.name : StemOf(opts.source.location);
     TM_RETURN_IF_ERROR(ValidateName(opts.name, flags.name_given));
     job.source = cfg.FindSource(opts.name);  // sqlite:PATH --name crm: crm's rules apply
   }
@@ -218,7 +216,7 @@ Status BackupOne(Context* ctx, const ConfigFile& cfg, BackupJob job, JsonWriter*
   lock->KeepFresh();
   BlobStore store(repo);
   TM_RETURN_IF_ERROR(store.LoadIndex());
-  auto r = BackupSqlite(repo, &store, opts);
+  auto r = Backup(repo, &store, opts);
   if (!r.ok()) {
     (void)ctx->Record("backup", "failed", {"source " + opts.name}, {}, r.status().ToString());
     return r.status();

@@ -11,6 +11,7 @@
 #include "records/value_json.h"
 #include "snapshot/history.h"
 #include "snapshot/record_diff.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {
@@ -61,7 +62,7 @@ void ChangeJson(JsonWriter* w, const RecordChange& c, const TableSchema* old_sch
 // One side of a diff: a snapshot's tables, or the live source.
 struct Side {
   const SnapshotInfo* snap = nullptr;
-  std::unique_ptr<SqliteSource> live;
+  std::unique_ptr<SourceReader> live;
   const SourceSchema* schema() const { return live ? &live->schema() : nullptr; }
 };
 
@@ -173,8 +174,8 @@ Status RunDiff(Context* ctx, const DiffFlags& flags) {
   Side to;
   SourceSchema to_schema;
   if (flags.b == "live") {
-    TM_ASSIGN_OR_RETURN(std::string path, SqlitePathOf(from->manifest.source_uri));
-    TM_ASSIGN_OR_RETURN(to.live, SqliteSource::Open(path));
+    TM_ASSIGN_OR_RETURN(SourceRef source, BuiltinConnectors().Resolve(from->manifest.source_uri));
+    TM_ASSIGN_OR_RETURN(to.live, source.connector->OpenReader(source.location, 10000));
     to_schema = to.live->schema();
   } else {
     TM_ASSIGN_OR_RETURN(to.snap, a->Resolve(flags.b));

@@ -17,6 +17,7 @@
 #include "cli/snapshot_access.h"
 #include "ledger/ledger.h"
 #include "ops/rollback/rollback.h"
+#include "sources/builtin/builtin.h"
 #include "records/value_json.h"
 #include "snapshot/record_diff.h"
 
@@ -302,8 +303,11 @@ struct ApplyStep {
     const std::string verb = PlanVerb(*plan);
     TM_RETURN_IF_ERROR(ctx->Record(verb, "started", targets, PlanCounts(*plan)));
     TM_ASSIGN_OR_RETURN(LedgerHead started, Ledger(access->repo).Head());
-    BackupOptions safety = ApplySnapshotOptions(*plan, /*pre=*/true, started.seq, catalog);
-    BackupOptions post = ApplySnapshotOptions(*plan, /*pre=*/false, started.seq, catalog);
+    // The live target is SQLite until rollback goes through the connector
+    // interfaces (issue "One core for every source").
+    const SourceRef live{BuiltinConnectors().Find("sqlite"), plan->live_path};
+    BackupOptions safety = ApplySnapshotOptions(*plan, live, /*pre=*/true, started.seq, catalog);
+    BackupOptions post = ApplySnapshotOptions(*plan, live, /*pre=*/false, started.seq, catalog);
     for (BackupOptions* o : {&safety, &post}) {
       o->tool_version = TIDEMARK_VERSION;
       o->show_progress = ctx->ShowProgress();

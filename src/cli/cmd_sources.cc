@@ -6,10 +6,11 @@
 
 #include "cli/commands.h"
 #include "cli/config_access.h"
+#include "cli/source_probe.h"
 #include "ops/backup/backup.h"
 #include "ops/drill/drill.h"
 #include "ops/drill/drill_report.h"
-#include "sources/sqlite_source.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {
@@ -63,22 +64,30 @@ Status ListSources(Context* ctx) {
 }
 
 // The declared relations of source `s` ([[source.relation]] and those of
-// its drill plans) against the schema a backup of it reads: the file is
-// opened read-only. Problems go to *errors; a file that cannot be opened is a
-// note (the relations are then not checked), not an error of the config.
-void CheckRelationsOf(const ConfigFile& cfg, const SourceConfig& s, const std::string& path,
-                      std::vector<std::string>* notes, std::vector<std::string>* errors) {
+// its drill plans) against the schema a backup of it reads. A source that is
+// not on this machine, or cannot be opened, is a note (the relations are then
+// not checked), not an error of the config.
+void CheckSource(const ConfigFile& cfg, const SourceConfig& s, std::vector<std::string>* notes,
+                 std::vector<std::string>* errors) {
   size_t declared = s.anomalies.relations.size();
   for (const DrillPlan& p : cfg.drills) declared += p.source == s.name ? p.relations.size() : 0;
+  auto src = OpenConfiguredSource(s, 1000);
+  if (src.status().IsNotFound()) {
+    notes->push_back("source '" + s.name + "': " + src.status().message() +
+                     (s.anomalies.relations.empty() ? "" : "; its relations were not checked"));
+    return;
+  }
   if (declared == 0) return;
-  auto src = SqliteSource::Open(path, 1000);
   if (!src.ok()) {
-    notes->push_back("source '" + s.name + "': cannot open " + path + " to check its " +
+    notes->push_back("source '" + s.name + "': cannot open it to check its " +
                      std::to_string(declared) +
                      " declared relations (not checked): " + src.status().message());
     return;
   }
-  const SourceSchema schema = SelectedSchema((*src)->schema(), s.include, s.exclude);
+  auto ref = BuiltinConnectors().Resolve(s.uri);  // parsing checked the URI
+  if (!ref.ok()) return;
+  const SourceSchema schema =
+      SelectedSchema(*ref->connector, (*src)->schema(), s.include, s.exclude);
   auto add = [&](std::vector<std::string> found) {
     errors->insert(errors->end(), found.begin(), found.end());
   };
@@ -99,14 +108,7 @@ Status CheckConfig(Context* ctx) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", true));
   std::vector<std::string> notes, errors;
   for (const SourceConfig& s : cfg.sources) {
-    struct stat st;
-    const std::string path = s.uri.substr(7);
-    if (::stat(path.c_str(), &st) != 0) {
-      notes.push_back("source '" + s.name + "': " + path + " does not exist on this machine" +
-                      (s.anomalies.relations.empty() ? "" : "; its relations were not checked"));
-    } else {
-      CheckRelationsOf(cfg, s, path, &notes, &errors);
-    }
+    CheckSource(cfg, s, &notes, &errors);
     if (!s.rpo_us) notes.push_back("source '" + s.name + "': no rpo, so it is never late");
   }
   for (const std::string& n : notes) ctx->Print("note: " + n);

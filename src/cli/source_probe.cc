@@ -1,23 +1,21 @@
 #include "cli/source_probe.h"
 
-#include <sys/stat.h>
-
-#include "sources/sqlite_source.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 
+Result<std::unique_ptr<SourceReader>> OpenConfiguredSource(const SourceConfig& source,
+                                                           int lock_wait_ms) {
+  TM_ASSIGN_OR_RETURN(SourceRef ref, BuiltinConnectors().Resolve(source.uri));
+  auto reader = ref.connector->OpenReader(ref.location, lock_wait_ms);
+  if (reader.status().IsNotFound()) {
+    return Status::NotFound(ref.location + " does not exist on this machine");
+  }
+  return reader;
+}
+
 Status ProbeSource(const SourceConfig& source) {
-  constexpr std::string_view kScheme = "sqlite:";
-  if (source.uri.rfind(kScheme, 0) != 0) {
-    return Status::Unsupported(source.uri + ": no connector for this kind of source yet");
-  }
-  const std::string path = source.uri.substr(kScheme.size());
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return Status::NotFound(path + " does not exist on this machine");
-  }
-  auto src = SqliteSource::Open(path, 1000);
-  return src.status();
+  return OpenConfiguredSource(source, 1000).status();
 }
 
 }  // namespace tidemark::cli

@@ -1,16 +1,21 @@
-// Whether this machine can read a configured source the way a backup would.
-// The one place `doctor` asks it: when connectors sit behind a registry,
-// this function asks the registry instead.
+// Whether this machine can read a configured source the way a backup would,
+// through the connector its URI names (sources/builtin). Used by `doctor`
+// and `config check`.
 #pragma once
 
-#include "base/status.h"
+#include <memory>
+
+#include "base/result.h"
 #include "config/config.h"
+#include "sources/connector.h"
 
 namespace tidemark::cli {
 
-// OK when the source can be opened for reading now. Today every source is
-// sqlite:PATH, opened read-only as `config check` does (cmd_sources.cc):
-// NotFound when PATH does not exist here, the open's error otherwise.
+// A read view of the configured source. NotFound ("LOCATION does not exist
+// on this machine") when it is not here; the connector's error otherwise.
+Result<std::unique_ptr<SourceReader>> OpenConfiguredSource(const SourceConfig& source,
+                                                           int lock_wait_ms);
+// OK when the source can be opened for reading now (waiting at most 1 s).
 Status ProbeSource(const SourceConfig& source);
 
 }  // namespace tidemark::cli

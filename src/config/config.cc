@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "sources/builtin/builtin.h"
+
 #include <sys/stat.h>
 #include <toml++/toml.h>
 
@@ -254,9 +256,11 @@ void ReadSource(TableReader& r, SourceConfig* s) {
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
   r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
                "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies"});
-  if (r.String("uri", &s->uri, true) && s->uri.rfind("sqlite:", 0) != 0) {
-    r.Fail(*r.Get("uri", false), "uri",
-           "only sqlite:PATH sources are supported so far, found \"" + s->uri + "\"");
+  if (r.String("uri", &s->uri, true)) {
+    // Any scheme a connector of this build registered (sources/builtin).
+    if (auto ref = BuiltinConnectors().Resolve(s->uri); !ref.ok()) {
+      r.Fail(*r.Get("uri", false), "uri", ref.status().message());
+    }
   }
   if (r.String("profile", &s->profile) && s->profile != "generic") {
     r.Fail(*r.Get("profile", false), "profile", "only \"generic\" exists so far");

@@ -259,7 +259,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadCase{"[[source]]\nname = \"a\"\n", "source 'a'.uri: missing"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"mysql:x\"\n",
-                "source 'a'.uri: only sqlite:PATH sources are supported so far"},
+                "source 'a'.uri: source 'mysql:x' is not supported; give sqlite:PATH"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsensitivity = \"secret\"\n",
                 "bad.toml:4:15: source 'a'.sensitivity: expected public, internal"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"nocodb\"\n",

@@ -111,12 +111,12 @@ size_t InlineSize(const Value& v) {
   return 1 + VarintLength(v.bytes().size()) + v.bytes().size();
 }
 
-bool IsSqliteBytes(ValueType t) { return t == ValueType::kText || t == ValueType::kBlob; }
+bool IsTextOrBlob(ValueType t) { return t == ValueType::kText || t == ValueType::kBlob; }
 
 // Bytes of an out-of-line value of kind `t` whose reference encodes to
 // `ref_size` bytes (tag 5 or 6; tag 22 adds the kind byte).
 size_t RefSize(ValueType t, size_t ref_size) {
-  return (IsSqliteBytes(t) ? 1 : 2) + VarintLength(ref_size) + ref_size;
+  return (IsTextOrBlob(t) ? 1 : 2) + VarintLength(ref_size) + ref_size;
 }
 
 bool IsBytes(const Value& v) { return HasBytePayload(v.type()); }
@@ -197,7 +197,7 @@ Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* o
       continue;
     }
     const ValueType t = record[i].type();
-    if (IsSqliteBytes(t)) {
+    if (IsTextOrBlob(t)) {
       out->push_back(static_cast<char>(t == ValueType::kText ? kTagTextRef : kTagBlobRef));
     } else {
       out->push_back(static_cast<char>(kTagTypedRef));

@@ -18,7 +18,7 @@
 #include "records/encoding.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
-#include "sources/sqlite_source.h"
+#include "sources/connector.h"
 #include "tree/tree.h"
 
 namespace tidemark {
@@ -140,7 +140,7 @@ class TreeStage {
 };
 
 // Scans one table, feeding the tree stage; fills digest, bytes and rows.
-Status ScanTable(SqliteSource* src, const TableSchema& schema, ChunkedValueStore* large,
+Status ScanTable(SourceReader* src, const TableSchema& schema, ChunkedValueStore* large,
                  TreeStage* stage, SnapshotTable* out, Progress* progress) {
   TableDigest digest;
   Batch batch;
@@ -199,20 +199,14 @@ Status CountChanges(NodeCache* cache, const Manifest* parent, Manifest* m,
 
 }  // namespace
 
-SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
+SourceSchema SelectedSchema(const Connector& connector, const SourceSchema& all,
+                            const std::vector<std::string>& include,
                             const std::vector<std::string>& exclude) {
   if (include.empty() && exclude.empty()) return all;
-  std::set<std::string> virtuals;  // lower-case names of virtual tables
-  for (const TableSchema& t : all.tables) {
-    if (t.kind == TableKind::kVirtual) virtuals.insert(AsciiLower(t.name));
-  }
-  // A shadow table belongs to the virtual table named by all of its name
-  // before the last "_" (SQLite's rule, as in restore.cc), and follows it.
+  // An internal table follows the table it belongs to (the connector's rule).
   auto owner_of = [&](const TableSchema& t) -> std::string {
-    const size_t last = t.name.rfind('_');
-    if (t.kind != TableKind::kInternal || last == std::string::npos) return "";
-    const std::string owner = AsciiLower(t.name.substr(0, last));
-    return virtuals.count(owner) ? owner : "";
+    const TableSchema* owner = connector.OwnerOf(all, t);
+    return owner == nullptr ? "" : AsciiLower(owner->name);
   };
   std::set<std::string> kept;  // lower-case names
   for (const TableSchema& t : all.tables) {
@@ -240,10 +234,11 @@ SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::stri
   return out;
 }
 
-Manifest SelectedManifest(const Manifest& m, const std::vector<std::string>& include,
+Manifest SelectedManifest(const Connector& connector, const Manifest& m,
+                          const std::vector<std::string>& include,
                           const std::vector<std::string>& exclude) {
   if (include.empty() && exclude.empty()) return m;
-  const SourceSchema kept = SelectedSchema(m.FullSchema(), include, exclude);
+  const SourceSchema kept = SelectedSchema(connector, m.FullSchema(), include, exclude);
   Manifest out = m;
   out.objects.objects = kept.objects;
   out.tables.clear();
@@ -278,20 +273,20 @@ Status CheckDeclaredRelations(const AnomalyRules& rules, const SourceSchema& sch
   return Status::InvalidArgument(all + " (no snapshot was written)");
 }
 
-// PRAGMA quick_check before anything is read: a warning, or with
+// The source's integrity check before anything is read: a warning, or with
 // require_integrity a refusal before anything is stored.
-Status CheckIntegrity(SqliteSource* src, const BackupOptions& opts,
+Status CheckIntegrity(SourceReader* src, const BackupOptions& opts,
                       std::vector<std::string>* problems) {
-  TM_ASSIGN_OR_RETURN(*problems, src->QuickCheck());
+  TM_ASSIGN_OR_RETURN(*problems, src->IntegrityProblems());
   if (!problems->empty()) {
-    const std::string first = (*problems)[0];
+    const Connector& c = *opts.source.connector;
+    const std::string what = opts.source.location + " fails " + std::string(c.integrity_check_name()) +
+                             " (" + (*problems)[0] + ")";
     if (opts.require_integrity) {
-      return Status::Refused(opts.path + " fails SQLite's quick_check (" + first +
-                             "); nothing was stored. Repair the file (sqlite3 .recover) or back "
-                             "it up without --require-integrity");
+      return Status::Refused(what + "; nothing was stored. " + std::string(c.integrity_repair_hint()) +
+                             " or back it up without --require-integrity");
     }
-    TM_LOG(kWarning, "backup ", opts.name, ": ", opts.path, " fails SQLite's quick_check (", first,
-           "); the snapshot holds what SQLite can still read");
+    TM_LOG(kWarning, "backup ", opts.name, ": ", what, "; the snapshot holds what the source can still give");
   }
   return Status::OK();
 }
@@ -300,7 +295,7 @@ Status CheckIntegrity(SqliteSource* src, const BackupOptions& opts,
 // before anything is stored (snapshot.md §2).
 Status FillIdentity(const BackupOptions& opts, Manifest* m) {
   m->source = opts.name;
-  m->source_uri = "sqlite:" + opts.path;
+  m->source_uri = opts.source.uri();
   m->tool_version = opts.tool_version;
   m->host = opts.host.empty() ? CurrentHost() : opts.host;
   m->actor = CurrentUser();
@@ -312,7 +307,7 @@ Status FillIdentity(const BackupOptions& opts, Manifest* m) {
 
 // Scans every selected table into trees (records and large values stored),
 // then flushes the store.
-Status StoreTables(SqliteSource* src, const SourceSchema& schema, Repository* repo,
+Status StoreTables(SourceReader* src, const SourceSchema& schema, Repository* repo,
                    BlobStore* store, const BackupOptions& opts, BackupResult* result) {
   uint64_t total_rows = 0;
   for (const TableSchema& t : schema.tables) {
@@ -355,7 +350,7 @@ Status DetectInto(NodeCache* cache, const std::vector<SnapshotInfo>& history,
   std::vector<Manifest> selected;
   selected.reserve(history.size());
   for (const SnapshotInfo& s : history) {
-    selected.push_back(SelectedManifest(s.manifest, opts.include, opts.exclude));
+    selected.push_back(SelectedManifest(*opts.source.connector, s.manifest, opts.include, opts.exclude));
   }
   std::vector<const Manifest*> earlier;
   for (const Manifest& s : selected) earlier.push_back(&s);
@@ -377,18 +372,20 @@ Status DetectInto(NodeCache* cache, const std::vector<SnapshotInfo>& history,
 
 }  // namespace
 
-Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts) {
+Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOptions& opts) {
+  if (!opts.source.valid()) return Status::InvalidArgument("backup: no source given");
   const auto started = std::chrono::steady_clock::now();
   BackupResult result;
   Manifest& m = result.manifest;
   m.time_us = repo->clock()->NowMicros();
-  TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(opts.path));
+  TM_ASSIGN_OR_RETURN(auto src, opts.source.connector->OpenReader(opts.source.location, opts.lock_wait_ms));
   TM_RETURN_IF_ERROR(CheckIntegrity(src.get(), opts, &result.integrity_problems));
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> history, LoadSnapshots(*repo, opts.name));
   const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();
   if (parent) m.parent = result.parent = parent->id;
   TM_RETURN_IF_ERROR(FillIdentity(opts, &m));
-  const SourceSchema schema = SelectedSchema(src->schema(), opts.include, opts.exclude);
+  const SourceSchema schema =
+      SelectedSchema(*opts.source.connector, src->schema(), opts.include, opts.exclude);
   if (opts.anomalies != nullptr) {  // before anything is written (docs/guide/config.md)
     TM_RETURN_IF_ERROR(CheckDeclaredRelations(*opts.anomalies, schema, opts.name));
   }

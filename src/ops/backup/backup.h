@@ -1,4 +1,4 @@
-// Backup of a SQLite source into record snapshots (docs/guide/backup.md).
+// Backup of a source (any connector) into record snapshots (docs/guide/backup.md).
 #pragma once
 
 #include <string>
@@ -9,11 +9,13 @@
 #include "ops/backup/anomaly.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
+#include "sources/connector.h"
 
 namespace tidemark {
 
 struct BackupOptions {
-  std::string path;  // the SQLite file
+  SourceRef source;  // what to read, and through which connector
+  int lock_wait_ms = 10000;  // how long the source may stay locked
   std::string name;  // source name
   std::vector<std::string> tags;
   std::vector<std::pair<std::string, std::string>> labels;  // env, domain, purpose
@@ -28,19 +30,21 @@ struct BackupOptions {
   // Anomaly detection against the parent and recent history, stored in the
   // manifest (docs/guide/anomalies.md). Null: none.
   const AnomalyRules* anomalies = nullptr;
-  // PRAGMA quick_check found problems: warn and go on (false), or refuse
+  // The connector's integrity check found problems: warn and go on (false), or refuse
   // before anything is written (true: --require-integrity).
   bool require_integrity = false;
 };
 
 // The schema with only the tables the patterns select: a table matching an
-// include (or any, when none is given) and no exclude; sqlite_sequence always;
-// a shadow table with its virtual table (SQLite's last-"_" rule); indexes and
-// triggers with their table; every view.
-SourceSchema SelectedSchema(const SourceSchema& all, const std::vector<std::string>& include,
+// include (or any, when none is given) and no exclude; counter tables
+// (TableKind::kCounters) always; an internal table with the table it belongs
+// to (Connector::OwnerOf); indexes and triggers with their table; every view.
+SourceSchema SelectedSchema(const Connector& connector, const SourceSchema& all,
+                            const std::vector<std::string>& include,
                             const std::vector<std::string>& exclude);
-// The same selection applied to a stored manifest (tables and objects).
-Manifest SelectedManifest(const Manifest& m, const std::vector<std::string>& include,
+// The same selection applied to a stored manifest of a source of `connector`.
+Manifest SelectedManifest(const Connector& connector, const Manifest& m,
+                          const std::vector<std::string>& include,
                           const std::vector<std::string>& exclude);
 
 // Whether the include/exclude patterns select `table`.
@@ -54,7 +58,7 @@ struct BackupResult {
   uint64_t records = 0;
   uint64_t anomaly_us = 0;  // wall time of anomaly detection (not in manifest.stats.duration_us)
   AnomalyCost anomaly_cost;
-  std::vector<std::string> integrity_problems;  // PRAGMA quick_check; empty: ok
+  std::vector<std::string> integrity_problems;  // the connector's check; empty: ok
 };
 
 // Reads the whole source inside one read transaction and stores each table as
@@ -63,6 +67,6 @@ struct BackupResult {
 // bounded by a small queue whatever the table size. The caller holds a shared
 // lock and writes the ledger entry. On error nothing refers to what was
 // written (unreferenced blobs are harmless; prune removes them).
-Result<BackupResult> BackupSqlite(Repository* repo, BlobStore* store, const BackupOptions& opts);
+Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOptions& opts);
 
 }  // namespace tidemark

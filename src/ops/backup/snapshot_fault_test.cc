@@ -51,9 +51,9 @@ Status BackupThrough(Backend* backend, const Clock* clock, const std::string& pa
   BlobStore store(repo.get());
   TM_RETURN_IF_ERROR(store.LoadIndex());
   BackupOptions opts;
-  opts.path = path;
+  opts.source = SqliteSourceRef(path);
   opts.name = "app";
-  return BackupSqlite(repo.get(), &store, opts).status();
+  return Backup(repo.get(), &store, opts).status();
 }
 
 // The repository in `clean` passes check with read-data, and each snapshot

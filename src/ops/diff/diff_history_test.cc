@@ -13,7 +13,7 @@
 #include "records/encoding.h"
 #include "snapshot/history.h"
 #include "snapshot/record_diff.h"
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 #include "storage/mem_backend.h"
 #include "storage/temp_dir_testlib.h"
 

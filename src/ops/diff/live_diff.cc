@@ -50,7 +50,7 @@ class TreeCursor {
 }  // namespace
 
 Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
-                                     const SnapshotTable* snap, SqliteSource* source,
+                                     const SnapshotTable* snap, SourceReader* source,
                                      const TableSchema* live,
                                      const std::function<Result<bool>(const RecordChange&)>& fn) {
   TreeDiffCounts counts;

@@ -8,7 +8,7 @@
 #include "base/result.h"
 #include "repo/blob_store.h"
 #include "snapshot/record_diff.h"
-#include "sources/sqlite_source.h"
+#include "sources/connector.h"
 
 namespace tidemark {
 
@@ -16,7 +16,7 @@ namespace tidemark {
 // table was dropped). fn as in DiffTable (may be null: counts only); once fn
 // returns false it is not called again, but counting goes on.
 Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
-                                     const SnapshotTable* snap, SqliteSource* source,
+                                     const SnapshotTable* snap, SourceReader* source,
                                      const TableSchema* live,
                                      const std::function<Result<bool>(const RecordChange&)>& fn);
 

@@ -131,7 +131,7 @@ void CheckSchema(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>* out
   size_t expected = 0;
   for (const SchemaObject& o : r.manifest->objects.objects) {
     // A partial restore creates the selected tables, their indexes and
-    // triggers, and every view (sources/sqlite_writer.cc).
+    // triggers, and every view (sources/sqlite/sqlite_writer.cc).
     if (o.type != "view" && !r.Selected(o.type == "table" ? o.name : o.tbl_name)) continue;
     if (o.name == "sqlite_sequence" || o.name.rfind("sqlite_stat", 0) == 0) continue;
     expected++;

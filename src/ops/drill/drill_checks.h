@@ -9,7 +9,7 @@
 
 #include "ops/drill/drill.h"
 #include "snapshot/manifest.h"
-#include "sources/sqlite_query.h"
+#include "sources/sqlite/sqlite_query.h"
 
 namespace tidemark::drill {
 

@@ -282,11 +282,11 @@ TEST(GoldenRepositoryTest, DISABLED_GenerateGolden) {
     }
     clock.Advance(3600'000'000);
     BackupOptions b;
-    b.path = source;
+    b.source = SqliteSourceRef(source);
     b.name = "golden";
     b.host = "golden-host";
     b.tool_version = "golden";
-    auto r = BackupSqlite(repo->get(), &store, b);
+    auto r = Backup(repo->get(), &store, b);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_TRUE(ledger
                     .Append({"golden@golden-host",

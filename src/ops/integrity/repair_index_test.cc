@@ -277,9 +277,9 @@ TEST_F(RepairIndexTest, AppendOnlyAddsButNeverRemoves) {
     BlobStore store(repo->get());
     ASSERT_TRUE(store.LoadIndex().ok());
     BackupOptions bo;
-    bo.path = db_path_;
+    bo.source = SqliteSourceRef(db_path_);
     bo.name = "app";
-    ASSERT_TRUE(BackupSqlite(repo->get(), &store, bo).ok());
+    ASSERT_TRUE(Backup(repo->get(), &store, bo).ok());
   }
   std::vector<std::string> old = Names(&mem, FileKind::kIndex);
   ASSERT_GT(old.size(), 2u);

@@ -14,7 +14,7 @@
 #include "crypto/crypto.h"
 #include "records/encoding.h"
 #include "snapshot/large_values.h"
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 #include "tree/tree.h"
 
 namespace tidemark {

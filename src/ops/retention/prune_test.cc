@@ -214,9 +214,9 @@ TEST_F(PruneTest, WaitsForEarlierWritersAndSparesWhatTheyReference) {
   // The early writer now stores v1 again: every blob deduplicates against
   // the old (doomed) copies.
   BackupOptions bo;
-  bo.path = paths_[1];
+  bo.source = SqliteSourceRef(paths_[1]);
   bo.name = "app";
-  auto b = BackupSqlite(writer->get(), &early, bo);
+  auto b = Backup(writer->get(), &early, bo);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(early.stats().blobs_added, 0u);
   // While it holds its lock, a second prune still waits and makes no new mark.
@@ -252,9 +252,9 @@ TEST_F(PruneTest, LaterWritersStoreFreshCopiesOfDoomedBlobs) {
   ASSERT_TRUE(late.LoadIndex().ok());
   EXPECT_EQ(late.doomed_count(), first->candidates);
   BackupOptions bo;
-  bo.path = paths_[1];
+  bo.source = SqliteSourceRef(paths_[1]);
   bo.name = "app";
-  auto b = BackupSqlite(writer->get(), &late, bo);
+  auto b = Backup(writer->get(), &late, bo);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_GT(late.stats().blobs_added, 0u);  // fresh copies, not dedup
   // Reads of a rewritten blob come from the fresh copy.
@@ -368,9 +368,9 @@ TEST_F(PruneTest, BackupsRacingRepeatedPrunes) {
       BlobStore store(r->get());
       ASSERT_TRUE(store.LoadIndex().ok());
       BackupOptions bo;
-      bo.path = live;
+      bo.source = SqliteSourceRef(live);
       bo.name = "app";
-      auto b = BackupSqlite(r->get(), &store, bo);
+      auto b = Backup(r->get(), &store, bo);
       ASSERT_TRUE(b.ok()) << b.status().ToString();
       backups++;
     }

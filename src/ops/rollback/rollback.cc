@@ -9,7 +9,7 @@
 #include "base/progress.h"
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
-#include "sources/sqlite_live.h"
+#include "sources/sqlite/sqlite_live.h"
 
 namespace tidemark {
 namespace {
@@ -297,7 +297,7 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   };
   auto started = std::chrono::steady_clock::now();
   {
-    TM_ASSIGN_OR_RETURN(BackupResult b, BackupSqlite(repo, store, safety));
+    TM_ASSIGN_OR_RETURN(BackupResult b, Backup(repo, store, safety));
     out.safety_snapshot = b.snapshot;
   }
   out.safety_us = micros_since(started);
@@ -327,7 +327,7 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   CrashPoint("rollback-after-commit");
   if (opts.post != nullptr) {
     started = std::chrono::steady_clock::now();
-    auto b = BackupSqlite(repo, store, *opts.post);
+    auto b = Backup(repo, store, *opts.post);
     out.post_us = micros_since(started);
     Status p = b.ok() ? step("post-snapshot", b->snapshot.Hex()) : b.status();
     if (b.ok()) out.post_snapshot = b->snapshot;
@@ -340,12 +340,13 @@ const char* PlanVerb(const RollbackPlan& plan) {
   return plan.kind == RollbackPlan::kRollback ? "rollback" : "revert";
 }
 
-BackupOptions ApplySnapshotOptions(const RollbackPlan& plan, bool pre, uint64_t ledger_seq,
+BackupOptions ApplySnapshotOptions(const RollbackPlan& plan, const SourceRef& live, bool pre,
+                                   uint64_t ledger_seq,
                                    std::vector<std::pair<std::string, std::string>> catalog) {
   const std::string verb = PlanVerb(plan);
   const std::string purpose = (pre ? "pre-" : "post-") + verb;
   BackupOptions o;
-  o.path = plan.live_path;
+  o.source = live;
   o.name = plan.source;
   o.tags = {purpose};
   o.labels = std::move(catalog);

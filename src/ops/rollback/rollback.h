@@ -74,7 +74,9 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
 // N the ledger entry of the apply's start). `catalog` are the source's
 // catalog labels (owner, domain, sensitivity), kept on both. No anomaly
 // detection: the changes are tidemark's own (docs/guide/anomalies.md).
-BackupOptions ApplySnapshotOptions(const RollbackPlan& plan, bool pre, uint64_t ledger_seq,
+// `live` is the source the plan writes to.
+BackupOptions ApplySnapshotOptions(const RollbackPlan& plan, const SourceRef& live, bool pre,
+                                   uint64_t ledger_seq,
                                    std::vector<std::pair<std::string, std::string>> catalog);
 
 // "rollback" or "revert".

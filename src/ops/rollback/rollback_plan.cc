@@ -12,7 +12,7 @@
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
-#include "sources/sqlite_live.h"
+#include "sources/sqlite/sqlite_live.h"
 
 namespace tidemark {
 

@@ -15,7 +15,7 @@
 #include "records/encoding.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 #include "tree/tree.h"
 
 namespace tidemark {

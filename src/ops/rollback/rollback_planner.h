@@ -11,7 +11,7 @@
 #include "base/progress.h"
 #include "ops/rollback/rollback_plan.h"
 #include "snapshot/large_values.h"
-#include "sources/sqlite_live.h"
+#include "sources/sqlite/sqlite_live.h"
 
 namespace tidemark::rollback_internal {
 

@@ -97,7 +97,7 @@ class RollbackTest : public ::testing::Test {
     repo_->clock()->Advance(60'000'000);
     auto store = repo_->OpenStore();
     BackupOptions safety;
-    safety.path = path_;
+    safety.source = SqliteSourceRef(path_);
     safety.name = "app";
     safety.tags = {"pre-rollback"};
     safety.host = "testhost";
@@ -724,9 +724,9 @@ TEST_F(RollbackTest, PostSnapshotHoldsTheRepairedState) {
   auto plan = Plan(a);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   BackupOptions safety =
-      ApplySnapshotOptions(*plan, /*pre=*/true, 7, {{"sensitivity", "restricted"}});
+      ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/true, 7, {{"sensitivity", "restricted"}});
   BackupOptions post =
-      ApplySnapshotOptions(*plan, /*pre=*/false, 7, {{"sensitivity", "restricted"}});
+      ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/false, 7, {{"sensitivity", "restricted"}});
   for (BackupOptions* o : {&safety, &post}) o->host = "testhost";
   std::vector<std::string> steps;
   ApplyOptions opts;

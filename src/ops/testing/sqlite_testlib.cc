@@ -1,5 +1,8 @@
 #include "ops/testing/sqlite_testlib.h"
 
+#include "sources/builtin/builtin.h"
+
+
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -214,17 +217,21 @@ std::unique_ptr<BlobStore> TestRepo::OpenStore() const {
   return store;
 }
 
+SourceRef SqliteSourceRef(const std::string& path) {
+  return SourceRef{BuiltinConnectors().Find("sqlite"), path};
+}
+
 Result<BackupResult> TestRepo::Backup(const std::string& db_path, const std::string& name,
                                       BlobStoreStats* stats) {
   clock_.Advance(60'000'000);
   auto store = std::make_unique<BlobStore>(repo_.get());
   TM_RETURN_IF_ERROR(store->LoadIndex());
   BackupOptions opts;
-  opts.path = db_path;
+  opts.source = SqliteSourceRef(db_path);
   opts.name = name;
   opts.host = "testhost";
   opts.tool_version = "test";
-  Result<BackupResult> r = BackupSqlite(repo_.get(), store.get(), opts);
+  Result<BackupResult> r = ::tidemark::Backup(repo_.get(), store.get(), opts);
   if (stats) *stats = store->stats();
   return r;
 }

@@ -79,6 +79,9 @@ struct CsvField {
 // doubled quotes. Records a failure on malformed input.
 std::vector<std::vector<CsvField>> ParseCsv(const std::string& s);
 
+// The sqlite:PATH source `path` (the built-in SQLite connector).
+SourceRef SqliteSourceRef(const std::string& path);
+
 // A repository for a test: cheap KDF, 64 KiB packs, a fake clock that each
 // Backup advances by one minute (so snapshots order by time). Thread-safe
 // as far as Repository and BlobStore are.

@@ -1,10 +1,10 @@
-#include "sources/sqlite_query.h"
+#include "sources/sqlite/sqlite_query.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "base/hex.h"
-#include "sources/sqlite_common.h"
+#include "sources/sqlite/sqlite_common.h"
 
 namespace tidemark {
 namespace {

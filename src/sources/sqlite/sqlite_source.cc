@@ -1,7 +1,7 @@
 // SqliteSource: one read transaction over a SQLite file, its schema, and
 // key-ordered table scans. What is kept and why: docs/guide/sources.md.
 
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <utility>
 
-#include "sources/sqlite_common.h"
+#include "sources/sqlite/sqlite_common.h"
 
 namespace tidemark {
 
@@ -437,7 +437,7 @@ Status SqliteSource::Scan(const TableSchema& table,
   return Status::OK();
 }
 
-Result<std::vector<std::string>> SqliteSource::QuickCheck() {
+Result<std::vector<std::string>> SqliteSource::IntegrityProblems() {
   std::vector<std::string> problems;
   Status s = Query("PRAGMA main.quick_check(10)", nullptr, "checking the file's integrity",
                    [&](sqlite3_stmt* st) {

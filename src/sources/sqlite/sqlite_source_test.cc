@@ -1,4 +1,4 @@
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -490,7 +490,7 @@ TEST_F(SqliteSourceTest, QuickCheckFindsACorruptIndexPage) {
   {
     auto healthy = SqliteSource::Open(path);
     ASSERT_TRUE(healthy.ok()) << healthy.status().ToString();
-    auto problems = (*healthy)->QuickCheck();
+    auto problems = (*healthy)->IntegrityProblems();
     ASSERT_TRUE(problems.ok()) << problems.status().ToString();
     EXPECT_TRUE(problems->empty());
   }
@@ -513,7 +513,7 @@ TEST_F(SqliteSourceTest, QuickCheckFindsACorruptIndexPage) {
   std::fclose(f);
   auto src = SqliteSource::Open(path);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
-  auto problems = (*src)->QuickCheck();
+  auto problems = (*src)->IntegrityProblems();
   ASSERT_TRUE(problems.ok()) << problems.status().ToString();
   ASSERT_FALSE(problems->empty());
   EXPECT_NE((*problems)[0].find("page"), std::string::npos) << (*problems)[0];

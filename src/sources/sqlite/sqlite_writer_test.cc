@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "records/encoding.h"
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {

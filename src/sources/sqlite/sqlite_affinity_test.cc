@@ -1,4 +1,4 @@
-#include "sources/sqlite_affinity.h"
+#include "sources/sqlite/sqlite_affinity.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

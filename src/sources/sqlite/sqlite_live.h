@@ -13,7 +13,7 @@
 
 #include "base/result.h"
 #include "records/schema.h"
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_source.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -12,52 +12,49 @@
 #include "base/result.h"
 #include "records/schema.h"
 #include "records/value.h"
+#include "sources/connector.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace tidemark {
 
-// One row of a table scan: the key tuple and the record (see value.h).
-struct SourceRow {
-  std::vector<Value> key;
-  Record record;
-};
 
 // A read-only view of one committed state of a SQLite database: Open begins
 // one read transaction that every later call shares, so all tables come from
 // the same state while other connections keep writing (WAL or rollback
 // journal). Not thread-safe; use from one thread at a time.
-class SqliteSource {
+class SqliteSource : public SourceReader {
  public:
   // Opens `path` read-only. NotFound when there is no such file;
   // InvalidArgument when it is not a SQLite database (or is encrypted);
   // IOError when it is locked past `busy_timeout_ms`.
   static Result<std::unique_ptr<SqliteSource>> Open(const std::string& path,
                                                     int busy_timeout_ms = 10000);
-  ~SqliteSource();
+  ~SqliteSource() override;
 
   // Every table, virtual table, shadow table, sqlite_sequence, index, view
   // and trigger, and the settings (user_version, application_id, page_size,
   // encoding, auto_vacuum, journal_mode). Read once at Open, inside the
   // transaction. sqlite_stat* tables are not included in `tables`.
-  const SourceSchema& schema() const { return schema_; }
+  const SourceSchema& schema() const override { return schema_; }
 
   // Calls fn for each row of `table` in key order (records.md §4: the order
   // of the encoded keys). REQUIRES: table.has_records(). The row passed to fn
   // is reused between calls. Stops at the first error fn returns.
   // Unsupported when two rows of a rowid table share a primary key that
   // contains NULL, or columns hide the rowid that is the key.
-  Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn);
+  Status Scan(const TableSchema& table,
+              const std::function<Status(const SourceRow&)>& fn) override;
 
   // PRAGMA quick_check inside the read transaction: the b-tree structure of
   // every page, tables and indexes (not whether index entries match their
   // rows, which integrity_check adds at ~20x the cost: 5.9 s against 0.31 s
   // on a 139 MB file). The problems found (at most 10); empty when none.
-  Result<std::vector<std::string>> QuickCheck();
+  Result<std::vector<std::string>> IntegrityProblems() override;
 
   // Number of rows (SELECT count(*)), for progress.
-  Result<uint64_t> CountRows(const TableSchema& table);
+  Result<uint64_t> CountRows(const TableSchema& table) override;
 
   // The connection and its file, for lookups inside this read transaction
   // (RowLookup in sqlite_live.h). Owned by this object.

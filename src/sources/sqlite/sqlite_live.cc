@@ -1,4 +1,4 @@
-#include "sources/sqlite_live.h"
+#include "sources/sqlite/sqlite_live.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "sources/sqlite_common.h"
+#include "sources/sqlite/sqlite_common.h"
 
 namespace tidemark {
 

@@ -1,4 +1,4 @@
-#include "sources/sqlite_common.h"
+#include "sources/sqlite/sqlite_common.h"
 
 #include <sqlite3.h>
 

@@ -4,7 +4,7 @@
 // classes, constraint failures come back as Refused without ending the
 // transaction, suspended triggers come back with their exact SQL, and a
 // busy app makes BeginWrite give up with Refused.
-#include "sources/sqlite_live.h"
+#include "sources/sqlite/sqlite_live.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

@@ -13,9 +13,10 @@
 #include <set>
 #include <string_view>
 
-#include "sources/sqlite_affinity.h"
-#include "sources/sqlite_common.h"
-#include "sources/sqlite_source.h"
+#include "sources/sqlite/sqlite_affinity.h"
+#include "sources/sqlite/sqlite_common.h"
+#include "sources/sqlite/sqlite_connector.h"
+#include "sources/sqlite/sqlite_source.h"
 
 namespace tidemark {
 
@@ -184,19 +185,9 @@ SqliteWriter::~SqliteWriter() = default;
 
 namespace {
 
-// The virtual table a shadow table belongs to: the one whose name is the
-// longest prefix of the shadow table's name followed by "_" (fts5 "docs"
-// owns "docs_data"). Null when there is none.
+// The virtual table a shadow table belongs to (SQLite's rule).
 const TableSchema* OwnerOf(const SourceSchema& schema, const TableSchema& shadow) {
-  const TableSchema* owner = nullptr;
-  for (const TableSchema& v : schema.tables) {
-    if (v.kind == TableKind::kVirtual && shadow.name.size() > v.name.size() + 1 &&
-        EqualsIgnoreCase(shadow.name.substr(0, v.name.size() + 1), v.name + "_") &&
-        (owner == nullptr || v.name.size() > owner->name.size())) {
-      owner = &v;
-    }
-  }
-  return owner;
+  return sqlite::ShadowOwner(schema, shadow);
 }
 
 // Folded names of the tables a restore creates: all, or the named ones plus

@@ -1,5 +1,5 @@
 #include "base/ascii.h"
-#include "sources/sqlite_affinity.h"
+#include "sources/sqlite/sqlite_affinity.h"
 
 #include <sqlite3.h>
 

@@ -1,0 +1,16 @@
+#include "sources/builtin/builtin.h"
+
+#include "sources/sqlite/sqlite_connector.h"
+
+namespace tidemark {
+
+const ConnectorRegistry& BuiltinConnectors() {
+  static const ConnectorRegistry* registry = [] {
+    auto* r = new ConnectorRegistry();
+    r->Register(NewSqliteConnector());
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace tidemark

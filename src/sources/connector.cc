@@ -1,0 +1,54 @@
+#include "sources/connector.h"
+
+#include <cctype>
+
+namespace tidemark {
+
+std::string SourceRef::uri() const {
+  return connector == nullptr ? location : std::string(connector->scheme()) + ":" + location;
+}
+
+void ConnectorRegistry::Register(std::unique_ptr<Connector> c) {
+  connectors_.push_back(std::move(c));
+}
+
+const Connector* ConnectorRegistry::Find(std::string_view scheme) const {
+  for (const auto& c : connectors_) {
+    if (c->scheme() == scheme) return c.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ConnectorRegistry::Schemes() const {
+  std::vector<std::string> out;
+  for (const auto& c : connectors_) out.emplace_back(c->scheme());
+  return out;
+}
+
+Result<SourceRef> ConnectorRegistry::Resolve(const std::string& uri) const {
+  const std::string_view scheme = UriScheme(uri);
+  const Connector* c = scheme.empty() ? nullptr : Find(scheme);
+  if (c != nullptr && uri.size() > scheme.size() + 1) {
+    return SourceRef{c, uri.substr(scheme.size() + 1)};
+  }
+  std::string kinds;
+  for (const auto& k : connectors_) {
+    kinds += std::string(kinds.empty() ? "" : ", ") + std::string(k->scheme()) + ":" +
+             std::string(k->location_help());
+  }
+  return Status::InvalidArgument("source '" + uri + "' is not supported; give " +
+                                 (kinds.empty() ? "a source URI" : kinds));
+}
+
+std::string_view UriScheme(std::string_view uri) {
+  const size_t colon = uri.find(':');
+  if (colon == std::string_view::npos || colon == 0) return {};
+  if (!std::isalpha(static_cast<unsigned char>(uri[0]))) return {};
+  for (size_t i = 1; i < colon; i++) {
+    const unsigned char c = static_cast<unsigned char>(uri[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return {};
+  }
+  return uri.substr(0, colon);
+}
+
+}  // namespace tidemark

@@ -1,0 +1,113 @@
+// The connector interfaces (DESIGN.md §6, docs/architecture.md "Connectors"):
+// what the use cases in ops/ may ask of any source. A connector is one
+// folder under sources/ (sources/sqlite/ today), registered by its URI
+// scheme in a ConnectorRegistry; ops/ never learns which one it holds.
+// This layer never sees the repository.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "records/schema.h"
+#include "records/value.h"
+
+namespace tidemark {
+
+// One row of a table scan: the key tuple and the record (records/value.h).
+struct SourceRow {
+  std::vector<Value> key;
+  Record record;
+};
+
+// A read-only view of one committed state of a source: every call sees the
+// same state (one read transaction, or what the source offers instead), while
+// the app keeps writing. Not thread-safe; use from one thread at a time.
+class SourceReader {
+ public:
+  virtual ~SourceReader() = default;
+
+  // The source's schema as read when the view was opened.
+  virtual const SourceSchema& schema() const = 0;
+  // Calls fn for each row of `table` in key order (records.md §4: the order
+  // of the encoded keys). REQUIRES: table.has_records(). The row passed to fn
+  // is reused between calls. Stops at the first error fn returns.
+  virtual Status Scan(const TableSchema& table,
+                      const std::function<Status(const SourceRow&)>& fn) = 0;
+  // Number of rows of `table`, for progress.
+  virtual Result<uint64_t> CountRows(const TableSchema& table) = 0;
+  // The source's own structural check inside this view (for SQLite, PRAGMA
+  // quick_check): the problems found, at most 10; empty when none, or when
+  // the source has no such check.
+  virtual Result<std::vector<std::string>> IntegrityProblems() = 0;
+};
+
+// One kind of source, behind its URI scheme. Stateless and thread-safe;
+// every method may be called on a shared instance.
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  // The URI scheme without the colon ("sqlite"), and what a location is
+  // ("PATH of the app's SQLite file"), for messages.
+  virtual std::string_view scheme() const = 0;
+  virtual std::string_view location_help() const = 0;
+
+  // `location` as it should be recorded, so that later commands (diff
+  // against live, rollback) find the same source from anywhere: for a file,
+  // its absolute path. Unchanged when it cannot be resolved.
+  virtual std::string Canonical(const std::string& location) const = 0;
+
+  // A consistent read view of the source at `location` (the URI after
+  // "scheme:"). NotFound when there is no such source; InvalidArgument when
+  // it is not one of this kind; IOError when it stays locked past
+  // `lock_wait_ms`.
+  virtual Result<std::unique_ptr<SourceReader>> OpenReader(const std::string& location,
+                                                           int lock_wait_ms) const = 0;
+
+  // The table of `schema` that internal table `t` (TableKind::kInternal)
+  // belongs to and follows in every selection; null when none.
+  virtual const TableSchema* OwnerOf(const SourceSchema& schema, const TableSchema& t) const = 0;
+
+  // The name of IntegrityProblems' check ("SQLite's quick_check") and what to
+  // do about a source that fails it, for messages.
+  virtual std::string_view integrity_check_name() const = 0;
+  virtual std::string_view integrity_repair_hint() const = 0;
+};
+
+// A source as the use cases hold it: its connector and its location.
+struct SourceRef {
+  const Connector* connector = nullptr;
+  std::string location;
+
+  std::string uri() const;  // "scheme:location"
+  bool valid() const { return connector != nullptr; }
+};
+
+// URI scheme -> connector. Register at start-up (BuiltinConnectors() in
+// sources/builtin/ holds the connectors of this build); lookups are then
+// read-only and thread-safe.
+class ConnectorRegistry {
+ public:
+  void Register(std::unique_ptr<Connector> c);
+  // Null when no connector has `scheme`.
+  const Connector* Find(std::string_view scheme) const;
+  // "scheme:location" -> SourceRef. InvalidArgument, listing the schemes
+  // this build knows and what their locations are, for anything else.
+  Result<SourceRef> Resolve(const std::string& uri) const;
+  // The registered schemes, in registration order.
+  std::vector<std::string> Schemes() const;
+
+ private:
+  std::vector<std::unique_ptr<Connector>> connectors_;
+};
+
+// The scheme of "scheme:rest" (letters, digits, '+', '-', '.', starting with
+// a letter, as RFC 3986); "" when `uri` has none.
+std::string_view UriScheme(std::string_view uri);
+
+}  // namespace tidemark
