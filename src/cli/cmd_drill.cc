@@ -14,6 +14,7 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "ops/drill/drill.h"
+#include "sources/builtin/builtin.h"
 #include "ops/drill/drill_store.h"
 #include "repo/lock.h"
 
@@ -169,6 +170,7 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
   dc.tool_version = TIDEMARK_VERSION;
   dc.host = CurrentHost();
   dc.actor = CurrentUser();
+  dc.scratch = BuiltinConnectors().Find("sqlite");  // drills restore into SQLite files
   dc.keep = flags.keep;
   dc.show_progress = ctx->ShowProgress();
   JsonWriter w;

@@ -10,6 +10,7 @@
 #include "cli/snapshot_access.h"
 #include "ops/restore/export.h"
 #include "ops/restore/restore.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {
@@ -45,7 +46,8 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
 Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
   RestoreOptions opts;
-  TM_ASSIGN_OR_RETURN(opts.path, SqlitePathOf(flags.to));
+  TM_ASSIGN_OR_RETURN(SourceRef target, BuiltinConnectors().Resolve(flags.to));
+  opts.path = target.location;
   opts.tables = flags.tables;
   opts.force = flags.force;
   TM_ASSIGN_OR_RETURN(opts.mode, ParseMode(flags.mode));
@@ -53,7 +55,7 @@ Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "restore"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(flags.snap));
   TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  auto r = RestoreSqlite(a->store.get(), *a->repo, s->manifest, opts);
+  auto r = Restore(a->store.get(), *a->repo, s->manifest, *target.connector, opts);
   if (!r.ok()) {
     (void)ctx->Record("restore", FailureOutcome(r.status()),
                       {"snapshot " + s->id.Hex(), "to " + flags.to}, {}, r.status().ToString());

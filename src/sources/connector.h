@@ -46,6 +46,42 @@ class SourceReader {
   virtual Result<std::vector<std::string>> IntegrityProblems() = 0;
 };
 
+// A new copy of a source being written (restore, drills): staged out of
+// sight, loaded table by table, finished, optionally read back, then
+// published at its location in one step. Destroying it before Publish
+// discards everything staged; nothing partial is ever at the location.
+// Not thread-safe.
+class RestoreTarget {
+ public:
+  virtual ~RestoreTarget() = default;
+
+  // Starts loading `table` (one selected at creation that has records).
+  virtual Status BeginTable(const TableSchema& table) = 0;
+  // One row with its exact types. REQUIRES: values resolved (no
+  // references). A row of the wrong shape is InvalidArgument; a row that
+  // breaks a constraint is Corruption (an inconsistent snapshot).
+  virtual Status Insert(const SourceRow& row) = 0;
+  virtual Status EndTable() = 0;
+  // Creates the remaining schema objects and makes the staged copy durable.
+  virtual Status Finish() = 0;
+  // A read view of the staged copy, for verification before Publish.
+  // REQUIRES: Finish() succeeded.
+  virtual Result<std::unique_ptr<SourceReader>> OpenStaged() = 0;
+  // Moves the staged copy to its location (replacing what is there when the
+  // target was created with replace) and makes that durable.
+  virtual Status Publish() = 0;
+  // Size of the published copy in bytes (0 when the connector cannot tell).
+  virtual uint64_t bytes() const = 0;
+};
+
+struct RestoreTargetOptions {
+  // Tables to create (empty = all); the caller has already added what must
+  // come with them (internal tables of a virtual table, counter tables).
+  std::vector<std::string> tables;
+  bool replace = false;  // an existing copy at the location is replaced
+  unsigned mode = 0600;  // file mode where the target is a file (decrypted data)
+};
+
 // One kind of source, behind its URI scheme. Stateless and thread-safe;
 // every method may be called on a shared instance.
 class Connector {
@@ -68,6 +104,14 @@ class Connector {
   // `lock_wait_ms`.
   virtual Result<std::unique_ptr<SourceReader>> OpenReader(const std::string& location,
                                                            int lock_wait_ms) const = 0;
+
+  // A restore target at `location` for `schema`. AlreadyExists (saying how
+  // to replace it) when a copy is there and !options.replace; NotFound for
+  // an unknown table in options.tables; Unsupported when this connector
+  // cannot hold what the schema needs.
+  virtual Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
+      const std::string& location, const SourceSchema& schema,
+      const RestoreTargetOptions& options) const = 0;
 
   // The table of `schema` that internal table `t` (TableKind::kInternal)
   // belongs to and follows in every selection; null when none.

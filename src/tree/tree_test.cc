@@ -1,5 +1,6 @@
 #include "tree/tree.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -350,9 +351,12 @@ TEST_F(TreeTest, OneChangeWritesOnlyItsPath) {
     const uint64_t before = store_->stats().blobs_added;
     const TreeRoot root = Build(changed);
     const uint64_t added = store_->stats().blobs_added - before;
-    // The nodes on the changed path, plus at most one split or merge.
+    // The nodes on the changed path, plus at most one split or merge per
+    // level: a boundary that moves in a leaf can move its parent's too (the
+    // boundaries depend on the repository's random key, so a fixed "one
+    // extra node in all" failed about one run in 40).
     EXPECT_GE(added, root.level + 1u) << round;
-    EXPECT_LE(added, base.level + 2u) << round;
+    EXPECT_LE(added, 2u * (std::max(base.level, root.level) + 1u)) << round;
   }
 }
 

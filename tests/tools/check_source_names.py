@@ -39,6 +39,7 @@ MODEL = {
 PENDING = {
     "src/cli/cmd_backup.cc",
     "src/cli/cmd_browse.cc",
+    "src/cli/cmd_drill.cc",
     "src/cli/cmd_restore.cc",
     "src/cli/cmd_rollback.cc",
     "src/cli/config_access.cc",
@@ -49,8 +50,6 @@ PENDING = {
     "src/ops/drill/drill_checks.cc",
     "src/ops/drill/drill_checks.h",
     "src/ops/drill/drill_report.cc",
-    "src/ops/restore/restore.cc",
-    "src/ops/restore/restore.h",
     "src/ops/rollback/rollback.cc",
     "src/ops/rollback/rollback_plan.cc",
     "src/ops/rollback/rollback_plan.h",

@@ -147,7 +147,7 @@ void ExplainDamage(const DrillContext& ctx, const SnapshotInfo& snap, DrillRepor
 // timings and check rows.
 void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const SnapshotInfo& snap,
                      const std::string& path, DrillReport* rep) {
-  Restored restored{path, &snap.manifest,
+  Restored restored{path, ctx.scratch, &snap.manifest,
                     rep->rotated ? ChooseTables(plan, snap.manifest, ctx.history) : plan.tables};
   auto start = std::chrono::steady_clock::now();
   RestoreOptions opts;
@@ -155,7 +155,7 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
   opts.tables = restored.tables;
   opts.verify = false;  // compared below, table by table
   opts.show_progress = ctx.show_progress;
-  auto result = RestoreSqlite(ctx.store, *ctx.repo, snap.manifest, opts);
+  auto result = Restore(ctx.store, *ctx.repo, snap.manifest, *ctx.scratch, opts);
   rep->restore_us = Since(start);
   if (!result.ok()) {
     rep->checks.push_back({"restore", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
@@ -327,6 +327,7 @@ bool DrillPlan::Runs(const std::string& kind) const {
 }
 
 Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
+  if (ctx.scratch == nullptr) return Status::InvalidArgument("drill: no scratch connector given");
   DrillReport rep;
   rep.run_id = HexEncode(RandomBytes(16));
   rep.plan = plan.name;

@@ -14,6 +14,7 @@
 #include "records/schema.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
+#include "sources/connector.h"
 
 namespace tidemark {
 
@@ -85,6 +86,9 @@ struct DrillContext {
     std::string uri, owner, domain, sensitivity;
     std::optional<uint64_t> rto_us, rpo_us;
   } source;
+  // The connector that restores into the scratch folder (SQLite, whose
+  // files the checks query). Required.
+  const Connector* scratch = nullptr;
   bool keep = false;  // leave the scratch file in place
   bool show_progress = false;
 };

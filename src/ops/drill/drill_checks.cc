@@ -155,7 +155,10 @@ void CheckSchema(const Restored& r, SqliteQuery* q, std::vector<DrillCheck>* out
 
 void CheckTables(const Restored& r, std::vector<DrillCheck>* out, std::vector<DrillTable>* tables) {
   Timed timer;
-  auto tallies = TallySqliteTables(r.path, *r.manifest, r.tables);
+  auto tallies = [&]() -> Result<std::vector<TableTally>> {
+    TM_ASSIGN_OR_RETURN(auto src, r.connector->OpenReader(r.path, 10000));
+    return TallyTables(*r.connector, src.get(), *r.manifest, r.tables);
+  }();
   if (!tallies.ok()) {
     timer.Add(out, "counts", "tables", CheckOutcome::kFail, tallies.status().message());
     return;

@@ -19,6 +19,7 @@ namespace tidemark::drill {
 // What the checks look at: the restored file and the snapshot it came from.
 struct Restored {
   std::string path;
+  const Connector* connector = nullptr;  // of the scratch copy at `path`
   const Manifest* manifest = nullptr;
   std::vector<std::string> tables;                // restored table names; empty = all
   bool Selected(const std::string& table) const;  // case-insensitive

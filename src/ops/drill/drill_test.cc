@@ -4,6 +4,7 @@
 
 #include "ops/drill/drill_store.h"
 #include "ops/testing/sqlite_testlib.h"
+#include "sources/builtin/builtin.h"
 #include "storage/mem_backend.h"
 #include "storage/temp_dir_testlib.h"
 
@@ -47,6 +48,7 @@ class DrillTest : public ::testing::Test {
     ctx.history = history_;
     ctx.now_us = repo_->clock()->NowMicros();
     ctx.source = source_;
+    ctx.scratch = BuiltinConnectors().Find("sqlite");
     auto r = RunDrill(plan_, ctx);
     if (r.ok()) history_.push_back(*r);
     return r;

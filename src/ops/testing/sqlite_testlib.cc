@@ -221,6 +221,18 @@ SourceRef SqliteSourceRef(const std::string& path) {
   return SourceRef{BuiltinConnectors().Find("sqlite"), path};
 }
 
+Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, const Manifest& m,
+                                    const RestoreOptions& opts) {
+  return Restore(store, repo, m, *BuiltinConnectors().Find("sqlite"), opts);
+}
+
+Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
+                                   const std::vector<std::string>& tables) {
+  const Connector& c = *BuiltinConnectors().Find("sqlite");
+  TM_ASSIGN_OR_RETURN(auto src, c.OpenReader(path, 10000));
+  return VerifyAgainstManifest(c, src.get(), m, tables);
+}
+
 Result<BackupResult> TestRepo::Backup(const std::string& db_path, const std::string& name,
                                       BlobStoreStats* stats) {
   clock_.Advance(60'000'000);

@@ -82,6 +82,13 @@ std::vector<std::vector<CsvField>> ParseCsv(const std::string& s);
 // The sqlite:PATH source `path` (the built-in SQLite connector).
 SourceRef SqliteSourceRef(const std::string& path);
 
+// Restore and verification into SQLite files through the built-in SQLite
+// connector (ops/restore/restore.h with sqlite: targets).
+Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, const Manifest& m,
+                                    const RestoreOptions& opts);
+Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
+                                   const std::vector<std::string>& tables);
+
 // A repository for a test: cheap KDF, 64 KiB packs, a fake clock that each
 // Backup advances by one minute (so snapshots order by time). Thread-safe
 // as far as Repository and BlobStore are.

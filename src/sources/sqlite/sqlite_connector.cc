@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "sources/sqlite/sqlite_restore_target.h"
 #include "sources/sqlite/sqlite_source.h"
 
 namespace tidemark {
@@ -37,6 +38,12 @@ class SqliteConnector final : public Connector {
                                                    int lock_wait_ms) const override {
     TM_ASSIGN_OR_RETURN(auto src, SqliteSource::Open(location, lock_wait_ms));
     return std::unique_ptr<SourceReader>(std::move(src));
+  }
+
+  Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
+      const std::string& location, const SourceSchema& schema,
+      const RestoreTargetOptions& options) const override {
+    return sqlite::CreateRestoreTarget(location, schema, options);
   }
 
   const TableSchema* OwnerOf(const SourceSchema& schema, const TableSchema& t) const override {
