@@ -27,6 +27,7 @@ struct GlobalOptions {
   std::string password_file;
   std::string password_command;
   std::string config;  // --config, TIDEMARK_CONFIG (docs/guide/config.md)
+  bool s3_allow_http = false;  // --s3-allow-http: plain http to a non-loopback S3 host
   bool json = false;
   bool quiet = false;
   int verbose = 0;
@@ -54,6 +55,9 @@ class Context {
   // The local folder that location names, checked before anything is
   // created: InvalidArgument for none, or for a kind not supported (s3:...).
   Result<std::string> RepositoryFolder();
+  // The location as given (a folder, local:PATH or s3:…), InvalidArgument
+  // when none is given.
+  Result<std::string> RepositoryLocation();
   // Opens the repository with the password from the usual sources: flags,
   // then the environment, then tidemark.toml's [repository].
   Result<Repository*> OpenRepository();
