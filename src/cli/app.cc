@@ -62,6 +62,7 @@ int Main(int argc, char** argv) {
       ->envname("TIDEMARK_LOCK_WAIT");
   AddVersionCommand(&app, &ctx);
   AddInitCommand(&app, &ctx);
+  AddCopyCommand(&app, &ctx);
   AddKeyCommand(&app, &ctx);
   AddCatCommand(&app, &ctx);
   AddCheckCommand(&app, &ctx);

@@ -89,12 +89,25 @@ Result<std::string> Context::RepositoryFolder() {
   return location;
 }
 
+Result<std::unique_ptr<Backend>> Context::OpenBackendAt(const std::string& location) {
+  if (IsS3Location(location)) {
+    TM_ASSIGN_OR_RETURN(const ConfigFile* cfg, Config());
+    return OpenS3Backend(location, cfg->repository.s3, opts.s3_allow_http);
+  }
+  const std::string saved = opts.repo;
+  opts.repo = location;
+  Result<std::string> folder = RepositoryFolder();
+  opts.repo = saved;
+  if (!folder.ok()) return folder.status();
+  TM_ASSIGN_OR_RETURN(auto backend, LocalBackend::Open(*folder));
+  return std::unique_ptr<Backend>(std::move(backend));
+}
+
 Result<Backend*> Context::OpenBackend() {
   if (backend_) return backend_.get();
   TM_ASSIGN_OR_RETURN(std::string location, RepositoryLocation());
   if (IsS3Location(location)) {
-    TM_ASSIGN_OR_RETURN(const ConfigFile* cfg, Config());
-    TM_ASSIGN_OR_RETURN(backend_, OpenS3Backend(location, cfg->repository.s3, opts.s3_allow_http));
+    TM_ASSIGN_OR_RETURN(backend_, OpenBackendAt(location));
     return backend_.get();
   }
   TM_ASSIGN_OR_RETURN(std::string folder, RepositoryFolder());

@@ -52,6 +52,9 @@ class Context {
   // The backend named by --repo, TIDEMARK_REPOSITORY or tidemark.toml's
   // [repository] (in that order). InvalidArgument when none names one.
   Result<Backend*> OpenBackend();
+  // A backend for another location (copy's destination): a folder,
+  // local:PATH or s3:…, with the same rules and credentials.
+  Result<std::unique_ptr<Backend>> OpenBackendAt(const std::string& location);
   // The local folder that location names, checked before anything is
   // created: InvalidArgument for none, or for a kind not supported (s3:...).
   Result<std::string> RepositoryFolder();

@@ -255,7 +255,9 @@ void ReadSource(TableReader& r, SourceConfig* s) {
   }
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
   r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
-               "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies"});
+               "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies",
+               "copy_to"});
+  r.String("copy_to", &s->copy_to);  // a repository location (docs/guide/copy.md)
   if (r.String("uri", &s->uri, true) && s->uri.rfind("sqlite:", 0) != 0) {
     r.Fail(*r.Get("uri", false), "uri",
            "only sqlite:PATH sources are supported so far, found \"" + s->uri + "\"");

@@ -46,6 +46,7 @@ struct SourceConfig {
   std::vector<std::string> tags;
   std::vector<std::string> include, exclude;  // table name patterns (fnmatch, case-insensitive)
   AnomalyRules anomalies;                     // includes `metadata` patterns and declared relations
+  std::string copy_to;  // repository that `tidemark copy --source NAME` copies to ("" = none)
   int line = 0;                               // where the [[source]] starts
 };
 

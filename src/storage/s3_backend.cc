@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "base/clock.h"
+#include "base/crash_point.h"
 #include "base/hex.h"
 #include "crypto/crypto.h"
 #include "storage/s3_xml.h"
@@ -90,7 +91,20 @@ Status S3Backend::PutPlain(const FileHandle& h, std::string_view data, const Hea
 
 Status S3Backend::Put(const FileHandle& h, std::string_view data, PutMode mode) {
   TM_RETURN_IF_ERROR(ValidateFileHandle(h));
+  if (h.kind == FileKind::kPack) {
+    // A process killed while a pack uploads: S3 stores a PUT whole or not at
+    // all, so these two points are every state an upload can leave.
+    CrashPoint("s3-before-pack-put");
+    Status s = mode == PutMode::kOverwrite ? PutPlain(h, data, {}, nullptr, nullptr)
+                                           : PutExclusive(h, data);
+    if (s.ok()) CrashPoint("s3-after-pack-put");
+    return s;
+  }
   if (mode == PutMode::kOverwrite) return PutPlain(h, data, {}, nullptr, nullptr);
+  return PutExclusive(h, data);
+}
+
+Status S3Backend::PutExclusive(const FileHandle& h, std::string_view data) {
   TM_ASSIGN_OR_RETURN(bool conditional, ConditionalPutSupported());
   if (conditional) {
     Status s = PutConditional(h, data);

@@ -122,6 +122,7 @@ class S3Backend : public Backend {
   std::string KeyPrefix() const;  // "PREFIX/" or ""
   Status PutPlain(const FileHandle& h, std::string_view data, const HeaderList& extra,
                   bool* precondition_failed, bool* retried);
+  Status PutExclusive(const FileHandle& h, std::string_view data);
   Status PutConditional(const FileHandle& h, std::string_view data);
   Status PutByClaim(const FileHandle& h, std::string_view data);
   Status ProbeConditionalPut(bool* supported);
