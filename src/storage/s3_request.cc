@@ -187,6 +187,10 @@ Status S3Backend::ErrorOf(const Call& c, const HttpResponse& r) const {
         ": this machine's clock differs from the server's by more than 15 minutes "
         "(RequestTimeTooSkewed); set the clock (e.g. timedatectl set-ntp true) and retry");
   }
+  if (code == "ExpiredToken" || code == "InvalidToken" || code == "TokenRefreshRequired") {
+    return Status::PermissionDenied(on + "rejected the session token (" + code +
+                                    "): refresh AWS_SESSION_TOKEN or the token from " + source);
+  }
   if (r.status == 403) {
     if (code == "SignatureDoesNotMatch") {
       return Status::PermissionDenied(on + "rejected the signature of " + key_id +
@@ -196,10 +200,6 @@ Status S3Backend::ErrorOf(const Call& c, const HttpResponse& r) const {
     if (code == "InvalidAccessKeyId") {
       return Status::PermissionDenied(on + "does not know " + key_id +
                                       ": check the access key ID from " + source);
-    }
-    if (code == "ExpiredToken" || code == "InvalidToken" || code == "TokenRefreshRequired") {
-      return Status::PermissionDenied(on + "rejected the session token (" + code +
-                                      "): refresh AWS_SESSION_TOKEN or the token from " + source);
     }
     return Status::PermissionDenied(on + "denied " + c.what + " in bucket " + opts_.bucket +
                                     " (HTTP 403" + (code.empty() ? "" : " " + code) + ") for " +
