@@ -31,8 +31,9 @@ std::string Env(const char* name) {
 PasswordSource DestinationPassword(const Context& ctx, const CopyFlags& f) {
   PasswordSource s;
   s.what = "destination password";
-  s.hint = "--to-password-file, --to-password-command, TIDEMARK_TO_PASSWORD_FILE, "
-           "TIDEMARK_TO_PASSWORD_COMMAND or TIDEMARK_TO_PASSWORD";
+  s.hint =
+      "--to-password-file, --to-password-command, TIDEMARK_TO_PASSWORD_FILE, "
+      "TIDEMARK_TO_PASSWORD_COMMAND or TIDEMARK_TO_PASSWORD";
   if (!f.to_password_file.empty()) {
     s.file = f.to_password_file;
   } else if (!f.to_password_command.empty()) {
@@ -63,8 +64,8 @@ Result<std::string> Destination(Context* ctx, const CopyFlags& f) {
 }
 
 Status RecordIn(const Context& ctx, Repository* repo, const std::string& outcome,
-                std::vector<std::string> targets, std::vector<std::pair<std::string, int64_t>> counts,
-                const std::string& reason) {
+                std::vector<std::string> targets,
+                std::vector<std::pair<std::string, int64_t>> counts, const std::string& reason) {
   LedgerRecord rec;
   rec.action = "copy";
   rec.outcome = outcome;
@@ -74,14 +75,15 @@ Status RecordIn(const Context& ctx, Repository* repo, const std::string& outcome
   rec.counts = std::move(counts);
   auto entry = Ledger(repo).Append(std::move(rec));
   return entry.ok() ? Status::OK()
-                    : entry.status().WithContext("copy was done, but recording it in the "
-                                                 "destination's ledger failed");
+                    : entry.status().WithContext(
+                          "copy was done, but recording it in the "
+                          "destination's ledger failed");
 }
 
 void Report(Context* ctx, const CopyResult& r, const std::string& from, const std::string& to) {
   for (const CopiedSnapshot& c : r.snapshots) {
-    ctx->Print((c.already ? "already there " : "copied ") + c.from.Short() + " -> " +
-               c.to.Short() + "  " + c.source + "  " + FormatTimeUtc(c.time_us) + "  " +
+    ctx->Print((c.already ? "already there " : "copied ") + c.from.Short() + " -> " + c.to.Short() +
+               "  " + c.source + "  " + FormatTimeUtc(c.time_us) + "  " +
                std::to_string(c.records) + " records");
   }
   ctx->Print(std::to_string(r.copied) + " snapshots copied, " + std::to_string(r.already) +
@@ -89,7 +91,8 @@ void Report(Context* ctx, const CopyResult& r, const std::string& from, const st
              " added");
   JsonWriter w;
   w.BeginObject().Field("from", from).Field("to", to);
-  w.Field("copied", static_cast<int64_t>(r.copied)).Field("already", static_cast<int64_t>(r.already));
+  w.Field("copied", static_cast<int64_t>(r.copied))
+      .Field("already", static_cast<int64_t>(r.already));
   w.Field("bytes_added", static_cast<int64_t>(r.bytes_added));
   w.Key("snapshots").BeginArray();
   for (const CopiedSnapshot& c : r.snapshots) {
@@ -105,8 +108,10 @@ Status RunCopy(Context* ctx, const CopyFlags& flags) {
   TM_ASSIGN_OR_RETURN(std::string to_location, Destination(ctx, flags));
   TM_ASSIGN_OR_RETURN(Repository * from, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(std::unique_ptr<Backend> to_backend, ctx->OpenBackendAt(to_location));
-  TM_ASSIGN_OR_RETURN(std::string to_password, ReadPassword(DestinationPassword(*ctx, flags), false));
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<Repository> to, Repository::Open(to_backend.get(), to_password));
+  TM_ASSIGN_OR_RETURN(std::string to_password,
+                      ReadPassword(DestinationPassword(*ctx, flags), false));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<Repository> to,
+                      Repository::Open(to_backend.get(), to_password));
   if (to->id_hex() == from->id_hex()) {
     return Status::InvalidArgument("--from and --to name the same repository");
   }
@@ -141,8 +146,9 @@ Status RunCopy(Context* ctx, const CopyFlags& flags) {
   TM_RETURN_IF_ERROR(RecordIn(*ctx, to.get(), "ok", dst_targets, counts, ""));
   TM_RETURN_IF_ERROR(ctx->Record("copy", "ok", src_targets, counts));
   if (from_lock->lost() || to_lock->lost()) {
-    return Status::Refused("a lock of the copy was removed while it ran; run `tidemark check` on "
-                           "both repositories");
+    return Status::Refused(
+        "a lock of the copy was removed while it ran; run `tidemark check` on "
+        "both repositories");
   }
   Report(ctx, *r, from_location, to->backend()->Location());
   return Status::OK();

@@ -36,7 +36,8 @@ Status PrepareLocation(Context* ctx, bool* create_folder, std::string* dir) {
   // not leave folders named after it).
   TM_ASSIGN_OR_RETURN(*dir, ctx->RepositoryFolder());
   if (access((*dir + "/config").c_str(), F_OK) == 0) {
-    return Status::AlreadyExists("a repository already exists at " + *dir + ": nothing was changed");
+    return Status::AlreadyExists("a repository already exists at " + *dir +
+                                 ": nothing was changed");
   }
   *create_folder = true;
   return Status::OK();

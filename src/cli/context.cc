@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "base/progress.h"
-#include "ledger/ledger.h"
 #include "cli/s3_access.h"
+#include "ledger/ledger.h"
 #include "storage/local_backend.h"
 
 namespace tidemark::cli {

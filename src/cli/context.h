@@ -26,7 +26,7 @@ struct GlobalOptions {
   std::string repo;  // -r/--repo, TIDEMARK_REPOSITORY
   std::string password_file;
   std::string password_command;
-  std::string config;  // --config, TIDEMARK_CONFIG (docs/guide/config.md)
+  std::string config;          // --config, TIDEMARK_CONFIG (docs/guide/config.md)
   bool s3_allow_http = false;  // --s3-allow-http: plain http to a non-loopback S3 host
   bool json = false;
   bool quiet = false;

@@ -82,8 +82,9 @@ Status Credentials(const S3Settings& s, S3Options* o) {
     src.what = "S3 secret access key";
     src.hint = "[repository.s3] secret_file or secret_command";
     o->credentials.access_key_id = s.access_key_id;
-    o->credential_source = "tidemark.toml [repository.s3] " +
-                           (s.secret_file.empty() ? "secret_command" : "secret_file " + s.secret_file);
+    o->credential_source =
+        "tidemark.toml [repository.s3] " +
+        (s.secret_file.empty() ? "secret_command" : "secret_file " + s.secret_file);
     TM_ASSIGN_OR_RETURN(o->credentials.secret_access_key, ReadPassword(src, false));
     return Status::OK();
   }
@@ -91,7 +92,8 @@ Status Credentials(const S3Settings& s, S3Options* o) {
   if (st.IsNotFound() && s.profile.empty()) {
     return Status::PermissionDenied(
         "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE "
-        "with a shared credentials file (" + SharedCredentialsFile() +
+        "with a shared credentials file (" +
+        SharedCredentialsFile() +
         "), or [repository.s3] access_key_id with secret_file or secret_command in tidemark.toml");
   }
   if (st.IsNotFound()) return Status::PermissionDenied(st.message());

@@ -409,8 +409,8 @@ void ReadS3(TableReader& repo, S3Settings* s3) {
     return;
   }
   TableReader r(*n->as_table(), repo.file(), "repository.s3", repo.status());
-  r.AllowOnly({"region", "addressing", "access_key_id", "secret_file", "secret_command",
-               "profile", "conditional_put", "ca_file", "allow_http"});
+  r.AllowOnly({"region", "addressing", "access_key_id", "secret_file", "secret_command", "profile",
+               "conditional_put", "ca_file", "allow_http"});
   r.String("region", &s3->region);
   if (r.String("addressing", &s3->addressing) && s3->addressing != "path" &&
       s3->addressing != "virtual") {

@@ -7,11 +7,10 @@
 #include <set>
 #include <thread>
 
-#include "storage/s3_testlib.h"
-
 #include "storage/faulty_backend.h"
 #include "storage/local_backend.h"
 #include "storage/mem_backend.h"
+#include "storage/s3_testlib.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {

@@ -271,8 +271,8 @@ TEST_P(BackendConformanceTest, ListMoreThanOnePage) {
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int i = t; i < kFiles; i += 4) {
-        Status s = backend().Put(FileHandle{FileKind::kIndex, want[i]}, want[i],
-                                 PutMode::kOverwrite);
+        Status s =
+            backend().Put(FileHandle{FileKind::kIndex, want[i]}, want[i], PutMode::kOverwrite);
         EXPECT_TRUE(s.ok()) << want[i] << ": " << s.ToString();
       }
     });

@@ -64,8 +64,8 @@ std::string S3Backend::ObjectKey(const FileHandle& h) const {
 }
 
 Status S3Backend::CheckBucket() {
-  Call c{"GET", "", {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", KeyPrefix()}}, {}, {},
-         "list bucket " + opts_.bucket};
+  Call c{"GET", "", {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", KeyPrefix()}},
+         {},    {}, "list bucket " + opts_.bucket};
   TM_ASSIGN_OR_RETURN(HttpResponse r, Send(c));
   if (!Ok2xx(r.status)) return ErrorOf(c, r);
   return Status::OK();
@@ -279,8 +279,8 @@ Result<std::string> S3Backend::GetRange(const FileHandle& h, uint64_t offset, ui
   // Some servers answer more than asked (s3rver reads "bytes=0-0" as "0-").
   if (start != offset || r.body.size() < n) {
     return Status::IOError(Location() + ": " + c.what + ": got bytes " + cr.substr(6) + " (" +
-                           std::to_string(r.body.size()) + " bytes), want " +
-                           std::to_string(n) + " from " + std::to_string(offset));
+                           std::to_string(r.body.size()) + " bytes), want " + std::to_string(n) +
+                           " from " + std::to_string(offset));
   }
   r.body.resize(n);
   return std::move(r.body);

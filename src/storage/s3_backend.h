@@ -43,7 +43,7 @@ struct S3Options {
   // From the location.
   std::string scheme;  // "https" or "http"
   std::string host;
-  int port = 0;          // 443/80 unless given
+  int port = 0;  // 443/80 unless given
   bool port_given = false;
   std::string bucket;
   std::string prefix;  // no leading or trailing '/'; may be ""
@@ -136,7 +136,7 @@ class S3Backend : public Backend {
   std::unique_ptr<HttpTransport> transport_;
   Sleeper sleeper_;
   std::mutex mu_;
-  std::mt19937_64 rng_;  // jitter and claim names; guarded by mu_
+  std::mt19937_64 rng_;   // jitter and claim names; guarded by mu_
   int conditional_ = -1;  // -1 unknown, 0 no, 1 yes; guarded by mu_
   std::atomic<uint64_t> requests_{0}, retries_{0};
 };

@@ -103,8 +103,8 @@ TEST(S3BackendTest, ErrorMessagesSayWhatToDo) {
        "refresh AWS_SESSION_TOKEN"},
       {FakeS3Transport::Error(404, "NoSuchBucket"), Status::Code::kNotFound,
        "bucket bucket does not exist on 127.0.0.1: create it first"},
-      {FakeS3Transport::Error(400, "AuthorizationHeaderMalformed"),
-       Status::Code::kInvalidArgument, "set the region"},
+      {FakeS3Transport::Error(400, "AuthorizationHeaderMalformed"), Status::Code::kInvalidArgument,
+       "set the region"},
   };
   for (const Case& c : cases) {
     FakeBackend f;

@@ -91,7 +91,8 @@ Status ParseS3Location(const std::string& location, bool allow_http, S3Options* 
     return Status::InvalidArgument(usage + " (bad bucket name '" + opts->bucket +
                                    "': 3 to 63 of a-z 0-9 . -)");
   }
-  if (opts->prefix.find("//") != std::string::npos || opts->prefix.find("..") != std::string::npos ||
+  if (opts->prefix.find("//") != std::string::npos ||
+      opts->prefix.find("..") != std::string::npos ||
       (!opts->prefix.empty() && opts->prefix[0] == '/')) {
     return Status::InvalidArgument(usage + " (bad prefix '" + opts->prefix + "')");
   }
@@ -142,8 +143,8 @@ HttpResponse S3Backend::SendOnce(const Call& c) {
   req.query = c.query;
   req.headers = c.headers;
   req.payload_sha256 = Sha256Hex(c.body);
-  const SigV4Result sig = SignV4(req, opts_.credentials, opts_.region,
-                                 AmzDate(Clock::Real()->NowMicros()));
+  const SigV4Result sig =
+      SignV4(req, opts_.credentials, opts_.region, AmzDate(Clock::Real()->NowMicros()));
   HttpRequest http;
   http.method = c.method;
   http.target = path;
@@ -178,8 +179,8 @@ Status S3Backend::ErrorOf(const Call& c, const HttpResponse& r) const {
   const std::string code = XmlText(r.body, "Code");
   const std::string msg = XmlText(r.body, "Message");
   const std::string key_id = "access key " + opts_.credentials.access_key_id;
-  const std::string source = opts_.credential_source.empty() ? "your credentials"
-                                                             : opts_.credential_source;
+  const std::string source =
+      opts_.credential_source.empty() ? "your credentials" : opts_.credential_source;
   const std::string on = "S3 server " + opts_.host + " ";
   if (code == "RequestTimeTooSkewed") {
     return Status::PermissionDenied(
@@ -213,18 +214,16 @@ Status S3Backend::ErrorOf(const Call& c, const HttpResponse& r) const {
                             ") or fix the repository location");
   }
   if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" || r.status == 301) {
-    const std::string region = !XmlText(r.body, "Region").empty()
-                                   ? XmlText(r.body, "Region")
-                                   : r.Header("x-amz-bucket-region");
+    const std::string region = !XmlText(r.body, "Region").empty() ? XmlText(r.body, "Region")
+                                                                  : r.Header("x-amz-bucket-region");
     return Status::InvalidArgument(
         "bucket " + opts_.bucket + " is not served from region " + opts_.region + " of " +
         opts_.host + (region.empty() ? "" : " (the server says: " + region + ")") +
         ": set the region (AWS_REGION or [repository.s3] region in tidemark.toml)");
   }
   if (r.status == 404) return Status::NotFound(c.what + ": not found in " + Location());
-  return Status::IOError(Location() + ": " + c.what + " failed: HTTP " +
-                         std::to_string(r.status) + (code.empty() ? "" : " " + code) +
-                         (msg.empty() ? "" : ": " + msg));
+  return Status::IOError(Location() + ": " + c.what + " failed: HTTP " + std::to_string(r.status) +
+                         (code.empty() ? "" : " " + code) + (msg.empty() ? "" : ": " + msg));
 }
 
 }  // namespace tidemark

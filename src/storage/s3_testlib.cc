@@ -124,7 +124,9 @@ Status S3TestServer::Start() {
   stdin_fd_ = in[1];
   std::string line;
   for (;;) {
-    struct pollfd p{out[0], POLLIN, 0};
+    struct pollfd p {
+      out[0], POLLIN, 0
+    };
     if (poll(&p, 1, 300 * 1000) <= 0) break;  // npm install may take a while
     char c;
     if (read(out[0], &c, 1) != 1) break;
@@ -252,8 +254,8 @@ HttpResponse FakeS3Transport::Handle(const HttpRequest& req) {
     std::string last;
     size_t n = 0;
     for (; it != objects.end() && it->first.rfind(prefix, 0) == 0 && n < limit; ++it, ++n) {
-      r.body += "<Contents><Key>" + it->first + "</Key><Size>" +
-                std::to_string(it->second.size()) + "</Size></Contents>";
+      r.body += "<Contents><Key>" + it->first + "</Key><Size>" + std::to_string(it->second.size()) +
+                "</Size></Contents>";
       last = it->first;
     }
     const bool more = it != objects.end() && it->first.rfind(prefix, 0) == 0;

@@ -65,14 +65,20 @@ std::string XmlUnescape(std::string_view s) {
       break;
     }
     const std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out += '&';
-    else if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos") out += '\'';
+    if (ent == "amp")
+      out += '&';
+    else if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos")
+      out += '\'';
     else if (!ent.empty() && ent[0] == '#') {
       const std::string num(ent.substr(1));
-      const long cp = num[0] == 'x' ? strtol(num.c_str() + 1, nullptr, 16) : strtol(num.c_str(), nullptr, 10);
+      const long cp =
+          num[0] == 'x' ? strtol(num.c_str() + 1, nullptr, 16) : strtol(num.c_str(), nullptr, 10);
       if (cp < 0x80) {
         out += static_cast<char>(cp);
       } else if (cp < 0x800) {

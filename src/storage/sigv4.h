@@ -24,11 +24,11 @@ struct SigV4Credentials {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SigV4Request {
-  std::string method;  // "GET", "PUT", …
-  std::string host;    // the Host header exactly as sent ("h:9000" with a port)
-  std::string path;    // URI-encoded absolute path, e.g. "/bucket/data/ab/abcd"
-  HeaderList query;    // decoded name/value pairs; a value may be ""
-  HeaderList headers;  // further headers to sign (any case), e.g. range, if-none-match
+  std::string method;          // "GET", "PUT", …
+  std::string host;            // the Host header exactly as sent ("h:9000" with a port)
+  std::string path;            // URI-encoded absolute path, e.g. "/bucket/data/ab/abcd"
+  HeaderList query;            // decoded name/value pairs; a value may be ""
+  HeaderList headers;          // further headers to sign (any case), e.g. range, if-none-match
   std::string payload_sha256;  // lowercase hex of the body's SHA-256, or "UNSIGNED-PAYLOAD"
 };
 

@@ -51,7 +51,7 @@ TEST(SigV4Test, AwsGetObjectExample) {
 // A parameter without a value is signed as "lifecycle=" (curl#8107).
 TEST(SigV4Test, AwsGetBucketLifecycleExample) {
   ASSERT_TRUE(CryptoInit().ok());
-  SigV4Request req{"GET", "examplebucket.s3.amazonaws.com", "/", {{"lifecycle", ""}}, {},
+  SigV4Request req{"GET",    "examplebucket.s3.amazonaws.com", "/", {{"lifecycle", ""}}, {},
                    kEmptySha};
   const SigV4Result r = SignV4(req, kExampleKey, "us-east-1", "20130524T000000Z");
   EXPECT_NE(r.canonical_request.find("\nlifecycle=\n"), std::string::npos) << r.canonical_request;
@@ -61,8 +61,9 @@ TEST(SigV4Test, AwsGetBucketLifecycleExample) {
 // Parameters are signed sorted, whatever order they are sent in (curl#9717).
 TEST(SigV4Test, AwsListObjectsExampleSortsQuery) {
   ASSERT_TRUE(CryptoInit().ok());
-  SigV4Request req{"GET", "examplebucket.s3.amazonaws.com", "/",
-                   {{"prefix", "J"}, {"max-keys", "2"}}, {}, kEmptySha};
+  SigV4Request req{"GET", "examplebucket.s3.amazonaws.com",
+                   "/",   {{"prefix", "J"}, {"max-keys", "2"}},
+                   {},    kEmptySha};
   const SigV4Result r = SignV4(req, kExampleKey, "us-east-1", "20130524T000000Z");
   EXPECT_NE(r.canonical_request.find("\nmax-keys=2&prefix=J\n"), std::string::npos)
       << r.canonical_request;
@@ -72,15 +73,14 @@ TEST(SigV4Test, AwsListObjectsExampleSortsQuery) {
 TEST(SigV4Test, AwsPutObjectExample) {
   ASSERT_TRUE(CryptoInit().ok());
   const std::string body = "Welcome to Amazon S3.";
-  SigV4Request req{"PUT",
-                   "examplebucket.s3.amazonaws.com",
-                   "/" + UriEncode("test$file.text", true),
-                   {},
-                   {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-                    {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
-                   Sha256Hex(body)};
-  EXPECT_EQ(req.payload_sha256,
-            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  SigV4Request req{
+      "PUT",
+      "examplebucket.s3.amazonaws.com",
+      "/" + UriEncode("test$file.text", true),
+      {},
+      {{"Date", "Fri, 24 May 2013 00:00:00 GMT"}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
+      Sha256Hex(body)};
+  EXPECT_EQ(req.payload_sha256, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
   const SigV4Result r = SignV4(req, kExampleKey, "us-east-1", "20130524T000000Z");
   EXPECT_EQ(r.signature, "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }

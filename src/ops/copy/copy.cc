@@ -46,18 +46,18 @@ struct Copier {
     Record rec;
     std::string out;
     const std::string what = "snapshot " + snap + " table " + t->schema.name;
-    TM_RETURN_IF_ERROR(TreeScan(
-        &cache, t->root, std::nullopt,
-        [&](std::string_view key, std::string_view value) -> Result<bool> {
-          rec.clear();
-          TM_RETURN_IF_ERROR(DecodeRecord(value, what, &rec));
-          for (Value& v : rec) TM_RETURN_IF_ERROR(ResolveValue(&from_large, &v));
-          digest.Add(key, rec);
-          out.clear();
-          TM_RETURN_IF_ERROR(EncodeRecord(rec, &to_large, &out));
-          TM_RETURN_IF_ERROR(builder.Add(key, out));
-          return true;
-        }));
+    TM_RETURN_IF_ERROR(TreeScan(&cache, t->root, std::nullopt,
+                                [&](std::string_view key, std::string_view value) -> Result<bool> {
+                                  rec.clear();
+                                  TM_RETURN_IF_ERROR(DecodeRecord(value, what, &rec));
+                                  for (Value& v : rec)
+                                    TM_RETURN_IF_ERROR(ResolveValue(&from_large, &v));
+                                  digest.Add(key, rec);
+                                  out.clear();
+                                  TM_RETURN_IF_ERROR(EncodeRecord(rec, &to_large, &out));
+                                  TM_RETURN_IF_ERROR(builder.Add(key, out));
+                                  return true;
+                                }));
     TM_ASSIGN_OR_RETURN(TreeRoot root, builder.Finish());
     const std::string got = digest.Finish();
     if (root.count != t->root.count || (!t->digest.empty() && got != t->digest)) {
@@ -94,10 +94,9 @@ Result<CopyResult> CopySnapshots(const Repository& from, Repository* to, BlobSto
                                  const CopyOptions& opts) {
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> src, LoadSnapshots(from, opts.source));
   if (src.empty() && opts.snapshots.empty()) {
-    return Status::NotFound(opts.source.empty()
-                                ? "the source repository has no snapshots to copy"
-                                : "the source repository has no snapshots of " + opts.source +
-                                      " (see `tidemark snapshots`)");
+    return Status::NotFound(opts.source.empty() ? "the source repository has no snapshots to copy"
+                                                : "the source repository has no snapshots of " +
+                                                      opts.source + " (see `tidemark snapshots`)");
   }
   TM_ASSIGN_OR_RETURN(std::vector<const SnapshotInfo*> chosen, Chosen(src, opts));
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> dst, LoadSnapshots(*to));
@@ -112,8 +111,8 @@ Result<CopyResult> CopySnapshots(const Repository& from, Repository* to, BlobSto
   TM_RETURN_IF_ERROR(copier.from_store.LoadIndex());
   CopyResult result;
   for (const SnapshotInfo* s : chosen) {
-    CopiedSnapshot c{s->id, Id(), s->manifest.source, s->manifest.time_us, false,
-                     s->manifest.TotalRecords()};
+    CopiedSnapshot c{
+        s->id, Id(), s->manifest.source, s->manifest.time_us, false, s->manifest.TotalRecords()};
     if (auto it = mapped.find(s->id); it != mapped.end()) {
       c.to = it->second;
       c.already = true;
