@@ -83,13 +83,20 @@ TIDEMARK_CRASH_AT=s3-before-pack-put expect 86 "crash before a pack upload" -- "
 expect 0 "check after the crash before the upload" -- "$T" --lock-wait 0 check --read-data
 TIDEMARK_CRASH_AT=s3-after-pack-put expect 86 "crash after a pack upload" -- "$T" backup sqlite:crm.db --name crm
 expect 0 "check after the crash after the upload" -- "$T" check --read-data
-# A real kill -9 in the middle of a backup of a larger source.
-"$here/scripts/sample-crm" big.db 3000 >/dev/null
-"$T" backup sqlite:big.db --name big </dev/null >/dev/null 2>&1 &
+# A real kill -9 in the middle of a backup's uploads: 1 MiB packs, killed as
+# soon as the server holds the first one (an event, not a timer).
+"$here/scripts/sample-crm" big.db 20000 >/dev/null
+expect 0 "init with small packs" -- "$T" -r "$base/killed" init --kdf-memory 8 --kdf-iterations 1 --pack-size 1
+"$T" -r "$base/killed" backup sqlite:big.db --name big </dev/null >/dev/null 2>&1 &
 bgpid=$!
+packs="$work/s3data/tidemark-test/killed/data"
+while kill -0 "$bgpid" 2>/dev/null && [ -z "$(find "$packs" -name '*._S3rver_object' 2>/dev/null | head -1)" ]; do :; done
 kill -9 "$bgpid" 2>/dev/null
 wait "$bgpid" 2>/dev/null
-expect 0 "check after kill -9" -- "$T" check --read-data
+check_eq "$?" 137 "the backup was killed mid-way (not finished)"
+expect 0 "check after kill -9 during uploads" -- "$T" -r "$base/killed" --lock-wait 0 check --read-data
+expect 0 "a backup after the kill" -- "$T" -r "$base/killed" backup sqlite:big.db --name big
+expect 0 "check after the next backup" -- "$T" -r "$base/killed" check --read-data
 
 # Two backups at once into one bucket.
 cp crm.db crm2.db
