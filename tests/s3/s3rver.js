@@ -27,9 +27,43 @@ FilesystemStore.prototype.putContent = async function putContent(objectPath, con
   }
   const body = Buffer.concat(chunks)
   const tmp = `${objectPath}.tmp-${process.pid}-${crypto.randomBytes(8).toString('hex')}`
-  await fs.promises.writeFile(tmp, body)
-  await fs.promises.rename(tmp, objectPath)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // A concurrent delete may have removed the (then empty) folder.
+      await fs.promises.mkdir(path.dirname(objectPath), { recursive: true })
+      await fs.promises.writeFile(tmp, body)
+      await fs.promises.rename(tmp, objectPath)
+      break
+    } catch (err) {
+      if (err.code !== 'ENOENT' || attempt >= 10) throw err
+    }
+  }
   return [body.length, crypto.createHash('md5').update(body).digest('hex')]
+}
+
+// s3rver 5.0 removes a key's folders after a delete when they look empty,
+// with a recursive rm that runs after the check: an object written into the
+// folder in between is deleted with it, though its PUT succeeded (S3 has no
+// folders and never does this). Here a folder is removed only while it is
+// empty (rmdir fails on a folder that has gained a file).
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  await Promise.all(
+    ['object', 'object.md5', 'metadata.json'].map((kind) =>
+      fs.promises.unlink(this.getResourcePath(bucket, key, kind)).catch((err) => {
+        if (err.code !== 'ENOENT') throw err
+      })
+    )
+  )
+  const parts = key.split('/')
+  parts.pop()
+  while (parts.length) {
+    try {
+      await fs.promises.rmdir(path.join(this.getBucketPath(bucket), ...parts))
+    } catch {
+      break  // not empty (or gone): leave it
+    }
+    parts.pop()
+  }
 }
 const server = new S3rver({
   address: '127.0.0.1',
