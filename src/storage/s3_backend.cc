@@ -218,6 +218,7 @@ Status S3Backend::PutByClaim(const FileHandle& h, std::string_view data) {
 // (a server that overwrites in place) or damaged, and is read again.
 bool S3Backend::BodyMatchesETag(const HttpResponse& r) {
   std::string etag = r.Header("ETag");
+  if (etag == "\"\"") return false;  // no object has an empty ETag: a torn answer
   if (etag.size() == 34 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, 32);
   const std::string sse = r.Header("x-amz-server-side-encryption");
   if (etag.size() != 32 || (!sse.empty() && sse != "AES256") ||
@@ -247,7 +248,38 @@ Result<std::string> S3Backend::Get(const FileHandle& h, uint64_t offset, uint64_
   }
 }
 
+Result<std::shared_ptr<const std::string>> S3Backend::CachedPack(const FileHandle& h) {
+  constexpr size_t kMaxCachedPack = 64u << 20, kCacheBytes = 128u << 20;
+  if (h.kind != FileKind::kPack) return std::shared_ptr<const std::string>();
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (auto it = packs_.begin(); it != packs_.end(); ++it) {
+      if (it->first != h.name) continue;
+      packs_.splice(packs_.begin(), packs_, it);
+      return packs_.front().second;
+    }
+    if (pack_reads_.size() > 4096) pack_reads_.clear();
+    if (++pack_reads_[h.name] < 2) return std::shared_ptr<const std::string>();
+  }
+  TM_ASSIGN_OR_RETURN(std::string whole, Get(h, 0, 0));
+  if (whole.size() > kMaxCachedPack) return std::shared_ptr<const std::string>();
+  auto pack = std::make_shared<const std::string>(std::move(whole));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  packs_.emplace_front(h.name, pack);
+  cached_bytes_ += pack->size();
+  while (cached_bytes_ > kCacheBytes && packs_.size() > 1) {
+    cached_bytes_ -= packs_.back().second->size();
+    packs_.pop_back();
+  }
+  return pack;
+}
+
 Result<std::string> S3Backend::GetRange(const FileHandle& h, uint64_t offset, uint64_t length) {
+  TM_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> pack, CachedPack(h));
+  if (pack) {
+    TM_ASSIGN_OR_RETURN(uint64_t n, GetRangeLength(h, pack->size(), offset, length));
+    return pack->substr(offset, n);
+  }
   Call c{"GET", ObjectKey(h), {}, {}, {}, "get " + h.ToString()};
   std::string range = "bytes=" + std::to_string(offset) + "-";
   if (length > 0 && length <= UINT64_MAX - offset) range += std::to_string(offset + length - 1);

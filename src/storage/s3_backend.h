@@ -28,6 +28,8 @@
 
 #include <atomic>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -114,6 +116,11 @@ class S3Backend : public Backend {
   static bool ShouldRetry(const HttpResponse& r);
   static bool BodyMatchesETag(const HttpResponse& r);
   Result<std::string> GetRange(const FileHandle& h, uint64_t offset, uint64_t length);
+  // Packs read piece by piece (a restore, a diff) are fetched whole at their
+  // second ranged read and kept in a small LRU cache: one request instead of
+  // one per blob. Packs never change under a name, so a cached copy is
+  // always right. Returns null when `h` is not worth caching.
+  Result<std::shared_ptr<const std::string>> CachedPack(const FileHandle& h);
   // Maps a non-2xx response to a Status with a message for the user.
   Status ErrorOf(const Call& c, const HttpResponse& r) const;
   void Backoff(int attempt);
@@ -139,6 +146,10 @@ class S3Backend : public Backend {
   std::mt19937_64 rng_;   // jitter and claim names; guarded by mu_
   int conditional_ = -1;  // -1 unknown, 0 no, 1 yes; guarded by mu_
   std::atomic<uint64_t> requests_{0}, retries_{0};
+  std::mutex cache_mu_;
+  std::map<std::string, int> pack_reads_;  // ranged reads per pack name; guarded by cache_mu_
+  std::list<std::pair<std::string, std::shared_ptr<const std::string>>> packs_;  // MRU first
+  size_t cached_bytes_ = 0;  // guarded by cache_mu_
 };
 
 }  // namespace tidemark

@@ -199,6 +199,26 @@ TEST(S3BackendTest, PrefixKeepsRepositoriesApart) {
   EXPECT_EQ(f.backend->Location(), "s3:http://127.0.0.1:1/bucket/team/repo1");
 }
 
+// A pack read piece by piece is fetched whole at the second read, then
+// served from memory.
+TEST(S3BackendTest, PackReadPieceByPieceIsFetchedOnce) {
+  FakeBackend f;
+  ASSERT_NE(f.backend, nullptr);
+  std::string data(100000, 'p');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  const FileHandle h{FileKind::kPack, "abcdef"};
+  ASSERT_TRUE(f.backend->Put(h, data, PutMode::kOverwrite).ok());
+  const uint64_t before = f.backend->requests();
+  for (uint64_t off = 0; off < data.size(); off += 1000) {
+    Result<std::string> r = f.backend->Get(h, off, 1000);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(*r == data.substr(off, 1000)) << off;
+  }
+  EXPECT_EQ(f.backend->requests() - before, 2u);  // one ranged read, then the whole pack
+  EXPECT_TRUE(f.backend->Get(h, data.size() + 1, 1).status().IsInvalidArgument());
+  EXPECT_EQ(*f.backend->Get(h, data.size(), 5), "");
+}
+
 TEST(S3LocationTest, Parses) {
   S3Options o;
   ASSERT_TRUE(ParseS3Location("s3:https://s3.example.com/my-bucket/a/b/", false, &o).ok());
