@@ -90,9 +90,11 @@ contains err "tidemark: error: " "CLI11 error in the documented format"
 one_line "CLI11 error"
 expect 2 "unknown flag" -- "$T" snapshots --no-such-flag
 contains err "tidemark: error: " "unknown flag format"
-expect 2 "init s3" -- "$T" -r "s3:http://host/bucket" init
-contains err "only local folders" "unsupported location message"
-check_eq "$(ls -d s3* 2>/dev/null | wc -l)" 0 "no folder named after the URI"
+expect 2 "init s3 over plain http off loopback" -- "$T" -r "s3:http://host/bucket" init
+contains err "--s3-allow-http" "plain http to S3 refused with the flag to allow it"
+expect 2 "init sftp" -- "$T" -r "sftp://host/repo" init
+contains err "unknown kind of location" "unsupported location message"
+check_eq "$(ls -d s3* sftp* 2>/dev/null | wc -l)" 0 "no folder named after the URI"
 sqlite3 books.db "DELETE FROM customers WHERE id = 7"
 expect 0 "backup books again" -- "$T" --json backup books
 books2=$(python3 -c "import json; print(json.load(open('out'))['snapshot'])")

@@ -20,7 +20,8 @@ namespace tidemark::cli {
 namespace {
 
 void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
-  app->add_option("-r,--repo", o->repo, "repository location (a folder)")
+  app->add_option("-r,--repo", o->repo,
+                  "repository location (a folder, or s3:https://HOST/BUCKET[/PREFIX])")
       ->envname("TIDEMARK_REPOSITORY");
   // The password flags read no environment here: Context::MainPassword
   // applies the documented order (flags before environment variables).
@@ -31,6 +32,9 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
                   "(env TIDEMARK_PASSWORD_COMMAND)");
   app->add_option("--config", o->config,
                   "tidemark.toml to read (env TIDEMARK_CONFIG; default ./tidemark.toml)");
+  app->add_flag(
+      "--s3-allow-http", o->s3_allow_http,
+      "allow plain http to an S3 host that is not a loopback address (trusted networks only)");
   app->add_flag("--json", o->json, "machine-readable output on stdout");
   app->add_flag("-q,--quiet", o->quiet, "no progress lines or warnings");
   app->add_flag("-v,--verbose", o->verbose, "more detail (repeat for debug)");
@@ -98,6 +102,7 @@ int Main(int argc, char** argv) {
       ->envname("TIDEMARK_LOCK_WAIT");
   AddVersionCommand(&app, &ctx);
   AddInitCommand(&app, &ctx);
+  AddCopyCommand(&app, &ctx);
   AddKeyCommand(&app, &ctx);
   AddCatCommand(&app, &ctx);
   AddCheckCommand(&app, &ctx);

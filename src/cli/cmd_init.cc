@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "storage/local_backend.h"
+#include "storage/s3_backend.h"
 
 namespace tidemark::cli {
 namespace {
@@ -18,16 +19,36 @@ struct InitFlags {
   KdfFlags kdf;
 };
 
-Status RunInit(Context* ctx, const InitFlags& flags) {
+// Makes the place of a new repository, refusing an existing one before a
+// password is asked. A bucket must exist already; a folder is created.
+Status PrepareLocation(Context* ctx, bool* create_folder, std::string* dir) {
+  TM_ASSIGN_OR_RETURN(std::string location, ctx->RepositoryLocation());
+  if (IsS3Location(location)) {
+    TM_ASSIGN_OR_RETURN(Backend * backend, ctx->OpenBackend());
+    Result<FileInfo> config = backend->Stat(FileHandle{FileKind::kConfig, ""});
+    if (config.ok()) {
+      return Status::AlreadyExists("a repository already exists at " + backend->Location() +
+                                   ": nothing was changed");
+    }
+    return config.status().IsNotFound() ? Status::OK() : config.status();
+  }
   // Validated before anything is created (an unsupported location must
   // not leave folders named after it).
-  TM_ASSIGN_OR_RETURN(std::string dir, ctx->RepositoryFolder());
-  // Refuse an existing repository before asking for a password.
-  if (access((dir + "/config").c_str(), F_OK) == 0) {
-    return Status::AlreadyExists("a repository already exists at " + dir + ": nothing was changed");
+  TM_ASSIGN_OR_RETURN(*dir, ctx->RepositoryFolder());
+  if (access((*dir + "/config").c_str(), F_OK) == 0) {
+    return Status::AlreadyExists("a repository already exists at " + *dir +
+                                 ": nothing was changed");
   }
+  *create_folder = true;
+  return Status::OK();
+}
+
+Status RunInit(Context* ctx, const InitFlags& flags) {
+  bool create_folder = false;
+  std::string dir;
+  TM_RETURN_IF_ERROR(PrepareLocation(ctx, &create_folder, &dir));
   TM_ASSIGN_OR_RETURN(std::string password, ReadPassword(ctx->MainPassword(), /*confirm=*/true));
-  TM_RETURN_IF_ERROR(LocalBackend::Create(dir));
+  if (create_folder) TM_RETURN_IF_ERROR(LocalBackend::Create(dir));
   TM_ASSIGN_OR_RETURN(Backend * backend, ctx->OpenBackend());
   InitOptions options;
   options.kdf = flags.kdf.Params();

@@ -16,6 +16,7 @@ class Context;
 
 void AddVersionCommand(CLI::App* app, Context* ctx);
 void AddInitCommand(CLI::App* app, Context* ctx);
+void AddCopyCommand(CLI::App* app, Context* ctx);
 void AddKeyCommand(CLI::App* app, Context* ctx);
 void AddCatCommand(CLI::App* app, Context* ctx);
 void AddCheckCommand(CLI::App* app, Context* ctx);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/progress.h"
+#include "cli/s3_access.h"
 #include "ledger/ledger.h"
 #include "storage/local_backend.h"
 
@@ -55,7 +56,7 @@ void Context::ApplyRepositoryDefaults(const ConfigFile& cfg) {
 // repository or the password unnamed: a command given both never reads it
 // (unless the command needs the catalog itself), so a broken file cannot
 // stop it (docs/guide/config.md).
-Result<std::string> Context::RepositoryFolder() {
+Result<std::string> Context::RepositoryLocation() {
   if (opts.repo.empty() || !PasswordGiven()) TM_RETURN_IF_ERROR(Config().status());
   std::string location = opts.repo;
   if (location.empty()) {
@@ -63,7 +64,15 @@ Result<std::string> Context::RepositoryFolder() {
         "no repository given: use -r/--repo PATH, set TIDEMARK_REPOSITORY, or write "
         "[repository] location in tidemark.toml (docs/guide/config.md)");
   }
+  return location;
+}
+
+Result<std::string> Context::RepositoryFolder() {
+  TM_ASSIGN_OR_RETURN(std::string location, RepositoryLocation());
   if (location.rfind("local:", 0) == 0) return location.substr(6);
+  if (IsS3Location(location)) {
+    return Status::InvalidArgument("repository " + location + " is in S3, not a folder");
+  }
   // A scheme ("s3:", "sftp:", "https:") names a backend not built yet.
   const size_t colon = location.find(':');
   const bool scheme =
@@ -73,14 +82,34 @@ Result<std::string> Context::RepositoryFolder() {
       });
   if (scheme || location.find("://") != std::string::npos) {
     return Status::InvalidArgument("repository " + location +
-                                   ": only local folders are supported so far; give a folder "
-                                   "path (local:PATH for one whose name has a colon)");
+                                   ": unknown kind of location; give a folder path (local:PATH "
+                                   "for one whose name has a colon) or "
+                                   "s3:https://HOST[:PORT]/BUCKET[/PREFIX]");
   }
   return location;
 }
 
+Result<std::unique_ptr<Backend>> Context::OpenBackendAt(const std::string& location) {
+  if (IsS3Location(location)) {
+    TM_ASSIGN_OR_RETURN(const ConfigFile* cfg, Config());
+    return OpenS3Backend(location, cfg->repository.s3, opts.s3_allow_http);
+  }
+  const std::string saved = opts.repo;
+  opts.repo = location;
+  Result<std::string> folder = RepositoryFolder();
+  opts.repo = saved;
+  if (!folder.ok()) return folder.status();
+  TM_ASSIGN_OR_RETURN(auto backend, LocalBackend::Open(*folder));
+  return std::unique_ptr<Backend>(std::move(backend));
+}
+
 Result<Backend*> Context::OpenBackend() {
   if (backend_) return backend_.get();
+  TM_ASSIGN_OR_RETURN(std::string location, RepositoryLocation());
+  if (IsS3Location(location)) {
+    TM_ASSIGN_OR_RETURN(backend_, OpenBackendAt(location));
+    return backend_.get();
+  }
   TM_ASSIGN_OR_RETURN(std::string folder, RepositoryFolder());
   TM_ASSIGN_OR_RETURN(auto backend, LocalBackend::Open(folder));
   backend_ = std::move(backend);

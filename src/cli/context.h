@@ -26,7 +26,8 @@ struct GlobalOptions {
   std::string repo;  // -r/--repo, TIDEMARK_REPOSITORY
   std::string password_file;
   std::string password_command;
-  std::string config;  // --config, TIDEMARK_CONFIG (docs/guide/config.md)
+  std::string config;          // --config, TIDEMARK_CONFIG (docs/guide/config.md)
+  bool s3_allow_http = false;  // --s3-allow-http: plain http to a non-loopback S3 host
   bool json = false;
   bool quiet = false;
   int verbose = 0;
@@ -51,9 +52,15 @@ class Context {
   // The backend named by --repo, TIDEMARK_REPOSITORY or tidemark.toml's
   // [repository] (in that order). InvalidArgument when none names one.
   Result<Backend*> OpenBackend();
+  // A backend for another location (copy's destination): a folder,
+  // local:PATH or s3:…, with the same rules and credentials.
+  Result<std::unique_ptr<Backend>> OpenBackendAt(const std::string& location);
   // The local folder that location names, checked before anything is
   // created: InvalidArgument for none, or for a kind not supported (s3:...).
   Result<std::string> RepositoryFolder();
+  // The location as given (a folder, local:PATH or s3:…), InvalidArgument
+  // when none is given.
+  Result<std::string> RepositoryLocation();
   // Opens the repository with the password from the usual sources: flags,
   // then the environment, then tidemark.toml's [repository].
   Result<Repository*> OpenRepository();

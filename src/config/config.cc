@@ -163,6 +163,8 @@ class TableReader {
   bool ok() const { return status_->ok(); }
   int line() const { return static_cast<int>(t_.source().begin.line); }
   const std::string& context() const { return context_; }
+  const std::string& file() const { return file_; }
+  Status* status() const { return status_; }
   void set_context(std::string c) { context_ = std::move(c); }
 
  private:
@@ -255,7 +257,9 @@ void ReadSource(TableReader& r, SourceConfig* s) {
   }
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
   r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
-               "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies"});
+               "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies",
+               "copy_to"});
+  r.String("copy_to", &s->copy_to);  // a repository location (docs/guide/copy.md)
   if (r.String("uri", &s->uri, true)) {
     // Any scheme a connector of this build registered (sources/builtin).
     if (auto ref = BuiltinConnectors().Resolve(s->uri); !ref.ok()) {
@@ -401,6 +405,38 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
   r.Tables("assert", [&](TableReader& sub) { ReadAssertion(sub, plan); });
 }
 
+void ReadS3(TableReader& repo, S3Settings* s3) {
+  const toml::node* n = repo.Get("s3", false);
+  if (n == nullptr) return;
+  if (!n->is_table()) {
+    repo.Fail(*n, "s3", "expected a [repository.s3] table");
+    return;
+  }
+  TableReader r(*n->as_table(), repo.file(), "repository.s3", repo.status());
+  r.AllowOnly({"region", "addressing", "access_key_id", "secret_file", "secret_command", "profile",
+               "conditional_put", "ca_file", "allow_http"});
+  r.String("region", &s3->region);
+  if (r.String("addressing", &s3->addressing) && s3->addressing != "path" &&
+      s3->addressing != "virtual") {
+    r.Fail(*r.Get("addressing", false), "addressing", "expected \"path\" or \"virtual\"");
+  }
+  r.String("access_key_id", &s3->access_key_id);
+  r.String("secret_file", &s3->secret_file);
+  r.String("secret_command", &s3->secret_command);
+  r.String("profile", &s3->profile);
+  if (r.String("conditional_put", &s3->conditional_put) && s3->conditional_put != "auto" &&
+      s3->conditional_put != "yes" && s3->conditional_put != "no") {
+    r.Fail(*r.Get("conditional_put", false), "conditional_put",
+           "expected \"auto\", \"yes\" or \"no\"");
+  }
+  r.String("ca_file", &s3->ca_file);
+  r.Bool("allow_http", &s3->allow_http);
+  if (!s3->access_key_id.empty() && s3->secret_file.empty() && s3->secret_command.empty()) {
+    r.Fail(*r.Get("access_key_id", false), "access_key_id",
+           "needs secret_file or secret_command (the secret itself never goes in this file)");
+  }
+}
+
 Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
   Status status;
   ConfigFile cfg;
@@ -412,10 +448,11 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
       r.Fail(*n, "repository", "expected a [repository] table");
     } else {
       TableReader repo(*n->as_table(), file, "repository", &status);
-      repo.AllowOnly({"location", "password_file", "password_command"});
+      repo.AllowOnly({"location", "password_file", "password_command", "s3"});
       repo.String("location", &cfg.repository.location);
       repo.String("password_file", &cfg.repository.password_file);
       repo.String("password_command", &cfg.repository.password_command);
+      ReadS3(repo, &cfg.repository.s3);
     }
   }
   r.Tables("source", [&](TableReader& sub) {

@@ -15,8 +15,22 @@
 
 namespace tidemark {
 
+// [repository.s3] (docs/guide/s3.md); every field "" / false = not set.
+struct S3Settings {
+  std::string region;           // AWS_REGION / AWS_DEFAULT_REGION win
+  std::string addressing;       // "path" or "virtual"; "" = by host
+  std::string access_key_id;    // with secret_file or secret_command
+  std::string secret_file;      // first line is the secret access key
+  std::string secret_command;   // first line of its stdout is the secret
+  std::string profile;          // of the shared credentials file; AWS_PROFILE wins
+  std::string conditional_put;  // "auto" (default), "yes", "no"
+  std::string ca_file;          // PEM bundle for https; "" = the system's
+  bool allow_http = false;      // plain http off loopback
+};
+
 struct RepositorySettings {
   std::string location, password_file, password_command;  // "" = not set
+  S3Settings s3;
 };
 
 // One protected app: who owns it, what it holds, and the policy it must meet.
@@ -32,7 +46,8 @@ struct SourceConfig {
   std::vector<std::string> tags;
   std::vector<std::string> include, exclude;  // table name patterns (fnmatch, case-insensitive)
   AnomalyRules anomalies;                     // includes `metadata` patterns and declared relations
-  int line = 0;                               // where the [[source]] starts
+  std::string copy_to;  // repository that `tidemark copy --source NAME` copies to ("" = none)
+  int line = 0;         // where the [[source]] starts
 };
 
 struct AlertsConfig {

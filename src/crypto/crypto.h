@@ -32,6 +32,10 @@ std::string RandomBytes(size_t n);
 // SHA-256 of data (32 raw bytes).
 std::string Sha256(std::string_view data);
 
+// MD5 of data (16 raw bytes). Not for security: only to compare with an S3
+// ETag, which is the MD5 of a single-part object.
+std::string Md5(std::string_view data);
+
 // Incremental SHA-256 for data that arrives in pieces.
 class Sha256Hasher {
  public:

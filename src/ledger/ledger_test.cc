@@ -10,6 +10,7 @@
 #include "storage/faulty_backend.h"
 #include "storage/local_backend.h"
 #include "storage/mem_backend.h"
+#include "storage/s3_testlib.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {
@@ -453,6 +454,25 @@ TEST_F(LedgerTest, ConcurrentAppendsOnLocalBackend) {
   auto repo = MakeRepo(backend->get(), Clock::Real());
   ASSERT_TRUE(repo.ok()) << repo.status().ToString();
   AppendConcurrently(repo->get(), 4, 10);
+}
+
+// Over S3 on the test server, which ignores If-None-Match: exclusive creates
+// go through the claim protocol (docs/guide/s3.md), and the chain still never
+// forks. And over the in-process fake, with conditional puts.
+TEST_F(LedgerTest, ConcurrentAppendsOnS3Claims) {
+  std::unique_ptr<Backend> backend = S3rverBackendFactory().make();
+  ASSERT_NE(backend, nullptr);
+  auto repo = MakeRepo(backend.get(), Clock::Real());
+  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  AppendConcurrently(repo->get(), 4, 8);
+}
+
+TEST_F(LedgerTest, ConcurrentAppendsOnS3ConditionalPut) {
+  std::unique_ptr<Backend> backend = S3FakeConditionalBackendFactory().make();
+  ASSERT_NE(backend, nullptr);
+  auto repo = MakeRepo(backend.get(), Clock::Real());
+  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  AppendConcurrently(repo->get(), 8, 10);
 }
 
 }  // namespace

@@ -28,6 +28,38 @@ const char* FileKindName(FileKind kind) {
   return "unknown";
 }
 
+const char* KindFolder(FileKind kind) {
+  switch (kind) {
+    case FileKind::kConfig:
+      return "";
+    case FileKind::kKey:
+      return "keys";
+    case FileKind::kPack:
+      return "data";
+    case FileKind::kIndex:
+      return "index";
+    case FileKind::kLock:
+      return "locks";
+    case FileKind::kLedger:
+      return "ledger";
+    case FileKind::kSnapshot:
+      return "snapshots";
+    case FileKind::kHold:
+      return "holds";
+    case FileKind::kPrune:
+      return "prune";
+    case FileKind::kDrill:
+      return "drills";
+  }
+  return "";
+}
+
+std::string RelativePath(const FileHandle& h) {
+  if (h.kind == FileKind::kConfig) return "config";
+  if (h.kind == FileKind::kPack) return "data/" + h.name.substr(0, 2) + "/" + h.name;
+  return std::string(KindFolder(h.kind)) + "/" + h.name;
+}
+
 std::string FileHandle::ToString() const {
   if (kind == FileKind::kConfig) return "config";
   return std::string(FileKindName(kind)) + " " + name;

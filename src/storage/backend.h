@@ -92,6 +92,15 @@ class Backend {
   virtual std::string Location() const = 0;
 };
 
+// The folder of a kind in the repository layout, as the local backend lays it
+// out and object stores name their keys: "" (config), "keys", "data", "index",
+// "locks", "ledger", "snapshots", "holds", "prune", "drills".
+const char* KindFolder(FileKind kind);
+
+// The path of a valid handle relative to the repository root: "config",
+// "keys/<name>", "data/<first 2 chars>/<name>", "index/<name>", …
+std::string RelativePath(const FileHandle& h);
+
 // Validates a file name per the FileHandle rules (InvalidArgument if bad).
 Status ValidateFileHandle(const FileHandle& h);
 

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct BackendFactory {
   // its temporary folder) when destroyed. Called once per test.
   std::function<std::unique_ptr<Backend>()> make;
 };
+
+// How gtest prints a factory (its name, not its bytes).
+inline void PrintTo(const BackendFactory& f, std::ostream* os) { *os << f.name; }
 
 // Name generator for INSTANTIATE_TEST_SUITE_P: the factory's name.
 std::string BackendFactoryName(const ::testing::TestParamInfo<BackendFactory>& info);
