@@ -1,8 +1,9 @@
-#include "base/ascii.h"
 #include "base/suggest.h"
 
 #include <algorithm>
 #include <cctype>
+
+#include "base/ascii.h"
 
 namespace tidemark {
 namespace {

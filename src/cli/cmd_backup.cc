@@ -14,10 +14,10 @@
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
 #include "ops/backup/backup.h"
-#include "sources/builtin/builtin.h"
 #include "repo/lock.h"
 #include "server/webhook.h"
 #include "snapshot/manifest.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {

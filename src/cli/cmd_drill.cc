@@ -14,9 +14,9 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "ops/drill/drill.h"
-#include "sources/builtin/builtin.h"
 #include "ops/drill/drill_store.h"
 #include "repo/lock.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {

@@ -17,9 +17,9 @@
 #include "cli/snapshot_access.h"
 #include "ledger/ledger.h"
 #include "ops/rollback/rollback.h"
-#include "sources/builtin/builtin.h"
 #include "records/value_json.h"
 #include "snapshot/record_diff.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {

@@ -1,6 +1,5 @@
 // tidemark sources: the catalog tidemark.toml declares; tidemark config
 // check: validate the file. docs/guide/config.md
-#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 

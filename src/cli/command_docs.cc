@@ -79,7 +79,8 @@ const CommandDoc kDocs[] = {
     {"copy",
      "copy.md",
      "5 when the destination's credentials are refused.",
-     {{"tidemark copy --to s3:https://s3.example.com/backups/crm --to-password-file /etc/tidemark/offsite.pw --source crm",
+     {{"tidemark copy --to s3:https://s3.example.com/backups/crm --to-password-file "
+       "/etc/tidemark/offsite.pw --source crm",
        "the snapshots of crm the offsite repository lacks, re-encrypted under its keys"}}},
     {"forget",
      "retention.md",

@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include "sources/builtin/builtin.h"
-
 #include <sys/stat.h>
 #include <toml++/toml.h>
 
@@ -14,6 +12,7 @@
 #include "base/duration.h"
 #include "base/hex.h"
 #include "snapshot/manifest.h"
+#include "sources/builtin/builtin.h"
 
 namespace tidemark {
 namespace {

@@ -1,7 +1,8 @@
-#include "base/ascii.h"
 #include "ledger/redact.h"
 
 #include <cctype>
+
+#include "base/ascii.h"
 
 namespace tidemark {
 

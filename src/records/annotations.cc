@@ -49,5 +49,4 @@ std::string Relation::Name() const {
   return child_table + "." + child_column + " -> " + parent_table + "." + parent_column;
 }
 
-
 }  // namespace tidemark

@@ -1,7 +1,7 @@
 // Schema encodings: docs/format/records.md §6.
-#include "base/ascii.h"
 #include "records/schema.h"
 
+#include "base/ascii.h"
 #include "base/coding.h"
 
 namespace tidemark {
@@ -276,8 +276,8 @@ const TableSchema* SourceSchema::FindTableIgnoreCase(std::string_view name) cons
 }
 
 bool TableSchema::NamesImplicitId(std::string_view n) const {
-  return !no_implicit_id &&
-         (EqualsIgnoreCase(n, "rowid") || EqualsIgnoreCase(n, "_rowid_") || EqualsIgnoreCase(n, "oid"));
+  return !no_implicit_id && (EqualsIgnoreCase(n, "rowid") || EqualsIgnoreCase(n, "_rowid_") ||
+                             EqualsIgnoreCase(n, "oid"));
 }
 
 std::string SourceSchema::Setting(std::string_view name) const {

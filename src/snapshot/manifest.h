@@ -66,7 +66,7 @@ struct Manifest {
   std::string Label(std::string_view name) const;  // "" when absent
   bool HasTag(std::string_view tag) const;
   uint64_t TotalRecords() const;
-  // The source schema with tables, for SqliteWriter.
+  // The source schema with tables, for a connector's restore target.
   SourceSchema FullSchema() const;
 };
 

@@ -1,8 +1,8 @@
 #include "tree/tree.h"
 
-#include <algorithm>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 

@@ -1,10 +1,10 @@
-#include "base/ascii.h"
 #include "ops/rollback/rollback_plan.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
 #include "base/coding.h"
 #include "base/progress.h"
 #include "ops/diff/live_diff.h"
@@ -149,8 +149,8 @@ std::optional<ColumnMap> MapColumns(const TableSchema& snap, const TableSchema& 
   m.identity = false;
   const std::vector<std::string> sf = snap.RecordFieldNames(), lf = live.RecordFieldNames();
   for (const std::string& name : lf) {
-    auto it =
-        std::find_if(sf.begin(), sf.end(), [&](const auto& f) { return EqualsIgnoreCase(f, name); });
+    auto it = std::find_if(sf.begin(), sf.end(),
+                           [&](const auto& f) { return EqualsIgnoreCase(f, name); });
     m.from.push_back(it == sf.end() ? -1 : int(it - sf.begin()));
     if (it == sf.end()) m.live_only.push_back(name);
   }

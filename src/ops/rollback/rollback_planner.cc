@@ -1,6 +1,5 @@
 // The rollback planner: scopes, layouts, and following relations (see
 // rollback_planner.h, docs/guide/rollback.md "Related records").
-#include "base/ascii.h"
 #include "ops/rollback/rollback_planner.h"
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/ascii.h"
 #include "records/value_json.h"
 
 namespace tidemark::rollback_internal {

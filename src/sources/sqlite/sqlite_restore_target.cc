@@ -96,7 +96,8 @@ Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(const std::string& pa
                                                            const SourceSchema& schema,
                                                            const RestoreTargetOptions& options) {
   if (Exists(path) && !options.replace) {
-    return Status::AlreadyExists(path + " exists; choose another path or add --force to replace it");
+    return Status::AlreadyExists(path +
+                                 " exists; choose another path or add --force to replace it");
   }
   auto target = std::make_unique<SqliteRestoreTarget>(path, options.replace);
   TM_RETURN_IF_ERROR(target->Create(schema, options));
