@@ -57,12 +57,12 @@ TableSchema KeyedTable(const std::string& name, std::vector<Column> rest) {
 // A shop: customers, and orders that refer to them.
 SourceSchema ShopSchema() {
   SourceSchema s;
-  s.tables.push_back(KeyedTable(
-      "customers", {PlainColumn("name", "TEXT"), PlainColumn("email", "TEXT")}));
+  s.tables.push_back(
+      KeyedTable("customers", {PlainColumn("name", "TEXT"), PlainColumn("email", "TEXT")}));
   TableSchema orders =
       KeyedTable("orders", {PlainColumn("customer_id", "INTEGER"), PlainColumn("total", "REAL")});
-  orders.foreign_keys.push_back(ForeignKey{"customers", {"customer_id"}, {"id"}, "NO ACTION",
-                                           "NO ACTION"});
+  orders.foreign_keys.push_back(
+      ForeignKey{"customers", {"customer_id"}, {"id"}, "NO ACTION", "NO ACTION"});
   s.tables.push_back(std::move(orders));
   return s;
 }
