@@ -235,6 +235,16 @@ bool MemoryWorld::Has(const std::string& location) const {
   return sources_.count(location) != 0;
 }
 
+bool MemoryWorld::TryLockWrite(const std::string& location) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return write_locked_.insert(location).second;
+}
+
+void MemoryWorld::UnlockWrite(const std::string& location) {
+  std::lock_guard<std::mutex> lock(mu_);
+  write_locked_.erase(location);
+}
+
 std::unique_ptr<Connector> NewMemoryConnector(MemoryWorld* world) {
   return std::make_unique<MemoryConnector>(world);
 }

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,10 +46,15 @@ class MemoryWorld {
   // Replaces (or creates) the source at `location`.
   void Set(const std::string& location, MemorySource source);
   bool Has(const std::string& location) const;
+  // The write lock of a source (a live target's transaction holds it; a
+  // test holds it to play an app that does): false when already held.
+  bool TryLockWrite(const std::string& location);
+  void UnlockWrite(const std::string& location);
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, MemorySource> sources_;
+  std::set<std::string> write_locked_;
 };
 
 // The key of `record`, a row of `t` (values of t.key_columns).
