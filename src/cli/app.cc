@@ -86,6 +86,33 @@ bool SetUpWaitsAndClock(Context* ctx, const std::string& lock_wait) {
   return true;
 }
 
+// Every command, in the order --help lists them.
+void AddCommands(CLI::App* app, Context* ctx) {
+  AddVersionCommand(app, ctx);
+  AddInitCommand(app, ctx);
+  AddCopyCommand(app, ctx);
+  AddKeyCommand(app, ctx);
+  AddCatCommand(app, ctx);
+  AddCheckCommand(app, ctx);
+  AddUnlockCommand(app, ctx);
+  AddLedgerCommand(app, ctx);
+  AddBackupCommand(app, ctx);
+  AddBrowseCommands(app, ctx);
+  AddDiffCommands(app, ctx);
+  AddRestoreCommands(app, ctx);
+  AddForgetCommand(app, ctx);
+  AddPruneCommand(app, ctx);
+  AddHoldCommand(app, ctx);
+  AddRollbackCommands(app, ctx);
+  AddRepairCommand(app, ctx);
+  AddDrillCommands(app, ctx);
+  AddAlertsCommands(app, ctx);
+  AddStatusCommand(app, ctx);
+  AddSourcesCommands(app, ctx);
+  AddDoctorCommand(app, ctx);
+  AddGenerateCommands(app, ctx);
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -100,29 +127,7 @@ int Main(int argc, char** argv) {
                  "wait up to DURATION for a conflicting lock to be released (default 2m; 0: "
                  "refuse at once)")
       ->envname("TIDEMARK_LOCK_WAIT");
-  AddVersionCommand(&app, &ctx);
-  AddInitCommand(&app, &ctx);
-  AddCopyCommand(&app, &ctx);
-  AddKeyCommand(&app, &ctx);
-  AddCatCommand(&app, &ctx);
-  AddCheckCommand(&app, &ctx);
-  AddUnlockCommand(&app, &ctx);
-  AddLedgerCommand(&app, &ctx);
-  AddBackupCommand(&app, &ctx);
-  AddBrowseCommands(&app, &ctx);
-  AddDiffCommands(&app, &ctx);
-  AddRestoreCommands(&app, &ctx);
-  AddForgetCommand(&app, &ctx);
-  AddPruneCommand(&app, &ctx);
-  AddHoldCommand(&app, &ctx);
-  AddRollbackCommands(&app, &ctx);
-  AddRepairCommand(&app, &ctx);
-  AddDrillCommands(&app, &ctx);
-  AddAlertsCommands(&app, &ctx);
-  AddStatusCommand(&app, &ctx);
-  AddSourcesCommands(&app, &ctx);
-  AddDoctorCommand(&app, &ctx);
-  AddGenerateCommands(&app, &ctx);
+  AddCommands(&app, &ctx);
   AttachCommandDocs(&app);  // examples and exit notes in --help (and the man pages)
   try {
     app.parse(argc, argv);

@@ -212,21 +212,67 @@ Status RunDiff(Context* ctx, const DiffFlags& flags) {
   return Status::OK();
 }
 
+// The table `name` as the newest snapshot that has it knows it.
+Result<const SnapshotTable*> HistoryTable(const std::vector<SnapshotInfo>& all,
+                                          const std::string& source, const std::string& name) {
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (const SnapshotTable* t = it->manifest.FindTable(name)) return t;
+  }
+  return Status::InvalidArgument("no snapshot of " + source + " has a table '" + name + "'; " +
+                                 TableSuggestion(name, TableNamesOf(all.back().manifest)));
+}
+
+// One version of the record: a line for people (fields that changed since
+// `previous`, or every field when it appeared) and its JSON object.
+Status PrintVersion(Context* ctx, JsonWriter* w, const RecordVersion& v, const std::string& table,
+                    std::optional<Record>* previous) {
+  const std::string when = FormatTimeUtc(v.first->manifest.time_us);
+  const std::string span =
+      v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() + " (" +
+                                                   std::to_string(v.snapshots) + " snapshots)"
+                                             : "");
+  w->BeginObject().Field("first_snapshot", v.first->id.Hex()).Field("first_time", when);
+  w->Field("last_snapshot", v.last->id.Hex())
+      .Field("last_time", FormatTimeUtc(v.last->manifest.time_us))
+      .Field("snapshots", static_cast<uint64_t>(v.snapshots));
+  if (!v.value) {
+    ctx->Print(when + "  deleted   " + span);
+    w->Field("state", "deleted").EndObject();
+    previous->reset();
+    return Status::OK();
+  }
+  Record rec;
+  const TableSchema& schema = v.first->manifest.FindTable(table)->schema;
+  TM_RETURN_IF_ERROR(DecodeRecord(*v.value, "record of " + table, &rec));
+  const char* state = *previous ? "changed" : "appeared";
+  std::string line = when + "  " + state + (*previous ? "   " : "  ") + span;
+  if (*previous) {
+    for (const FieldChange& f : DiffFields(schema, **previous, schema, rec)) {
+      line += "\n      " + f.field + ": " + Shown(f.old_value) + " -> " + Shown(f.new_value);
+    }
+  } else {
+    for (const auto& [name, val] : NamedFields(schema, rec)) {
+      line += "\n      " + name + " = " + Shown(val);
+    }
+  }
+  ctx->Print(line);
+  w->Field("state", state).Key("record").BeginObject();
+  for (const auto& [name, val] : NamedFields(schema, rec)) {
+    w->Key(name);
+    WriteValueJson(w, val);
+  }
+  w->EndObject().EndObject();
+  *previous = std::move(rec);
+  return Status::OK();
+}
+
 Status RunHistory(Context* ctx, const DiffFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "history", flags.source));
   if (a->all.empty()) {
     return Status::NotFound("no snapshots of source '" + flags.source +
                             "'; `tidemark snapshots` lists the sources");
   }
-  const SnapshotTable* table = nullptr;
-  for (auto it = a->all.rbegin(); it != a->all.rend() && !table; ++it) {
-    table = it->manifest.FindTable(flags.table);
-  }
-  if (table == nullptr) {
-    return Status::InvalidArgument(
-        "no snapshot of " + flags.source + " has a table '" + flags.table + "'; " +
-        TableSuggestion(flags.table, TableNamesOf(a->all.back().manifest)));
-  }
+  TM_ASSIGN_OR_RETURN(const SnapshotTable* table, HistoryTable(a->all, flags.source, flags.table));
   TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseKey(table->schema, flags.key));
   std::string k;
   EncodeKey(key, &k);
@@ -240,44 +286,7 @@ Status RunHistory(Context* ctx, const DiffFlags& flags) {
   w.Key("versions").BeginArray();
   std::optional<Record> previous;
   for (const RecordVersion& v : versions) {
-    const std::string when = FormatTimeUtc(v.first->manifest.time_us);
-    const std::string span =
-        v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() + " (" +
-                                                     std::to_string(v.snapshots) + " snapshots)"
-                                               : "");
-    w.BeginObject().Field("first_snapshot", v.first->id.Hex()).Field("first_time", when);
-    w.Field("last_snapshot", v.last->id.Hex())
-        .Field("last_time", FormatTimeUtc(v.last->manifest.time_us))
-        .Field("snapshots", static_cast<uint64_t>(v.snapshots));
-    if (!v.value) {
-      ctx->Print(when + "  deleted   " + span);
-      w.Field("state", "deleted");
-      previous.reset();
-    } else {
-      Record rec;
-      const TableSchema& schema = v.first->manifest.FindTable(flags.table)->schema;
-      TM_RETURN_IF_ERROR(DecodeRecord(*v.value, "record of " + flags.table, &rec));
-      const char* state = previous ? "changed" : "appeared";
-      std::string line = when + "  " + state + (previous ? "   " : "  ") + span;
-      if (previous) {
-        for (const FieldChange& f : DiffFields(schema, *previous, schema, rec)) {
-          line += "\n      " + f.field + ": " + Shown(f.old_value) + " -> " + Shown(f.new_value);
-        }
-      } else {
-        for (const auto& [name, val] : NamedFields(schema, rec)) {
-          line += "\n      " + name + " = " + Shown(val);
-        }
-      }
-      ctx->Print(line);
-      w.Field("state", state).Key("record").BeginObject();
-      for (const auto& [name, val] : NamedFields(schema, rec)) {
-        w.Key(name);
-        WriteValueJson(&w, val);
-      }
-      w.EndObject();
-      previous = std::move(rec);
-    }
-    w.EndObject();
+    TM_RETURN_IF_ERROR(PrintVersion(ctx, &w, v, flags.table, &previous));
   }
   w.EndArray().EndObject();
   if (versions.empty()) ctx->Print("no snapshot of " + flags.source + " holds this record");

@@ -81,6 +81,51 @@ void RepairJson(Context* ctx, const RepairIndexReport& r, bool dry_run) {
   ctx->PrintJson(w.EndObject());
 }
 
+// The ledger entry of a repair that ran: what it touched and how it ended.
+Status RecordRepair(Context* ctx, const RepairIndexReport& r) {
+  std::vector<std::string> targets;
+  for (const auto& [id, problem] : r.unreadable_packs)
+    targets.push_back("damaged pack " + id.Hex());
+  for (const std::string& f : r.index_removed) targets.push_back("removed index " + f);
+  if (targets.size() > 4000) targets.resize(4000);  // FORMAT.md §10 allows 4096
+  const char* outcome = !r.removal_refused.empty()    ? "refused"
+                        : !r.unreadable_packs.empty() ? "partial"
+                                                      : "ok";
+  auto n = [](uint64_t v) { return static_cast<int64_t>(v); };
+  return ctx->Record(
+      "repair.index", outcome, targets,
+      {{"packs_indexed", n(r.packs_indexed)},
+       {"blobs_indexed", n(r.blobs_indexed)},
+       {"unreadable_packs", n(r.unreadable_packs.size())},
+       {"index_written", n(r.index_written)},
+       {"index_removed", n(r.index_removed.size())}},
+      r.removal_refused.empty() ? "" : "append-only: damaged index files were not removed");
+}
+
+// What the command reports after a repair that wrote the new index: OK, or
+// what was left undone and what to do about it.
+Status RepairOutcome(const Repository& repo, const RepairIndexReport& r) {
+  if (!r.removal_refused.empty()) {
+    // An append-only key can be swapped for a full one; an append-only
+    // repository never removes anything through tidemark.
+    const bool by_key = (repo.config().flags & format::kConfigFlagAppendOnly) == 0;
+    return Status::PermissionDenied(
+        "repair index wrote the new index but may not remove " +
+        std::to_string(r.removal_refused.size()) +
+        " damaged index files: the session is append-only (" + repo.append_only_source() + "); " +
+        (by_key ? "run `repair index` with a key that is not append-only"
+                : "restore them from a copy (a file's name is its SHA-256), or remove them "
+                  "with the storage's own tools"));
+  }
+  if (!r.unreadable_packs.empty()) {
+    return Status::Corruption("repair index rebuilt the index of " +
+                              std::to_string(r.packs_indexed) + " packs; " +
+                              std::to_string(r.unreadable_packs.size()) +
+                              " packs with a damaged header were left in place (see above)");
+  }
+  return Status::OK();
+}
+
 Status RunRepairIndex(Context* ctx, const RepairFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   if (!flags.dry_run) TM_RETURN_IF_ERROR(ctx->PreflightLedger());
@@ -106,42 +151,8 @@ Status RunRepairIndex(Context* ctx, const RepairFlags& flags) {
   PrintRepair(ctx, *r, flags.dry_run);
   RepairJson(ctx, *r, flags.dry_run);
   if (flags.dry_run) return Status::OK();
-  std::vector<std::string> targets;
-  for (const auto& [id, problem] : r->unreadable_packs)
-    targets.push_back("damaged pack " + id.Hex());
-  for (const std::string& f : r->index_removed) targets.push_back("removed index " + f);
-  if (targets.size() > 4000) targets.resize(4000);  // FORMAT.md §10 allows 4096
-  const char* outcome = !r->removal_refused.empty()    ? "refused"
-                        : !r->unreadable_packs.empty() ? "partial"
-                                                       : "ok";
-  auto n = [](uint64_t v) { return static_cast<int64_t>(v); };
-  TM_RETURN_IF_ERROR(ctx->Record(
-      "repair.index", outcome, targets,
-      {{"packs_indexed", n(r->packs_indexed)},
-       {"blobs_indexed", n(r->blobs_indexed)},
-       {"unreadable_packs", n(r->unreadable_packs.size())},
-       {"index_written", n(r->index_written)},
-       {"index_removed", n(r->index_removed.size())}},
-      r->removal_refused.empty() ? "" : "append-only: damaged index files were not removed"));
-  if (!r->removal_refused.empty()) {
-    // An append-only key can be swapped for a full one; an append-only
-    // repository never removes anything through tidemark.
-    const bool by_key = (repo->config().flags & format::kConfigFlagAppendOnly) == 0;
-    return Status::PermissionDenied(
-        "repair index wrote the new index but may not remove " +
-        std::to_string(r->removal_refused.size()) +
-        " damaged index files: the session is append-only (" + repo->append_only_source() + "); " +
-        (by_key ? "run `repair index` with a key that is not append-only"
-                : "restore them from a copy (a file's name is its SHA-256), or remove them "
-                  "with the storage's own tools"));
-  }
-  if (!r->unreadable_packs.empty()) {
-    return Status::Corruption("repair index rebuilt the index of " +
-                              std::to_string(r->packs_indexed) + " packs; " +
-                              std::to_string(r->unreadable_packs.size()) +
-                              " packs with a damaged header were left in place (see above)");
-  }
-  return Status::OK();
+  TM_RETURN_IF_ERROR(RecordRepair(ctx, *r));
+  return RepairOutcome(*repo, *r);
 }
 
 }  // namespace

@@ -100,7 +100,7 @@ class Connector {
 
   // A consistent read view of the source at `location` (the URI after
   // "scheme:"). NotFound when there is no such source; InvalidArgument when
-  // it is not one of this kind; IOError when it stays locked past
+  // it is not one of this kind; Refused when it stays locked past
   // `lock_wait_ms`.
   virtual Result<std::unique_ptr<SourceReader>> OpenReader(const std::string& location,
                                                            int lock_wait_ms) const = 0;

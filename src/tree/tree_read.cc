@@ -221,72 +221,97 @@ class DiffSide {
   std::deque<Item> items_;
 };
 
-}  // namespace
+// One TreeDiff: two fronts merged in key order, counts, and the callback.
+class TreeDiffer {
+ public:
+  TreeDiffer(NodeCache* cache, const TreeRoot& a, const TreeRoot& b,
+             const std::function<Result<bool>(const TreeChange&)>& fn)
+      : cache_(cache), sa_(a), sb_(b), fn_(fn) {}
 
-Result<TreeDiffCounts> TreeDiff(NodeCache* cache, const TreeRoot& a, const TreeRoot& b,
-                                const std::function<Result<bool>(const TreeChange&)>& fn) {
-  TreeDiffCounts counts;
-  DiffSide sa(a), sb(b);
-  bool stopped = false;
-  auto emit = [&](TreeChange::Kind kind, const TreeNode::Entry* old_e,
-                  const TreeNode::Entry* new_e) -> Status {
-    (kind == TreeChange::kAdded     ? counts.added
-     : kind == TreeChange::kRemoved ? counts.removed
-                                    : counts.changed)++;
-    if (!fn) return Status::OK();
+  Result<TreeDiffCounts> Run() {
+    while (!stopped_ && (!sa_.empty() || !sb_.empty())) {
+      if (sa_.empty() || sb_.empty()) {
+        TM_RETURN_IF_ERROR(OneSided(sa_.empty() ? sb_ : sa_, sa_.empty()));
+      } else {
+        TM_RETURN_IF_ERROR(BothSides());
+      }
+    }
+    return counts_;
+  }
+
+ private:
+  Status Emit(TreeChange::Kind kind, const TreeNode::Entry* old_e, const TreeNode::Entry* new_e) {
+    (kind == TreeChange::kAdded     ? counts_.added
+     : kind == TreeChange::kRemoved ? counts_.removed
+                                    : counts_.changed)++;
+    if (!fn_) return Status::OK();
     TreeChange c{kind, old_e ? old_e->key : new_e->key, {}, {}};
     if (old_e) c.old_value = old_e->value;
     if (new_e) c.new_value = new_e->value;
-    TM_ASSIGN_OR_RETURN(bool more, fn(c));
-    stopped = !more;
+    TM_ASSIGN_OR_RETURN(bool more, fn_(c));
+    stopped_ = !more;
     return Status::OK();
-  };
-  while (!stopped && (!sa.empty() || !sb.empty())) {
-    if (sa.empty() || sb.empty()) {  // the rest of one side is all added or all removed
-      DiffSide& s = sa.empty() ? sb : sa;
-      const bool added = sa.empty();
-      if (!s.FrontIsRef()) {
-        const TreeNode::Entry* e = &s.FrontEntry();
-        TM_RETURN_IF_ERROR(added ? emit(TreeChange::kAdded, nullptr, e)
-                                 : emit(TreeChange::kRemoved, e, nullptr));
-        s.Pop();
-      } else if (!fn) {
-        (added ? counts.added : counts.removed) += s.FrontCount();
-        s.Pop();
-      } else {
-        TM_RETURN_IF_ERROR(s.Expand(cache, &counts.nodes_loaded));
-      }
-      continue;
+  }
+
+  // The rest of one side is all added (or all removed): without a callback
+  // a whole subtree counts from its subtree count, unloaded.
+  Status OneSided(DiffSide& s, bool added) {
+    if (!s.FrontIsRef()) {
+      const TreeNode::Entry* e = &s.FrontEntry();
+      TM_RETURN_IF_ERROR(added ? Emit(TreeChange::kAdded, nullptr, e)
+                               : Emit(TreeChange::kRemoved, e, nullptr));
+      s.Pop();
+    } else if (!fn_) {
+      (added ? counts_.added : counts_.removed) += s.FrontCount();
+      s.Pop();
+    } else {
+      TM_RETURN_IF_ERROR(s.Expand(cache_, &counts_.nodes_loaded));
     }
-    const bool ref_a = sa.FrontIsRef(), ref_b = sb.FrontIsRef();
-    if (ref_a && ref_b && sa.FrontId() == sb.FrontId()) {  // the skip rule
-      sa.Pop();
-      sb.Pop();
-      continue;
+    return Status::OK();
+  }
+
+  Status BothSides() {
+    const bool ref_a = sa_.FrontIsRef(), ref_b = sb_.FrontIsRef();
+    if (ref_a && ref_b && sa_.FrontId() == sb_.FrontId()) {  // the skip rule
+      sa_.Pop();
+      sb_.Pop();
+      return Status::OK();
     }
     if (ref_a || ref_b) {
       // A reference can only ever match one of the same level at the other
       // front, and fronts only move down; so the higher one must be opened.
-      const int la = ref_a ? sa.FrontLevel() : -1, lb = ref_b ? sb.FrontLevel() : -1;
-      TM_RETURN_IF_ERROR((la >= lb ? sa : sb).Expand(cache, &counts.nodes_loaded));
-      continue;
+      const int la = ref_a ? sa_.FrontLevel() : -1, lb = ref_b ? sb_.FrontLevel() : -1;
+      return (la >= lb ? sa_ : sb_).Expand(cache_, &counts_.nodes_loaded);
     }
-    const TreeNode::Entry& ea = sa.FrontEntry();
-    const TreeNode::Entry& eb = sb.FrontEntry();
+    const TreeNode::Entry& ea = sa_.FrontEntry();
+    const TreeNode::Entry& eb = sb_.FrontEntry();
     const int cmp = std::string_view(ea.key).compare(eb.key);
     if (cmp < 0) {
-      TM_RETURN_IF_ERROR(emit(TreeChange::kRemoved, &ea, nullptr));
-      sa.Pop();
+      TM_RETURN_IF_ERROR(Emit(TreeChange::kRemoved, &ea, nullptr));
+      sa_.Pop();
     } else if (cmp > 0) {
-      TM_RETURN_IF_ERROR(emit(TreeChange::kAdded, nullptr, &eb));
-      sb.Pop();
+      TM_RETURN_IF_ERROR(Emit(TreeChange::kAdded, nullptr, &eb));
+      sb_.Pop();
     } else {
-      if (ea.value != eb.value) TM_RETURN_IF_ERROR(emit(TreeChange::kChanged, &ea, &eb));
-      sa.Pop();
-      sb.Pop();
+      if (ea.value != eb.value) TM_RETURN_IF_ERROR(Emit(TreeChange::kChanged, &ea, &eb));
+      sa_.Pop();
+      sb_.Pop();
     }
+    return Status::OK();
   }
-  return counts;
+
+  NodeCache* cache_;
+  DiffSide sa_, sb_;
+  const std::function<Result<bool>(const TreeChange&)>& fn_;
+  TreeDiffCounts counts_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<TreeDiffCounts> TreeDiff(NodeCache* cache, const TreeRoot& a, const TreeRoot& b,
+                                const std::function<Result<bool>(const TreeChange&)>& fn) {
+  return TreeDiffer(cache, a, b, fn).Run();
 }
 
 }  // namespace tidemark

@@ -47,73 +47,92 @@ class TreeCursor {
   std::vector<Frame> stack_;
 };
 
+// Counts each change and hands it, decoded, to the callback until that
+// says stop.
+class ChangeSink {
+ public:
+  ChangeSink(const TableSchema& old_schema, const TableSchema& new_schema,
+             const std::function<Result<bool>(const RecordChange&)>& fn)
+      : old_(old_schema), new_(new_schema), fn_(fn), calling_(static_cast<bool>(fn)) {}
+
+  Status Emit(TreeChange::Kind kind, std::string_view key, std::string_view old_value,
+              std::string_view new_value) {
+    (kind == TreeChange::kAdded     ? counts_.added
+     : kind == TreeChange::kRemoved ? counts_.removed
+                                    : counts_.changed)++;
+    if (!calling_) return Status::OK();
+    c_.kind = kind;
+    c_.key.assign(key);
+    TM_RETURN_IF_ERROR(DecodeKey(key, &c_.key_values));
+    c_.old_record.clear();
+    c_.new_record.clear();
+    c_.fields.clear();
+    if (kind != TreeChange::kAdded) {
+      TM_RETURN_IF_ERROR(DecodeRecord(old_value, "record of " + old_.name, &c_.old_record));
+    }
+    if (kind != TreeChange::kRemoved) {
+      TM_RETURN_IF_ERROR(DecodeRecord(new_value, "live record of " + new_.name, &c_.new_record));
+    }
+    if (kind == TreeChange::kChanged)
+      c_.fields = DiffFields(old_, c_.old_record, new_, c_.new_record);
+    TM_ASSIGN_OR_RETURN(calling_, fn_(c_));
+    return Status::OK();
+  }
+  const TreeDiffCounts& counts() const { return counts_; }
+
+ private:
+  const TableSchema& old_;
+  const TableSchema& new_;
+  const std::function<Result<bool>(const RecordChange&)>& fn_;
+  bool calling_;
+  RecordChange c_;
+  TreeDiffCounts counts_;
+};
+
+// Merges the live rows, in key order, with the snapshot's cursor.
+Status MergeLive(NodeCache* cache, const Repository& repo, SourceReader* source,
+                 const TableSchema& live, TreeCursor* cursor, ChangeSink* sink) {
+  // Large live values are compared by the chunk ids they would get.
+  ChunkedValueStore ids_only(cache->store(), repo, /*dry_run=*/true);
+  std::string key, value;
+  return source->Scan(live, [&](const SourceRow& row) -> Status {
+    key.clear();
+    value.clear();
+    EncodeKey(row.key, &key);
+    TM_RETURN_IF_ERROR(EncodeRecord(row.record, &ids_only, &value));
+    while (cursor->valid() && cursor->key() < key) {
+      TM_RETURN_IF_ERROR(sink->Emit(TreeChange::kRemoved, cursor->key(), cursor->value(), ""));
+      TM_RETURN_IF_ERROR(cursor->Next());
+    }
+    if (cursor->valid() && cursor->key() == key) {
+      if (cursor->value() != value) {
+        TM_RETURN_IF_ERROR(sink->Emit(TreeChange::kChanged, key, cursor->value(), value));
+      }
+      return cursor->Next();
+    }
+    return sink->Emit(TreeChange::kAdded, key, "", value);
+  });
+}
+
 }  // namespace
 
 Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
                                      const SnapshotTable* snap, SourceReader* source,
                                      const TableSchema* live,
                                      const std::function<Result<bool>(const RecordChange&)>& fn) {
-  TreeDiffCounts counts;
-  if ((snap && !snap->schema.has_records()) || (live && !live->has_records())) return counts;
+  if ((snap && !snap->schema.has_records()) || (live && !live->has_records())) {
+    return TreeDiffCounts{};
+  }
   const TableSchema empty_schema;
-  const TableSchema& old_schema = snap ? snap->schema : empty_schema;
-  const TableSchema& new_schema = live ? *live : empty_schema;
+  ChangeSink sink(snap ? snap->schema : empty_schema, live ? *live : empty_schema, fn);
   TreeCursor cursor(cache);
   if (snap) TM_RETURN_IF_ERROR(cursor.Start(snap->root));
-  bool calling = static_cast<bool>(fn);
-  RecordChange c;
-  auto emit = [&](TreeChange::Kind kind, std::string_view key, std::string_view old_value,
-                  std::string_view new_value) -> Status {
-    (kind == TreeChange::kAdded     ? counts.added
-     : kind == TreeChange::kRemoved ? counts.removed
-                                    : counts.changed)++;
-    if (!calling) return Status::OK();
-    c.kind = kind;
-    c.key.assign(key);
-    TM_RETURN_IF_ERROR(DecodeKey(key, &c.key_values));
-    c.old_record.clear();
-    c.new_record.clear();
-    c.fields.clear();
-    if (kind != TreeChange::kAdded) {
-      TM_RETURN_IF_ERROR(DecodeRecord(old_value, "record of " + old_schema.name, &c.old_record));
-    }
-    if (kind != TreeChange::kRemoved) {
-      TM_RETURN_IF_ERROR(
-          DecodeRecord(new_value, "live record of " + new_schema.name, &c.new_record));
-    }
-    if (kind == TreeChange::kChanged) {
-      c.fields = DiffFields(old_schema, c.old_record, new_schema, c.new_record);
-    }
-    TM_ASSIGN_OR_RETURN(calling, fn(c));
-    return Status::OK();
-  };
-  if (live) {
-    // Large live values are compared by the chunk ids they would get.
-    ChunkedValueStore ids_only(cache->store(), repo, /*dry_run=*/true);
-    std::string key, value;
-    TM_RETURN_IF_ERROR(source->Scan(*live, [&](const SourceRow& row) -> Status {
-      key.clear();
-      value.clear();
-      EncodeKey(row.key, &key);
-      TM_RETURN_IF_ERROR(EncodeRecord(row.record, &ids_only, &value));
-      while (cursor.valid() && cursor.key() < key) {
-        TM_RETURN_IF_ERROR(emit(TreeChange::kRemoved, cursor.key(), cursor.value(), ""));
-        TM_RETURN_IF_ERROR(cursor.Next());
-      }
-      if (cursor.valid() && cursor.key() == key) {
-        if (cursor.value() != value) {
-          TM_RETURN_IF_ERROR(emit(TreeChange::kChanged, key, cursor.value(), value));
-        }
-        return cursor.Next();
-      }
-      return emit(TreeChange::kAdded, key, "", value);
-    }));
-  }
+  if (live) TM_RETURN_IF_ERROR(MergeLive(cache, repo, source, *live, &cursor, &sink));
   while (cursor.valid()) {
-    TM_RETURN_IF_ERROR(emit(TreeChange::kRemoved, cursor.key(), cursor.value(), ""));
+    TM_RETURN_IF_ERROR(sink.Emit(TreeChange::kRemoved, cursor.key(), cursor.value(), ""));
     TM_RETURN_IF_ERROR(cursor.Next());
   }
-  return counts;
+  return sink.counts();
 }
 
 }  // namespace tidemark

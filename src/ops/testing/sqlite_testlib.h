@@ -1,5 +1,5 @@
 // Helpers for the ops tests that back up and restore real SQLite files:
-// a thin sqlite3 connection wrapper, shell tools (sqlite3, sqldiff) through
+// the shared SQLite fixture (TestDb, sources/sqlite/sqlite_testlib.h), shell tools (sqlite3, sqldiff) through
 // popen, file helpers, and a repository with cheap key derivation and a fake
 // clock. Part of tm_ops_testlib. Failures are recorded as gtest failures
 // (ADD_FAILURE) so that a test reads as a sequence of plain steps.
@@ -17,40 +17,10 @@
 #include "repo/blob_store.h"
 #include "repo/repository.h"
 #include "snapshot/catalog.h"
+#include "sources/sqlite/sqlite_testlib.h"
 #include "storage/backend.h"
 
-struct sqlite3;
-
 namespace tidemark {
-
-// How TestDb::Rows spells a NULL (no SQLite text value looks like this).
-inline constexpr char kSqlNull[] = "\x01NULL";
-
-// One read-write connection to a SQLite file (created if missing). Not
-// thread-safe; each thread opens its own.
-class TestDb {
- public:
-  // On failure records a gtest failure; get() is then null.
-  explicit TestDb(const std::string& path, int busy_timeout_ms = 10000);
-  ~TestDb();
-  TestDb(const TestDb&) = delete;
-  TestDb& operator=(const TestDb&) = delete;
-
-  sqlite3* get() const { return db_; }
-  // Runs one or more statements; returns the SQLite result code (no failure
-  // is recorded, for callers that expect SQLITE_BUSY).
-  int TryExec(const std::string& sql);
-  // Runs one or more statements; records a failure naming the SQL on error.
-  void Exec(const std::string& sql);
-  // The first column of the first row (0 / "" when there is no row).
-  int64_t Int(const std::string& sql);
-  std::string Text(const std::string& sql);
-  // Every row, each column as text (kSqlNull for NULL).
-  std::vector<std::vector<std::string>> Rows(const std::string& sql);
-
- private:
-  sqlite3* db_ = nullptr;
-};
 
 // Runs `cmd` with /bin/sh; returns its standard output, and its exit status
 // in *exit_code (if not null). Standard error is not captured.

@@ -87,7 +87,32 @@ int BindValue(sqlite3_stmt* stmt, int index, const Value& v) {
   }
 }
 
-Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing) {
+namespace {
+
+// SQLITE_READONLY: for a reader, the files beside the database; for a
+// writer, the file itself.
+Status ReadOnlyStatus(int ext, const std::string& where, const std::string& detail, Access access) {
+  if (access == Access::kWrite) {
+    return Status::IOError(where + ": cannot open the file for writing (" + detail +
+                           "); tidemark needs write access to it and to its folder");
+  }
+  if (ext == SQLITE_READONLY_ROLLBACK || ext == SQLITE_READONLY_RECOVERY) {
+    return Status::IOError(where + ": the database needs recovery after a crash (" + detail +
+                           "), which a read-only reader cannot do; let the app open it "
+                           "once, or run `sqlite3 FILE 'PRAGMA quick_check'`, then retry");
+  }
+  // A WAL database needs its -shm (and -wal) file beside it.
+  return Status::IOError(
+      where + ": cannot create or lock the -wal/-shm files beside the database (" + detail +
+      "); give tidemark write access to the folder, or back up while the "
+      "app has the database open");
+}
+
+}  // namespace
+
+Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing,
+                    Access access) {
+  const int ext = db != nullptr ? sqlite3_extended_errcode(db) : rc;
   const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const std::string where = path + " (" + std::string(doing) + ")";
   switch (rc & 0xff) {
@@ -97,18 +122,29 @@ Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_vi
                                      "source path, or decrypt the file first");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+      // A conflict with another holder, as a locked repository is (exit 4).
       return Status::Refused(where + ": the database is locked by another connection (" + detail +
-                             "); retry when the app is idle, or raise the lock timeout");
+                             (access == Access::kRead
+                                  ? "); wait until its write transaction ends and retry"
+                                  : "); retry when the app is idle, or raise the lock timeout"));
     case SQLITE_CORRUPT:
       return Status::Corruption(where + ": the database is damaged (" + detail +
-                                "); run `sqlite3 FILE 'PRAGMA integrity_check'` first");
+                                "); run `sqlite3 FILE 'PRAGMA integrity_check'` and repair the "
+                                "source (for example with the sqlite3 `.recover` command)");
     case SQLITE_READONLY:
+      return ReadOnlyStatus(ext, where, detail, access);
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
-      return Status::IOError(where + ": cannot open the file for writing (" + detail +
-                             "); tidemark needs write access to it and to its folder");
+      return Status::IOError(where + ": cannot open the file" +
+                             (access == Access::kRead
+                                  ? " or its -wal/-shm companions (" + detail +
+                                        "); check that tidemark may read the file and its folder"
+                                  : " for writing (" + detail +
+                                        "); tidemark needs write access to it and to its folder"));
     case SQLITE_FULL:
       return Status::IOError(where + ": the disk is full; free space and retry");
+    case SQLITE_NOMEM:
+      return Status::IOError(where + ": out of memory");
     default:
       return Status::IOError(where + ": " + detail);
   }

@@ -28,8 +28,16 @@ void ReadValue(sqlite3_stmt* stmt, int i, Value* v);
 // blob stays a blob. Returns the SQLite result code.
 int BindValue(sqlite3_stmt* stmt, int index, const Value& v);
 
-// A Status for result code rc of db (may be null) while `doing` to `path`.
-Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing);
+// What a connection does, for the messages of SqliteStatus.
+enum class Access { kRead, kWrite };
+
+// The one mapping of SQLite result codes to a Status (docs/guide/sources.md,
+// "Errors"): rc of db (may be null) while `doing` to `path`. A locked
+// database is Refused (a conflict, exit 4) for readers and writers alike;
+// damage is Corruption; a file that is not a database InvalidArgument;
+// everything else IOError, saying what to do.
+Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing,
+                    Access access = Access::kWrite);
 
 // Owns one prepared statement.
 class Statement {

@@ -24,6 +24,11 @@ using sqlite::Statement;
 
 namespace {
 
+// The one mapping (sqlite_common.h), for this read-only connection.
+Status ReadStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing) {
+  return sqlite::SqliteStatus(db, rc, path, doing, sqlite::Access::kRead);
+}
+
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
@@ -52,50 +57,6 @@ struct ScanPlan {
   std::vector<size_t> key_from;  // record position of each key part (when not rowid)
 };
 
-// Turns a SQLite result code into a Status that names the file and says
-// what to do. `doing` describes the step ("reading table x").
-Status SqliteStatus(sqlite3* db, int rc, const std::string& path, std::string_view doing) {
-  const int ext = db != nullptr ? sqlite3_extended_errcode(db) : rc;
-  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const std::string where = path + " (" + std::string(doing) + ")";
-  switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-      return Status::InvalidArgument(path +
-                                     " is not a SQLite database (or is encrypted); check the "
-                                     "source path, or decrypt the file first");
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Status::IOError(path + " is locked by another process (" + detail +
-                             "); wait until its write transaction ends and retry, or raise the "
-                             "busy timeout");
-    case SQLITE_CORRUPT:
-      return Status::Corruption(where + ": the database is damaged (" + detail +
-                                "); run `sqlite3 FILE 'PRAGMA integrity_check'` and repair the "
-                                "source (for example with the sqlite3 `.recover` command)");
-    case SQLITE_READONLY:
-      if (ext == SQLITE_READONLY_ROLLBACK || ext == SQLITE_READONLY_RECOVERY) {
-        return Status::IOError(where + ": the database needs recovery after a crash (" + detail +
-                               "), which a read-only reader cannot do; let the app open it "
-                               "once, or run `sqlite3 FILE 'PRAGMA quick_check'`, then retry");
-      }
-      // A WAL database needs its -shm (and -wal) file beside it.
-      return Status::IOError(where +
-                             ": cannot create or lock the -wal/-shm files beside the "
-                             "database (" +
-                             detail +
-                             "); give tidemark write access to the folder, or back up while "
-                             "the app has the database open");
-    case SQLITE_CANTOPEN:
-      return Status::IOError(where + ": cannot open the file or its -wal/-shm companions (" +
-                             detail + "); check that tidemark may read the file and its folder");
-    case SQLITE_NOMEM:
-      return Status::IOError(where + ": out of memory");
-    default:
-      break;
-  }
-  return Status::IOError(where + ": " + detail);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteSource>> SqliteSource::Open(const std::string& path,
@@ -116,7 +77,7 @@ Result<std::unique_ptr<SqliteSource>> SqliteSource::Open(const std::string& path
   // This SQLite build treats "file:..." names as URIs; "./" keeps a path a path.
   const std::string name = StartsWithNoCase(path, "file:") ? "./" + path : path;
   int rc = sqlite3_open_v2(name.c_str(), &src->db_, SQLITE_OPEN_READONLY, nullptr);
-  if (rc != SQLITE_OK) return SqliteStatus(src->db_, rc, path, "open");
+  if (rc != SQLITE_OK) return ReadStatus(src->db_, rc, path, "open");
   sqlite3_extended_result_codes(src->db_, 1);
   sqlite3_busy_timeout(src->db_, busy_timeout_ms);
   // BEGIN alone takes no lock; the first read starts the read transaction
@@ -139,7 +100,7 @@ Status SqliteSource::Exec(const std::string& sql, std::string_view doing) {
     while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     }
   }
-  if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, path_, doing);
+  if (rc != SQLITE_DONE) return ReadStatus(db_, rc, path_, doing);
   return Status::OK();
 }
 
@@ -148,14 +109,14 @@ Status SqliteSource::Query(const std::string& sql, const std::string* arg, std::
                            const std::function<Status(sqlite3_stmt*)>& fn) {
   Statement stmt;
   int rc = sqlite3_prepare_v2(db_, sql.c_str(), int(sql.size()), stmt.out(), nullptr);
-  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, doing);
+  if (rc != SQLITE_OK) return ReadStatus(db_, rc, path_, doing);
   if (arg != nullptr) {
     sqlite3_bind_text(stmt.get(), 1, arg->data(), int(arg->size()), SQLITE_STATIC);
   }
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     TM_RETURN_IF_ERROR(fn(stmt.get()));
   }
-  if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, path_, doing);
+  if (rc != SQLITE_DONE) return ReadStatus(db_, rc, path_, doing);
   return Status::OK();
 }
 
@@ -229,7 +190,7 @@ Status SqliteSource::LoadSettings() {
   if (schema_.Setting("encoding") != "UTF-8") {
     int rc = sqlite3_create_collation_v2(db_, kUtf8Collation, SQLITE_UTF8, nullptr, CompareUtf8,
                                          nullptr);
-    if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, "register collation");
+    if (rc != SQLITE_OK) return ReadStatus(db_, rc, path_, "register collation");
     text_collation_ = kUtf8Collation;
   }
   return Status::OK();
@@ -402,7 +363,7 @@ Status SqliteSource::Scan(const TableSchema& table,
   const std::string doing = "reading table " + table.name;
   Statement stmt;
   int rc = sqlite3_prepare_v2(db_, plan.sql.c_str(), int(plan.sql.size()), stmt.out(), nullptr);
-  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, path_, doing);
+  if (rc != SQLITE_OK) return ReadStatus(db_, rc, path_, doing);
   SourceRow row;
   row.record.resize(plan.stored + (table.implicit_id_in_record ? 1 : 0));
   row.key.resize(table.key_columns.empty() ? 1 : table.key_columns.size());
@@ -433,7 +394,7 @@ Status SqliteSource::Scan(const TableSchema& table,
     }
     TM_RETURN_IF_ERROR(fn(row));
   }
-  if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, path_, doing);
+  if (rc != SQLITE_DONE) return ReadStatus(db_, rc, path_, doing);
   return Status::OK();
 }
 

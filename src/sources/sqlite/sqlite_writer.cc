@@ -87,18 +87,13 @@ struct SqliteWriter::Impl {
   }
 
   Status Error(int rc, std::string_view doing) const {
-    const std::string detail = sqlite3_errmsg(db);
-    const std::string where = "restore to " + path + " (" + std::string(doing) + ")";
-    switch (rc & 0xff) {
-      case SQLITE_CONSTRAINT:
-        return Status::Corruption(where + ": " + detail +
-                                  "; the snapshot's rows break the table's constraints, so the "
-                                  "snapshot is inconsistent: run `tidemark check`");
-      case SQLITE_FULL:
-        return Status::IOError(where + ": the disk is full; free space and retry");
-      default:
-        return Status::IOError(where + ": " + detail);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+      return Status::Corruption("restore to " + path + " (" + std::string(doing) +
+                                "): " + sqlite3_errmsg(db) +
+                                "; the snapshot's rows break the table's constraints, so the "
+                                "snapshot is inconsistent: run `tidemark check`");
     }
+    return sqlite::SqliteStatus(db, rc, "restore to " + path, doing);
   }
 
   Status Exec(const std::string& sql, std::string_view doing) {
@@ -490,7 +485,8 @@ Status SqliteWriter::Insert(const SourceRow& row) {
   if (!im.in_table) return Status::Internal("SqliteWriter::Insert outside BeginTable/EndTable");
   if (im.kind == TableKind::kCounters) {
     // A partial restore keeps only the counters of the tables it restores.
-    if (im.subset && (row.record.empty() || !im.selected.count(AsciiLower(row.record[0].bytes())))) {
+    if (im.subset &&
+        (row.record.empty() || !im.selected.count(AsciiLower(row.record[0].bytes())))) {
       return Status::OK();
     }
     if (im.insert == nullptr) {

@@ -14,6 +14,7 @@
 
 #include "records/encoding.h"
 #include "sources/sqlite/sqlite_source.h"
+#include "sources/sqlite/sqlite_testlib.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {
@@ -25,56 +26,10 @@ inline void PrintTo(const Value& v, std::ostream* os) {
 
 namespace {
 
-class Db {
- public:
-  explicit Db(const std::string& path) {
-    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK) << path;
-  }
-  ~Db() { sqlite3_close_v2(db_); }
-
-  void Exec(const std::string& sql) {
-    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sql.substr(0, 200) << ": " << sqlite3_errmsg(db_);
-  }
-  // First column of the first row as text ("" when none).
-  std::string Query(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-        << sql << ": " << sqlite3_errmsg(db_);
-    std::string out;
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  void Insert(const std::string& sql, const std::vector<Value>& values) {
-    sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-    for (size_t i = 0; i < values.size(); i++) {
-      const Value& v = values[i];
-      const int n = int(i + 1);
-      if (v.type() == ValueType::kInteger) sqlite3_bind_int64(stmt, n, v.integer());
-      if (v.type() == ValueType::kReal) sqlite3_bind_double(stmt, n, v.real());
-      if (v.type() == ValueType::kText) {
-        sqlite3_bind_text(stmt, n, v.bytes().data(), int(v.bytes().size()), SQLITE_TRANSIENT);
-      }
-      if (v.type() == ValueType::kBlob) {
-        sqlite3_bind_blob(stmt, n, v.bytes().data(), int(v.bytes().size()), SQLITE_TRANSIENT);
-      }
-    }
-    EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE) << sql << ": " << sqlite3_errmsg(db_);
-    sqlite3_finalize(stmt);
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
 // Every kind of table, key, value and schema object, with objects of
 // different types interleaved in sqlite_schema.
 void MakeFixture(const std::string& path) {
-  Db db(path);
+  TestDb db(path);
   db.Exec(R"sql(
 PRAGMA user_version = 42; PRAGMA application_id = 1414092869;
 CREATE TABLE items(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, qty INTEGER, price REAL,
@@ -279,29 +234,29 @@ TEST_F(SqliteWriterTest, RoundTripIsExact) {
   }
 
   back.reset();  // its read transaction would block the writes below
-  Db db(b);
-  EXPECT_EQ(db.Query("PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(db.Query("PRAGMA user_version"), "42");
-  EXPECT_EQ(db.Query("PRAGMA application_id"), "1414092869");
-  EXPECT_EQ(db.Query("SELECT group_concat(rowid) FROM docs WHERE docs MATCH 'hello'"), "1,2");
-  EXPECT_EQ(db.Query("SELECT rowid FROM ext_fts WHERE ext_fts MATCH 'gamma'"), "2");
-  EXPECT_EQ(db.Query("SELECT rowid FROM notes WHERE notes MATCH 'engine'"), "2");
-  EXPECT_EQ(db.Query("SELECT rowid FROM bare WHERE bare MATCH 'kept'"), "10");
-  EXPECT_EQ(db.Query("SELECT rtreecheck('boxes')"), "ok");
-  EXPECT_EQ(db.Query("SELECT id FROM boxes WHERE minx < 0"), "3");
+  TestDb db(b);
+  EXPECT_EQ(db.Text("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(db.Text("PRAGMA user_version"), "42");
+  EXPECT_EQ(db.Text("PRAGMA application_id"), "1414092869");
+  EXPECT_EQ(db.Text("SELECT group_concat(rowid) FROM docs WHERE docs MATCH 'hello'"), "1,2");
+  EXPECT_EQ(db.Text("SELECT rowid FROM ext_fts WHERE ext_fts MATCH 'gamma'"), "2");
+  EXPECT_EQ(db.Text("SELECT rowid FROM notes WHERE notes MATCH 'engine'"), "2");
+  EXPECT_EQ(db.Text("SELECT rowid FROM bare WHERE bare MATCH 'kept'"), "10");
+  EXPECT_EQ(db.Text("SELECT rtreecheck('boxes')"), "ok");
+  EXPECT_EQ(db.Text("SELECT id FROM boxes WHERE minx < 0"), "3");
   db.Exec("INSERT INTO docs(docs) VALUES('integrity-check')");
   db.Exec("INSERT INTO ext_fts(ext_fts) VALUES('integrity-check')");
   db.Exec("INSERT INTO notes(notes) VALUES('integrity-check')");
   // The counters survive, also where they are above the highest key.
-  EXPECT_EQ(db.Query("SELECT group_concat(name || '=' || seq) FROM sqlite_sequence"),
+  EXPECT_EQ(db.Text("SELECT group_concat(name || '=' || seq) FROM sqlite_sequence"),
             "items=6,counter=2");
   // Triggers did not fire during the load.
-  EXPECT_EQ(db.Query("SELECT count(*) FROM log"), Db(a).Query("SELECT count(*) FROM log"));
+  EXPECT_EQ(db.Text("SELECT count(*) FROM log"), TestDb(a).Text("SELECT count(*) FROM log"));
   // The restored database works as the original does.
   db.Exec("INSERT INTO items(name) VALUES('new')");
-  EXPECT_EQ(db.Query("SELECT max(id) FROM items"), "7");
-  EXPECT_EQ(db.Query("SELECT msg FROM log ORDER BY rowid DESC LIMIT 1"), "added new");
-  EXPECT_EQ(db.Query("SELECT v FROM gen WHERE a = 3"), "12");
+  EXPECT_EQ(db.Text("SELECT max(id) FROM items"), "7");
+  EXPECT_EQ(db.Text("SELECT msg FROM log ORDER BY rowid DESC LIMIT 1"), "added new");
+  EXPECT_EQ(db.Text("SELECT v FROM gen WHERE a = 3"), "12");
 }
 
 TEST_F(SqliteWriterTest, PartialRestoreBringsShadowTablesAndItsCounters) {
@@ -312,30 +267,29 @@ TEST_F(SqliteWriterTest, PartialRestoreBringsShadowTablesAndItsCounters) {
   // As ops/restore.cc does: shadow tables and sqlite_sequence may be named too.
   Status s = Restore(src.get(), b, {"items", "docs", "docs_data", "sqlite_sequence"});
   ASSERT_TRUE(s.ok()) << s.ToString();
-  Db db(b);
-  EXPECT_EQ(db.Query("PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(db.Query("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema"
+  TestDb db(b);
+  EXPECT_EQ(db.Text("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(db.Text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema"
                      " WHERE type = 'table' ORDER BY rowid)"),
             "items,sqlite_sequence,docs,docs_data,docs_idx,docs_content,docs_docsize,docs_config");
-  EXPECT_EQ(db.Query("SELECT group_concat(name || '=' || seq) FROM sqlite_sequence"), "items=6");
-  EXPECT_EQ(db.Query("SELECT count(*) FROM items"), "5");
-  EXPECT_EQ(db.Query("SELECT group_concat(rowid) FROM docs WHERE docs MATCH 'hello'"), "1,2");
-  EXPECT_EQ(db.Query("SELECT count(*) FROM sqlite_schema WHERE name IN ('items_qty', 'items_log',"
+  EXPECT_EQ(db.Text("SELECT group_concat(name || '=' || seq) FROM sqlite_sequence"), "items=6");
+  EXPECT_EQ(db.Text("SELECT count(*) FROM items"), "5");
+  EXPECT_EQ(db.Text("SELECT group_concat(rowid) FROM docs WHERE docs MATCH 'hello'"), "1,2");
+  EXPECT_EQ(db.Text("SELECT count(*) FROM sqlite_schema WHERE name IN ('items_qty', 'items_log',"
                      " 'cheap', 'cheap_ins', 'users_lower')"),
             "4");
 
   // sqlite_sequence keeps its counter (above the highest key) for a selected table.
   s = Restore(src.get(), Path("counter.db"), {"counter"});
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(Db(Path("counter.db"))
-                .Query("SELECT group_concat(name || '=' || seq) FROM "
+  EXPECT_EQ(TestDb(Path("counter.db")).Text("SELECT group_concat(name || '=' || seq) FROM "
                        "sqlite_sequence"),
             "counter=2");
   // No AUTOINCREMENT table selected: no sqlite_sequence.
   s = Restore(src.get(), Path("log.db"), {"log"});
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(
-      Db(Path("log.db")).Query("SELECT group_concat(name) FROM sqlite_schema WHERE type = 'table'"),
+      TestDb(Path("log.db")).Text("SELECT group_concat(name) FROM sqlite_schema WHERE type = 'table'"),
       "log");
 
   Result<std::unique_ptr<SqliteWriter>> w =
@@ -348,7 +302,7 @@ TEST_F(SqliteWriterTest, PartialRestoreBringsShadowTablesAndItsCounters) {
 TEST_F(SqliteWriterTest, KeepsWalModeAndUtf16Encoding) {
   const std::string a = Path("a.db"), b = Path("b.db");
   {
-    Db db(a);
+    TestDb db(a);
     db.Exec(
         "PRAGMA page_size = 8192; PRAGMA auto_vacuum = INCREMENTAL;"
         "PRAGMA encoding = 'UTF-16be'; PRAGMA journal_mode = WAL;"
@@ -372,7 +326,7 @@ TEST_F(SqliteWriterTest, KeepsWalModeAndUtf16Encoding) {
 TEST_F(SqliteWriterTest, KeepsAVirtualTableOfAnUnknownModule) {
   const std::string a = Path("a.db"), b = Path("b.db");
   {
-    Db db(a);
+    TestDb db(a);
     // What an app with its own module "appgeo" leaves in the file.
     db.Exec(
         "CREATE TABLE places_data(id INTEGER PRIMARY KEY, shape BLOB);"
@@ -392,13 +346,13 @@ TEST_F(SqliteWriterTest, KeepsAVirtualTableOfAnUnknownModule) {
   Status s = Restore(src.get(), b, {});
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(Dump(b), Dump(a));
-  EXPECT_EQ(Db(b).Query("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(TestDb(b).Text("PRAGMA integrity_check"), "ok");
 }
 
 TEST_F(SqliteWriterTest, RefusesAnExistingPathAndDamagedSettings) {
   const std::string a = Path("a.db");
   {
-    Db db(a);
+    TestDb db(a);
     db.Exec("CREATE TABLE t(x)");
   }
   std::unique_ptr<SqliteSource> src = OpenOrDie(a);
@@ -425,7 +379,7 @@ TEST_F(SqliteWriterTest, RefusesAnExistingPathAndDamagedSettings) {
 TEST_F(SqliteWriterTest, InsertChecksTheRowShape) {
   const std::string a = Path("a.db");
   {
-    Db db(a);
+    TestDb db(a);
     db.Exec("CREATE TABLE t(k TEXT PRIMARY KEY, x)");
   }
   std::unique_ptr<SqliteSource> src = OpenOrDie(a);
