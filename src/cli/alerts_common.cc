@@ -12,8 +12,8 @@ AlertPolicy PolicyOf(const AlertsConfig& alerts) {
   return {alerts.webhook, alerts.retries, alerts.timeout_us};
 }
 
-AlertDelivery WebhookTransport::Post(const std::string& url, const std::string& json,
-                                     int retries, uint64_t timeout_us) {
+AlertDelivery WebhookTransport::Post(const std::string& url, const std::string& json, int retries,
+                                     uint64_t timeout_us) {
   std::function<void(uint64_t)> pause;
   if (FakeClock* clock = ctx_->test_clock()) pause = [clock](uint64_t us) { clock->Advance(us); };
   WebhookResult r = PostWebhook(url, json, retries, timeout_us, pause);

@@ -274,7 +274,8 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
 void AddBackupCommand(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<BackupFlags>();
   CLI::App* cmd = app->add_subcommand("backup", "Take a record snapshot of a source");
-  cmd->add_option("source", flags->targets, "a source URI (" + SourceUriForms() + "), or configured source names");
+  cmd->add_option("source", flags->targets,
+                  "a source URI (" + SourceUriForms() + "), or configured source names");
   cmd->add_flag("--all", flags->all, "every source in tidemark.toml");
   cmd->add_flag("--due", flags->due,
                 "with --all: only sources whose last snapshot is older than their RPO");

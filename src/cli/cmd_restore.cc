@@ -136,11 +136,12 @@ Status RunVerifyExport(Context* ctx, const RestoreFlags& flags) {
 
 void AddRestoreCommands(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<RestoreFlags>();
-  CLI::App* restore = app->add_subcommand("restore", "Restore a snapshot into a new copy of its source");
+  CLI::App* restore =
+      app->add_subcommand("restore", "Restore a snapshot into a new copy of its source");
   restore->add_option("SNAP", flags->snap, "id, prefix, latest, SOURCE@latest, SOURCE@TIME")
       ->required();
-  restore->add_option("--to", flags->to,
-                      "the source URI to create (" + SourceUriForms() + ")")->required();
+  restore->add_option("--to", flags->to, "the source URI to create (" + SourceUriForms() + ")")
+      ->required();
   restore->add_option("--table", flags->tables, "Only this table (repeatable)");
   restore->add_flag("--force", flags->force, "Replace PATH if it exists");
   restore->add_option("--mode", flags->mode, "Permissions of the restored file (octal)")

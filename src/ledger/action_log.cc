@@ -5,8 +5,8 @@
 namespace tidemark {
 
 const char* LedgerFailureOutcome(const Status& status) {
-  const bool refused = status.code() == Status::Code::kRefused ||
-                       status.code() == Status::Code::kAlreadyExists;
+  const bool refused =
+      status.code() == Status::Code::kRefused || status.code() == Status::Code::kAlreadyExists;
   return refused ? "refused" : "failed";
 }
 

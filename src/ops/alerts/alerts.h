@@ -48,8 +48,7 @@ struct AlertListing {
 };
 // The open alerts of `source` (every source when empty); acknowledged
 // ones too when `with_acked`.
-Result<AlertListing> ListAlerts(const Repository* repo, const std::string& source,
-                                bool with_acked);
+Result<AlertListing> ListAlerts(const Repository* repo, const std::string& source, bool with_acked);
 
 // Acknowledges `ids` with one ledger entry ("alert" / "acknowledged",
 // targets "alert ID", the reason); returns its targets. NotFound for an id
@@ -61,8 +60,8 @@ Result<std::vector<std::string>> AcknowledgeAlerts(const Repository* repo, const
 
 // Where alerts go ([alerts] of tidemark.toml).
 struct AlertPolicy {
-  std::string webhook;        // "" = none; http:// or https://
-  int retries = 3;            // attempts after the first
+  std::string webhook;              // "" = none; http:// or https://
+  int retries = 3;                  // attempts after the first
   uint64_t timeout_us = 5'000'000;  // per attempt
 };
 

@@ -180,8 +180,8 @@ TEST_F(AlertsTest, DeliveredPostLeavesNoEntry) {
 TEST_F(AlertsTest, UnreachableWebhookIsRecordedNotAnError) {
   RealTransport t;
   const std::string url = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/hook";
-  auto sent = DeliverAlert({url, 1, 1'000'000}, &t, ActionLog(repo_.get(), "test"), "{}",
-                           "snapshot x");
+  auto sent =
+      DeliverAlert({url, 1, 1'000'000}, &t, ActionLog(repo_.get(), "test"), "{}", "snapshot x");
   ASSERT_TRUE(sent);
   EXPECT_FALSE(sent->delivered);
   EXPECT_EQ(sent->attempts, 2);

@@ -29,8 +29,8 @@ Status RecordAnomalies(const ActionLog& log, const std::string& name, const Back
   for (size_t i = 0; i < found.size() && targets.size() < 50; ++i) {
     targets.push_back("alert " + AlertId(r.snapshot, i));
   }
-  return log.Record("anomaly", "open", targets,
-                    {{"anomalies", static_cast<int64_t>(found.size())}}, found.front().detail);
+  return log.Record("anomaly", "open", targets, {{"anomalies", static_cast<int64_t>(found.size())}},
+                    found.front().detail);
 }
 
 // Steps 3 to 5, under the lock `lock`.

@@ -10,7 +10,8 @@ Result<RestoreResult> RestoreSnapshot(BlobStore* store, const Repository& repo,
   const std::vector<std::string> targets = {"snapshot " + s.id.Hex(), "to " + target.uri()};
   auto r = Restore(store, repo, s.manifest, *target.connector, opts);
   if (!r.ok()) {
-    (void)log.Record("restore", LedgerFailureOutcome(r.status()), targets, {}, r.status().ToString());
+    (void)log.Record("restore", LedgerFailureOutcome(r.status()), targets, {},
+                     r.status().ToString());
     return r.status();
   }
   TM_RETURN_IF_ERROR(log.Record("restore", "ok", targets,
@@ -20,8 +21,7 @@ Result<RestoreResult> RestoreSnapshot(BlobStore* store, const Repository& repo,
 }
 
 Result<std::vector<ExportedFile>> ExportSnapshotLogged(BlobStore* store, const Repository& repo,
-                                                       const ActionLog& log,
-                                                       const SnapshotInfo& s,
+                                                       const ActionLog& log, const SnapshotInfo& s,
                                                        const ExportOptions& opts) {
   TM_RETURN_IF_ERROR(log.Preflight());
   const std::vector<std::string> targets = {"snapshot " + s.id.Hex(), "to " + opts.dir};

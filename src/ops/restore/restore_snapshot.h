@@ -27,8 +27,7 @@ Result<RestoreResult> RestoreSnapshot(BlobStore* store, const Repository& repo,
 // Exports snapshot `s` to opts.dir the same way ("export", targets
 // "snapshot ID", "to DIR", counts files and records).
 Result<std::vector<ExportedFile>> ExportSnapshotLogged(BlobStore* store, const Repository& repo,
-                                                       const ActionLog& log,
-                                                       const SnapshotInfo& s,
+                                                       const ActionLog& log, const SnapshotInfo& s,
                                                        const ExportOptions& opts);
 
 }  // namespace tidemark
