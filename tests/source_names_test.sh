@@ -40,11 +40,17 @@ mutant comment
 printf '// SQLite, rowid, shadow tables: words in a comment are fine\n#pragma once\n' \
   >>"$scratch/comment/src/ops/integrity/check.h"
 verdict 0 "comments and #pragma once are not code" -- python3 "$check" "$scratch/comment"
-mutant fixed
-sed -i 's/sqlite\|SQLite\|Sqlite\|rowid\|shadow/x/gI' "$scratch/fixed/src/cli/cmd_browse.cc"
-verdict 1 "a PENDING file that no longer names SQLite must leave the list" -- \
-  python3 "$check" "$scratch/fixed"
-named "src/cli/cmd_browse.cc: no longer names SQLite"
+# One PENDING file cleaned (the first listed: the list shrinks as files are cleaned).
+pending=$(cd "$here/tests/tools" && python3 -c 'import check_source_names as c; print(sorted(c.PENDING)[0] if c.PENDING else "")')
+if [ -n "$pending" ]; then
+  mutant fixed
+  sed -i 's/sqlite\|SQLite\|Sqlite\|rowid\|shadow\|pragma/x/gI' "$scratch/fixed/$pending"
+  verdict 1 "a PENDING file that no longer names SQLite must leave the list" -- \
+    python3 "$check" "$scratch/fixed"
+  named "$pending: no longer names SQLite"
+else
+  echo "PENDING is empty: no stale entry can exist"
+fi
 
 echo "source names: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

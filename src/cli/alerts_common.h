@@ -1,46 +1,41 @@
-// What backup, alerts and status share about anomalies: their ids, their
-// JSON, and which are acknowledged (docs/guide/anomalies.md#alerts).
+// What the CLI adds to alerts (ops/alerts/alerts.h decides what is posted):
+// the webhook transport on this process's clock, and how a delivery is
+// reported (docs/guide/anomalies.md#webhook).
 #pragma once
 
-#include <set>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "base/json.h"
-#include "base/result.h"
 #include "config/config.h"
-#include "repo/repository.h"
-#include "snapshot/catalog.h"
+#include "ops/alerts/alerts.h"
 
 namespace tidemark::cli {
 
 class Context;
 
-// "3fa1b2c3d4e5/2": the snapshot's short id and the anomaly's 1-based place.
-std::string AlertId(const Id& snapshot, size_t index);
+// [alerts] of tidemark.toml as the use cases take it.
+AlertPolicy PolicyOf(const AlertsConfig& alerts);
 
-// Key "anomalies": [{"id","kind","table","column","count","of","detail"}].
-void AnomaliesJson(JsonWriter* w, const Id& snapshot, const std::vector<Anomaly>& anomalies);
+// Posts through server/webhook.h. On the test clock (TIDEMARK_TEST_CLOCK) a
+// retry's pause passes on that clock only.
+class WebhookTransport : public AlertTransport {
+ public:
+  explicit WebhookTransport(const Context* ctx) : ctx_(ctx) {}
+  AlertDelivery Post(const std::string& url, const std::string& json, int retries,
+                     uint64_t timeout_us) override;
 
-// Alert ids acknowledged in the ledger (entries "alert" / "acknowledged"
-// with targets "alert ID").
-Result<std::set<std::string>> AcknowledgedAlerts(const Repository* repo);
-
-struct OpenAlert {
-  std::string id;
-  const SnapshotInfo* snapshot;
-  const Anomaly* anomaly;
+ private:
+  const Context* ctx_;
 };
-// Every anomaly of `snapshots` (of `source` only, when not empty) not in
-// `acked`, oldest snapshot first.
-std::vector<OpenAlert> OpenAlerts(const std::vector<SnapshotInfo>& snapshots,
-                                  const std::set<std::string>& acked,
-                                  const std::string& source = "");
 
-// POSTs `body` to the configured webhook (nothing when none is set). The
-// outcome goes to *w as "webhook": {...} when w is given; a failure is a
-// warning on stderr and a ledger entry ("alert", "not-delivered", `target`),
-// never an error.
+// Reports a delivery (nothing when none was attempted): "webhook": {...} in
+// *w when w is given, and a warning on stderr when it was not delivered.
+void ReportDelivery(const std::optional<AlertDelivery>& sent, JsonWriter* w);
+
+// POSTs `body` to the configured webhook (nothing when none is set) through
+// DeliverAlert and reports the outcome (ReportDelivery); a failure is never
+// an error.
 void PostAlert(Context* ctx, const AlertsConfig& alerts, const std::string& body,
                const std::string& target, JsonWriter* w);
 

@@ -3,10 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include "base/clock.h"
-#include "cli/alerts_common.h"
 #include "cli/commands.h"
 #include "cli/config_access.h"
 #include "cli/snapshot_access.h"
+#include "ops/alerts/alerts.h"
 
 namespace tidemark::cli {
 namespace {
@@ -18,13 +18,12 @@ struct AlertsFlags {
   std::string reason;
 };
 
-Status ListAlerts(Context* ctx, const AlertsFlags& flags) {
+Status ListAlertsCmd(Context* ctx, const AlertsFlags& flags) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo, flags.source));
-  TM_ASSIGN_OR_RETURN(std::set<std::string> acked, AcknowledgedAlerts(repo));
-  const std::set<std::string> none;
-  std::vector<OpenAlert> alerts = OpenAlerts(all, flags.all ? none : acked, flags.source);
+  TM_ASSIGN_OR_RETURN(AlertListing listing, ListAlerts(repo, flags.source, flags.all));
+  const std::set<std::string>& acked = listing.acked;
+  const std::vector<OpenAlert>& alerts = listing.alerts;
   JsonWriter w;
   w.BeginArray();
   for (const OpenAlert& a : alerts) {
@@ -46,31 +45,14 @@ Status ListAlerts(Context* ctx, const AlertsFlags& flags) {
   return Status::OK();
 }
 
-Status AckAlerts(Context* ctx, const AlertsFlags& flags) {
+Status AckAlertsCmd(Context* ctx, const AlertsFlags& flags) {
   if (flags.reason.empty()) {
     return Status::InvalidArgument("say why with --reason TEXT (it goes into the ledger)");
   }
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo));
-  TM_ASSIGN_OR_RETURN(std::set<std::string> acked, AcknowledgedAlerts(repo));
-  const std::set<std::string> none;
-  std::vector<OpenAlert> known = OpenAlerts(all, none);
-  std::vector<std::string> targets;
-  for (const std::string& id : flags.ids) {
-    auto it =
-        std::find_if(known.begin(), known.end(), [&](const OpenAlert& a) { return a.id == id; });
-    if (it == known.end()) {
-      return Status::NotFound("no anomaly " + id + "; `tidemark alerts list` shows the open ones");
-    }
-    if (acked.count(id)) {
-      return Status::AlreadyExists("anomaly " + id + " is already acknowledged");
-    }
-    targets.push_back("alert " + id);
-  }
-  TM_RETURN_IF_ERROR(ctx->Record("alert", "acknowledged", targets,
-                                 {{"alerts", static_cast<int64_t>(targets.size())}}, flags.reason));
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> targets,
+                      AcknowledgeAlerts(repo, ctx->Log(), flags.ids, flags.reason));
   ctx->Print("acknowledged " + std::to_string(targets.size()) + " anomalies");
   JsonWriter w;
   w.BeginObject().Key("acknowledged").BeginArray();
@@ -89,11 +71,11 @@ void AddAlertsCommands(CLI::App* app, Context* ctx) {
   CLI::App* list = alerts->add_subcommand("list", "Open anomalies (not yet acknowledged)");
   list->add_option("--source", flags->source, "only this source");
   list->add_flag("--all", flags->all, "acknowledged ones too");
-  list->callback([ctx, flags] { ctx->run = [ctx, flags] { return ListAlerts(ctx, *flags); }; });
+  list->callback([ctx, flags] { ctx->run = [ctx, flags] { return ListAlertsCmd(ctx, *flags); }; });
   CLI::App* ack = alerts->add_subcommand("ack", "Acknowledge anomalies (a ledger entry)");
   ack->add_option("id", flags->ids, "alert ids as `alerts list` shows them")->required();
   ack->add_option("--reason", flags->reason, "why (recorded in the ledger)");
-  ack->callback([ctx, flags] { ctx->run = [ctx, flags] { return AckAlerts(ctx, *flags); }; });
+  ack->callback([ctx, flags] { ctx->run = [ctx, flags] { return AckAlertsCmd(ctx, *flags); }; });
 }
 
 }  // namespace tidemark::cli

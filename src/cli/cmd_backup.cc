@@ -1,10 +1,10 @@
-// tidemark backup sqlite:PATH: a record snapshot of a SQLite app.
+// tidemark backup SOURCE-URI | NAME... | --all: record snapshots of sources.
+// Parses, calls BackupSource (ops/backup/backup_source.h) and prints.
 // docs/guide/backup.md
 #include <CLI/CLI.hpp>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 
 #include "base/hex.h"
 #include "base/json.h"
@@ -13,9 +13,8 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
-#include "ops/backup/backup.h"
-#include "repo/lock.h"
-#include "server/webhook.h"
+#include "ops/alerts/alerts.h"
+#include "ops/backup/backup_source.h"
 #include "snapshot/manifest.h"
 #include "sources/builtin/builtin.h"
 
@@ -68,17 +67,20 @@ Status ValidateLabels(const BackupFlags& flags) {
   return check("--host", flags.host);
 }
 
-// Prints one backup's summary and adds its JSON object to *w; `extra` adds
-// fields (the webhook's outcome) after the anomalies are printed.
-void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
-                  const std::function<void(JsonWriter*)>& extra) {
-  const Manifest& m = r.manifest;
-  const SnapshotStats& st = m.stats;
+// Ordinary tables (the JSON's "tables").
+size_t TableCount(const Manifest& m) {
   size_t tables = 0;
   for (const SnapshotTable& t : m.tables) tables += t.schema.kind == TableKind::kTable;
+  return tables;
+}
+
+// Prints one backup's summary (when its snapshot is stored).
+void PrintSummary(Context* ctx, const BackupResult& r) {
+  const Manifest& m = r.manifest;
+  const SnapshotStats& st = m.stats;
   ctx->Print("snapshot " + r.snapshot.Short() + " of " + m.source + " saved" +
              (r.parent.IsZero() ? " (first snapshot)" : " (parent " + r.parent.Short() + ")"));
-  ctx->Print("  " + std::to_string(tables) + " tables, " + std::to_string(r.records) +
+  ctx->Print("  " + std::to_string(TableCount(m)) + " tables, " + std::to_string(r.records) +
              " records: " + std::to_string(st.records_added) + " added, " +
              std::to_string(st.records_changed) + " changed, " +
              std::to_string(st.records_removed) + " removed");
@@ -93,6 +95,14 @@ void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
     ctx->Print(
         "  `tidemark alerts list` shows open anomalies; `tidemark alerts ack ID` closes one");
   }
+}
+
+// Adds one backup's JSON object to *w, with its webhook post (reported on
+// stderr too when it failed).
+void SummaryJson(const BackupOutcome& out, JsonWriter* w) {
+  const BackupResult& r = out.result;
+  const Manifest& m = r.manifest;
+  const SnapshotStats& st = m.stats;
   w->BeginObject().Field("snapshot", r.snapshot.Hex());
   w->Key("parent");
   if (r.parent.IsZero()) {
@@ -101,7 +111,7 @@ void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
     w->String(r.parent.Hex());
   }
   w->Field("source", m.source).Field("time", FormatTimeUtc(m.time_us));
-  w->Field("tables", static_cast<uint64_t>(tables)).Field("records", r.records);
+  w->Field("tables", static_cast<uint64_t>(TableCount(m))).Field("records", r.records);
   w->Field("records_added", st.records_added).Field("records_changed", st.records_changed);
   w->Field("records_removed", st.records_removed).Field("bytes_added", st.bytes_added);
   w->Field("duration_s", static_cast<double>(st.duration_us) / 1e6);
@@ -112,11 +122,11 @@ void PrintSummary(Context* ctx, const BackupResult& r, JsonWriter* w,
   for (const std::string& p : r.integrity_problems) w->String(p);
   w->EndArray();
   AnomaliesJson(w, r.snapshot, m.anomalies);
-  extra(w);
+  ReportDelivery(out.alert, w);
   w->EndObject();
 }
 
-// One backup to take: an ad-hoc sqlite:PATH, or a configured source.
+// One backup to take: an ad-hoc source URI, or a configured source.
 struct BackupJob {
   BackupOptions opts;
   const SourceConfig* source = nullptr;  // null: not in the config
@@ -140,7 +150,7 @@ Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
   } else {
     opts.name = flags.name_given ? flags.name : StemOf(opts.source.location);
     TM_RETURN_IF_ERROR(ValidateName(opts.name, flags.name_given));
-    job.source = cfg.FindSource(opts.name);  // sqlite:PATH --name crm: crm's rules apply
+    job.source = cfg.FindSource(opts.name);  // URI --name crm: crm's rules apply
   }
   opts.tags = flags.tags;
   std::string domain = flags.domain;
@@ -178,32 +188,16 @@ Result<std::vector<std::string>> DueTargets(Context* ctx, const ConfigFile& cfg,
     TM_ASSIGN_OR_RETURN(all, LoadSnapshots(*repo));
   }
   for (const SourceConfig& s : cfg.sources) {
-    if (due) {
-      const SnapshotInfo* last = LatestOf(all, s.name);
-      const int64_t now = ctx->repo()->clock()->NowMicros();
-      // Without an RPO a source is due only when it was never backed up.
-      const bool late = last == nullptr || (s.rpo_us && now - last->manifest.time_us >=
-                                                            static_cast<int64_t>(*s.rpo_us));
-      if (!late) continue;
+    if (due && !BackupDue(LatestOf(all, s.name), s.rpo_us, ctx->repo()->clock()->NowMicros())) {
+      continue;
     }
     names.push_back(s.name);
   }
   return names;
 }
 
-// Posts the anomalies of one snapshot to the configured webhook; a failure
-// is reported (stderr, JSON, ledger), never fatal.
-void PostAnomalies(Context* ctx, const ConfigFile& cfg, const BackupResult& r, JsonWriter* w) {
-  if (cfg.alerts.webhook.empty() || r.manifest.anomalies.empty()) return;
-  JsonWriter body;
-  body.BeginObject().Field("event", "anomalies").Field("source", r.manifest.source);
-  body.Field("snapshot", r.snapshot.Hex()).Field("time", FormatTimeUtc(r.manifest.time_us));
-  body.Field("host", r.manifest.host);
-  AnomaliesJson(&body, r.snapshot, r.manifest.anomalies);
-  body.EndObject();
-  PostAlert(ctx, cfg.alerts, body.str(), "snapshot " + r.snapshot.Hex(), w);
-}
-
+// Takes one backup through the use case; prints its summary once it is
+// stored (before the webhook is posted) and adds its JSON to *w.
 Status BackupOne(Context* ctx, const ConfigFile& cfg, BackupJob job, JsonWriter* w,
                  size_t* anomalies) {
   BackupOptions& opts = job.opts;
@@ -211,41 +205,13 @@ Status BackupOne(Context* ctx, const ConfigFile& cfg, BackupJob job, JsonWriter*
   const AnomalyRules defaults;
   opts.anomalies = job.source ? &job.source->anomalies : &defaults;
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "backup"));
-  lock->KeepFresh();
-  BlobStore store(repo);
-  TM_RETURN_IF_ERROR(store.LoadIndex());
-  auto r = Backup(repo, &store, opts);
-  if (!r.ok()) {
-    (void)ctx->Record("backup", "failed", {"source " + opts.name}, {}, r.status().ToString());
-    return r.status();
-  }
-  if (lock->lost()) {
-    return Status::Refused("the backup's lock was removed while it ran; its snapshot " +
-                           r->snapshot.Short() + " was written, but run `tidemark check`");
-  }
-  const SnapshotStats& st = r->manifest.stats;
-  TM_RETURN_IF_ERROR(
-      ctx->Record("backup", "ok", {"snapshot " + r->snapshot.Hex(), "source " + opts.name},
-                  {{"records", static_cast<int64_t>(r->records)},
-                   {"added", static_cast<int64_t>(st.records_added)},
-                   {"changed", static_cast<int64_t>(st.records_changed)},
-                   {"removed", static_cast<int64_t>(st.records_removed)},
-                   {"bytes_added", static_cast<int64_t>(st.bytes_added)},
-                   {"anomalies", static_cast<int64_t>(r->manifest.anomalies.size())}}));
-  if (!r->manifest.anomalies.empty()) {
-    std::vector<std::string> targets = {"snapshot " + r->snapshot.Hex(), "source " + opts.name};
-    for (size_t i = 0; i < r->manifest.anomalies.size() && targets.size() < 50; ++i) {
-      targets.push_back("alert " + AlertId(r->snapshot, i));
-    }
-    TM_RETURN_IF_ERROR(
-        ctx->Record("anomaly", "open", targets,
-                    {{"anomalies", static_cast<int64_t>(r->manifest.anomalies.size())}},
-                    r->manifest.anomalies.front().detail));
-  }
-  *anomalies += r->manifest.anomalies.size();
-  PrintSummary(ctx, *r, w, [&](JsonWriter* jw) { PostAnomalies(ctx, cfg, *r, jw); });
+  WebhookTransport transport(ctx);
+  const BackupAlerts alerts{PolicyOf(cfg.alerts), &transport};
+  TM_ASSIGN_OR_RETURN(BackupOutcome out,
+                      BackupSource(repo, ctx->Log(), opts, alerts,
+                                   [ctx](const BackupResult& r) { PrintSummary(ctx, r); }));
+  *anomalies += out.result.manifest.anomalies.size();
+  SummaryJson(out, w);
   return Status::OK();
 }
 
@@ -255,13 +221,12 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
     return Status::InvalidArgument("give source names or --all, not both");
   }
   if (!flags.all && flags.targets.empty()) {
-    return Status::InvalidArgument(
-        "name what to back up: sqlite:PATH, a configured source, "
-        "or --all");
+    return Status::InvalidArgument("name what to back up: a source URI (" + SourceUriForms() +
+                                   "), a configured source, or --all");
   }
   TM_RETURN_IF_ERROR(ValidateLabels(flags));
   if (flags.name_given && (flags.all || flags.targets.size() > 1)) {
-    return Status::InvalidArgument("--name goes with one sqlite:PATH");
+    return Status::InvalidArgument("--name goes with one source URI (" + SourceUriForms() + ")");
   }
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", flags.all, "[[source]] tables"));
   std::vector<std::string> targets = flags.targets;
@@ -309,7 +274,8 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
 void AddBackupCommand(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<BackupFlags>();
   CLI::App* cmd = app->add_subcommand("backup", "Take a record snapshot of a source");
-  cmd->add_option("source", flags->targets, "sqlite:PATH, or configured source names");
+  cmd->add_option("source", flags->targets,
+                  "a source URI (" + SourceUriForms() + "), or configured source names");
   cmd->add_flag("--all", flags->all, "every source in tidemark.toml");
   cmd->add_flag("--due", flags->due,
                 "with --all: only sources whose last snapshot is older than their RPO");
@@ -320,7 +286,8 @@ void AddBackupCommand(CLI::App* app, Context* ctx) {
                       "Source name (default: the file's stem); " + std::string(kSourceNameRule));
   cmd->add_option("--tag", flags->tags, "Tag the snapshot (repeatable)");
   cmd->add_flag("--require-integrity", flags->require_integrity,
-                "exit 4, storing nothing, when SQLite's quick_check finds damage");
+                "exit 4, storing nothing, when the source's integrity check (" +
+                    IntegrityCheckNames() + ") finds damage");
   cmd->add_option("--env", flags->env, "Environment label (prod, staging, ...)");
   cmd->add_option("--domain", flags->domain, "Data domain label (sales, hr, ...)");
   cmd->add_option("--purpose", flags->purpose, "Purpose label (scheduled, pre-change, ...)");

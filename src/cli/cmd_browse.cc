@@ -164,7 +164,7 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(s, flags.table));
   if (!t->schema.has_records()) {
     return Status::InvalidArgument("table " + t->schema.name +
-                                   " is a virtual table: its data is in its shadow tables");
+                                   " is a virtual table: its data is in its internal tables");
   }
   std::string after_key;
   if (!flags.after.empty()) {
@@ -268,7 +268,7 @@ void AddBrowseCommands(CLI::App* app, Context* ctx) {
   ls->add_option("TABLE", flags->table, "List this table's records");
   ls->add_option("--limit", flags->limit, "Records to list (0: all)")->capture_default_str();
   ls->add_option("--after", flags->after, "Start after this key");
-  ls->add_flag("--all", flags->all_tables, "Also list shadow and virtual tables");
+  ls->add_flag("--all", flags->all_tables, "Also list internal and virtual tables");
   ls->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunLs(ctx, *flags); }; });
 }
 

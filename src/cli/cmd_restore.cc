@@ -1,15 +1,16 @@
-// tidemark restore SNAP --to sqlite:PATH, export SNAP --format csv|ndjson
+// tidemark restore SNAP --to SOURCE-URI, export SNAP --format csv|ndjson
 // --out DIR, verify-export DIR. docs/guide/restore.md, docs/guide/export.md
+// Parses, calls RestoreSnapshot / ExportSnapshotLogged
+// (ops/restore/restore_snapshot.h) and prints.
 #include <CLI/CLI.hpp>
 #include <chrono>
 
 #include "base/hex.h"
 #include "cli/commands.h"
+#include "cli/config_access.h"
 #include "cli/context.h"
-#include "cli/exit_codes.h"
 #include "cli/snapshot_access.h"
-#include "ops/restore/export.h"
-#include "ops/restore/restore.h"
+#include "ops/restore/restore_snapshot.h"
 #include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
@@ -54,25 +55,17 @@ Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   opts.show_progress = ctx->ShowProgress();
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "restore"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(flags.snap));
-  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  auto r = Restore(a->store.get(), *a->repo, s->manifest, *target.connector, opts);
-  if (!r.ok()) {
-    (void)ctx->Record("restore", FailureOutcome(r.status()),
-                      {"snapshot " + s->id.Hex(), "to " + flags.to}, {}, r.status().ToString());
-    return r.status();
-  }
+  TM_ASSIGN_OR_RETURN(RestoreResult r,
+                      RestoreSnapshot(a->store.get(), *a->repo, ctx->Log(), *s, target, opts));
   const double secs = SecondsSince(started);
-  TM_RETURN_IF_ERROR(ctx->Record("restore", "ok", {"snapshot " + s->id.Hex(), "to " + flags.to},
-                                 {{"tables", static_cast<int64_t>(r->tables)},
-                                  {"records", static_cast<int64_t>(r->records)}}));
   ctx->Print("restored snapshot " + s->id.Short() + " of " + s->manifest.source + " to " +
              opts.path);
-  ctx->Print("  " + std::to_string(r->tables) + " tables, " + std::to_string(r->records) +
-             " records, " + FormatBytes(static_cast<double>(r->bytes)) + " in " +
+  ctx->Print("  " + std::to_string(r.tables) + " tables, " + std::to_string(r.records) +
+             " records, " + FormatBytes(static_cast<double>(r.bytes)) + " in " +
              FormatDuration(secs) + "; every table's row count and digest verified");
   JsonWriter w;
   w.BeginObject().Field("snapshot", s->id.Hex()).Field("path", opts.path);
-  w.Field("tables", r->tables).Field("records", r->records).Field("bytes", r->bytes);
+  w.Field("tables", r.tables).Field("records", r.records).Field("bytes", r.bytes);
   w.Field("verified", true).Field("duration_s", secs).EndObject();
   ctx->PrintJson(w);
   return Status::OK();
@@ -93,33 +86,24 @@ Status RunExport(Context* ctx, const RestoreFlags& flags) {
   opts.show_progress = ctx->ShowProgress();
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "export"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(flags.snap));
-  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  auto files = ExportSnapshot(a->store.get(), *a->repo, s->id, s->manifest, opts);
-  if (!files.ok()) {
-    (void)ctx->Record("export", FailureOutcome(files.status()),
-                      {"snapshot " + s->id.Hex(), "to " + flags.out}, {},
-                      files.status().ToString());
-    return files.status();
-  }
+  TM_ASSIGN_OR_RETURN(std::vector<ExportedFile> files,
+                      ExportSnapshotLogged(a->store.get(), *a->repo, ctx->Log(), *s, opts));
   uint64_t rows = 0, bytes = 0;
-  for (const ExportedFile& f : *files) {
+  for (const ExportedFile& f : files) {
     rows += f.rows;
     bytes += f.bytes;
   }
-  TM_RETURN_IF_ERROR(ctx->Record(
-      "export", "ok", {"snapshot " + s->id.Hex(), "to " + flags.out},
-      {{"files", static_cast<int64_t>(files->size())}, {"records", static_cast<int64_t>(rows)}}));
-  for (const ExportedFile& f : *files) {
+  for (const ExportedFile& f : files) {
     ctx->Print("  " + f.file + "  " + std::to_string(f.rows) + " rows  sha256 " +
                f.sha256_hex.substr(0, 16));
   }
-  ctx->Print("exported " + std::to_string(files->size()) + " tables (" + std::to_string(rows) +
+  ctx->Print("exported " + std::to_string(files.size()) + " tables (" + std::to_string(rows) +
              " records, " + FormatBytes(static_cast<double>(bytes)) + ") to " + flags.out + " in " +
              FormatDuration(SecondsSince(started)) + "; manifest.json lists checksums");
   JsonWriter w;
   w.BeginObject().Field("snapshot", s->id.Hex()).Field("dir", flags.out);
   w.Field("format", flags.format).Key("files").BeginArray();
-  for (const ExportedFile& f : *files) {
+  for (const ExportedFile& f : files) {
     w.BeginObject().Field("table", f.table).Field("file", f.file).Field("rows", f.rows);
     w.Field("bytes", f.bytes).Field("sha256", f.sha256_hex).EndObject();
   }
@@ -152,10 +136,12 @@ Status RunVerifyExport(Context* ctx, const RestoreFlags& flags) {
 
 void AddRestoreCommands(CLI::App* app, Context* ctx) {
   auto flags = std::make_shared<RestoreFlags>();
-  CLI::App* restore = app->add_subcommand("restore", "Restore a snapshot into a new SQLite file");
+  CLI::App* restore =
+      app->add_subcommand("restore", "Restore a snapshot into a new copy of its source");
   restore->add_option("SNAP", flags->snap, "id, prefix, latest, SOURCE@latest, SOURCE@TIME")
       ->required();
-  restore->add_option("--to", flags->to, "sqlite:PATH of the file to create")->required();
+  restore->add_option("--to", flags->to, "the source URI to create (" + SourceUriForms() + ")")
+      ->required();
   restore->add_option("--table", flags->tables, "Only this table (repeatable)");
   restore->add_flag("--force", flags->force, "Replace PATH if it exists");
   restore->add_option("--mode", flags->mode, "Permissions of the restored file (octal)")

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "base/clock.h"
-#include "cli/alerts_common.h"
 #include "cli/commands.h"
 #include "cli/config_access.h"
+#include "ops/alerts/alerts.h"
 #include "ops/drill/drill_report.h"
 #include "ops/drill/drill_store.h"
 #include "ops/retention/forget.h"

@@ -8,7 +8,7 @@
 
 #include "base/progress.h"
 #include "cli/s3_access.h"
-#include "ledger/ledger.h"
+#include "ledger/action_log.h"
 #include "storage/local_backend.h"
 
 namespace tidemark::cli {
@@ -195,26 +195,11 @@ Status Context::Record(const std::string& action, const std::string& outcome,
                        std::vector<std::string> targets,
                        std::vector<std::pair<std::string, int64_t>> counts,
                        const std::string& reason) {
-  if (!repo_) return Status::Internal("ledger entry without an open repository");
-  LedgerRecord rec;
-  rec.action = action;
-  rec.outcome = outcome;
-  rec.args.emplace_back("command", RedactedCommandLine());
-  if (!reason.empty()) rec.args.emplace_back("reason", reason);
-  rec.targets = std::move(targets);
-  rec.counts = std::move(counts);
-  Ledger ledger(repo_.get());
-  auto entry = ledger.Append(std::move(rec));
-  if (!entry.ok()) {
-    return entry.status().WithContext(action + " was done, but recording it in the ledger failed");
-  }
-  return Status::OK();
+  return Log().Record(action, outcome, std::move(targets), std::move(counts), reason);
 }
 
-Status Context::PreflightLedger() const {
-  if (!repo_) return Status::Internal("ledger check without an open repository");
-  Status s = Ledger(repo_.get()).CheckAppendable();
-  return s.WithContext("nothing was changed, because the ledger would not record it");
-}
+Status Context::PreflightLedger() const { return Log().Preflight(); }
+
+ActionLog Context::Log() const { return ActionLog(repo_.get(), RedactedCommandLine()); }
 
 }  // namespace tidemark::cli

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "cli/password.h"
 #include "config/config.h"
+#include "ledger/action_log.h"
 #include "ledger/ledger_entry.h"
 #include "repo/repository.h"
 #include "storage/backend.h"
@@ -110,6 +111,10 @@ class Context {
                 std::vector<std::string> targets,
                 std::vector<std::pair<std::string, int64_t>> counts,
                 const std::string& reason = "");
+  // The ledger entries of this command, for the use cases in ops/ (Record
+  // and PreflightLedger go through it): its "command" is the redacted
+  // command line. Holds the repository opened here (null before).
+  ActionLog Log() const;
 
  private:
   bool json_printed_ = false;

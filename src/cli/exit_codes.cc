@@ -1,5 +1,7 @@
 #include "cli/exit_codes.h"
 
+#include "ledger/action_log.h"
+
 namespace tidemark::cli {
 
 int ExitCodeFor(const Status& status) {
@@ -41,8 +43,7 @@ const std::vector<ExitCodeRow>& ExitCodeTable() {
   return rows;
 }
 
-const char* FailureOutcome(const Status& status) {
-  return ExitCodeFor(status) == kExitRefused ? "refused" : "failed";
-}
+// The ledger's rule (ledger/action_log.h), which exit 4 follows.
+const char* FailureOutcome(const Status& status) { return LedgerFailureOutcome(status); }
 
 }  // namespace tidemark::cli

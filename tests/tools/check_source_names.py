@@ -37,12 +37,8 @@ MODEL = {
 }
 
 PENDING = {
-    "src/cli/cmd_backup.cc",
-    "src/cli/cmd_browse.cc",
     "src/cli/cmd_drill.cc",
-    "src/cli/cmd_restore.cc",
     "src/cli/cmd_rollback.cc",
-    "src/cli/config_access.cc",
     "src/cli/snapshot_access.cc",
     "src/cli/snapshot_access.h",
     "src/ops/backup/anomaly.cc",
