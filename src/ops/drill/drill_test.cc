@@ -48,7 +48,7 @@ class DrillTest : public ::testing::Test {
     ctx.history = history_;
     ctx.now_us = repo_->clock()->NowMicros();
     ctx.source = source_;
-    ctx.scratch = BuiltinConnectors().Find("sqlite");
+    ctx.connectors = &BuiltinConnectors();
     auto r = RunDrill(plan_, ctx);
     if (r.ok()) history_.push_back(*r);
     return r;
