@@ -16,7 +16,6 @@
 #include "ops/drill/drill.h"
 #include "ops/drill/drill_run.h"
 #include "ops/drill/drill_store.h"
-#include "repo/lock.h"
 #include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
@@ -129,33 +128,23 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, flags.plan_file, true));
   TM_ASSIGN_OR_RETURN(std::vector<const DrillPlan*> plans, SelectPlans(cfg, flags));
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "drill"));
-  lock->KeepFresh();
-  BlobStore store(repo);
-  TM_RETURN_IF_ERROR(store.LoadIndex());
-  DrillContext dc;
-  dc.store = &store;
-  dc.repo = repo;
-  TM_ASSIGN_OR_RETURN(dc.snapshots, LoadSnapshots(*repo, "", &dc.unreadable_snapshots));
-  TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
-  dc.tool_version = TIDEMARK_VERSION;
-  dc.host = CurrentHost();
-  dc.actor = CurrentUser();
-  dc.connectors = &BuiltinConnectors();  // each drill restores with its source's connector
-  dc.keep = flags.keep;
-  dc.show_progress = ctx->ShowProgress();
+  TM_ASSIGN_OR_RETURN(auto batch, DrillBatch::Open(repo, &BuiltinConnectors()));
+  DrillContext* dc = batch->context();
+  dc->tool_version = TIDEMARK_VERSION;
+  dc->host = CurrentHost();
+  dc->actor = CurrentUser();
+  dc->keep = flags.keep;
+  dc->show_progress = ctx->ShowProgress();
   JsonWriter w;
   w.BeginObject().Key("runs").BeginArray();
   size_t failed = 0, ran = 0;
   Status first_error;  // a plan that could not run at all; the others still run
   for (const DrillPlan* plan : plans) {
-    dc.history = PlanHistory(stored, plan->name);
-    dc.now_us = repo->clock()->NowMicros();
-    if (flags.due && !DrillDue(*plan, dc.history, dc.now_us)) continue;
+    batch->ContextFor(*plan);
+    if (flags.due && !DrillDue(*plan, dc->history, dc->now_us)) continue;
     ran++;
-    const DrillPlan effective = WithSource(cfg, *plan, &dc.source);
-    Status s = RunAndStore(ctx, effective, dc, cfg.alerts, &w, &failed);
+    const DrillPlan effective = WithSource(cfg, *plan, &dc->source);
+    Status s = RunAndStore(ctx, effective, *dc, cfg.alerts, &w, &failed);
     if (!s.ok()) {
       failed++;
       fprintf(stderr, "tidemark: error: drill %s: %s\n", plan->name.c_str(), s.message().c_str());

@@ -3,8 +3,31 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "ledger/ledger.h"
+#include "snapshot/catalog.h"
 
 namespace tidemark {
+
+Result<std::unique_ptr<DrillBatch>> DrillBatch::Open(const Repository* repo,
+                                                     const ConnectorRegistry* connectors) {
+  TM_RETURN_IF_ERROR(Ledger(repo).CheckAppendable().WithContext(
+      "nothing was changed, because the ledger would not record it"));
+  std::unique_ptr<DrillBatch> b(new DrillBatch(repo));
+  TM_ASSIGN_OR_RETURN(b->lock_, RepoLock::Acquire(repo, false, "drill"));
+  b->lock_->KeepFresh();
+  TM_RETURN_IF_ERROR(b->store_.LoadIndex());
+  b->ctx_.store = &b->store_;
+  b->ctx_.repo = repo;
+  b->ctx_.connectors = connectors;
+  TM_ASSIGN_OR_RETURN(b->ctx_.snapshots, LoadSnapshots(*repo, "", &b->ctx_.unreadable_snapshots));
+  TM_ASSIGN_OR_RETURN(b->stored_, ListDrillReports(*repo));
+  return b;
+}
+
+DrillContext* DrillBatch::ContextFor(const DrillPlan& plan) {
+  ctx_.history = PlanHistory(stored_, plan.name);
+  ctx_.now_us = ctx_.repo->clock()->NowMicros();
+  return &ctx_;
+}
 
 std::vector<DrillReport> PlanHistory(const StoredDrills& stored, const std::string& plan) {
   std::vector<DrillReport> out;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,8 +14,37 @@
 
 #include "ops/drill/drill.h"
 #include "ops/drill/drill_store.h"
+#include "repo/blob_store.h"
+#include "repo/lock.h"
 
 namespace tidemark {
+
+// What a batch of drills over one repository shares, set up the way every
+// front end must before the first run: the ledger accepts entries (so that
+// no drill runs unrecorded), a shared lock is held and kept fresh (backups
+// and other drills run beside it; forget and prune wait), the index is
+// loaded, and every snapshot and stored report is listed. The lock is
+// released when the batch is destroyed. `repo` and `connectors` must
+// outlive it.
+class DrillBatch {
+ public:
+  static Result<std::unique_ptr<DrillBatch>> Open(const Repository* repo,
+                                                  const ConnectorRegistry* connectors);
+  // The shared context; the front end fills in who runs the drills
+  // (tool_version, host, actor) and keep / show_progress / source.
+  DrillContext* context() { return &ctx_; }
+  const StoredDrills& stored() const { return stored_; }
+  // Points the context at `plan`: its history, and now_us from the
+  // repository's clock.
+  DrillContext* ContextFor(const DrillPlan& plan);
+
+ private:
+  explicit DrillBatch(const Repository* repo) : store_(repo) {}
+  std::unique_ptr<RepoLock> lock_;
+  BlobStore store_;
+  DrillContext ctx_;
+  StoredDrills stored_;
+};
 
 // The stored reports of plan `plan`, oldest first (a DrillContext's history).
 std::vector<DrillReport> PlanHistory(const StoredDrills& stored, const std::string& plan);
