@@ -14,8 +14,8 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "ops/drill/drill.h"
+#include "ops/drill/drill_run.h"
 #include "ops/drill/drill_store.h"
-#include "repo/lock.h"
 #include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
@@ -35,14 +35,6 @@ struct DrillsFlags {
 
 Result<ConfigFile> LoadPlans(Context* ctx, const std::string& plan_file, bool required) {
   return LoadConfigFor(ctx, plan_file, required, "drill plans ([[drill]] tables, or --plan-file)");
-}
-
-std::vector<DrillReport> HistoryOf(const StoredDrills& stored, const std::string& plan) {
-  std::vector<DrillReport> out;
-  for (const DrillReport& r : stored.reports) {
-    if (r.plan == plan) out.push_back(r);
-  }
-  return out;
 }
 
 void PrintRun(Context* ctx, const DrillReport& r) {
@@ -98,39 +90,18 @@ Result<std::vector<const DrillPlan*>> SelectPlans(const ConfigFile& cfg, const D
   return plans;
 }
 
-// Runs one plan, stores its report, records it in the ledger, prints it and
-// adds it to *w. A failed check is a report (counted in *failed), not an error.
-// A failed drill is posted to the webhook like an anomaly (docs/guide/drills.md).
-void PostFailedDrill(Context* ctx, const AlertsConfig& alerts, const DrillReport& r) {
-  if (r.passed() || alerts.webhook.empty()) return;
-  JsonWriter body;
-  body.BeginObject().Field("event", "drill-failed").Field("plan", r.plan);
-  body.Field("source", r.source).Field("run_id", r.run_id).Field("snapshot", r.snapshot_id);
-  body.Field("time", FormatTimeUtc(r.started_us)).Field("host", r.host);
-  body.Key("failed_checks").BeginArray();
-  for (const DrillCheck& c : r.checks) {
-    if (c.outcome != CheckOutcome::kFail) continue;
-    body.BeginObject().Field("kind", c.kind).Field("name", c.name).Field("detail", c.detail);
-    body.EndObject();
-  }
-  body.EndArray().EndObject();
-  PostAlert(ctx, alerts, body.str(), "run " + r.run_id, nullptr);
-}
-
-Status RunAndStore(Context* ctx, Repository* repo, const DrillPlan& plan, const DrillContext& dc,
+// Runs one plan (its report stored, its ledger entry appended: ops/drill),
+// prints it and adds it to *w, and posts a failed drill to the webhook like
+// an anomaly (docs/guide/drills.md). A failed check is a report (counted in
+// *failed), not an error.
+Status RunAndStore(Context* ctx, const DrillPlan& plan, const DrillContext& dc,
                    const AlertsConfig& alerts, JsonWriter* w, size_t* failed) {
-  TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(plan, dc));
-  TM_RETURN_IF_ERROR(StoreDrillReport(*repo, r));
+  TM_ASSIGN_OR_RETURN(DrillReport r,
+                      RunAndRecordDrill(plan, dc, {{"command", ctx->RedactedCommandLine()}}));
   *failed += !r.passed();
-  TM_RETURN_IF_ERROR(
-      ctx->Record("drill", r.passed() ? "ok" : "failed",
-                  {"plan " + r.plan, "run " + r.run_id, "snapshot " + r.snapshot_id},
-                  {{"checks_failed", static_cast<int64_t>(r.CountOutcome(CheckOutcome::kFail))},
-                   {"rto_ms", static_cast<int64_t>(r.rto_achieved_us / 1000)},
-                   {"rpo_s", static_cast<int64_t>(r.rpo_achieved_us / 1000000)}}));
   PrintRun(ctx, r);
   w->Raw(DrillReportToJson(r));
-  PostFailedDrill(ctx, alerts, r);
+  if (auto alert = DrillAlertFor(r)) PostAlert(ctx, alerts, alert->body, alert->target, nullptr);
   return Status::OK();
 }
 
@@ -157,35 +128,23 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadPlans(ctx, flags.plan_file, true));
   TM_ASSIGN_OR_RETURN(std::vector<const DrillPlan*> plans, SelectPlans(cfg, flags));
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
-  TM_RETURN_IF_ERROR(ctx->PreflightLedger());
-  TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "drill"));
-  lock->KeepFresh();
-  BlobStore store(repo);
-  TM_RETURN_IF_ERROR(store.LoadIndex());
-  DrillContext dc;
-  dc.store = &store;
-  dc.repo = repo;
-  TM_ASSIGN_OR_RETURN(dc.snapshots, LoadSnapshots(*repo, "", &dc.unreadable_snapshots));
-  TM_ASSIGN_OR_RETURN(StoredDrills stored, ListDrillReports(*repo));
-  dc.tool_version = TIDEMARK_VERSION;
-  dc.host = CurrentHost();
-  dc.actor = CurrentUser();
-  dc.scratch = BuiltinConnectors().Find("sqlite");  // drills restore into SQLite files
-  dc.keep = flags.keep;
-  dc.show_progress = ctx->ShowProgress();
+  TM_ASSIGN_OR_RETURN(auto batch, DrillBatch::Open(repo, &BuiltinConnectors()));
+  DrillContext* dc = batch->context();
+  dc->tool_version = TIDEMARK_VERSION;
+  dc->host = CurrentHost();
+  dc->actor = CurrentUser();
+  dc->keep = flags.keep;
+  dc->show_progress = ctx->ShowProgress();
   JsonWriter w;
   w.BeginObject().Key("runs").BeginArray();
   size_t failed = 0, ran = 0;
   Status first_error;  // a plan that could not run at all; the others still run
   for (const DrillPlan* plan : plans) {
-    dc.history = HistoryOf(stored, plan->name);
-    dc.now_us = repo->clock()->NowMicros();
-    // Due: overdue by its cadence, or never run (whatever the cadence).
-    const bool due = dc.history.empty() || DrillOverdue(*plan, dc.history, dc.now_us);
-    if (flags.due && !due) continue;
+    batch->ContextFor(*plan);
+    if (flags.due && !DrillDue(*plan, dc->history, dc->now_us)) continue;
     ran++;
-    const DrillPlan effective = WithSource(cfg, *plan, &dc.source);
-    Status s = RunAndStore(ctx, repo, effective, dc, cfg.alerts, &w, &failed);
+    const DrillPlan effective = WithSource(cfg, *plan, &dc->source);
+    Status s = RunAndStore(ctx, effective, *dc, cfg.alerts, &w, &failed);
     if (!s.ok()) {
       failed++;
       fprintf(stderr, "tidemark: error: drill %s: %s\n", plan->name.c_str(), s.message().c_str());

@@ -15,6 +15,7 @@
 #include "base/result.h"
 #include "records/schema.h"
 #include "records/value.h"
+#include "sources/probe.h"
 
 namespace tidemark {
 
@@ -112,6 +113,12 @@ class Connector {
   virtual Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
       const std::string& location, const SourceSchema& schema,
       const RestoreTargetOptions& options) const = 0;
+
+  // A read-only probe (sources/probe.h) on the copy of a source at
+  // `location`: one a drill restored, or the live source an assertion
+  // compares with. NotFound when there is none; InvalidArgument when it is
+  // not one of this kind.
+  virtual Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const = 0;
 
   // The table of `schema` that internal table `t` (TableKind::kInternal)
   // belongs to and follows in every selection; null when none.

@@ -37,15 +37,10 @@ MODEL = {
 }
 
 PENDING = {
-    "src/cli/cmd_drill.cc",
     "src/cli/cmd_rollback.cc",
     "src/cli/snapshot_access.cc",
     "src/cli/snapshot_access.h",
     "src/ops/backup/anomaly.cc",
-    "src/ops/drill/drill.cc",
-    "src/ops/drill/drill_checks.cc",
-    "src/ops/drill/drill_checks.h",
-    "src/ops/drill/drill_report.cc",
     "src/ops/rollback/rollback.cc",
     "src/ops/rollback/rollback_plan.cc",
     "src/ops/rollback/rollback_plan.h",

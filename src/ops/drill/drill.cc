@@ -1,21 +1,20 @@
-#include "base/ascii.h"
 #include "ops/drill/drill.h"
 
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <tuple>
 
+#include "base/ascii.h"
 #include "base/hex.h"
 #include "crypto/crypto.h"
-#include "ops/integrity/damage_map.h"
 #include "ops/drill/drill_checks.h"
+#include "ops/integrity/damage_map.h"
 #include "ops/restore/restore.h"
 
 namespace tidemark {
@@ -66,8 +65,9 @@ std::vector<std::string> ChooseTables(const DrillPlan& plan, const Manifest& m,
   for (const SnapshotTable& t : m.tables) {
     if (t.schema.kind != TableKind::kTable && t.schema.kind != TableKind::kVirtual) continue;
     if (!plan.tables.empty() &&
-        std::none_of(plan.tables.begin(), plan.tables.end(),
-                     [&](const std::string& n) { return AsciiLower(n) == AsciiLower(t.schema.name); })) {
+        std::none_of(plan.tables.begin(), plan.tables.end(), [&](const std::string& n) {
+          return AsciiLower(n) == AsciiLower(t.schema.name);
+        })) {
       continue;
     }
     eligible.push_back(t.schema.name);
@@ -82,13 +82,14 @@ std::vector<std::string> ChooseTables(const DrillPlan& plan, const Manifest& m,
   const size_t n =
       plan.rotate_tables > 0 ? plan.rotate_tables : std::max<size_t>(1, (eligible.size() + 3) / 4);
   // Stable: among tables covered equally long ago, schema order decides.
-  std::stable_sort(eligible.begin(), eligible.end(),
-                   [&](const auto& a, const auto& b) { return last[AsciiLower(a)] < last[AsciiLower(b)]; });
+  std::stable_sort(eligible.begin(), eligible.end(), [&](const auto& a, const auto& b) {
+    return last[AsciiLower(a)] < last[AsciiLower(b)];
+  });
   if (eligible.size() > n) eligible.resize(n);
   return eligible;
 }
 
-// A fresh private folder for the scratch file.
+// A fresh private folder for the scratch copy.
 Result<std::string> MakeScratchDir(const DrillPlan& plan) {
   std::string base = plan.scratch_dir;
   if (base.empty()) {
@@ -103,9 +104,11 @@ Result<std::string> MakeScratchDir(const DrillPlan& plan) {
   return templ;
 }
 
-void RemoveScratch(const std::string& dir, const std::string& file) {
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) ::unlink((file + suffix).c_str());
-  ::rmdir(dir.c_str());
+// The scratch folder and whatever the connector put in it (a file and its
+// journals, say): the folder is the drill's own (mkdtemp).
+void RemoveScratch(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 const DrillReport* LastPassing(const std::vector<DrillReport>& history) {
@@ -113,11 +116,6 @@ const DrillReport* LastPassing(const std::vector<DrillReport>& history) {
     if (it->passed()) return &*it;
   }
   return nullptr;
-}
-
-std::string LivePathOf(const Manifest& m) {
-  const std::string prefix = "sqlite:";
-  return m.source_uri.rfind(prefix, 0) == 0 ? m.source_uri.substr(prefix.size()) : "";
 }
 
 // After a failed restore: reads every blob the snapshot needs and adds one
@@ -143,19 +141,18 @@ void ExplainDamage(const DrillContext& ctx, const SnapshotInfo& snap, DrillRepor
   rep->checks.back().duration_us = Since(start);
 }
 
-// Restore, then every check the plan runs; fills the report's tables,
-// timings and check rows.
-void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const SnapshotInfo& snap,
-                     const std::string& path, DrillReport* rep) {
-  Restored restored{path, ctx.scratch, &snap.manifest,
-                    rep->rotated ? ChooseTables(plan, snap.manifest, ctx.history) : plan.tables};
-  auto start = std::chrono::steady_clock::now();
+// Restores the snapshot into r's location with r's connector and adds the
+// "restore" row (with "damage" rows after a failed one). False when the
+// restore failed: nothing is checked then.
+bool RestoreCopy(const DrillContext& ctx, const SnapshotInfo& snap, const drill::Restored& r,
+                 DrillReport* rep) {
+  const auto start = std::chrono::steady_clock::now();
   RestoreOptions opts;
-  opts.path = path;
-  opts.tables = restored.tables;
-  opts.verify = false;  // compared below, table by table
+  opts.path = r.location;
+  opts.tables = r.tables;
+  opts.verify = false;  // compared by the checks, table by table
   opts.show_progress = ctx.show_progress;
-  auto result = Restore(ctx.store, *ctx.repo, snap.manifest, *ctx.scratch, opts);
+  auto result = Restore(ctx.store, *ctx.repo, snap.manifest, *r.connector, opts);
   rep->restore_us = Since(start);
   if (!result.ok()) {
     rep->checks.push_back({"restore", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
@@ -163,7 +160,7 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
     if (result.status().IsCorruption() || result.status().IsNotFound()) {
       ExplainDamage(ctx, snap, rep);
     }
-    return;
+    return false;
   }
   rep->records_restored = result->records;
   rep->bytes_restored = result->bytes;
@@ -172,45 +169,65 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
                              std::to_string(result->records) + " records, " +
                              FormatBytes(static_cast<double>(result->bytes)),
                          rep->restore_us});
-  start = std::chrono::steady_clock::now();
-  auto q = SqliteQuery::Open(path);
-  if (!q.ok()) {
-    AddCheck(rep, "integrity", "open", CheckOutcome::kFail, q.status().message());
-    rep->checks_us = Since(start);
-    return;
-  }
-  SqliteQuery* db = q->get();
-  if (plan.Runs("schema")) drill::CheckSchema(restored, db, &rep->checks);
+  return true;
+}
+
+// "counts" and "digest" (as the plan runs them), filling the report's
+// tables; without them, the snapshot's counts record what this run covered
+// (rotation and the baseline use them).
+void CheckTablesOf(const DrillPlan& plan, const drill::Restored& r, DrillReport* rep) {
   if (plan.Runs("counts") || plan.Runs("digest")) {
     std::vector<DrillCheck> rows;
-    drill::CheckTables(restored, &rows, &rep->tables);
+    drill::CheckTables(r, &rows, &rep->tables);
     for (DrillCheck& c : rows) {
       if (plan.Runs(c.kind)) rep->checks.push_back(std::move(c));
     }
-  } else {
-    // Not read back: the snapshot's counts still record what this run
-    // covered (rotation and the baseline use them).
-    for (const SnapshotTable& t : snap.manifest.tables) {
-      if (t.schema.has_records() && restored.Selected(t.schema.name)) {
-        rep->tables.push_back({t.schema.name, t.root.count, t.schema.kind != TableKind::kTable});
-      }
+    return;
+  }
+  for (const SnapshotTable& t : r.manifest->tables) {
+    if (t.schema.has_records() && r.Selected(t.schema.name)) {
+      rep->tables.push_back({t.schema.name, t.root.count, t.schema.kind != TableKind::kTable});
     }
   }
-  if (plan.Runs("integrity")) drill::CheckIntegrity(db, &rep->checks);
-  if (plan.Runs("foreign-keys")) drill::CheckForeignKeys(restored, db, &rep->checks);
-  if (plan.Runs("relation")) drill::CheckRelations(plan, restored, db, &rep->checks);
-  if (plan.Runs("uniqueness")) drill::CheckUniqueness(plan, restored, db, &rep->checks);
-  if (plan.Runs("assertion")) {
-    drill::CheckAssertions(plan, restored, db, LivePathOf(snap.manifest), &rep->checks);
+}
+
+// Every check the plan runs against the restored copy, through its probe.
+void CheckCopy(const DrillPlan& plan, const DrillContext& ctx, const drill::Restored& r,
+               const SourceRef& live, DrillReport* rep) {
+  auto opened = r.connector->OpenProbe(r.location);
+  if (!opened.ok()) {
+    AddCheck(rep, "integrity", "open", CheckOutcome::kFail, opened.status().message());
+    return;
   }
+  SourceProbe* p = opened->get();
+  if (plan.Runs("schema")) drill::CheckSchema(r, p, &rep->checks);
+  CheckTablesOf(plan, r, rep);
+  if (plan.Runs("integrity")) drill::CheckIntegrity(p, &rep->checks);
+  if (plan.Runs("foreign-keys")) drill::CheckForeignKeys(r, p, &rep->checks);
+  if (plan.Runs("relation")) drill::CheckRelations(plan, r, p, &rep->checks);
+  if (plan.Runs("uniqueness")) drill::CheckUniqueness(plan, r, p, &rep->checks);
+  if (plan.Runs("assertion")) drill::CheckAssertions(plan, r, p, live, &rep->checks);
   if (plan.Runs("baseline")) {
     const DrillReport* base = LastPassing(ctx.history);
     const Manifest* base_manifest = nullptr;
     for (const SnapshotInfo& s : ctx.snapshots) {
       if (base && s.id.Hex() == base->snapshot_id) base_manifest = &s.manifest;
     }
-    drill::CheckBaseline(plan, restored, rep->tables, base, base_manifest, &rep->checks);
+    drill::CheckBaseline(plan, r, rep->tables, base, base_manifest, &rep->checks);
   }
+}
+
+// Restore, then every check the plan runs; fills the report's tables,
+// timings and check rows. `source` is the snapshot's source: its connector
+// makes the scratch copy at `location`.
+void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const SnapshotInfo& snap,
+                     const SourceRef& source, const std::string& location, DrillReport* rep) {
+  const Restored restored{
+      location, source.connector, &snap.manifest,
+      rep->rotated ? ChooseTables(plan, snap.manifest, ctx.history) : plan.tables};
+  if (!RestoreCopy(ctx, snap, restored, rep)) return;
+  const auto start = std::chrono::steady_clock::now();
+  CheckCopy(plan, ctx, restored, source, rep);
   rep->checks_us = Since(start);
 }
 
@@ -327,7 +344,7 @@ bool DrillPlan::Runs(const std::string& kind) const {
 }
 
 Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
-  if (ctx.scratch == nullptr) return Status::InvalidArgument("drill: no scratch connector given");
+  if (ctx.connectors == nullptr) return Status::InvalidArgument("drill: no connectors given");
   DrillReport rep;
   rep.run_id = HexEncode(RandomBytes(16));
   rep.plan = plan.name;
@@ -364,9 +381,15 @@ Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
              "chose " + snap.id.Short() + " of " + snap.manifest.source);
     TM_ASSIGN_OR_RETURN(std::string dir, MakeScratchDir(plan));
     rep.target = dir + "/" + plan.name + ".db";
-    RestoreAndCheck(plan, ctx, snap, rep.target, &rep);
+    auto source = ctx.connectors->Resolve(snap.manifest.source_uri);
+    if (!source.ok()) {
+      AddCheck(&rep, "restore", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
+               "no connector for the snapshot's source: " + source.status().message());
+    } else {
+      RestoreAndCheck(plan, ctx, snap, *source, rep.target, &rep);
+    }
     rep.target_kept = ctx.keep;
-    if (!ctx.keep) RemoveScratch(dir, rep.target);
+    if (!ctx.keep) RemoveScratch(dir);
   }
   JudgeTargets(plan, ctx.source, &rep);
   rep.finished_us = ctx.now_us + static_cast<int64_t>(Since(start));

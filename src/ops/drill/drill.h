@@ -1,6 +1,7 @@
 // Restore drills (docs/guide/drills.md): restore a snapshot into a scratch
-// SQLite file, run checks against it, measure the achieved RTO and RPO, and
-// produce a DrillReport. Plans come from tidemark.toml (src/config).
+// copy with its source's connector, run checks against it through the
+// connector's drill probe (sources/probe.h), measure the achieved RTO and
+// RPO, and produce a DrillReport. Plans come from tidemark.toml (src/config).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,8 @@
 
 namespace tidemark {
 
-// An assertion: a query against the restored file and what it must give.
+// An assertion: a query against the restored copy and what it must give
+// (a connector with SQL only: SourceProbe::has_sql).
 struct DrillAssertion {
   enum class Op { kEq, kGe, kLe, kBetween, kLive };
   std::string name;
@@ -26,7 +28,7 @@ struct DrillAssertion {
   Op op = Op::kEq;
   int64_t a = 0, b = 0;  // kEq/kGe/kLe: a; kBetween: [a, b]
   // kLive: the rows of this query against the live source (default: `sql`)
-  // must equal the rows of `sql` against the restored file.
+  // must equal the rows of `sql` against the restored copy.
   std::string live_sql;
   std::string Expectation() const;  // "= 3", ">= 1", "between 1 and 5", "rows of the live source"
 };
@@ -86,10 +88,12 @@ struct DrillContext {
     std::string uri, owner, domain, sensitivity;
     std::optional<uint64_t> rto_us, rpo_us;
   } source;
-  // The connector that restores into the scratch folder (SQLite, whose
-  // files the checks query). Required.
-  const Connector* scratch = nullptr;
-  bool keep = false;  // leave the scratch file in place
+  // The connectors of this build (BuiltinConnectors()). Required: the
+  // drill restores into the scratch folder with the connector of the
+  // snapshot's source URI, probes the copy with it (sources/probe.h), and
+  // opens the live source with it for "live" assertions.
+  const ConnectorRegistry* connectors = nullptr;
+  bool keep = false;  // leave the scratch copy in place
   bool show_progress = false;
 };
 

@@ -10,6 +10,7 @@
 #include "base/hex.h"
 #include "base/json.h"
 #include "base/json_parse.h"
+#include "sources/legacy_names.h"
 
 namespace tidemark {
 namespace {
@@ -403,8 +404,8 @@ Result<DrillReport> DrillReportFromJson(std::string_view json, std::string_view 
         DrillTable& t = r.tables.emplace_back();
         TM_RETURN_IF_ERROR(in.Str("name", Need::kRequired, &t.name));
         TM_RETURN_IF_ERROR(in.Uint("rows", Need::kRequired, &t.rows));
-        // Reports written before "internal": SQLite's own tables by name.
-        t.internal = t.name.rfind("sqlite_", 0) == 0;
+        // Reports written before "internal": the source's own tables by name.
+        t.internal = LegacyInternalTableName(t.name);
         return in.Bool("internal", Need::kOptional, &t.internal);
       }));
   TM_RETURN_IF_ERROR(

@@ -32,9 +32,9 @@ struct DrillCheck {
 struct DrillTable {
   std::string name;
   uint64_t rows = 0;
-  // sqlite_sequence or a virtual table's shadow table: restored, but not one
-  // of the app's tables (reports written before this field: names starting
-  // "sqlite_" are internal).
+  // An internal or counter table (TableKind): restored, but not one of the
+  // app's tables (reports written before this field: by name,
+  // sources/legacy_names.h).
   bool internal = false;
 };
 
@@ -53,8 +53,8 @@ struct DrillReport {
   std::string source_uri, source_owner, source_domain, source_sensitivity;
   std::string repository_id;
   std::vector<std::string> plan_definition;  // "key = value" lines of the plan as run
-  std::string target;                        // the scratch file the drill restored into
-  bool target_kept = false;                  // --keep: the file was left in place
+  std::string target;                        // the scratch copy the drill restored into
+  bool target_kept = false;                  // --keep: the copy was left in place
   bool rotated = false;                      // the plan rotates: `tables` is this run's share
   std::vector<DrillTable> tables;            // restored tables with their row counts
 

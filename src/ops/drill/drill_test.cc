@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ledger/ledger.h"
+#include "ops/drill/drill_run.h"
 #include "ops/drill/drill_store.h"
 #include "ops/testing/sqlite_testlib.h"
 #include "sources/builtin/builtin.h"
@@ -48,7 +50,7 @@ class DrillTest : public ::testing::Test {
     ctx.history = history_;
     ctx.now_us = repo_->clock()->NowMicros();
     ctx.source = source_;
-    ctx.scratch = BuiltinConnectors().Find("sqlite");
+    ctx.connectors = connectors_;
     auto r = RunDrill(plan_, ctx);
     if (r.ok()) history_.push_back(*r);
     return r;
@@ -70,6 +72,66 @@ class DrillTest : public ::testing::Test {
   DrillPlan plan_;
   DrillContext::Source source_;
   std::vector<DrillReport> history_;
+  const ConnectorRegistry* connectors_ = &BuiltinConnectors();
+};
+
+// The built-in connector of `scheme` with a drill probe that answers no SQL,
+// as a connector without SQL has: every check but the assertions runs.
+class NoSqlProbe final : public SourceProbe {
+ public:
+  explicit NoSqlProbe(std::unique_ptr<SourceProbe> p) : p_(std::move(p)) {}
+  CheckName integrity_check() const override { return p_->integrity_check(); }
+  Result<std::vector<std::string>> IntegrityProblems(size_t max) override {
+    return p_->IntegrityProblems(max);
+  }
+  CheckName reference_check() const override { return p_->reference_check(); }
+  Status ForEachReferenceViolation(
+      const std::function<void(const ReferenceViolation&)>& fn) override {
+    return p_->ForEachReferenceViolation(fn);
+  }
+  Result<std::vector<SchemaObject>> SchemaObjects() override { return p_->SchemaObjects(); }
+  bool Recreates(const SchemaObject& o) const override { return p_->Recreates(o); }
+  bool KeyUniqueByConstruction(const TableSchema& t) const override {
+    return p_->KeyUniqueByConstruction(t);
+  }
+  Result<Duplicates> FindDuplicates(const std::string& table,
+                                    const std::vector<std::string>& columns, size_t max) override {
+    return p_->FindDuplicates(table, columns, max);
+  }
+  Result<Orphans> FindOrphans(const Relation& rel, size_t max) override {
+    return p_->FindOrphans(rel, max);
+  }
+
+ private:
+  std::unique_ptr<SourceProbe> p_;
+};
+
+class NoSqlConnector final : public Connector {
+ public:
+  explicit NoSqlConnector(const Connector* c) : c_(c) {}
+  std::string_view scheme() const override { return c_->scheme(); }
+  std::string_view location_help() const override { return c_->location_help(); }
+  std::string Canonical(const std::string& l) const override { return c_->Canonical(l); }
+  Result<std::unique_ptr<SourceReader>> OpenReader(const std::string& l,
+                                                   int wait_ms) const override {
+    return c_->OpenReader(l, wait_ms);
+  }
+  Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
+      const std::string& l, const SourceSchema& s, const RestoreTargetOptions& o) const override {
+    return c_->CreateRestoreTarget(l, s, o);
+  }
+  Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& l) const override {
+    TM_ASSIGN_OR_RETURN(auto p, c_->OpenProbe(l));
+    return std::unique_ptr<SourceProbe>(new NoSqlProbe(std::move(p)));
+  }
+  const TableSchema* OwnerOf(const SourceSchema& s, const TableSchema& t) const override {
+    return c_->OwnerOf(s, t);
+  }
+  std::string_view integrity_check_name() const override { return c_->integrity_check_name(); }
+  std::string_view integrity_repair_hint() const override { return c_->integrity_repair_hint(); }
+
+ private:
+  const Connector* c_;
 };
 
 TEST_F(DrillTest, GoodBackupPassesEveryCheck) {
@@ -458,6 +520,100 @@ TEST_F(DrillTest, ForeignKeysIntoTablesNotRestoredAreCountedApart) {
   EXPECT_NE(f[0].find("30 foreign-key violations, e.g. orders rowid 21 -> customers"),
             std::string::npos)
       << f[0];
+}
+
+TEST_F(DrillTest, AssertionOnASourceWithoutSqlSaysWhatToDo) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  ConnectorRegistry no_sql;
+  no_sql.Register(std::make_unique<NoSqlConnector>(BuiltinConnectors().Find("sqlite")));
+  connectors_ = &no_sql;
+  DrillAssertion a;
+  a.name = "twenty";
+  a.sql = "SELECT count(*) FROM customers";
+  a.a = 20;
+  plan_.assertions.push_back(a);
+  auto r = Run();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("assertion twenty: the restored copy"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("answers no SQL"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("add \"assertion\" to its skip list"), std::string::npos) << f[0];
+  plan_.skip = {"assertion"};  // what it says to do: then every other check passes
+  r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+}
+
+TEST_F(DrillTest, UnknownSourceSchemeIsAFailedRestore) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  ConnectorRegistry none;
+  connectors_ = &none;
+  auto r = Run();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto f = Failures(*r);
+  ASSERT_EQ(f.size(), 1u) << testing::PrintToString(f);
+  EXPECT_NE(f[0].find("restore snapshot"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("no connector for the snapshot's source"), std::string::npos) << f[0];
+}
+
+TEST_F(DrillTest, RunAndRecordStoresTheReportAndAppendsTheLedgerEntry) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  auto store = repo_->OpenStore();
+  DrillContext ctx;
+  ctx.store = store.get();
+  ctx.repo = repo_->repo();
+  ctx.snapshots = repo_->Snapshots();
+  ctx.now_us = repo_->clock()->NowMicros();
+  ctx.connectors = &BuiltinConnectors();
+  ASSERT_TRUE(Ledger(ctx.repo).CheckAppendable().ok());
+  auto r = RunAndRecordDrill(plan_, ctx, {{"command", "tidemark drill p"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->passed()) << testing::PrintToString(Failures(*r));
+  auto stored = ListDrillReports(*ctx.repo);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(PlanHistory(*stored, "p").size(), 1u);
+  EXPECT_EQ(PlanHistory(*stored, "p")[0].run_id, r->run_id);
+  EXPECT_TRUE(PlanHistory(*stored, "other").empty());
+  std::vector<LedgerEntry> entries;
+  ASSERT_TRUE(Ledger(ctx.repo)
+                  .ForEach(1,
+                           [&](const LedgerEntry& e) {
+                             entries.push_back(e);
+                             return Status::OK();
+                           })
+                  .ok());
+  ASSERT_FALSE(entries.empty());
+  const LedgerRecord& rec = entries.back().record;
+  EXPECT_EQ(rec.action, "drill");
+  EXPECT_EQ(rec.outcome, "ok");
+  EXPECT_EQ(rec.targets,
+            (std::vector<std::string>{"plan p", "run " + r->run_id, "snapshot " + r->snapshot_id}));
+  ASSERT_FALSE(rec.args.empty());
+  EXPECT_EQ(rec.args[0].first, "command");
+  EXPECT_FALSE(DrillAlertFor(*r).has_value()) << "a passed drill posts nothing";
+}
+
+TEST_F(DrillTest, FailedDrillAlertNamesItsFailedChecks) {
+  auto r = Run();  // no snapshot: a failed check
+  ASSERT_TRUE(r.ok());
+  auto alert = DrillAlertFor(*r);
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_EQ(alert->target, "run " + r->run_id);
+  EXPECT_NE(alert->body.find("\"event\":\"drill-failed\""), std::string::npos) << alert->body;
+  EXPECT_NE(alert->body.find("\"failed_checks\":[{\"kind\":\"snapshot\""), std::string::npos)
+      << alert->body;
+}
+
+TEST_F(DrillTest, DueWhenNeverRunOrOverdue) {
+  plan_.cadence_us = 1000;
+  EXPECT_TRUE(DrillDue(plan_, {}, 0));
+  DrillReport last;
+  last.started_us = 10;
+  EXPECT_FALSE(DrillDue(plan_, {last}, 500));
+  EXPECT_TRUE(DrillDue(plan_, {last}, 2000));
+  plan_.cadence_us = 0;
+  EXPECT_FALSE(DrillDue(plan_, {last}, 1000000)) << "without a cadence only a first run is due";
 }
 
 }  // namespace

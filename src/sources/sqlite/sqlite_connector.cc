@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "sources/sqlite/sqlite_probe.h"
 #include "sources/sqlite/sqlite_restore_target.h"
 #include "sources/sqlite/sqlite_source.h"
 
@@ -44,6 +45,10 @@ class SqliteConnector final : public Connector {
       const std::string& location, const SourceSchema& schema,
       const RestoreTargetOptions& options) const override {
     return sqlite::CreateRestoreTarget(location, schema, options);
+  }
+
+  Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {
+    return sqlite::OpenProbe(location);
   }
 
   const TableSchema* OwnerOf(const SourceSchema& schema, const TableSchema& t) const override {

@@ -27,8 +27,6 @@ std::string CellText(sqlite3_stmt* stmt, int i) {
 
 }  // namespace
 
-std::string QuoteSqlIdent(const std::string& name) { return sqlite::QuoteIdent(name); }
-
 Result<std::unique_ptr<SqliteQuery>> SqliteQuery::Open(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Status::NotFound(path + ": no such file");
@@ -56,7 +54,9 @@ Result<std::unique_ptr<SqliteQuery>> SqliteQuery::Open(const std::string& path) 
 
 SqliteQuery::~SqliteQuery() { sqlite3_close(db_); }
 
-Result<QueryRows> SqliteQuery::Run(const std::string& sql, size_t max_rows) {
+Status SqliteQuery::ForEach(const std::string& sql,
+                            const std::function<bool(const std::vector<std::string>&)>& fn,
+                            std::vector<std::string>* columns) {
   sqlite::Statement stmt;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), stmt.out(), &tail);
@@ -69,23 +69,36 @@ Result<QueryRows> SqliteQuery::Run(const std::string& sql, size_t max_rows) {
       return Status::InvalidArgument("query `" + sql + "` holds more than one statement");
     }
   }
-  QueryRows out;
   const int n = sqlite3_column_count(stmt.get());
-  for (int i = 0; i < n; ++i) out.columns.push_back(sqlite3_column_name(stmt.get(), i));
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    if (out.rows.size() == max_rows) {
-      out.truncated = true;
-      break;
-    }
-    std::vector<std::string> row;
-    row.reserve(n);
-    for (int i = 0; i < n; ++i) row.push_back(CellText(stmt.get(), i));
-    out.rows.push_back(std::move(row));
+  if (columns != nullptr) {
+    for (int i = 0; i < n; ++i) columns->push_back(sqlite3_column_name(stmt.get(), i));
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+  std::vector<std::string> row;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    row.clear();
+    for (int i = 0; i < n; ++i) row.push_back(CellText(stmt.get(), i));
+    if (!fn(row)) return Status::OK();
+  }
+  if (rc != SQLITE_DONE) {
     return Status::InvalidArgument("query `" + sql + "` on " + path_ +
                                    " failed: " + sqlite3_errmsg(db_));
   }
+  return Status::OK();
+}
+
+Result<QueryRows> SqliteQuery::Run(const std::string& sql, size_t max_rows) {
+  QueryRows out;
+  TM_RETURN_IF_ERROR(ForEach(
+      sql,
+      [&](const std::vector<std::string>& row) {
+        if (out.rows.size() == max_rows) {
+          out.truncated = true;
+          return false;
+        }
+        out.rows.push_back(row);
+        return true;
+      },
+      &out.columns));
   return out;
 }
 

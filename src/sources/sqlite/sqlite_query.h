@@ -1,27 +1,20 @@
-// Read-only SQL against a SQLite file, for drill checks and assertions
-// (docs/guide/drills.md). The connection is opened read-only with
-// `PRAGMA query_only`, so a query can never change the file.
+// Read-only SQL against a SQLite file: what the SQLite drill probe
+// (sqlite_probe.h) runs its checks and assertions with (docs/guide/drills.md). The connection is
+// opened read-only with `PRAGMA query_only`, so a query can never change the file.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "sources/probe.h"
 
 struct sqlite3;
 
 namespace tidemark {
-
-// Result rows as text. A cell is the value's text with its storage class
-// prefixed where the text alone would be ambiguous: NULL -> "NULL",
-// a blob -> "x'0a1b'", text and numbers as SQLite renders them.
-struct QueryRows {
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::string>> rows;
-  bool truncated = false;  // more than max_rows rows were produced
-};
 
 class SqliteQuery {
  public:
@@ -36,14 +29,17 @@ class SqliteQuery {
   Result<QueryRows> Run(const std::string& sql, size_t max_rows = 10000);
   // A statement that must produce exactly one integer (count(*), ...).
   Result<int64_t> RunInteger(const std::string& sql);
+  // Runs one statement and calls fn with each row's cells (as QueryRows
+  // holds them) until fn returns false or the rows end; *columns (when
+  // given) gets the result's column names first. Errors as Run.
+  Status ForEach(const std::string& sql,
+                 const std::function<bool(const std::vector<std::string>&)>& fn,
+                 std::vector<std::string>* columns = nullptr);
 
  private:
   SqliteQuery(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
 };
-
-// "name" with embedded quotes doubled: safe for any identifier.
-std::string QuoteSqlIdent(const std::string& name);
 
 }  // namespace tidemark
