@@ -67,7 +67,7 @@ class RollbackTest : public ::testing::Test {
   }
 
   // What the CLI passes, for the newest snapshot only.
-  PlanInputs Inputs(SqliteSource* live, NodeCache* cache) {
+  PlanInputs Inputs(LiveView* live, NodeCache* cache) {
     PlanInputs in;
     in.live = live;
     in.cache = cache;
@@ -77,19 +77,19 @@ class RollbackTest : public ::testing::Test {
   }
 
   Result<RollbackPlan> Plan(const SnapshotInfo& target, const RollbackScope& scope = {}) {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(SqliteSourceRef(path_)));
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
-    PlanInputs in = Inputs(live.get(), &cache);
+    PlanInputs in = Inputs(&live, &cache);
     return PlanRollback(in, target, scope);
   }
 
   Result<RollbackPlan> Revert(const SnapshotInfo& a, const SnapshotInfo& b,
                               RevertPreference prefer) {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(SqliteSourceRef(path_)));
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
-    PlanInputs in = Inputs(live.get(), &cache);
+    PlanInputs in = Inputs(&live, &cache);
     return PlanRevert(in, a, b, RollbackScope{}, prefer);
   }
 
@@ -576,7 +576,7 @@ TEST_F(RollbackTest, ResolveInterruptedTellsCommittedFromNotCommitted) {
   ASSERT_FALSE(applied->plan_blob.IsZero());
   auto resolve = [&]() {
     auto store = repo_->OpenStore();
-    auto r = ResolveInterrupted(store.get(), *repo_->repo(), applied->plan_blob, path_);
+    auto r = ResolveInterrupted(store.get(), *repo_->repo(), applied->plan_blob, SqliteSourceRef(path_));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : ApplyOutcome::kUnknown;
   };
@@ -619,10 +619,10 @@ TEST_F(RollbackTest, RecreatedParentBringsBackWhatItsDeleteTook) {
   Backup();
   RollbackScope scope{{"customers"}, {"42"}};
   auto plan_with = [&]() -> Result<RollbackPlan> {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(SqliteSourceRef(path_)));
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
-    PlanInputs in = Inputs(live.get(), &cache);
+    PlanInputs in = Inputs(&live, &cache);
     in.declared = DeclaredRelations({{"notes", "customer", "customers", "id"}});
     return PlanRollback(in, a, scope);
   };
@@ -698,11 +698,11 @@ TEST_F(RollbackTest, RevertByKey) {
   const SnapshotInfo a = Backup();
   Sql("UPDATE views SET title = 'broken';");
   const SnapshotInfo b = Backup();
-  auto live = SqliteSource::Open(path_);
+  auto live = OpenLiveView(SqliteSourceRef(path_));
   ASSERT_TRUE(live.ok());
   auto store = repo_->OpenStore();
   NodeCache cache(store.get());
-  PlanInputs in = Inputs(live->get(), &cache);
+  PlanInputs in = Inputs(&*live, &cache);
   auto plan = PlanRevert(in, a, b, RollbackScope{{"views"}, {"a"}}, RevertPreference::kNone);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->TotalRows(), 1u);
