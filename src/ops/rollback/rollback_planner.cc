@@ -135,7 +135,6 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
     const TableSchema* parent = live_schema().FindTableIgnoreCase(fk.table);
     if (parent == nullptr) continue;  // a key to a missing table refers to nothing
     const std::vector<std::string> to = ReferencedColumns(*parent, fk);
-    const std::string child = Describe(t.schema.name, row.key_values);
     if (!EqualsIgnoreCase(to, parent->KeyNames())) {
       // Not the parent's key: only the live table can say (no key lookup).
       TM_ASSIGN_OR_RETURN(bool exists, lookup()->AnyWhere(*parent, to, values));
@@ -151,36 +150,44 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
       }
       continue;
     }
-    SourceRow live;
-    TM_ASSIGN_OR_RETURN(bool exists, lookup()->Get(*parent, values, &live));
-    if (exists) continue;
-    const SnapshotTable* st = snap != nullptr ? snap->manifest.FindTable(parent->name) : nullptr;
-    std::optional<std::string> stored;
-    if (st != nullptr && st->schema.has_records()) {
-      TM_ASSIGN_OR_RETURN(stored, TreeGet(in_.cache, st->root, key));
-    }
-    if (!stored) {
-      Violation(t.schema.name, row.key_values,
-                "refers to " + Describe(parent->name, values) +
-                    ", which neither the live source nor the snapshot has");
-      continue;
-    }
-    if (!SameLayout(st->schema, *parent)) {
-      Violation(t.schema.name, row.key_values,
-                "refers to " + Describe(parent->name, values) +
-                    ", which only the snapshot has, and " + parent->name +
-                    "'s columns changed since: include " + parent->name +
-                    " in the scope to re-create it with its columns mapped by name");
-      continue;
-    }
-    PlannedRow p;
-    p.key = key;
-    p.key_values = values;
-    p.after.emplace();
-    TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + parent->name, &*p.after));
-    p.related = "parent of " + child;
-    Add(Table(*parent), std::move(p));
+    TM_RETURN_IF_ERROR(BringParent(t, row, *parent, key, values, snap));
   }
+  return Status::OK();
+}
+
+// The parent `key` (`values`) of `row`, planned nowhere: nothing to do when
+// live has it, else brought in from the snapshot (or a violation).
+Status Planner::BringParent(const TablePlan& t, const PlannedRow& row, const TableSchema& parent,
+                            const std::string& key, const std::vector<Value>& values,
+                            const SnapshotInfo* snap) {
+  SourceRow live;
+  TM_ASSIGN_OR_RETURN(bool exists, lookup()->Get(parent, values, &live));
+  if (exists) return Status::OK();
+  const SnapshotTable* st = snap != nullptr ? snap->manifest.FindTable(parent.name) : nullptr;
+  std::optional<std::string> stored;
+  if (st != nullptr && st->schema.has_records()) {
+    TM_ASSIGN_OR_RETURN(stored, TreeGet(in_.cache, st->root, key));
+  }
+  if (!stored) {
+    Violation(t.schema.name, row.key_values,
+              "refers to " + Describe(parent.name, values) +
+                  ", which neither the live source nor the snapshot has");
+    return Status::OK();
+  }
+  if (!SameLayout(st->schema, parent)) {
+    Violation(t.schema.name, row.key_values,
+              "refers to " + Describe(parent.name, values) + ", which only the snapshot has, and " +
+                  parent.name + "'s columns changed since: include " + parent.name +
+                  " in the scope to re-create it with its columns mapped by name");
+    return Status::OK();
+  }
+  PlannedRow p;
+  p.key = key;
+  p.key_values = values;
+  p.after.emplace();
+  TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + parent.name, &*p.after));
+  p.related = "parent of " + Describe(t.schema.name, row.key_values);
+  Add(Table(parent), std::move(p));
   return Status::OK();
 }
 

@@ -96,6 +96,9 @@ class Planner {
 
  private:
   Status FollowParents(const TablePlan& t, const PlannedRow& row, const SnapshotInfo* snap);
+  Status BringParent(const TablePlan& t, const PlannedRow& row, const TableSchema& parent,
+                     const std::string& key, const std::vector<Value>& values,
+                     const SnapshotInfo* snap);
   Status FollowChildren(const TablePlan& t, const PlannedRow& row);
   Status RestoreChildren(const SnapshotInfo& snap);
   Status RestoreChild(const PlanRelation& rel, const TableSchema& child, const std::string& parent,
