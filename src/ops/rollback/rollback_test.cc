@@ -114,6 +114,25 @@ class RollbackTest : public ::testing::Test {
   SnapshotInfo newest_;
 };
 
+// Naming a virtual table brings its internal tables, by the connector's
+// owner rule: those of "docs", never those of "docs_x" (whose names also
+// start with "docs_").
+TEST_F(RollbackTest, VirtualTableScopeBringsOnlyItsOwnInternalTables) {
+  Sql("CREATE VIRTUAL TABLE docs USING fts5(body);"
+      "CREATE VIRTUAL TABLE docs_x USING fts5(body);"
+      "INSERT INTO docs VALUES ('one');");
+  const SnapshotInfo a = Backup();
+  Sql("INSERT INTO docs VALUES ('two'); INSERT INTO docs_x VALUES ('other');");
+  Backup();
+  auto plan = Plan(a, {{"docs"}, {}});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_FALSE(plan->tables.empty());
+  for (const TablePlan& t : plan->tables) {
+    EXPECT_EQ(t.schema.name.rfind("docs_x", 0), std::string::npos) << t.schema.name;
+    EXPECT_EQ(t.schema.name.rfind("docs_", 0), 0u) << t.schema.name;
+  }
+}
+
 // Deleting a parent sets its children's key to NULL, as the key says: the
 // children are in the plan as related updates, and applied.
 TEST_F(RollbackTest, SetNullChildrenBecomeRelatedUpdates) {
