@@ -435,7 +435,8 @@ std::string LiveHelp() {
   std::string forms;
   for (const std::string& scheme : BuiltinConnectors().Schemes()) {
     const std::string_view help = BuiltinConnectors().Find(scheme)->location_help();
-    forms += (forms.empty() ? "" : " or ") + scheme + ":" + std::string(help.substr(0, help.find(' ')));
+    forms +=
+        (forms.empty() ? "" : " or ") + scheme + ":" + std::string(help.substr(0, help.find(' ')));
   }
   return forms + " of the live source (default: as backed up)";
 }

@@ -30,8 +30,7 @@ class LiveLookup {
 
   // The row of `t` whose key is exactly `key` (same types and bytes,
   // whatever the key's collation): true with *row filled; false when none.
-  virtual Result<bool> Get(const TableSchema& t, const std::vector<Value>& key,
-                           SourceRow* row) = 0;
+  virtual Result<bool> Get(const TableSchema& t, const std::vector<Value>& key, SourceRow* row) = 0;
   // Calls fn for each row of `t` whose `columns` equal `values` (one value
   // per column, compared as the source compares the column; following a
   // relation from a parent to its children). A NULL in `values` matches

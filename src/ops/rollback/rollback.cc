@@ -147,8 +147,8 @@ Status Applier::VerifyParents(const TablePlan& t, const PlannedRow& r) {
     if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
       continue;
     }
-    TM_ASSIGN_OR_RETURN(bool ok, live_->lookup()->AnyWhere(*parent, ReferencedColumns(*parent, fk),
-                                                           values));
+    TM_ASSIGN_OR_RETURN(bool ok,
+                        live_->lookup()->AnyWhere(*parent, ReferencedColumns(*parent, fk), values));
     if (!ok) {
       TM_RETURN_IF_ERROR(Violation(
           t.schema.name, r.key_values,
@@ -242,15 +242,16 @@ Result<std::unique_ptr<LiveTarget>> OpenTarget(const RollbackPlan& plan) {
   if (!plan.live.valid()) return Status::Internal("a plan without a live source");
   TM_ASSIGN_OR_RETURN(auto live, plan.live.connector->OpenLive(plan.live.location));
   if (!live->capabilities().atomic_transaction) {
-    return Status::Unsupported(plan.live.uri() + ": this kind of source cannot apply writes in one "
-                               "transaction, which " + std::string(PlanVerb(plan)) + " needs");
+    return Status::Unsupported(plan.live.uri() +
+                               ": this kind of source cannot apply writes in one "
+                               "transaction, which " +
+                               std::string(PlanVerb(plan)) + " needs");
   }
   return live;
 }
 
 int64_t MicrosSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                               t)
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t)
       .count();
 }
 
@@ -271,8 +272,7 @@ Status StorePlanRecords(const RollbackPlan& plan, BlobStore* store, const Reposi
 }
 
 // The snapshot after COMMIT; a failure is kept in out->post_error.
-void PostSnapshot(Repository* repo, BlobStore* store, const ApplyOptions& opts,
-                  ApplyResult* out) {
+void PostSnapshot(Repository* repo, BlobStore* store, const ApplyOptions& opts, ApplyResult* out) {
   const auto started = std::chrono::steady_clock::now();
   auto b = Backup(repo, store, *opts.post);
   out->post_us = MicrosSince(started);

@@ -356,9 +356,8 @@ Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& targ
                       NewPlan(RollbackPlan::kRollback, in, target.manifest.source, scope));
   plan.target = target.id;
   const SourceSchema& live = in.live->reader->schema();
-  TM_ASSIGN_OR_RETURN(
-      std::vector<std::string> names,
-      ScopeTables(*in.live->ref.connector, live, {&target.manifest}, scope.tables));
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                      ScopeTables(*in.live->ref.connector, live, {&target.manifest}, scope.tables));
   Planner p(in, &plan);
   for (const std::string& name : names) {
     TM_RETURN_IF_ERROR(PlanRollbackTable(in, &p, &plan, name, target, scope));
@@ -451,12 +450,11 @@ Status RevertTable(const PlanInputs& in, Planner* p, RollbackPlan* plan, const s
     return RevertKeys(in, p, plan, *lt, sa, sb, scope.keys, prefer);
   }
   if (lt == nullptr || sa == nullptr || sb == nullptr) {
-    plan->schema_issues.push_back(
-        "table " + name +
-        (lt == nullptr   ? " no longer exists live"
-         : sa == nullptr ? " was created between A and B"
-                         : " was dropped between A and B") +
-        "; reverting a table definition (--schema) is not supported yet");
+    plan->schema_issues.push_back("table " + name +
+                                  (lt == nullptr   ? " no longer exists live"
+                                   : sa == nullptr ? " was created between A and B"
+                                                   : " was dropped between A and B") +
+                                  "; reverting a table definition (--schema) is not supported yet");
     return Status::OK();
   }
   std::string problem = LayoutProblem(sa->schema, *lt, plan->live);

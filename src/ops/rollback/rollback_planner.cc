@@ -70,8 +70,8 @@ Result<std::vector<std::string>> ScopeTables(const Connector& connector, const S
 }
 
 bool SameLayout(const TableSchema& snap, const TableSchema& live) {
-  return snap.RecordFieldNames() == live.RecordFieldNames() &&
-         snap.KeyNames() == live.KeyNames() && snap.no_implicit_id == live.no_implicit_id;
+  return snap.RecordFieldNames() == live.RecordFieldNames() && snap.KeyNames() == live.KeyNames() &&
+         snap.no_implicit_id == live.no_implicit_id;
 }
 
 std::string LocationExample(const SourceRef& live) {

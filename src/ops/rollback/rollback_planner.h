@@ -27,8 +27,7 @@ Result<std::vector<std::string>> ScopeTables(const Connector& connector, const S
 bool SameLayout(const TableSchema& snap, const TableSchema& live);
 // Empty when SameLayout; otherwise says what cannot be mapped, and how to
 // restore the table elsewhere instead (a location of `where`'s kind).
-std::string LayoutProblem(const TableSchema& snap, const TableSchema& live,
-                          const SourceRef& where);
+std::string LayoutProblem(const TableSchema& snap, const TableSchema& live, const SourceRef& where);
 // "scheme:PLACEHOLDER" for messages, from the connector's location_help().
 std::string LocationExample(const SourceRef& live);
 

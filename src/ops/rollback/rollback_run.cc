@@ -159,10 +159,10 @@ Result<RecordedApply> ApplyRecorded(const RollbackSession& s, const RollbackPlan
   }
   opts.post = &post;
   opts.on_step = [&](const std::string& step, const std::string& detail) {
-    return s.record(verb, step,
-                    {"source " + plan.source,
-                     step == "committing" ? "plan " + detail : "snapshot " + detail},
-                    {}, "");
+    return s.record(
+        verb, step,
+        {"source " + plan.source, step == "committing" ? "plan " + detail : "snapshot " + detail},
+        {}, "");
   };
   auto applied = ApplyPlan(plan, s.repo, s.store, safety, opts);
   if (!applied.ok()) {

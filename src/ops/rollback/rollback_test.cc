@@ -595,7 +595,8 @@ TEST_F(RollbackTest, ResolveInterruptedTellsCommittedFromNotCommitted) {
   ASSERT_FALSE(applied->plan_blob.IsZero());
   auto resolve = [&]() {
     auto store = repo_->OpenStore();
-    auto r = ResolveInterrupted(store.get(), *repo_->repo(), applied->plan_blob, SqliteSourceRef(path_));
+    auto r =
+        ResolveInterrupted(store.get(), *repo_->repo(), applied->plan_blob, SqliteSourceRef(path_));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : ApplyOutcome::kUnknown;
   };
@@ -742,10 +743,10 @@ TEST_F(RollbackTest, PostSnapshotHoldsTheRepairedState) {
   Backup();
   auto plan = Plan(a);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  BackupOptions safety =
-      ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/true, 7, {{"sensitivity", "restricted"}});
-  BackupOptions post =
-      ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/false, 7, {{"sensitivity", "restricted"}});
+  BackupOptions safety = ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/true, 7,
+                                              {{"sensitivity", "restricted"}});
+  BackupOptions post = ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/false, 7,
+                                            {{"sensitivity", "restricted"}});
   for (BackupOptions* o : {&safety, &post}) o->host = "testhost";
   std::vector<std::string> steps;
   ApplyOptions opts;

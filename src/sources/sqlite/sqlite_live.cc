@@ -313,7 +313,8 @@ namespace {
 // Values bound for a row: the stored columns, then the rowid when the table
 // keeps it (a rowid key, or a rowid kept in the record).
 std::vector<Value> RowValues(const TableSchema& t, const SourceRow& row, bool* with_rowid) {
-  std::vector<Value> values(row.record.begin(), row.record.end() - (t.implicit_id_in_record ? 1 : 0));
+  std::vector<Value> values(row.record.begin(),
+                            row.record.end() - (t.implicit_id_in_record ? 1 : 0));
   *with_rowid = false;
   if (t.key_columns.empty() && !t.no_implicit_id) {
     values.push_back(row.key.at(0));

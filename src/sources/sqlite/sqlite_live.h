@@ -74,7 +74,6 @@ class RowLookup final : public LiveLookup {
   std::map<std::string, sqlite3_stmt*> cache_;
 };
 
-
 // A read-write connection to a live SQLite database. Foreign key enforcement
 // is off on this connection: the plan applies every foreign key action
 // itself, explicitly, so that what runs is exactly what was shown, and the
