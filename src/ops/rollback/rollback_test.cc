@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ops/rollback/rollback_plan.h"
+#include "ops/rollback/rollback_run.h"
 #include "ops/testing/sqlite_testlib.h"
 #include "records/encoding.h"
 #include "records/value_json.h"
@@ -774,6 +775,73 @@ TEST_F(RollbackTest, PostSnapshotHoldsTheRepairedState) {
                                {"sensitivity", "restricted"}}));
   EXPECT_EQ(m->tags, (std::vector<std::string>{"post-rollback"}));
   EXPECT_EQ(safety.labels, (Labels{{"sensitivity", "restricted"}, {"purpose", "pre-rollback"}}));
+}
+
+}  // namespace
+}  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+// The use case without the CLI: the session plans over the live source,
+// refuses with a ledger entry, and applies with every ledger step in order,
+// the post snapshot naming the "started" entry.
+TEST_F(RollbackTest, SessionRecordsEveryStepOfAnApply) {
+  Sql("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
+      "INSERT INTO t VALUES (1, 'a'), (2, 'b');");
+  const SnapshotInfo a = Backup();
+  Sql("UPDATE t SET v = 'B' WHERE id = 2; DELETE FROM t WHERE id = 1;");
+  Backup();
+  repo_->clock()->Advance(60'000'000);
+  auto store = repo_->OpenStore();
+  NodeCache cache(store.get());
+  auto snapshots = LoadSnapshots(*repo_->repo(), "app");
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status().ToString();
+  std::vector<std::string> steps;
+  RollbackSession s;
+  s.repo = repo_->repo();
+  s.store = store.get();
+  s.cache = &cache;
+  s.snapshots = &*snapshots;
+  s.source = "app";
+  s.live = SqliteSourceRef(path_);
+  s.tool_version = "test";
+  s.record = [&](const std::string& action, const std::string& outcome,
+                 std::vector<std::string> targets, std::vector<std::pair<std::string, int64_t>>,
+                 const std::string&) {
+    EXPECT_EQ(action, "rollback");
+    EXPECT_FALSE(targets.empty());
+    steps.push_back(outcome);
+    return Status::OK();
+  };
+  std::string note;
+  ASSERT_TRUE(ResolvePendingApply(s, &note).ok());
+  EXPECT_EQ(note, "");  // nothing pending: no entry recorded
+  EXPECT_TRUE(steps.empty());
+
+  auto plan = PlanRollbackOf(s, a, RollbackScope{});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->TotalRows(), 2u);
+  EXPECT_EQ(PlanTargets(*plan), (std::vector<std::string>{"source app", "target " + a.id.Hex()}));
+  ASSERT_TRUE(PredictViolations(s, &*plan, ApplyOptions{}).ok());
+  EXPECT_TRUE(plan->violations.empty());
+
+  RollbackPlan refused = *plan;
+  refused.schema_issues.push_back("table t is defined differently");
+  Status r = RefusePlan(s, refused);
+  EXPECT_TRUE(r.IsRefused()) << r.ToString();
+  EXPECT_THAT(r.message(), HasSubstr("rollback refused: 1 table(s) differ"));
+  EXPECT_EQ(steps, (std::vector<std::string>{"refused"}));
+  steps.clear();
+
+  auto done = ApplyRecorded(s, *plan, ApplyOptions{});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_TRUE(done->applied.committed);
+  EXPECT_FALSE(done->applied.safety_snapshot.IsZero());
+  EXPECT_FALSE(done->applied.post_snapshot.IsZero());
+  EXPECT_EQ(steps, (std::vector<std::string>{"started", "safety-snapshot", "committing",
+                                             "post-snapshot", "ok"}));
+  EXPECT_EQ(Query("SELECT id, v FROM t ORDER BY id"), (Rows{{"1", "a"}, {"2", "b"}}));
 }
 
 }  // namespace
