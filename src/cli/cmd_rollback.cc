@@ -9,25 +9,19 @@
 #include <iostream>
 
 #include "base/clock.h"
-#include "base/crash_point.h"
 #include "base/hex.h"
 #include "cli/commands.h"
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
-#include "ledger/ledger.h"
 #include "ops/rollback/rollback.h"
+#include "ops/rollback/rollback_run.h"
 #include "records/value_json.h"
 #include "snapshot/record_diff.h"
 #include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {
-
-struct SourceCatalog {
-  std::vector<std::pair<std::string, std::string>> labels;
-  std::vector<PlanRelation> relations;
-};
 
 struct RollbackFlags {
   std::string source, to, range, live, keys_from, prefer = "none";
@@ -81,7 +75,7 @@ void PrintPlan(Context* ctx, const RollbackPlan& plan, size_t samples) {
     ctx->Print("revert of " + plan.source + ": undo the changes " + plan.from.Short() + ".." +
                plan.to.Short());
   }
-  ctx->Print("live: " + plan.live_path);
+  ctx->Print("live: " + plan.live.location);
   if (plan.tables.empty()) {
     ctx->Print("nothing to do: live already matches in this scope");
   } else {
@@ -144,7 +138,7 @@ void WriteRow(JsonWriter* w, const TablePlan& t, const PlannedRow& r) {
 
 void WritePlanJson(JsonWriter* w, const RollbackPlan& plan, const std::string& refusal,
                    const ApplyResult* applied) {
-  w->Field("kind", PlanVerb(plan)).Field("source", plan.source).Field("live", plan.live_path);
+  w->Field("kind", PlanVerb(plan)).Field("source", plan.source).Field("live", plan.live.location);
   if (plan.kind == RollbackPlan::kRollback) {
     w->Field("target", plan.target.Hex());
   } else {
@@ -230,28 +224,12 @@ Status Confirm(const RollbackPlan& plan) {
         "not applied: pass --yes to apply without a terminal, or --dry-run "
         "to only see the plan");
   }
-  std::cerr << "This writes " << plan.TotalRows() << " records to " << plan.live_path
+  std::cerr << "This writes " << plan.TotalRows() << " records to " << plan.live.location
             << ". Type the source name (" << plan.source << ") to apply: " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   if (answer != plan.source) return Status::Refused("not applied: the confirmation did not match");
   return Status::OK();
-}
-
-std::vector<std::pair<std::string, int64_t>> PlanCounts(const RollbackPlan& plan) {
-  int64_t ins = 0, upd = 0, del = 0, rel = 0;
-  for (const TablePlan& t : plan.tables) {
-    ins += int64_t(t.inserts);
-    upd += int64_t(t.updates);
-    del += int64_t(t.deletes);
-    rel += int64_t(t.related);
-  }
-  return {{"inserts", ins},
-          {"updates", upd},
-          {"deletes", del},
-          {"related", rel},
-          {"unsaved", int64_t(plan.unsaved.size())},
-          {"conflicts", int64_t(plan.conflicts.size())}};
 }
 
 // The outcome of an apply, in human lines.
@@ -284,131 +262,57 @@ void PrintApplied(Context* ctx, const RollbackPlan& plan, const ApplyResult& app
   }
 }
 
-// The apply of a confirmed plan: ledger entries (started, each step, the
-// outcome), the safety and post snapshots, and the report of what was done.
-struct ApplyStep {
+// Prints the plan and its JSON (with what was applied, when it was).
+struct PlanOutput {
   Context* ctx;
-  SnapshotAccess* access;
-  RollbackPlan* plan;
-  std::vector<std::string> targets;
+  const RollbackPlan& plan;
   double plan_s, trial_s;
 
-  static const char* FailureOutcome(const Status& s) {
-    if (s.code() == Status::Code::kCorruption) return "verify-failed";
-    return s.IsRefused() ? "refused" : "failed";
-  }
-
-  Result<ApplyResult> Run(ApplyOptions* opts,
-                          const std::vector<std::pair<std::string, std::string>>& catalog) {
-    const std::string verb = PlanVerb(*plan);
-    TM_RETURN_IF_ERROR(ctx->Record(verb, "started", targets, PlanCounts(*plan)));
-    TM_ASSIGN_OR_RETURN(LedgerHead started, Ledger(access->repo).Head());
-    // The live target is SQLite until rollback goes through the connector
-    // interfaces (issue "One core for every source").
-    const SourceRef live{BuiltinConnectors().Find("sqlite"), plan->live_path};
-    BackupOptions safety = ApplySnapshotOptions(*plan, live, /*pre=*/true, started.seq, catalog);
-    BackupOptions post = ApplySnapshotOptions(*plan, live, /*pre=*/false, started.seq, catalog);
-    for (BackupOptions* o : {&safety, &post}) {
-      o->tool_version = TIDEMARK_VERSION;
-      o->show_progress = ctx->ShowProgress();
-    }
-    opts->post = &post;
-    opts->on_step = [&](const std::string& step, const std::string& detail) {
-      return ctx->Record(verb, step,
-                         {"source " + plan->source,
-                          step == "committing" ? "plan " + detail : "snapshot " + detail},
-                         {});
-    };
-    auto applied = ApplyPlan(*plan, access->repo, access->store.get(), safety, *opts);
-    if (!applied.ok()) {
-      (void)ctx->Record(verb, FailureOutcome(applied.status()), targets, PlanCounts(*plan),
-                        applied.status().ToString());
-      return applied.status();
-    }
-    CrashPoint("rollback-before-ledger");
-    targets.push_back("safety " + applied->safety_snapshot.Hex());
-    auto counts = PlanCounts(*plan);
-    counts.push_back({"records", int64_t(applied->rows)});
-    counts.push_back({"lock_wait_ms", applied->lock_wait_us / 1000});
-    TM_RETURN_IF_ERROR(ctx->Record(verb, "ok", targets, counts));
-    PrintApplied(ctx, *plan, *applied, started.seq, plan_s, trial_s);
-    return applied;
+  void Json(const ApplyResult* applied) const {
+    JsonWriter w;
+    w.BeginObject();
+    WritePlanJson(&w, plan, plan.RefusalReason(), applied);
+    w.Key("timings").BeginObject().Field("plan_s", plan_s).Field("predict_s", trial_s);
+    w.EndObject().EndObject();
+    ctx->PrintJson(w);
   }
 };
 
-// Shows the plan, and unless refused or a dry run, applies it.
-Status Execute(Context* ctx, SnapshotAccess* access, RollbackPlan plan, double plan_s,
-               const RollbackFlags& flags, const SourceCatalog& source) {
-  const auto& catalog = source.labels;
+ApplyOptions ApplyOptionsOf(Context* ctx, const RollbackFlags& flags) {
   ApplyOptions opts;
   opts.lock_timeout_ms = int(flags.lock_timeout_s * 1000);
   opts.fire_triggers = flags.fire_triggers;
   opts.show_progress = ctx->ShowProgress();
+  return opts;
+}
+
+// Shows the plan, and unless refused or a dry run, applies it.
+Status Execute(Context* ctx, const RollbackSession& session, RollbackPlan plan, double plan_s,
+               const RollbackFlags& flags) {
+  const ApplyOptions opts = ApplyOptionsOf(ctx, flags);
   plan.overwrite_unsaved = flags.overwrite_unsaved;
-  const std::string verb = PlanVerb(plan);
-  std::vector<std::string> targets = {"source " + plan.source};
-  targets.push_back(plan.kind == RollbackPlan::kRollback
-                        ? "target " + plan.target.Hex()
-                        : "range " + plan.from.Hex() + ".." + plan.to.Hex());
-  // Predict constraint violations by applying in a transaction that is
-  // always rolled back, so that a dry run or a person confirming sees them.
-  // With --yes the apply itself finds them (before COMMIT) and refuses the
-  // same way, after the safety snapshot: the trial would only double the
-  // time the app's write lock is held.
+  // Predict constraint violations, so that a dry run or a person
+  // confirming sees them. With --yes the apply itself finds them (before
+  // COMMIT) and refuses the same way, after the safety snapshot: the trial
+  // would only double the time the app's write lock is held.
   const auto trial_start = std::chrono::steady_clock::now();
-  if (plan.TotalRows() > 0 && plan.schema_issues.empty() && (flags.dry_run || !flags.yes)) {
-    TM_ASSIGN_OR_RETURN(ApplyResult trial,
-                        TrialApply(plan, access->store.get(), *access->repo, opts));
-    for (PlanIssue& v : trial.violations) plan.violations.push_back(std::move(v));
-  }
-  const double trial_s = SecondsSince(trial_start);
-  const std::string refusal = plan.RefusalReason();
+  if (flags.dry_run || !flags.yes) TM_RETURN_IF_ERROR(PredictViolations(session, &plan, opts));
+  const PlanOutput out{ctx, plan, plan_s, SecondsSince(trial_start)};
   PrintPlan(ctx, plan, flags.samples);
-  auto json = [&](const ApplyResult* applied) {
-    JsonWriter w;
-    w.BeginObject();
-    WritePlanJson(&w, plan, refusal, applied);
-    w.Key("timings").BeginObject().Field("plan_s", plan_s).Field("predict_s", trial_s);
-    w.EndObject().EndObject();
-    ctx->PrintJson(w);
-  };
-  if (!refusal.empty()) {
-    json(nullptr);
-    (void)ctx->Record(verb, "refused", targets, PlanCounts(plan), refusal);
-    return Status::Refused(verb + " refused: " + refusal);
+  if (!plan.RefusalReason().empty()) {
+    out.Json(nullptr);
+    return RefusePlan(session, plan);
   }
   if (flags.dry_run || plan.TotalRows() == 0) {
-    json(nullptr);
+    out.Json(nullptr);
     if (flags.dry_run && plan.TotalRows() > 0) ctx->Print("dry run: nothing was written");
     return Status::OK();
   }
   if (!flags.yes) TM_RETURN_IF_ERROR(Confirm(plan));
-  ApplyStep step{ctx, access, &plan, std::move(targets), plan_s, trial_s};
-  TM_ASSIGN_OR_RETURN(ApplyResult applied, step.Run(&opts, catalog));
-  json(&applied);
+  TM_ASSIGN_OR_RETURN(RecordedApply done, ApplyRecorded(session, plan, opts));
+  PrintApplied(ctx, plan, done.applied, done.ledger_seq, plan_s, out.trial_s);
+  out.Json(&done.applied);
   return Status::OK();
-}
-
-// Up to kUnsavedLookback snapshots of the source before the newest, newest
-// first (access->all is oldest first).
-std::vector<const SnapshotInfo*> OlderSnapshots(const SnapshotAccess& access,
-                                                const std::string& source) {
-  std::vector<const SnapshotInfo*> out;
-  bool skipped_newest = false;
-  for (auto it = access.all.rbegin(); it != access.all.rend(); ++it) {
-    if (it->manifest.source != source) continue;
-    if (!skipped_newest) {
-      skipped_newest = true;
-      continue;
-    }
-    if (out.size() == kUnsavedLookback) break;
-    out.push_back(&*it);
-  }
-  return out;
-}
-
-Result<std::string> LivePath(const RollbackFlags& flags, const SnapshotInfo& snap) {
-  return SqlitePathOf(flags.live.empty() ? snap.manifest.source_uri : flags.live);
 }
 
 Result<std::unique_ptr<SnapshotAccess>> OpenSource(Context* ctx, const std::string& source,
@@ -422,64 +326,46 @@ Result<std::unique_ptr<SnapshotAccess>> OpenSource(Context* ctx, const std::stri
   return access;
 }
 
-// A rollback or revert of this source that died around its COMMIT leaves a
-// "committing" entry as the source's last; read its records back and record
-// in the ledger whether it had committed.
-Status ResolvePending(Context* ctx, SnapshotAccess* access, const std::string& source,
-                      const std::string& live_path) {
-  std::optional<LedgerEntry> last;
-  Ledger ledger(access->repo);
-  TM_RETURN_IF_ERROR(ledger.ForEach(1, [&](const LedgerEntry& e) {
-    const auto& r = e.record;
-    // A post snapshot follows COMMIT: the entry before it tells the outcome.
-    if ((r.action == "rollback" || r.action == "revert") && r.outcome != "post-snapshot" &&
-        std::find(r.targets.begin(), r.targets.end(), "source " + source) != r.targets.end()) {
-      last = e;
-    }
-    return Status::OK();
-  }));
-  if (!last || last->record.outcome != "committing" || last->record.targets.size() < 2) {
-    return Status::OK();
-  }
-  const std::string& t = last->record.targets[1];  // "plan <blob id> <digest>"
-  TM_ASSIGN_OR_RETURN(Id plan_blob, Id::FromHex(t.substr(5, 64)));
-  auto resolved = ResolveInterrupted(access->store.get(), *access->repo, plan_blob, live_path);
-  if (!resolved.ok()) {
-    // E.g. prune removed the plan's record list (no snapshot refers to it).
-    const std::string why = "the " + last->record.action + " of ledger entry " +
-                            std::to_string(last->seq) +
-                            " was interrupted around COMMIT and its outcome cannot be read "
-                            "back (" +
-                            resolved.status().message() +
-                            "); compare live with its safety snapshot using `tidemark diff`";
-    ctx->Print("note: " + why);
-    return ctx->Record(last->record.action, "recovered: unknown",
-                       {"source " + source, "entry " + std::to_string(last->seq)}, {}, why);
-  }
-  const ApplyOutcome o = *resolved;
-  const std::string what = std::string("the ") + last->record.action + " of ledger entry " +
-                           std::to_string(last->seq) + " was interrupted and had " +
-                           (o == ApplyOutcome::kCommitted      ? "committed"
-                            : o == ApplyOutcome::kNotCommitted ? "not committed (live unchanged)"
-                                                               : "an unknown outcome (the "
-                                                                 "records changed since)");
-  ctx->Print("note: " + what);
-  return ctx->Record(last->record.action, std::string("recovered: ") + ApplyOutcomeName(o),
-                     {"source " + source, "entry " + std::to_string(last->seq)}, {}, what);
-}
-
 // What tidemark.toml says of the source, when it is a catalog source: its
 // labels for the apply's snapshots and its declared relations.
-Result<SourceCatalog> CatalogOf(Context* ctx, const std::string& source) {
-  SourceCatalog out;
+Status AddCatalog(Context* ctx, RollbackSession* s) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
-  const SourceConfig* src = cfg.FindSource(source);
-  if (src == nullptr) return out;
-  if (!src->owner.empty()) out.labels.emplace_back("owner", src->owner);
-  if (!src->domain.empty()) out.labels.emplace_back("domain", src->domain);
-  if (!src->sensitivity.empty()) out.labels.emplace_back("sensitivity", src->sensitivity);
-  out.relations = DeclaredRelations(src->anomalies.relations);
-  return out;
+  const SourceConfig* src = cfg.FindSource(s->source);
+  if (src == nullptr) return Status::OK();
+  if (!src->owner.empty()) s->catalog.emplace_back("owner", src->owner);
+  if (!src->domain.empty()) s->catalog.emplace_back("domain", src->domain);
+  if (!src->sensitivity.empty()) s->catalog.emplace_back("sensitivity", src->sensitivity);
+  s->declared = DeclaredRelations(src->anomalies.relations);
+  return Status::OK();
+}
+
+// The session of the use case for the source of `flags`: its live source
+// (--live, else as the newest snapshot recorded it), its catalog, and the
+// ledger entries written as this command's. Prints what an interrupted
+// apply of the source had done.
+Result<RollbackSession> SessionOf(Context* ctx, const SnapshotAccess& access,
+                                  const RollbackFlags& flags) {
+  RollbackSession s;
+  s.repo = access.repo;
+  s.store = access.store.get();
+  s.cache = access.cache.get();
+  s.snapshots = &access.all;
+  s.source = flags.source;
+  s.show_progress = ctx->ShowProgress();
+  s.tool_version = TIDEMARK_VERSION;
+  s.record = [ctx](const std::string& action, const std::string& outcome,
+                   std::vector<std::string> targets,
+                   std::vector<std::pair<std::string, int64_t>> counts, const std::string& reason) {
+    return ctx->Record(action, outcome, std::move(targets), std::move(counts), reason);
+  };
+  const SnapshotInfo* newest = LatestOf(access.all, flags.source);
+  TM_ASSIGN_OR_RETURN(s.live, BuiltinConnectors().Resolve(
+                                  flags.live.empty() ? newest->manifest.source_uri : flags.live));
+  std::string note;
+  Status pending = ResolvePendingApply(s, &note);
+  if (!note.empty()) ctx->Print("note: " + note);
+  TM_RETURN_IF_ERROR(pending);
+  return s;
 }
 
 Result<RollbackScope> ScopeOf(const RollbackFlags& flags) {
@@ -490,19 +376,6 @@ Result<RollbackScope> ScopeOf(const RollbackFlags& flags) {
   return scope;
 }
 
-// What the planner reads, the same for rollback and revert.
-PlanInputs InputsOf(Context* ctx, const SnapshotAccess& access, SqliteSource* live,
-                    const SnapshotInfo* newest, const std::string& source,
-                    const SourceCatalog& catalog) {
-  return PlanInputs{live,
-                    access.cache.get(),
-                    access.repo,
-                    newest,
-                    OlderSnapshots(access, source),
-                    catalog.relations,
-                    ctx->ShowProgress()};
-}
-
 Status RunRollback(Context* ctx, const RollbackFlags& flags) {
   TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "rollback"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* target, access->Resolve(flags.to));
@@ -510,21 +383,29 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
     return Status::InvalidArgument("snapshot " + target->id.Short() + " is of source '" +
                                    target->manifest.source + "', not '" + flags.source + "'");
   }
-  const SnapshotInfo* newest = LatestOf(access->all, flags.source);
-  TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
-  TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
+  TM_ASSIGN_OR_RETURN(RollbackSession session, SessionOf(ctx, *access, flags));
   TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags));
-  TM_ASSIGN_OR_RETURN(SourceCatalog catalog, CatalogOf(ctx, flags.source));
-  RollbackPlan plan;
+  TM_RETURN_IF_ERROR(AddCatalog(ctx, &session));
   const auto start = std::chrono::steady_clock::now();
-  {
-    // The read transaction ends before anything is written.
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    TM_ASSIGN_OR_RETURN(
-        plan, PlanRollback(InputsOf(ctx, *access, live.get(), newest, flags.source, catalog),
-                           *target, scope));
+  TM_ASSIGN_OR_RETURN(RollbackPlan plan, PlanRollbackOf(session, *target, scope));
+  return Execute(ctx, session, std::move(plan), SecondsSince(start), flags);
+}
+
+// The A..B of a revert, checked: two snapshots of the source, oldest first.
+Result<std::pair<const SnapshotInfo*, const SnapshotInfo*>> RangeOf(const SnapshotAccess& access,
+                                                                    const RollbackFlags& flags) {
+  const size_t dots = flags.range.find("..");
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* a, access.Resolve(flags.range.substr(0, dots)));
+  TM_ASSIGN_OR_RETURN(const SnapshotInfo* b, access.Resolve(flags.range.substr(dots + 2)));
+  if (a->manifest.source != flags.source || b->manifest.source != flags.source) {
+    return Status::InvalidArgument("both snapshots of the range must be of source '" +
+                                   flags.source + "'");
   }
-  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
+  if (a->manifest.time_us > b->manifest.time_us) {
+    return Status::InvalidArgument(
+        "A is newer than B; give the range oldest first: " + b->id.Short() + ".." + a->id.Short());
+  }
+  return std::make_pair(a, b);
 }
 
 Status RunRevert(Context* ctx, const RollbackFlags& flags) {
@@ -536,33 +417,28 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
         flags.source + "@2026-11-20.." + flags.source + "@2026-11-21");
   }
   TM_ASSIGN_OR_RETURN(auto access, OpenSource(ctx, flags.source, "revert"));
-  TM_ASSIGN_OR_RETURN(const SnapshotInfo* a, access->Resolve(flags.range.substr(0, dots)));
-  TM_ASSIGN_OR_RETURN(const SnapshotInfo* b, access->Resolve(flags.range.substr(dots + 2)));
-  if (a->manifest.source != flags.source || b->manifest.source != flags.source) {
-    return Status::InvalidArgument("both snapshots of the range must be of source '" +
-                                   flags.source + "'");
-  }
-  if (a->manifest.time_us > b->manifest.time_us) {
-    return Status::InvalidArgument(
-        "A is newer than B; give the range oldest first: " + b->id.Short() + ".." + a->id.Short());
-  }
+  TM_ASSIGN_OR_RETURN(auto range, RangeOf(*access, flags));
   RevertPreference prefer = RevertPreference::kNone;
   if (flags.prefer == "revert") prefer = RevertPreference::kRevert;
   if (flags.prefer == "live") prefer = RevertPreference::kLive;
   TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags));
-  TM_ASSIGN_OR_RETURN(SourceCatalog catalog, CatalogOf(ctx, flags.source));
-  const SnapshotInfo* newest = LatestOf(access->all, flags.source);
-  TM_ASSIGN_OR_RETURN(std::string path, LivePath(flags, *newest));
-  TM_RETURN_IF_ERROR(ResolvePending(ctx, access.get(), flags.source, path));
-  RollbackPlan plan;
+  TM_ASSIGN_OR_RETURN(RollbackSession session, SessionOf(ctx, *access, flags));
+  TM_RETURN_IF_ERROR(AddCatalog(ctx, &session));
   const auto start = std::chrono::steady_clock::now();
-  {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path));
-    TM_ASSIGN_OR_RETURN(
-        plan, PlanRevert(InputsOf(ctx, *access, live.get(), newest, flags.source, catalog), *a, *b,
-                         scope, prefer));
+  TM_ASSIGN_OR_RETURN(RollbackPlan plan,
+                      PlanRevertOf(session, *range.first, *range.second, scope, prefer));
+  return Execute(ctx, session, std::move(plan), SecondsSince(start), flags);
+}
+
+// "sqlite:PATH of the live source ...": the URI forms this build knows.
+std::string LiveHelp() {
+  std::string forms;
+  for (const std::string& scheme : BuiltinConnectors().Schemes()) {
+    const std::string_view help = BuiltinConnectors().Find(scheme)->location_help();
+    forms +=
+        (forms.empty() ? "" : " or ") + scheme + ":" + std::string(help.substr(0, help.find(' ')));
   }
-  return Execute(ctx, access.get(), std::move(plan), SecondsSince(start), flags, catalog);
+  return forms + " of the live source (default: as backed up)";
 }
 
 void AddApplyFlags(CLI::App* cmd, RollbackFlags* f) {
@@ -583,7 +459,7 @@ void AddApplyFlags(CLI::App* cmd, RollbackFlags* f) {
                 "Let the app's triggers fire for the written records");
   cmd->add_option("--lock-timeout", f->lock_timeout_s,
                   "Seconds to wait for the app's write lock (default 10)");
-  cmd->add_option("--live", f->live, "sqlite:PATH of the live source (default: as backed up)");
+  cmd->add_option("--live", f->live, LiveHelp());
   cmd->add_option("--samples", f->samples, "Sample records per table in the preview");
 }
 

@@ -45,10 +45,4 @@ Result<const SnapshotTable*> FindTableOrExplain(const SnapshotInfo& s, const std
                                  TableSuggestion(name, TableNamesOf(s.manifest)));
 }
 
-Result<std::string> SqlitePathOf(const std::string& uri) {
-  if (uri.rfind("sqlite:", 0) == 0 && uri.size() > 7) return uri.substr(7);
-  return Status::InvalidArgument("source '" + uri +
-                                 "' is not supported; give sqlite:PATH (the app's SQLite file)");
-}
-
 }  // namespace tidemark::cli

@@ -41,7 +41,4 @@ std::vector<std::string> TableNamesOf(const Manifest& m);
 // "did you mean 'Books'? (65 tables); `tidemark ls SNAP` lists them".
 std::string TableSuggestion(const std::string& name, const std::vector<std::string>& tables);
 
-// "sqlite:PATH" -> PATH; InvalidArgument for other kinds.
-Result<std::string> SqlitePathOf(const std::string& uri);
-
 }  // namespace tidemark::cli

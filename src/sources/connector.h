@@ -19,6 +19,9 @@
 
 namespace tidemark {
 
+class LiveLookup;  // sources/live_target.h
+class LiveTarget;
+
 // One row of a table scan: the key tuple and the record (records/value.h).
 struct SourceRow {
   std::vector<Value> key;
@@ -113,6 +116,18 @@ class Connector {
   virtual Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
       const std::string& location, const SourceSchema& schema,
       const RestoreTargetOptions& options) const = 0;
+
+  // Point lookups inside `view`'s consistent state (rollback planning; see
+  // sources/live_target.h). REQUIRES: `view` came from this connector's
+  // OpenReader and outlives the lookup. Unsupported when the connector has
+  // no live target.
+  virtual Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader* view) const = 0;
+
+  // The live source at `location` for writing (rollback, revert): nothing
+  // is locked until LiveTarget::BeginWrite. NotFound when there is no such
+  // source (saying how to give its location); IOError when it cannot be
+  // opened for writing; Unsupported when the connector cannot write.
+  virtual Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const = 0;
 
   // A read-only probe (sources/probe.h) on the copy of a source at
   // `location`: one a drill restored, or the live source an assertion

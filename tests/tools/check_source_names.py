@@ -37,15 +37,7 @@ MODEL = {
 }
 
 PENDING = {
-    "src/cli/cmd_rollback.cc",
-    "src/cli/snapshot_access.cc",
-    "src/cli/snapshot_access.h",
     "src/ops/backup/anomaly.cc",
-    "src/ops/rollback/rollback.cc",
-    "src/ops/rollback/rollback_plan.cc",
-    "src/ops/rollback/rollback_plan.h",
-    "src/ops/rollback/rollback_planner.cc",
-    "src/ops/rollback/rollback_planner.h",
 }
 
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)

@@ -1,15 +1,15 @@
-#include "base/ascii.h"
 #include "ops/rollback/rollback.h"
 
 #include <chrono>
 
+#include "base/ascii.h"
 #include "base/coding.h"
 #include "base/crash_point.h"
 #include "base/hex.h"
 #include "base/progress.h"
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
-#include "sources/sqlite/sqlite_live.h"
+#include "sources/live_target.h"
 
 namespace tidemark {
 namespace {
@@ -23,7 +23,7 @@ std::string Describe(const std::string& table, const std::vector<Value>& key) {
 // stops it.
 class Applier {
  public:
-  Applier(const RollbackPlan& plan, BlobStore* store, const Repository& repo, SqliteLive* live,
+  Applier(const RollbackPlan& plan, BlobStore* store, const Repository& repo, LiveTarget* live,
           bool trial)
       : plan_(plan),
         ids_(store, repo, /*dry_run=*/true),
@@ -40,6 +40,8 @@ class Applier {
 
  private:
   Status Write(const TablePlan& t, const PlannedRow& r);
+  Status VerifyParents(const TablePlan& t, const PlannedRow& r);
+  Status VerifyNoChildren(const TablePlan& t, const PlannedRow& r);
   // A failure of one record: collected in a trial, returned otherwise.
   // Constraint failures (Refused) are collected in both modes, so that a
   // refusal lists every offending record; other errors stop at once.
@@ -55,7 +57,7 @@ class Applier {
 
   const RollbackPlan& plan_;
   ChunkedValueStore ids_, loader_;
-  SqliteLive* live_;
+  LiveTarget* live_;
   bool trial_;
   std::vector<PlanIssue> violations_;
   uint64_t written_ = 0;
@@ -64,8 +66,7 @@ class Applier {
 Status Applier::Write(const TablePlan& t, const PlannedRow& r) {
   // The guard: live must still hold exactly what the plan saw.
   SourceRow now;
-  int64_t rowid = 0;
-  TM_ASSIGN_OR_RETURN(bool exists, live_->lookup()->Get(t.schema, r.key_values, &now, &rowid));
+  TM_ASSIGN_OR_RETURN(bool exists, live_->lookup()->Get(t.schema, r.key_values, &now));
   bool same = exists == r.before.has_value();
   if (same && exists) {
     std::string a, b;
@@ -79,11 +80,11 @@ Status Applier::Write(const TablePlan& t, const PlannedRow& r) {
                                      "Plan again (run the command again) to see the new state");
     return trial_ ? Fail(t, r, changed) : changed;
   }
-  if (!r.after) return Fail(t, r, live_->Delete(t.schema, r.key_values, rowid));
+  if (!r.after) return Fail(t, r, live_->Delete(t.schema, now));
   SourceRow row{r.key_values, *r.after};
   for (Value& v : row.record) TM_RETURN_IF_ERROR(ResolveValue(&loader_, &v));
   if (!r.before) return Fail(t, r, live_->Insert(t.schema, row));
-  return Fail(t, r, live_->Update(t.schema, row, rowid));
+  return Fail(t, r, live_->Update(t.schema, now, row));
 }
 
 Status Applier::WriteAll(ApplyResult* out, bool show_progress) {
@@ -137,57 +138,63 @@ Status Applier::VerifyRecords(ApplyResult* out, bool show_progress) {
       "); the transaction was rolled back, live is unchanged");
 }
 
-Status Applier::VerifyRelations() {
-  const SourceSchema& schema = plan_.live_schema;
+// The parents a written record refers to exist.
+Status Applier::VerifyParents(const TablePlan& t, const PlannedRow& r) {
   std::vector<Value> values;
-  for (const TablePlan& t : plan_.tables) {
-    for (const PlannedRow& r : t.rows) {
-      if (r.after) {
-        for (const ForeignKey& fk : t.schema.foreign_keys) {
-          const TableSchema* parent = schema.FindTableIgnoreCase(fk.table);
-          if (parent == nullptr || !ForeignKeyValues(t.schema, fk, *r.after, &values)) continue;
-          if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
-            continue;
-          }
-          TM_ASSIGN_OR_RETURN(bool ok, live_->lookup()->ParentExists(
-                                           *parent, ReferencedColumns(*parent, fk), values));
-          if (!ok) {
-            TM_RETURN_IF_ERROR(Violation(
-                t.schema.name, r.key_values,
-                "refers to " + fk.table + " " + KeyToDisplay(values) + ", which does not exist"));
-          }
-        }
-        continue;
-      }
-      // A deleted record: nothing may still refer to it.
-      SourceRow gone{r.key_values, *r.before};
-      for (const TableSchema& child : schema.tables) {
-        for (const ForeignKey& fk : child.foreign_keys) {
-          if (!EqualsIgnoreCase(fk.table, t.schema.name)) continue;
-          if (!ReferencedValues(t.schema, ReferencedColumns(t.schema, fk), gone, &values)) continue;
-          std::vector<std::vector<Value>> children;
-          TM_RETURN_IF_ERROR(
-              live_->lookup()->ForEachChild(child, fk, values, [&](const SourceRow& c) {
-                children.push_back(c.key);
-                return Status::OK();
-              }));
-          for (const auto& key : children) {
-            TM_RETURN_IF_ERROR(Violation(child.name, key,
-                                         "still refers to " +
-                                             Describe(t.schema.name, r.key_values) +
-                                             ", which the plan deletes"));
-          }
-        }
+  for (const ForeignKey& fk : t.schema.foreign_keys) {
+    const TableSchema* parent = plan_.live_schema.FindTableIgnoreCase(fk.table);
+    if (parent == nullptr || !ForeignKeyValues(t.schema, fk, *r.after, &values)) continue;
+    if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.ref(); })) {
+      continue;
+    }
+    TM_ASSIGN_OR_RETURN(bool ok,
+                        live_->lookup()->AnyWhere(*parent, ReferencedColumns(*parent, fk), values));
+    if (!ok) {
+      TM_RETURN_IF_ERROR(Violation(
+          t.schema.name, r.key_values,
+          "refers to " + fk.table + " " + KeyToDisplay(values) + ", which does not exist"));
+    }
+  }
+  return Status::OK();
+}
+
+// Nothing still refers to a deleted record.
+Status Applier::VerifyNoChildren(const TablePlan& t, const PlannedRow& r) {
+  SourceRow gone{r.key_values, *r.before};
+  std::vector<Value> values;
+  for (const TableSchema& child : plan_.live_schema.tables) {
+    for (const ForeignKey& fk : child.foreign_keys) {
+      if (!EqualsIgnoreCase(fk.table, t.schema.name)) continue;
+      if (!ReferencedValues(t.schema, ReferencedColumns(t.schema, fk), gone, &values)) continue;
+      std::vector<std::vector<Value>> children;
+      TM_RETURN_IF_ERROR(
+          live_->lookup()->ForEachWhere(child, fk.from, values, [&](const SourceRow& c) {
+            children.push_back(c.key);
+            return Status::OK();
+          }));
+      for (const auto& key : children) {
+        TM_RETURN_IF_ERROR(Violation(child.name, key,
+                                     "still refers to " + Describe(t.schema.name, r.key_values) +
+                                         ", which the plan deletes"));
       }
     }
   }
   return Status::OK();
 }
 
+Status Applier::VerifyRelations() {
+  for (const TablePlan& t : plan_.tables) {
+    for (const PlannedRow& r : t.rows) {
+      TM_RETURN_IF_ERROR(r.after ? VerifyParents(t, r) : VerifyNoChildren(t, r));
+    }
+  }
+  return Status::OK();
+}
+
 Status RunInTransaction(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
-                        SqliteLive* live, const ApplyOptions& opts, bool trial, ApplyResult* out) {
+                        LiveTarget* live, const ApplyOptions& opts, bool trial, ApplyResult* out) {
   TM_RETURN_IF_ERROR(live->BeginWrite(opts.lock_timeout_ms, &out->lock_wait_us));
-  if (!opts.fire_triggers) {
+  if (!opts.fire_triggers && live->capabilities().suspendable_triggers) {
     std::vector<std::string> tables;
     for (const TablePlan& t : plan.tables) tables.push_back(t.schema.name);
     TM_RETURN_IF_ERROR(live->SuspendTriggers(tables, &out->triggers_suspended));
@@ -229,6 +236,51 @@ Result<std::string> EncodeRecordList(const RollbackPlan& plan, LargeValueStore* 
   return EncodePlanRecords(list);
 }
 
+// The live target the plan writes to. Unsupported when it cannot apply a
+// plan whole or not at all.
+Result<std::unique_ptr<LiveTarget>> OpenTarget(const RollbackPlan& plan) {
+  if (!plan.live.valid()) return Status::Internal("a plan without a live source");
+  TM_ASSIGN_OR_RETURN(auto live, plan.live.connector->OpenLive(plan.live.location));
+  if (!live->capabilities().atomic_transaction) {
+    return Status::Unsupported(plan.live.uri() +
+                               ": this kind of source cannot apply writes in one "
+                               "transaction, which " +
+                               std::string(PlanVerb(plan)) + " needs");
+  }
+  return live;
+}
+
+int64_t MicrosSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t)
+      .count();
+}
+
+Status Step(const ApplyOptions& opts, const std::string& name, const std::string& detail) {
+  return opts.on_step ? opts.on_step(name, detail) : Status::OK();
+}
+
+// Stores what to read back should the process die around COMMIT, and
+// records the "committing" step.
+Status StorePlanRecords(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
+                        const ApplyOptions& opts, ApplyResult* out) {
+  ChunkedValueStore ids(store, repo, /*dry_run=*/true);
+  TM_ASSIGN_OR_RETURN(std::string list, EncodeRecordList(plan, &ids, out->expected_digest));
+  TM_ASSIGN_OR_RETURN(Id id, store->Put(BlobType::kData, list));
+  TM_RETURN_IF_ERROR(store->Flush());
+  out->plan_blob = id;
+  return Step(opts, "committing", out->plan_blob.Hex() + " " + HexEncode(out->expected_digest));
+}
+
+// The snapshot after COMMIT; a failure is kept in out->post_error.
+void PostSnapshot(Repository* repo, BlobStore* store, const ApplyOptions& opts, ApplyResult* out) {
+  const auto started = std::chrono::steady_clock::now();
+  auto b = Backup(repo, store, *opts.post);
+  out->post_us = MicrosSince(started);
+  Status p = b.ok() ? Step(opts, "post-snapshot", b->snapshot.Hex()) : b.status();
+  if (b.ok()) out->post_snapshot = b->snapshot;
+  if (!p.ok()) out->post_error = p.ToString();
+}
+
 }  // namespace
 
 const char* ApplyOutcomeName(ApplyOutcome o) {
@@ -244,22 +296,21 @@ const char* ApplyOutcomeName(ApplyOutcome o) {
 }
 
 Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
-                                        const Id& plan_blob, const std::string& live_path) {
+                                        const Id& plan_blob, const SourceRef& live) {
   TM_ASSIGN_OR_RETURN(std::string data, store->Get(plan_blob));
   PlanRecords plan;
   TM_RETURN_IF_ERROR(DecodePlanRecords(data, "rollback plan " + plan_blob.Short(), &plan));
-  TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(live_path));
-  RowLookup lookup(live->handle(), live->path());
+  TM_ASSIGN_OR_RETURN(LiveView view, OpenLiveView(live));
   ChunkedValueStore ids(store, repo, /*dry_run=*/true);
   PlanDigest digest;
   std::vector<Value> key;
   std::string rec;
   for (const auto& [table, key_bytes] : plan.records) {
-    const TableSchema* t = live->schema().FindTable(table);
+    const TableSchema* t = view.reader->schema().FindTable(table);
     if (t == nullptr) return ApplyOutcome::kUnknown;
     TM_RETURN_IF_ERROR(DecodeKey(key_bytes, &key));
     SourceRow row;
-    TM_ASSIGN_OR_RETURN(bool exists, lookup.Get(*t, key, &row));
+    TM_ASSIGN_OR_RETURN(bool exists, view.lookup->Get(*t, key, &row));
     rec.clear();
     if (exists) TM_RETURN_IF_ERROR(EncodeRecord(row.record, &ids, &rec));
     digest.Add(table, key_bytes, exists ? &rec : nullptr);
@@ -272,7 +323,7 @@ Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo
 
 Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const Repository& repo,
                                const ApplyOptions& opts) {
-  TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(plan.live_path));
+  TM_ASSIGN_OR_RETURN(auto live, OpenTarget(plan));
   ApplyResult out;
   Status s = RunInTransaction(plan, store, repo, live.get(), opts, /*trial=*/true, &out);
   Status r = live->Rollback();
@@ -284,38 +335,20 @@ Result<ApplyResult> TrialApply(const RollbackPlan& plan, BlobStore* store, const
 Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobStore* store,
                               const BackupOptions& safety, const ApplyOptions& opts) {
   if (std::string why = plan.RefusalReason(); !why.empty()) return Status::Refused(why);
-  auto step = [&](const std::string& name, const std::string& detail) -> Status {
-    return opts.on_step ? opts.on_step(name, detail) : Status::OK();
-  };
-  // Open first: a missing or read-only file fails before the snapshot.
-  TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(plan.live_path));
+  // Open first: a missing or read-only source fails before the snapshot.
+  TM_ASSIGN_OR_RETURN(auto live, OpenTarget(plan));
   ApplyResult out;
-  auto micros_since = [](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                 t)
-        .count();
-  };
   auto started = std::chrono::steady_clock::now();
   {
     TM_ASSIGN_OR_RETURN(BackupResult b, Backup(repo, store, safety));
     out.safety_snapshot = b.snapshot;
   }
-  out.safety_us = micros_since(started);
-  TM_RETURN_IF_ERROR(step("safety-snapshot", out.safety_snapshot.Hex()));
+  out.safety_us = MicrosSince(started);
+  TM_RETURN_IF_ERROR(Step(opts, "safety-snapshot", out.safety_snapshot.Hex()));
   CrashPoint("rollback-after-safety-snapshot");
   started = std::chrono::steady_clock::now();
   Status s = RunInTransaction(plan, store, *repo, live.get(), opts, /*trial=*/false, &out);
-  if (s.ok()) {
-    // Record what to read back should the process die around COMMIT.
-    ChunkedValueStore ids(store, *repo, /*dry_run=*/true);
-    auto list = EncodeRecordList(plan, &ids, out.expected_digest);
-    auto id = list.ok() ? store->Put(BlobType::kData, *list) : Result<Id>(list.status());
-    s = id.ok() ? store->Flush() : id.status();
-    if (s.ok()) {
-      out.plan_blob = *id;
-      s = step("committing", out.plan_blob.Hex() + " " + HexEncode(out.expected_digest));
-    }
-  }
+  if (s.ok()) s = StorePlanRecords(plan, store, *repo, opts, &out);
   if (!s.ok()) {
     (void)live->Rollback();
     return s;
@@ -323,16 +356,9 @@ Result<ApplyResult> ApplyPlan(const RollbackPlan& plan, Repository* repo, BlobSt
   CrashPoint("rollback-before-commit");
   TM_RETURN_IF_ERROR(live->Commit());
   out.committed = true;
-  out.transaction_us = micros_since(started);
+  out.transaction_us = MicrosSince(started);
   CrashPoint("rollback-after-commit");
-  if (opts.post != nullptr) {
-    started = std::chrono::steady_clock::now();
-    auto b = Backup(repo, store, *opts.post);
-    out.post_us = micros_since(started);
-    Status p = b.ok() ? step("post-snapshot", b->snapshot.Hex()) : b.status();
-    if (b.ok()) out.post_snapshot = b->snapshot;
-    if (!p.ok()) out.post_error = p.ToString();
-  }
+  if (opts.post != nullptr) PostSnapshot(repo, store, opts, &out);
   return out;
 }
 

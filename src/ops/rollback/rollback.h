@@ -89,6 +89,6 @@ const char* PlanVerb(const RollbackPlan& plan);
 enum class ApplyOutcome { kCommitted, kNotCommitted, kUnknown };
 const char* ApplyOutcomeName(ApplyOutcome o);
 Result<ApplyOutcome> ResolveInterrupted(BlobStore* store, const Repository& repo,
-                                        const Id& plan_blob, const std::string& live_path);
+                                        const Id& plan_blob, const SourceRef& live);
 
 }  // namespace tidemark

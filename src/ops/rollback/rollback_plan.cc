@@ -12,7 +12,6 @@
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
-#include "sources/sqlite/sqlite_live.h"
 
 namespace tidemark {
 
@@ -141,7 +140,7 @@ struct ColumnMap {
 
 std::optional<ColumnMap> MapColumns(const TableSchema& snap, const TableSchema& live) {
   ColumnMap m;
-  if (LayoutProblem(snap, live).empty()) return m;
+  if (SameLayout(snap, live)) return m;
   if (snap.KeyNames() != live.KeyNames() || snap.no_implicit_id != live.no_implicit_id ||
       snap.implicit_id_in_record != live.implicit_id_in_record) {
     return std::nullopt;
@@ -232,7 +231,7 @@ Status PlanMappedTable(const PlanInputs& in, Planner* p, TablePlan* t, const Sna
                  return true;
                }));
   std::string key;
-  return in.live->Scan(t->schema, [&](const SourceRow& row) -> Status {
+  return in.live->reader->Scan(t->schema, [&](const SourceRow& row) -> Status {
     key.clear();
     EncodeKey(row.key, &key);
     TM_ASSIGN_OR_RETURN(auto stored, TreeGet(in.cache, snap.root, key));
@@ -241,94 +240,130 @@ Status PlanMappedTable(const PlanInputs& in, Planner* p, TablePlan* t, const Sna
   });
 }
 
-}  // namespace
-
-Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& target,
-                                  const RollbackScope& scope) {
+// A plan of `kind` against the live source of `in`, for `source`. InvalidArgument for
+// keys without exactly one table.
+Result<RollbackPlan> NewPlan(RollbackPlan::Kind kind, const PlanInputs& in,
+                             const std::string& source, const RollbackScope& scope) {
   if (!scope.keys.empty() && scope.tables.size() != 1) {
     return Status::InvalidArgument("--key and --keys-from need exactly one --table");
   }
   RollbackPlan plan;
-  plan.kind = RollbackPlan::kRollback;
-  plan.source = target.manifest.source;
-  plan.live_path = in.live->path();
-  plan.live_schema = in.live->schema();
-  plan.target = target.id;
+  plan.kind = kind;
+  plan.source = source;
+  plan.live = in.live->ref;
+  plan.live_schema = in.live->reader->schema();
   if (in.newest != nullptr) plan.newest = in.newest->id;
-  const SourceSchema& live = in.live->schema();
+  return plan;
+}
+
+// Follows relations from what was planned, looks for unsaved work, and puts
+// the tables in order. `snap` is where missing parents and children come from.
+Status FinishPlan(Planner* p, const SnapshotInfo& snap, const RollbackScope& scope) {
+  TM_RETURN_IF_ERROR(p->CloseOverRelations(&snap, scope.with_children));
+  TM_RETURN_IF_ERROR(p->FindUnsaved());
+  p->Finish();
+  return Status::OK();
+}
+
+// A note on the columns a changed table maps by name.
+std::string MappedNote(const std::string& name, const ColumnMap& map) {
+  std::string note = "table " + name +
+                     " changed its columns since the snapshot; they are "
+                     "mapped by name";
+  for (const std::string& c : map.snapshot_only) {
+    note += "; " + c + " is not in the live table and cannot be restored";
+  }
+  for (const std::string& c : map.live_only) {
+    note += "; " + c +
+            " is only live: updated records keep their value, re-created ones "
+            "get NULL";
+  }
+  return note;
+}
+
+// How the snapshot's table `st` maps onto live table `lt` (nullopt: it
+// cannot, the reason is in the plan's schema issues), with the defaults of
+// live-only columns for records that are re-created.
+Result<std::optional<ColumnMap>> MapTable(Planner* p, RollbackPlan* plan, const SnapshotTable& st,
+                                          const TableSchema& lt) {
+  std::optional<ColumnMap> map = MapColumns(st.schema, lt);
+  if (!map) {
+    plan->schema_issues.push_back(LayoutProblem(st.schema, lt, plan->live));
+    return map;
+  }
+  if (map->identity) return map;
+  plan->notes.push_back(MappedNote(lt.name, *map));
+  std::vector<int> stored = lt.StoredColumns();
+  map->defaults.resize(map->from.size());
+  for (size_t i = 0; i < map->from.size() && i < stored.size(); i++) {
+    if (map->from[i] >= 0 || lt.columns[size_t(stored[i])].default_sql.empty()) continue;
+    TM_ASSIGN_OR_RETURN(map->defaults[i], p->lookup()->DefaultValue(lt, stored[i]));
+  }
+  return map;
+}
+
+// The records of one table in the scope: live made equal to the snapshot's.
+Status PlanRollbackTable(const PlanInputs& in, Planner* p, RollbackPlan* plan,
+                         const std::string& name, const SnapshotInfo& target,
+                         const RollbackScope& scope) {
+  const TableSchema* lt = p->live_schema().FindTable(name);
+  const SnapshotTable* st = target.manifest.FindTable(name);
+  if (lt == nullptr) {
+    plan->schema_issues.push_back(
+        "table " + name +
+        " is in the snapshot but no longer live; re-creating a table (--schema) is not "
+        "supported yet: restore it into a new file with `tidemark restore SNAP --table " +
+        name + " --to " + LocationExample(plan->live) + "`");
+    return Status::OK();
+  }
+  if (st == nullptr) {
+    plan->notes.push_back("table " + name +
+                          " was created after the snapshot; rollback leaves it alone");
+    return Status::OK();
+  }
+  TM_ASSIGN_OR_RETURN(std::optional<ColumnMap> map, MapTable(p, plan, *st, *lt));
+  if (!map) return Status::OK();
+  TablePlan* t = p->Table(*lt);
+  if (!scope.keys.empty()) return PlanKeys(in, p, t, *st, *map, scope.keys);
+  if (!map->identity) return PlanMappedTable(in, p, t, *st, *map);
+  auto r = DiffLiveTable(in.cache, *in.repo, st, in.live->reader.get(), lt,
+                         [&](const RecordChange& c) -> Result<bool> {
+                           PlannedRow row;
+                           row.key = c.key;
+                           row.key_values = c.key_values;
+                           if (c.kind != TreeChange::kAdded) row.after = c.old_record;
+                           if (c.kind != TreeChange::kRemoved) row.before = c.new_record;
+                           p->Add(t, std::move(row));
+                           return true;
+                         });
+  return r.status();
+}
+
+}  // namespace
+
+Result<LiveView> OpenLiveView(const SourceRef& live, int lock_wait_ms) {
+  if (!live.valid()) return Status::Internal("no connector for the live source");
+  LiveView v;
+  v.ref = live;
+  TM_ASSIGN_OR_RETURN(v.reader, live.connector->OpenReader(live.location, lock_wait_ms));
+  TM_ASSIGN_OR_RETURN(v.lookup, live.connector->OpenLookup(v.reader.get()));
+  return v;
+}
+
+Result<RollbackPlan> PlanRollback(const PlanInputs& in, const SnapshotInfo& target,
+                                  const RollbackScope& scope) {
+  TM_ASSIGN_OR_RETURN(RollbackPlan plan,
+                      NewPlan(RollbackPlan::kRollback, in, target.manifest.source, scope));
+  plan.target = target.id;
+  const SourceSchema& live = in.live->reader->schema();
   TM_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      ScopeTables(live, {&target.manifest}, scope.tables));
+                      ScopeTables(*in.live->ref.connector, live, {&target.manifest}, scope.tables));
   Planner p(in, &plan);
   for (const std::string& name : names) {
-    const TableSchema* lt = live.FindTable(name);
-    const SnapshotTable* st = target.manifest.FindTable(name);
-    if (lt == nullptr) {
-      plan.schema_issues.push_back(
-          "table " + name +
-          " is in the snapshot but no longer live; re-creating a table (--schema) is not "
-          "supported yet: restore it into a new file with `tidemark restore SNAP --table " +
-          name + " --to sqlite:PATH`");
-      continue;
-    }
-    if (st == nullptr) {
-      plan.notes.push_back("table " + name +
-                           " was created after the snapshot; rollback leaves it alone");
-      continue;
-    }
-    std::optional<ColumnMap> map = MapColumns(st->schema, *lt);
-    if (!map) {
-      plan.schema_issues.push_back(LayoutProblem(st->schema, *lt));
-      continue;
-    }
-    if (!map->identity) {
-      std::string note = "table " + name +
-                         " changed its columns since the snapshot; they are "
-                         "mapped by name";
-      for (const std::string& c : map->snapshot_only) {
-        note += "; " + c + " is not in the live table and cannot be restored";
-      }
-      for (const std::string& c : map->live_only) {
-        note += "; " + c +
-                " is only live: updated records keep their value, re-created ones "
-                "get NULL";
-      }
-      plan.notes.push_back(note);
-    }
-    if (!map->identity) {
-      // Defaults of live-only columns, for records that are re-created.
-      std::vector<int> stored = lt->StoredColumns();
-      map->defaults.resize(map->from.size());
-      for (size_t i = 0; i < map->from.size() && i < stored.size(); i++) {
-        const std::string& sql = lt->columns[size_t(stored[i])].default_sql;
-        if (map->from[i] >= 0 || sql.empty()) continue;
-        TM_ASSIGN_OR_RETURN(map->defaults[i], p.lookup()->EvaluateDefault(sql));
-      }
-    }
-    TablePlan* t = p.Table(*lt);
-    if (!scope.keys.empty()) {
-      TM_RETURN_IF_ERROR(PlanKeys(in, &p, t, *st, *map, scope.keys));
-      continue;
-    }
-    if (!map->identity) {
-      TM_RETURN_IF_ERROR(PlanMappedTable(in, &p, t, *st, *map));
-      continue;
-    }
-    auto r = DiffLiveTable(in.cache, *in.repo, st, in.live, lt,
-                           [&](const RecordChange& c) -> Result<bool> {
-                             PlannedRow row;
-                             row.key = c.key;
-                             row.key_values = c.key_values;
-                             if (c.kind != TreeChange::kAdded) row.after = c.old_record;
-                             if (c.kind != TreeChange::kRemoved) row.before = c.new_record;
-                             p.Add(t, std::move(row));
-                             return true;
-                           });
-    if (!r.ok()) return r.status();
+    TM_RETURN_IF_ERROR(PlanRollbackTable(in, &p, &plan, name, target, scope));
   }
   if (scope.tables.empty()) NoteSchemaObjects(target.manifest, live, &plan);
-  TM_RETURN_IF_ERROR(p.CloseOverRelations(&target, scope.with_children));
-  TM_RETURN_IF_ERROR(p.FindUnsaved());
-  p.Finish();
+  TM_RETURN_IF_ERROR(FinishPlan(&p, target, scope));
   return plan;
 }
 
@@ -399,65 +434,59 @@ Status RevertKeys(const PlanInputs& in, Planner* p, RollbackPlan* plan, const Ta
   return Status::OK();
 }
 
+// The changes of one table between A and B, reverted where live still
+// holds B's version.
+Status RevertTable(const PlanInputs& in, Planner* p, RollbackPlan* plan, const std::string& name,
+                   const SnapshotInfo& a, const SnapshotInfo& b, const RollbackScope& scope,
+                   RevertPreference prefer) {
+  const TableSchema* lt = p->live_schema().FindTable(name);
+  const SnapshotTable* sa = a.manifest.FindTable(name);
+  const SnapshotTable* sb = b.manifest.FindTable(name);
+  if (sa == nullptr && sb == nullptr) return Status::OK();
+  TM_ASSIGN_OR_RETURN(TreeDiffCounts counts, DiffTable(in.cache, sa, sb, nullptr));
+  if (counts.added + counts.removed + counts.changed == 0) {
+    if (lt == nullptr || scope.keys.empty()) return Status::OK();
+    // Nothing changed between A and B; an unknown key is still an error.
+    return RevertKeys(in, p, plan, *lt, sa, sb, scope.keys, prefer);
+  }
+  if (lt == nullptr || sa == nullptr || sb == nullptr) {
+    plan->schema_issues.push_back("table " + name +
+                                  (lt == nullptr   ? " no longer exists live"
+                                   : sa == nullptr ? " was created between A and B"
+                                                   : " was dropped between A and B") +
+                                  "; reverting a table definition (--schema) is not supported yet");
+    return Status::OK();
+  }
+  std::string problem = LayoutProblem(sa->schema, *lt, plan->live);
+  if (problem.empty()) problem = LayoutProblem(sb->schema, *lt, plan->live);
+  if (!problem.empty()) {
+    plan->schema_issues.push_back(problem);
+    return Status::OK();
+  }
+  if (!scope.keys.empty()) return RevertKeys(in, p, plan, *lt, sa, sb, scope.keys, prefer);
+  auto r = DiffTable(in.cache, sa, sb, [&](const RecordChange& c) -> Result<bool> {
+    TM_RETURN_IF_ERROR(RevertOne(p, plan, *lt, c, prefer));
+    return true;
+  });
+  return r.status();
+}
+
 }  // namespace
 
 Result<RollbackPlan> PlanRevert(const PlanInputs& in, const SnapshotInfo& a, const SnapshotInfo& b,
                                 const RollbackScope& scope, RevertPreference prefer) {
-  if (!scope.keys.empty() && scope.tables.size() != 1) {
-    return Status::InvalidArgument("--key and --keys-from need exactly one --table");
-  }
-  RollbackPlan plan;
-  plan.kind = RollbackPlan::kRevert;
-  plan.source = b.manifest.source;
-  plan.live_path = in.live->path();
-  plan.live_schema = in.live->schema();
+  TM_ASSIGN_OR_RETURN(RollbackPlan plan,
+                      NewPlan(RollbackPlan::kRevert, in, b.manifest.source, scope));
   plan.from = a.id;
   plan.to = b.id;
-  if (in.newest != nullptr) plan.newest = in.newest->id;
-  const SourceSchema& live = in.live->schema();
   TM_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      ScopeTables(live, {&a.manifest, &b.manifest}, scope.tables));
+                      ScopeTables(*in.live->ref.connector, in.live->reader->schema(),
+                                  {&a.manifest, &b.manifest}, scope.tables));
   Planner p(in, &plan);
   for (const std::string& name : names) {
-    const TableSchema* lt = live.FindTable(name);
-    const SnapshotTable* sa = a.manifest.FindTable(name);
-    const SnapshotTable* sb = b.manifest.FindTable(name);
-    if (sa == nullptr && sb == nullptr) continue;
-    TM_ASSIGN_OR_RETURN(TreeDiffCounts counts, DiffTable(in.cache, sa, sb, nullptr));
-    if (counts.added + counts.removed + counts.changed == 0) {
-      if (lt == nullptr || scope.keys.empty()) continue;
-      // Nothing changed between A and B; an unknown key is still an error.
-      TM_RETURN_IF_ERROR(RevertKeys(in, &p, &plan, *lt, sa, sb, scope.keys, prefer));
-      continue;
-    }
-    if (lt == nullptr || sa == nullptr || sb == nullptr) {
-      plan.schema_issues.push_back(
-          "table " + name +
-          (lt == nullptr   ? " no longer exists live"
-           : sa == nullptr ? " was created between A and B"
-                           : " was dropped between A and B") +
-          "; reverting a table definition (--schema) is not supported yet");
-      continue;
-    }
-    std::string problem = LayoutProblem(sa->schema, *lt);
-    if (problem.empty()) problem = LayoutProblem(sb->schema, *lt);
-    if (!problem.empty()) {
-      plan.schema_issues.push_back(problem);
-      continue;
-    }
-    if (!scope.keys.empty()) {
-      TM_RETURN_IF_ERROR(RevertKeys(in, &p, &plan, *lt, sa, sb, scope.keys, prefer));
-      continue;
-    }
-    auto r = DiffTable(in.cache, sa, sb, [&](const RecordChange& c) -> Result<bool> {
-      TM_RETURN_IF_ERROR(RevertOne(&p, &plan, *lt, c, prefer));
-      return true;
-    });
-    if (!r.ok()) return r.status();
+    TM_RETURN_IF_ERROR(RevertTable(in, &p, &plan, name, a, b, scope, prefer));
   }
-  TM_RETURN_IF_ERROR(p.CloseOverRelations(&a, scope.with_children));
-  TM_RETURN_IF_ERROR(p.FindUnsaved());
-  p.Finish();
+  TM_RETURN_IF_ERROR(FinishPlan(&p, a, scope));
   return plan;
 }
 

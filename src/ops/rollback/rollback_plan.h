@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,7 +16,8 @@
 #include "records/encoding.h"
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
-#include "sources/sqlite/sqlite_source.h"
+#include "sources/connector.h"
+#include "sources/live_target.h"
 #include "tree/tree.h"
 
 namespace tidemark {
@@ -55,7 +57,8 @@ struct PlanIssue {
 
 struct RollbackPlan {
   enum Kind { kRollback, kRevert } kind = kRollback;
-  std::string source, live_path;
+  std::string source;
+  SourceRef live;                 // the live source the plan writes to
   SourceSchema live_schema;       // as planned against
   Id target;                      // rollback: the snapshot to return to
   Id from, to;                    // revert: A..B
@@ -125,10 +128,22 @@ std::vector<PlanRelation> RelationsOf(const SourceSchema& schema,
 
 enum class RevertPreference { kNone, kRevert, kLive };
 
-// What the planner reads: the live source (one read transaction), the
-// repository's trees, and the snapshots involved.
+// The live source as the planner reads it: one consistent read view (one
+// read transaction for SQLite) and point lookups inside it. Destroying it
+// ends the view; do so before anything is written.
+struct LiveView {
+  SourceRef ref;
+  std::unique_ptr<SourceReader> reader;
+  std::unique_ptr<LiveLookup> lookup;  // declared last: destroyed before `reader`
+};
+// Opens `live` through its connector. The errors of Connector::OpenReader
+// and OpenLookup.
+Result<LiveView> OpenLiveView(const SourceRef& live, int lock_wait_ms = 10000);
+
+// What the planner reads: the live source, the repository's trees, and the
+// snapshots involved.
 struct PlanInputs {
-  SqliteSource* live = nullptr;
+  LiveView* live = nullptr;
   NodeCache* cache = nullptr;
   const Repository* repo = nullptr;
   const SnapshotInfo* newest = nullptr;  // may be null (no snapshot yet)

@@ -16,7 +16,7 @@ PlanOp OpFor(const std::optional<Record>& before, const std::optional<Record>& a
   return !before ? PlanOp::kInsert : !after ? PlanOp::kDelete : PlanOp::kUpdate;
 }
 
-Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
+Result<std::vector<std::string>> ScopeTables(const Connector& connector, const SourceSchema& live,
                                              const std::vector<const Manifest*>& snaps,
                                              const std::vector<std::string>& names) {
   std::vector<std::string> out;
@@ -49,7 +49,8 @@ Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
     }
     if (t->kind == TableKind::kCounters) {
       return Status::InvalidArgument(
-          "sqlite_sequence is never rolled back: its counters only grow, so ids of records "
+          t->name +
+          " is never rolled back: its counters only grow, so ids of records "
           "created after the snapshot are not reused");
     }
     if (t->kind == TableKind::kInternal) {
@@ -57,12 +58,9 @@ Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
                                      " belongs to a virtual table; name the virtual table");
     }
     if (t->kind == TableKind::kVirtual) {
-      // Its shadow tables: "<vtab>_..." tables of kind shadow.
+      // Its internal tables, by the connector's rule.
       for (const TableSchema& s : live.tables) {
-        if (s.kind == TableKind::kInternal && s.name.size() > t->name.size() &&
-            s.name.compare(0, t->name.size() + 1, t->name + "_") == 0) {
-          add(s.name);
-        }
+        if (connector.OwnerOf(live, s) == t) add(s.name);
       }
       continue;
     }
@@ -71,11 +69,20 @@ Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
   return out;
 }
 
-std::string LayoutProblem(const TableSchema& snap, const TableSchema& live) {
-  if (snap.RecordFieldNames() == live.RecordFieldNames() && snap.KeyNames() == live.KeyNames() &&
-      snap.no_implicit_id == live.no_implicit_id) {
-    return "";
-  }
+bool SameLayout(const TableSchema& snap, const TableSchema& live) {
+  return snap.RecordFieldNames() == live.RecordFieldNames() && snap.KeyNames() == live.KeyNames() &&
+         snap.no_implicit_id == live.no_implicit_id;
+}
+
+std::string LocationExample(const SourceRef& live) {
+  if (!live.valid()) return "LOCATION";
+  const std::string_view help = live.connector->location_help();
+  return std::string(live.connector->scheme()) + ":" + std::string(help.substr(0, help.find(' ')));
+}
+
+std::string LayoutProblem(const TableSchema& snap, const TableSchema& live,
+                          const SourceRef& where) {
+  if (SameLayout(snap, live)) return "";
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
     for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -103,7 +110,7 @@ std::string LayoutProblem(const TableSchema& snap, const TableSchema& live) {
   return msg +
          ". Restoring a table definition (--schema) is not supported yet: restore the "
          "table into a new file with `tidemark restore SNAP --table " +
-         live.name + " --to sqlite:PATH`";
+         live.name + " --to " + LocationExample(where) + "`";
 }
 
 std::string Describe(const std::string& table, const std::vector<Value>& key) {
@@ -126,12 +133,11 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
       continue;
     }
     const TableSchema* parent = live_schema().FindTableIgnoreCase(fk.table);
-    if (parent == nullptr) continue;  // SQLite ignores a key to a missing table
+    if (parent == nullptr) continue;  // a key to a missing table refers to nothing
     const std::vector<std::string> to = ReferencedColumns(*parent, fk);
-    const std::string child = Describe(t.schema.name, row.key_values);
     if (!EqualsIgnoreCase(to, parent->KeyNames())) {
       // Not the parent's key: only the live table can say (no key lookup).
-      TM_ASSIGN_OR_RETURN(bool exists, lookup_.ParentExists(*parent, to, values));
+      TM_ASSIGN_OR_RETURN(bool exists, lookup()->AnyWhere(*parent, to, values));
       if (!exists) Violation(t.schema.name, row.key_values, "refers to a missing " + fk.table);
       continue;
     }
@@ -144,36 +150,44 @@ Status Planner::FollowParents(const TablePlan& t, const PlannedRow& row, const S
       }
       continue;
     }
-    SourceRow live;
-    TM_ASSIGN_OR_RETURN(bool exists, lookup_.Get(*parent, values, &live));
-    if (exists) continue;
-    const SnapshotTable* st = snap != nullptr ? snap->manifest.FindTable(parent->name) : nullptr;
-    std::optional<std::string> stored;
-    if (st != nullptr && st->schema.has_records()) {
-      TM_ASSIGN_OR_RETURN(stored, TreeGet(in_.cache, st->root, key));
-    }
-    if (!stored) {
-      Violation(t.schema.name, row.key_values,
-                "refers to " + Describe(parent->name, values) +
-                    ", which neither the live source nor the snapshot has");
-      continue;
-    }
-    if (!LayoutProblem(st->schema, *parent).empty()) {
-      Violation(t.schema.name, row.key_values,
-                "refers to " + Describe(parent->name, values) +
-                    ", which only the snapshot has, and " + parent->name +
-                    "'s columns changed since: include " + parent->name +
-                    " in the scope to re-create it with its columns mapped by name");
-      continue;
-    }
-    PlannedRow p;
-    p.key = key;
-    p.key_values = values;
-    p.after.emplace();
-    TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + parent->name, &*p.after));
-    p.related = "parent of " + child;
-    Add(Table(*parent), std::move(p));
+    TM_RETURN_IF_ERROR(BringParent(t, row, *parent, key, values, snap));
   }
+  return Status::OK();
+}
+
+// The parent `key` (`values`) of `row`, planned nowhere: nothing to do when
+// live has it, else brought in from the snapshot (or a violation).
+Status Planner::BringParent(const TablePlan& t, const PlannedRow& row, const TableSchema& parent,
+                            const std::string& key, const std::vector<Value>& values,
+                            const SnapshotInfo* snap) {
+  SourceRow live;
+  TM_ASSIGN_OR_RETURN(bool exists, lookup()->Get(parent, values, &live));
+  if (exists) return Status::OK();
+  const SnapshotTable* st = snap != nullptr ? snap->manifest.FindTable(parent.name) : nullptr;
+  std::optional<std::string> stored;
+  if (st != nullptr && st->schema.has_records()) {
+    TM_ASSIGN_OR_RETURN(stored, TreeGet(in_.cache, st->root, key));
+  }
+  if (!stored) {
+    Violation(t.schema.name, row.key_values,
+              "refers to " + Describe(parent.name, values) +
+                  ", which neither the live source nor the snapshot has");
+    return Status::OK();
+  }
+  if (!SameLayout(st->schema, parent)) {
+    Violation(t.schema.name, row.key_values,
+              "refers to " + Describe(parent.name, values) + ", which only the snapshot has, and " +
+                  parent.name + "'s columns changed since: include " + parent.name +
+                  " in the scope to re-create it with its columns mapped by name");
+    return Status::OK();
+  }
+  PlannedRow p;
+  p.key = key;
+  p.key_values = values;
+  p.after.emplace();
+  TM_RETURN_IF_ERROR(DecodeRecord(*stored, "record of " + parent.name, &*p.after));
+  p.related = "parent of " + Describe(t.schema.name, row.key_values);
+  Add(Table(parent), std::move(p));
   return Status::OK();
 }
 
@@ -189,7 +203,7 @@ Status Planner::FollowChildren(const TablePlan& t, const PlannedRow& row) {
       if (!ReferencedValues(t.schema, to, parent_row, &values)) continue;
       const std::string parent = Describe(t.schema.name, row.key_values);
       std::vector<SourceRow> found;
-      TM_RETURN_IF_ERROR(lookup_.ForEachChild(child, fk, values, [&](const SourceRow& r) {
+      TM_RETURN_IF_ERROR(lookup()->ForEachWhere(child, fk.from, values, [&](const SourceRow& r) {
         found.push_back(r);
         return Status::OK();
       }));
@@ -261,7 +275,7 @@ Status Planner::RestoreChild(const PlanRelation& rel, const TableSchema& child,
                              std::vector<Value> key_values, Record stored) {
   if (Find(child.name, key) != nullptr) return Status::OK();
   SourceRow live;
-  TM_ASSIGN_OR_RETURN(bool exists, lookup_.Get(child, key_values, &live));
+  TM_ASSIGN_OR_RETURN(bool exists, lookup()->Get(child, key_values, &live));
   PlannedRow p;
   p.key = std::move(key);
   p.key_values = std::move(key_values);
@@ -309,7 +323,7 @@ Status Planner::RestoreChildren(const SnapshotInfo& snap) {
     auto it = parents.find(pt->name);
     if (it == parents.end()) continue;
     const SnapshotTable* st = snap.manifest.FindTable(ct->name);
-    if (st == nullptr || !st->schema.has_records() || !LayoutProblem(st->schema, *ct).empty()) {
+    if (st == nullptr || !st->schema.has_records() || !SameLayout(st->schema, *ct)) {
       continue;
     }
     const ForeignKey fk{pt->name, rel.from, rel.to, "", rel.on_delete};

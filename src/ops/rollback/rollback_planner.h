@@ -11,21 +11,25 @@
 #include "base/progress.h"
 #include "ops/rollback/rollback_plan.h"
 #include "snapshot/large_values.h"
-#include "sources/sqlite/sqlite_live.h"
+#include "sources/live_target.h"
 
 namespace tidemark::rollback_internal {
 
 PlanOp OpFor(const std::optional<Record>& before, const std::optional<Record>& after);
 
-// The tables a scope covers: named ones (a virtual table brings its shadow
-// tables), or every table with records in live or in the snapshot(s).
-Result<std::vector<std::string>> ScopeTables(const SourceSchema& live,
+// The tables a scope covers: named ones (a virtual table brings its
+// internal tables), or every table with records in live or in the snapshot(s).
+Result<std::vector<std::string>> ScopeTables(const Connector& connector, const SourceSchema& live,
                                              const std::vector<const Manifest*>& snaps,
                                              const std::vector<std::string>& names);
 
-// Empty when the live table stores records in the snapshot's layout;
-// otherwise says what cannot be mapped.
-std::string LayoutProblem(const TableSchema& snap, const TableSchema& live);
+// True when the live table stores records in the snapshot's layout.
+bool SameLayout(const TableSchema& snap, const TableSchema& live);
+// Empty when SameLayout; otherwise says what cannot be mapped, and how to
+// restore the table elsewhere instead (a location of `where`'s kind).
+std::string LayoutProblem(const TableSchema& snap, const TableSchema& live, const SourceRef& where);
+// "scheme:PLACEHOLDER" for messages, from the connector's location_help().
+std::string LocationExample(const SourceRef& live);
 
 // "customers 42".
 std::string Describe(const std::string& table, const std::vector<Value>& key);
@@ -86,11 +90,14 @@ class Planner {
   // order, counts filled in.
   void Finish();
 
-  const SourceSchema& live_schema() const { return in_.live->schema(); }
-  RowLookup* lookup() { return &lookup_; }
+  const SourceSchema& live_schema() const { return in_.live->reader->schema(); }
+  LiveLookup* lookup() { return in_.live->lookup.get(); }
 
  private:
   Status FollowParents(const TablePlan& t, const PlannedRow& row, const SnapshotInfo* snap);
+  Status BringParent(const TablePlan& t, const PlannedRow& row, const TableSchema& parent,
+                     const std::string& key, const std::vector<Value>& values,
+                     const SnapshotInfo* snap);
   Status FollowChildren(const TablePlan& t, const PlannedRow& row);
   Status RestoreChildren(const SnapshotInfo& snap);
   Status RestoreChild(const PlanRelation& rel, const TableSchema& child, const std::string& parent,
@@ -102,7 +109,6 @@ class Planner {
   const PlanInputs& in_;
   RollbackPlan* plan_;
   ChunkedValueStore ids_;
-  RowLookup lookup_{in_.live->handle(), in_.live->path()};
   std::map<std::string, TablePlan> tables_;
   std::map<std::string, std::map<std::string, size_t>> index_;
   std::vector<std::pair<std::string, std::string>> pending_;  // (table, key) to follow

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ops/rollback/rollback_plan.h"
+#include "ops/rollback/rollback_run.h"
 #include "ops/testing/sqlite_testlib.h"
 #include "records/encoding.h"
 #include "records/value_json.h"
@@ -67,7 +68,7 @@ class RollbackTest : public ::testing::Test {
   }
 
   // What the CLI passes, for the newest snapshot only.
-  PlanInputs Inputs(SqliteSource* live, NodeCache* cache) {
+  PlanInputs Inputs(LiveView* live, NodeCache* cache) {
     PlanInputs in;
     in.live = live;
     in.cache = cache;
@@ -77,19 +78,19 @@ class RollbackTest : public ::testing::Test {
   }
 
   Result<RollbackPlan> Plan(const SnapshotInfo& target, const RollbackScope& scope = {}) {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(SqliteSourceRef(path_)));
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
-    PlanInputs in = Inputs(live.get(), &cache);
+    PlanInputs in = Inputs(&live, &cache);
     return PlanRollback(in, target, scope);
   }
 
   Result<RollbackPlan> Revert(const SnapshotInfo& a, const SnapshotInfo& b,
                               RevertPreference prefer) {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(SqliteSourceRef(path_)));
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
-    PlanInputs in = Inputs(live.get(), &cache);
+    PlanInputs in = Inputs(&live, &cache);
     return PlanRevert(in, a, b, RollbackScope{}, prefer);
   }
 
@@ -113,6 +114,25 @@ class RollbackTest : public ::testing::Test {
   std::unique_ptr<TestRepo> repo_;
   SnapshotInfo newest_;
 };
+
+// Naming a virtual table brings its internal tables, by the connector's
+// owner rule: those of "docs", never those of "docs_x" (whose names also
+// start with "docs_").
+TEST_F(RollbackTest, VirtualTableScopeBringsOnlyItsOwnInternalTables) {
+  Sql("CREATE VIRTUAL TABLE docs USING fts5(body);"
+      "CREATE VIRTUAL TABLE docs_x USING fts5(body);"
+      "INSERT INTO docs VALUES ('one');");
+  const SnapshotInfo a = Backup();
+  Sql("INSERT INTO docs VALUES ('two'); INSERT INTO docs_x VALUES ('other');");
+  Backup();
+  auto plan = Plan(a, {{"docs"}, {}});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_FALSE(plan->tables.empty());
+  for (const TablePlan& t : plan->tables) {
+    EXPECT_EQ(t.schema.name.rfind("docs_x", 0), std::string::npos) << t.schema.name;
+    EXPECT_EQ(t.schema.name.rfind("docs_", 0), 0u) << t.schema.name;
+  }
+}
 
 // Deleting a parent sets its children's key to NULL, as the key says: the
 // children are in the plan as related updates, and applied.
@@ -576,7 +596,8 @@ TEST_F(RollbackTest, ResolveInterruptedTellsCommittedFromNotCommitted) {
   ASSERT_FALSE(applied->plan_blob.IsZero());
   auto resolve = [&]() {
     auto store = repo_->OpenStore();
-    auto r = ResolveInterrupted(store.get(), *repo_->repo(), applied->plan_blob, path_);
+    auto r =
+        ResolveInterrupted(store.get(), *repo_->repo(), applied->plan_blob, SqliteSourceRef(path_));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : ApplyOutcome::kUnknown;
   };
@@ -619,10 +640,10 @@ TEST_F(RollbackTest, RecreatedParentBringsBackWhatItsDeleteTook) {
   Backup();
   RollbackScope scope{{"customers"}, {"42"}};
   auto plan_with = [&]() -> Result<RollbackPlan> {
-    TM_ASSIGN_OR_RETURN(auto live, SqliteSource::Open(path_));
+    TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(SqliteSourceRef(path_)));
     auto store = repo_->OpenStore();
     NodeCache cache(store.get());
-    PlanInputs in = Inputs(live.get(), &cache);
+    PlanInputs in = Inputs(&live, &cache);
     in.declared = DeclaredRelations({{"notes", "customer", "customers", "id"}});
     return PlanRollback(in, a, scope);
   };
@@ -698,11 +719,11 @@ TEST_F(RollbackTest, RevertByKey) {
   const SnapshotInfo a = Backup();
   Sql("UPDATE views SET title = 'broken';");
   const SnapshotInfo b = Backup();
-  auto live = SqliteSource::Open(path_);
+  auto live = OpenLiveView(SqliteSourceRef(path_));
   ASSERT_TRUE(live.ok());
   auto store = repo_->OpenStore();
   NodeCache cache(store.get());
-  PlanInputs in = Inputs(live->get(), &cache);
+  PlanInputs in = Inputs(&*live, &cache);
   auto plan = PlanRevert(in, a, b, RollbackScope{{"views"}, {"a"}}, RevertPreference::kNone);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->TotalRows(), 1u);
@@ -723,10 +744,10 @@ TEST_F(RollbackTest, PostSnapshotHoldsTheRepairedState) {
   Backup();
   auto plan = Plan(a);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  BackupOptions safety =
-      ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/true, 7, {{"sensitivity", "restricted"}});
-  BackupOptions post =
-      ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/false, 7, {{"sensitivity", "restricted"}});
+  BackupOptions safety = ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/true, 7,
+                                              {{"sensitivity", "restricted"}});
+  BackupOptions post = ApplySnapshotOptions(*plan, SqliteSourceRef(path_), /*pre=*/false, 7,
+                                            {{"sensitivity", "restricted"}});
   for (BackupOptions* o : {&safety, &post}) o->host = "testhost";
   std::vector<std::string> steps;
   ApplyOptions opts;
@@ -754,6 +775,73 @@ TEST_F(RollbackTest, PostSnapshotHoldsTheRepairedState) {
                                {"sensitivity", "restricted"}}));
   EXPECT_EQ(m->tags, (std::vector<std::string>{"post-rollback"}));
   EXPECT_EQ(safety.labels, (Labels{{"sensitivity", "restricted"}, {"purpose", "pre-rollback"}}));
+}
+
+}  // namespace
+}  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+// The use case without the CLI: the session plans over the live source,
+// refuses with a ledger entry, and applies with every ledger step in order,
+// the post snapshot naming the "started" entry.
+TEST_F(RollbackTest, SessionRecordsEveryStepOfAnApply) {
+  Sql("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
+      "INSERT INTO t VALUES (1, 'a'), (2, 'b');");
+  const SnapshotInfo a = Backup();
+  Sql("UPDATE t SET v = 'B' WHERE id = 2; DELETE FROM t WHERE id = 1;");
+  Backup();
+  repo_->clock()->Advance(60'000'000);
+  auto store = repo_->OpenStore();
+  NodeCache cache(store.get());
+  auto snapshots = LoadSnapshots(*repo_->repo(), "app");
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status().ToString();
+  std::vector<std::string> steps;
+  RollbackSession s;
+  s.repo = repo_->repo();
+  s.store = store.get();
+  s.cache = &cache;
+  s.snapshots = &*snapshots;
+  s.source = "app";
+  s.live = SqliteSourceRef(path_);
+  s.tool_version = "test";
+  s.record = [&](const std::string& action, const std::string& outcome,
+                 std::vector<std::string> targets, std::vector<std::pair<std::string, int64_t>>,
+                 const std::string&) {
+    EXPECT_EQ(action, "rollback");
+    EXPECT_FALSE(targets.empty());
+    steps.push_back(outcome);
+    return Status::OK();
+  };
+  std::string note;
+  ASSERT_TRUE(ResolvePendingApply(s, &note).ok());
+  EXPECT_EQ(note, "");  // nothing pending: no entry recorded
+  EXPECT_TRUE(steps.empty());
+
+  auto plan = PlanRollbackOf(s, a, RollbackScope{});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->TotalRows(), 2u);
+  EXPECT_EQ(PlanTargets(*plan), (std::vector<std::string>{"source app", "target " + a.id.Hex()}));
+  ASSERT_TRUE(PredictViolations(s, &*plan, ApplyOptions{}).ok());
+  EXPECT_TRUE(plan->violations.empty());
+
+  RollbackPlan refused = *plan;
+  refused.schema_issues.push_back("table t is defined differently");
+  Status r = RefusePlan(s, refused);
+  EXPECT_TRUE(r.IsRefused()) << r.ToString();
+  EXPECT_THAT(r.message(), HasSubstr("rollback refused: 1 table(s) differ"));
+  EXPECT_EQ(steps, (std::vector<std::string>{"refused"}));
+  steps.clear();
+
+  auto done = ApplyRecorded(s, *plan, ApplyOptions{});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_TRUE(done->applied.committed);
+  EXPECT_FALSE(done->applied.safety_snapshot.IsZero());
+  EXPECT_FALSE(done->applied.post_snapshot.IsZero());
+  EXPECT_EQ(steps, (std::vector<std::string>{"started", "safety-snapshot", "committing",
+                                             "post-snapshot", "ok"}));
+  EXPECT_EQ(Query("SELECT id, v FROM t ORDER BY id"), (Rows{{"1", "a"}, {"2", "b"}}));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "sources/sqlite/sqlite_probe.h"
+#include "sources/sqlite/sqlite_live.h"
 #include "sources/sqlite/sqlite_restore_target.h"
 #include "sources/sqlite/sqlite_source.h"
 
@@ -45,6 +46,17 @@ class SqliteConnector final : public Connector {
       const std::string& location, const SourceSchema& schema,
       const RestoreTargetOptions& options) const override {
     return sqlite::CreateRestoreTarget(location, schema, options);
+  }
+
+  Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader* view) const override {
+    auto* src = dynamic_cast<SqliteSource*>(view);
+    if (src == nullptr) return Status::Internal("a lookup on a view of another connector");
+    return std::unique_ptr<LiveLookup>(std::make_unique<RowLookup>(src->handle(), src->path()));
+  }
+
+  Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
+    TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(location));
+    return std::unique_ptr<LiveTarget>(std::move(live));
   }
 
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {

@@ -41,20 +41,6 @@ std::string MatchAll(const std::vector<std::string>& names, int first) {
   return sql;
 }
 
-int ColumnIndex(const TableSchema& t, std::string_view name) {
-  for (size_t i = 0; i < t.columns.size(); i++) {
-    if (EqualsIgnoreCase(t.columns[i].name, name)) return int(i);
-  }
-  return -1;
-}
-
-// Position of column `col` among the stored columns (the record), or -1.
-int RecordPosition(const TableSchema& t, int col) {
-  std::vector<int> stored = t.StoredColumns();
-  auto it = std::find(stored.begin(), stored.end(), col);
-  return it == stored.end() ? -1 : int(it - stored.begin());
-}
-
 Status BindAll(sqlite3* db, sqlite3_stmt* stmt, const std::vector<Value>& values, int first,
                const std::string& path) {
   for (size_t i = 0; i < values.size(); i++) {
@@ -85,42 +71,6 @@ Result<sqlite3_stmt*> PrepareCached(sqlite3* db, const std::string& path,
 }
 
 }  // namespace
-
-std::vector<std::string> ReferencedColumns(const TableSchema& parent, const ForeignKey& fk) {
-  std::vector<std::string> keys = parent.KeyNames();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < fk.to.size(); i++) {
-    out.push_back(!fk.to[i].empty() ? fk.to[i] : i < keys.size() ? keys[i] : "rowid");
-  }
-  return out;
-}
-
-bool ForeignKeyValues(const TableSchema& child, const ForeignKey& fk, const Record& record,
-                      std::vector<Value>* out) {
-  out->clear();
-  for (const std::string& name : fk.from) {
-    int pos = RecordPosition(child, ColumnIndex(child, name));
-    if (pos < 0 || size_t(pos) >= record.size() || record[size_t(pos)].is_null()) return false;
-    out->push_back(record[size_t(pos)]);
-  }
-  return true;
-}
-
-bool ReferencedValues(const TableSchema& parent, const std::vector<std::string>& to,
-                      const SourceRow& row, std::vector<Value>* out) {
-  out->clear();
-  for (const std::string& name : to) {
-    int col = ColumnIndex(parent, name);
-    if (col < 0 && parent.key_columns.empty() && EqualsIgnoreCase(name, "rowid")) {
-      out->push_back(row.key.at(0));
-      continue;
-    }
-    int pos = RecordPosition(parent, col);
-    if (pos < 0 || size_t(pos) >= row.record.size()) return false;
-    out->push_back(row.record[size_t(pos)]);
-  }
-  return true;
-}
 
 // ---- RowLookup ---------------------------------------------------------
 
@@ -172,27 +122,55 @@ Result<bool> RowLookup::Get(const TableSchema& t, const std::vector<Value>& key,
 Status RowLookup::ForEachChild(const TableSchema& child, const ForeignKey& fk,
                                const std::vector<Value>& values,
                                const std::function<Status(const SourceRow&)>& fn) {
+  return ForEachMatch(child, fk.from, values, "that refer to " + fk.table, fn);
+}
+
+Status RowLookup::ForEachWhere(const TableSchema& t, const std::vector<std::string>& columns,
+                               const std::vector<Value>& values,
+                               const std::function<Status(const SourceRow&)>& fn) {
+  return ForEachMatch(t, columns, values, "that match", fn);
+}
+
+Status RowLookup::ForEachMatch(const TableSchema& t, const std::vector<std::string>& columns,
+                               const std::vector<Value>& values, const std::string& which,
+                               const std::function<Status(const SourceRow&)>& fn) {
   if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); })) {
     return Status::OK();  // SQL: NULL refers to nothing
   }
-  const std::string sql = "SELECT " + SelectList(child) + " FROM main." + QuoteIdent(child.name) +
-                          " WHERE " + MatchAll(fk.from, 1);
-  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare("children:" + child.name + ":" + sql, sql));
+  const std::string sql = "SELECT " + SelectList(t) + " FROM main." + QuoteIdent(t.name) +
+                          " WHERE " + MatchAll(columns, 1);
+  TM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare("children:" + t.name + ":" + sql, sql));
   TM_RETURN_IF_ERROR(BindAll(db_, stmt, values, 1, path_));
   // Collect first: fn may run other lookups on this connection.
   std::vector<SourceRow> rows;
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     rows.emplace_back();
-    TM_RETURN_IF_ERROR(ReadRow(child, stmt, &rows.back(), nullptr));
+    TM_RETURN_IF_ERROR(ReadRow(t, stmt, &rows.back(), nullptr));
   }
   sqlite3_reset(stmt);
   if (rc != SQLITE_DONE) {
-    return SqliteStatus(db_, rc, path_,
-                        "look up the rows of " + child.name + " that refer to " + fk.table);
+    return SqliteStatus(db_, rc, path_, "look up the rows of " + t.name + " " + which);
   }
   for (const SourceRow& r : rows) TM_RETURN_IF_ERROR(fn(r));
   return Status::OK();
+}
+
+Result<bool> RowLookup::AnyWhere(const TableSchema& t, const std::vector<std::string>& columns,
+                                 const std::vector<Value>& values) {
+  if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); })) {
+    return false;  // NULL matches nothing
+  }
+  return ParentExists(t, columns, values);
+}
+
+Result<Value> RowLookup::DefaultValue(const TableSchema& t, int column) {
+  if (column < 0 || size_t(column) >= t.columns.size()) {
+    return Status::Internal("no column " + std::to_string(column) + " in " + t.name);
+  }
+  const std::string& sql = t.columns[size_t(column)].default_sql;
+  if (sql.empty()) return Value::Null();
+  return EvaluateDefault(sql);
 }
 
 Result<Value> RowLookup::EvaluateDefault(const std::string& default_sql) {
@@ -335,7 +313,8 @@ namespace {
 // Values bound for a row: the stored columns, then the rowid when the table
 // keeps it (a rowid key, or a rowid kept in the record).
 std::vector<Value> RowValues(const TableSchema& t, const SourceRow& row, bool* with_rowid) {
-  std::vector<Value> values(row.record.begin(), row.record.end() - (t.implicit_id_in_record ? 1 : 0));
+  std::vector<Value> values(row.record.begin(),
+                            row.record.end() - (t.implicit_id_in_record ? 1 : 0));
   *with_rowid = false;
   if (t.key_columns.empty() && !t.no_implicit_id) {
     values.push_back(row.key.at(0));
@@ -413,6 +392,27 @@ Status SqliteLive::Delete(const TableSchema& t, const std::vector<Value>& key, i
   std::vector<Value> where = t.no_implicit_id ? key : std::vector<Value>{Value::Integer(rowid)};
   TM_RETURN_IF_ERROR(BindAll(db_, stmt, where, 1, path_));
   return StepOnce(stmt, t, "delete from");
+}
+
+namespace {
+
+// The rowid of a row as RowLookup read it: its key for a rowid key (or an
+// INTEGER PRIMARY KEY, which aliases it), else the rowid kept last in its
+// record; 0 for a WITHOUT ROWID table (found by its key).
+int64_t RowidOf(const TableSchema& t, const SourceRow& current) {
+  if (t.no_implicit_id) return 0;
+  if (t.implicit_id_in_record) return current.record.back().integer();
+  return current.key.at(0).integer();
+}
+
+}  // namespace
+
+Status SqliteLive::Update(const TableSchema& t, const SourceRow& current, const SourceRow& row) {
+  return Update(t, row, RowidOf(t, current));
+}
+
+Status SqliteLive::Delete(const TableSchema& t, const SourceRow& current) {
+  return Delete(t, current.key, RowidOf(t, current));
 }
 
 Status SqliteLive::Commit() {

@@ -1,5 +1,5 @@
-// Writing to a live SQLite source (rollback and revert): lookups by key and
-// by foreign key, and one guarded write transaction. The plan that decides
+// Writing to a live SQLite source (rollback and revert): the SQLite
+// LiveLookup and LiveTarget (sources/live_target.h). The plan that decides
 // what to write lives in ops/ (docs/guide/rollback.md); this layer only
 // executes statements exactly and reports constraint failures as values.
 #pragma once
@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "records/schema.h"
+#include "sources/live_target.h"
 #include "sources/sqlite/sqlite_source.h"
 
 struct sqlite3;
@@ -24,10 +25,10 @@ namespace tidemark {
 // connection has (a SqliteSource's read transaction while planning, the
 // write transaction while applying). Statements are prepared once per table
 // and purpose. Not thread-safe; must not outlive the connection.
-class RowLookup {
+class RowLookup final : public LiveLookup {
  public:
   RowLookup(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~RowLookup();
+  ~RowLookup() override;
   RowLookup(const RowLookup&) = delete;
   RowLookup& operator=(const RowLookup&) = delete;
 
@@ -36,7 +37,10 @@ class RowLookup {
   // layout of SqliteSource::Scan; false when there is none. For a rowid
   // table, *rowid (when not null) gets the row's rowid.
   Result<bool> Get(const TableSchema& t, const std::vector<Value>& key, SourceRow* row,
-                   int64_t* rowid = nullptr);
+                   int64_t* rowid);
+  Result<bool> Get(const TableSchema& t, const std::vector<Value>& key, SourceRow* row) override {
+    return Get(t, key, row, nullptr);
+  }
   // Calls fn for each row of `child` whose columns fk.from equal `values`
   // (one per column of fk.to). NULL matches nothing: with a NULL in
   // `values`, fn is never called.
@@ -50,8 +54,19 @@ class RowLookup {
   Result<bool> ParentExists(const TableSchema& parent, const std::vector<std::string>& to,
                             const std::vector<Value>& values);
 
+  // LiveLookup, over the above.
+  Status ForEachWhere(const TableSchema& t, const std::vector<std::string>& columns,
+                      const std::vector<Value>& values,
+                      const std::function<Status(const SourceRow&)>& fn) override;
+  Result<bool> AnyWhere(const TableSchema& t, const std::vector<std::string>& columns,
+                        const std::vector<Value>& values) override;
+  Result<Value> DefaultValue(const TableSchema& t, int column) override;
+
  private:
   Result<sqlite3_stmt*> Prepare(const std::string& cache_key, const std::string& sql);
+  Status ForEachMatch(const TableSchema& t, const std::vector<std::string>& columns,
+                      const std::vector<Value>& values, const std::string& which,
+                      const std::function<Status(const SourceRow&)>& fn);
   Status ReadRow(const TableSchema& t, sqlite3_stmt* stmt, SourceRow* row, int64_t* rowid);
 
   sqlite3* db_;
@@ -59,55 +74,50 @@ class RowLookup {
   std::map<std::string, sqlite3_stmt*> cache_;
 };
 
-
-// The columns of `parent` that fk refers to: fk.to, with "" replaced by the
-// parent's primary key columns ("rowid" for a rowid key).
-std::vector<std::string> ReferencedColumns(const TableSchema& parent, const ForeignKey& fk);
-// The values of `record` (a row of `child`) in the columns fk.from; false
-// when a column is missing or any value is NULL (then no parent is needed).
-bool ForeignKeyValues(const TableSchema& child, const ForeignKey& fk, const Record& record,
-                      std::vector<Value>* out);
-// The values of `record` (a row of `parent`) in the columns `to`.
-bool ReferencedValues(const TableSchema& parent, const std::vector<std::string>& to,
-                      const SourceRow& row, std::vector<Value>* out);
-
 // A read-write connection to a live SQLite database. Foreign key enforcement
 // is off on this connection: the plan applies every foreign key action
 // itself, explicitly, so that what runs is exactly what was shown, and the
 // caller checks the affected relations before COMMIT.
-class SqliteLive {
+class SqliteLive final : public LiveTarget {
  public:
   // NotFound when `path` does not exist; IOError when it cannot be opened
   // for writing.
   static Result<std::unique_ptr<SqliteLive>> Open(const std::string& path);
   // Rolls back a transaction that was not committed.
-  ~SqliteLive();
+  ~SqliteLive() override;
+
+  // Atomic, triggers that can be suspended, constraints checked.
+  LiveCapabilities capabilities() const override { return {true, true, true}; }
 
   // BEGIN IMMEDIATE: takes the database's write lock, waiting up to
   // `timeout_ms` for the app to release it. Refused (naming the wait) when
   // it stays held. *waited_us gets the time spent waiting.
-  Status BeginWrite(int timeout_ms, int64_t* waited_us);
-  RowLookup* lookup() { return lookup_.get(); }
+  Status BeginWrite(int timeout_ms, int64_t* waited_us) override;
+  RowLookup* lookup() override { return lookup_.get(); }
 
   // Drops the triggers on `tables` inside the transaction and remembers
   // their SQL; RestoreTriggers re-creates them with the exact same SQL
   // before COMMIT. Triggers therefore do not fire for the rollback's own
   // writes, and are never lost: a crash rolls the DROP back with the rest.
-  Status SuspendTriggers(const std::vector<std::string>& tables, size_t* count);
-  Status RestoreTriggers();
+  Status SuspendTriggers(const std::vector<std::string>& tables, size_t* count) override;
+  Status RestoreTriggers() override;
 
   // Each changes exactly one row, or fails. A constraint failure is
   // Refused with SQLite's message (the statement is undone, the transaction
   // goes on); other failures are IOError. REQUIRES: values resolved.
-  Status Insert(const TableSchema& t, const SourceRow& row);
+  Status Insert(const TableSchema& t, const SourceRow& row) override;
   // Sets every stored column (and the rowid of a table that keeps it in the
   // record) of the row identified by `rowid` (rowid tables) or by row.key
   // (WITHOUT ROWID tables).
   Status Update(const TableSchema& t, const SourceRow& row, int64_t rowid);
   Status Delete(const TableSchema& t, const std::vector<Value>& key, int64_t rowid);
+  // LiveTarget: the rowid taken from `current` (its key, or the rowid kept
+  // last in its record).
+  Status Update(const TableSchema& t, const SourceRow& current, const SourceRow& row) override;
+  Status Delete(const TableSchema& t, const SourceRow& current) override;
 
-  Status Commit();
-  Status Rollback();
+  Status Commit() override;
+  Status Rollback() override;
   const std::string& path() const { return path_; }
 
  private:

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "records/encoding.h"
+#include "records/value_json.h"
+#include "sources/sqlite/sqlite_connector.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {
@@ -599,6 +601,76 @@ TEST_F(SqliteLiveTest, OpenMissingFileIsNotFound) {
   auto r = SqliteLive::Open(dir_.path() + "/nope.db");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kNotFound) << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+// The same writes through the connector's interfaces (what ops/rollback
+// uses): rows found by the row as the lookup read it, never by a rowid.
+TEST_F(SqliteLiveTest, LiveTargetWritesAddressRowsAsRead) {
+  App app(path_);
+  app.Exec(
+      "CREATE TABLE log(at INTEGER, msg TEXT);"
+      "INSERT INTO log(rowid, at, msg) VALUES (5, 1, 'a'), (6, 2, 'b');"
+      "CREATE TABLE tags(tag TEXT PRIMARY KEY, n INTEGER DEFAULT (6 * 7));"
+      "INSERT INTO tags(rowid, tag, n) VALUES (3, 'x', 1), (4, 'y', 2);"
+      "CREATE TABLE pairs(a TEXT, b INTEGER, v, PRIMARY KEY(a, b)) WITHOUT ROWID;"
+      "INSERT INTO pairs VALUES ('p', 1, 'one'), ('p', 2, 'two');");
+  const TableSchema log = SchemaOf(path_, "log");
+  const TableSchema tags = SchemaOf(path_, "tags");
+  const TableSchema pairs = SchemaOf(path_, "pairs");
+  auto connector = NewSqliteConnector();
+  {
+    auto view = connector->OpenReader(path_, 1000);
+    ASSERT_TRUE(view.ok()) << view.status().ToString();
+    auto lookup = connector->OpenLookup(view->get());
+    ASSERT_TRUE(lookup.ok()) << lookup.status().ToString();
+    auto d = (*lookup)->DefaultValue(tags, 1);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(*d, Int(42));
+    auto none = (*lookup)->DefaultValue(tags, 0);
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->is_null());
+    auto any = (*lookup)->AnyWhere(tags, {"n"}, {Value::Null()});
+    ASSERT_TRUE(any.ok());
+    EXPECT_FALSE(*any);  // NULL matches nothing
+  }
+  auto opened = connector->OpenLive(path_);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  LiveTarget* live = opened->get();
+  const LiveCapabilities caps = live->capabilities();
+  EXPECT_TRUE(caps.atomic_transaction && caps.suspendable_triggers && caps.checks_constraints);
+  int64_t waited = 0;
+  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
+  auto current = [&](const TableSchema& t, const std::vector<Value>& key) {
+    SourceRow row;
+    auto r = live->lookup()->Get(t, key, &row);
+    EXPECT_TRUE(r.ok() && *r) << t.name << " " << KeyToDisplay(key);
+    return row;
+  };
+  auto ok = [](const Status& s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return s.ok();
+  };
+  ok(live->Update(log, current(log, {Int(5)}), {{Int(5)}, {Int(10), Text("A")}}));
+  ok(live->Delete(log, current(log, {Int(6)})));
+  // The record's rowid is written too: row 'x' moves from rowid 3 to 30.
+  ok(live->Update(tags, current(tags, {Text("x")}), {{Text("x")}, {Text("x"), Int(11), Int(30)}}));
+  ok(live->Delete(tags, current(tags, {Text("y")})));
+  ok(live->Update(pairs, current(pairs, {Text("p"), Int(2)}),
+                  {{Text("p"), Int(2)}, {Text("p"), Int(2), Text("TWO")}}));
+  ok(live->Delete(pairs, current(pairs, {Text("p"), Int(1)})));
+  ASSERT_TRUE(live->Commit().ok());
+  opened->reset();
+
+  EXPECT_EQ(app.Query("SELECT rowid, at, msg FROM log ORDER BY rowid"), (Rows{{"5", "10", "A"}}));
+  EXPECT_EQ(app.Query("SELECT rowid, tag, n FROM tags ORDER BY rowid"), (Rows{{"30", "x", "11"}}));
+  EXPECT_EQ(app.Query("SELECT a, b, quote(v) FROM pairs ORDER BY a, b"),
+            (Rows{{"p", "2", "'TWO'"}}));
 }
 
 }  // namespace
