@@ -45,7 +45,6 @@ PENDING = {
     "src/cli/config_access.cc",
     "src/cli/snapshot_access.cc",
     "src/cli/snapshot_access.h",
-    "src/ops/backup/anomaly.cc",
     "src/ops/drill/drill.cc",
     "src/ops/drill/drill_checks.cc",
     "src/ops/drill/drill_checks.h",
