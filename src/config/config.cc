@@ -253,9 +253,9 @@ bool KnownSensitivity(const std::string& s) {
 void ReadProfileInput(TableReader& r, SourceConfig* s) {
   ProfileInput& in = s->profile_input;
   in.where = "source '" + s->name + "'";
-  for (const auto& [key, list] : {std::pair{"metadata", &in.metadata},
-                                  std::pair{"transient", &in.transient},
-                                  std::pair{"secret", &in.secret}}) {
+  for (const auto& [key, list] :
+       {std::pair{"metadata", &in.metadata}, std::pair{"transient", &in.transient},
+        std::pair{"secret", &in.secret}}) {
     if (!r.Strings(key, list)) continue;
     ProfileInput one;  // this key's patterns alone, so the error points at it
     (key == std::string_view("secret") ? one.secret : one.metadata) = *list;

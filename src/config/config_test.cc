@@ -276,7 +276,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"nocodb\"\n",
                 "profile: unknown profile \"nocodb\"; this build knows: generic"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsecret = [\"password\"]\n",
-                "bad.toml:4:10: source 'a'.secret: secret pattern \"password\": expected \"table.column\""},
+                "bad.toml:4:10: source 'a'.secret: secret pattern \"password\": expected "
+                "\"table.column\""},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nmetadata = [\"\"]\n",
                 "source 'a'.metadata: empty table pattern"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_within = "

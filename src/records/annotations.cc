@@ -11,8 +11,8 @@ namespace tidemark {
 namespace {
 
 constexpr uint8_t kAnnotationsVersion = 1;
-constexpr size_t kMaxName = 1u << 16;     // names and display names
-constexpr size_t kMaxProfile = 256;       // a profile's name
+constexpr size_t kMaxName = 1u << 16;      // names and display names
+constexpr size_t kMaxProfile = 256;        // a profile's name
 constexpr uint64_t kMaxTables = 1u << 20;  // annotated tables
 constexpr uint64_t kMaxColumns = 32767;    // annotated columns of one table
 constexpr uint64_t kMaxRelations = 1u << 16;
@@ -95,7 +95,8 @@ Status DecodeTable(ByteReader* r, TableAnnotation* t) {
   TM_RETURN_IF_ERROR(GetString(r, "table.namespace", kMaxName, &t->namespace_name));
   TM_RETURN_IF_ERROR(GetString(r, "table.name", kMaxName, &t->table));
   TM_RETURN_IF_ERROR(r->Fixed8("table.role", &role));
-  if (role > static_cast<uint8_t>(TableRole::kTransient)) return r->Error("table.role", "unknown role");
+  if (role > static_cast<uint8_t>(TableRole::kTransient))
+    return r->Error("table.role", "unknown role");
   t->role = static_cast<TableRole>(role);
   TM_RETURN_IF_ERROR(GetString(r, "table.display_name", kMaxName, &t->display_name));
   TM_RETURN_IF_ERROR(DecodeColumns(r, t));

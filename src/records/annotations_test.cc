@@ -12,10 +12,10 @@ namespace {
 SchemaAnnotations Sample() {
   SchemaAnnotations a;
   a.profile = "generic";
-  a.tables = {{"", "nc_views", TableRole::kMetadata, "", {}},
-              {"", "sessions", TableRole::kTransient, "", {}},
-              {"", "tbl_x1", TableRole::kData, "Customers",
-               {{"c3", "Email", false}, {"c9", "", true}}}};
+  a.tables = {
+      {"", "nc_views", TableRole::kMetadata, "", {}},
+      {"", "sessions", TableRole::kTransient, "", {}},
+      {"", "tbl_x1", TableRole::kData, "Customers", {{"c3", "Email", false}, {"c9", "", true}}}};
   a.relations = {{"orders", "customer_ref", "tbl_x1", "id"}};
   return a;
 }
@@ -24,7 +24,7 @@ TEST(AnnotationsTest, Lookups) {
   const SchemaAnnotations a = Sample();
   EXPECT_EQ(a.RoleOf("NC_VIEWS"), TableRole::kMetadata);  // ASCII case ignored
   EXPECT_EQ(a.RoleOf("sessions"), TableRole::kTransient);
-  EXPECT_EQ(a.RoleOf("orders"), TableRole::kData);  // not annotated
+  EXPECT_EQ(a.RoleOf("orders"), TableRole::kData);              // not annotated
   EXPECT_EQ(a.RoleOf("sessions", "public"), TableRole::kData);  // another namespace
   EXPECT_STREQ(TableRoleName(TableRole::kTransient), "transient");
   EXPECT_TRUE(a.IsSecret("tbl_x1", "C9"));
@@ -65,11 +65,23 @@ TEST(AnnotationsTest, GoldenBytes) {
   std::string enc;
   EncodeAnnotations(a, &enc);
   EXPECT_EQ(HexEncode(enc),
-            "01"                  // version 1
-            "0767656e65726963"    // profile "generic"
-            "01" "00" "0173" "02" "00"  // 1 table: namespace "", "s", transient, display ""
-            "01" "016b" "01" "00"       // 1 column: "k", secret, display ""
-            "01" "0163" "0470" "5f6964" "0170" "026964");  // c.p_id -> p.id
+            "01"                // version 1
+            "0767656e65726963"  // profile "generic"
+            "01"
+            "00"
+            "0173"
+            "02"
+            "00"  // 1 table: namespace "", "s", transient, display ""
+            "01"
+            "016b"
+            "01"
+            "00"  // 1 column: "k", secret, display ""
+            "01"
+            "0163"
+            "0470"
+            "5f6964"
+            "0170"
+            "026964");  // c.p_id -> p.id
 }
 
 TEST(AnnotationsTest, RefusesWhatAWriterWouldNotWrite) {

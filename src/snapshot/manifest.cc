@@ -320,8 +320,8 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
     // Version 3's trailer: the annotations (records.md §6.1), never empty.
     std::string_view annotations;
     TM_RETURN_IF_ERROR(r.LengthPrefixed("annotations", kMaxSchema, &annotations));
-    TM_RETURN_IF_ERROR(DecodeAnnotations(annotations, std::string(what) + " annotations",
-                                         &m.objects.annotations));
+    TM_RETURN_IF_ERROR(
+        DecodeAnnotations(annotations, std::string(what) + " annotations", &m.objects.annotations));
   }
   TM_RETURN_IF_ERROR(r.ExpectEnd());
   return m;

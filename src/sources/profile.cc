@@ -85,8 +85,8 @@ Status ValidateProfileInput(const ProfileInput& in) {
   for (const std::string& p : in.secret) {
     std::string table, column;
     if (!SplitPattern(p, &table, &column)) {
-      return Status::InvalidArgument("secret pattern \"" + p +
-                                     "\": expected \"table.column\" (globs allowed: \"*.api_key\")");
+      return Status::InvalidArgument(
+          "secret pattern \"" + p + "\": expected \"table.column\" (globs allowed: \"*.api_key\")");
     }
   }
   for (const Relation& rel : in.relations) {
@@ -119,8 +119,8 @@ std::vector<std::string> ProfileRegistry::Names() const {
 std::string ProfileRegistry::Unknown(std::string_view name) const {
   std::string known;
   for (const auto& [n, f] : profiles_) known += (known.empty() ? "" : ", ") + n;
-  return "unknown profile \"" + std::string(name) + "\"; this build knows: " +
-         (known.empty() ? "none" : known);
+  return "unknown profile \"" + std::string(name) +
+         "\"; this build knows: " + (known.empty() ? "none" : known);
 }
 
 Result<std::unique_ptr<Profile>> ProfileRegistry::Make(std::string_view name,

@@ -22,8 +22,8 @@ namespace tidemark {
 // profile (the `generic` profile's only one; a platform profile may add its
 // own knowledge). Patterns are fnmatch globs, ASCII case ignored.
 struct ProfileInput {
-  std::string where;                  // names the source in messages: "source 'shop'"
-  std::vector<std::string> metadata;  // tables whose role is metadata
+  std::string where;                   // names the source in messages: "source 'shop'"
+  std::vector<std::string> metadata;   // tables whose role is metadata
   std::vector<std::string> transient;  // tables whose role is transient
   std::vector<std::string> secret;     // "table.column" patterns of secret columns
   std::vector<Relation> relations;     // [[source.relation]], in declaration order

@@ -15,10 +15,8 @@ SourceSchema Crm() {
     return t;
   };
   s.tables = {table("customers", {"id", "name", "api_key"}),
-              table("orders", {"id", "customer_ref"}),
-              table("NC_Views", {"id", "meta"}),
-              table("sessions", {"id", "token"}),
-              table("audit_log", {"at", "msg"})};
+              table("orders", {"id", "customer_ref"}), table("NC_Views", {"id", "meta"}),
+              table("sessions", {"id", "token"}), table("audit_log", {"at", "msg"})};
   return s;
 }
 
@@ -88,7 +86,8 @@ TEST(ProfileTest, ValidateInput) {
   EXPECT_TRUE(ValidateProfileInput({}).ok());
   ProfileInput in;
   in.secret = {"password"};
-  EXPECT_NE(ValidateProfileInput(in).message().find("expected \"table.column\""), std::string::npos);
+  EXPECT_NE(ValidateProfileInput(in).message().find("expected \"table.column\""),
+            std::string::npos);
   in.secret = {};
   in.transient = {""};
   EXPECT_EQ(ValidateProfileInput(in).message(), "empty table pattern");

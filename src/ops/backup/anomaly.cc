@@ -180,8 +180,9 @@ void Detector::DroppedObjects(std::vector<Anomaly>* out) const {
 void Detector::DroppedColumns(TableWork* w) const {
   const TableSchema& s = w->new_t->schema;
   for (const Column& c : w->old_t->schema.columns) {
-    const bool kept = std::any_of(s.columns.begin(), s.columns.end(),
-                                  [&](const Column& n) { return EqualsIgnoreCase(n.name, c.name); });
+    const bool kept = std::any_of(s.columns.begin(), s.columns.end(), [&](const Column& n) {
+      return EqualsIgnoreCase(n.name, c.name);
+    });
     if (kept) continue;
     w->dropped_columns.push_back(
         MakeAnomaly("dropped", s.name, c.name, w->old_t->root.count, w->old_t->root.count,
@@ -233,7 +234,8 @@ void Detector::AddRelation(Link r) {
     return;
   }
   for (size_t i = 0; i < removed_.size(); i++) {
-    if (removed_[i].table == r.parent_table && EqualsIgnoreCase(removed_[i].columns, r.parent_columns)) {
+    if (removed_[i].table == r.parent_table &&
+        EqualsIgnoreCase(removed_[i].columns, r.parent_columns)) {
       r.removed = i;
       relations_.push_back(std::move(r));
       return;

@@ -170,8 +170,9 @@ TEST_F(AnomalyTest, AnnotationsOfTheNewSnapshotAreStoredAndFollowed) {
   // Detection on the stored snapshot, its annotations dropped: as before
   // annotations existed, the declared relation is not followed.
   const Strings found = Summary(Backup());
-  EXPECT_NE(std::find(found.begin(), found.end(), "orphans activities.customer_ref " + acts + "/500"),
-            found.end());
+  EXPECT_NE(
+      std::find(found.begin(), found.end(), "orphans activities.customer_ref " + acts + "/500"),
+      found.end());
   Manifest bare = snapshots_.back().manifest;
   bare.objects.annotations = {};
   std::vector<const Manifest*> history;
@@ -180,7 +181,8 @@ TEST_F(AnomalyTest, AnnotationsOfTheNewSnapshotAreStoredAndFollowed) {
   NodeCache cache(store.get());
   auto again = DetectAnomalies(&cache, bare, history, rules_);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
-  for (const std::string& line : Summary(*again)) EXPECT_EQ(line.find("activities"), std::string::npos) << line;
+  for (const std::string& line : Summary(*again))
+    EXPECT_EQ(line.find("activities"), std::string::npos) << line;
 }
 
 TEST_F(AnomalyTest, TransientTableIsNotJudgedByShares) {
