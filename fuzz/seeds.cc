@@ -678,6 +678,38 @@ std::string SnapshotInput(const Id& id, std::string_view manifest) {
   return std::string(id.View()) + file.substr(0, 8) + Reseal(file.substr(8), SnapshotAad(id));
 }
 
+// Manifest version 3: the schema's annotations (records.md §6.1).
+void AnnotationSeeds(SeedSet* s) {
+  Manifest m = SampleManifest();
+  SchemaAnnotations& a = m.objects.annotations;
+  a.profile = "generic";
+  a.tables = {{"", "orders", TableRole::kData, "Orders", {{"total", "Total", false}}},
+              {"", "nc_views", TableRole::kMetadata, "", {}},
+              {"", "sessions", TableRole::kTransient, "", {{"token", "", true}}}};
+  a.relations = {{"orders", "customer_ref", "customers", "id"}};
+  const std::string v3 = EncodeManifestUnchecked(m);
+  s->Ok("manifest", "v3-annotations", v3);
+  s->Ok("file", "v3-annotations", SnapshotInput(SnapshotIdOf(FuzzKeys(), v3), v3));
+  m.anomalies.push_back({"orphans", "orders", "customer_ref", 3, 10, "orders.customer_ref"});
+  s->Ok("manifest", "v3-annotations-and-anomalies", EncodeManifestUnchecked(m));
+  s->Bad("manifest", "v3-truncated", v3.substr(0, v3.size() - 2));
+  s->Bad("manifest", "v3-trailing-byte", v3 + "x");
+  Manifest bare = SampleManifest();
+  bare.objects.annotations.profile = "generic";  // says nothing
+  std::string empty;
+  EncodeAnnotations(bare.objects.annotations, &empty);
+  const std::string v1 = EncodeManifestUnchecked(bare);
+  std::string v3_empty = "\x03" + v1.substr(1) + std::string(1, '\0');
+  PutLengthPrefixed(&v3_empty, empty);
+  s->Bad("manifest", "v3-empty-annotations", v3_empty);
+  Manifest role = m;
+  role.objects.annotations.tables[1].role = static_cast<TableRole>(3);
+  s->Bad("manifest", "v3-unknown-role", EncodeManifestUnchecked(role));
+  Manifest nothing = m;
+  nothing.objects.annotations.tables[1].role = TableRole::kData;  // an entry that says nothing
+  s->Bad("manifest", "v3-entry-says-nothing", EncodeManifestUnchecked(nothing));
+}
+
 std::vector<Seed> SnapshotSeeds() {
   SeedSet s("snapshot");
   const std::string bytes = EncodeManifestUnchecked(SampleManifest());
@@ -686,7 +718,8 @@ std::vector<Seed> SnapshotSeeds() {
   const std::string body = Open(input.substr(32 + 8), SnapshotAad(id));
   s.Ok("manifest", "two-tables", bytes);
   s.Ok("manifest", "empty", EncodeManifestUnchecked({}));
-  s.Bad("manifest", "version-3", "\x03" + bytes.substr(1));
+  s.Bad("manifest", "version-4", "\x04" + bytes.substr(1));
+  AnnotationSeeds(&s);
   Manifest flagged = SampleManifest();
   flagged.anomalies.push_back({"deleted", "customers", "", 120, 500, "customers: 120 of 500"});
   flagged.anomalies.push_back({"nulled", "orders", "total", 9, 10, "orders.total: NULL"});

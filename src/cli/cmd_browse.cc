@@ -88,6 +88,42 @@ void TableJson(JsonWriter* w, const SnapshotTable& t) {
   w->EndArray().EndObject();
 }
 
+// ", metadata, secret: token" for a table the profile annotated ("" if none).
+std::string AnnotationText(const SchemaAnnotations& notes, const TableSchema& t) {
+  const TableAnnotation* a = notes.Find(t.name, t.namespace_name);
+  if (a == nullptr) return "";
+  std::string out;
+  if (a->role != TableRole::kData) out += std::string(", ") + TableRoleName(a->role);
+  if (!a->display_name.empty()) out += ", shown as \"" + a->display_name + "\"";
+  std::string secret;
+  for (const ColumnAnnotation& c : a->columns) {
+    if (c.secret) secret += (secret.empty() ? "" : ", ") + c.column;
+  }
+  return secret.empty() ? out : out + ", secret: " + secret;
+}
+
+// "annotations": what the source's profile said when the backup ran.
+void AnnotationsJson(JsonWriter* w, const SchemaAnnotations& notes) {
+  w->Key("annotations").BeginObject().Field("profile", notes.profile);
+  w->Key("tables").BeginArray();
+  for (const TableAnnotation& t : notes.tables) {
+    w->BeginObject().Field("namespace", t.namespace_name).Field("table", t.table);
+    w->Field("role", TableRoleName(t.role)).Field("display_name", t.display_name);
+    w->Key("columns").BeginArray();
+    for (const ColumnAnnotation& c : t.columns) {
+      w->BeginObject().Field("column", c.column).Field("display_name", c.display_name);
+      w->Field("secret", c.secret).EndObject();
+    }
+    w->EndArray().EndObject();
+  }
+  w->EndArray().Key("relations").BeginArray();
+  for (const Relation& r : notes.relations) {
+    w->BeginObject().Field("child", r.child_table + "." + r.child_column);
+    w->Field("parent", r.parent_table + "." + r.parent_column).EndObject();
+  }
+  w->EndArray().EndObject();
+}
+
 Status RunShow(Context* ctx, const BrowseFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, LoadSnapshots(*repo));
@@ -111,15 +147,20 @@ Status RunShow(Context* ctx, const BrowseFlags& flags) {
              FormatDuration(static_cast<double>(m.stats.duration_us) / 1e6));
   ctx->Print("tables     " + std::to_string(m.tables.size()) + ", " +
              std::to_string(m.TotalRecords()) + " records");
+  const SchemaAnnotations& notes = m.objects.annotations;
   for (const SnapshotTable& t : m.tables) {
     ctx->Print("  " + t.schema.name + " (" + TableKindName(t.schema.kind) + "): " +
-               std::to_string(t.root.count) + " rows, digest " + HexEncode(t.digest).substr(0, 16));
+               std::to_string(t.root.count) + " rows, digest " + HexEncode(t.digest).substr(0, 16) +
+               AnnotationText(notes, t.schema));
   }
   size_t others = 0;
   for (const SchemaObject& o : m.objects.objects) others += o.type != "table";
   ctx->Print("objects    " + std::to_string(others) + " indexes, views and triggers");
+  if (!notes.empty()) ctx->Print("profile    " + notes.profile);
+  for (const Relation& r : notes.relations) ctx->Print("relation   " + r.Name());
   JsonWriter w;
   SnapshotJson(&w, *s);
+  if (!notes.empty()) AnnotationsJson(&w, notes);
   w.Key("settings").BeginObject();
   for (const auto& [k, v] : m.objects.settings) w.Field(k, v);
   w.EndObject().Key("tables").BeginArray();

@@ -28,8 +28,8 @@ void SourceJson(JsonWriter* w, const SourceConfig& s, size_t drills) {
   w->EndArray().Key("exclude").BeginArray();
   for (const std::string& t : s.exclude) w->String(t);
   w->EndArray().Key("metadata").BeginArray();
-  for (const std::string& t : s.anomalies.metadata_tables) w->String(t);
-  w->EndArray().Field("relations", static_cast<uint64_t>(s.anomalies.relations.size()));
+  for (const std::string& t : s.profile_input.metadata) w->String(t);
+  w->EndArray().Field("relations", static_cast<uint64_t>(s.profile_input.relations.size()));
   w->Field("drill_plans", static_cast<uint64_t>(drills)).EndObject();
 }
 
@@ -68,12 +68,12 @@ Status ListSources(Context* ctx) {
 // not checked), not an error of the config.
 void CheckSource(const ConfigFile& cfg, const SourceConfig& s, std::vector<std::string>* notes,
                  std::vector<std::string>* errors) {
-  size_t declared = s.anomalies.relations.size();
+  size_t declared = s.profile_input.relations.size();
   for (const DrillPlan& p : cfg.drills) declared += p.source == s.name ? p.relations.size() : 0;
   auto src = OpenConfiguredSource(s, 1000);
   if (src.status().IsNotFound()) {
     notes->push_back("source '" + s.name + "': " + src.status().message() +
-                     (s.anomalies.relations.empty() ? "" : "; its relations were not checked"));
+                     (s.profile_input.relations.empty() ? "" : "; its relations were not checked"));
     return;
   }
   if (declared == 0) return;
@@ -90,7 +90,7 @@ void CheckSource(const ConfigFile& cfg, const SourceConfig& s, std::vector<std::
   auto add = [&](std::vector<std::string> found) {
     errors->insert(errors->end(), found.begin(), found.end());
   };
-  add(RelationProblems(s.anomalies.relations, schema,
+  add(RelationProblems(s.profile_input.relations, schema,
                        "source '" + s.name + "' [[source.relation]]"));
   for (const DrillPlan& p : cfg.drills) {
     if (p.source == s.name) {

@@ -249,6 +249,23 @@ bool KnownSensitivity(const std::string& s) {
   return s == "public" || s == "internal" || s == "confidential" || s == "restricted";
 }
 
+// The profile's input: metadata, transient and secret patterns, relations.
+void ReadProfileInput(TableReader& r, SourceConfig* s) {
+  ProfileInput& in = s->profile_input;
+  in.where = "source '" + s->name + "'";
+  for (const auto& [key, list] :
+       {std::pair{"metadata", &in.metadata}, std::pair{"transient", &in.transient},
+        std::pair{"secret", &in.secret}}) {
+    if (!r.Strings(key, list)) continue;
+    ProfileInput one;  // this key's patterns alone, so the error points at it
+    (key == std::string_view("secret") ? one.secret : one.metadata) = *list;
+    Status valid = ValidateProfileInput(one);
+    if (!valid.ok()) r.Fail(*r.Get(key, false), key, valid.message());
+  }
+  r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &in.relations); });
+  s->anomalies.relations = in.relations;
+}
+
 void ReadSource(TableReader& r, SourceConfig* s) {
   if (r.String("name", &s->name, true) && (!ValidName(s->name))) {
     r.Fail(*r.Get("name", false), "name",
@@ -256,8 +273,8 @@ void ReadSource(TableReader& r, SourceConfig* s) {
   }
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
   r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
-               "retention", "tags", "include", "exclude", "metadata", "relation", "anomalies",
-               "copy_to"});
+               "retention", "tags", "include", "exclude", "metadata", "transient", "secret",
+               "relation", "anomalies", "copy_to"});
   r.String("copy_to", &s->copy_to);  // a repository location (docs/guide/copy.md)
   if (r.String("uri", &s->uri, true)) {
     // Any scheme a connector of this build registered (sources/builtin).
@@ -265,8 +282,8 @@ void ReadSource(TableReader& r, SourceConfig* s) {
       r.Fail(*r.Get("uri", false), "uri", ref.status().message());
     }
   }
-  if (r.String("profile", &s->profile) && s->profile != "generic") {
-    r.Fail(*r.Get("profile", false), "profile", "only \"generic\" exists so far");
+  if (r.String("profile", &s->profile) && !BuiltinProfiles().Has(s->profile)) {
+    r.Fail(*r.Get("profile", false), "profile", BuiltinProfiles().Unknown(s->profile));
   }
   r.String("owner", &s->owner);
   r.String("domain", &s->domain);
@@ -289,14 +306,12 @@ void ReadSource(TableReader& r, SourceConfig* s) {
   r.Strings("tags", &s->tags);
   r.Strings("include", &s->include);
   r.Strings("exclude", &s->exclude);
-  r.Strings("metadata", &s->anomalies.metadata_tables);
-  r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &s->anomalies.relations); });
+  ReadProfileInput(r, s);
   r.Table("anomalies", [&](TableReader& sub) { ReadAnomalyRules(sub, &s->anomalies); });
   if (r.ok()) {
     Status valid = ValidateAnomalyRules(s->anomalies);
     if (!valid.ok()) {
       const toml::node* n = r.Get("anomalies", false);
-      if (n == nullptr) n = r.Get("metadata", false);
       if (n == nullptr) n = r.Get("name", false);
       r.Fail(*n, "anomalies", valid.message());
     }
@@ -548,6 +563,10 @@ Result<ConfigFile> LoadConfig(const std::string& path) {
     return Status::InvalidArgument(path + ": larger than 4 MiB; is this the right file?");
   }
   return ParseConfig(text.str(), path);
+}
+
+Result<std::unique_ptr<Profile>> MakeProfile(const SourceConfig& source) {
+  return BuiltinProfiles().Make(source.profile, source.profile_input);
 }
 
 std::string ChooseConfigPath(const std::string& flag) {

@@ -12,6 +12,7 @@
 #include "ops/backup/anomaly.h"
 #include "ops/drill/drill.h"
 #include "ops/retention/forget.h"
+#include "sources/profile.h"
 
 namespace tidemark {
 
@@ -45,7 +46,14 @@ struct SourceConfig {
   RetentionPolicy retention;  // empty() = no per-source policy
   std::vector<std::string> tags;
   std::vector<std::string> include, exclude;  // table name patterns (fnmatch, case-insensitive)
-  AnomalyRules anomalies;                     // includes `metadata` patterns and declared relations
+  // The profile's input: `metadata`, `transient`, `secret`, [[source.relation]].
+  ProfileInput profile_input;
+  // [source.anomalies] thresholds. `relations` repeats profile_input.relations
+  // for the rollback planner and drills, which read them from here until they
+  // read them from the snapshot's schema (RelationsOf); then it goes.
+  struct Anomalies : AnomalyRules {
+    std::vector<Relation> relations;
+  } anomalies;
   std::string copy_to;  // repository that `tidemark copy --source NAME` copies to ("" = none)
   int line = 0;         // where the [[source]] starts
 };
@@ -71,6 +79,11 @@ struct ConfigFile {
 // Besides each key's own rules: source names are unique, and a drill plan
 // names a declared source when any [[source]] is declared.
 Result<ConfigFile> ParseConfig(std::string_view text, const std::string& path);
+// The source's profile (BuiltinProfiles) made with its input from the file.
+// InvalidArgument listing the known profiles for an unknown name (ParseConfig
+// refuses those already).
+Result<std::unique_ptr<Profile>> MakeProfile(const SourceConfig& source);
+
 // NotFound when the file does not exist (says how to name another one).
 Result<ConfigFile> LoadConfig(const std::string& path);
 

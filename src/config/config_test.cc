@@ -205,6 +205,8 @@ tags = ["prod"]
 include = ["*"]
 exclude = ["tmp_*"]
 metadata = ["nc_*"]
+transient = ["sessions", "*_log"]
+secret = ["users.password_hash", "*.api_key"]
 [source.retention]
 keep_last = 3
 keep_daily = 7
@@ -242,8 +244,17 @@ TEST(ConfigTest, ParsesTheCatalog) {
   EXPECT_EQ(s.retention.daily, 7);
   EXPECT_EQ(s.retention.within.days, 30);
   EXPECT_EQ(s.exclude, std::vector<std::string>{"tmp_*"});
-  EXPECT_EQ(s.anomalies.metadata_tables, std::vector<std::string>{"nc_*"});
-  ASSERT_EQ(s.anomalies.relations.size(), 1u);
+  EXPECT_EQ(s.profile, "generic");
+  EXPECT_EQ(s.profile_input.where, "source 'crm'");
+  EXPECT_EQ(s.profile_input.metadata, std::vector<std::string>{"nc_*"});
+  EXPECT_EQ(s.profile_input.transient, (std::vector<std::string>{"sessions", "*_log"}));
+  EXPECT_EQ(s.profile_input.secret, (std::vector<std::string>{"users.password_hash", "*.api_key"}));
+  ASSERT_EQ(s.profile_input.relations.size(), 1u);
+  EXPECT_EQ(s.profile_input.relations[0].Name(), "orders.customer_id -> customers.id");
+  EXPECT_EQ(s.anomalies.relations, s.profile_input.relations);  // for rollback and drills
+  auto profile = MakeProfile(s);
+  ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+  EXPECT_EQ((*profile)->name(), "generic");
   EXPECT_DOUBLE_EQ(s.anomalies.deleted, 0.2);
   EXPECT_EQ(s.anomalies.history, 4u);
   EXPECT_EQ(s.anomalies.min_rows, 100u);
@@ -263,7 +274,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsensitivity = \"secret\"\n",
                 "bad.toml:4:15: source 'a'.sensitivity: expected public, internal"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"nocodb\"\n",
-                "profile: only \"generic\" exists so far"},
+                "profile: unknown profile \"nocodb\"; this build knows: generic"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsecret = [\"password\"]\n",
+                "bad.toml:4:10: source 'a'.secret: secret pattern \"password\": expected "
+                "\"table.column\""},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nmetadata = [\"\"]\n",
+                "source 'a'.metadata: empty table pattern"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\n[source.retention]\nkeep_within = "
                 "\"forever\"\n",
                 "source 'a'.retention.keep_within:"},

@@ -1,15 +1,21 @@
-// What a profile knows about a source beyond its SQL schema
-// (DESIGN.md §6, docs/architecture.md "Profiles"): relations the platform
-// keeps without SQL foreign keys, and more to come (table roles, secret
-// columns, display names).
+// What a profile knows about a source beyond its SQL schema (DESIGN.md §6,
+// docs/architecture.md "Profiles"): each table's role, relations the platform
+// keeps without SQL foreign keys, secret columns and display names. Part of
+// the schema model (SourceSchema::annotations), stored in the snapshot
+// manifest (docs/format/records.md §6.1, snapshot.md §2 version 3) so that
+// an old snapshot keeps the meaning it had when it was taken.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "records/schema.h"
+#include "base/result.h"
 
 namespace tidemark {
+
+struct SourceSchema;  // records/schema.h (which holds SchemaAnnotations)
 
 // A relation the platform keeps without a SQL foreign key: every non-NULL
 // child.column must equal some parent.column.
@@ -19,6 +25,58 @@ struct Relation {
   bool operator==(const Relation&) const = default;
 };
 
+// What a table is to the app (records.md §6.1). Data is the default.
+enum class TableRole : uint8_t {
+  kData = 0,       // the app's records
+  kMetadata = 1,   // the app's own definitions: schema, views, workflows, users and roles
+  kTransient = 2,  // sessions, logs, caches, executions: rebuilt or expired by the app
+};
+const char* TableRoleName(TableRole r);  // "data", "metadata", "transient"
+
+struct ColumnAnnotation {
+  std::string column;        // as the schema spells it
+  std::string display_name;  // for people ("" = the column's name)
+  bool secret = false;       // holds a password, token or key
+  bool operator==(const ColumnAnnotation&) const = default;
+};
+
+// A table's annotations. A table without an entry is data, with no display
+// name and no secret column.
+struct TableAnnotation {
+  std::string namespace_name;  // "" for a source without namespaces
+  std::string table;           // as the schema spells it
+  TableRole role = TableRole::kData;
+  std::string display_name;               // "" = the table's name
+  std::vector<ColumnAnnotation> columns;  // in the table's column order
+  bool operator==(const TableAnnotation&) const = default;
+};
+
+struct SchemaAnnotations {
+  std::string profile;                  // the profile that wrote them ("generic")
+  std::vector<TableAnnotation> tables;  // in the schema's table order
+  std::vector<Relation> relations;      // as declared, in declaration order
+
+  // No annotation at all (what an old snapshot reads as; the profile name
+  // alone does not count).
+  bool empty() const { return tables.empty() && relations.empty(); }
+  // The entry of `table` (ASCII case ignored) in `namespace_name`; null if none.
+  const TableAnnotation* Find(std::string_view table, std::string_view namespace_name = "") const;
+  TableRole RoleOf(std::string_view table, std::string_view namespace_name = "") const;
+  // True when `column` of `table` is marked secret.
+  bool IsSecret(std::string_view table, std::string_view column) const;
+  // The display names, or the names themselves when none is set.
+  std::string TableDisplayName(std::string_view table) const;
+  std::string ColumnDisplayName(std::string_view table, std::string_view column) const;
+  bool operator==(const SchemaAnnotations&) const = default;
+};
+
+// The relations the schema's profile declared (not the SQL foreign keys):
+// what the rollback planner, drills and anomaly detection follow besides
+// TableSchema::foreign_keys. Empty for a snapshot without annotations.
+const std::vector<Relation>& RelationsOf(const SourceSchema& schema);
+// The role of `table` in `schema` (kData when not annotated).
+TableRole RoleOf(const SourceSchema& schema, std::string_view table);
+
 // What is wrong with `relations` against `schema` (the tables a backup
 // reads, after include/exclude): one line per table or column that is not
 // there, naming the relation, what is missing, the table's columns and what
@@ -27,5 +85,12 @@ struct Relation {
 // row id counts as a column).
 std::vector<std::string> RelationProblems(const std::vector<Relation>& relations,
                                           const SourceSchema& schema, const std::string& where);
+
+// records.md §6.1. The encoder writes what the decoder accepts for any
+// non-empty annotations; the decoder refuses empty annotations (a writer
+// leaves them out), an unknown role or flag, an entry that annotates
+// nothing, duplicate or out-of-order entries, and trailing bytes.
+void EncodeAnnotations(const SchemaAnnotations& a, std::string* out);
+Status DecodeAnnotations(std::string_view data, std::string_view what, SchemaAnnotations* out);
 
 }  // namespace tidemark

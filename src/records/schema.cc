@@ -280,6 +280,10 @@ bool TableSchema::NamesImplicitId(std::string_view n) const {
                              EqualsIgnoreCase(n, "oid"));
 }
 
+bool TableSchema::IsImplicitIdField(std::string_view field) const {
+  return implicit_id_in_record && field == "rowid";  // RecordFieldNames' last name
+}
+
 std::string SourceSchema::Setting(std::string_view name) const {
   for (const auto& [k, v] : settings) {
     if (k == name) return v;

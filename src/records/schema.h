@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "records/annotations.h"
 
 namespace tidemark {
 
@@ -125,6 +126,10 @@ struct TableSchema {
   // True when `name` (any ASCII case) is a name of the table's implicit row
   // id: rowid, _rowid_ or oid, for a table that has one (records.md §6).
   bool NamesImplicitId(std::string_view name) const;
+  // True when `field` (a name of RecordFieldNames) is the implicit row id
+  // kept as the record's last value (implicit_id_in_record): the source may
+  // renumber it (VACUUM), so it is not the app's data.
+  bool IsImplicitIdField(std::string_view field) const;
   // "namespace.name", or the name when there is no namespace (for people:
   // the parts are not quoted).
   std::string QualifiedName() const;
@@ -141,6 +146,12 @@ struct SchemaObject {
   std::string name;
   std::string tbl_name;
   std::string sql;  // "" where SQLite keeps NULL (automatic indexes)
+  // Created implicitly by the source, not by a statement of the app (SQLite's
+  // automatic indexes of UNIQUE and PRIMARY KEY constraints): such an object
+  // has no SQL text, and a connector writes an empty `sql` for exactly these
+  // (records.md §6), so old snapshots say it too. It goes away with the
+  // constraint, so it is never reported as dropped on its own.
+  bool implicit() const { return sql.empty(); }
   bool operator==(const SchemaObject&) const = default;
 };
 
@@ -153,6 +164,13 @@ struct SourceSchema {
   // Each object's namespace: empty (none has one), or one per object.
   std::vector<std::string> object_namespaces;
   std::vector<SequenceInfo> sequences;  // in the source's order
+  // What the source's profile says of its tables (records/annotations.h):
+  // roles, relations without foreign keys, secret columns, display names.
+  // Empty when read from a source (a Profile fills it) and for a snapshot
+  // taken before annotations existed. Not part of EncodeSchemaObjects: the
+  // manifest stores it in its own field (snapshot.md §2 version 3,
+  // EncodeAnnotations).
+  SchemaAnnotations annotations;
 
   // The first table called `name` (in any namespace).
   const TableSchema* FindTable(std::string_view name) const;

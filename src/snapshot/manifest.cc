@@ -12,10 +12,13 @@ namespace {
 
 constexpr std::string_view kSnapshotMagic = "TMSNAP01";
 constexpr std::string_view kAadSnapshot = "tidemark snapshot v1";
-// snapshot.md §2: version 2 adds anomalies. A manifest without anomalies is
-// written as version 1, byte for byte what earlier releases wrote.
+// snapshot.md §2: version 2 adds anomalies, version 3 the schema's
+// annotations. A manifest is written in the lowest version that holds it, so
+// one without anomalies and annotations is byte for byte what earlier
+// releases wrote.
 constexpr uint8_t kManifestVersion = 1;
 constexpr uint8_t kManifestVersionAnomalies = 2;
+constexpr uint8_t kManifestVersionAnnotations = 3;
 constexpr uint64_t kMaxAnomalies = kMaxManifestAnomalies;
 constexpr uint64_t kMaxAnomalyKind = 64;
 constexpr uint64_t kMaxAnomalyDetail = 4096;
@@ -133,7 +136,15 @@ Status CheckTables(const Manifest& m) {
   }
   std::string objects;
   EncodeSchemaObjects(m.objects, &objects);
-  return CheckText("objects", objects, kMaxSchema);
+  TM_RETURN_IF_ERROR(CheckText("objects", objects, kMaxSchema));
+  if (m.objects.annotations.empty()) return Status::OK();
+  std::string annotations;
+  EncodeAnnotations(m.objects.annotations, &annotations);
+  // The decoder's rules, checked by decoding what would be written.
+  SchemaAnnotations back;
+  Status s = DecodeAnnotations(annotations, "manifest annotations", &back);
+  if (!s.ok()) return Status::InvalidArgument(s.message());
+  return CheckText("annotations", annotations, kMaxSchema);
 }
 
 Status CheckAnomalies(const Manifest& m) {
@@ -182,8 +193,11 @@ Result<std::string> EncodeManifest(const Manifest& m) {
 
 std::string EncodeManifestUnchecked(const Manifest& m) {
   std::string out;
-  const bool v2 = !m.anomalies.empty();
-  out.push_back(static_cast<char>(v2 ? kManifestVersionAnomalies : kManifestVersion));
+  const bool v3 = !m.objects.annotations.empty();
+  const bool v2 = !v3 && !m.anomalies.empty();
+  out.push_back(static_cast<char>(v3   ? kManifestVersionAnnotations
+                                  : v2 ? kManifestVersionAnomalies
+                                       : kManifestVersion));
   PutLengthPrefixed(&out, m.source);
   PutLengthPrefixed(&out, m.source_uri);
   PutVarsint64(&out, m.time_us);
@@ -207,7 +221,7 @@ std::string EncodeManifestUnchecked(const Manifest& m) {
                      m.stats.bytes_added, m.stats.duration_us}) {
     PutVarint64(&out, v);
   }
-  if (v2) {
+  if (v2 || v3) {
     PutVarint64(&out, m.anomalies.size());
     for (const Anomaly& a : m.anomalies) {
       PutLengthPrefixed(&out, a.kind);
@@ -218,16 +232,24 @@ std::string EncodeManifestUnchecked(const Manifest& m) {
       PutLengthPrefixed(&out, a.detail);
     }
   }
+  if (v3) {
+    std::string annotations;
+    EncodeAnnotations(m.objects.annotations, &annotations);
+    PutLengthPrefixed(&out, annotations);
+  }
   return out;
 }
 
 namespace {
 
-// Version 2's trailer (snapshot.md §2). An anomaly takes at least 9 bytes.
-Status DecodeAnomalies(ByteReader* r, Manifest* m) {
+// Version 2's trailer (snapshot.md §2), also in version 3 where it may be
+// empty. An anomaly takes at least 9 bytes.
+Status DecodeAnomalies(ByteReader* r, uint8_t version, Manifest* m) {
   uint64_t n = 0;
   TM_RETURN_IF_ERROR(r->VarintMax("anomaly_count", kMaxAnomalies, &n));
-  if (n == 0) return r->Error("anomaly_count", "version 2 with no anomalies");
+  if (n == 0 && version == kManifestVersionAnomalies) {
+    return r->Error("anomaly_count", "version 2 with no anomalies");
+  }
   if (n > r->remaining() / 6) return r->Error("anomaly_count", "count larger than the data");
   m->anomalies.resize(n);
   std::string_view s;
@@ -253,7 +275,8 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
   Manifest m;
   uint8_t version = 0;
   TM_RETURN_IF_ERROR(r.Fixed8("version", &version));
-  if (version != kManifestVersion && version != kManifestVersionAnomalies) {
+  if (version != kManifestVersion && version != kManifestVersionAnomalies &&
+      version != kManifestVersionAnnotations) {
     return Status::Unsupported(std::string(what) + ": manifest version " + std::to_string(version) +
                                " is newer than this tidemark reads; upgrade tidemark");
   }
@@ -292,7 +315,14 @@ Result<Manifest> DecodeManifest(std::string_view data, std::string_view what) {
                       &m.stats.bytes_added, &m.stats.duration_us}) {
     TM_RETURN_IF_ERROR(r.Varint64("stats", v));
   }
-  if (version == kManifestVersionAnomalies) TM_RETURN_IF_ERROR(DecodeAnomalies(&r, &m));
+  if (version >= kManifestVersionAnomalies) TM_RETURN_IF_ERROR(DecodeAnomalies(&r, version, &m));
+  if (version == kManifestVersionAnnotations) {
+    // Version 3's trailer: the annotations (records.md §6.1), never empty.
+    std::string_view annotations;
+    TM_RETURN_IF_ERROR(r.LengthPrefixed("annotations", kMaxSchema, &annotations));
+    TM_RETURN_IF_ERROR(
+        DecodeAnnotations(annotations, std::string(what) + " annotations", &m.objects.annotations));
+  }
   TM_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }

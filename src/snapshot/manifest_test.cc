@@ -35,6 +35,60 @@ TEST(ManifestTest, AnomaliesRoundTripAsVersion2) {
   EXPECT_EQ(*EncodeManifest(*back), bytes);
 }
 
+// Version 3: the schema's annotations; the anomaly list may be empty. A
+// manifest without annotations keeps its version 1 or 2 bytes.
+TEST(ManifestTest, AnnotationsRoundTripAsVersion3) {
+  Manifest m = Sample();
+  const std::string v1 = *EncodeManifest(m);
+  m.objects.annotations.profile = "generic";  // a profile with nothing to say
+  EXPECT_EQ(*EncodeManifest(m), v1);
+  m.objects.annotations.tables = {{"", "nc_views", TableRole::kMetadata, "", {}}};
+  m.objects.annotations.relations = {{"orders", "customer_ref", "customers", "id"}};
+  const std::string bytes = *EncodeManifest(m);
+  EXPECT_EQ(bytes[0], 3);
+  // Version 1's bytes, an empty anomaly list, then the annotations.
+  EXPECT_EQ(bytes.substr(1, v1.size() - 1), v1.substr(1));
+  EXPECT_EQ(bytes[v1.size()], 0);
+  auto back = DecodeManifest(bytes, "m");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->objects.annotations, m.objects.annotations);
+  EXPECT_EQ(back->FullSchema().annotations, m.objects.annotations);
+  EXPECT_EQ(RelationsOf(back->FullSchema()).size(), 1u);
+  EXPECT_EQ(*EncodeManifest(*back), bytes);
+  m.anomalies.push_back({"deleted", "customers", "", 100, 500, "customers: 100 of 500"});
+  const std::string with = *EncodeManifest(m);
+  EXPECT_EQ(with[0], 3);
+  back = DecodeManifest(with, "m");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->anomalies, m.anomalies);
+  EXPECT_EQ(back->objects.annotations, m.objects.annotations);
+  for (size_t cut = v1.size(); cut < with.size(); cut++) {
+    EXPECT_FALSE(DecodeManifest(with.substr(0, cut), "m").ok()) << cut;
+  }
+}
+
+TEST(ManifestTest, Version3RefusesEmptyAnnotations) {
+  // Version 3 with an empty anomaly list and annotations that say nothing.
+  const std::string v1 = *EncodeManifest(Sample());
+  std::string empty;
+  EncodeAnnotations(SchemaAnnotations{"generic", {}, {}}, &empty);
+  std::string v3 = "\x03" + v1.substr(1) + std::string(1, '\0');
+  v3 += static_cast<char>(empty.size());
+  v3 += empty;
+  auto m = DecodeManifest(v3, "snapshot abcd");
+  ASSERT_TRUE(m.status().IsCorruption()) << m.status().ToString();
+  EXPECT_NE(m.status().message().find("annotations"), std::string::npos);
+  // An old manifest reads as "no annotations".
+  auto old = DecodeManifest(v1, "m");
+  ASSERT_TRUE(old.ok());
+  EXPECT_TRUE(old->objects.annotations.empty());
+  // The encoder refuses what the decoder would refuse.
+  Manifest bad = Sample();
+  bad.objects.annotations.profile = std::string(300, 'p');
+  bad.objects.annotations.relations = {{"a", "b", "c", "d"}};
+  EXPECT_TRUE(EncodeManifest(bad).status().IsInvalidArgument());
+}
+
 TEST(ManifestTest, TheLimitRoundTripsAndOneMoreIsRefused) {
   Manifest m = Sample();
   m.anomalies.assign(kMaxManifestAnomalies, Anomaly{"dropped", "t", "", 1, 1, "view v dropped"});

@@ -10,11 +10,8 @@ sqlite: scheme, in code and string literals of every production file
 (*.cc, *.h; not *_test.cc / *_testlib.*) outside src/sources/.
 
 MODEL lists the spots where the source-neutral model keeps a word for
-compatibility, with the reason. PENDING lists the files that still name SQLite
-while the move to the connector interfaces goes on (the issue "One core for
-every source"): the check fails when a file not listed names SQLite, and when a
-listed file no longer does (so the list only shrinks). Prints one line per
-finding; exits 1 when there is any. See docs/architecture.md ("Connectors").
+compatibility, with the reason. Prints one line per finding; exits 1 when there
+is any. See docs/architecture.md ("Connectors").
 """
 import os
 import re
@@ -34,10 +31,6 @@ MODEL = {
     # source URI and what it is.
     "src/cli/command_docs.cc": {"sqlite"},
     "src/cli/man_page.cc": {"sqlite"},
-}
-
-PENDING = {
-    "src/ops/backup/anomaly.cc",
 }
 
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
@@ -97,17 +90,11 @@ def main():
     found = findings(root)
     problems = []
     for rel, hits in sorted(found.items()):
-        if rel in PENDING:
-            continue
         for n, line in hits:
             problems.append(f"{rel}:{n}: names SQLite outside src/sources/: {line}")
-    for rel in sorted(PENDING - set(found)):
-        problems.append(f"{rel}: no longer names SQLite: remove it from PENDING in "
-                        f"tests/tools/check_source_names.py")
     for p in problems:
         print(p)
-    print(f"source names: {len(found)} files still pending; "
-          f"{0 if problems else 1} passed, {1 if problems else 0} failed")
+    print(f"source names: {0 if problems else 1} passed, {1 if problems else 0} failed")
     return 1 if problems else 0
 
 

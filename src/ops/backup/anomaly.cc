@@ -1,7 +1,5 @@
-#include "base/ascii.h"
 #include "ops/backup/anomaly.h"
 
-#include <fnmatch.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/ascii.h"
 #include "base/coding.h"
 #include "crypto/crypto.h"
 #include "ops/backup/anomaly_values.h"
@@ -114,7 +113,7 @@ class Detector {
                      const std::function<bool(const std::vector<Value>&, const Record&)>& fn);
   Status DropStillPresent(RemovedValues* rv);
   Status CountOrphans(const Link& rel, const RemovedValues& rv, TableWork* w);
-  bool IsMetadata(const std::string& table) const;
+  TableRole RoleOf(const TableSchema& t) const;
 
   NodeCache* cache_;
   const Manifest& now_;
@@ -157,7 +156,7 @@ void Detector::DroppedObjects(std::vector<Anomaly>* out) const {
     if (o.type != "table" && gone(o) && folded.count(o.tbl_name)) folded[o.tbl_name][o.type]++;
   }
   for (const SchemaObject& o : parent_.objects.objects) {
-    if (!gone(o) || o.name.rfind("sqlite_autoindex_", 0) == 0) continue;
+    if (!gone(o) || o.implicit()) continue;  // went with its constraint
     if (o.type != "table" && folded.count(o.tbl_name)) continue;
     if (o.type != "table") {
       const std::string on = o.type == "view" ? "" : " on " + o.tbl_name;
@@ -181,8 +180,9 @@ void Detector::DroppedObjects(std::vector<Anomaly>* out) const {
 void Detector::DroppedColumns(TableWork* w) const {
   const TableSchema& s = w->new_t->schema;
   for (const Column& c : w->old_t->schema.columns) {
-    const bool kept = std::any_of(s.columns.begin(), s.columns.end(),
-                                  [&](const Column& n) { return EqualsIgnoreCase(n.name, c.name); });
+    const bool kept = std::any_of(s.columns.begin(), s.columns.end(), [&](const Column& n) {
+      return EqualsIgnoreCase(n.name, c.name);
+    });
     if (kept) continue;
     w->dropped_columns.push_back(
         MakeAnomaly("dropped", s.name, c.name, w->old_t->root.count, w->old_t->root.count,
@@ -191,7 +191,8 @@ void Detector::DroppedColumns(TableWork* w) const {
   }
 }
 
-// Schema foreign keys of now's tables, then the declared relations.
+// Schema foreign keys of now's tables, then the relations of now's
+// annotations (declared to its profile).
 void Detector::ResolveRelations() {
   for (const SnapshotTable& t : now_.tables) {
     for (const ForeignKey& fk : t.schema.foreign_keys) {
@@ -206,7 +207,7 @@ void Detector::ResolveRelations() {
       AddRelation(std::move(r));
     }
   }
-  for (const Relation& d : rules_.relations) {
+  for (const Relation& d : RelationsOf(now_.objects)) {
     const SnapshotTable* c = FindTableAnyCase(now_, d.child_table);
     const SnapshotTable* p = FindTableAnyCase(now_, d.parent_table);
     if (c == nullptr || p == nullptr) continue;
@@ -233,7 +234,8 @@ void Detector::AddRelation(Link r) {
     return;
   }
   for (size_t i = 0; i < removed_.size(); i++) {
-    if (removed_[i].table == r.parent_table && EqualsIgnoreCase(removed_[i].columns, r.parent_columns)) {
+    if (removed_[i].table == r.parent_table &&
+        EqualsIgnoreCase(removed_[i].columns, r.parent_columns)) {
       r.removed = i;
       relations_.push_back(std::move(r));
       return;
@@ -255,11 +257,8 @@ void Detector::AddRelation(Link r) {
   relations_.push_back(std::move(r));
 }
 
-bool Detector::IsMetadata(const std::string& table) const {
-  for (const std::string& p : rules_.metadata_tables) {
-    if (fnmatch(p.c_str(), table.c_str(), FNM_CASEFOLD) == 0) return true;
-  }
-  return false;
+TableRole Detector::RoleOf(const TableSchema& t) const {
+  return now_.objects.annotations.RoleOf(t.name, t.namespace_name);
 }
 
 Status Detector::JudgeTable(size_t i) {
@@ -276,8 +275,10 @@ Status Detector::JudgeTable(size_t i) {
     TM_ASSIGN_OR_RETURN(w.counts, DiffTable(cache_, w.old_t, w.new_t, nullptr));
     cost_.nodes_loaded += w.counts.nodes_loaded;
   }
-  w.judge_shares = w.rows >= rules_.min_rows;
-  w.metadata = IsMetadata(w.new_t->schema.name);
+  const TableRole role = RoleOf(w.new_t->schema);
+  // A transient table (sessions, logs) is emptied and refilled by the app.
+  w.judge_shares = w.rows >= rules_.min_rows && role != TableRole::kTransient;
+  w.metadata = role == TableRole::kMetadata;
   // Records also change when a column is added or dropped, and (VACUUM) when
   // the kept rowid of a table with a declared key is renumbered: such
   // changes are not the app's, so changes are counted by common fields.
@@ -297,7 +298,7 @@ Status Detector::JudgeTable(size_t i) {
 
 bool Detector::Counted(const TableWork& w, const FieldChange& f) const {
   if (!f.old_value || !f.new_value) return false;  // a column added or dropped
-  return !(w.new_t->schema.implicit_id_in_record && f.field == "rowid");
+  return !w.new_t->schema.IsImplicitIdField(f.field);
 }
 
 void CollectRemoved(RemovedValues* rv, const RecordChange& c, std::string* old_key,
@@ -601,16 +602,6 @@ Status ValidateAnomalyRules(const AnomalyRules& r) {
   }
   if (r.min_history == 0) {
     return Status::InvalidArgument("anomaly rule min_history = 0: expected at least 1 backup");
-  }
-  for (const std::string& p : r.metadata_tables) {
-    if (p.empty()) return Status::InvalidArgument("anomaly rule metadata_tables: empty pattern");
-  }
-  for (const Relation& rel : r.relations) {
-    if (rel.child_table.empty() || rel.child_column.empty() || rel.parent_table.empty() ||
-        rel.parent_column.empty()) {
-      return Status::InvalidArgument("anomaly rule relation \"" + rel.Name() +
-                                     "\": expected child.column -> parent.column");
-    }
   }
   return Status::OK();
 }

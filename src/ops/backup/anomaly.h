@@ -40,17 +40,16 @@ struct AnomalyRules {
   // added, nulled, dominant); dropped objects, metadata rows and orphans
   // are reported whatever the size.
   uint64_t min_rows = 20;
-  // Glob patterns (fnmatch, case-insensitive) of metadata tables: a deleted
-  // row there is reported as kind "dropped", even a single one.
-  std::vector<std::string> metadata_tables;
-  // Relations the platform keeps without SQL foreign keys; checked for
-  // orphans like the schema's foreign keys.
-  std::vector<Relation> relations;
+  // What the tables mean comes from the new snapshot's schema annotations
+  // (SourceSchema::annotations, written by the source's profile), not from
+  // here: a deleted row of a metadata table is reported as kind "dropped",
+  // even a single one; a transient table is not judged by shares; relations
+  // without foreign keys are checked for orphans like the foreign keys.
 };
 
 // InvalidArgument naming the rule when a value is out of range: shares must
 // be in (0, 1] (added: > 0), mad_k >= 0, baseline_floor in [0, 1],
-// min_history >= 1, patterns and relations non-empty.
+// min_history >= 1.
 Status ValidateAnomalyRules(const AnomalyRules& rules);
 
 // How much work a detection did (for logs and tests).
@@ -60,7 +59,8 @@ struct AnomalyCost {
   uint64_t records_scanned = 0;  // records read by full table scans (orphans only)
 };
 
-// Detects the anomalies of `now` (the new snapshot's manifest; its trees are
+// Detects the anomalies of `now` (the new snapshot's manifest, with its
+// schema annotations in now.objects.annotations; its trees are
 // stored and readable through `cache`). `history` holds earlier snapshots of
 // the same source, oldest first; back() is the parent. Empty history (the
 // first backup): no anomalies. Only the last rules.history + 1 entries are

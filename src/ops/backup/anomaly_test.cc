@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -61,13 +62,14 @@ class AnomalyTest : public ::testing::Test {
     ASSERT_NE(repo_, nullptr);
     db_ = std::make_unique<TestDb>(live_);
     db_->Exec(kCrm);
-    rules_.relations.push_back({"activities", "customer_ref", "customers", "id"});
+    // The platform's own relation, declared to the generic profile.
+    input_.relations.push_back({"activities", "customer_ref", "customers", "id"});
   }
 
   // Backs up the live file, then detects the anomalies of the new snapshot
   // against every earlier one.
   std::vector<Anomaly> Backup() {
-    auto b = repo_->Backup(live_, "crm");
+    auto b = repo_->BackupWithProfile(live_, "crm", MakeGenericProfile(input_).get());
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     snapshots_ = repo_->Snapshots("crm");
     if (!b.ok() || snapshots_.empty()) return {};
@@ -98,6 +100,7 @@ class AnomalyTest : public ::testing::Test {
   std::string live_;
   std::unique_ptr<TestDb> db_;
   AnomalyRules rules_;
+  ProfileInput input_;  // the generic profile's: relations, metadata and transient tables
   AnomalyCost cost_;
   std::vector<SnapshotInfo> snapshots_;
 };
@@ -141,6 +144,67 @@ TEST_F(AnomalyTest, CascadedDeletionReportsDeletedChildrenNotOrphans) {
   EXPECT_EQ(Summary(Backup()),
             (Strings{"deleted customers 100/500", "deleted orders " + orders + "/1500",
                      "orphans activities.customer_ref " + acts + "/500"}));
+}
+
+// Relations and roles are read from the new snapshot's annotations: the
+// same deletion without the declared relation in the profile's input finds
+// no orphans of activities, and the stored annotations say why.
+TEST_F(AnomalyTest, RelationsComeFromTheSnapshotsAnnotations) {
+  input_.relations.clear();
+  Backup();
+  EXPECT_TRUE(snapshots_.back().manifest.objects.annotations.empty());
+  const std::string orders = N("SELECT count(*) FROM orders WHERE customer_id % 5 = 0");
+  db_->Exec("PRAGMA foreign_keys=ON; DELETE FROM customers WHERE id % 5 = 0;");
+  EXPECT_EQ(Summary(Backup()),
+            (Strings{"deleted customers 100/500", "deleted orders " + orders + "/1500"}));
+}
+
+TEST_F(AnomalyTest, AnnotationsOfTheNewSnapshotAreStoredAndFollowed) {
+  Backup();
+  const Manifest& m = snapshots_.back().manifest;
+  ASSERT_EQ(RelationsOf(m.FullSchema()).size(), 1u);
+  EXPECT_EQ(RelationsOf(m.FullSchema())[0].Name(), "activities.customer_ref -> customers.id");
+  EXPECT_EQ(m.objects.annotations.profile, "generic");
+  const std::string acts = N("SELECT count(*) FROM activities WHERE customer_ref % 5 = 0");
+  db_->Exec("PRAGMA foreign_keys=ON; DELETE FROM customers WHERE id % 5 = 0;");
+  // Detection on the stored snapshot, its annotations dropped: as before
+  // annotations existed, the declared relation is not followed.
+  const Strings found = Summary(Backup());
+  EXPECT_NE(
+      std::find(found.begin(), found.end(), "orphans activities.customer_ref " + acts + "/500"),
+      found.end());
+  Manifest bare = snapshots_.back().manifest;
+  bare.objects.annotations = {};
+  std::vector<const Manifest*> history;
+  for (size_t i = 0; i + 1 < snapshots_.size(); i++) history.push_back(&snapshots_[i].manifest);
+  auto store = repo_->OpenStore();
+  NodeCache cache(store.get());
+  auto again = DetectAnomalies(&cache, bare, history, rules_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  for (const std::string& line : Summary(*again))
+    EXPECT_EQ(line.find("activities"), std::string::npos) << line;
+}
+
+TEST_F(AnomalyTest, TransientTableIsNotJudgedByShares) {
+  input_.transient = {"activities"};
+  Backup();
+  db_->Exec("DELETE FROM activities WHERE id > 100;");  // 400 of 500: a log expired
+  EXPECT_TRUE(Backup().empty());
+  EXPECT_EQ(snapshots_.back().manifest.objects.annotations.RoleOf("activities"),
+            TableRole::kTransient);
+}
+
+TEST_F(AnomalyTest, ImplicitIndexGoesWithItsConstraint) {
+  db_->Exec("CREATE TABLE tags(id INTEGER PRIMARY KEY, label TEXT UNIQUE);");
+  Backup();
+  const auto& objects = snapshots_.back().manifest.objects.objects;
+  EXPECT_TRUE(std::any_of(objects.begin(), objects.end(),
+                          [](const SchemaObject& o) { return o.type == "index" && o.implicit(); }));
+  // Rebuilt without the UNIQUE constraint: its automatic index goes with it.
+  db_->Exec(
+      "CREATE TABLE tags2(id INTEGER PRIMARY KEY, label TEXT); DROP TABLE tags;"
+      "ALTER TABLE tags2 RENAME TO tags;");
+  EXPECT_TRUE(Backup().empty());
 }
 
 TEST_F(AnomalyTest, ColumnSetToNullOrEmptyOnMostOrders) {
@@ -220,7 +284,7 @@ TEST_F(AnomalyTest, AddedColumnIsNoMassChange) {
 }
 
 TEST_F(AnomalyTest, DeletedMetadataRowIsDroppedEvenAlone) {
-  rules_.metadata_tables = {"NC_*"};  // case-insensitive
+  input_.metadata = {"NC_*"};  // case-insensitive
   Backup();
   db_->Exec("DELETE FROM nc_automations WHERE id = 'wf_close';");
   const auto found = Backup();
@@ -367,9 +431,9 @@ TEST(AnomalyRulesTest, ValidateNamesTheBadRule) {
   EXPECT_TRUE(ValidateAnomalyRules(r).ok());
   r.dominant = 1.5;
   EXPECT_NE(ValidateAnomalyRules(r).message().find("dominant"), std::string::npos);
-  r = AnomalyRules{};
-  r.relations.push_back({"orders", "", "customers", "id"});
-  EXPECT_FALSE(ValidateAnomalyRules(r).ok());
+  ProfileInput in;
+  in.relations.push_back({"orders", "", "customers", "id"});
+  EXPECT_FALSE(ValidateProfileInput(in).ok());
 }
 
 }  // namespace

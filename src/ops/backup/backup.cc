@@ -14,7 +14,6 @@
 #include "base/crash_point.h"
 #include "base/logging.h"
 #include "base/progress.h"
-#include "records/annotations.h"
 #include "records/encoding.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
@@ -261,16 +260,14 @@ bool TableSelected(const std::vector<std::string>& include, const std::vector<st
 
 namespace {
 
-// A declared relation naming a table or column the backup does not read
-// would only fail at the next drill, with a raw SQL error: refuse it here.
-Status CheckDeclaredRelations(const AnomalyRules& rules, const SourceSchema& schema,
-                              const std::string& source) {
-  const std::vector<std::string> problems =
-      RelationProblems(rules.relations, schema, "source '" + source + "' [[source.relation]]");
-  if (problems.empty()) return Status::OK();
-  std::string all;
-  for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
-  return Status::InvalidArgument(all + " (no snapshot was written)");
+// The profile's annotations of the tables the backup reads. A declared
+// relation naming a table or column the backup does not read would only
+// fail at the next drill, with a raw SQL error: refuse it here.
+Status Annotate(const BackupOptions& opts, SourceSchema* schema) {
+  if (opts.profile == nullptr) return Status::OK();
+  Status s = opts.profile->Annotate(schema);
+  if (s.ok()) return s;
+  return Status::InvalidArgument(s.message() + " (no snapshot was written)");
 }
 
 // The source's integrity check before anything is read: a warning, or with
@@ -384,13 +381,12 @@ Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOpti
   const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();
   if (parent) m.parent = result.parent = parent->id;
   TM_RETURN_IF_ERROR(FillIdentity(opts, &m));
-  const SourceSchema schema =
+  SourceSchema schema =
       SelectedSchema(*opts.source.connector, src->schema(), opts.include, opts.exclude);
-  if (opts.anomalies != nullptr) {  // before anything is written (docs/guide/config.md)
-    TM_RETURN_IF_ERROR(CheckDeclaredRelations(*opts.anomalies, schema, opts.name));
-  }
+  TM_RETURN_IF_ERROR(Annotate(opts, &schema));  // before anything is written
   m.objects.objects = schema.objects;
   m.objects.settings = schema.settings;
+  m.objects.annotations = schema.annotations;
   const uint64_t written_before = store->stats().bytes_written;
   TM_RETURN_IF_ERROR(StoreTables(src.get(), schema, repo, store, opts, &result));
   // One cache for the change counts and the anomaly detection after them:

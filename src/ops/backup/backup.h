@@ -10,6 +10,7 @@
 #include "repo/blob_store.h"
 #include "snapshot/catalog.h"
 #include "sources/connector.h"
+#include "sources/profile.h"
 
 namespace tidemark {
 
@@ -27,6 +28,10 @@ struct BackupOptions {
   // pattern; its indexes and triggers follow it, and a virtual table's
   // shadow tables follow their owner.
   std::vector<std::string> include, exclude;
+  // Annotates the schema before anything is stored (table roles, relations,
+  // secret columns; stored in the manifest, read by anomaly detection). A
+  // relation that does not resolve refuses the backup. Null: no annotations.
+  const Profile* profile = nullptr;
   // Anomaly detection against the parent and recent history, stored in the
   // manifest (docs/guide/anomalies.md). Null: none.
   const AnomalyRules* anomalies = nullptr;

@@ -194,6 +194,9 @@ TEST(GoldenRepositoryTest, SnapshotsOpenListDiffAndRestore) {
     auto read = ReadSnapshot(**repo, s.id);
     ASSERT_TRUE(read.ok()) << read.status().ToString();
     EXPECT_EQ(*EncodeManifest(*read), *EncodeManifest(s.manifest));
+    // Written before annotations existed: read as "no annotations".
+    EXPECT_TRUE(read->objects.annotations.empty());
+    EXPECT_TRUE(RelationsOf(read->FullSchema()).empty());
   }
   std::vector<std::pair<std::string, uint64_t>> tables;
   for (const SnapshotTable& t : one.manifest.tables)

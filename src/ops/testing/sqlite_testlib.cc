@@ -171,6 +171,16 @@ Status VerifySqliteAgainstManifest(const std::string& path, const Manifest& m,
 
 Result<BackupResult> TestRepo::Backup(const std::string& db_path, const std::string& name,
                                       BlobStoreStats* stats) {
+  return BackupWith(db_path, name, stats, nullptr);
+}
+
+Result<BackupResult> TestRepo::BackupWithProfile(const std::string& db_path,
+                                                 const std::string& name, const Profile* profile) {
+  return BackupWith(db_path, name, nullptr, profile);
+}
+
+Result<BackupResult> TestRepo::BackupWith(const std::string& db_path, const std::string& name,
+                                          BlobStoreStats* stats, const Profile* profile) {
   clock_.Advance(60'000'000);
   auto store = std::make_unique<BlobStore>(repo_.get());
   TM_RETURN_IF_ERROR(store->LoadIndex());
@@ -179,6 +189,7 @@ Result<BackupResult> TestRepo::Backup(const std::string& db_path, const std::str
   opts.name = name;
   opts.host = "testhost";
   opts.tool_version = "test";
+  opts.profile = profile;
   Result<BackupResult> r = ::tidemark::Backup(repo_.get(), store.get(), opts);
   if (stats) *stats = store->stats();
   return r;

@@ -78,6 +78,9 @@ class TestRepo {
   // stats after the backup go to *stats when given.
   Result<BackupResult> Backup(const std::string& db_path, const std::string& name = "app",
                               BlobStoreStats* stats = nullptr);
+  // The same with the schema annotated by `profile` (null: none).
+  Result<BackupResult> BackupWithProfile(const std::string& db_path, const std::string& name,
+                                         const Profile* profile);
   // Restores `m` through a new BlobStore.
   Result<RestoreResult> Restore(const Manifest& m, const RestoreOptions& opts) const;
   Result<RestoreResult> Restore(const Manifest& m, const std::string& path) const;
@@ -86,6 +89,8 @@ class TestRepo {
 
  private:
   TestRepo() : clock_(1'700'000'000'000'000) {}
+  Result<BackupResult> BackupWith(const std::string& db_path, const std::string& name,
+                                  BlobStoreStats* stats, const Profile* profile);
   FakeClock clock_;  // outlives repo_
   std::unique_ptr<Repository> repo_;
 };

@@ -121,6 +121,9 @@ Status SqliteSource::Query(const std::string& sql, const std::string* arg, std::
 }
 
 Status SqliteSource::LoadSchema() {
+  // SQLite keeps a NULL sql exactly for its automatic indexes (UNIQUE and
+  // PRIMARY KEY constraints): read as "", which SchemaObject::implicit()
+  // takes as "created implicitly by the source" (records.md §6).
   TM_RETURN_IF_ERROR(Query("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid",
                            nullptr, "read schema", [&](sqlite3_stmt* s) {
                              schema_.objects.push_back(
