@@ -7,6 +7,7 @@
 #include "ops/drill/drill_store.h"
 #include "ops/testing/sqlite_testlib.h"
 #include "sources/builtin/builtin.h"
+#include "sources/live_target.h"
 #include "storage/mem_backend.h"
 #include "storage/temp_dir_testlib.h"
 
@@ -119,6 +120,12 @@ class NoSqlConnector final : public Connector {
   Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
       const std::string& l, const SourceSchema& s, const RestoreTargetOptions& o) const override {
     return c_->CreateRestoreTarget(l, s, o);
+  }
+  Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader* view) const override {
+    return c_->OpenLookup(view);
+  }
+  Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& l) const override {
+    return c_->OpenLive(l);
   }
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& l) const override {
     TM_ASSIGN_OR_RETURN(auto p, c_->OpenProbe(l));

@@ -4,22 +4,12 @@
 #include <utility>
 
 #include "records/encoding.h"
+#include "sources/live_target.h"
+#include "sources/memory/memory_live_testlib.h"
 
 namespace tidemark::memory {
 
 namespace {
-
-std::string KeyBytes(const std::vector<Value>& key) {
-  std::string out;
-  EncodeKey(key, &out);
-  return out;
-}
-
-// Position in the record of column index `col` (records hold stored columns).
-size_t RecordPosition(const TableSchema& t, int col) {
-  const std::vector<int> stored = t.StoredColumns();
-  return size_t(std::find(stored.begin(), stored.end(), col) - stored.begin());
-}
 
 Status CheckKeyed(const SourceSchema& schema) {
   for (const TableSchema& t : schema.tables) {
@@ -71,6 +61,8 @@ class MemoryReader final : public SourceReader {
     }
     return problems;
   }
+
+  const MemorySource& source() const { return source_; }
 
  private:
   MemorySource source_;
@@ -163,6 +155,18 @@ class MemoryConnector final : public Connector {
         std::make_unique<MemoryRestoreTarget>(world_, location, std::move(staged)));
   }
 
+  Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader* view) const override {
+    auto* reader = dynamic_cast<MemoryReader*>(view);
+    if (reader == nullptr) return Status::Internal("a lookup on a view of another connector");
+    return memory::OpenLookup(&reader->source());
+  }
+  Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
+    return memory::OpenLive(world_, location);
+  }
+  Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {
+    return memory::OpenProbe(*world_, location);
+  }
+
   const TableSchema* OwnerOf(const SourceSchema&, const TableSchema&) const override {
     return nullptr;  // no internal tables
   }
@@ -175,17 +179,60 @@ class MemoryConnector final : public Connector {
 
 }  // namespace
 
+std::string KeyBytes(const std::vector<Value>& key) {
+  std::string out;
+  EncodeKey(key, &out);
+  return out;
+}
+
+bool ValuesIn(const TableSchema& t, const std::vector<std::string>& columns, const Record& r,
+              std::vector<Value>* out) {
+  out->clear();
+  for (const std::string& name : columns) {
+    const int pos = RecordPosition(t, ColumnIndex(t, name));
+    if (pos < 0 || size_t(pos) >= r.size()) return false;
+    out->push_back(r[size_t(pos)]);
+  }
+  return true;
+}
+
+Result<std::vector<SourceRow>> RowsWhere(const MemorySource& s, const TableSchema& t,
+                                         const std::vector<std::string>& columns,
+                                         const std::vector<Value>& values) {
+  std::vector<SourceRow> out;
+  for (const Value& v : values) {
+    if (v.is_null()) return out;
+  }
+  auto it = s.rows.find(t.name);
+  if (it == s.rows.end()) return out;
+  std::vector<Value> have;
+  for (const auto& [bytes, row] : it->second) {
+    if (!ValuesIn(t, columns, row.record, &have)) {
+      return Status::InvalidArgument("memory source: table " + t.name + " has no such column");
+    }
+    if (have == values) out.push_back(row);
+  }
+  return out;
+}
+
 std::vector<Value> KeyOf(const TableSchema& t, const Record& record) {
   std::vector<Value> key;
   for (int col : t.key_columns) {
-    const size_t pos = RecordPosition(t, col);
-    key.push_back(pos < record.size() ? record[pos] : Value::Null());
+    const int pos = RecordPosition(t, col);
+    key.push_back(pos >= 0 && size_t(pos) < record.size() ? record[size_t(pos)] : Value::Null());
   }
   return key;
 }
 
 Status MemoryWorld::Create(const std::string& location, SourceSchema schema) {
   TM_RETURN_IF_ERROR(CheckKeyed(schema));
+  if (schema.objects.empty()) {  // each table is an object, defined by its columns
+    for (const TableSchema& t : schema.tables) {
+      std::string def = "memory table " + t.name + "(";
+      for (size_t i = 0; i < t.columns.size(); i++) def += (i ? ", " : "") + t.columns[i].name;
+      schema.objects.push_back(SchemaObject{"table", t.name, t.name, def + ")"});
+    }
+  }
   MemorySource s;
   s.schema = std::move(schema);
   Set(location, std::move(s));

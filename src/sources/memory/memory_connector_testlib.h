@@ -32,7 +32,8 @@ struct MemorySource {
 // The sources a memory connector sees, by location. Thread-safe.
 class MemoryWorld {
  public:
-  // Creates (or replaces) the source at `location` with `schema` and no rows.
+  // Creates (or replaces) the source at `location` with `schema` and no rows;
+  // schema.objects, when empty, gets one "table" object per table.
   // InvalidArgument when a table with records has no key columns.
   Status Create(const std::string& location, SourceSchema schema);
   // Inserts or replaces one row of `table` (its record in stored-column
@@ -59,6 +60,17 @@ class MemoryWorld {
 
 // The key of `record`, a row of `t` (values of t.key_columns).
 std::vector<Value> KeyOf(const TableSchema& t, const Record& record);
+// The encoded key (records.md §4), under which a source files a row.
+std::string KeyBytes(const std::vector<Value>& key);
+// The record's values in `columns` (names of t's stored columns, any ASCII
+// case); false when a column is unknown.
+bool ValuesIn(const TableSchema& t, const std::vector<std::string>& columns, const Record& r,
+              std::vector<Value>* out);
+// The rows of `t` in `s` whose `columns` equal `values`, in key order; none
+// when a value is NULL. InvalidArgument for an unknown column.
+Result<std::vector<SourceRow>> RowsWhere(const MemorySource& s, const TableSchema& t,
+                                         const std::vector<std::string>& columns,
+                                         const std::vector<Value>& values);
 
 // A connector over `world` (which must outlive it).
 std::unique_ptr<Connector> NewMemoryConnector(MemoryWorld* world);
