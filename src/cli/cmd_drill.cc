@@ -105,22 +105,19 @@ Status RunAndStore(Context* ctx, const DrillPlan& plan, const DrillContext& dc,
   return Status::OK();
 }
 
-// The plan as it runs: with the source's declared relations (checked by each
-// of its drills); *source gets the source's catalog entry (its targets apply
-// when the plan sets none), or is empty when the catalog has no such source.
-DrillPlan WithSource(const ConfigFile& cfg, const DrillPlan& plan, DrillContext::Source* source) {
-  DrillPlan effective = plan;
-  *source = {};
+// The source's catalog entry (its targets apply when the plan sets none;
+// its declared relations hold for snapshots without annotations), or empty
+// when the catalog has no such source.
+DrillContext::Source CatalogSource(const ConfigFile& cfg, const DrillPlan& plan) {
   const SourceConfig* src = cfg.FindSource(plan.source);
-  if (src == nullptr) return effective;
-  *source = {src->uri, src->owner, src->domain, src->sensitivity, src->rto_us, src->rpo_us};
-  for (const Relation& rel : src->anomalies.relations) {
-    auto same = [&](const Relation& o) { return o.Name() == rel.Name(); };
-    if (std::none_of(effective.relations.begin(), effective.relations.end(), same)) {
-      effective.relations.push_back(rel);
-    }
-  }
-  return effective;
+  if (src == nullptr) return {};
+  return {src->uri,
+          src->owner,
+          src->domain,
+          src->sensitivity,
+          src->rto_us,
+          src->rpo_us,
+          src->profile_input.relations};
 }
 
 Status RunDrills(Context* ctx, const DrillFlags& flags) {
@@ -143,8 +140,8 @@ Status RunDrills(Context* ctx, const DrillFlags& flags) {
     batch->ContextFor(*plan);
     if (flags.due && !DrillDue(*plan, dc->history, dc->now_us)) continue;
     ran++;
-    const DrillPlan effective = WithSource(cfg, *plan, &dc->source);
-    Status s = RunAndStore(ctx, effective, *dc, cfg.alerts, &w, &failed);
+    dc->source = CatalogSource(cfg, *plan);
+    Status s = RunAndStore(ctx, *plan, *dc, cfg.alerts, &w, &failed);
     if (!s.ok()) {
       failed++;
       fprintf(stderr, "tidemark: error: drill %s: %s\n", plan->name.c_str(), s.message().c_str());

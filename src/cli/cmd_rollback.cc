@@ -327,7 +327,8 @@ Result<std::unique_ptr<SnapshotAccess>> OpenSource(Context* ctx, const std::stri
 }
 
 // What tidemark.toml says of the source, when it is a catalog source: its
-// labels for the apply's snapshots and its declared relations.
+// labels for the apply's snapshots, and its declared relations (for
+// snapshots taken before they were stored with each snapshot).
 Status AddCatalog(Context* ctx, RollbackSession* s) {
   TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
   const SourceConfig* src = cfg.FindSource(s->source);
@@ -335,7 +336,7 @@ Status AddCatalog(Context* ctx, RollbackSession* s) {
   if (!src->owner.empty()) s->catalog.emplace_back("owner", src->owner);
   if (!src->domain.empty()) s->catalog.emplace_back("domain", src->domain);
   if (!src->sensitivity.empty()) s->catalog.emplace_back("sensitivity", src->sensitivity);
-  s->declared = DeclaredRelations(src->anomalies.relations);
+  s->relations_without_annotations = src->profile_input.relations;
   return Status::OK();
 }
 

@@ -263,7 +263,6 @@ void ReadProfileInput(TableReader& r, SourceConfig* s) {
     if (!valid.ok()) r.Fail(*r.Get(key, false), key, valid.message());
   }
   r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &in.relations); });
-  s->anomalies.relations = in.relations;
 }
 
 void ReadSource(TableReader& r, SourceConfig* s) {

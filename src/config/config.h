@@ -48,12 +48,7 @@ struct SourceConfig {
   std::vector<std::string> include, exclude;  // table name patterns (fnmatch, case-insensitive)
   // The profile's input: `metadata`, `transient`, `secret`, [[source.relation]].
   ProfileInput profile_input;
-  // [source.anomalies] thresholds. `relations` repeats profile_input.relations
-  // for the rollback planner and drills, which read them from here until they
-  // read them from the snapshot's schema (RelationsOf); then it goes.
-  struct Anomalies : AnomalyRules {
-    std::vector<Relation> relations;
-  } anomalies;
+  AnomalyRules anomalies;  // [source.anomalies] thresholds
   std::string copy_to;  // repository that `tidemark copy --source NAME` copies to ("" = none)
   int line = 0;         // where the [[source]] starts
 };

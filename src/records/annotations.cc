@@ -1,6 +1,7 @@
 // Schema annotations and their encoding: docs/format/records.md §6.1.
 #include "records/annotations.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/ascii.h"
@@ -180,6 +181,21 @@ std::string SchemaAnnotations::ColumnDisplayName(std::string_view table,
 
 const std::vector<Relation>& RelationsOf(const SourceSchema& schema) {
   return schema.annotations.relations;
+}
+
+std::vector<Relation> RelationsFor(const SourceSchema& snapshot,
+                                   const std::vector<Relation>& without_annotations) {
+  return snapshot.annotations.empty() ? without_annotations : RelationsOf(snapshot);
+}
+
+std::vector<Relation> MergeRelations(std::vector<Relation> a, const std::vector<Relation>& b) {
+  for (const Relation& r : b) {
+    const std::string name = r.Name();
+    if (std::none_of(a.begin(), a.end(), [&](const Relation& o) { return o.Name() == name; })) {
+      a.push_back(r);
+    }
+  }
+  return a;
 }
 
 TableRole RoleOf(const SourceSchema& schema, std::string_view table) {

@@ -74,6 +74,14 @@ struct SchemaAnnotations {
 // what the rollback planner, drills and anomaly detection follow besides
 // TableSchema::foreign_keys. Empty for a snapshot without annotations.
 const std::vector<Relation>& RelationsOf(const SourceSchema& schema);
+// The relations that hold for a snapshot's schema: those its profile
+// declared when it was taken (RelationsOf), or, for a snapshot without
+// annotations (taken before profiles), `without_annotations` (what
+// tidemark.toml declares today).
+std::vector<Relation> RelationsFor(const SourceSchema& snapshot,
+                                   const std::vector<Relation>& without_annotations);
+// `a`, then each relation of `b` that `a` does not have (by Name()).
+std::vector<Relation> MergeRelations(std::vector<Relation> a, const std::vector<Relation>& b);
 // The role of `table` in `schema` (kData when not annotated).
 TableRole RoleOf(const SourceSchema& schema, std::string_view table);
 

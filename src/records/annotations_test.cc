@@ -42,6 +42,25 @@ TEST(AnnotationsTest, Lookups) {
   EXPECT_TRUE((SchemaAnnotations{"generic", {}, {}}.empty()));
 }
 
+// A snapshot keeps the relations its profile declared; one taken before
+// profiles gets today's declarations. A drill adds the snapshot's to its own.
+TEST(AnnotationsTest, RelationsForASnapshot) {
+  const std::vector<Relation> today = {{"notes", "owner", "users", "id"}};
+  SourceSchema old_snapshot;
+  EXPECT_EQ(RelationsFor(old_snapshot, today), today);
+  SourceSchema annotated;
+  annotated.annotations = Sample();
+  EXPECT_EQ(RelationsFor(annotated, today), annotated.annotations.relations);
+  SourceSchema roles_only;  // annotated, but its profile declared no relation
+  roles_only.annotations.tables = Sample().tables;
+  EXPECT_TRUE(RelationsFor(roles_only, today).empty());
+
+  const std::vector<Relation> merged = MergeRelations(today, {today[0], Sample().relations[0]});
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0], today[0]);
+  EXPECT_EQ(merged[1], Sample().relations[0]);
+}
+
 TEST(AnnotationsTest, RoundTripsAndEveryCutIsRefused) {
   std::string enc;
   EncodeAnnotations(Sample(), &enc);

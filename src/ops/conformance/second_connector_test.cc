@@ -19,6 +19,7 @@
 #include "ops/drill/drill.h"
 #include "ops/restore/restore.h"
 #include "ops/rollback/rollback_run.h"
+#include "records/annotations.h"
 #include "records/encoding.h"
 #include "records/value_json.h"
 #include "repo/blob_store.h"
@@ -26,6 +27,7 @@
 #include "snapshot/catalog.h"
 #include "snapshot/record_diff.h"
 #include "sources/memory/memory_connector_testlib.h"
+#include "sources/profile.h"
 #include "storage/mem_backend.h"
 #include "tree/tree.h"
 
@@ -367,6 +369,50 @@ TEST_F(SecondConnectorTest, DrillsProbeTheCopyWithoutSql) {
       EXPECT_NE(c.detail.find("SQL"), std::string::npos) << c.detail;
     }
   }
+}
+
+// A relation the platform keeps without a foreign key, declared through the
+// generic profile: the backup stores it in the snapshot's annotations, and a
+// drill of that snapshot checks it although neither the plan nor today's
+// catalog declares it.
+TEST_F(SecondConnectorTest, DrillsCheckTheRelationsTheSnapshotKeeps) {
+  SourceSchema schema = ShopSchema();
+  schema.tables[1].foreign_keys.clear();
+  ASSERT_TRUE(world_.Create("shop", schema).ok());
+  for (int64_t i = 1; i <= 5; i++) {
+    Put("customers", Customer(i, "c" + std::to_string(i), "c" + std::to_string(i) + "@x"));
+    Put("orders", Order(100 + i, i, 1.0));
+  }
+  ASSERT_TRUE(world_.Erase("shop", "customers", {Value::Integer(5)}).ok());
+  ProfileInput input;
+  input.where = "source 'shop'";
+  input.relations = {Relation{"orders", "customer_id", "customers", "id"}};
+  const std::unique_ptr<Profile> profile = MakeGenericProfile(input);
+  BackupOptions opts;
+  opts.source = SourceRef{connector_, "shop"};
+  opts.name = "shop";
+  opts.profile = profile.get();
+  auto store = OpenStore();
+  auto b = Backup(repo_.get(), store.get(), opts);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(RelationsOf(b->manifest.objects).size(), 1u);
+
+  DrillPlan plan;
+  plan.name = "weekly";
+  plan.source = "shop";
+  store = OpenStore();
+  DrillContext ctx;
+  ctx.store = store.get();
+  ctx.repo = repo_.get();
+  ctx.snapshots = Snapshots();
+  ctx.connectors = &connectors_;
+  auto report = RunDrill(plan, ctx);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::vector<std::string> failed;
+  for (const DrillCheck& c : report->checks) {
+    if (c.outcome == CheckOutcome::kFail) failed.push_back(c.kind + " " + c.name);
+  }
+  EXPECT_EQ(failed, (std::vector<std::string>{"relation orders.customer_id -> customers.id"}));
 }
 
 }  // namespace

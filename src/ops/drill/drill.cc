@@ -204,7 +204,11 @@ void CheckCopy(const DrillPlan& plan, const DrillContext& ctx, const drill::Rest
   CheckTablesOf(plan, r, rep);
   if (plan.Runs("integrity")) drill::CheckIntegrity(p, &rep->checks);
   if (plan.Runs("foreign-keys")) drill::CheckForeignKeys(r, p, &rep->checks);
-  if (plan.Runs("relation")) drill::CheckRelations(plan, r, p, &rep->checks);
+  if (plan.Runs("relation")) {
+    const std::vector<Relation> relations =
+        MergeRelations(plan.relations, RelationsFor(r.manifest->objects, ctx.source.relations));
+    drill::CheckRelations(relations, r, p, &rep->checks);
+  }
   if (plan.Runs("uniqueness")) drill::CheckUniqueness(plan, r, p, &rep->checks);
   if (plan.Runs("assertion")) drill::CheckAssertions(plan, r, p, live, &rep->checks);
   if (plan.Runs("baseline")) {

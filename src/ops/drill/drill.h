@@ -87,6 +87,10 @@ struct DrillContext {
   struct Source {
     std::string uri, owner, domain, sensitivity;
     std::optional<uint64_t> rto_us, rpo_us;
+    // Its [[source.relation]]s, checked for a snapshot without annotations;
+    // a snapshot with annotations brings the relations its profile declared
+    // (RelationsFor). Either way besides the plan's own relations.
+    std::vector<Relation> relations;
   } source;
   // The connectors of this build (BuiltinConnectors()). Required: the
   // drill restores into the scratch folder with the connector of the

@@ -313,10 +313,10 @@ void CheckForeignKeys(const Restored& r, SourceProbe* p, std::vector<DrillCheck>
   timer.Add(out, "foreign-keys", name, PassIf(found == 0), detail);
 }
 
-void CheckRelations(const DrillPlan& plan, const Restored& r, SourceProbe* p,
+void CheckRelations(const std::vector<Relation>& relations, const Restored& r, SourceProbe* p,
                     std::vector<DrillCheck>* out) {
-  const SourceSchema schema = plan.relations.empty() ? SourceSchema{} : r.manifest->FullSchema();
-  for (const Relation& rel : plan.relations) {
+  const SourceSchema schema = relations.empty() ? SourceSchema{} : r.manifest->FullSchema();
+  for (const Relation& rel : relations) {
     Timed timer;
     if (!r.Selected(rel.child_table) || !r.Selected(rel.parent_table)) {
       timer.Add(out, "relation", rel.Name(), CheckOutcome::kSkip,

@@ -38,8 +38,9 @@ void CheckIntegrity(SourceProbe* p, std::vector<DrillCheck>* out);
 // by design: violations whose parent table was not restored are counted
 // apart and do not fail the check.
 void CheckForeignKeys(const Restored& r, SourceProbe* p, std::vector<DrillCheck>* out);
-// The plan's declared relations (tables not restored this run are skipped).
-void CheckRelations(const DrillPlan& plan, const Restored& r, SourceProbe* p,
+// Relations without foreign keys: the plan's and the snapshot's (tables not
+// restored this run are skipped).
+void CheckRelations(const std::vector<Relation>& relations, const Restored& r, SourceProbe* p,
                     std::vector<DrillCheck>* out);
 // Declared primary keys (other than those the source keeps unique by
 // construction), unique indexes on columns, and the plan's `unique` keys

@@ -51,12 +51,16 @@ std::vector<const SnapshotInfo*> OlderSnapshots(const std::vector<SnapshotInfo>&
 }
 
 PlanInputs InputsOf(const RollbackSession& s, LiveView* live) {
+  const SnapshotInfo* newest = LatestOf(*s.snapshots, s.source);
+  const std::vector<Relation> relations =
+      newest == nullptr ? s.relations_without_annotations
+                        : RelationsFor(newest->manifest.objects, s.relations_without_annotations);
   return PlanInputs{live,
                     s.cache,
                     s.repo,
-                    LatestOf(*s.snapshots, s.source),
+                    newest,
                     OlderSnapshots(*s.snapshots, s.source),
-                    s.declared,
+                    DeclaredRelations(relations),
                     s.show_progress};
 }
 

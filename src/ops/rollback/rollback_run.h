@@ -40,9 +40,13 @@ struct RollbackSession {
   std::string source;                                    // the source's name
   SourceRef live;                                        // where it is live
   // The source's catalog labels (owner, domain, sensitivity), kept on the
-  // apply's snapshots, and the relations declared beyond its foreign keys.
+  // apply's snapshots.
   std::vector<std::pair<std::string, std::string>> catalog;
-  std::vector<PlanRelation> declared;
+  // The planner follows, besides the live schema's foreign keys, the
+  // relations of the newest snapshot's annotations (what its profile
+  // declared); these, tidemark.toml's [[source.relation]], only when that
+  // snapshot has no annotations (RelationsFor).
+  std::vector<Relation> relations_without_annotations;
   bool show_progress = false;
   std::string tool_version;  // recorded in the apply's snapshots
   LedgerWriter record;
