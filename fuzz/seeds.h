@@ -44,7 +44,24 @@ class SeedSet {
   std::vector<Seed> seeds_;
 };
 
-// The json target's seeds (json_seeds.cc): documents, drill reports, tidemark.toml.
+// ---- building seeds, shared by the families ----
+
+// Re-seals what AeadSeal sealed under the fuzz data key, deterministically,
+// so that regenerating the corpus gives the same bytes.
+std::string Reseal(std::string_view sealed, std::string_view aad);
+// What AeadSeal sealed under the fuzz data key.
+std::string Open(std::string_view sealed, std::string_view aad);
+// `s` with bit 0 of byte `at` flipped.
+std::string Flip(std::string s, size_t at);
+// Lines of text (compresses).
+std::string Text(int lines);
+
+// Each family's seeds: records, snapshot and tree_node (record_seeds.cc), json
+// (json_seeds.cc: documents, drill reports, tidemark.toml); the repository's
+// own files in seeds.cc.
+std::vector<Seed> RecordsSeeds();
+std::vector<Seed> SnapshotSeeds();
+std::vector<Seed> TreeNodeSeeds();
 std::vector<Seed> JsonSeeds();
 
 std::map<std::string, std::vector<Seed>> AllSeeds();
