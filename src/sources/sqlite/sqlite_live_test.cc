@@ -18,6 +18,7 @@
 #include "records/encoding.h"
 #include "records/value_json.h"
 #include "sources/sqlite/sqlite_connector.h"
+#include "sources/sqlite/sqlite_testlib.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {
@@ -31,42 +32,21 @@ namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
 
-// A read-write connection standing in for the app.
-class App {
+// The shared fixture (sqlite_testlib.h) standing in for the app: no busy
+// timeout (a write meeting tidemark's lock fails at once), and rows with
+// NULL spelled "NULL".
+class App : public TestDb {
  public:
-  explicit App(const std::string& path) {
-    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK) << path;
-  }
-  ~App() { sqlite3_close_v2(db_); }
-  int TryExec(const std::string& sql) {
-    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
-  }
-  void Exec(const std::string& sql) {
-    ASSERT_EQ(TryExec(sql), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db_);
-  }
-  // Every row of `sql`, each column as "type:text" (typeof and its text).
-  Rows Query(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    Rows out;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
-      out.emplace_back();
-      for (int i = 0; i < sqlite3_column_count(stmt); i++) {
-        const unsigned char* p = sqlite3_column_text(stmt, i);
-        out.back().push_back(p == nullptr ? "NULL" : reinterpret_cast<const char*>(p));
+  explicit App(const std::string& path) : TestDb(path, /*busy_timeout_ms=*/0) {}
+  std::vector<std::vector<std::string>> Query(const std::string& sql) {
+    std::vector<std::vector<std::string>> rows = TestDb::Rows(sql);
+    for (auto& row : rows) {
+      for (std::string& cell : row) {
+        if (cell == kSqlNull) cell = "NULL";
       }
     }
-    sqlite3_finalize(stmt);
-    return out;
+    return rows;
   }
-  int64_t Int(const std::string& sql) {
-    Rows r = Query(sql);
-    return r.empty() || r[0].empty() ? -1 : std::stoll(r[0][0]);
-  }
-  sqlite3* get() { return db_; }
-
- private:
-  sqlite3* db_ = nullptr;
 };
 
 std::string FileBytes(const std::string& path) {

@@ -33,7 +33,7 @@ Result<std::unique_ptr<SqliteQuery>> SqliteQuery::Open(const std::string& path) 
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   if (rc != SQLITE_OK) {
-    Status s = sqlite::SqliteStatus(db, rc, path, "open");
+    Status s = sqlite::SqliteStatus(db, rc, path, "open", sqlite::Access::kRead);
     sqlite3_close(db);
     return s;
   }
