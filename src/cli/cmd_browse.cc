@@ -149,9 +149,9 @@ Status RunShow(Context* ctx, const BrowseFlags& flags) {
              std::to_string(m.TotalRecords()) + " records");
   const SchemaAnnotations& notes = m.objects.annotations;
   for (const SnapshotTable& t : m.tables) {
-    ctx->Print("  " + t.schema.name + " (" + TableKindName(t.schema.kind) + "): " +
-               std::to_string(t.root.count) + " rows, digest " + HexEncode(t.digest).substr(0, 16) +
-               AnnotationText(notes, t.schema));
+    ctx->Print("  " + t.schema.name + " (" + TableKindName(t.schema.kind) +
+               "): " + std::to_string(t.root.count) + " rows, digest " +
+               HexEncode(t.digest).substr(0, 16) + AnnotationText(notes, t.schema));
   }
   size_t others = 0;
   for (const SchemaObject& o : m.objects.objects) others += o.type != "table";

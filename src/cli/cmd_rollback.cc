@@ -431,7 +431,7 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   return Execute(ctx, session, std::move(plan), SecondsSince(start), flags);
 }
 
-// "sqlite:PATH of the live source ...": the URI forms this build knows.
+// "SCHEME:LOCATION of the live source ...": the URI forms this build knows.
 std::string LiveHelp() {
   std::string forms;
   for (const std::string& scheme : BuiltinConnectors().Schemes()) {

@@ -18,11 +18,11 @@ namespace tidemark::cli {
 Result<ConfigFile> LoadConfigFor(Context* ctx, const std::string& file, bool required,
                                  const std::string& what = "a config file");
 
-// What a source URI looks like, from the connector registry: "sqlite:PATH"
-// (each scheme with the first word of its location help, joined by ", ").
+// What a source URI looks like, from the connector registry: each scheme
+// with the first word of its location help ("SCHEME:LOCATION"), joined by ", ".
 std::string SourceUriForms();
-// The names of the connectors' integrity checks ("SQLite's quick_check"),
-// joined by ", ".
+// The names of the connectors' integrity checks (Connector::
+// integrity_check_name), joined by ", ".
 std::string IntegrityCheckNames();
 
 // The configured source `name`, or InvalidArgument listing the declared ones.

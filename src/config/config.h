@@ -37,7 +37,7 @@ struct RepositorySettings {
 // One protected app: who owns it, what it holds, and the policy it must meet.
 struct SourceConfig {
   std::string name;
-  std::string uri;  // "sqlite:PATH"
+  std::string uri;  // "scheme:location", resolved by the connector registry
   std::string profile = "generic";
   std::string owner, domain;
   std::string sensitivity;  // public | internal | confidential | restricted ("" = unset)
@@ -49,8 +49,8 @@ struct SourceConfig {
   // The profile's input: `metadata`, `transient`, `secret`, [[source.relation]].
   ProfileInput profile_input;
   AnomalyRules anomalies;  // [source.anomalies] thresholds
-  std::string copy_to;  // repository that `tidemark copy --source NAME` copies to ("" = none)
-  int line = 0;         // where the [[source]] starts
+  std::string copy_to;     // repository that `tidemark copy --source NAME` copies to ("" = none)
+  int line = 0;            // where the [[source]] starts
 };
 
 struct AlertsConfig {

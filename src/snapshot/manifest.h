@@ -50,7 +50,7 @@ inline constexpr size_t kMaxManifestAnomalies = 4096;
 
 struct Manifest {
   std::string source;      // source name
-  std::string source_uri;  // e.g. "sqlite:/srv/crm.db"
+  std::string source_uri;  // "scheme:location" (SourceRef::uri()), as the backup read it
   int64_t time_us = 0;     // the moment the source's read transaction began
   Id parent;               // zero: none
   std::string tool_version, host, actor;

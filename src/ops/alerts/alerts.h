@@ -84,8 +84,8 @@ class AlertTransport {
 };
 
 // Posts `body` to the policy's webhook; nullopt when none is set or no
-// transport is given (nothing is posted). A failure is never an error: it is in the result (`problem`) and
-// in a ledger entry ("alert", "not-delivered", `target`).
+// transport is given (nothing is posted). A failure is never an error: it is in the result
+// (`problem`) and in a ledger entry ("alert", "not-delivered", `target`).
 std::optional<AlertDelivery> DeliverAlert(const AlertPolicy& policy, AlertTransport* transport,
                                           const ActionLog& log, const std::string& body,
                                           const std::string& target);

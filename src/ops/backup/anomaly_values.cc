@@ -1,6 +1,5 @@
 // Helpers of anomaly detection (ops/anomaly.cc): detail text, value keys,
 // the robust baseline's limit. See anomaly_values.h.
-#include "base/ascii.h"
 #include "ops/backup/anomaly_values.h"
 
 #include <strings.h>
@@ -10,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/ascii.h"
 #include "crypto/crypto.h"
 #include "records/encoding.h"
 

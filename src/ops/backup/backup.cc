@@ -1,4 +1,3 @@
-#include "base/ascii.h"
 #include "ops/backup/backup.h"
 
 #include <fnmatch.h>
@@ -11,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "base/ascii.h"
 #include "base/crash_point.h"
 #include "base/logging.h"
 #include "base/progress.h"
@@ -277,13 +277,15 @@ Status CheckIntegrity(SourceReader* src, const BackupOptions& opts,
   TM_ASSIGN_OR_RETURN(*problems, src->IntegrityProblems());
   if (!problems->empty()) {
     const Connector& c = *opts.source.connector;
-    const std::string what = opts.source.location + " fails " + std::string(c.integrity_check_name()) +
-                             " (" + (*problems)[0] + ")";
+    const std::string what = opts.source.location + " fails " +
+                             std::string(c.integrity_check_name()) + " (" + (*problems)[0] + ")";
     if (opts.require_integrity) {
-      return Status::Refused(what + "; nothing was stored. " + std::string(c.integrity_repair_hint()) +
+      return Status::Refused(what + "; nothing was stored. " +
+                             std::string(c.integrity_repair_hint()) +
                              " or back it up without --require-integrity");
     }
-    TM_LOG(kWarning, "backup ", opts.name, ": ", what, "; the snapshot holds what the source can still give");
+    TM_LOG(kWarning, "backup ", opts.name, ": ", what,
+           "; the snapshot holds what the source can still give");
   }
   return Status::OK();
 }
@@ -347,7 +349,8 @@ Status DetectInto(NodeCache* cache, const std::vector<SnapshotInfo>& history,
   std::vector<Manifest> selected;
   selected.reserve(history.size());
   for (const SnapshotInfo& s : history) {
-    selected.push_back(SelectedManifest(*opts.source.connector, s.manifest, opts.include, opts.exclude));
+    selected.push_back(
+        SelectedManifest(*opts.source.connector, s.manifest, opts.include, opts.exclude));
   }
   std::vector<const Manifest*> earlier;
   for (const Manifest& s : selected) earlier.push_back(&s);
@@ -375,7 +378,8 @@ Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOpti
   BackupResult result;
   Manifest& m = result.manifest;
   m.time_us = repo->clock()->NowMicros();
-  TM_ASSIGN_OR_RETURN(auto src, opts.source.connector->OpenReader(opts.source.location, opts.lock_wait_ms));
+  TM_ASSIGN_OR_RETURN(auto src,
+                      opts.source.connector->OpenReader(opts.source.location, opts.lock_wait_ms));
   TM_RETURN_IF_ERROR(CheckIntegrity(src.get(), opts, &result.integrity_problems));
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> history, LoadSnapshots(*repo, opts.name));
   const SnapshotInfo* parent = history.empty() ? nullptr : &history.back();

@@ -15,9 +15,9 @@
 namespace tidemark {
 
 struct BackupOptions {
-  SourceRef source;  // what to read, and through which connector
+  SourceRef source;          // what to read, and through which connector
   int lock_wait_ms = 10000;  // how long the source may stay locked
-  std::string name;  // source name
+  std::string name;          // source name
   std::vector<std::string> tags;
   std::vector<std::pair<std::string, std::string>> labels;  // env, domain, purpose
   std::string host;                                         // "" = this host

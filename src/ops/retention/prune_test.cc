@@ -13,8 +13,8 @@
 
 #include "ops/backup/backup.h"
 #include "ops/integrity/check.h"
-#include "ops/retention/forget.h"
 #include "ops/restore/restore.h"
+#include "ops/retention/forget.h"
 #include "ops/testing/sqlite_testlib.h"
 #include "repo/index.h"
 #include "repo/lock.h"

@@ -1,8 +1,5 @@
 #include "ops/testing/sqlite_testlib.h"
 
-#include "sources/builtin/builtin.h"
-
-
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -12,6 +9,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include "sources/builtin/builtin.h"
 
 namespace tidemark {
 

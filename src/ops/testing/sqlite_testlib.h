@@ -1,6 +1,6 @@
 // Helpers for the ops tests that back up and restore real SQLite files:
-// the shared SQLite fixture (TestDb, sources/sqlite/sqlite_testlib.h), shell tools (sqlite3, sqldiff) through
-// popen, file helpers, and a repository with cheap key derivation and a fake
+// the shared SQLite fixture (TestDb, sources/sqlite/sqlite_testlib.h), shell tools (sqlite3,
+// sqldiff) through popen, file helpers, and a repository with cheap key derivation and a fake
 // clock. Part of tm_ops_testlib. Failures are recorded as gtest failures
 // (ADD_FAILURE) so that a test reads as a sequence of plain steps.
 #pragma once

@@ -1,4 +1,3 @@
-#include "base/ascii.h"
 #include "sources/sqlite/sqlite_affinity.h"
 
 #include <sqlite3.h>
@@ -6,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+
+#include "base/ascii.h"
 
 namespace tidemark {
 namespace {

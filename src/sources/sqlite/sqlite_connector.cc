@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sources/sqlite/sqlite_probe.h"
 #include "sources/sqlite/sqlite_live.h"
+#include "sources/sqlite/sqlite_probe.h"
 #include "sources/sqlite/sqlite_restore_target.h"
 #include "sources/sqlite/sqlite_source.h"
 

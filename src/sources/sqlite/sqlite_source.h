@@ -19,7 +19,6 @@ struct sqlite3_stmt;
 
 namespace tidemark {
 
-
 // A read-only view of one committed state of a SQLite database: Open begins
 // one read transaction that every later call shares, so all tables come from
 // the same state while other connections keep writing (WAL or rollback
@@ -44,8 +43,7 @@ class SqliteSource : public SourceReader {
   // is reused between calls. Stops at the first error fn returns.
   // Unsupported when two rows of a rowid table share a primary key that
   // contains NULL, or columns hide the rowid that is the key.
-  Status Scan(const TableSchema& table,
-              const std::function<Status(const SourceRow&)>& fn) override;
+  Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn) override;
 
   // PRAGMA quick_check inside the read transaction: the b-tree structure of
   // every page, tables and indexes (not whether index entries match their

@@ -270,27 +270,28 @@ TEST_F(SqliteWriterTest, PartialRestoreBringsShadowTablesAndItsCounters) {
   TestDb db(b);
   EXPECT_EQ(db.Text("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(db.Text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema"
-                     " WHERE type = 'table' ORDER BY rowid)"),
+                    " WHERE type = 'table' ORDER BY rowid)"),
             "items,sqlite_sequence,docs,docs_data,docs_idx,docs_content,docs_docsize,docs_config");
   EXPECT_EQ(db.Text("SELECT group_concat(name || '=' || seq) FROM sqlite_sequence"), "items=6");
   EXPECT_EQ(db.Text("SELECT count(*) FROM items"), "5");
   EXPECT_EQ(db.Text("SELECT group_concat(rowid) FROM docs WHERE docs MATCH 'hello'"), "1,2");
   EXPECT_EQ(db.Text("SELECT count(*) FROM sqlite_schema WHERE name IN ('items_qty', 'items_log',"
-                     " 'cheap', 'cheap_ins', 'users_lower')"),
+                    " 'cheap', 'cheap_ins', 'users_lower')"),
             "4");
 
   // sqlite_sequence keeps its counter (above the highest key) for a selected table.
   s = Restore(src.get(), Path("counter.db"), {"counter"});
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(TestDb(Path("counter.db")).Text("SELECT group_concat(name || '=' || seq) FROM "
-                       "sqlite_sequence"),
+  EXPECT_EQ(TestDb(Path("counter.db"))
+                .Text("SELECT group_concat(name || '=' || seq) FROM "
+                      "sqlite_sequence"),
             "counter=2");
   // No AUTOINCREMENT table selected: no sqlite_sequence.
   s = Restore(src.get(), Path("log.db"), {"log"});
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(
-      TestDb(Path("log.db")).Text("SELECT group_concat(name) FROM sqlite_schema WHERE type = 'table'"),
-      "log");
+  EXPECT_EQ(TestDb(Path("log.db"))
+                .Text("SELECT group_concat(name) FROM sqlite_schema WHERE type = 'table'"),
+            "log");
 
   Result<std::unique_ptr<SqliteWriter>> w =
       SqliteWriter::Create(Path("c.db"), src->schema(), {"nope"});
