@@ -6,7 +6,8 @@ The layer order is read from CMakeLists.txt: each `tidemark_layer(NAME DEPS ...
 A file in src/NAME/ may include:
   - its own layer's headers;
   - the headers of any layer reachable through DEPS (the transitive closure);
-  - in *_test.cc / *_testlib.cc files, also what TEST_DEPS reach.
+  - in *_test.cc and *_testlib.{cc,h} files (test code only), also what
+    TEST_DEPS reach.
 Third-party headers are tied to the CMake target that provides them: a layer
 may include one only when that target is among its own DEPS (not inherited), so
 that a library in use is always declared where it is used.
@@ -99,7 +100,7 @@ def check_layer(layers, name, folder, code):
     allowed_test = allowed | closure(layers, test_deps)
     used = set()
     for fname in code:
-        is_test = re.search(r"_(test|testlib)\.cc$", fname) is not None
+        is_test = re.search(r"_(test\.cc|testlib\.(cc|h))$", fname) is not None
         rel = f"src/{name}/{fname}"
         for n, kind, inc in includes(os.path.join(folder, fname)):
             top = layer_of_include(inc, layers) if kind == '"' else None
