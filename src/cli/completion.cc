@@ -11,16 +11,13 @@ namespace {
 // arrays start at 0), one body for both scripts: subscripts are unquoted (zsh
 // keeps quotes in them) and zsh's special names (path, words) are avoided.
 // Source names, drill plans and snapshots come from the program itself:
-// `tidemark [--config F] [-r R] __complete KIND`. (A shell string, not a C++
-// function: longfuncs.py counts its braces.)
-const char* kCandidates = R"SH(_tidemark_candidates() {
+// `tidemark [--config F] [-r R] __complete KIND`. Two shell functions: the
+// walk sets the caller's locals (cpath, npos, valued, pass, cur; both shells
+// scope locals dynamically), the candidates function prints from them.
+const char* kWalk = R"SH(_tidemark_walk() {
   @EMULATE@
-  local cpath=tidemark npos=0 i w k g valued="" kind=""
-  local -a tw pass pos
-  tw=("$@")
-  pass=()
-  local n=${#tw[@]}
-  local cur=${tw[n-1]}
+  local i w k g n=${#tw[@]}
+  cur=${tw[n-1]}
   for ((i = 1; i < n - 1; i++)); do
     w=${tw[i]}
     if [[ -n $valued ]]; then
@@ -45,10 +42,18 @@ const char* kCandidates = R"SH(_tidemark_candidates() {
       npos=$((npos + 1))
     fi
   done
+}
 )SH";
 
 // Then, from where the walk ended: the candidates.
-const char* kCandidatesEmit = R"SH(  if [[ -n $valued ]]; then
+const char* kCandidates = R"SH(_tidemark_candidates() {
+  @EMULATE@
+  local cpath=tidemark npos=0 k g valued="" kind="" cur
+  local -a tw pass pos
+  tw=("$@")
+  pass=()
+  _tidemark_walk
+  if [[ -n $valued ]]; then
     k="$cpath|$valued" g="tidemark|$valued"
     kind=${_tidemark_val[$k]}
     [[ -n $kind ]] || kind=${_tidemark_val[$g]}
@@ -165,9 +170,11 @@ std::string Tables(const CommandModel& root) {
 }
 
 std::string Candidates(bool zsh) {
-  std::string body = std::string(kCandidates) + kCandidatesEmit;
+  std::string body = std::string(kWalk) + kCandidates;
   const std::string mark = "@EMULATE@";
-  body.replace(body.find(mark), mark.size(), zsh ? "emulate -L ksh" : ":");
+  for (size_t at; (at = body.find(mark)) != std::string::npos;) {
+    body.replace(at, mark.size(), zsh ? "emulate -L ksh" : ":");
+  }
   return body;
 }
 
