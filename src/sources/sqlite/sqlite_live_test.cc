@@ -80,6 +80,16 @@ std::unique_ptr<SqliteLive> OpenLive(const std::string& path) {
   return r.ok() ? std::move(r).value() : nullptr;
 }
 
+// OpenLive, inside a write transaction (the app's lock waited for 200 ms).
+std::unique_ptr<SqliteLive> OpenWriting(const std::string& path) {
+  auto live = OpenLive(path);
+  int64_t waited = 0;
+  if (live == nullptr) return nullptr;
+  Status s = live->BeginWrite(200, &waited);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return s.ok() ? std::move(live) : nullptr;
+}
+
 Value Int(int64_t v) { return Value::Integer(v); }
 Value Text(std::string s) { return Value::Text(std::move(s)); }
 
@@ -330,10 +340,8 @@ TEST_F(SqliteLiveTest, WritesKeepExactStorageClasses) {
       "CREATE TABLE vals(id INTEGER PRIMARY KEY, a, b, c, d);"
       "INSERT INTO vals VALUES (1, 'keep', 1, 2, 3), (2, 'old', 0, 0, 0), (3, 'gone', 0, 0, 0);");
   const TableSchema t = SchemaOf(path_, "vals");
-  auto live = OpenLive(path_);
+  auto live = OpenWriting(path_);
   ASSERT_NE(live, nullptr);
-  int64_t waited = 0;
-  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
   Status s = live->Insert(
       t, {{Int(4)}, {Int(4), Int(7), Value::Real(7.0), Value::Blob(""), Value::Real(-0.0)}});
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -376,10 +384,8 @@ TEST_F(SqliteLiveTest, WritesAddressRowsByEachKeyLayout) {
   const TableSchema log = SchemaOf(path_, "log");
   const TableSchema tags = SchemaOf(path_, "tags");
   const TableSchema pairs = SchemaOf(path_, "pairs");
-  auto live = OpenLive(path_);
+  auto live = OpenWriting(path_);
   ASSERT_NE(live, nullptr);
-  int64_t waited = 0;
-  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
   auto ok = [](const Status& s) {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return s.ok();
@@ -417,10 +423,8 @@ TEST_F(SqliteLiveTest, WritesUnderNocaseColumnTouchOnlyTheExactKey) {
       "CREATE TABLE m(k TEXT COLLATE NOCASE, v, PRIMARY KEY(k COLLATE BINARY)) WITHOUT ROWID;"
       "INSERT INTO m VALUES ('abc', 'lower'), ('ABC', 'upper');");
   const TableSchema t = SchemaOf(path_, "m");
-  auto live = OpenLive(path_);
+  auto live = OpenWriting(path_);
   ASSERT_NE(live, nullptr);
-  int64_t waited = 0;
-  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
   Status s = live->Update(t, {{Text("abc")}, {Text("abc"), Text("LOWER")}}, 0);
   EXPECT_TRUE(s.ok()) << s.ToString();
   s = live->Delete(t, {Text("ABC")}, 0);
@@ -439,10 +443,8 @@ TEST_F(SqliteLiveTest, ConstraintFailuresAreRefusedAndTheTransactionContinues) {
       "  qty INTEGER CHECK (qty >= 0));"
       "INSERT INTO c VALUES (1, 'x@', 'Ada', 1);");
   const TableSchema t = SchemaOf(path_, "c");
-  auto live = OpenLive(path_);
+  auto live = OpenWriting(path_);
   ASSERT_NE(live, nullptr);
-  int64_t waited = 0;
-  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
   auto row = [](int64_t id, const char* email, Value name, int64_t qty) {
     return SourceRow{{Int(id)}, {Int(id), Text(email), std::move(name), Int(qty)}};
   };
@@ -496,10 +498,8 @@ TEST_F(TriggersTest, SuspendedTriggersComeBackWithTheSameSqlAndDoNotFire) {
   App app(path_);
   const Rows before = Triggers(&app);
   ASSERT_EQ(before.size(), 3u);
-  auto live = OpenLive(path_);
+  auto live = OpenWriting(path_);
   ASSERT_NE(live, nullptr);
-  int64_t waited = 0;
-  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
   size_t count = 0;
   Status s = live->SuspendTriggers({"T"}, &count);  // names ignore case
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -521,10 +521,8 @@ TEST_F(TriggersTest, SuspendedTriggersComeBackWithTheSameSqlAndDoNotFire) {
 TEST_F(TriggersTest, RollbackKeepsSuspendedTriggers) {
   App app(path_);
   const Rows before = Triggers(&app);
-  auto live = OpenLive(path_);
+  auto live = OpenWriting(path_);
   ASSERT_NE(live, nullptr);
-  int64_t waited = 0;
-  ASSERT_TRUE(live->BeginWrite(200, &waited).ok());
   size_t count = 0;
   ASSERT_TRUE(live->SuspendTriggers({"t", "other"}, &count).ok());
   EXPECT_EQ(count, 3u);
