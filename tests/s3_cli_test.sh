@@ -114,30 +114,32 @@ expect 0 "restore of the concurrent backup" -- "$T" restore crm2@latest --to sql
 same_db crm2.db r2.db "concurrent backup restores byte-identically"
 
 # copy: S3 -> folder and folder -> S3, re-encrypted, incremental, ledgered.
-TIDEMARK_TO_PASSWORD=pw2 expect 0 "init local destination" -- env TIDEMARK_PASSWORD=pw2 \
+# Long and distinctive, so that grep cannot find it in random ciphertext by chance.
+dest_pw=copy-destination-passphrase-5e1d
+TIDEMARK_TO_PASSWORD=$dest_pw expect 0 "init local destination" -- env TIDEMARK_PASSWORD=$dest_pw \
   "$T" -r "$work/local" init --kdf-memory 8 --kdf-iterations 1
-TIDEMARK_TO_PASSWORD=pw2 expect 0 "copy s3 -> local" -- "$T" --json copy --to "$work/local" --source crm
+TIDEMARK_TO_PASSWORD=$dest_pw expect 0 "copy s3 -> local" -- "$T" --json copy --to "$work/local" --source crm
 json 'd["copied"] >= 2 and d["already"] == 0' "copy counts"
 n_copied=$(python3 -c "import json; print(json.load(open('out'))['copied'])")
-TIDEMARK_TO_PASSWORD=pw2 expect 0 "copy again: nothing to do" -- "$T" --json copy --to "$work/local" --source crm
+TIDEMARK_TO_PASSWORD=$dest_pw expect 0 "copy again: nothing to do" -- "$T" --json copy --to "$work/local" --source crm
 json 'd["copied"] == 0 and d["already"] == '"$n_copied"' and d["bytes_added"] == 0' "incremental: nothing copied twice"
-expect 0 "restore the copy" -- env TIDEMARK_PASSWORD=pw2 "$T" -r "$work/local" restore crm@latest --to sqlite:r3.db
+expect 0 "restore the copy" -- env TIDEMARK_PASSWORD=$dest_pw "$T" -r "$work/local" restore crm@latest --to sqlite:r3.db
 same_db crm.db r3.db "the copied snapshot restores byte-identically"
-expect 0 "check --read-data on the destination" -- env TIDEMARK_PASSWORD=pw2 "$T" -r "$work/local" check --read-data
-expect 0 "destination ledger" -- env TIDEMARK_PASSWORD=pw2 "$T" -r "$work/local" --json ledger show
+expect 0 "check --read-data on the destination" -- env TIDEMARK_PASSWORD=$dest_pw "$T" -r "$work/local" check --read-data
+expect 0 "destination ledger" -- env TIDEMARK_PASSWORD=$dest_pw "$T" -r "$work/local" --json ledger show
 json 'any(e["action"] == "copy" and e["outcome"] == "ok" for e in d)' "copy recorded in the destination's ledger"
 expect 0 "source ledger" -- "$T" --json ledger show
 json 'any(e["action"] == "copy" and e["outcome"] == "ok" for e in d)' "copy recorded in the source's ledger"
-if grep -rq "pw2" "$work/local"; then failed=$((failed + 1)); echo "FAIL: a password in the repository"; else passed=$((passed + 1)); fi
+if grep -rqF "$dest_pw" "$work/local"; then failed=$((failed + 1)); echo "FAIL: a password in the repository"; else passed=$((passed + 1)); fi
 # One more backup, then copy it on: only the new snapshot moves, and little data.
 sqlite3 crm.db "UPDATE orders SET status = 'late' WHERE id = 9"
 expect 0 "another backup" -- "$T" backup sqlite:crm.db --name crm
-TIDEMARK_TO_PASSWORD=pw2 expect 0 "incremental copy" -- "$T" --json copy --to "$work/local" crm@latest
+TIDEMARK_TO_PASSWORD=$dest_pw expect 0 "incremental copy" -- "$T" --json copy --to "$work/local" crm@latest
 json 'd["copied"] == 1 and d["bytes_added"] < 20000' "incremental copy moves little"
 # folder -> a second bucket prefix, with copy_to from tidemark.toml.
 expect 0 "init a second s3 repository" -- "$T" -r "$base/offsite" init --kdf-memory 8 --kdf-iterations 1
 printf '[[source]]\nname = "crm"\nuri = "sqlite:%s"\ncopy_to = "%s"\n' "$work/crm.db" "$base/offsite" >tidemark.toml
-TIDEMARK_TO_PASSWORD=pw expect 0 "copy local -> s3 by copy_to" -- env TIDEMARK_PASSWORD=pw2 \
+TIDEMARK_TO_PASSWORD=pw expect 0 "copy local -> s3 by copy_to" -- env TIDEMARK_PASSWORD=$dest_pw \
   "$T" --config tidemark.toml --json copy --from "$work/local" --source crm
 json 'd["copied"] == '"$((n_copied + 1))"' and d["to"] == "'"$base/offsite"'"' "copy_to used"
 rm tidemark.toml
