@@ -32,6 +32,7 @@ THIRD_PARTY = [
     (re.compile(r"^sodium(\.h|/)"), "PkgConfig::SODIUM"),
     (re.compile(r"^openssl/"), "OpenSSL::Crypto"),
     (re.compile(r"^zstd\.h$"), "PkgConfig::ZSTD"),
+    (re.compile(r"^(libpq-fe\.h|postgres_ext\.h|pg_config\.h)$"), "PkgConfig::PQ"),
 ]
 
 
