@@ -60,8 +60,7 @@ int PgResult::columns() const { return PQnfields(r_); }
 bool PgResult::is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
 
 std::string_view PgResult::value(int row, int col) const {
-  return std::string_view(PQgetvalue(r_, row, col),
-                          static_cast<size_t>(PQgetlength(r_, row, col)));
+  return std::string_view(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
 }
 
 int PgResult::column(std::string_view name) const {
@@ -71,18 +70,20 @@ int PgResult::column(std::string_view name) const {
   return -1;
 }
 
-Status StatusFromSqlState(std::string_view state, std::string_view message,
-                          std::string_view doing, std::string_view where) {
+Status StatusFromSqlState(std::string_view state, std::string_view message, std::string_view doing,
+                          std::string_view where) {
   std::string text = std::string(doing) + " at " + std::string(where) + ": " +
                      std::string(message) + " (SQLSTATE " + std::string(state) + ")";
   std::string_view cls = state.substr(0, 2);
   if (cls == "28" || state == "42501") {
-    return Status::PermissionDenied(text + "; grant the privilege it names, or use a role "
-                                           "that has it");
+    return Status::PermissionDenied(text +
+                                    "; grant the privilege it names, or use a role "
+                                    "that has it");
   }
   if (state == "55P03" || state == "57014") {
-    return Status::Refused(text + "; a lock was held past the wait: try again, or raise "
-                                  "--lock-timeout");
+    return Status::Refused(text +
+                           "; a lock was held past the wait: try again, or raise "
+                           "--lock-timeout");
   }
   if (state == "40001" || state == "40P01" || state == "25006" || state == "57P03" ||
       state == "25P02") {
@@ -95,8 +96,8 @@ Status StatusFromSqlState(std::string_view state, std::string_view message,
   return Status::IOError(text);
 }
 
-Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgLocation& loc,
-                                                         const PgAuth& auth, Access access) {
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgLocation& loc, const PgAuth& auth,
+                                                         Access access) {
   std::vector<std::pair<std::string, std::string>> kw = loc.Keywords();
   auto has = [&](std::string_view k) {
     for (const auto& p : kw) {
@@ -138,8 +139,7 @@ PgConnection::~PgConnection() { PQfinish(c_); }
 
 Status PgConnection::ResultStatus(pg_result* r, std::string_view doing) const {
   if (r == nullptr) {
-    return Status::IOError(std::string(doing) + " at " + where_ + ": " +
-                           Trim(PQerrorMessage(c_)));
+    return Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
   }
   ExecStatusType st = PQresultStatus(r);
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_OUT ||
@@ -219,8 +219,8 @@ Status PgConnection::CopyOut(std::string_view sql, std::string_view doing,
     if (n == -1) break;  // the COPY is done
     if (n == -2) {
       if (failed.ok()) {
-        failed = Status::IOError(std::string(doing) + " at " + where_ + ": " +
-                                 Trim(PQerrorMessage(c_)));
+        failed =
+            Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
       }
       break;
     }
@@ -248,17 +248,15 @@ Status PgConnection::CopyIn(std::string_view sql, std::string_view doing,
       break;
     }
     more = *r;
-    if (!buf.empty() &&
-        PQputCopyData(c_, buf.data(), static_cast<int>(buf.size())) != 1) {
-      failed = Status::IOError(std::string(doing) + " at " + where_ + ": " +
-                               Trim(PQerrorMessage(c_)));
+    if (!buf.empty() && PQputCopyData(c_, buf.data(), static_cast<int>(buf.size())) != 1) {
+      failed =
+          Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
       break;
     }
   }
-  if (PQputCopyEnd(c_, failed.ok() ? nullptr : "tidemark stopped the load") != 1 &&
-      failed.ok()) {
-    failed = Status::IOError(std::string(doing) + " at " + where_ + ": " +
-                             Trim(PQerrorMessage(c_)));
+  if (PQputCopyEnd(c_, failed.ok() ? nullptr : "tidemark stopped the load") != 1 && failed.ok()) {
+    failed =
+        Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
   }
   Status end = FinishCommand(doing);
   return failed.ok() ? end : failed;

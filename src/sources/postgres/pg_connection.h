@@ -118,7 +118,7 @@ class PgConnection {
 // (class 22) and integrity violations (class 23) are InvalidArgument (the
 // caller turns them into Corruption when the data came from a snapshot);
 // connection failures (class 08) and everything else IOError.
-Status StatusFromSqlState(std::string_view state, std::string_view message,
-                          std::string_view doing, std::string_view where);
+Status StatusFromSqlState(std::string_view state, std::string_view message, std::string_view doing,
+                          std::string_view where);
 
 }  // namespace tidemark::pg

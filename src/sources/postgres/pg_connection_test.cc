@@ -75,8 +75,8 @@ TEST_F(PgConnectionTest, StoppingACopyKeepsTheConnectionUsable) {
   auto c = server_->Connect(db_);
   ASSERT_NE(c, nullptr);
   int seen = 0;
-  Status out = c->CopyOut("COPY (SELECT g FROM generate_series(1, 200000) g) TO STDOUT",
-                          "reading", [&](std::string_view) {
+  Status out = c->CopyOut("COPY (SELECT g FROM generate_series(1, 200000) g) TO STDOUT", "reading",
+                          [&](std::string_view) {
                             return ++seen == 10 ? Status::Corruption("stop here") : Status::OK();
                           });
   EXPECT_TRUE(out.IsCorruption()) << out.ToString();

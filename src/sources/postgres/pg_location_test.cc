@@ -49,9 +49,9 @@ TEST(PgLocationTest, RefusesPasswords) {
 }
 
 TEST(PgLocationTest, RefusesMalformed) {
-  for (const char* bad : {"app@h/db", "//h", "//h/", "//h:99999/db", "//h:x/db", "//h/a/b",
-                          "//h/db?sslmode", "//h/d%zz", "//[::1/db", "//h/db?dbname=x",
-                          "//a,b/db"}) {
+  for (const char* bad :
+       {"app@h/db", "//h", "//h/", "//h:99999/db", "//h:x/db", "//h/a/b", "//h/db?sslmode",
+        "//h/d%zz", "//[::1/db", "//h/db?dbname=x", "//a,b/db"}) {
     auto loc = ParsePgLocation(bad);
     EXPECT_FALSE(loc.ok()) << bad;
     if (!loc.ok()) {
