@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# No production file outside src/sources/ names SQLite-specific code
+# No production file outside src/sources/ names SQLite- or PostgreSQL-specific code
 # (docs/architecture.md "Connectors"): tests/tools/check_source_names.py,
 # plus mutants that show the checker sees a violation and ignores comments.
 # $1 (the tidemark binary, passed to every tests/*_test.sh) is not needed.
@@ -24,7 +24,7 @@ mutant() {  # mutant NAME: a copy of src/ to change
   cp -r "$here/src" "$scratch/$1/"
 }
 
-verdict 0 "no production file outside src/sources/ names SQLite" -- \
+verdict 0 "no production file outside src/sources/ names a source" -- \
   python3 "$check" "$here"
 grep -v '^source names:' "$scratch/out" || true
 tail -1 "$scratch/out"
@@ -36,8 +36,15 @@ named "src/ops/integrity/check.cc"
 mutant scheme
 echo 'const char* kUri = "sqlite:x";' >>"$scratch/scheme/src/snapshot/catalog.cc"
 verdict 1 "the sqlite: scheme in snapshot/ is caught" -- python3 "$check" "$scratch/scheme"
+mutant libpq
+echo 'struct PGconn* conn = nullptr;' >>"$scratch/libpq/src/ops/restore/restore.cc"
+verdict 1 "a libpq type in ops/ is caught" -- python3 "$check" "$scratch/libpq"
+named "src/ops/restore/restore.cc"
+mutant pgscheme
+echo 'const char* kUri = "postgres://x/db";' >>"$scratch/pgscheme/src/config/config.cc"
+verdict 1 "the postgres: scheme in config/ is caught" -- python3 "$check" "$scratch/pgscheme"
 mutant comment
-printf '// SQLite, rowid, shadow tables: words in a comment are fine\n#pragma once\n' \
+printf '// SQLite, rowid, shadow tables, PostgreSQL, libpq: words in a comment are fine\n#pragma once\n' \
   >>"$scratch/comment/src/ops/integrity/check.h"
 verdict 0 "comments and #pragma once are not code" -- python3 "$check" "$scratch/comment"
 echo "source names: $passed passed, $failed failed"
