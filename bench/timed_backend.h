@@ -50,6 +50,13 @@ class TimedBackend : public Backend {
   }
   Status Remove(const FileHandle& h) override { return inner_->Remove(h); }
   std::string Location() const override { return inner_->Location(); }
+  Status EnableObjectLock(LockMode mode, int days) override {
+    return inner_->EnableObjectLock(mode, days);
+  }
+  Status ExtendRetention(const FileHandle& h, int64_t until_us) override {
+    return inner_->ExtendRetention(h, until_us);
+  }
+  Result<WormProbe> ProbeWorm() override { return inner_->ProbeWorm(); }
 
   BackendTimes times() const {
     BackendTimes t;

@@ -36,6 +36,9 @@ std::string Sha256(std::string_view data);
 // ETag, which is the MD5 of a single-part object.
 std::string Md5(std::string_view data);
 
+// Standard base64 with padding (RFC 4648 §4), e.g. for S3's Content-MD5.
+std::string Base64(std::string_view data);
+
 // Incremental SHA-256 for data that arrives in pieces.
 class Sha256Hasher {
  public:

@@ -36,6 +36,15 @@ Status RepoConfig::Validate() const {
   }
   if (sign_public_key.size() != kSignPublicKeySize)
     return bad("sign_public_key", "must be 32 bytes");
+  if (object_lock() && (lock_mode < 1 || lock_mode > 2)) {
+    return bad("lock_mode", "must be 1 (governance) or 2 (compliance)");
+  }
+  if (object_lock() && (lock_days < 1 || lock_days > kMaxLockDays)) {
+    return bad("lock_days", "must be 1..36500");
+  }
+  if (!object_lock() && (lock_mode != 0 || lock_days != 0)) {
+    return bad("lock_mode", "set without the Object Lock flag");
+  }
   return Status::OK();
 }
 
@@ -49,6 +58,10 @@ std::string RepoConfig::Encode(std::string_view data_key) const {
   }
   body += sign_public_key;
   PutFixed32(&body, flags);
+  if (object_lock()) {
+    body.push_back(static_cast<char>(lock_mode));
+    PutFixed32(&body, lock_days);
+  }
   std::string out(kConfigMagic);
   PutFixed32(&out, version);
   out += repo_id;
@@ -84,11 +97,15 @@ Status RepoConfig::DecodeBody(std::string_view body, RepoConfig* cfg) {
   TM_RETURN_IF_ERROR(r.Bytes("sign_public_key", kSignPublicKeySize, &pub));
   cfg->sign_public_key = pub;
   TM_RETURN_IF_ERROR(r.Fixed32("flags", &cfg->flags));
-  TM_RETURN_IF_ERROR(r.ExpectEnd());
   if (cfg->flags & ~kKnownConfigFlags) {
     return Status::Unsupported("config: uses flags " + std::to_string(cfg->flags) +
                                " that this tidemark does not know: upgrade tidemark");
   }
+  if (cfg->object_lock()) {
+    TM_RETURN_IF_ERROR(r.Fixed8("lock_mode", &cfg->lock_mode));
+    TM_RETURN_IF_ERROR(r.Fixed32("lock_days", &cfg->lock_days));
+  }
+  TM_RETURN_IF_ERROR(r.ExpectEnd());
   Status valid = cfg->Validate();
   if (!valid.ok()) return Status::Corruption("config body: " + valid.message());
   return Status::OK();

@@ -20,6 +20,12 @@ struct RepoConfig {
   uint32_t tree_min = 512, tree_avg = 4096, tree_max = 16384;
   std::string sign_public_key;  // 32 bytes
   uint32_t flags = 0;
+  // With flags bit 1 (kConfigFlagObjectLock): every content file is written
+  // locked in this mode for this many days (FORMAT.md §5.2).
+  uint8_t lock_mode = 0;  // 1 governance, 2 compliance
+  uint32_t lock_days = 0;
+
+  bool object_lock() const { return (flags & format::kConfigFlagObjectLock) != 0; }
 
   // Checks ranges and orderings (min <= avg <= max). InvalidArgument naming the field.
   Status Validate() const;

@@ -50,7 +50,10 @@ inline constexpr size_t kWrappedKeysSize = kMasterKeysSize + 40;   // §4: 141
 inline constexpr uint32_t kKeyFlagAppendOnly = 1;                  // §4: bit 0, an append-only key
 inline constexpr uint32_t kConfigFlagAppendOnly = 1;  // §5: bit 0, an append-only repository
 inline constexpr uint32_t kKnownKeyFlags = kKeyFlagAppendOnly;
-inline constexpr uint32_t kKnownConfigFlags = kConfigFlagAppendOnly;
+// §5: bit 1, Object Lock: the body ends with the lock mode and days.
+inline constexpr uint32_t kConfigFlagObjectLock = 2;
+inline constexpr uint32_t kKnownConfigFlags = kConfigFlagAppendOnly | kConfigFlagObjectLock;
+inline constexpr uint32_t kMaxLockDays = 36500;  // §5: a retention of at most 100 years
 
 // Blob compression byte (§6).
 inline constexpr uint8_t kStored = 0;

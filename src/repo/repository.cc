@@ -58,6 +58,14 @@ class AppendOnlyBackend : public Backend {
                                     " is append-only");
   }
   std::string Location() const override { return inner_->Location(); }
+  // Locks only ever grow: extending one and probing are no deletion.
+  Status EnableObjectLock(LockMode mode, int days) override {
+    return inner_->EnableObjectLock(mode, days);
+  }
+  Status ExtendRetention(const FileHandle& h, int64_t until_us) override {
+    return inner_->ExtendRetention(h, until_us);
+  }
+  Result<WormProbe> ProbeWorm() override { return inner_->ProbeWorm(); }
   // A killed writer's temporary file is no repository content: listed, and
   // removable (as locks are) even when append-only.
   Status ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) override {
@@ -124,7 +132,14 @@ Result<std::unique_ptr<Repository>> Repository::Init(Backend* backend, std::stri
   cfg.pack_target = options.pack_target;
   cfg.sign_public_key = repo->keys_.sign.public_key;
   if (options.append_only) cfg.flags |= format::kConfigFlagAppendOnly;
+  if (options.lock_mode != LockMode::kNone) {
+    cfg.flags |= format::kConfigFlagObjectLock;
+    cfg.lock_mode = static_cast<uint8_t>(options.lock_mode);
+    cfg.lock_days = options.lock_days;
+  }
   TM_RETURN_IF_ERROR(cfg.Validate());
+  // Before the first file, so that the key and the config are locked too.
+  TM_RETURN_IF_ERROR(repo->EnableObjectLock());
 
   // Key slot first: a config without a key would be unusable forever,
   // while a key without a config is just an unfinished init.
@@ -164,8 +179,23 @@ Result<std::unique_ptr<Repository>> Repository::Open(Backend* backend, std::stri
   if (repo->config_.sign_public_key != repo->keys_.sign.public_key) {
     return Status::Corruption("config: the signing public key does not match the master keys");
   }
+  TM_RETURN_IF_ERROR(repo->EnableObjectLock());
   repo->InstallGuard();
   return repo;
+}
+
+Status Repository::EnableObjectLock() {
+  if (!config_.object_lock()) return Status::OK();
+  Status s = backend_->EnableObjectLock(static_cast<LockMode>(config_.lock_mode),
+                                        static_cast<int>(config_.lock_days));
+  if (s.code() == Status::Code::kUnsupported) {
+    return Status::Unsupported(
+        "the repository at " + backend_->Location() + " keeps its files under Object Lock (" +
+        LockModeName(static_cast<LockMode>(config_.lock_mode)) + ", " +
+        std::to_string(config_.lock_days) + " days), which this storage cannot honour: " +
+        s.message() + "; open it in its S3 bucket, or copy its snapshots with `tidemark copy`");
+  }
+  return s;
 }
 
 // A slot accepts the password but the config does not open with its keys.

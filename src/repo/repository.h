@@ -24,6 +24,10 @@ struct InitOptions {
   std::string host;  // recorded in the first key file
   std::string user;
   bool append_only = false;  // config flag bit 0 (FORMAT.md §5): nothing is ever deleted
+  // Object Lock (config flag bit 1, FORMAT.md §5.2): every content file is
+  // written locked for lock_days. Needs storage with Object Lock (S3).
+  LockMode lock_mode = LockMode::kNone;
+  uint32_t lock_days = 0;
 };
 
 // Who is acting, for key files and the ledger: TIDEMARK_ACTOR if set, else
@@ -88,6 +92,8 @@ class Repository {
  private:
   Repository(Backend* backend, const Clock* clock) : backend_(backend), clock_(clock) {}
   void InstallGuard();  // sets guard_ when append_only()
+  // Tells the storage to lock every content file (config flag bit 1).
+  Status EnableObjectLock();
   Status OpenWithSlots(const std::vector<FileInfo>& slots, std::string_view password,
                        const std::string& config_bytes);
 

@@ -28,6 +28,22 @@ const char* FileKindName(FileKind kind) {
   return "unknown";
 }
 
+const char* LockModeName(LockMode m) {
+  switch (m) {
+    case LockMode::kNone:
+      return "none";
+    case LockMode::kGovernance:
+      return "governance";
+    case LockMode::kCompliance:
+      return "compliance";
+  }
+  return "unknown";
+}
+
+bool RetainedKind(FileKind kind) {
+  return kind != FileKind::kLock && kind != FileKind::kHold && kind != FileKind::kPrune;
+}
+
 const char* KindFolder(FileKind kind) {
   switch (kind) {
     case FileKind::kConfig:

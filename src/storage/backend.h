@@ -56,6 +56,28 @@ struct FileHandle {
 struct FileInfo {
   FileHandle handle;
   uint64_t size = 0;
+  // Stat only: the Object Lock retention of the file, microseconds since the
+  // Unix epoch (0 = none, or storage without Object Lock). Until then storage
+  // that enforces the lock refuses to delete or overwrite it.
+  int64_t retain_until_us = 0;
+};
+
+// Object Lock (WORM) modes (docs/guide/s3.md, "Object Lock"): in governance
+// mode a user with a special permission may still delete; in compliance mode
+// nobody can until the retention ends.
+enum class LockMode : uint8_t { kNone = 0, kGovernance = 1, kCompliance = 2 };
+const char* LockModeName(LockMode m);  // "none", "governance", "compliance"
+
+// The kinds whose files carry the repository's retention when Object Lock is
+// on: everything that holds content. Locks, legal holds and prune marks are
+// removed in normal operation and are never locked.
+bool RetainedKind(FileKind kind);
+
+// What the WORM probe found: whether the storage refused to delete a locked
+// version, and what it saw, for the user.
+struct WormProbe {
+  bool enforced = false;
+  std::string detail;
 };
 
 enum class PutMode { kOverwrite, kCreateExclusive };
@@ -90,6 +112,23 @@ class Backend {
   }
   // Human description, e.g. "local:/srv/repo" or "mem:".
   virtual std::string Location() const = 0;
+
+  // Object Lock. From now on every Put of a RetainedKind carries `mode` and a
+  // retention of `days` from the moment of the Put. Unsupported (saying so)
+  // for storage without Object Lock: the default.
+  virtual Status EnableObjectLock(LockMode mode, int days) {
+    return Status::Unsupported(Location() + " has no Object Lock (it needs an S3 bucket)");
+  }
+  // Moves the retention of `h` to `until_us` if that is later than it is
+  // (storage never shortens one). Unsupported without Object Lock.
+  virtual Status ExtendRetention(const FileHandle& h, int64_t until_us) {
+    return Status::Unsupported(Location() + " has no Object Lock");
+  }
+  // Writes a locked canary, tries to delete that very version, and reports
+  // whether the storage refused. Unsupported without Object Lock.
+  virtual Result<WormProbe> ProbeWorm() {
+    return Status::Unsupported(Location() + " has no Object Lock");
+  }
 };
 
 // The folder of a kind in the repository layout, as the local backend lays it

@@ -36,6 +36,13 @@ class OwningBackend : public Backend {
   }
   Status Remove(const FileHandle& h) override { return backend_->Remove(h); }
   std::string Location() const override { return backend_->Location(); }
+  Status EnableObjectLock(LockMode mode, int days) override {
+    return backend_->EnableObjectLock(mode, days);
+  }
+  Status ExtendRetention(const FileHandle& h, int64_t until_us) override {
+    return backend_->ExtendRetention(h, until_us);
+  }
+  Result<WormProbe> ProbeWorm() override { return backend_->ProbeWorm(); }
 
  private:
   std::shared_ptr<void> owned_;       // destroyed last

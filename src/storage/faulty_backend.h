@@ -76,6 +76,13 @@ class FaultyBackend : public Backend {
   Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override;
   Status Remove(const FileHandle& h) override;
   std::string Location() const override { return "faulty:" + inner_->Location(); }
+  Status EnableObjectLock(LockMode mode, int days) override {
+    return inner_->EnableObjectLock(mode, days);
+  }
+  Status ExtendRetention(const FileHandle& h, int64_t until_us) override {
+    return inner_->ExtendRetention(h, until_us);
+  }
+  Result<WormProbe> ProbeWorm() override { return inner_->ProbeWorm(); }
 
  private:
   using Key = std::pair<FileKind, std::string>;

@@ -73,7 +73,9 @@ Status S3Backend::CheckBucket() {
 
 Status S3Backend::PutPlain(const FileHandle& h, std::string_view data, const HeaderList& extra,
                            bool* precondition_failed, bool* retried) {
-  Call c{"PUT", ObjectKey(h), {}, extra, data, "put " + h.ToString()};
+  HeaderList headers = extra;
+  for (auto& kv : LockHeaders(h, data)) headers.push_back(std::move(kv));
+  Call c{"PUT", ObjectKey(h), {}, headers, data, "put " + h.ToString()};
   int attempts = 0;
   TM_ASSIGN_OR_RETURN(HttpResponse r, Send(c, &attempts));
   if (retried) *retried = attempts > 1;
@@ -326,6 +328,7 @@ Result<FileInfo> S3Backend::Stat(const FileHandle& h) {
   FileInfo info;
   info.handle = h;
   info.size = strtoull(r.Header("Content-Length").c_str(), nullptr, 10);
+  info.retain_until_us = ParseRetainUntil(r.Header("x-amz-object-lock-retain-until-date"));
   return info;
 }
 

@@ -24,6 +24,11 @@
 //   403 → PermissionDenied naming the credential and its source, NoSuchBucket
 //   → NotFound with what to do, RequestTimeTooSkewed → PermissionDenied
 //   about the clock.
+// - Object Lock (a repository made with `init --object-lock`): every Put of
+//   content carries x-amz-object-lock-mode, -retain-until-date and
+//   Content-MD5; Stat reports the retention; ExtendRetention is PUT
+//   ?retention; the WORM probe deletes a locked canary's version and wants
+//   a refusal (docs/guide/s3.md, "Object Lock").
 #pragma once
 
 #include <atomic>
@@ -73,6 +78,12 @@ Status ParseS3Location(const std::string& location, bool allow_http, S3Options* 
 // True for "s3:…" locations.
 bool IsS3Location(const std::string& location);
 
+// Object Lock dates as S3 writes them ("2026-12-31T23:59:59Z"; a reader
+// also takes fractions of a second, "…59.000Z"). ParseRetainUntil gives 0
+// for "" or a malformed date.
+std::string RetainUntilText(int64_t micros);
+int64_t ParseRetainUntil(const std::string& text);
+
 class S3Backend : public Backend {
  public:
   using Sleeper = std::function<void(int64_t micros)>;
@@ -91,6 +102,11 @@ class S3Backend : public Backend {
   Status List(FileKind kind, const std::function<Status(const FileInfo&)>& fn) override;
   Status Remove(const FileHandle& h) override;
   std::string Location() const override;
+  // Object Lock (s3_object_lock.cc): lock headers on every Put of a
+  // RetainedKind, PUT ?retention to extend, and the WORM probe.
+  Status EnableObjectLock(LockMode mode, int days) override;
+  Status ExtendRetention(const FileHandle& h, int64_t until_us) override;
+  Result<WormProbe> ProbeWorm() override;
 
   // Whether exclusive creates use If-None-Match (after the probe, if any).
   Result<bool> ConditionalPutSupported();
@@ -138,6 +154,10 @@ class S3Backend : public Backend {
   Status ListKeys(const std::string& prefix,
                   const std::function<Status(const std::string&, uint64_t)>& fn);
   Status CheckBucket();
+  // The Object Lock headers (mode, retain-until, Content-MD5) for a Put of
+  // `h` with `data`; none when the lock is off or h's kind is not retained.
+  HeaderList LockHeaders(const FileHandle& h, std::string_view data) const;
+  static HeaderList LockHeadersFor(LockMode mode, int64_t until_us, std::string_view data);
 
   const S3Options opts_;
   std::unique_ptr<HttpTransport> transport_;
@@ -146,6 +166,8 @@ class S3Backend : public Backend {
   std::mt19937_64 rng_;   // jitter and claim names; guarded by mu_
   int conditional_ = -1;  // -1 unknown, 0 no, 1 yes; guarded by mu_
   std::atomic<uint64_t> requests_{0}, retries_{0};
+  std::atomic<int> lock_mode_{0};  // a LockMode
+  std::atomic<int> lock_days_{0};
   std::mutex cache_mu_;
   std::map<std::string, int> pack_reads_;  // ranged reads per pack name; guarded by cache_mu_
   std::list<std::pair<std::string, std::shared_ptr<const std::string>>> packs_;  // MRU first

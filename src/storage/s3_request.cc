@@ -192,6 +192,13 @@ Status S3Backend::ErrorOf(const Call& c, const HttpResponse& r) const {
     return Status::PermissionDenied(on + "rejected the session token (" + code +
                                     "): refresh AWS_SESSION_TOKEN or the token from " + source);
   }
+  if (code == "InvalidRequest" && msg.find("Object Lock") != std::string::npos) {
+    return Status::Unsupported(on + "refused " + c.what + " with a lock (" + msg + "): bucket " +
+                               opts_.bucket +
+                               " has no Object Lock; create it with Object Lock enabled (aws "
+                               "s3api create-bucket --object-lock-enabled-for-bucket), or use a "
+                               "repository without --object-lock");
+  }
   if (r.status == 403) {
     if (code == "SignatureDoesNotMatch") {
       return Status::PermissionDenied(on + "rejected the signature of " + key_id +

@@ -50,6 +50,13 @@ class Holder : public Backend {
   }
   Status Remove(const FileHandle& h) override { return inner_->Remove(h); }
   std::string Location() const override { return inner_->Location(); }
+  Status EnableObjectLock(LockMode mode, int days) override {
+    return inner_->EnableObjectLock(mode, days);
+  }
+  Status ExtendRetention(const FileHandle& h, int64_t until_us) override {
+    return inner_->ExtendRetention(h, until_us);
+  }
+  Result<WormProbe> ProbeWorm() override { return inner_->ProbeWorm(); }
 
  private:
   std::shared_ptr<void> owned_;
@@ -215,6 +222,75 @@ HttpResponse FakeS3Transport::Send(const HttpRequest& req) {
   return Handle(req);
 }
 
+namespace {
+
+std::string HeaderOf(const HttpRequest& req, const std::string& name) {
+  for (const auto& [k, v] : req.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool FakeS3Transport::HandleLock(const HttpRequest& req, const std::string& key,
+                                 const std::map<std::string, std::string>& params,
+                                 HttpResponse* r) {
+  State& st = *state_;
+  const std::string mode = HeaderOf(req, "x-amz-object-lock-mode");
+  const bool retention_call = req.method == "PUT" && params.count("retention");
+  if (req.method == "PUT" && (!mode.empty() || retention_call)) {
+    if (!st.object_lock) {
+      *r = Error(400, "InvalidRequest", "Bucket is missing Object Lock Configuration");
+      return true;
+    }
+    const std::string md5 = HeaderOf(req, "Content-MD5");
+    if (md5.empty()) {
+      *r = Error(400, "InvalidRequest", "Content-MD5 is required with Object Lock parameters");
+      return true;
+    }
+    if (md5 != Base64(Md5(req.body))) {
+      *r = Error(400, "BadDigest", "The Content-MD5 you specified did not match");
+      return true;
+    }
+  }
+  if (retention_call) {
+    if (!st.objects.count(key)) {
+      *r = Error(404, "NoSuchKey", "The specified key does not exist.");
+      return true;
+    }
+    State::Retention next{XmlText(req.body, "Mode"),
+                          ParseRetainUntil(XmlText(req.body, "RetainUntilDate"))};
+    auto& cur = st.retention[key];
+    if (cur.mode == "COMPLIANCE" && next.until_us < cur.until_us) {
+      *r = Error(403, "AccessDenied", "a compliance retention cannot be shortened");
+      return true;
+    }
+    cur = next;
+    r->status = 200;
+    return true;
+  }
+  if (req.method != "DELETE" || !st.object_lock) return false;
+  auto found = st.objects.find(key);
+  if (found == st.objects.end()) return false;
+  auto lock = st.retention.find(key);
+  const bool locked = st.enforce_lock && lock != st.retention.end() &&
+                      lock->second.until_us > st.clock->NowMicros();
+  auto vid = params.find("versionId");
+  if (vid != params.end() && vid->second == st.version[key] && locked) {
+    *r = Error(403, "AccessDenied", "Access Denied because object protected by object lock.");
+    return true;
+  }
+  if (vid == params.end()) {  // a delete marker: hidden, every version kept
+    st.hidden[key] = found->second;
+  } else {
+    st.retention.erase(key);
+  }
+  st.objects.erase(found);
+  r->status = 204;
+  return true;
+}
+
 HttpResponse FakeS3Transport::Handle(const HttpRequest& req) {
   std::string path = req.target, query;
   const size_t q = path.find('?');
@@ -264,6 +340,7 @@ HttpResponse FakeS3Transport::Handle(const HttpRequest& req) {
     r.body += "</ListBucketResult>";
     return r;
   }
+  if (HandleLock(req, key, params, &r)) return r;
   auto found = objects.find(key);
   if (req.method == "PUT") {
     bool if_none_match = false;
@@ -272,6 +349,16 @@ HttpResponse FakeS3Transport::Handle(const HttpRequest& req) {
       return Error(412, "PreconditionFailed", "At least one of the pre-conditions failed");
     }
     objects[key] = std::string(req.body);
+    if (const std::string mode = HeaderOf(req, "x-amz-object-lock-mode"); !mode.empty()) {
+      state_->retention[key] = {
+          mode, ParseRetainUntil(HeaderOf(req, "x-amz-object-lock-retain-until-date"))};
+    } else {
+      state_->retention.erase(key);
+    }
+    if (state_->object_lock) {
+      state_->version[key] = "v" + std::to_string(++state_->versions);
+      r.headers.emplace_back("x-amz-version-id", state_->version[key]);
+    }
     return r;
   }
   if (req.method == "DELETE") {
@@ -286,6 +373,11 @@ HttpResponse FakeS3Transport::Handle(const HttpRequest& req) {
   const std::string& body = found->second;
   if (req.method == "HEAD") {
     r.headers.emplace_back("Content-Length", std::to_string(body.size()));
+    if (auto l = state_->retention.find(key); l != state_->retention.end()) {
+      r.headers.emplace_back("x-amz-object-lock-mode", l->second.mode);
+      r.headers.emplace_back("x-amz-object-lock-retain-until-date",
+                             RetainUntilText(l->second.until_us));
+    }
     return r;
   }
   std::string range;

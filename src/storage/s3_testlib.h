@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/clock.h"
 #include "storage/backend_conformance_testlib.h"
 #include "storage/s3_backend.h"
 #include "storage/temp_dir_testlib.h"
@@ -65,6 +66,21 @@ class FakeS3Transport : public HttpTransport {
     size_t page_size = 1000;
     std::deque<HttpResponse> faults;  // returned (and popped) before any real work
     uint64_t requests = 0;
+    // Object Lock: the bucket was created with it (and so with versioning).
+    // Then every put gets a version id, locked puts need Content-MD5, a
+    // locked version cannot be deleted before its date, and a DELETE
+    // without a version only hides the object (a delete marker).
+    bool object_lock = false;
+    bool enforce_lock = true;  // false: a store that accepts the headers, then ignores them
+    struct Retention {
+      std::string mode;  // "GOVERNANCE", "COMPLIANCE"
+      int64_t until_us = 0;
+    };
+    std::map<std::string, Retention> retention;  // key → its current version's lock
+    std::map<std::string, std::string> version;  // key → its current version id
+    std::map<std::string, std::string> hidden;   // keys behind a delete marker → body
+    uint64_t versions = 0;
+    const Clock* clock = Clock::Real();
   };
   explicit FakeS3Transport(std::shared_ptr<State> state) : state_(std::move(state)) {}
   HttpResponse Send(const HttpRequest& req) override;
@@ -74,6 +90,10 @@ class FakeS3Transport : public HttpTransport {
 
  private:
   HttpResponse Handle(const HttpRequest& req);
+  // Object Lock's part of PUT, PUT ?retention, HEAD and DELETE; returns
+  // true (and fills *r) when it answered the request.
+  bool HandleLock(const HttpRequest& req, const std::string& key,
+                  const std::map<std::string, std::string>& params, HttpResponse* r);
   std::shared_ptr<State> state_;
 };
 
