@@ -128,6 +128,8 @@ struct SweepPlan {
   std::vector<std::string> stale;  // index files naming a pack to delete or repack
   std::vector<IndexPack> keep;     // the other packs those files list
   std::vector<Id> unindexed;       // unindexed packs to delete
+  // For each stale file, the packs it lists that are to go (Object Lock).
+  std::map<std::string, std::vector<Id>> stale_affected;
 };
 
 using IndexListing = std::vector<std::pair<std::string, std::vector<IndexPack>>>;
@@ -225,6 +227,7 @@ Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
       }
       if (pp.fate != Fate::kKeep) {
         stale = true;
+        plan->stale_affected[name].push_back(p.pack_id);
       } else {
         others.push_back(std::move(p));
       }
@@ -243,6 +246,70 @@ Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
       plan->keep.end());
   for (const Id& u : mark.unindexed_packs) {
     if (!listed.count(u)) plan->unindexed.push_back(u);
+  }
+  return Status::OK();
+}
+
+// Files storage still retains, found while planning: name -> retain-until.
+using RetainedFiles = std::map<std::string, int64_t>;
+
+// True when storage still retains `h` under Object Lock at `now`.
+Result<bool> Retained(Repository* repo, const FileHandle& h, int64_t now, RetainedFiles* seen) {
+  Result<FileInfo> info = repo->backend()->Stat(h);
+  if (info.status().IsNotFound()) return false;
+  if (!info.ok()) return info.status();
+  if (info->retain_until_us <= now) return false;
+  (*seen)[h.ToString()] = info->retain_until_us;
+  return true;
+}
+
+// Object Lock (FORMAT.md §5.2): the packs of `plan` that must stay as they
+// are: those still retained, and every pack that a still-retained stale
+// index file lists (deleting it would leave that file naming a pack that is
+// gone). Takes them out of mark->packs (and retained unindexed packs out of
+// mark->unindexed_packs); true when it took any.
+Result<bool> HoldBackRetained(Repository* repo, const SweepPlan& plan, PruneMark* mark,
+                              RetainedFiles* seen) {
+  const int64_t now = repo->clock()->NowMicros();
+  std::set<Id> hold;
+  for (const auto& [id, pp] : plan.packs) {
+    if (pp.fate == Fate::kKeep) continue;
+    TM_ASSIGN_OR_RETURN(bool kept, Retained(repo, PackHandle(id), now, seen));
+    if (kept) hold.insert(id);
+  }
+  for (const std::string& name : plan.stale) {
+    TM_ASSIGN_OR_RETURN(bool kept, Retained(repo, {FileKind::kIndex, name}, now, seen));
+    if (!kept) continue;
+    auto it = plan.stale_affected.find(name);
+    if (it != plan.stale_affected.end()) hold.insert(it->second.begin(), it->second.end());
+  }
+  std::vector<Id> unindexed;
+  for (const Id& u : mark->unindexed_packs) {
+    TM_ASSIGN_OR_RETURN(bool kept, Retained(repo, PackHandle(u), now, seen));
+    if (!kept) unindexed.push_back(u);
+  }
+  const size_t before = mark->packs.size() + mark->unindexed_packs.size();
+  std::erase_if(mark->packs, [&](const Id& id) { return hold.count(id) > 0; });
+  mark->unindexed_packs = std::move(unindexed);
+  return mark->packs.size() + mark->unindexed_packs.size() != before;
+}
+
+// PlanSweep, then, when the repository is under Object Lock, again without
+// what storage still retains, until nothing more is held back.
+Status PlanSweepHonouringLocks(Repository* repo, PruneMark mark, double max_unused,
+                               const std::function<bool(const Id&)>& garbage, SweepPlan* plan,
+                               PruneReport* report) {
+  RetainedFiles seen;
+  for (;;) {
+    *plan = SweepPlan();
+    TM_RETURN_IF_ERROR(PlanSweep(repo, mark, max_unused, garbage, plan));
+    if (!repo->config().object_lock()) return Status::OK();
+    TM_ASSIGN_OR_RETURN(bool held, HoldBackRetained(repo, *plan, &mark, &seen));
+    if (!held) break;
+  }
+  report->locked_kept += seen.size();
+  for (const auto& [name, until] : seen) {
+    report->locked_until_us = std::max(report->locked_until_us, until);
   }
   return Status::OK();
 }
@@ -452,7 +519,7 @@ Status Sweep(Repository* repo, const PruneMark& mark, const PruneOptions& o, Pru
            !spared[static_cast<size_t>(it - mark.candidates.begin())];
   };
   SweepPlan plan;
-  TM_RETURN_IF_ERROR(PlanSweep(repo, mark, o.max_unused, garbage, &plan));
+  TM_RETURN_IF_ERROR(PlanSweepHonouringLocks(repo, mark, o.max_unused, garbage, &plan, report));
   TM_RETURN_IF_ERROR(ExecuteSweep(repo, o, plan, report));
   TM_RETURN_IF_ERROR(RemovePruneMark(*repo, mark.name));
   report->marks_swept++;
@@ -481,7 +548,7 @@ Status DryRun(Repository* repo, const PruneOptions& o, PruneReport* report) {
     return std::binary_search(mark.candidates.begin(), mark.candidates.end(), id);
   };
   SweepPlan plan;
-  TM_RETURN_IF_ERROR(PlanSweep(repo, mark, o.max_unused, garbage, &plan));
+  TM_RETURN_IF_ERROR(PlanSweepHonouringLocks(repo, mark, o.max_unused, garbage, &plan, report));
   for (const auto& [id, pp] : plan.packs) {
     if (pp.fate == Fate::kKeep) continue;
     (pp.fate == Fate::kDelete ? report->would_delete_packs : report->would_repack_packs)++;

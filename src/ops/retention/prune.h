@@ -100,6 +100,10 @@ struct PruneReport {
   uint64_t blobs_deleted = 0, packs_deleted = 0, packs_repacked = 0, packs_written = 0;
   uint64_t index_deleted = 0, index_written = 0, unindexed_deleted = 0;
   uint64_t bytes_deleted = 0, bytes_written = 0;  // pack and index file bytes
+  // Object Lock: packs and index files kept because storage still retains
+  // them (or a retained index file lists them), and the latest such date.
+  uint64_t locked_kept = 0;
+  int64_t locked_until_us = 0;
   // With dry_run: what phase 2 would do now.
   uint64_t would_delete_packs = 0, would_repack_packs = 0, would_free_bytes = 0;
 };

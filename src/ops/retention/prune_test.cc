@@ -21,6 +21,8 @@
 #include "repo/pack.h"
 #include "storage/faulty_backend.h"
 #include "storage/mem_backend.h"
+#include "storage/s3_backend.h"
+#include "storage/s3_testlib.h"
 #include "storage/temp_dir_testlib.h"
 
 namespace tidemark {
@@ -591,6 +593,64 @@ TEST_F(PruneTest, DropsDuplicateCopies) {
   EXPECT_EQ(DuplicateNotes(&mem), 0u);
   EXPECT_LT(PackBytes(&mem), doubled * 6 / 10);
   EXPECT_EQ(ExpectIntact(&mem, dir_.path()), 1u);
+}
+
+// Object Lock (FORMAT.md §5.2): while storage retains them, prune deletes
+// no pack and no index file, reports what it kept, and leaves a repository
+// that checks and restores; once the retention has ended it reclaims them.
+TEST_F(PruneTest, KeepsWhatObjectLockStillRetains) {
+  auto state = std::make_shared<FakeS3Transport::State>();
+  state->object_lock = true;
+  auto open = [&] {
+    auto b = S3Backend::Open(FakeS3Options(), std::make_unique<FakeS3Transport>(state));
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.ok() ? std::move(*b) : nullptr;
+  };
+  auto s3 = open();
+  ASSERT_NE(s3, nullptr);
+  {
+    auto repo = TestRepo::Create(s3.get(), LockMode::kCompliance, 1);
+    ASSERT_NE(repo, nullptr);
+    for (int v = 1; v <= 3; v++) ASSERT_TRUE(repo->Backup(paths_[v]).ok());
+  }
+  ASSERT_TRUE(ForgetAllButLast(s3.get()).ok());
+  const uint64_t before = PackBytes(s3.get());
+  auto r = PruneThrough(s3.get());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT(r->candidates, 0u);
+  EXPECT_EQ(r->packs_deleted + r->index_deleted + r->unindexed_deleted, 0u);
+  EXPECT_GT(r->locked_kept, 0u);
+  EXPECT_GT(r->locked_until_us, Clock::Real()->NowMicros());
+  // Locks and marks go; forget hid the forgotten snapshots behind delete
+  // markers (their versions stay in the bucket); prune removed nothing retained.
+  for (const auto& [key, body] : state->hidden) {
+    if (key.rfind("snapshots/", 0) == 0) continue;
+    auto lock = state->retention.find(key);
+    if (lock != state->retention.end() && lock->second.until_us > Clock::Real()->NowMicros()) {
+      ADD_FAILURE() << "prune deleted retained " << key;
+    }
+  }
+  EXPECT_EQ(PackBytes(s3.get()), before);
+  EXPECT_EQ(ExpectIntact(s3.get(), dir_.path()), 1u);
+
+  // Two days later the locks have ended, for storage and for tidemark.
+  FakeClock later(Clock::Real()->NowMicros() + 2 * 86400LL * 1000000);
+  state->clock = &later;
+  auto repo = Repository::Open(s3.get(), TestRepo::kPassword, &later);
+  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  auto lock = RepoLock::Acquire(repo->get(), false, "prune");
+  ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  PruneOptions o;
+  o.own_lock = (*lock)->info().id;
+  auto after = Prune(repo->get(), o);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_GT(after->packs_deleted + after->packs_repacked, 0u);
+  EXPECT_EQ(after->locked_kept, 0u);
+  EXPECT_LT(PackBytes(s3.get()), before);
+  lock->reset();
+  repo->reset();
+  EXPECT_EQ(ExpectIntact(s3.get(), dir_.path()), 1u);
+  state->clock = Clock::Real();
 }
 
 }  // namespace

@@ -132,10 +132,17 @@ std::vector<std::vector<CsvField>> ParseCsv(const std::string& s) {
 }
 
 std::unique_ptr<TestRepo> TestRepo::Create(Backend* backend) {
+  return Create(backend, LockMode::kNone, 0);
+}
+
+std::unique_ptr<TestRepo> TestRepo::Create(Backend* backend, LockMode lock_mode,
+                                           uint32_t lock_days) {
   std::unique_ptr<TestRepo> t(new TestRepo());
   InitOptions opts;
   opts.kdf = KdfParams{1, 8192};
   opts.pack_target = 64 * 1024;
+  opts.lock_mode = lock_mode;
+  opts.lock_days = lock_days;
   auto r = Repository::Init(backend, kPassword, opts, &t->clock_);
   if (!r.ok()) {
     ADD_FAILURE() << "Repository::Init: " << r.status().ToString();

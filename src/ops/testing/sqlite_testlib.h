@@ -68,6 +68,8 @@ class TestRepo {
   // Initialises a repository in `backend`, which must be empty and outlive
   // the TestRepo. Records a failure and returns null on error.
   static std::unique_ptr<TestRepo> Create(Backend* backend);
+  // The same with Object Lock on (storage that has it: the S3 fake).
+  static std::unique_ptr<TestRepo> Create(Backend* backend, LockMode lock_mode, uint32_t lock_days);
 
   Repository* repo() const { return repo_.get(); }
   FakeClock* clock() { return &clock_; }
