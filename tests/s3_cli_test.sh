@@ -4,7 +4,8 @@
 # --read-data on s3:; a wrong secret (exit 5), a missing bucket, plain http
 # off loopback; credentials from a profile and from tidemark.toml; secrets
 # never printed; crashes around a pack upload and two concurrent backups
-# leave a repository that passes check; copy between a folder and a bucket.
+# leave a repository that passes check; copy between a folder and a bucket;
+# Object Lock's init flags and the WORM probe's "not enforced" path.
 # Usage: s3_cli_test.sh path/to/tidemark
 set -uo pipefail
 T=$(realpath "${1:?usage: s3_cli_test.sh path/to/tidemark}")
@@ -148,5 +149,23 @@ same_db crm.db r4.db "a copy of a copy restores byte-identically"
 expect 0 "check --read-data offsite" -- "$T" -r "$base/offsite" check --read-data
 expect 2 "copy without a destination" -- "$T" copy --source crm
 contains err "no destination" "copy destination hint"
+
+# Object Lock: the test server takes lock headers but does not enforce them,
+# so the WORM probe must say so loudly, and --require-worm must fail.
+expect 2 "--object-lock on a folder" -- "$T" -r "$work/lockdir" init --object-lock compliance --lock-days 7
+contains err "needs an S3 repository" "object lock needs s3"
+[ ! -e "$work/lockdir" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused init left a folder"; }
+expect 2 "--object-lock without --lock-days" -- "$T" -r "$base/locked" init --object-lock governance
+contains err "--lock-days" "lock days hint"
+expect 0 "init --object-lock on s3" -- "$T" -r "$base/locked" --json init --kdf-memory 8 --kdf-iterations 1 --object-lock governance --lock-days 3
+json 'd["worm"]["mode"] == "governance" and d["worm"]["days"] == 3 and d["worm"]["probed"] and not d["worm"]["enforced"]' "init reports the probe"
+contains err "THE BUCKET DOES NOT ENFORCE OBJECT LOCK" "init warns loudly"
+expect 0 "backup into the locked repository" -- "$T" -r "$base/locked" backup sqlite:crm.db --name crm
+expect 0 "check warns" -- "$T" -r "$base/locked" --json check
+json 'd["worm"]["probed"] and not d["worm"]["enforced"] and any("DOES NOT ENFORCE" in w["message"] for w in d["warnings"])' "check warns that the lock is not enforced"
+expect 3 "check --require-worm" -- "$T" -r "$base/locked" check --require-worm
+contains out "DOES NOT ENFORCE OBJECT LOCK" "require-worm names the problem"
+expect 3 "check --require-worm without Object Lock" -- "$T" check --require-worm
+contains out "not under Object Lock" "require-worm on an unlocked repository"
 
 finish s3_cli

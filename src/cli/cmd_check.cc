@@ -20,6 +20,7 @@ struct CheckFlags {
   std::string subset;
   std::string expect_head;
   std::string snapshot;
+  bool require_worm = false;
 };
 
 // Uses listed per blob in human output; --json lists them all.
@@ -221,6 +222,7 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
     TM_ASSIGN_OR_RETURN(options.expect_ledger_head, ParseHead(flags.expect_head));
   }
   options.show_progress = ctx->ShowProgress();
+  options.require_worm = flags.require_worm;
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   TM_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo, false, "check"));
   lock->KeepFresh();  // --read-data can outlast the 30-minute staleness limit
@@ -240,6 +242,10 @@ Status RunCheck(Context* ctx, const CheckFlags& flags) {
   w.Field("ledger_entries", r.ledger_entries).Field("snapshots", r.snapshots);
   w.Field("holds", r.holds).Field("prune_files", r.prune_files);
   w.Field("temp_files", r.temp_files).Field("temp_bytes", r.temp_bytes);
+  if (repo->config().object_lock()) {
+    w.Key("worm").BeginObject().Field("probed", r.worm_probed);
+    w.Field("enforced", r.worm_enforced).EndObject();
+  }
   FindingsJson(&w, "damage", r.damage);
   FindingsJson(&w, "warnings", r.warnings);
   FindingsJson(&w, "notes", r.notes);
@@ -281,6 +287,9 @@ void AddCheckCommand(CLI::App* app, Context* ctx) {
       ->excludes(rd)
       ->excludes(subset)
       ->excludes(head);
+  cmd->add_flag("--require-worm", flags->require_worm,
+                "fail (exit 3) unless the repository is under Object Lock and its storage "
+                "refuses to delete a locked file (the WORM probe)");
   cmd->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunCheck(ctx, *flags); }; });
 }
 

@@ -2,6 +2,7 @@
 // running backups. docs/guide/retention.md
 #include <CLI/CLI.hpp>
 
+#include "base/clock.h"
 #include "base/hex.h"
 #include "cli/commands.h"
 #include "cli/context.h"
@@ -63,6 +64,11 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
       ctx->Print(std::to_string(r.blobs_spared) +
                  " unused blobs were kept: snapshots written meanwhile use them");
     }
+    if (r.locked_kept > 0) {
+      ctx->Print(std::to_string(r.locked_kept) +
+                 " packs and index files were kept: Object Lock retains them until " +
+                 FormatTimeUtc(r.locked_until_us) + " at the latest; prune again after that");
+    }
     PrintCleanup(ctx, r);
     for (const std::string& w : r.waiting_for) {
       ctx->Print("deletion pending until this operation ends: " + w);
@@ -86,6 +92,8 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
     w.Field("index_written", r.index_written).Field("unindexed_deleted", r.unindexed_deleted);
     w.Field("bytes_deleted", r.bytes_deleted).Field("bytes_written", r.bytes_written);
     w.Field("temp_files_removed", r.temp_removed).Field("temp_bytes_removed", r.temp_bytes_removed);
+    w.Field("locked_kept", r.locked_kept);
+    if (r.locked_kept > 0) w.Field("locked_until", FormatTimeUtc(r.locked_until_us));
     w.Field("duplicate_copies", r.duplicate_copies).Key("set_aside").BeginArray();
     for (const std::string& s : r.set_aside) w.String(s);
     w.EndArray();

@@ -160,6 +160,10 @@ bool Context::ShowProgress() const {
   return !opts.json && !opts.quiet && Progress::StderrIsTerminal();
 }
 
+void Context::Warn(const std::string& line) const {
+  fprintf(stderr, "tidemark: warning: %s\n", line.c_str());
+}
+
 void Context::Print(const std::string& line) const {
   if (opts.json) return;
   fputs(line.c_str(), stdout);

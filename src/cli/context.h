@@ -93,6 +93,9 @@ class Context {
   bool ShowProgress() const;
   // Human output (suppressed by --json).
   void Print(const std::string& line) const;
+  // "tidemark: warning: LINE" on stderr, also with --json and -q: what the
+  // user must not miss.
+  void Warn(const std::string& line) const;
   // JSON output (only with --json): one document per command.
   void PrintJson(const JsonWriter& w);
   bool json_printed() const { return json_printed_; }

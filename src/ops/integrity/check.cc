@@ -42,6 +42,7 @@ class Checker {
     CheckHolds();
     CheckPruneFiles();
     CheckTempFiles();
+    CheckWorm();
     if (options_.read_data && (!damaged_blobs_.empty() || damaged_index_files_ > 0)) MapDamage();
     if (!stopped_.ok()) return stopped_;
     if (options_.check_ledger) CheckLedger();
@@ -49,6 +50,36 @@ class Checker {
   }
 
  private:
+  // The WORM probe (docs/guide/s3.md, "Object Lock"): a locked canary whose
+  // deletion storage must refuse.
+  void CheckWorm() {
+    const RepoConfig& cfg = repo_->config();
+    if (!cfg.object_lock()) {
+      if (options_.require_worm) {
+        report_.damage.push_back({"repository",
+                                  "not under Object Lock (it was made without "
+                                  "`init --object-lock`), and --require-worm "
+                                  "asks for immutable storage"});
+      }
+      return;
+    }
+    Result<WormProbe> probe = repo_->backend()->ProbeWorm();
+    report_.worm_probed = probe.ok();
+    auto& unsafe = options_.require_worm ? report_.damage : report_.warnings;
+    if (!probe.ok()) {
+      unsafe.push_back({"WORM probe", "could not run: " + probe.status().message()});
+      return;
+    }
+    report_.worm_enforced = probe->enforced;
+    if (probe->enforced) {
+      report_.notes.push_back({"WORM probe", "Object Lock is enforced: " + probe->detail});
+      return;
+    }
+    unsafe.push_back({"WORM probe", "THE STORAGE DOES NOT ENFORCE OBJECT LOCK: " + probe->detail +
+                                        "; anyone with the bucket's credentials can delete "
+                                        "this repository's files"});
+  }
+
   bool KeepGoing() {
     if (stopped_.ok() && options_.keep_going) stopped_ = options_.keep_going();
     return stopped_.ok();

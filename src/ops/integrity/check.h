@@ -24,6 +24,10 @@ struct CheckOptions {
   bool check_ledger = true;
   std::optional<LedgerHead> expect_ledger_head;
   bool show_progress = false;
+  // Object Lock: the WORM probe runs whenever the repository is under Object
+  // Lock; with require_worm a repository whose storage does not enforce it
+  // (or that is not under Object Lock at all) is damage (exit 3).
+  bool require_worm = false;
   // Asked before each pack; a non-OK status stops the check and is returned
   // (e.g. the lock was lost, so maintenance may be changing the repository).
   std::function<Status()> keep_going;
@@ -45,7 +49,8 @@ struct CheckReport {
   // readable snapshot the ledger does not record).
   std::vector<CheckFinding> warnings;
   uint64_t holds = 0, prune_files = 0;
-  uint64_t temp_files = 0, temp_bytes = 0;  // left by killed writers (notes)
+  bool worm_probed = false, worm_enforced = false;  // the WORM probe ran / storage refused
+  uint64_t temp_files = 0, temp_bytes = 0;          // left by killed writers (notes)
   // With read_data, when a blob is damaged (fails to verify, or its pack is
   // missing or has a damaged header) or an index file is: every damaged blob
   // with the snapshots, tables and key ranges that use it. A healthy check
