@@ -64,6 +64,10 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
       ctx->Print(std::to_string(r.blobs_spared) +
                  " unused blobs were kept: snapshots written meanwhile use them");
     }
+    if (r.locks_extended > 0) {
+      ctx->Print("extended the Object Lock of " + std::to_string(r.locks_extended) +
+                 " files that kept snapshots need");
+    }
     if (r.locked_kept > 0) {
       ctx->Print(std::to_string(r.locked_kept) +
                  " packs and index files were kept: Object Lock retains them until " +
@@ -92,7 +96,7 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
     w.Field("index_written", r.index_written).Field("unindexed_deleted", r.unindexed_deleted);
     w.Field("bytes_deleted", r.bytes_deleted).Field("bytes_written", r.bytes_written);
     w.Field("temp_files_removed", r.temp_removed).Field("temp_bytes_removed", r.temp_bytes_removed);
-    w.Field("locked_kept", r.locked_kept);
+    w.Field("locked_kept", r.locked_kept).Field("locks_extended", r.locks_extended);
     if (r.locked_kept > 0) w.Field("locked_until", FormatTimeUtc(r.locked_until_us));
     w.Field("duplicate_copies", r.duplicate_copies).Key("set_aside").BeginArray();
     for (const std::string& s : r.set_aside) w.String(s);

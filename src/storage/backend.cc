@@ -41,7 +41,8 @@ const char* LockModeName(LockMode m) {
 }
 
 bool RetainedKind(FileKind kind) {
-  return kind != FileKind::kLock && kind != FileKind::kHold && kind != FileKind::kPrune;
+  return kind != FileKind::kLock && kind != FileKind::kHold && kind != FileKind::kPrune &&
+         kind != FileKind::kIndex;
 }
 
 const char* KindFolder(FileKind kind) {

@@ -70,7 +70,8 @@ const char* LockModeName(LockMode m);  // "none", "governance", "compliance"
 
 // The kinds whose files carry the repository's retention when Object Lock is
 // on: everything that holds content. Locks, legal holds and prune marks are
-// removed in normal operation and are never locked.
+// removed in normal operation, and index files are rewritten by prune and
+// can be rebuilt from the packs (`repair index`): those are never locked.
 bool RetainedKind(FileKind kind);
 
 // What the WORM probe found: whether the storage refused to delete a locked

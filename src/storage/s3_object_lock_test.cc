@@ -71,7 +71,7 @@ TEST(S3ObjectLockTest, ExtendingMovesTheDateOnlyForward) {
   LockedFake f;
   ASSERT_NE(f.backend, nullptr);
   ASSERT_TRUE(f.backend->EnableObjectLock(LockMode::kCompliance, 1).ok());
-  const FileHandle h{FileKind::kIndex, "i1"};
+  const FileHandle h{FileKind::kSnapshot, "s9"};
   ASSERT_TRUE(f.backend->Put(h, "index").ok());
   const int64_t first = f.backend->Stat(h)->retain_until_us;
   const int64_t later = (first / 1000000 + 10 * 86400) * 1000000;
@@ -79,7 +79,7 @@ TEST(S3ObjectLockTest, ExtendingMovesTheDateOnlyForward) {
   EXPECT_EQ(f.backend->Stat(h)->retain_until_us, later);
   ASSERT_TRUE(f.backend->ExtendRetention(h, first).ok());  // earlier: nothing to do
   EXPECT_EQ(f.backend->Stat(h)->retain_until_us, later);
-  EXPECT_EQ(f.state->retention["index/i1"].mode, "COMPLIANCE");
+  EXPECT_EQ(f.state->retention["snapshots/s9"].mode, "COMPLIANCE");
 }
 
 TEST(S3ObjectLockTest, TheProbeTellsEnforcedFromIgnored) {

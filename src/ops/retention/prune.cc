@@ -128,8 +128,6 @@ struct SweepPlan {
   std::vector<std::string> stale;  // index files naming a pack to delete or repack
   std::vector<IndexPack> keep;     // the other packs those files list
   std::vector<Id> unindexed;       // unindexed packs to delete
-  // For each stale file, the packs it lists that are to go (Object Lock).
-  std::map<std::string, std::vector<Id>> stale_affected;
 };
 
 using IndexListing = std::vector<std::pair<std::string, std::vector<IndexPack>>>;
@@ -227,7 +225,6 @@ Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
       }
       if (pp.fate != Fate::kKeep) {
         stale = true;
-        plan->stale_affected[name].push_back(p.pack_id);
       } else {
         others.push_back(std::move(p));
       }
@@ -250,68 +247,17 @@ Status PlanSweep(Repository* repo, const PruneMark& mark, double max_unused,
   return Status::OK();
 }
 
-// Files storage still retains, found while planning: name -> retain-until.
-using RetainedFiles = std::map<std::string, int64_t>;
-
-// True when storage still retains `h` under Object Lock at `now`.
-Result<bool> Retained(Repository* repo, const FileHandle& h, int64_t now, RetainedFiles* seen) {
+// Object Lock (FORMAT.md §5.2): true when storage still retains pack `h`;
+// counts it. Such a pack is left in place, unindexed, for a later prune.
+Result<bool> StillRetained(Repository* repo, const FileHandle& h, PruneReport* report) {
+  if (!repo->config().object_lock()) return false;
   Result<FileInfo> info = repo->backend()->Stat(h);
   if (info.status().IsNotFound()) return false;
   if (!info.ok()) return info.status();
-  if (info->retain_until_us <= now) return false;
-  (*seen)[h.ToString()] = info->retain_until_us;
+  if (info->retain_until_us <= repo->clock()->NowMicros()) return false;
+  report->locked_kept++;
+  report->locked_until_us = std::max(report->locked_until_us, info->retain_until_us);
   return true;
-}
-
-// Object Lock (FORMAT.md §5.2): the packs of `plan` that must stay as they
-// are: those still retained, and every pack that a still-retained stale
-// index file lists (deleting it would leave that file naming a pack that is
-// gone). Takes them out of mark->packs (and retained unindexed packs out of
-// mark->unindexed_packs); true when it took any.
-Result<bool> HoldBackRetained(Repository* repo, const SweepPlan& plan, PruneMark* mark,
-                              RetainedFiles* seen) {
-  const int64_t now = repo->clock()->NowMicros();
-  std::set<Id> hold;
-  for (const auto& [id, pp] : plan.packs) {
-    if (pp.fate == Fate::kKeep) continue;
-    TM_ASSIGN_OR_RETURN(bool kept, Retained(repo, PackHandle(id), now, seen));
-    if (kept) hold.insert(id);
-  }
-  for (const std::string& name : plan.stale) {
-    TM_ASSIGN_OR_RETURN(bool kept, Retained(repo, {FileKind::kIndex, name}, now, seen));
-    if (!kept) continue;
-    auto it = plan.stale_affected.find(name);
-    if (it != plan.stale_affected.end()) hold.insert(it->second.begin(), it->second.end());
-  }
-  std::vector<Id> unindexed;
-  for (const Id& u : mark->unindexed_packs) {
-    TM_ASSIGN_OR_RETURN(bool kept, Retained(repo, PackHandle(u), now, seen));
-    if (!kept) unindexed.push_back(u);
-  }
-  const size_t before = mark->packs.size() + mark->unindexed_packs.size();
-  std::erase_if(mark->packs, [&](const Id& id) { return hold.count(id) > 0; });
-  mark->unindexed_packs = std::move(unindexed);
-  return mark->packs.size() + mark->unindexed_packs.size() != before;
-}
-
-// PlanSweep, then, when the repository is under Object Lock, again without
-// what storage still retains, until nothing more is held back.
-Status PlanSweepHonouringLocks(Repository* repo, PruneMark mark, double max_unused,
-                               const std::function<bool(const Id&)>& garbage, SweepPlan* plan,
-                               PruneReport* report) {
-  RetainedFiles seen;
-  for (;;) {
-    *plan = SweepPlan();
-    TM_RETURN_IF_ERROR(PlanSweep(repo, mark, max_unused, garbage, plan));
-    if (!repo->config().object_lock()) return Status::OK();
-    TM_ASSIGN_OR_RETURN(bool held, HoldBackRetained(repo, *plan, &mark, &seen));
-    if (!held) break;
-  }
-  report->locked_kept += seen.size();
-  for (const auto& [name, until] : seen) {
-    report->locked_until_us = std::max(report->locked_until_us, until);
-  }
-  return Status::OK();
 }
 
 // Adds to mark.packs the packs holding a duplicate copy that goes.
@@ -423,6 +369,8 @@ Status ExecuteSweep(Repository* repo, const PruneOptions& o, const SweepPlan& pl
   for (const auto& [id, pp] : plan.packs) {
     progress.Add(1);
     if (pp.fate == Fate::kKeep) continue;
+    TM_ASSIGN_OR_RETURN(bool retained, StillRetained(repo, PackHandle(id), report));
+    if (retained) continue;  // out of the index now; its file goes when the lock ends
     TM_RETURN_IF_ERROR(RemoveCounted(repo, PackHandle(id), &report->bytes_deleted));
     report->packs_deleted++;
     report->blobs_deleted += pp.garbage;
@@ -430,6 +378,8 @@ Status ExecuteSweep(Repository* repo, const PruneOptions& o, const SweepPlan& pl
   }
   for (const Id& id : plan.unindexed) {
     progress.Add(1);
+    TM_ASSIGN_OR_RETURN(bool retained, StillRetained(repo, PackHandle(id), report));
+    if (retained) continue;
     TM_RETURN_IF_ERROR(RemoveCounted(repo, PackHandle(id), &report->bytes_deleted));
     report->unindexed_deleted++;
     TM_RETURN_IF_ERROR(Step(o, "pack-deleted"));
@@ -519,11 +469,56 @@ Status Sweep(Repository* repo, const PruneMark& mark, const PruneOptions& o, Pru
            !spared[static_cast<size_t>(it - mark.candidates.begin())];
   };
   SweepPlan plan;
-  TM_RETURN_IF_ERROR(PlanSweepHonouringLocks(repo, mark, o.max_unused, garbage, &plan, report));
+  TM_RETURN_IF_ERROR(PlanSweep(repo, mark, o.max_unused, garbage, &plan));
   TM_RETURN_IF_ERROR(ExecuteSweep(repo, o, plan, report));
   TM_RETURN_IF_ERROR(RemovePruneMark(*repo, mark.name));
   report->marks_swept++;
   return Step(o, "mark-removed");
+}
+
+// Object Lock (docs/guide/s3.md, "Object Lock"): moves the retention of
+// every file kept snapshots still need to a full lock_days from now, when
+// less than half of it is left, so that a kept snapshot never loses its
+// protection while it is kept. Runs after the sweep: packs that hold only
+// candidates, or that left the index, are left to expire; every other
+// retained file is extended.
+Status ExtendLocks(Repository* repo, const PruneMark& mark, PruneReport* report) {
+  const RepoConfig& cfg = repo->config();
+  if (!cfg.object_lock()) return Status::OK();
+  const int64_t day = 86400LL * 1000000;
+  const int64_t now = repo->clock()->NowMicros();
+  const int64_t until = now + cfg.lock_days * day;
+  const int64_t due = now + cfg.lock_days * day / 2;
+  auto extend = [&](const FileHandle& h) -> Status {
+    TM_ASSIGN_OR_RETURN(FileInfo info, repo->backend()->Stat(h));
+    if (info.retain_until_us >= due) return Status::OK();
+    TM_RETURN_IF_ERROR(repo->backend()->ExtendRetention(h, until));
+    report->locks_extended++;
+    return Status::OK();
+  };
+  TM_ASSIGN_OR_RETURN(IndexListing listing, ReadIndexFiles(repo));
+  std::set<Id> live;
+  for (const auto& [name, packs] : listing) {
+    for (const IndexPack& p : packs) {
+      for (const PackEntry& e : p.blobs) {
+        if (!std::binary_search(mark.candidates.begin(), mark.candidates.end(), e.id)) {
+          live.insert(p.pack_id);
+          break;
+        }
+      }
+    }
+  }
+  for (const Id& id : live) TM_RETURN_IF_ERROR(extend(PackHandle(id)));
+  for (FileKind k : {FileKind::kConfig, FileKind::kKey, FileKind::kSnapshot, FileKind::kLedger,
+                     FileKind::kDrill}) {
+    std::vector<FileHandle> files;
+    TM_RETURN_IF_ERROR(repo->backend()->List(k, [&](const FileInfo& f) {
+      files.push_back(f.handle);
+      return Status::OK();
+    }));
+    for (const FileHandle& h : files) TM_RETURN_IF_ERROR(extend(h));
+  }
+  return Status::OK();
 }
 
 // Refuses when another prune holds a live lock: two sweeps at once could
@@ -548,7 +543,7 @@ Status DryRun(Repository* repo, const PruneOptions& o, PruneReport* report) {
     return std::binary_search(mark.candidates.begin(), mark.candidates.end(), id);
   };
   SweepPlan plan;
-  TM_RETURN_IF_ERROR(PlanSweepHonouringLocks(repo, mark, o.max_unused, garbage, &plan, report));
+  TM_RETURN_IF_ERROR(PlanSweep(repo, mark, o.max_unused, garbage, &plan));
   for (const auto& [id, pp] : plan.packs) {
     if (pp.fate == Fate::kKeep) continue;
     (pp.fate == Fate::kDelete ? report->would_delete_packs : report->would_repack_packs)++;
@@ -643,6 +638,7 @@ Result<PruneReport> Prune(Repository* repo, const PruneOptions& o) {
   if (waiting) return report;  // a new mark would only wait for the same locks
   TM_ASSIGN_OR_RETURN(PruneMark mark, MarkPhase(repo, o, &report));
   if (mark.candidates.empty() && mark.unindexed_packs.empty() && report.duplicate_copies == 0) {
+    TM_RETURN_IF_ERROR(ExtendLocks(repo, mark, &report));
     return report;
   }
   mark.name = NewPruneMarkName();
@@ -655,6 +651,7 @@ Result<PruneReport> Prune(Repository* repo, const PruneOptions& o) {
   TM_RETURN_IF_ERROR(Step(o, "wait-written"));
   report.mark = mark.name;
   TM_RETURN_IF_ERROR(Sweep(repo, mark, o, &report, &waiting));
+  TM_RETURN_IF_ERROR(ExtendLocks(repo, mark, &report));
   return report;
 }
 

@@ -104,6 +104,9 @@ struct PruneReport {
   // them (or a retained index file lists them), and the latest such date.
   uint64_t locked_kept = 0;
   int64_t locked_until_us = 0;
+  // Object Lock: files whose retention was extended to a full lock_days
+  // (those kept snapshots need, with less than half of it left).
+  uint64_t locks_extended = 0;
   // With dry_run: what phase 2 would do now.
   uint64_t would_delete_packs = 0, would_repack_packs = 0, would_free_bytes = 0;
 };
