@@ -44,6 +44,19 @@ void PrintCleanup(Context* ctx, const PruneReport& r) {
   }
 }
 
+// What Object Lock changed: locks extended, and files it kept.
+void PrintObjectLock(Context* ctx, const PruneReport& r) {
+  if (r.locks_extended > 0) {
+    ctx->Print("extended the Object Lock of " + std::to_string(r.locks_extended) +
+               " files that kept snapshots need");
+  }
+  if (r.locked_kept > 0) {
+    ctx->Print(std::to_string(r.locked_kept) +
+               " packs were kept in place: Object Lock retains them until " +
+               FormatTimeUtc(r.locked_until_us) + " at the latest; prune again after that");
+  }
+}
+
 void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* json) {
   ctx->Print(std::to_string(r.roots) + " snapshots reference " + std::to_string(r.blobs_used) +
              " of " + std::to_string(r.blobs) + " blobs; " + std::to_string(r.candidates) +
@@ -64,15 +77,7 @@ void PrintReport(Context* ctx, const PruneReport& r, bool dry_run, std::string* 
       ctx->Print(std::to_string(r.blobs_spared) +
                  " unused blobs were kept: snapshots written meanwhile use them");
     }
-    if (r.locks_extended > 0) {
-      ctx->Print("extended the Object Lock of " + std::to_string(r.locks_extended) +
-                 " files that kept snapshots need");
-    }
-    if (r.locked_kept > 0) {
-      ctx->Print(std::to_string(r.locked_kept) +
-                 " packs and index files were kept: Object Lock retains them until " +
-                 FormatTimeUtc(r.locked_until_us) + " at the latest; prune again after that");
-    }
+    PrintObjectLock(ctx, r);
     PrintCleanup(ctx, r);
     for (const std::string& w : r.waiting_for) {
       ctx->Print("deletion pending until this operation ends: " + w);
