@@ -1,5 +1,6 @@
 #include "base/hex.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace tidemark {
@@ -73,6 +74,23 @@ std::string OneLine(std::string_view s) {
       char buf[8];
       snprintf(buf, sizeof buf, "\\x%02x", u);
       out += buf;
+    }
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view s, bool keep_slash) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     }
   }
   return out;

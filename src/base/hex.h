@@ -8,6 +8,9 @@ namespace tidemark {
 std::string HexEncode(std::string_view bytes);
 // Returns false unless `hex` is an even number of [0-9a-fA-F].
 bool HexDecode(std::string_view hex, std::string* bytes);
+// RFC 3986 percent-encoding: every byte but A-Z a-z 0-9 - _ . ~ (and '/'
+// when keep_slash) as %XX with upper-case hex (SigV4's UriEncode, URIs).
+std::string PercentEncode(std::string_view s, bool keep_slash);
 // Human sizes: "1.5 MiB", "512 B".
 std::string FormatBytes(double bytes);
 // "1h02m", "3.2s", "45ms".

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/hex.h"
 #include "crypto/crypto.h"
 #include "storage/s3_backend.h"
 #include "storage/s3_xml.h"
@@ -30,7 +31,8 @@ bool ValidBucket(const std::string& b) {
 
 std::string QueryString(const HeaderList& query) {
   std::vector<std::pair<std::string, std::string>> enc;
-  for (const auto& [k, v] : query) enc.emplace_back(UriEncode(k, false), UriEncode(v, false));
+  for (const auto& [k, v] : query)
+    enc.emplace_back(PercentEncode(k, false), PercentEncode(v, false));
   std::sort(enc.begin(), enc.end());
   std::string out;
   for (const auto& [k, v] : enc) out += (out.empty() ? "" : "&") + k + "=" + v;
@@ -138,7 +140,7 @@ HttpResponse S3Backend::SendOnce(const Call& c) {
   req.host = opts_.virtual_hosted ? opts_.bucket + "." + opts_.host : opts_.host;
   if (opts_.port_given) req.host += ":" + std::to_string(opts_.port);
   std::string path = opts_.virtual_hosted ? "" : "/" + opts_.bucket;
-  if (!c.key.empty() || opts_.virtual_hosted) path += "/" + UriEncode(c.key, true);
+  if (!c.key.empty() || opts_.virtual_hosted) path += "/" + PercentEncode(c.key, true);
   req.path = path;
   req.query = c.query;
   req.headers = c.headers;

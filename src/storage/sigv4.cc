@@ -34,7 +34,8 @@ std::string TrimValue(const std::string& v) {
 
 std::string CanonicalQuery(const HeaderList& query) {
   std::vector<std::pair<std::string, std::string>> enc;
-  for (const auto& [k, v] : query) enc.emplace_back(UriEncode(k, false), UriEncode(v, false));
+  for (const auto& [k, v] : query)
+    enc.emplace_back(PercentEncode(k, false), PercentEncode(v, false));
   std::sort(enc.begin(), enc.end());
   std::string out;
   for (const auto& [k, v] : enc) {
@@ -45,23 +46,6 @@ std::string CanonicalQuery(const HeaderList& query) {
 }
 
 }  // namespace
-
-std::string UriEncode(const std::string& s, bool keep_slash) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string AmzDate(int64_t micros) {
   const time_t t = static_cast<time_t>(micros / 1000000);

@@ -48,11 +48,6 @@ SigV4Result SignV4(const SigV4Request& req, const SigV4Credentials& creds,
                    const std::string& region, const std::string& amz_date,
                    const std::string& service = "s3");
 
-// RFC 3986 percent-encoding as SigV4 wants it: unreserved characters
-// (A-Z a-z 0-9 - _ . ~) are kept, '/' is kept when `keep_slash`, every other
-// byte becomes %XX (uppercase hex).
-std::string UriEncode(const std::string& s, bool keep_slash);
-
 // "20130524T000000Z" for `micros` since the Unix epoch.
 std::string AmzDate(int64_t micros);
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/hex.h"
 #include "crypto/crypto.h"
 
 namespace tidemark {
@@ -76,7 +77,7 @@ TEST(SigV4Test, AwsPutObjectExample) {
   SigV4Request req{
       "PUT",
       "examplebucket.s3.amazonaws.com",
-      "/" + UriEncode("test$file.text", true),
+      "/" + PercentEncode("test$file.text", true),
       {},
       {{"Date", "Fri, 24 May 2013 00:00:00 GMT"}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
       Sha256Hex(body)};
@@ -98,9 +99,9 @@ TEST(SigV4Test, SessionTokenIsSigned) {
 }
 
 TEST(SigV4Test, UriEncode) {
-  EXPECT_EQ(UriEncode("a b/c~d", false), "a%20b%2Fc~d");
-  EXPECT_EQ(UriEncode("a b/c", true), "a%20b/c");
-  EXPECT_EQ(UriEncode("1/2+3=", false), "1%2F2%2B3%3D");
+  EXPECT_EQ(PercentEncode("a b/c~d", false), "a%20b%2Fc~d");
+  EXPECT_EQ(PercentEncode("a b/c", true), "a%20b/c");
+  EXPECT_EQ(PercentEncode("1/2+3=", false), "1%2F2%2B3%3D");
   EXPECT_EQ(AmzDate(1369353600LL * 1000000), "20130524T000000Z");
 }
 

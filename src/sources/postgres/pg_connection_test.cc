@@ -7,17 +7,7 @@
 namespace tidemark::pg {
 namespace {
 
-class PgConnectionTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server_ = PgTestServer::Shared();
-    ASSERT_NE(server_, nullptr);
-    db_ = server_->FreshDatabase();
-    ASSERT_FALSE(db_.empty());
-  }
-  PgTestServer* server_ = nullptr;
-  std::string db_;
-};
+using PgConnectionTest = PgDatabaseTest;
 
 TEST_F(PgConnectionTest, QueriesWithAndWithoutParameters) {
   auto c = server_->Connect(db_);

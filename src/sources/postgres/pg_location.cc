@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "base/hex.h"
+
 namespace tidemark::pg {
 namespace {
 
@@ -14,13 +16,6 @@ Status Bad(std::string_view what) {
                                  std::string(kForm));
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> Unescape(std::string_view s, std::string_view part) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -28,26 +23,12 @@ Result<std::string> Unescape(std::string_view s, std::string_view part) {
       out += s[i];
       continue;
     }
-    int hi = i + 1 < s.size() ? HexDigit(s[i + 1]) : -1;
-    int lo = i + 2 < s.size() ? HexDigit(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) return Bad("a bad percent escape in the " + std::string(part));
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-std::string Escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+    std::string byte;
+    if (i + 2 >= s.size() || !HexDecode(s.substr(i + 1, 2), &byte)) {
+      return Bad("a bad percent escape in the " + std::string(part));
     }
+    out += byte;
+    i += 2;
   }
   return out;
 }
@@ -142,16 +123,17 @@ Result<PgLocation> ParsePgLocation(std::string_view location) {
 
 std::string PgLocation::Uri() const {
   std::string out = "postgres://";
-  if (!user.empty()) out += Escape(user) + "@";
+  if (!user.empty()) out += PercentEncode(user, false) + "@";
   if (host.find(':') != std::string::npos) {
     out += "[" + host + "]";
   } else {
-    out += Escape(host);
+    out += PercentEncode(host, false);
   }
   if (!port.empty()) out += ":" + port;
-  out += "/" + Escape(dbname);
+  out += "/" + PercentEncode(dbname, false);
   for (size_t i = 0; i < params.size(); ++i) {
-    out += (i == 0 ? "?" : "&") + Escape(params[i].first) + "=" + Escape(params[i].second);
+    out += (i == 0 ? "?" : "&") + PercentEncode(params[i].first, false) + "=" +
+           PercentEncode(params[i].second, false);
   }
   return out;
 }

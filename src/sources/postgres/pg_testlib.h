@@ -5,6 +5,8 @@
 // binaries Shared() fails the test: there is no skip.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +49,19 @@ class PgTestServer {
   std::string script_;
   std::string password_;
   int port_ = 0;
+};
+
+// A test on a fresh, empty database of the shared server: server_ and db_.
+class PgDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = PgTestServer::Shared();
+    ASSERT_NE(server_, nullptr);
+    db_ = server_->FreshDatabase();
+    ASSERT_FALSE(db_.empty());
+  }
+  PgTestServer* server_ = nullptr;
+  std::string db_;
 };
 
 }  // namespace tidemark::pg

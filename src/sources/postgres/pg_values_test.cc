@@ -20,13 +20,11 @@
 namespace tidemark::pg {
 namespace {
 
-class PgValuesTest : public ::testing::Test {
+class PgValuesTest : public PgDatabaseTest {
  protected:
   void SetUp() override {
-    server_ = PgTestServer::Shared();
-    ASSERT_NE(server_, nullptr);
-    db_ = server_->FreshDatabase();
-    ASSERT_FALSE(db_.empty());
+    PgDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     conn_ = server_->Connect(db_);
     ASSERT_NE(conn_, nullptr);
     ASSERT_TRUE(SetValueSession(*conn_).ok());
@@ -85,8 +83,6 @@ class PgValuesTest : public ::testing::Test {
     return rows;
   }
 
-  PgTestServer* server_ = nullptr;
-  std::string db_;
   std::unique_ptr<PgConnection> conn_;
   std::unique_ptr<PgTypeCatalog> catalog_;
 };
