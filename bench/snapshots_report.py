@@ -6,6 +6,7 @@ Each file holds KEY<TAB>VALUE lines written by bench/snapshots. One table per
 scale, with ratios, issue 16's targets and whether each is met; with several
 scales, the peak RSS of every step side by side.
 """
+import os
 import statistics
 import sys
 
@@ -105,7 +106,8 @@ def scale_table(d, small, large):
     t.row("diff against live, nothing changed", secs(tm), t.cpu("tm_live"), "", "", tm / ri,
           f"x restic's incremental ({small} %)", f"≤ 0.5x restic's incremental", tm / ri <= 0.5)
     h = history_s(d)
-    t.row(f"history of one record over {d['history']} snapshots (median of 5)", secs(h), t.cpu("tm_history3"), "", "",
+    cpu = statistics.median(num(d, f"tm_history{i}.cpu") for i in range(1, 6))
+    t.row(f"history of one record over {d['history']} snapshots (median of 5)", secs(h), f"{cpu:.2f}", "", "",
           None, "", "≤ 50 ms", h <= 0.05)
     for name, pct in (("small", small), ("large", large)):
         a, wall = num(d, f"tm_{name}.anomaly_s"), num(d, f"tm_{name}.wall")
@@ -180,6 +182,8 @@ def main():
     print(f"Tools: {m['tidemark']}, {m['restic']}, {m['borg']}, sqlite3/sqldiff {m['sqlite']}.")
     if m.get("note"):
         print(f"Note: {m['note']}")
+    if os.environ.get("PENDING"):
+        print(f"**Partial:** SCALE={os.environ['PENDING']} had not run when this was written.")
     print()
     print("Fresh repositories per scale: tidemark (Argon2id turned down, it is not what is measured),")
     print("restic (repository v2, `--compression auto`, the default), borg (`repokey-blake2`,")
