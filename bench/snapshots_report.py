@@ -69,18 +69,31 @@ class Table:
         v = num(self.d, name + ".cpu")
         return "" if v is None else f"{v:.2f}"
 
-    def row(self, step, tm, cpu="", restic="–", borg="–", ratio=None, ratio_note="", target="", ok=None):
+    def row(self, step, tm, cpu="", restic="–", borg="–", ratio=None, ratio_note="", target="", ok=None, cpu_ratio=None):
         r = ratio_text(ratio, ratio_note) + (f" {ratio_note}" if ratio is not None and ratio_note else "")
-        self.rows.append(f"| {step} | {tm} | {cpu} | {restic} | {borg} | {r} | {target} | {met(ok)} |")
+        c = ratio_text(cpu_ratio)
+        self.rows.append(f"| {step} | {tm} | {cpu} | {restic} | {borg} | {r} | {c} | {target} | {met(ok)} |")
+
+    def cpu_ratio(self, name, peer):
+        a, b = num(self.d, name + ".cpu"), num(self.d, peer + ".cpu")
+        return a / b if a is not None and b else None
+
+    def peer(self, name, key, fmt):
+        """A peer's cell: the value, and for times its CPU seconds."""
+        v = num(self.d, f"{name}.{key}")
+        c = num(self.d, f"{name}.cpu")
+        return fmt(v) + (f" ({c:.1f} CPU)" if key == "wall" and v is not None and c is not None else "")
 
     def vs(self, step, name, key, fmt, limit, target, peer="restic", peer_key=None):
         """A step measured by all three tools, compared with restic."""
         d = self.d
-        tm, rs, bg = num(d, f"tm_{name}.{key}"), num(d, f"restic_{peer_key or name}.{key}"), num(d, f"borg_{peer_key or name}.{key}")
+        tm, rs = num(d, f"tm_{name}.{key}"), num(d, f"restic_{peer_key or name}.{key}")
         r = tm / rs if tm is not None and rs else None
-        cpu = self.cpu(f"tm_{name}") if key == "wall" else ""
+        wall = key == "wall"
+        cpu = self.cpu(f"tm_{name}") if wall else ""
         ok = None if limit is None or r is None else r <= limit
-        self.row(step, fmt(tm), cpu, fmt(rs), fmt(bg), r, "", target, ok)
+        self.row(step, fmt(tm), cpu, self.peer(f"restic_{name}", key, fmt), self.peer(f"borg_{name}", key, fmt), r, "",
+                 target, ok, self.cpu_ratio(f"tm_{name}", f"restic_{name}") if wall else None)
 
 
 def scale_table(d, small, large):
@@ -96,15 +109,18 @@ def scale_table(d, small, large):
     tm = num(d, "tm_table.wall")
     r = tm / restic_restore
     t.row(f"restore of one table (customers, {int(num(d, 'rows.customers')):,} rows)", secs(tm), t.cpu("tm_table"),
-          "–", "–", r, "x restic's full restore", "≤ 0.3x restic's full restore", r <= 0.3)
+          "–", "–", r, "x restic's full restore", "≤ 0.3x restic's full restore", r <= 0.3,
+          t.cpu_ratio("tm_table", "restic_restore"))
     t.vs("check --read-data (borg: check --verify-data)", "check", "wall", secs, 1, "≤ 1x restic")
     for name, pct, extra in (("small", small, ""), ("large", large, ", --json")):
         tm, sq = num(d, f"tm_diff_{name}.wall"), num(d, f"sqldiff_{name}.wall")
-        t.row(f"diff of the two snapshots ({pct} %){extra}", secs(tm), t.cpu(f"tm_diff_{name}"), f"sqldiff {secs(sq)}", "",
-              tm / sq, "x sqldiff", "≤ 1/50 of sqldiff", tm / sq <= 1 / 50)
+        t.row(f"diff of the two snapshots ({pct} %){extra}", secs(tm), t.cpu(f"tm_diff_{name}"),
+              "sqldiff " + t.peer(f"sqldiff_{name}", "wall", secs), "", tm / sq, "x sqldiff", "≤ 1/50 of sqldiff",
+              tm / sq <= 1 / 50, t.cpu_ratio(f"tm_diff_{name}", f"sqldiff_{name}"))
     tm, ri = num(d, "tm_live.wall"), num(d, "restic_small.wall")
     t.row("diff against live, nothing changed", secs(tm), t.cpu("tm_live"), "", "", tm / ri,
-          f"x restic's incremental ({small} %)", f"≤ 0.5x restic's incremental", tm / ri <= 0.5)
+          f"x restic's incremental ({small} %)", "≤ 0.5x restic's incremental", tm / ri <= 0.5,
+          t.cpu_ratio("tm_live", "restic_small"))
     h = history_s(d)
     cpu = statistics.median(num(d, f"tm_history{i}.cpu") for i in range(1, 6))
     t.row(f"history of one record over {d['history']} snapshots (median of 5)", secs(h), f"{cpu:.2f}", "", "",
@@ -151,8 +167,10 @@ def details(d):
         f"The {d['small']} % change touched {int(num(d, 'changed_small')):,} records, the {d['large']} % change "
         f"{int(num(d, 'changed_large')):,}. Generating the database took {d['gen.wall']} s, the whole scale "
         f"{d['run.wall']} s (history's {d['history']} snapshots {d['history_setup.wall']} s of it).",
-        "",
     ]
+    if "started" in d:
+        out[0] += f" Started {d['started']}; load average {d['load_before']} before, {d['load_after']} after."
+    out.append("")
     for name, what in (("small", f"{d['small']} %"), ("large", f"{d['large']} %")):
         out.append(
             f"- incremental after {what}: backup --json says duration_s {float(d[f'tm_{name}.duration_s']):.2f}, "
@@ -172,11 +190,12 @@ def main():
     m = load(sys.argv[1])
     scales = [load(p) for p in sys.argv[2:]]
     for d in scales:
-        d.update({k: m[k] for k in ("small", "large", "history")})
+        for k in ("small", "large", "history"):
+            d.setdefault(k, m[k])
     scales.sort(key=lambda d: float(d["scale"]))
     print("# Record snapshots beside restic and borg (issue 16)")
     print()
-    print(f"One run of `bench/snapshots` (SCALES=\"{m['scales']}\") on {m['date']}, commit {m['commit']}.")
+    print(f"`bench/snapshots` with SCALES=\"{m['scales']}\", started {m['date']}, commit {m['commit']}.")
     print(f"Machine: {m['cores']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, Linux {m['kernel']}, "
           f"file system {m['fs']}; load average {m['load_before']} before, {m['load_after']} after.")
     print(f"Tools: {m['tidemark']}, {m['restic']}, {m['borg']}, sqlite3/sqldiff {m['sqlite']}.")
@@ -188,16 +207,18 @@ def main():
     print("Fresh repositories per scale: tidemark (Argon2id turned down, it is not what is measured),")
     print("restic (repository v2, `--compression auto`, the default), borg (`repokey-blake2`,")
     print("`create --compression zstd,3`), on the same generated file. Wall seconds are one run")
-    print("each; \"CPU s\" is tidemark's user+sys (less noisy on a shared machine). Ratios are")
-    print("tidemark / restic unless the cell says otherwise. Targets are issue 16's, meant at SCALE=1.")
+    print("each; \"CPU s\" is tidemark's user+sys, \"(… CPU)\" a peer's (less noisy on a shared")
+    print("machine). \"ratio\" is wall time (or bytes, or RSS) of tidemark / restic unless the cell says")
+    print("otherwise, and is what \"met\" judges; \"CPU ratio\" is the same quotient of user+sys seconds.")
+    print("Targets are issue 16's, meant at SCALE=1.")
     for d in scales:
         print()
         print(f"## SCALE={d['scale']}")
         print()
         print("\n".join(details(d)))
         print()
-        print("| step | tidemark | CPU s | restic | borg | ratio | target | met |")
-        print("|---|---:|---:|---:|---:|---:|---|---|")
+        print("| step | tidemark | CPU s | restic | borg | ratio | CPU ratio | target | met |")
+        print("|---|---:|---:|---:|---:|---:|---:|---|---|")
         print("\n".join(scale_table(d, d["small"], d["large"])))
     if len(scales) > 1:
         print()
