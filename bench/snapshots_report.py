@@ -157,6 +157,13 @@ RSS_STEPS = [
     ("check --read-data", "check", "check"),
 ]
 
+CPU_STEPS = [
+    ("full backup", "full"), ("incremental backup (0.1 %)", "small"), ("incremental backup (1 %)", "large"),
+    ("restore", "restore"), ("restore of one table", "table"), ("check --read-data", "check"),
+    ("diff (0.1 %)", "diff_small"), ("diff (1 %, --json)", "diff_large"), ("diff against live", "live"),
+    ("rollback", "rollback"), ("drill", "drill"), ("history (run 3 of 5)", "history3"),
+]
+
 
 def details(d):
     rows = int(num(d, "rows"))
@@ -226,9 +233,21 @@ def main():
         print()
         print("| step | " + " | ".join(f"SCALE={d['scale']}" for d in scales) + " | last / first |")
         print("|---|" + "---:|" * (len(scales) + 1))
-        for step, name, _ in RSS_STEPS:
-            vals = [rss(d, f"tm_{name}") for d in scales]
-            print(f"| tidemark {step} | " + " | ".join(mib(v) for v in vals) + f" | {vals[-1] / vals[0]:.2f} |")
+        for step, name, peers in RSS_STEPS:
+            for tool, key in (("tidemark", f"tm_{name}"), ("restic", f"restic_{peers}"), ("borg", f"borg_{peers}")):
+                if tool != "tidemark" and (not peers or step.startswith("incremental backup (1")):
+                    continue
+                vals = [rss(d, key) for d in scales]
+                print(f"| {tool} {step} | " + " | ".join(mib(v) for v in vals) + f" | {vals[-1] / vals[0]:.2f} |")
+        print()
+        print("tidemark's CPU seconds (user+sys) at each scale, for how each step grows with the data:")
+        print()
+        print("| step | " + " | ".join(f"SCALE={d['scale']}" for d in scales) + " | last / first |")
+        print("|---|" + "---:|" * (len(scales) + 1))
+        for step, name in CPU_STEPS:
+            vals = [num(d, f"tm_{name}.cpu") for d in scales]
+            if all(vals):
+                print(f"| {step} | " + " | ".join(f"{v:.2f}" for v in vals) + f" | {vals[-1] / vals[0]:.2f} |")
     print()
     print("Checked, untimed, after each step (a failure stops the run): every backup's record count,")
     print("each incremental's changed count against the rows the script changed; the full restore's")
