@@ -148,8 +148,13 @@ Status ScanTable(SourceReader* src, const TableSchema& schema, ChunkedValueStore
     key.clear();
     value.clear();
     EncodeKey(row.key, &key);
-    TM_RETURN_IF_ERROR(EncodeRecord(row.record, large, &value));
-    digest.Add(key, row.record);
+    bool all_inline;
+    TM_RETURN_IF_ERROR(EncodeRecord(row.record, large, &value, &all_inline));
+    if (all_inline) {
+      digest.AddEncoded(key, value);
+    } else {
+      digest.Add(key, row.record);
+    }
     out->bytes += key.size() + value.size();
     batch.data += key;
     batch.data += value;
