@@ -20,8 +20,7 @@ class LeafStreamDiff::OldCursor {
       root_pending_ = true;
       return Status::OK();
     }
-    TM_ASSIGN_OR_RETURN(auto node, LoadChecked(cache_, root_.id, RootExpect(root_)));
-    loaded_++;
+    TM_ASSIGN_OR_RETURN(auto node, LoadOnce(root_.id, RootExpect(root_)));
     stack_.push_back({std::move(node), 0});
     return Descend();
   }
@@ -46,9 +45,7 @@ class LeafStreamDiff::OldCursor {
     while (!leaf_ && (root_pending_ || !stack_.empty())) {
       const Id id = NextLeafId();
       const Expect want = root_pending_ ? RootExpect(root_) : ChildExpect(*Top().node, Top().index);
-      TM_ASSIGN_OR_RETURN(auto leaf, cache_->LoadPassing(id));
-      TM_RETURN_IF_ERROR(CheckNode(*leaf, id, want));
-      loaded_++;
+      TM_ASSIGN_OR_RETURN(auto leaf, LoadOnce(id, want));
       TM_RETURN_IF_ERROR(PassReference());  // `want` is not used past here
       if (leaf->entries.empty()) continue;  // only the empty tree's root
       leaf_ = std::move(leaf);
@@ -85,6 +82,15 @@ class LeafStreamDiff::OldCursor {
   };
   const Frame& Top() const { return stack_.back(); }
 
+  // Every old node is visited once and held only while on the path: read
+  // past the cache, so memory stays the path's whatever the tree's size.
+  Result<std::shared_ptr<const TreeNode>> LoadOnce(const Id& id, const Expect& want) {
+    TM_ASSIGN_OR_RETURN(auto node, cache_->LoadPassing(id));
+    TM_RETURN_IF_ERROR(CheckNode(*node, id, want));
+    loaded_++;
+    return node;
+  }
+
   // Moves past the next leaf reference.
   Status PassReference() {
     if (root_pending_) {
@@ -105,9 +111,8 @@ class LeafStreamDiff::OldCursor {
         continue;
       }
       if (f.node->level == 1) return Status::OK();
-      TM_ASSIGN_OR_RETURN(auto child, LoadChecked(cache_, f.node->entries[f.index].child,
-                                                  ChildExpect(*f.node, f.index)));
-      loaded_++;
+      TM_ASSIGN_OR_RETURN(auto child,
+                          LoadOnce(f.node->entries[f.index].child, ChildExpect(*f.node, f.index)));
       stack_.push_back({std::move(child), 0});  // invalidates f
     }
     return Status::OK();

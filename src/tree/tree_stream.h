@@ -22,8 +22,8 @@ namespace tidemark {
 // boundaries depend only on the entries since the last boundary (tree.md §2),
 // so after a change both sides cut at the same entry again within a leaf or
 // two: the cost is that of the change plus one id comparison per leaf.
-// Old leaves are loaded with NodeCache::LoadPassing (a diff reads each once);
-// internal nodes through the cache. Old nodes are checked as TreeDiff checks
+// Old nodes are loaded with NodeCache::LoadPassing (a diff reads each once,
+// and holds only the path to the next leaf). Old nodes are checked as TreeDiff checks
 // them (Corruption names the node). Not thread-safe.
 class LeafStreamDiff {
  public:
