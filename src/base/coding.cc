@@ -21,21 +21,8 @@ void PutFixed64(std::string* dst, uint64_t v) {
   dst->append(buf, 8);
 }
 
-void PutVarint64(std::string* dst, uint64_t v) {
-  while (v >= 0x80) {
-    dst->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  dst->push_back(static_cast<char>(v));
-}
-
 void PutVarsint64(std::string* dst, int64_t v) {
   PutVarint64(dst, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
-}
-
-void PutLengthPrefixed(std::string* dst, std::string_view s) {
-  PutVarint64(dst, s.size());
-  dst->append(s.data(), s.size());
 }
 
 uint16_t DecodeFixed16(const char* p) {

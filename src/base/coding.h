@@ -14,8 +14,21 @@ namespace tidemark {
 void PutFixed16(std::string* dst, uint16_t v);
 void PutFixed32(std::string* dst, uint32_t v);
 void PutFixed64(std::string* dst, uint64_t v);
-void PutVarint64(std::string* dst, uint64_t v);
-void PutLengthPrefixed(std::string* dst, std::string_view s);
+// Inline: called for every value of every record a scan encodes.
+inline void PutVarint64(std::string* dst, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  dst->append(buf, n);
+}
+inline void PutLengthPrefixed(std::string* dst, std::string_view s) {
+  PutVarint64(dst, s.size());
+  dst->append(s.data(), s.size());
+}
 // Signed values as zigzag varints (small magnitudes stay short).
 void PutVarsint64(std::string* dst, int64_t v);
 

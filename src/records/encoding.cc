@@ -173,7 +173,14 @@ Result<size_t> ChooseOutOfLine(const Record& record, LargeValueStore* large,
 }  // namespace
 
 Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out) {
+  bool all_inline;
+  return EncodeRecord(record, large, out, &all_inline);
+}
+
+Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out,
+                    bool* all_inline) {
   // The common case first: nothing out of line and short enough.
+  *all_inline = true;
   const size_t start = out->size();
   PutVarint64(out, record.size());
   bool simple = true;
@@ -186,6 +193,7 @@ Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* o
   }
   if (simple && out->size() - start <= kMaxRecordSize) return Status::OK();
   out->resize(start);
+  *all_inline = false;
 
   std::vector<std::optional<std::string>> refs(record.size());
   TM_ASSIGN_OR_RETURN(size_t size, ChooseOutOfLine(record, large, &refs));
@@ -398,6 +406,14 @@ void TableDigest::Add(std::string_view key, const Record& record) {
   PutVarint64(&buf_, record.size());
   for (const Value& v : record) EncodeLogicalValue(v, &buf_);
   hasher_.Update(buf_);
+  rows_++;
+}
+
+void TableDigest::AddEncoded(std::string_view key, std::string_view encoded) {
+  buf_.clear();
+  PutLengthPrefixed(&buf_, key);
+  hasher_.Update(buf_);
+  hasher_.Update(encoded);
   rows_++;
 }
 

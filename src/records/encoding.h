@@ -50,6 +50,10 @@ inline constexpr size_t kMinOutOfLine = 64;
 // are (a decoded record re-encodes to the same bytes). InvalidArgument when
 // the record cannot be made to fit kMaxRecordSize.
 Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out);
+// The same; *all_inline says whether every value went inline (no reference
+// written), so that the output is what TableDigest::AddEncoded accepts.
+Status EncodeRecord(const Record& record, LargeValueStore* large, std::string* out,
+                    bool* all_inline);
 // Decodes a stored record, checking that it is the canonical encoding (which
 // values are out of line, records.md §2). Large values come back as
 // references; use ResolveValue to load them. Corruption names `what`, the
@@ -79,6 +83,10 @@ class TableDigest {
  public:
   // REQUIRES: no value in `record` is a reference.
   void Add(std::string_view key, const Record& record);
+  // The same as Add(key, record) for `encoded`, EncodeRecord's output for
+  // that record when it reported every value inline: the record's digest
+  // input is then its encoding, so nothing is encoded twice.
+  void AddEncoded(std::string_view key, std::string_view encoded);
   std::string Finish();  // 32 raw bytes
   uint64_t rows() const { return rows_; }
 

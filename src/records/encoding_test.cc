@@ -423,6 +423,34 @@ TEST(TableDigest, KnownAnswerAndSensitivity) {
   EXPECT_EQ(base, digest({{1, {Value::Text("a")}}, {2, {Value::Integer(2)}}}));
 }
 
+// AddEncoded over EncodeRecord's inline output gives Add's digest; a record
+// with a value out of line is not reported inline.
+TEST(TableDigest, AddEncodedMatchesAdd) {
+  const std::vector<Record> records = {
+      {},
+      {Value::Null(), Value::Integer(-7), Value::Real(0.5)},
+      {Value::Text("name"), Value::Blob(std::string(300, 'b')), Value::Integer(1)},
+  };
+  TableDigest a, b;
+  for (size_t i = 0; i < records.size(); i++) {
+    std::string key, enc;
+    EncodeKey({Value::Integer(int64_t(i))}, &key);
+    bool all_inline = false;
+    ASSERT_TRUE(EncodeRecord(records[i], nullptr, &enc, &all_inline).ok());
+    EXPECT_TRUE(all_inline);
+    a.Add(key, records[i]);
+    b.AddEncoded(key, enc);
+  }
+  EXPECT_EQ(HexEncode(a.Finish()), HexEncode(b.Finish()));
+  MapStore store;
+  std::string enc;
+  bool all_inline = true;
+  ASSERT_TRUE(EncodeRecord({Value::Text(std::string(kInlineMax + 1, 'x'))}, &store, &enc,
+                           &all_inline)
+                  .ok());
+  EXPECT_FALSE(all_inline);
+}
+
 TEST(ValueDisplay, Forms) {
   EXPECT_EQ(ValueToDisplay(Value::Null()), "NULL");
   EXPECT_EQ(ValueToDisplay(Value::Integer(-3)), "-3");

@@ -113,8 +113,10 @@ std::optional<BlobLocation> BlobStore::Relocate(const Id& id, const Id& missing_
   return std::nullopt;
 }
 
+Id BlobStore::IdOf(std::string_view content) const { return ComputeBlobId(repo_->keys(), content); }
+
 Result<Id> BlobStore::Put(BlobType type, std::string_view content) {
-  const Id id = ComputeBlobId(repo_->keys(), content);
+  const Id id = IdOf(content);
   {
     std::shared_lock lock(mu_);
     if (!sticky_.ok()) return sticky_;

@@ -50,6 +50,8 @@ class BlobStore {
   // Stores content as a blob of `type` unless one with the same id is
   // already stored or buffered. Returns the id.
   Result<Id> Put(BlobType type, std::string_view content);
+  // The id Put would give `content`, storing nothing.
+  Id IdOf(std::string_view content) const;
   // Reads and verifies a blob (stored or still buffered). When the pack the
   // index names is gone (a concurrent prune repacked it), the index is
   // re-read once per missing pack and the blob read from its new place.

@@ -228,7 +228,13 @@ Result<Id> TreeBuilder::WriteNode(size_t level) {
   node_buf_.push_back(static_cast<char>(level));
   PutVarint64(&node_buf_, l.n);
   node_buf_.append(l.body);
-  TM_ASSIGN_OR_RETURN(Id id, store_->Put(BlobType::kTree, node_buf_));
+  Id id;
+  if (store_nothing_) {
+    id = store_->IdOf(node_buf_);
+  } else {
+    TM_ASSIGN_OR_RETURN(id, store_->Put(BlobType::kTree, node_buf_));
+  }
+  if (level == 0 && leaf_listener_) TM_RETURN_IF_ERROR(leaf_listener_(id, node_buf_));
   stats_.nodes++;
   stats_.node_bytes += node_buf_.size();
   l.last_id = id;

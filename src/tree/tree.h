@@ -57,6 +57,15 @@ class TreeBuilder {
   // Writes the remaining nodes; the empty tree is one empty leaf.
   Result<TreeRoot> Finish();
   const TreeBuildStats& stats() const { return stats_; }
+  // fn is called with each leaf as it is written (its id and encoded node,
+  // valid during the call), in key order. An error it returns fails the
+  // build (sticky, like a store error). Set before the first Add.
+  void SetLeafListener(std::function<Status(const Id& id, std::string_view node)> fn) {
+    leaf_listener_ = std::move(fn);
+  }
+  // Nodes get the ids they would be stored under, but nothing is stored
+  // (a diff against entries that are not backed up). Set before the first Add.
+  void StoreNothing() { store_nothing_ = true; }
 
  private:
   struct Level;
@@ -71,6 +80,8 @@ class TreeBuilder {
   std::string last_key_;
   std::string hash_input_;  // reused buffer: level byte || key
   std::string node_buf_;    // reused buffer: the node being written
+  std::function<Status(const Id&, std::string_view)> leaf_listener_;
+  bool store_nothing_ = false;
   bool any_ = false;
   bool finished_ = false;
   uint64_t count_ = 0;
@@ -93,24 +104,48 @@ std::string EncodeTreeNode(const TreeNode& node);
 // Corruption names `what`, the offset and the field.
 Result<TreeNode> DecodeTreeNode(std::string_view data, std::string_view what);
 
-// Loads and caches decoded nodes (LRU by encoded size). Thread-safe.
+// Bytes a decoded node holds in memory (the node, its entry array and the
+// heap part of its strings): what NodeCache charges against its budget.
+size_t DecodedNodeSize(const TreeNode& node);
+
+struct NodeCacheStats {
+  uint64_t hits = 0;   // loads answered from the cache
+  uint64_t reads = 0;  // nodes read from the store and decoded
+  size_t bytes = 0;    // decoded bytes held (DecodedNodeSize), at most the budget
+  size_t nodes = 0;    // nodes held
+};
+
+// Loads and caches decoded nodes, least recently used first out, within a
+// budget in decoded bytes (DecodedNodeSize; the last node loaded stays even
+// when it alone is larger). Thread-safe.
 class NodeCache {
  public:
   explicit NodeCache(BlobStore* store, size_t budget_bytes = 64u << 20);
   // Corruption names the node id when the blob does not decode.
   Result<std::shared_ptr<const TreeNode>> Load(const Id& id);
+  // As Load, but a node read from the store is not kept: for nodes a walk
+  // visits once (the leaves of a scan), which would only push out the ones
+  // visited again. A node already cached is returned from the cache.
+  Result<std::shared_ptr<const TreeNode>> LoadPassing(const Id& id);
   BlobStore* store() const { return store_; }
+  NodeCacheStats stats() const;
 
  private:
   struct Slot {
     Id id;
     std::shared_ptr<const TreeNode> node;
-    size_t size;  // encoded bytes, charged against budget_
+    size_t size;  // decoded bytes, charged against budget_
   };
+  // The cached node (marked most recent), or null.
+  std::shared_ptr<const TreeNode> Find(const Id& id);
+  // Reads and decodes a node without caching it.
+  Result<std::shared_ptr<const TreeNode>> Read(const Id& id);
   BlobStore* store_;
   size_t budget_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   size_t used_ = 0;      // guarded by mu_
+  uint64_t hits_ = 0;    // guarded by mu_
+  uint64_t reads_ = 0;   // guarded by mu_
   std::list<Slot> lru_;  // most recent first; guarded by mu_
   std::unordered_map<Id, std::list<Slot>::iterator, IdHash> map_;  // guarded by mu_
 };

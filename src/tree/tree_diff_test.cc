@@ -6,6 +6,7 @@
 
 #include "storage/mem_backend.h"
 #include "tree/tree.h"
+#include "tree/tree_stream.h"
 
 namespace tidemark {
 namespace {
@@ -245,6 +246,132 @@ TEST_F(TreeDiffTest, MissingNodeIsAnError) {
   TreeRoot rb = Build(b, small_);
   rb.id.bytes[0] ^= 1;  // a root no store holds
   EXPECT_FALSE(TreeDiff(cache_.get(), ra, rb, nullptr).ok());
+}
+
+// ---------------------------------------------------------------------------
+// LeafStreamDiff: the old tree against the leaves a builder makes of `b`.
+
+struct Streamed {
+  std::vector<Change> changes;
+  TreeDiffCounts counts, counts_only;
+  uint64_t skipped = 0;
+  TreeRoot root;  // of b, as the builder made it
+};
+
+Streamed StreamDiff(BlobStore* store, NodeCache* cache, const TreeRoot& old, const Entries& b,
+                    const TreeParams& p, bool store_nothing) {
+  Streamed out;
+  LeafStreamDiff with(cache, old, [&](const TreeChange& c) {
+    out.changes.emplace_back(c.kind, c.key, c.old_value, c.new_value);
+    return Status::OK();
+  });
+  LeafStreamDiff counts_only(cache, old);
+  TreeBuilder builder(store, p);
+  if (store_nothing) builder.StoreNothing();
+  builder.SetLeafListener([&](const Id& id, std::string_view node) {
+    TM_RETURN_IF_ERROR(with.AddLeaf(id, node));
+    return counts_only.AddLeaf(id, node);
+  });
+  for (const auto& [k, v] : b) EXPECT_TRUE(builder.Add(k, v).ok());
+  auto root = builder.Finish();
+  EXPECT_TRUE(root.ok()) << root.status().ToString();
+  if (root.ok()) out.root = *root;
+  auto c = with.Finish();
+  auto co = counts_only.Finish();
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(co.ok()) << co.status().ToString();
+  if (c.ok()) out.counts = *c;
+  if (co.ok()) out.counts_only = *co;
+  out.skipped = with.leaves_skipped();
+  return out;
+}
+
+TEST_F(TreeDiffTest, StreamMatchesModelOverManySeeds) {
+  for (uint64_t seed = 1; seed <= 120; seed++) {
+    std::mt19937_64 rng(seed);
+    const size_t key_space = 1 + rng() % 6000;
+    Entries a;
+    for (size_t n = rng() % 3000; n > 0; n--) a[Key(rng() % key_space)] = Value(rng, rng() % 100);
+    const Entries b = Mutate(a, rng, key_space);
+    const TreeParams& pa = seed % 3 == 0 ? params_ : small_;
+    TreeParams pb = pa;  // other boundaries only cost time
+    if (seed % 5 == 1) pb.hash_key[0] ^= 1;
+    const TreeRoot ra = Build(a, pa);
+    const Streamed s = StreamDiff(store_.get(), cache_.get(), ra, b, pb, seed % 2 == 0);
+    const std::vector<Change> model = ModelDiff(a, b);
+    EXPECT_EQ(s.changes, model) << seed;
+    const TreeDiffCounts want = CountsOf(model);
+    for (const TreeDiffCounts& c : {s.counts, s.counts_only}) {
+      EXPECT_EQ(c.added, want.added) << seed;
+      EXPECT_EQ(c.removed, want.removed) << seed;
+      EXPECT_EQ(c.changed, want.changed) << seed;
+    }
+    EXPECT_EQ(s.root, Build(b, pb)) << seed;  // the listener changes nothing
+  }
+}
+
+TEST_F(TreeDiffTest, StreamSkipsEqualLeavesUnread) {
+  std::mt19937_64 rng(21);
+  Entries m;
+  for (int i = 0; i < 100000; i++) m[Key(i)] = Value(rng, 87);
+  const TreeRoot a = Build(m, params_);
+  ASSERT_GE(a.level, 2);
+  TreeDiffCounts walk = *TreeDiff(cache_.get(), a, Build({}, params_), [](auto&) { return true; });
+  const uint64_t all_nodes = walk.nodes_loaded - 1;  // every node of a, and the empty leaf
+  const Streamed same = StreamDiff(store_.get(), cache_.get(), a, m, params_, true);
+  EXPECT_TRUE(same.changes.empty());
+  EXPECT_LT(same.counts.nodes_loaded * 20, all_nodes);  // internal nodes only
+  Entries changed = m;
+  changed[Key(50000)] = Value(rng, 87);
+  changed.erase(Key(70000));
+  const Streamed s = StreamDiff(store_.get(), cache_.get(), a, changed, params_, true);
+  EXPECT_EQ(s.changes, ModelDiff(m, changed));
+  // The internal nodes, plus the leaves around the two changes.
+  EXPECT_LE(s.counts.nodes_loaded, same.counts.nodes_loaded + 6);
+  EXPECT_GE(s.skipped + 6, same.skipped);
+}
+
+TEST_F(TreeDiffTest, StreamStoresNothingWhenAsked) {
+  std::mt19937_64 rng(22);
+  Entries m;
+  for (int i = 0; i < 3000; i++) m[Key(i)] = Value(rng, 40);
+  const TreeRoot empty = Build({}, small_);
+  const uint64_t before = store_->stats().blobs_added;
+  const Streamed s = StreamDiff(store_.get(), cache_.get(), empty, m, small_, true);
+  EXPECT_EQ(store_->stats().blobs_added, before);
+  EXPECT_EQ(s.counts.added, 3000u);
+  EXPECT_EQ(s.root, Build(m, small_));  // the ids it would have had
+}
+
+TEST_F(TreeDiffTest, StreamErrors) {
+  Entries m;
+  for (int i = 0; i < 1000; i++) m[Key(i)] = "v";
+  TreeRoot bad = Build(m, small_);
+  bad.id.bytes[0] ^= 1;  // a root no store holds
+  LeafStreamDiff missing(cache_.get(), bad);
+  EXPECT_FALSE(missing.AddLeaf(Id(), EncodeTreeNode(TreeNode{})).ok());
+  EXPECT_FALSE(missing.Finish().ok());
+
+  const TreeRoot good = Build(m, small_);
+  LeafStreamDiff d(cache_.get(), good);
+  TreeNode internal;
+  internal.level = 1;
+  internal.entries = {{"k", "", good.id, 1}};
+  EXPECT_TRUE(d.AddLeaf(Id(), EncodeTreeNode(internal)).IsInvalidArgument());
+
+  // The callback's error is returned; the listener's fails the build.
+  LeafStreamDiff failing(cache_.get(), Build({}, small_),
+                         [](const TreeChange&) { return Status::IOError("disk"); });
+  TreeBuilder builder(store_.get(), small_);
+  builder.SetLeafListener(
+      [&](const Id& id, std::string_view node) { return failing.AddLeaf(id, node); });
+  Status st;
+  for (const auto& [k, v] : m) {
+    st = builder.Add(k, v);
+    if (!st.ok()) break;
+  }
+  if (st.ok()) st = builder.Finish().status();
+  EXPECT_EQ(st.code(), Status::Code::kIOError);
 }
 
 }  // namespace

@@ -3,48 +3,43 @@
 #include <deque>
 
 #include "tree/tree.h"
+#include "tree/tree_internal.h"
 
 namespace tidemark {
 
-namespace {
+namespace tree_internal {
 
 std::string NodeName(const Id& id) { return "tree node " + id.Short(); }
 
-// What a parent entry (or the root) promises about the node it points to.
-struct Expect {
-  uint8_t level = 0;
-  uint64_t count = 0;
-  std::optional<std::string_view> last_key;   // nullopt for the root
-  std::optional<std::string_view> after_key;  // keys must be > this; nullopt: no bound
-};
-
-// Loads `id` and checks it against what its parent says: level, number of
-// entries beneath, and key range. Corruption names the node otherwise.
-Result<std::shared_ptr<const TreeNode>> LoadChecked(NodeCache* cache, const Id& id,
-                                                    const Expect& want) {
-  TM_ASSIGN_OR_RETURN(std::shared_ptr<const TreeNode> node, cache->Load(id));
+Status CheckNode(const TreeNode& node, const Id& id, const Expect& want) {
   auto bad = [&](const std::string& problem) {
     return Status::Corruption(NodeName(id) + ": " + problem);
   };
-  if (node->level != want.level) {
-    return bad("level " + std::to_string(node->level) + ", expected " + std::to_string(want.level));
+  if (node.level != want.level) {
+    return bad("level " + std::to_string(node.level) + ", expected " + std::to_string(want.level));
   }
   uint64_t count = 0;
-  for (const TreeNode::Entry& e : node->entries) count += e.count;  // no overflow: decoder
+  for (const TreeNode::Entry& e : node.entries) count += e.count;  // no overflow: decoder
   if (count != want.count) {
     return bad("holds " + std::to_string(count) + " entries, its parent says " +
                std::to_string(want.count));
   }
-  if (want.last_key && (node->entries.empty() || node->entries.back().key != *want.last_key)) {
+  if (want.last_key && (node.entries.empty() || node.entries.back().key != *want.last_key)) {
     return bad("last key differs from its parent's key");
   }
-  if (want.after_key && !node->entries.empty() && !(*want.after_key < node->entries[0].key)) {
+  if (want.after_key && !node.entries.empty() && !(*want.after_key < node.entries[0].key)) {
     return bad("first key not above its left neighbour's last key");
   }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<const TreeNode>> LoadChecked(NodeCache* cache, const Id& id,
+                                                    const Expect& want) {
+  TM_ASSIGN_OR_RETURN(std::shared_ptr<const TreeNode> node, cache->Load(id));
+  TM_RETURN_IF_ERROR(CheckNode(*node, id, want));
   return node;
 }
 
-// What the parent's entry i promises about its child.
 Expect ChildExpect(const TreeNode& parent, size_t i) {
   Expect want;
   want.level = static_cast<uint8_t>(parent.level - 1);
@@ -60,6 +55,12 @@ Expect RootExpect(const TreeRoot& root) {
   want.count = root.count;
   return want;
 }
+
+}  // namespace tree_internal
+
+namespace {
+
+using namespace tree_internal;  // NOLINT: this file's own helpers
 
 // Index of the first entry whose key is >= key.
 size_t LowerBound(const TreeNode& node, std::string_view key) {
@@ -85,35 +86,61 @@ size_t UpperBound(const TreeNode& node, std::string_view key) {
 NodeCache::NodeCache(BlobStore* store, size_t budget_bytes)
     : store_(store), budget_(budget_bytes) {}
 
-Result<std::shared_ptr<const TreeNode>> NodeCache::Load(const Id& id) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = map_.find(id);
-    if (it != map_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second);
-      return it->second->node;
-    }
-  }
-  // Read and decode without the lock, so that threads overlap. The blob
-  // type is not checked: ids do not depend on it, so a node's bytes may have
-  // been stored first as a data blob.
+size_t DecodedNodeSize(const TreeNode& node) {
+  // Heap bytes of a string past its inline buffer (libstdc++: 15 bytes).
+  auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  size_t n = sizeof(TreeNode) + node.entries.capacity() * sizeof(TreeNode::Entry);
+  for (const TreeNode::Entry& e : node.entries) n += heap(e.key) + heap(e.value);
+  return n;
+}
+
+std::shared_ptr<const TreeNode> NodeCache::Find(const Id& id) {
+  std::lock_guard lock(mu_);
+  auto it = map_.find(id);
+  if (it == map_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  hits_++;
+  return it->second->node;
+}
+
+Result<std::shared_ptr<const TreeNode>> NodeCache::Read(const Id& id) {
+  // The blob type is not checked: ids do not depend on it, so a node's bytes
+  // may have been stored first as a data blob.
   Result<std::string> bytes = store_->Get(id);
   if (!bytes.ok()) return bytes.status().WithContext(NodeName(id));
   TM_ASSIGN_OR_RETURN(TreeNode decoded, DecodeTreeNode(*bytes, NodeName(id)));
-  auto node = std::make_shared<const TreeNode>(std::move(decoded));
+  std::lock_guard lock(mu_);
+  reads_++;
+  return std::make_shared<const TreeNode>(std::move(decoded));
+}
 
+Result<std::shared_ptr<const TreeNode>> NodeCache::Load(const Id& id) {
+  if (std::shared_ptr<const TreeNode> found = Find(id)) return found;
+  // Read and decode without the lock, so that threads overlap.
+  TM_ASSIGN_OR_RETURN(std::shared_ptr<const TreeNode> node, Read(id));
+  const size_t size = DecodedNodeSize(*node);
   std::lock_guard lock(mu_);
   auto it = map_.find(id);
   if (it != map_.end()) return it->second->node;  // another thread loaded it meanwhile
-  lru_.push_front(Slot{id, node, bytes->size()});
+  lru_.push_front(Slot{id, node, size});
   map_.emplace(id, lru_.begin());
-  used_ += bytes->size();
+  used_ += size;
   while (used_ > budget_ && lru_.size() > 1) {
     used_ -= lru_.back().size;
     map_.erase(lru_.back().id);
     lru_.pop_back();
   }
   return node;
+}
+
+Result<std::shared_ptr<const TreeNode>> NodeCache::LoadPassing(const Id& id) {
+  if (std::shared_ptr<const TreeNode> found = Find(id)) return found;
+  return Read(id);
+}
+
+NodeCacheStats NodeCache::stats() const {
+  std::lock_guard lock(mu_);
+  return NodeCacheStats{hits_, reads_, used_, lru_.size()};
 }
 
 // ---------------------------------------------------------------------------

@@ -456,6 +456,44 @@ TEST_F(TreeTest, CacheKeepsRecentNodesWithinBudget) {
   EXPECT_EQ((*first)->entries.size(), (*again)->entries.size());
 }
 
+TEST_F(TreeTest, CacheBudgetIsDecodedBytes) {
+  const Entries m = MakeEntries(5000, 6);
+  const TreeRoot root = Build(m);
+  std::vector<Id> leaves;
+  for (const NodeInfo& n : Walk(root)) {
+    if (n.level == 0) leaves.push_back(n.id);
+  }
+  ASSERT_GE(leaves.size(), 8u);
+  size_t one = 0;  // the largest leaf, decoded
+  for (const Id& id : leaves) {
+    const auto node = *cache_->Load(id);
+    EXPECT_GT(DecodedNodeSize(*node), node->entries.size() * sizeof(TreeNode::Entry));
+    one = std::max(one, DecodedNodeSize(*node));
+  }
+  NodeCache cache(store_.get(), 3 * one);
+  for (const Id& id : leaves) ASSERT_TRUE(cache.Load(id).ok());
+  NodeCacheStats st = cache.stats();
+  EXPECT_LE(st.bytes, 3 * one);
+  EXPECT_GE(st.nodes, 3u);
+  EXPECT_LT(st.nodes, leaves.size());
+  EXPECT_EQ(st.reads, leaves.size());
+  // The most recent ones stayed: loading them again reads nothing.
+  ASSERT_TRUE(cache.Load(leaves.back()).ok());
+  EXPECT_EQ(cache.stats().hits, 1u);
+  // LoadPassing reads what is not cached and keeps nothing new.
+  ASSERT_TRUE(cache.LoadPassing(leaves[0]).ok());
+  EXPECT_EQ(cache.stats().reads, leaves.size() + 1);
+  EXPECT_EQ(cache.stats().nodes, st.nodes);
+  ASSERT_TRUE(cache.LoadPassing(leaves.back()).ok());  // cached: a hit
+  EXPECT_EQ(cache.stats().hits, 2u);
+  // A node larger than the whole budget is still returned, and kept alone.
+  NodeCache tiny(store_.get(), 1);
+  ASSERT_TRUE(tiny.Load(leaves[1]).ok());
+  ASSERT_TRUE(tiny.Load(leaves[2]).ok());
+  EXPECT_EQ(tiny.stats().nodes, 1u);
+  EXPECT_FALSE(tiny.LoadPassing(Id()).ok());  // a missing node is an error, not a null
+}
+
 TEST_F(TreeTest, DamagedNodesAreCorruption) {
   const Id junk = *store_->Put(BlobType::kTree, "Nnot a node");
   auto got = cache_->Load(junk);

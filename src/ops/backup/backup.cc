@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "snapshot/record_diff.h"
 #include "sources/connector.h"
 #include "tree/tree.h"
+#include "tree/tree_stream.h"
 
 namespace tidemark {
 namespace {
@@ -28,10 +30,22 @@ struct Batch {
   std::string data;                                  // keys and values back to back
   std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key size, value size)
   bool end = false;                                  // end of the table
+  // The first batch of a table may name the table's tree in the parent
+  // snapshot: the stage then counts the changes as it builds.
+  std::optional<TreeRoot> parent;
+};
+
+// What the tree stage made of one table.
+struct BuiltTable {
+  TreeRoot root;
+  std::optional<TreeDiffCounts> changes;  // against the parent's tree, when one was named
 };
 
 constexpr size_t kBatchBytes = 1u << 20;
 constexpr size_t kQueueDepth = 4;
+// Decoded tree nodes a backup keeps (NodeCache): internal nodes of the parent
+// and what anomaly detection reads again; peak memory stays flat with it.
+constexpr size_t kBackupCacheBytes = 16u << 20;
 
 // A bounded single-producer single-consumer queue.
 class BatchQueue {
@@ -66,10 +80,14 @@ class BatchQueue {
   bool closed_ = false;
 };
 
-// Builds the trees of the tables, in order, from the batches it is handed.
+// Builds the trees of the tables, in order, from the batches it is handed,
+// and compares each new leaf with the parent's tree as it goes
+// (LeafStreamDiff): unchanged leaves are skipped by id, so the change counts
+// cost only the changed leaves of the parent, read on this thread.
 class TreeStage {
  public:
-  TreeStage(BlobStore* store, TreeParams params) : store_(store), params_(std::move(params)) {
+  TreeStage(BlobStore* store, NodeCache* cache, TreeParams params)
+      : store_(store), cache_(cache), params_(std::move(params)) {
     thread_ = std::thread([this] { Run(); });
   }
   ~TreeStage() {
@@ -78,11 +96,11 @@ class TreeStage {
   }
   void Push(Batch b) { queue_.Push(std::move(b)); }
   // Waits for the builder to finish the table whose end was pushed.
-  Result<TreeRoot> TableRoot() {
+  Result<BuiltTable> TableRoot() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !roots_.empty() || !status_.ok(); });
     if (!status_.ok()) return status_;
-    Result<TreeRoot> r = roots_.front();
+    BuiltTable r = roots_.front();
     roots_.pop_front();
     return r;
   }
@@ -92,21 +110,39 @@ class TreeStage {
   }
 
  private:
+  // A builder for the next table, and the diff against its parent's tree.
+  void StartTable(const std::optional<TreeRoot>& parent) {
+    builder_ = std::make_unique<TreeBuilder>(store_, params_);
+    diff_.reset();
+    if (!parent) return;
+    diff_ = std::make_unique<LeafStreamDiff>(cache_, *parent);
+    builder_->SetLeafListener(
+        [d = diff_.get()](const Id& id, std::string_view node) { return d->AddLeaf(id, node); });
+  }
+  Result<BuiltTable> FinishTable() {
+    BuiltTable t;
+    TM_ASSIGN_OR_RETURN(t.root, builder_->Finish());
+    if (diff_) {
+      TM_ASSIGN_OR_RETURN(t.changes, diff_->Finish());
+    }
+    builder_.reset();
+    diff_.reset();
+    return t;
+  }
   void Run() {
-    auto builder = std::make_unique<TreeBuilder>(store_, params_);
     Batch b;
     while (queue_.Pop(&b)) {
-      Status s = AddBatch(builder.get(), b);
+      if (!builder_) StartTable(b.parent);
+      Status s = AddBatch(builder_.get(), b);
       if (s.ok() && b.end) {
-        Result<TreeRoot> root = builder->Finish();
-        builder = std::make_unique<TreeBuilder>(store_, params_);
-        if (root.ok()) {
+        Result<BuiltTable> built = FinishTable();
+        if (built.ok()) {
           std::lock_guard lock(mu_);
-          roots_.push_back(*root);
+          roots_.push_back(*built);
           cv_.notify_all();
           continue;
         }
-        s = root.status();
+        s = built.status();
       }
       if (!s.ok()) {
         std::lock_guard lock(mu_);
@@ -129,27 +165,38 @@ class TreeStage {
   }
 
   BlobStore* store_;
+  NodeCache* cache_;
   TreeParams params_;
+  std::unique_ptr<TreeBuilder> builder_;  // the table being built; stage thread only
+  std::unique_ptr<LeafStreamDiff> diff_;  // its diff against the parent; stage thread only
   BatchQueue queue_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<TreeRoot> roots_;
+  std::deque<BuiltTable> roots_;
   Status status_;
   std::thread thread_;
 };
 
-// Scans one table, feeding the tree stage; fills digest, bytes and rows.
+// Scans one table, feeding the tree stage; fills digest, bytes and rows,
+// and *changes when `parent` (the table's tree in the parent) is given.
 Status ScanTable(SourceReader* src, const TableSchema& schema, ChunkedValueStore* large,
-                 TreeStage* stage, SnapshotTable* out, Progress* progress) {
+                 TreeStage* stage, const std::optional<TreeRoot>& parent, SnapshotTable* out,
+                 std::optional<TreeDiffCounts>* changes, Progress* progress) {
   TableDigest digest;
   Batch batch;
+  batch.parent = parent;
   std::string key, value;
   TM_RETURN_IF_ERROR(src->Scan(schema, [&](const SourceRow& row) -> Status {
     key.clear();
     value.clear();
     EncodeKey(row.key, &key);
-    TM_RETURN_IF_ERROR(EncodeRecord(row.record, large, &value));
-    digest.Add(key, row.record);
+    bool all_inline;
+    TM_RETURN_IF_ERROR(EncodeRecord(row.record, large, &value, &all_inline));
+    if (all_inline) {
+      digest.AddEncoded(key, value);
+    } else {
+      digest.Add(key, row.record);
+    }
     out->bytes += key.size() + value.size();
     batch.data += key;
     batch.data += value;
@@ -166,7 +213,9 @@ Status ScanTable(SourceReader* src, const TableSchema& schema, ChunkedValueStore
   batch.end = true;
   stage->Push(std::move(batch));
   out->digest = digest.Finish();
-  TM_ASSIGN_OR_RETURN(out->root, stage->TableRoot());
+  TM_ASSIGN_OR_RETURN(BuiltTable built, stage->TableRoot());
+  out->root = built.root;
+  *changes = built.changes;
   if (out->root.count != digest.rows()) {
     return Status::Internal("table " + schema.name + ": tree holds " +
                             std::to_string(out->root.count) + " rows, scan read " +
@@ -175,13 +224,30 @@ Status ScanTable(SourceReader* src, const TableSchema& schema, ChunkedValueStore
   return Status::OK();
 }
 
+// The table's tree in the parent when its changes can be counted while it
+// is built: both sides hold records (otherwise DiffTable's rules apply).
+std::optional<TreeRoot> ParentTree(const Manifest* parent, const TableSchema& table) {
+  const SnapshotTable* old = parent ? parent->FindTable(table.name) : nullptr;
+  if (old == nullptr || !old->schema.has_records() || !table.has_records()) return std::nullopt;
+  return old->root;
+}
+
 // Counts added / changed / removed records against the parent snapshot.
 // Per table (in m->tables order) into *per_table, for anomaly detection.
+// `streamed` holds the counts the tree stage made while building (same
+// order; nullopt: a table DiffTable counts here, cheaply, from one side).
 Status CountChanges(NodeCache* cache, const Manifest* parent, Manifest* m,
+                    const std::vector<std::optional<TreeDiffCounts>>& streamed,
                     std::vector<TreeDiffCounts>* per_table) {
-  for (const SnapshotTable& t : m->tables) {
+  for (size_t i = 0; i < m->tables.size(); i++) {
+    const SnapshotTable& t = m->tables[i];
     const SnapshotTable* old = parent ? parent->FindTable(t.schema.name) : nullptr;
-    TM_ASSIGN_OR_RETURN(TreeDiffCounts c, DiffTable(cache, old, &t, nullptr));
+    TreeDiffCounts c;
+    if (i < streamed.size() && streamed[i]) {
+      c = *streamed[i];
+    } else {
+      TM_ASSIGN_OR_RETURN(c, DiffTable(cache, old, &t, nullptr));
+    }
     per_table->push_back(c);
     m->stats.records_added += c.added;
     m->stats.records_changed += c.changed;
@@ -305,9 +371,12 @@ Status FillIdentity(const BackupOptions& opts, Manifest* m) {
 }
 
 // Scans every selected table into trees (records and large values stored),
-// then flushes the store.
+// then flushes the store. *streamed: each table's change counts against
+// `parent` where the tree stage made them (see ParentTree).
 Status StoreTables(SourceReader* src, const SourceSchema& schema, Repository* repo,
-                   BlobStore* store, const BackupOptions& opts, BackupResult* result) {
+                   BlobStore* store, NodeCache* cache, const Manifest* parent,
+                   const BackupOptions& opts, BackupResult* result,
+                   std::vector<std::optional<TreeDiffCounts>>* streamed) {
   uint64_t total_rows = 0;
   for (const TableSchema& t : schema.tables) {
     if (!t.has_records() || !opts.show_progress) continue;  // count(*) is only for the ETA
@@ -317,12 +386,14 @@ Status StoreTables(SourceReader* src, const SourceSchema& schema, Repository* re
   Progress progress("backup " + opts.name, total_rows, Progress::Unit::kCount, opts.show_progress);
   ChunkedValueStore large(store, *repo);
   {
-    TreeStage stage(store, TreeParams::ForRepository(*repo));
+    TreeStage stage(store, cache, TreeParams::ForRepository(*repo));
     for (const TableSchema& table : schema.tables) {
       SnapshotTable t;
       t.schema = table;
+      streamed->emplace_back();
       if (table.has_records()) {
-        TM_RETURN_IF_ERROR(ScanTable(src, table, &large, &stage, &t, &progress));
+        TM_RETURN_IF_ERROR(ScanTable(src, table, &large, &stage, ParentTree(parent, table), &t,
+                                     &streamed->back(), &progress));
       }
       result->records += t.root.count;
       result->manifest.tables.push_back(std::move(t));
@@ -392,12 +463,16 @@ Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOpti
   m.objects.settings = schema.settings;
   m.objects.annotations = schema.annotations;
   const uint64_t written_before = store->stats().bytes_written;
-  TM_RETURN_IF_ERROR(StoreTables(src.get(), schema, repo, store, opts, &result));
-  // One cache for the change counts and the anomaly detection after them:
-  // detection walks the same parent/new diff, so its nodes are mostly cached.
-  NodeCache cache(store);
+  // One cache for the change counts and the anomaly detection after them;
+  // leaves read once pass by it (LeafStreamDiff), so it holds mostly the
+  // internal nodes both walk.
+  NodeCache cache(store, kBackupCacheBytes);
+  const Manifest* parent_manifest = parent ? &parent->manifest : nullptr;
+  std::vector<std::optional<TreeDiffCounts>> streamed;
+  TM_RETURN_IF_ERROR(StoreTables(src.get(), schema, repo, store, &cache, parent_manifest, opts,
+                                 &result, &streamed));
   std::vector<TreeDiffCounts> counts;
-  TM_RETURN_IF_ERROR(CountChanges(&cache, parent ? &parent->manifest : nullptr, &m, &counts));
+  TM_RETURN_IF_ERROR(CountChanges(&cache, parent_manifest, &m, streamed, &counts));
   m.stats.bytes_added = store->stats().bytes_written - written_before;
   m.stats.duration_us = MicrosSince(started);
   if (opts.anomalies != nullptr && parent != nullptr) {

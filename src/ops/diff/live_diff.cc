@@ -1,51 +1,10 @@
 #include "ops/diff/live_diff.h"
 
 #include "snapshot/large_values.h"
+#include "tree/tree_stream.h"
 
 namespace tidemark {
 namespace {
-
-// Walks a tree's leaf entries in key order, one at a time.
-class TreeCursor {
- public:
-  explicit TreeCursor(NodeCache* cache) : cache_(cache) {}
-  Status Start(const TreeRoot& root) {
-    TM_ASSIGN_OR_RETURN(auto node, cache_->Load(root.id));
-    stack_.push_back({node, 0});
-    return Settle();
-  }
-  bool valid() const { return !stack_.empty(); }
-  std::string_view key() const { return Entry().key; }
-  std::string_view value() const { return Entry().value; }
-  Status Next() {
-    stack_.back().index++;
-    return Settle();
-  }
-
- private:
-  struct Frame {
-    std::shared_ptr<const TreeNode> node;
-    size_t index;
-  };
-  const TreeNode::Entry& Entry() const { return stack_.back().node->entries[stack_.back().index]; }
-  // Moves to the next leaf entry at or after the current position.
-  Status Settle() {
-    while (!stack_.empty()) {
-      Frame& f = stack_.back();
-      if (f.index >= f.node->entries.size()) {
-        stack_.pop_back();
-        if (!stack_.empty()) stack_.back().index++;
-        continue;
-      }
-      if (f.node->level == 0) return Status::OK();
-      TM_ASSIGN_OR_RETURN(auto child, cache_->Load(f.node->entries[f.index].child));
-      stack_.push_back({child, 0});
-    }
-    return Status::OK();
-  }
-  NodeCache* cache_;
-  std::vector<Frame> stack_;
-};
 
 // Counts each change and hands it, decoded, to the callback until that
 // says stop.
@@ -89,10 +48,11 @@ class ChangeSink {
   TreeDiffCounts counts_;
 };
 
-// Merges the live rows, in key order, with the snapshot's cursor.
-Status MergeLive(NodeCache* cache, const Repository& repo, SourceReader* source,
-                 const TableSchema& live, TreeCursor* cursor, ChangeSink* sink) {
-  // Large live values are compared by the chunk ids they would get.
+// Encodes each live row as a backup would (large values by the chunk ids
+// they would get) and hands it to add(key, value).
+Status ScanEncoded(NodeCache* cache, const Repository& repo, SourceReader* source,
+                   const TableSchema& live,
+                   const std::function<Status(std::string_view, std::string_view)>& add) {
   ChunkedValueStore ids_only(cache->store(), repo, /*dry_run=*/true);
   std::string key, value;
   return source->Scan(live, [&](const SourceRow& row) -> Status {
@@ -100,18 +60,28 @@ Status MergeLive(NodeCache* cache, const Repository& repo, SourceReader* source,
     value.clear();
     EncodeKey(row.key, &key);
     TM_RETURN_IF_ERROR(EncodeRecord(row.record, &ids_only, &value));
-    while (cursor->valid() && cursor->key() < key) {
-      TM_RETURN_IF_ERROR(sink->Emit(TreeChange::kRemoved, cursor->key(), cursor->value(), ""));
-      TM_RETURN_IF_ERROR(cursor->Next());
-    }
-    if (cursor->valid() && cursor->key() == key) {
-      if (cursor->value() != value) {
-        TM_RETURN_IF_ERROR(sink->Emit(TreeChange::kChanged, key, cursor->value(), value));
-      }
-      return cursor->Next();
-    }
-    return sink->Emit(TreeChange::kAdded, key, "", value);
+    return add(key, value);
   });
+}
+
+// Builds the live table's tree without storing it (the ids its nodes would
+// get) and compares each leaf with the snapshot's: a leaf with the snapshot's
+// id is equal and skipped unread, so an unchanged table costs one scan and
+// the snapshot's internal nodes (LeafStreamDiff).
+Status MergeLive(NodeCache* cache, const Repository& repo, SourceReader* source,
+                 const TableSchema& live, const TreeRoot& snap_root, ChangeSink* sink) {
+  LeafStreamDiff diff(cache, snap_root, [&](const TreeChange& c) {
+    return sink->Emit(c.kind, c.key, c.old_value, c.new_value);
+  });
+  TreeBuilder builder(cache->store(), TreeParams::ForRepository(repo));
+  builder.StoreNothing();
+  builder.SetLeafListener(
+      [&](const Id& id, std::string_view node) { return diff.AddLeaf(id, node); });
+  TM_RETURN_IF_ERROR(ScanEncoded(cache, repo, source, live, [&](auto key, auto value) {
+    return builder.Add(key, value);
+  }));
+  TM_RETURN_IF_ERROR(builder.Finish().status());
+  return diff.Finish().status();
 }
 
 }  // namespace
@@ -125,12 +95,19 @@ Result<TreeDiffCounts> DiffLiveTable(NodeCache* cache, const Repository& repo,
   }
   const TableSchema empty_schema;
   ChangeSink sink(snap ? snap->schema : empty_schema, live ? *live : empty_schema, fn);
-  TreeCursor cursor(cache);
-  if (snap) TM_RETURN_IF_ERROR(cursor.Start(snap->root));
-  if (live) TM_RETURN_IF_ERROR(MergeLive(cache, repo, source, *live, &cursor, &sink));
-  while (cursor.valid()) {
-    TM_RETURN_IF_ERROR(sink.Emit(TreeChange::kRemoved, cursor.key(), cursor.value(), ""));
-    TM_RETURN_IF_ERROR(cursor.Next());
+  if (snap && live) {
+    TM_RETURN_IF_ERROR(MergeLive(cache, repo, source, *live, snap->root, &sink));
+  } else if (live) {  // a table new in live: every row added
+    TM_RETURN_IF_ERROR(ScanEncoded(cache, repo, source, *live, [&](auto key, auto value) {
+      return sink.Emit(TreeChange::kAdded, key, "", value);
+    }));
+  } else if (snap) {  // a table dropped: every record removed
+    TM_RETURN_IF_ERROR(TreeScan(cache, snap->root, std::nullopt,
+                                [&](std::string_view key, std::string_view value) -> Result<bool> {
+                                  TM_RETURN_IF_ERROR(
+                                      sink.Emit(TreeChange::kRemoved, key, value, ""));
+                                  return true;
+                                }));
   }
   return sink.counts();
 }

@@ -1,6 +1,9 @@
 // Differences between a snapshot and the live source as it is now (`diff A
 // live`). The live table is read in key order inside one read transaction
-// and merged with the snapshot's tree; cost is one scan of the live table.
+// and its entries cut into leaves as a backup would cut them (nothing is
+// stored); a leaf whose id is the snapshot's is equal and skipped unread,
+// the others are merged with the snapshot's entries (LeafStreamDiff). Cost:
+// one scan of the live table, plus the snapshot's leaves that changed.
 #pragma once
 
 #include <functional>
