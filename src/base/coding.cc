@@ -45,7 +45,8 @@ uint64_t DecodeFixed64(const char* p) {
 }
 
 Status ByteReader::Error(std::string_view field, std::string_view problem) const {
-  std::string msg = what_ + ": offset " + std::to_string(pos_) + ": " + std::string(problem);
+  std::string msg =
+      std::string(what_view_) + ": offset " + std::to_string(pos_) + ": " + std::string(problem);
   if (!field.empty()) msg += " (field " + std::string(field) + ")";
   return Status::Corruption(msg);
 }

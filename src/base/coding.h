@@ -42,7 +42,15 @@ uint64_t DecodeFixed64(const char* p);
 // (field blob_count)". The reader never reads past the buffer.
 class ByteReader {
  public:
-  ByteReader(std::string_view data, std::string what) : data_(data), what_(std::move(what)) {}
+  ByteReader(std::string_view data, std::string what)
+      : data_(data), what_(std::move(what)), what_view_(what_) {}
+  // Borrows `what`, which must outlive the reader: no copy for a reader
+  // made per record.
+  struct Borrow {};
+  ByteReader(std::string_view data, std::string_view what, Borrow)
+      : data_(data), what_view_(what) {}
+  ByteReader(const ByteReader&) = delete;
+  ByteReader& operator=(const ByteReader&) = delete;
 
   Status Fixed8(std::string_view field, uint8_t* v);
   Status Fixed16(std::string_view field, uint16_t* v);
@@ -67,6 +75,7 @@ class ByteReader {
  private:
   std::string_view data_;
   std::string what_;
+  std::string_view what_view_;  // what_, or the borrowed name
   size_t pos_ = 0;
 };
 

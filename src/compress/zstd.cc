@@ -32,7 +32,15 @@ Result<std::string> ZstdDecompress(std::string_view frame, size_t max_size) {
                               " bytes, more than the limit " + std::to_string(max_size));
   }
   std::string out(size, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
+  // One context per thread, reused: ZSTD_decompress would allocate and
+  // initialise one per call (a restore decompresses every node).
+  struct Context {
+    ZSTD_DCtx* ctx = ZSTD_createDCtx();
+    ~Context() { ZSTD_freeDCtx(ctx); }
+  };
+  thread_local Context dctx;
+  if (dctx.ctx == nullptr) return Status::Internal("zstd: cannot allocate a decompression context");
+  size_t n = ZSTD_decompressDCtx(dctx.ctx, out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n)) return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
   if (n != size) return Status::Corruption("zstd frame size differs from its declared size");
   return out;

@@ -310,7 +310,7 @@ Status DecodeInlineTagged(ByteReader* r, uint8_t tag, size_t max_bytes, Value* v
     case 4: {
       std::string_view s;
       TM_RETURN_IF_ERROR(r->LengthPrefixed("bytes", max_bytes, &s));
-      *v = tag == 3 ? Value::Text(std::string(s)) : Value::Blob(std::string(s));
+      v->SetBytes(tag == 3 ? ValueType::kText : ValueType::kBlob, s);  // reuses v's buffer
       return Status::OK();
     }
     default:
@@ -345,7 +345,7 @@ Status DecodeInlineValue(ByteReader* r, size_t max_bytes, Value* v) {
 }
 
 Status DecodeRecord(std::string_view data, std::string_view what, Record* out) {
-  ByteReader r(data, std::string(what));
+  ByteReader r(data, what, ByteReader::Borrow{});
   if (data.size() > kMaxRecordSize) return r.Error("", "record longer than 1 MiB");
   uint64_t n = 0;
   TM_RETURN_IF_ERROR(r.VarintMax("value_count", kMaxColumns + 1, &n));

@@ -90,6 +90,16 @@ class Value {
   // the encoded reference).
   const std::string& bytes() const { return s_; }
   std::string* mutable_bytes() { return &s_; }
+  // Makes this an inline text or blob holding `bytes`, reusing its buffer
+  // (decoders that fill the same values row after row).
+  // REQUIRES: type is kText or kBlob.
+  void SetBytes(ValueType type, std::string_view bytes) {
+    type_ = type;
+    ref_ = false;
+    i_ = 0;
+    aux_ = 0;
+    s_.assign(bytes);
+  }
 
   // Exact equality: same type, same bits (NaN == NaN with equal bits,
   // -0.0 != 0.0), same bytes. A reference equals only the same reference.

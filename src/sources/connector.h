@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,7 +55,15 @@ class SourceReader {
 // sight, loaded table by table, finished, optionally read back, then
 // published at its location in one step. Destroying it before Publish
 // discards everything staged; nothing partial is ever at the location.
-// Not thread-safe.
+// Not thread-safe; use from one thread at a time.
+//
+// A bulk load: nothing is visible before Publish and a failed load is
+// discarded, never repaired, so a target should load the fastest way its
+// source has, without journalling or syncing each write (Finish makes the
+// copy durable once), with secondary structures (indexes) built after the
+// rows, and each table's rows arrive in key order (records.md §4) for an
+// append-ordered load. The caller decodes the next rows on another thread
+// meanwhile, so InsertBatch should not wait for anything but the source.
 class RestoreTarget {
  public:
   virtual ~RestoreTarget() = default;
@@ -62,9 +71,17 @@ class RestoreTarget {
   // Starts loading `table` (one selected at creation that has records).
   virtual Status BeginTable(const TableSchema& table) = 0;
   // One row with its exact types. REQUIRES: values resolved (no
-  // references). A row of the wrong shape is InvalidArgument; a row that
-  // breaks a constraint is Corruption (an inconsistent snapshot).
+  // references); rows of a table in key order. A row of the wrong shape is
+  // InvalidArgument; a row that breaks a constraint is Corruption (an
+  // inconsistent snapshot).
   virtual Status Insert(const SourceRow& row) = 0;
+  // Consecutive rows of the table, as Insert takes them one by one (the
+  // default). A target whose source loads faster in batches (a COPY stream)
+  // overrides it. Stops at the first row that fails.
+  virtual Status InsertBatch(std::span<const SourceRow> rows) {
+    for (const SourceRow& row : rows) TM_RETURN_IF_ERROR(Insert(row));
+    return Status::OK();
+  }
   virtual Status EndTable() = 0;
   // Creates the remaining schema objects and makes the staged copy durable.
   virtual Status Finish() = 0;

@@ -5,12 +5,15 @@
 
 #include "base/hex.h"
 #include "base/progress.h"
+#include "ops/restore/row_pipeline.h"
 #include "records/encoding.h"
 #include "snapshot/large_values.h"
 #include "tree/tree.h"
 
 namespace tidemark {
 namespace {
+
+constexpr size_t kRestoreNodeCacheBytes = 4u << 20;
 
 // Which tables to restore: the selection plus the internal tables of
 // selected virtual tables (Connector::OwnerOf) and the counter tables.
@@ -41,23 +44,67 @@ bool Selected(const std::vector<std::string>& sel, const std::string& name) {
   return sel.empty() || std::find(sel.begin(), sel.end(), name) != sel.end();
 }
 
+// Tables smaller than this load on one thread: a second would cost more
+// than it saves.
+constexpr uint64_t kPipelineMinRows = 2048;
+
+PipelineWorker WorkerFor(uint64_t rows, PipelineWorker side) {
+  return rows < kPipelineMinRows ? PipelineWorker::kNone : side;
+}
+
+// Loads one table: a second thread walks its tree, decodes the records and
+// reads their large values while this one inserts them into the target.
 Status WriteTable(BlobStore* store, const Repository& repo, NodeCache* cache,
                   const SnapshotTable& t, RestoreTarget* w, Progress* progress) {
-  ChunkedValueStore large(store, repo);
   TM_RETURN_IF_ERROR(w->BeginTable(t.schema));
-  SourceRow row;
-  TM_RETURN_IF_ERROR(TreeScan(cache, t.root, std::nullopt,
-                              [&](std::string_view key, std::string_view value) -> Result<bool> {
-                                TM_RETURN_IF_ERROR(DecodeKey(key, &row.key));
-                                TM_RETURN_IF_ERROR(DecodeRecord(
-                                    value, "record of table " + t.schema.name, &row.record));
-                                for (Value& v : row.record)
-                                  TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
-                                TM_RETURN_IF_ERROR(w->Insert(row));
-                                progress->Add(1);
-                                return true;
-                              }));
+  const std::string what = "record of table " + t.schema.name;
+  auto produce = [&](RowSink* sink) -> Status {
+    ChunkedValueStore large(store, repo);
+    return TreeScan(cache, t.root, std::nullopt,
+                    [&](std::string_view key, std::string_view value) -> Result<bool> {
+                      SourceRow* row = sink->Next();
+                      TM_RETURN_IF_ERROR(DecodeKey(key, &row->key));
+                      TM_RETURN_IF_ERROR(DecodeRecord(value, what, &row->record));
+                      for (Value& v : row->record) TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
+                      TM_RETURN_IF_ERROR(sink->Commit());
+                      return true;
+                    });
+  };
+  auto consume = [&](std::span<const SourceRow> rows) -> Status {
+    TM_RETURN_IF_ERROR(w->InsertBatch(rows));
+    progress->Add(rows.size());
+    return Status::OK();
+  };
+  TM_RETURN_IF_ERROR(
+      RunRowPipeline(produce, consume, WorkerFor(t.root.count, PipelineWorker::kProducer)));
   return w->EndTable();
+}
+
+// The count and digest of one table as `src` holds it: this thread reads
+// the rows, a second one encodes and hashes them.
+Status TallyTable(SourceReader* src, const TableSchema& live, const SnapshotTable& t,
+                  TableTally* tally) {
+  TableDigest digest;
+  std::string key;
+  auto produce = [&](RowSink* sink) -> Status {
+    return src->Scan(live, [&](const SourceRow& row) {
+      *sink->Next() = row;
+      return sink->Commit();
+    });
+  };
+  auto consume = [&](std::span<const SourceRow> rows) -> Status {
+    for (const SourceRow& row : rows) {
+      key.clear();
+      EncodeKey(row.key, &key);
+      digest.Add(key, row.record);
+    }
+    return Status::OK();
+  };
+  TM_RETURN_IF_ERROR(
+      RunRowPipeline(produce, consume, WorkerFor(t.root.count, PipelineWorker::kConsumer)));
+  tally->rows = digest.rows();
+  tally->digest = digest.Finish();
+  return Status::OK();
 }
 
 }  // namespace
@@ -82,16 +129,7 @@ Result<std::vector<TableTally>> TallyTables(const Connector& c, SourceReader* sr
     const TableSchema* live = src->schema().FindTable(t.schema.name);
     if (live != nullptr) {
       tally.present = true;
-      TableDigest digest;
-      std::string key;
-      TM_RETURN_IF_ERROR(src->Scan(*live, [&](const SourceRow& row) {
-        key.clear();
-        EncodeKey(row.key, &key);
-        digest.Add(key, row.record);
-        return Status::OK();
-      }));
-      tally.rows = digest.rows();
-      tally.digest = digest.Finish();
+      TM_RETURN_IF_ERROR(TallyTable(src, *live, t, &tally));
     }
     out.push_back(std::move(tally));
   }
@@ -127,7 +165,9 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
     if (Selected(tables, t.schema.name) && t.schema.has_records()) total += t.root.count;
   }
   Progress progress("restore", total, Progress::Unit::kCount, opts.show_progress);
-  NodeCache cache(store);
+  // A scan reads each node once and holds its path itself: a small cache
+  // keeps the internal nodes, and memory stays flat whatever the table size.
+  NodeCache cache(store, kRestoreNodeCacheBytes);
   for (const SnapshotTable& t : m.tables) {
     if (!Selected(tables, t.schema.name)) continue;
     if (t.schema.kind == TableKind::kTable) result.tables++;

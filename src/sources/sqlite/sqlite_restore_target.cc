@@ -54,6 +54,10 @@ class SqliteRestoreTarget final : public RestoreTarget {
   }
   Status BeginTable(const TableSchema& t) override { return writer_->BeginTable(t); }
   Status Insert(const SourceRow& row) override { return writer_->Insert(row); }
+  Status InsertBatch(std::span<const SourceRow> rows) override {
+    for (const SourceRow& row : rows) TM_RETURN_IF_ERROR(writer_->Insert(row));
+    return Status::OK();
+  }
   Status EndTable() override { return writer_->EndTable(); }
   Status Finish() override {
     TM_RETURN_IF_ERROR(writer_->Finish());

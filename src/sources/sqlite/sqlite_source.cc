@@ -80,8 +80,8 @@ Result<std::unique_ptr<SqliteSource>> SqliteSource::Open(const std::string& path
   // connection needs no mutex of its own: without one, each sqlite3_column_*
   // call of a scan no longer takes and releases a lock (measured: ~10 % of a
   // backup's reading thread).
-  int rc = sqlite3_open_v2(name.c_str(), &src->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(name.c_str(), &src->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return ReadStatus(src->db_, rc, path, "open");
   sqlite3_extended_result_codes(src->db_, 1);
   sqlite3_busy_timeout(src->db_, busy_timeout_ms);
