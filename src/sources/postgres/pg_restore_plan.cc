@@ -113,6 +113,38 @@ bool ParseQualifiedName(std::string_view text, size_t* pos, RelName* out) {
 
 namespace {
 
+// COMMENT ON / SECURITY LABEL ON <kind> X, COLUMN X.c, <kind> n ON X.
+std::optional<RelName> CommentedRelation(std::string_view sql, const std::string& ns,
+                                         std::string* kind) {
+  size_t p = 0;
+  size_t on = FindOutsideQuotes(sql, " ON ");
+  if (on == std::string_view::npos) return std::nullopt;
+  p = on + 4;
+  for (const char* k : {"COLUMN", "TABLE", "VIEW", "MATERIALIZED", "FOREIGN", "SEQUENCE", "INDEX",
+                        "CONSTRAINT", "TRIGGER", "POLICY", "RULE"}) {
+    size_t q = p;
+    if (!Word(sql, &q, k)) continue;
+    *kind = k;
+    if (*kind == "COLUMN") {
+      std::vector<std::string> n = Name(sql, &q);
+      if (!n.empty()) n.pop_back();  // the column
+      return Rel(n, ns);
+    }
+    if (*kind == "MATERIALIZED" || *kind == "FOREIGN")
+      Word(sql, &q, *kind == "MATERIALIZED" ? "VIEW" : "TABLE");
+    if (*kind == "CONSTRAINT" || *kind == "TRIGGER" || *kind == "POLICY" || *kind == "RULE") {
+      Name(sql, &q);
+      if (!Word(sql, &q, "ON")) return std::nullopt;
+      if (Word(sql, &q, "DOMAIN")) return std::nullopt;  // a domain's constraint
+      *kind = "TABLE";
+    }
+    std::vector<std::string> n = Name(sql, &q);
+    if (*kind != "SEQUENCE" && *kind != "INDEX") *kind = "TABLE";
+    return Rel(n, ns);
+  }
+  return std::nullopt;
+}
+
 // The relation a statement of pg_dump's is about, from its SQL: ALTER TABLE
 // X, CREATE INDEX n ON X, CREATE TRIGGER/POLICY/RULE ... ON X, COMMENT ON
 // <kind> X / COLUMN X.c / <kind> n ON X, GRANT/REVOKE ... ON <kind> X.
@@ -128,34 +160,8 @@ std::optional<RelName> RelationInSql(std::string_view sql, const std::string& ns
     std::vector<std::string> n = Name(sql, &p);
     return Rel(n, ns);
   }
-  if (Word(sql, &p, "COMMENT") || Word(sql, &p, "SECURITY")) {
-    size_t on = FindOutsideQuotes(sql, " ON ");
-    if (on == std::string_view::npos) return std::nullopt;
-    p = on + 4;
-    for (const char* k : {"COLUMN", "TABLE", "VIEW", "MATERIALIZED", "FOREIGN", "SEQUENCE", "INDEX",
-                          "CONSTRAINT", "TRIGGER", "POLICY", "RULE"}) {
-      size_t q = p;
-      if (!Word(sql, &q, k)) continue;
-      *kind = k;
-      if (*kind == "COLUMN") {
-        std::vector<std::string> n = Name(sql, &q);
-        if (!n.empty()) n.pop_back();  // the column
-        return Rel(n, ns);
-      }
-      if (*kind == "MATERIALIZED" || *kind == "FOREIGN")
-        Word(sql, &q, *kind == "MATERIALIZED" ? "VIEW" : "TABLE");
-      if (*kind == "CONSTRAINT" || *kind == "TRIGGER" || *kind == "POLICY" || *kind == "RULE") {
-        Name(sql, &q);
-        if (!Word(sql, &q, "ON")) return std::nullopt;
-        Word(sql, &q, "DOMAIN");
-        *kind = "TABLE";
-      }
-      std::vector<std::string> n = Name(sql, &q);
-      if (*kind != "SEQUENCE" && *kind != "INDEX") *kind = "TABLE";
-      return Rel(n, ns);
-    }
-    return std::nullopt;
-  }
+  if (Word(sql, &p, "COMMENT") || Word(sql, &p, "SECURITY"))
+    return CommentedRelation(sql, ns, kind);
   if (Word(sql, &p, "GRANT") || Word(sql, &p, "REVOKE")) {
     size_t on = FindOutsideQuotes(sql, " ON ");
     if (on == std::string_view::npos) return std::nullopt;
@@ -227,7 +233,7 @@ std::optional<RelName> Planner::RelationOf(size_t i) const {
   const std::string ns = Ns(i);
   if (IsRelationType(o.type)) return RelName{ns, o.name};
   if (o.type == "SEQUENCE" || o.type == "SEQUENCE OWNED BY") return OwnerOfSequence(ns, o.name);
-  if (!o.tbl_name.empty() && o.tbl_name != o.name) return RelName{ns, o.tbl_name};
+  if (!o.tbl_name.empty()) return RelName{ns, o.tbl_name};
   std::string kind;
   std::optional<RelName> r = RelationInSql(o.sql, ns, &kind);
   if (!r) return std::nullopt;

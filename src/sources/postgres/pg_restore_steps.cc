@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "sources/postgres/pg_types.h"
+
 namespace tidemark::pg {
 
 Status Statements::Next(std::string_view doing) {
@@ -99,15 +101,13 @@ Status DropDatabase(Statements* st, PgConnection* admin, const std::string& name
 Status SetRestoreSession(Statements* st, PgConnection* c) {
   std::string sql =
       "SET statement_timeout = 0; SET lock_timeout = 0; "
-      "SET idle_in_transaction_session_timeout = 0; SET client_encoding = 'UTF8'; "
+      "SET idle_in_transaction_session_timeout = 0; "
       "SET standard_conforming_strings = on; "
       "SELECT pg_catalog.set_config('search_path', '', false); "
-      "SET check_function_bodies = false; SET xmloption = content; "
-      "SET client_min_messages = warning; SET row_security = off; "
-      "SET default_tablespace = ''; "
-      "SET DateStyle = ISO, YMD; SET IntervalStyle = postgres; SET TimeZone = 'UTC'; "
-      "SET extra_float_digits = 3; SET bytea_output = hex";
-  if (c->server_version() >= 120000) sql += "; SET default_table_access_method = heap";
+      "SET check_function_bodies = false; SET client_min_messages = warning; "
+      "SET row_security = off; SET default_tablespace = ''; ";
+  if (c->server_version() >= 120000) sql += "SET default_table_access_method = heap; ";
+  sql += kValueSessionSql;
   return st->Run(c, sql, "setting up the restore session");
 }
 
