@@ -13,8 +13,9 @@ namespace {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Days since 2000-01-01 to a proleptic Gregorian date (astronomical years:
-// 0 is 1 BC). H. Hinnant's civil_from_days, shifted from the Unix epoch.
+}  // namespace
+
+// H. Hinnant's civil_from_days, shifted from the Unix epoch.
 void CivilFromDays(int64_t days, int64_t* y, int* m, int* d) {
   const int64_t z = days + 10957 + 719468;  // 2000-01-01 is Unix day 10957
   const int64_t era = FloorDiv(z, 146097);
@@ -26,6 +27,8 @@ void CivilFromDays(int64_t days, int64_t* y, int* m, int* d) {
   *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   *y = yoe + era * 400 + (*m <= 2);
 }
+
+namespace {
 
 std::string DateText(int64_t days) {
   int64_t y = 0;

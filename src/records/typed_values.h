@@ -91,4 +91,8 @@ bool ScalarInRange(const Value& v);
 // value. REQUIRES: a v2 kind, not a reference.
 std::string TypedValueText(const Value& v);
 
+// Days since 2000-01-01 to a proleptic Gregorian date (astronomical years:
+// 0 is 1 BC; month 1..12, day 1..31).
+void CivilFromDays(int64_t days, int64_t* y, int* m, int* d);
+
 }  // namespace tidemark
