@@ -83,8 +83,10 @@ Status CreateDatabase(Statements* st, PgConnection* admin, const std::string& na
     std::string v = schema.Setting(setting);
     if (!v.empty()) sql += clause + admin->QuoteLiteral(v);
   }
-  TM_RETURN_IF_ERROR(st->Run(admin, sql, "creating database " + name));
-  // Committed with the database; the restore's own transaction removes it.
+  return st->Run(admin, sql, "creating database " + name);
+}
+
+Status MarkDatabase(Statements* st, PgConnection* admin, const std::string& name) {
   return st->Run(admin,
                  "COMMENT ON DATABASE " + admin->QuoteIdent(name) +
                      " IS 'tidemark: a restore into this database is in progress or was "

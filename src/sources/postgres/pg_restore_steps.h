@@ -38,10 +38,12 @@ Status CheckServerHas(Statements* st, PgConnection* c, const PgRestorePlan& plan
 // Whether database `name` exists on the server `admin` is connected to.
 Result<bool> DatabaseExists(Statements* st, PgConnection* admin, const std::string& name);
 // CREATE DATABASE from template0 with the snapshot's encoding and locale
-// (settings postgres.encoding, .lc_collate, .lc_ctype), marked by a comment
-// as a restore in progress until the restore commits.
+// (settings postgres.encoding, .lc_collate, .lc_ctype).
 Status CreateDatabase(Statements* st, PgConnection* admin, const std::string& name,
                       const SourceSchema& schema);
+// Marks database `name` by a comment as a restore in progress (committed at
+// once; the restore's own transaction removes it).
+Status MarkDatabase(Statements* st, PgConnection* admin, const std::string& name);
 // DROP DATABASE IF EXISTS (WITH (FORCE) where the server has it).
 Status DropDatabase(Statements* st, PgConnection* admin, const std::string& name);
 
