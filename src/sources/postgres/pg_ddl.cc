@@ -73,6 +73,24 @@ std::string TablePrefix(std::string_view text, std::string_view sep, const std::
   return best;
 }
 
+// The identifier at the start of `s`: "a ""b""" unquoted, or up to a '.'.
+std::string FirstIdent(std::string_view s) {
+  std::string out;
+  if (s.empty() || s[0] != '"') return std::string(s.substr(0, s.find('.')));
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == '"') {
+      if (i + 1 < s.size() && s[i + 1] == '"') {
+        out += '"';
+        ++i;
+        continue;
+      }
+      break;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<DumpEntry> SplitDump(std::string_view text) {
@@ -136,20 +154,22 @@ std::string EntryTable(const DumpEntry& e, const CatalogSchema& cat) {
     return s == nullptr ? "" : s->owner_table;
   }
   if (t == "COMMENT" || t == "ACL" || t == "SECURITY LABEL") {
-    // "TABLE t", "COLUMN t.c", "CONSTRAINT c ON t", "TRIGGER g ON t", ...
+    // "TABLE t", "COLUMN t.c", "CONSTRAINT c ON t", "TRIGGER g ON t", ...,
+    // with the names quoted where SQL needs it.
     std::string_view n = e.name;
-    if (StartsWith(n, "TABLE ")) return TablePrefix(n.substr(6), "", e.schema, cat);
-    if (StartsWith(n, "FOREIGN TABLE ")) return TablePrefix(n.substr(14), "", e.schema, cat);
-    if (StartsWith(n, "COLUMN ")) return TablePrefix(n.substr(7), ".", e.schema, cat);
+    std::string table;
+    if (StartsWith(n, "TABLE ")) table = FirstIdent(n.substr(6));
+    if (StartsWith(n, "FOREIGN TABLE ")) table = FirstIdent(n.substr(14));
+    if (StartsWith(n, "COLUMN ")) table = FirstIdent(n.substr(7));
     if (StartsWith(n, "INDEX ")) {
-      auto it = cat.index_table.find({e.schema, std::string(n.substr(6))});
+      auto it = cat.index_table.find({e.schema, FirstIdent(n.substr(6))});
       return it == cat.index_table.end() ? "" : it->second;
     }
     for (std::string_view kind : {"CONSTRAINT ", "TRIGGER ", "POLICY ", "RULE "}) {
-      if (!StartsWith(n, kind)) continue;
       const size_t on = n.rfind(" ON ");
-      if (on != std::string_view::npos) return TablePrefix(n.substr(on + 4), "", e.schema, cat);
+      if (StartsWith(n, kind) && on != std::string_view::npos) table = FirstIdent(n.substr(on + 4));
     }
+    if (!table.empty() && cat.schema.FindTable(e.schema, table) != nullptr) return table;
   }
   return "";
 }
@@ -357,13 +377,14 @@ SELECT r.rolname, r.rolname ~ '^pg_', r.rolsuper, r.rolinherit, r.rolcreaterole,
   coalesce(r.rolvaliduntil::text, ''),
   coalesce((SELECT string_agg(quote_ident(g.rolname) || E'\t' || m.admin_option::text, E'\n'
     ORDER BY g.rolname COLLATE "C")
-    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), '')
+    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), ''),
+  quote_ident(r.rolname)
 FROM pg_roles r JOIN closure c ON c.oid = r.oid
 ORDER BY r.rolname COLLATE "C")SQL";
   TM_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kSql, "reading the roles"));
   std::vector<SchemaObject> out;
   for (int i = 0; i < r.rows(); ++i) {
-    const std::string name = conn.QuoteIdent(r.value(i, 0));
+    const std::string name = r.text(i, 12);  // quoted only where SQL needs it, as pg_dump does
     std::string sql;
     if (r.value(i, 1) != "t") {
       auto flag = [&](int col, const char* yes) {
