@@ -259,6 +259,34 @@ TEST_F(PgRestoreTargetTest, OneTableLeavesOutForeignKeysToOthers) {
   EXPECT_EQ(server_->Rows(db, "SELECT nextval('orders_id_seq')"), std::vector<std::string>{"8"});
 }
 
+TEST_F(PgRestoreTargetTest, AMissingPrivilegeIsNamed) {
+  ASSERT_TRUE(server_->Exec("postgres",
+                            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+                            "'weak') THEN CREATE ROLE weak LOGIN PASSWORD 'weak-pw'; END IF; "
+                            "END $$"));
+  PgLocation loc = server_->Location(NewName());
+  loc.user = "weak";
+  PgRestoreTargetConfig config = Config();
+  config.auth.password = "weak-pw";
+  SourceSchema s = Shop();
+  s.objects[0].sql = "CREATE TABLE public.customers (id integer NOT NULL, name text);";
+  auto t = CreatePgRestoreTarget(loc, s, {}, config);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Status::Code::kPermissionDenied) << t.status().ToString();
+  EXPECT_NE(t.status().message().find("permission denied to create database"), std::string::npos)
+      << t.status().ToString();
+  EXPECT_EQ(t.status().message().find("weak-pw"), std::string::npos);
+  // In a database it may not write into: the privilege is named too.
+  const std::string db = server_->FreshDatabase();
+  ASSERT_TRUE(server_->Exec(db, "REVOKE CREATE ON SCHEMA public FROM PUBLIC"));
+  loc.dbname = db;
+  t = CreatePgRestoreTarget(loc, s, {}, config);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Status::Code::kPermissionDenied) << t.status().ToString();
+  EXPECT_NE(t.status().message().find("permission denied for schema public"), std::string::npos)
+      << t.status().ToString();
+}
+
 // Every statement of the write path fails once (SQLite's faultsim habit):
 // whatever fails, the target is as it was, no database left behind.
 TEST_F(PgRestoreTargetTest, AFailureAtAnyStatementLeavesNothing) {
