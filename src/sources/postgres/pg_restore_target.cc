@@ -52,6 +52,7 @@ class PgRestoreTarget final : public RestoreTarget {
   Status MatchExtensionVersions();
   Status SetSequences();
   Status Flush();
+  Status FailCopy(const Status& s);
   void Abandon();
 
   PgLocation loc_;
@@ -64,10 +65,11 @@ class PgRestoreTarget final : public RestoreTarget {
   bool created_ = false, finished_ = false, published_ = false;
   uint64_t bytes_ = 0;
   // The table being loaded.
-  std::string table_, copy_sql_, buf_;
+  std::string table_, buf_;
   std::optional<PgTypeCatalog> catalog_;
   std::vector<const PgType*> types_;
   bool chunk_sent_ = false;
+  bool copying_ = false;  // a COPY is open on conn_
 };
 
 Result<std::unique_ptr<PgConnection>> PgRestoreTarget::Admin() const {
@@ -176,35 +178,43 @@ Status PgRestoreTarget::BeginTable(const TableSchema& t) {
     if (types_.back() == nullptr)
       return Status::Internal("type " + std::to_string(oid) + " not loaded");
   }
-  copy_sql_ = "COPY " + quoted + " (" + list + ") FROM STDIN";
   buf_.clear();
   chunk_sent_ = false;
+  const std::string doing = "loading the rows of " + table_;
+  TM_RETURN_IF_ERROR(st_.Next(doing));
+  TM_RETURN_IF_ERROR(conn_->BeginCopyIn("COPY " + quoted + " (" + list + ") FROM STDIN", doing));
+  copying_ = true;
   return Status::OK();
+}
+
+// Ends the open COPY with `s` (nothing of it is loaded) and returns `s`.
+Status PgRestoreTarget::FailCopy(const Status& s) {
+  if (!copying_) return s;
+  copying_ = false;
+  return conn_->EndCopyIn(s, "loading the rows of " + table_);
 }
 
 Status PgRestoreTarget::Insert(const SourceRow& row) {
   if (row.record.size() != types_.size()) {
-    return Status::InvalidArgument("table " + table_ + ": a record of " +
-                                   std::to_string(row.record.size()) + " values for " +
-                                   std::to_string(types_.size()) + " stored columns");
+    return FailCopy(Status::InvalidArgument("table " + table_ + ": a record of " +
+                                            std::to_string(row.record.size()) + " values for " +
+                                            std::to_string(types_.size()) + " stored columns"));
   }
   if (Status s = AppendTextRow(types_, row.record, &buf_); !s.ok()) {
-    return s.WithContext("table " + table_);
+    return FailCopy(s.WithContext("table " + table_));
   }
   return buf_.size() >= config_.copy_chunk_bytes ? Flush() : Status::OK();
 }
 
-// One COPY per chunk: a round trip per copy_chunk_bytes, memory bounded.
+// Sends the buffered rows into the open COPY: memory stays bounded by
+// copy_chunk_bytes while the server parses what came before.
 Status PgRestoreTarget::Flush() {
   if (buf_.empty()) return Status::OK();
   const std::string doing = "loading the rows of " + table_;
-  TM_RETURN_IF_ERROR(st_.Next(doing));
-  Status s = conn_->CopyIn(copy_sql_, doing, [&](std::string* out) -> Result<bool> {
-    out->swap(buf_);
-    return false;
-  });
+  Status s = st_.Next(doing);
+  if (s.ok()) s = conn_->PutCopyData(buf_, doing);
   buf_.clear();
-  if (!s.ok()) return SnapshotRefused(s, table_, "a row");
+  if (!s.ok()) return FailCopy(s);
   if (!chunk_sent_) CrashPoint("pg-restore-after-first-chunk");
   chunk_sent_ = true;
   return Status::OK();
@@ -212,9 +222,11 @@ Status PgRestoreTarget::Flush() {
 
 Status PgRestoreTarget::EndTable() {
   TM_RETURN_IF_ERROR(Flush());
+  copying_ = false;
+  Status s = conn_->EndCopyIn(Status::OK(), "loading the rows of " + table_);
   types_.clear();
   catalog_.reset();
-  return Status::OK();
+  return s.ok() ? s : SnapshotRefused(s, table_, "a row");
 }
 
 Status PgRestoreTarget::SetSequences() {

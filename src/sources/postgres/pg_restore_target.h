@@ -30,12 +30,13 @@ using StagedReaderFn = std::function<Result<std::unique_ptr<SourceReader>>(PgCon
 struct PgRestoreTargetConfig {
   PgAuth auth;
   StagedReaderFn open_reader;
-  // Tests: the Nth statement the target sends (1-based, counting CREATE and
-  // DROP DATABASE, each COPY chunk and COMMIT) fails with IOError "injected
-  // fault"; 0 = never.
+  // Tests: the Nth statement the target sends (1-based, counting CREATE
+  // DATABASE, each COPY start and chunk, and COMMIT) fails with IOError
+  // "injected fault"; 0 = never.
   int fail_at_statement = 0;
-  // Bytes of COPY text buffered before they are sent (memory stays flat).
-  size_t copy_chunk_bytes = 1 << 20;
+  // Bytes of COPY text buffered before they are sent into the table's one
+  // COPY (memory stays flat).
+  size_t copy_chunk_bytes = 64 << 10;
 };
 
 // A restore target for database `loc` (see above). AlreadyExists when the
