@@ -294,4 +294,16 @@ Result<std::unique_ptr<RestoreTarget>> CreatePgRestoreTarget(const PgLocation& l
   return std::unique_ptr<RestoreTarget>(std::move(target));
 }
 
+Result<std::unique_ptr<RestoreTarget>> CreatePgRestoreTargetAt(const std::string& location,
+                                                               const SourceSchema& schema,
+                                                               const RestoreTargetOptions& options,
+                                                               const PgAuth& auth,
+                                                               StagedReaderFn open_reader) {
+  TM_ASSIGN_OR_RETURN(PgLocation loc, ParsePgLocation(location));
+  PgRestoreTargetConfig config;
+  config.auth = auth;
+  config.open_reader = std::move(open_reader);
+  return CreatePgRestoreTarget(loc, schema, options, config);
+}
+
 }  // namespace tidemark::pg

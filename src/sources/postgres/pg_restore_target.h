@@ -48,4 +48,13 @@ Result<std::unique_ptr<RestoreTarget>> CreatePgRestoreTarget(const PgLocation& l
                                                              const RestoreTargetOptions& options,
                                                              const PgRestoreTargetConfig& config);
 
+// The same for a location as the connector receives it ("//user@host/db"):
+// InvalidArgument for a malformed one (ParsePgLocation). What the
+// connector's CreateRestoreTarget returns.
+Result<std::unique_ptr<RestoreTarget>> CreatePgRestoreTargetAt(const std::string& location,
+                                                               const SourceSchema& schema,
+                                                               const RestoreTargetOptions& options,
+                                                               const PgAuth& auth,
+                                                               StagedReaderFn open_reader);
+
 }  // namespace tidemark::pg
