@@ -5,6 +5,7 @@
 #include "sources/live_target.h"
 #include "sources/postgres/pg_location.h"
 #include "sources/postgres/pg_reader.h"
+#include "sources/postgres/pg_restore_target.h"
 
 namespace tidemark {
 namespace {
@@ -41,8 +42,9 @@ class PostgresConnector final : public Connector {
   }
 
   Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
-      const std::string&, const SourceSchema&, const RestoreTargetOptions&) const override {
-    return NotYet("restore");
+      const std::string& location, const SourceSchema& schema,
+      const RestoreTargetOptions& options) const override {
+    return pg::CreatePgRestoreTargetAt(location, schema, options, pg::PgAuth{}, pg::OpenPgReaderOn);
   }
 
   Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader*) const override {
