@@ -125,6 +125,15 @@ expect 0 "restore after the crashes" -- "$T" restore "$S" --to "$(uri crashed)"
 data_dump crashed >crashed.data
 cmp -s src.data crashed.data && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: data after crash differs"; }
 
+# A crash in a --force restore keeps what the database held.
+expect 86 "crash in a --force restore" -- env TIDEMARK_CRASH_AT=pg-restore-before-commit "$T" restore "$S" --to "$(uri copy1)" --force
+data_dump copy1 >copy1.data
+cmp -s src.data copy1.data && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: --force crash changed copy1"; }
+
+# A database name that needs quoting and percent-encoding.
+expect 0 "restore into 'Néw DB'" -- "$T" restore "$S" --to "$(uri 'N%C3%A9w%20DB')" --table customers
+check_eq "$(sql 'Néw DB' "SELECT count(*) FROM customers")" 3 "restored into 'Néw DB'"
+
 # 5. A missing role is named, before anything is written.
 sql postgres "CREATE DATABASE src2"
 sql postgres "CREATE ROLE ghost"
