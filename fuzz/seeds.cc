@@ -323,7 +323,8 @@ std::map<std::string, std::vector<Seed>> AllSeeds() {
           {"keyfile", KeyFileSeeds()},        {"config", ConfigSeeds()},
           {"ledger_entry", LedgerSeeds()},    {"blob", BlobSeeds()},
           {"records", RecordsSeeds()},        {"snapshot", SnapshotSeeds()},
-          {"tree_node", TreeNodeSeeds()},     {"json", JsonSeeds()}};
+          {"tree_node", TreeNodeSeeds()},     {"json", JsonSeeds()},
+          {"pg_binary", PgBinarySeeds()}};
 }
 
 }  // namespace tidemark::fuzz

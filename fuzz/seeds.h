@@ -63,6 +63,8 @@ std::vector<Seed> RecordsSeeds();
 std::vector<Seed> SnapshotSeeds();
 std::vector<Seed> TreeNodeSeeds();
 std::vector<Seed> JsonSeeds();
+// pg_binary (pg_seeds.cc): binary COPY streams and fields.
+std::vector<Seed> PgBinarySeeds();
 
 std::map<std::string, std::vector<Seed>> AllSeeds();
 

@@ -682,6 +682,7 @@ const std::vector<FuzzTarget>& Targets() {
         {"quote", JsonQuote},
         {"drill", DrillReportMode},
         {"toml", TomlConfigMode}}},
+      {"pg_binary", {{"stream", PgBinaryStreamMode}, {"field", PgBinaryFieldMode}}},
   };
   return targets;
 }
@@ -792,3 +793,4 @@ TIDEMARK_DEFINE_FUZZ_TARGET(records)
 TIDEMARK_DEFINE_FUZZ_TARGET(snapshot)
 TIDEMARK_DEFINE_FUZZ_TARGET(tree_node)
 TIDEMARK_DEFINE_FUZZ_TARGET(json)
+TIDEMARK_DEFINE_FUZZ_TARGET(pg_binary)

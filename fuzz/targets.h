@@ -36,6 +36,7 @@ int Fuzz_records(const uint8_t* data, size_t size);
 int Fuzz_snapshot(const uint8_t* data, size_t size);
 int Fuzz_tree_node(const uint8_t* data, size_t size);
 int Fuzz_json(const uint8_t* data, size_t size);
+int Fuzz_pg_binary(const uint8_t* data, size_t size);
 
 // Aborts when a property of an accepted input does not hold: libFuzzer
 // reports the abort as a crash, and the replay test dies with the message.
@@ -56,6 +57,14 @@ bool JsonQuote(std::string_view payload);
 bool DrillReportMode(std::string_view payload);
 // ParseConfig (config/config.h): tidemark.toml.
 bool TomlConfigMode(std::string_view payload);
+
+// The pg_binary target's modes (pg_target.cc): BinaryCopyDecoder over the
+// columns of PgFuzzColumnOids() (PgTypeCatalog::BuiltinRows() and 90001
+// public.mood (enum), 90002 its array, 90003 public.posint (domain over
+// int4), 90004 its array), and DecodeBinaryField.
+bool PgBinaryStreamMode(std::string_view payload);
+bool PgBinaryFieldMode(std::string_view payload);
+const std::vector<uint32_t>& PgFuzzColumnOids();
 
 struct FuzzMode {
   const char* name;  // "plain", "file", …: the seed files' middle word

@@ -63,20 +63,18 @@ Result<Value> DecodeNumeric(std::string_view b) {
   for (int g = 0; g < ndigits; g++) {
     if (digit(g) > 9999) return Bad("numeric digit " + std::to_string(digit(g)) + " > 9999");
   }
-  char group[8];
+  auto append4 = [](int d, std::string* out) {
+    const char group[4] = {char('0' + d / 1000), char('0' + d / 100 % 10), char('0' + d / 10 % 10),
+                           char('0' + d % 10)};
+    out->append(group, 4);
+  };
   std::string whole;
-  for (int g = 0; g <= weight; g++) {
-    std::snprintf(group, sizeof group, "%04d", digit(g));
-    whole += group;
-  }
+  for (int g = 0; g <= weight; g++) append4(digit(g), &whole);
   const size_t first = whole.find_first_not_of('0');
   whole = first == std::string::npos ? "0" : whole.substr(first);
   std::string frac;
   const int frac_groups = (dscale + 3) / 4;
-  for (int k = 1; k <= frac_groups; k++) {
-    std::snprintf(group, sizeof group, "%04d", digit(weight + k));
-    frac += group;
-  }
+  for (int k = 1; k <= frac_groups; k++) append4(digit(weight + k), &frac);
   bool lost = frac.find_first_not_of('0', size_t(dscale)) != std::string::npos;
   for (int g = std::max(0, weight + 1 + frac_groups); g < ndigits; g++) lost |= digit(g) != 0;
   if (lost) return Bad("numeric digits beyond its display scale");

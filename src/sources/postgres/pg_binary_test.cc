@@ -59,9 +59,8 @@ std::string Array(uint32_t elem, std::vector<std::pair<int32_t, int32_t>> dims,
 //   90006 public.cash (domain over money: text-mapped).
 const PgTypeCatalog& Catalog() {
   static const PgTypeCatalog* c = [] {
-    std::vector<PgTypeRow> rows = {
-        {23, "pg_catalog", "int4", "int4", 'b', 0, 0, 4, ','},
-        {790, "pg_catalog", "money", "money", 'b', 0, 0, 8, ','},
+    std::vector<PgTypeRow> rows = PgTypeCatalog::BuiltinRows();
+    const std::vector<PgTypeRow> user = {
         {90001, "public", "mood", "public.mood", 'e', 0, 0, 4, ','},
         {90002, "public", "_mood", "public._mood", 'b', 90001, 0, -1, ','},
         {90003, "public", "posint", "public.posint", 'd', 0, 23, 4, ','},
@@ -69,17 +68,16 @@ const PgTypeCatalog& Catalog() {
         {90005, "public", "small", "public.small", 'd', 0, 90003, 4, ','},
         {90006, "public", "cash", "public.cash", 'd', 0, 790, 8, ','},
     };
-    auto user = PgTypeCatalog::FromRows(rows);
-    EXPECT_TRUE(user.ok()) << user.status().ToString();
-    return new PgTypeCatalog(std::move(user).value());
+    rows.insert(rows.end(), user.begin(), user.end());
+    auto c = PgTypeCatalog::FromRows(rows);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return new PgTypeCatalog(std::move(c).value());
   }();
   return *c;
 }
 
 const PgType& Type(uint32_t oid) {
-  static const PgTypeCatalog builtin = PgTypeCatalog::Builtin();
-  const PgType* t = builtin.Find(oid);
-  if (t == nullptr) t = Catalog().Find(oid);
+  const PgType* t = Catalog().Find(oid);
   EXPECT_NE(t, nullptr) << oid;
   return *t;
 }

@@ -36,28 +36,39 @@ void AppendFloat(double d, bool single, std::string* out) {
   }
 }
 
-// "YYYY-MM-DD" with " BC" kept for the caller; years before 1 are BC.
+// `v` in decimal, zero-padded to `width` digits.
+void AppendPadded(uint64_t v, int width, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  for (int n = static_cast<int>(r.ptr - buf); n < width; n++) *out += '0';
+  out->append(buf, r.ptr);
+}
+
+// "YYYY-MM-DD"; *bc says whether " BC" must follow (years before 1).
 void AppendDate(int64_t days, bool* bc, std::string* out) {
   int64_t y = 0;
   int m = 0, d = 0;
   CivilFromDays(days, &y, &m, &d);
   *bc = y <= 0;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d", static_cast<long long>(*bc ? 1 - y : y), m, d);
-  *out += buf;
+  AppendPadded(static_cast<uint64_t>(*bc ? 1 - y : y), 4, out);
+  *out += '-';
+  AppendPadded(static_cast<uint64_t>(m), 2, out);
+  *out += '-';
+  AppendPadded(static_cast<uint64_t>(d), 2, out);
 }
 
 // "HH:MM:SS" and ".ffffff" when there is a fraction; hours may exceed 23.
 void AppendClock(uint64_t micros, std::string* out) {
-  char buf[48];
   const uint64_t secs = micros / 1000000, frac = micros % 1000000;
-  int n = std::snprintf(
-      buf, sizeof buf, "%02llu:%02llu:%02llu", static_cast<unsigned long long>(secs / 3600),
-      static_cast<unsigned long long>(secs / 60 % 60), static_cast<unsigned long long>(secs % 60));
+  AppendPadded(secs / 3600, 2, out);
+  *out += ':';
+  AppendPadded(secs / 60 % 60, 2, out);
+  *out += ':';
+  AppendPadded(secs % 60, 2, out);
   if (frac != 0) {
-    std::snprintf(buf + n, sizeof buf - n, ".%06llu", static_cast<unsigned long long>(frac));
+    *out += '.';
+    AppendPadded(frac, 6, out);
   }
-  *out += buf;
 }
 
 void AppendTimestamp(int64_t micros, bool tz, std::string* out) {

@@ -122,7 +122,7 @@ Result<PgTypeCatalog> PgTypeCatalog::FromRows(const std::vector<PgTypeRow>& rows
   return c;
 }
 
-PgTypeCatalog PgTypeCatalog::Builtin() {
+std::vector<PgTypeRow> PgTypeCatalog::BuiltinRows() {
   std::vector<PgTypeRow> rows;
   for (const auto& b : kBuiltins) {
     rows.push_back({b.oid, "pg_catalog", b.name, b.name, 'b', 0, 0, 0, ','});
@@ -132,7 +132,11 @@ PgTypeCatalog PgTypeCatalog::Builtin() {
   rows.push_back({790, "pg_catalog", "money", "money", 'b', 0, 0, 8, ','});
   rows.push_back({142, "pg_catalog", "xml", "xml", 'b', 0, 0, -1, ','});
   rows.push_back({600, "pg_catalog", "point", "point", 'b', 701, 0, 16, ','});
-  auto c = FromRows(rows);
+  return rows;
+}
+
+PgTypeCatalog PgTypeCatalog::Builtin() {
+  auto c = FromRows(BuiltinRows());
   return std::move(c).value();
 }
 

@@ -96,8 +96,10 @@ class PgTypeCatalog {
   // The catalog of `rows` (which must hold every element and base type they
   // name: Corruption otherwise).
   static Result<PgTypeCatalog> FromRows(const std::vector<PgTypeRow>& rows);
-  // A catalog of the built-in types of pg_catalog that have a kind of their
-  // own (int4, text, numeric, ... and their arrays), for tests.
+  // The rows of the built-in types of pg_catalog that have a kind of their
+  // own (int4, text, numeric, ... and their arrays) and of money, xml and
+  // point (text-mapped), for tests; Builtin() is their catalog.
+  static std::vector<PgTypeRow> BuiltinRows();
   static PgTypeCatalog Builtin();
 
   // The type of `oid`, or nullptr when it was not loaded.
