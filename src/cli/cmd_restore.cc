@@ -63,10 +63,17 @@ Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   ctx->Print("  " + std::to_string(r.tables) + " tables, " + std::to_string(r.records) +
              " records, " + FormatBytes(static_cast<double>(r.bytes)) + " in " +
              FormatDuration(secs) + "; every table's row count and digest verified");
+  for (const std::string& what : r.left_out) ctx->Print("  left out: " + what);
   JsonWriter w;
   w.BeginObject().Field("snapshot", s->id.Hex()).Field("path", opts.path);
   w.Field("tables", r.tables).Field("records", r.records).Field("bytes", r.bytes);
-  w.Field("verified", true).Field("duration_s", secs).EndObject();
+  w.Field("verified", true).Field("duration_s", secs);
+  if (!r.left_out.empty()) {
+    w.Key("left_out").BeginArray();
+    for (const std::string& what : r.left_out) w.String(what);
+    w.EndArray();
+  }
+  w.EndObject();
   ctx->PrintJson(w);
   return Status::OK();
 }

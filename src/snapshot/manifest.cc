@@ -83,6 +83,10 @@ const SnapshotTable* Manifest::FindTable(std::string_view name) const {
   for (const SnapshotTable& t : tables) {
     if (t.schema.name == name) return &t;
   }
+  // A table in a namespace may also be named "namespace.name".
+  for (const SnapshotTable& t : tables) {
+    if (!t.schema.namespace_name.empty() && t.schema.QualifiedName() == name) return &t;
+  }
   return nullptr;
 }
 

@@ -62,6 +62,7 @@ struct Manifest {
   SnapshotStats stats;
   std::vector<Anomaly> anomalies;  // found at backup time; empty: none (or not checked)
 
+  // The table called `name`, or (for a table in a namespace) "namespace.name".
   const SnapshotTable* FindTable(std::string_view name) const;
   std::string Label(std::string_view name) const;  // "" when absent
   bool HasTag(std::string_view tag) const;

@@ -93,6 +93,10 @@ class RestoreTarget {
   virtual Status Publish() = 0;
   // Size of the published copy in bytes (0 when the connector cannot tell).
   virtual uint64_t bytes() const = 0;
+  // What a partial restore (RestoreTargetOptions::tables) left out of the
+  // schema because it reaches tables not restored ("FK CONSTRAINT ..."), for
+  // the report; empty by default.
+  virtual std::vector<std::string> left_out() const { return {}; }
 };
 
 struct RestoreTargetOptions {

@@ -276,7 +276,7 @@ SourceSchema SelectedSchema(const Connector& connector, const SourceSchema& all,
   std::set<std::string> kept;  // lower-case names
   for (const TableSchema& t : all.tables) {
     if (t.kind == TableKind::kInternal && !owner_of(t).empty()) continue;  // decided by its owner
-    if (t.kind == TableKind::kCounters || TableSelected(include, exclude, t.name)) {
+    if (t.kind == TableKind::kCounters || TableSelected(include, exclude, t)) {
       kept.insert(AsciiLower(t.name));
     }
   }
@@ -290,11 +290,21 @@ SourceSchema SelectedSchema(const Connector& connector, const SourceSchema& all,
     }
   }
   out.objects.clear();
-  for (const SchemaObject& o : all.objects) {
-    // Views stay (definitions only); tables, indexes and triggers follow their table.
-    if (o.type == "view" || kept.count(AsciiLower(o.type == "table" ? o.name : o.tbl_name))) {
+  out.object_namespaces.clear();
+  for (size_t i = 0; i < all.objects.size(); i++) {
+    const SchemaObject& o = all.objects[i];
+    // Views stay (definitions only); tables, indexes and triggers follow
+    // their table; an object of no table (a function, a type, a role) stays.
+    if (o.type == "view" || o.tbl_name.empty() ||
+        kept.count(AsciiLower(o.type == "table" ? o.name : o.tbl_name))) {
       out.objects.push_back(o);
+      if (!all.object_namespaces.empty()) out.object_namespaces.push_back(all.object_namespaces[i]);
     }
+  }
+  // A sequence follows the table that owns it.
+  out.sequences.clear();
+  for (const SequenceInfo& q : all.sequences) {
+    if (q.owner_table.empty() || kept.count(AsciiLower(q.owner_table))) out.sequences.push_back(q);
   }
   return out;
 }
@@ -306,6 +316,8 @@ Manifest SelectedManifest(const Connector& connector, const Manifest& m,
   const SourceSchema kept = SelectedSchema(connector, m.FullSchema(), include, exclude);
   Manifest out = m;
   out.objects.objects = kept.objects;
+  out.objects.object_namespaces = kept.object_namespaces;
+  out.objects.sequences = kept.sequences;
   out.tables.clear();
   for (const SnapshotTable& t : m.tables) {
     if (kept.FindTable(t.schema.name) != nullptr) out.tables.push_back(t);
@@ -322,6 +334,18 @@ bool TableSelected(const std::vector<std::string>& include, const std::vector<st
     return false;
   };
   return (include.empty() || any(include)) && !any(exclude);
+}
+
+bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                   const TableSchema& table) {
+  if (table.namespace_name.empty()) return TableSelected(include, exclude, table.name);
+  // A pattern may name the table alone or with its namespace ("public.orders", "audit.*").
+  const std::string qualified = table.QualifiedName();
+  const std::vector<std::string> none;
+  const bool included = include.empty() || TableSelected(include, none, table.name) ||
+                        TableSelected(include, none, qualified);
+  return included && TableSelected(none, exclude, table.name) &&
+         TableSelected(none, exclude, qualified);
 }
 
 namespace {
@@ -459,9 +483,8 @@ Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOpti
   SourceSchema schema =
       SelectedSchema(*opts.source.connector, src->schema(), opts.include, opts.exclude);
   TM_RETURN_IF_ERROR(Annotate(opts, &schema));  // before anything is written
-  m.objects.objects = schema.objects;
-  m.objects.settings = schema.settings;
-  m.objects.annotations = schema.annotations;
+  m.objects = schema;  // objects, their namespaces, sequences, settings, annotations
+  m.objects.tables.clear();
   const uint64_t written_before = store->stats().bytes_written;
   // One cache for the change counts and the anomaly detection after them;
   // leaves read once pass by it (LeafStreamDiff), so it holds mostly the

@@ -43,7 +43,8 @@ struct BackupOptions {
 // The schema with only the tables the patterns select: a table matching an
 // include (or any, when none is given) and no exclude; counter tables
 // (TableKind::kCounters) always; an internal table with the table it belongs
-// to (Connector::OwnerOf); indexes and triggers with their table; every view.
+// to (Connector::OwnerOf); indexes and triggers with their table; every view
+// and every object of no table; a sequence with the table that owns it.
 SourceSchema SelectedSchema(const Connector& connector, const SourceSchema& all,
                             const std::vector<std::string>& include,
                             const std::vector<std::string>& exclude);
@@ -55,6 +56,10 @@ Manifest SelectedManifest(const Connector& connector, const Manifest& m,
 // Whether the include/exclude patterns select `table`.
 bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
                    const std::string& table);
+// The same for a table of the schema: a table in a namespace is also matched
+// by "namespace.name".
+bool TableSelected(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                   const TableSchema& table);
 
 struct BackupResult {
   Id snapshot;

@@ -184,6 +184,7 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
   }
   TM_RETURN_IF_ERROR(w->Publish());
   result.bytes = w->bytes();
+  result.left_out = w->left_out();
   return result;
 }
 

@@ -29,6 +29,8 @@ struct RestoreResult {
   uint64_t tables = 0;   // ordinary tables (not internal or counter tables)
   uint64_t records = 0;  // their records
   uint64_t bytes = 0;    // size of the restored file
+  // Schema objects a --table restore left out (RestoreTarget::left_out).
+  std::vector<std::string> left_out;
 };
 
 // Writes the snapshot into a staged copy at opts.path through connector

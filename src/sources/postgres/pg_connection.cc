@@ -262,6 +262,27 @@ Status PgConnection::CopyIn(std::string_view sql, std::string_view doing,
   return failed.ok() ? end : failed;
 }
 
+Status PgConnection::BeginCopyIn(std::string_view sql, std::string_view doing) {
+  return StartCopy(sql, doing, /*out=*/false);
+}
+
+Status PgConnection::PutCopyData(std::string_view data, std::string_view doing) {
+  if (data.empty()) return Status::OK();
+  if (PQputCopyData(c_, data.data(), static_cast<int>(data.size())) != 1) {
+    return Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
+  }
+  return Status::OK();
+}
+
+Status PgConnection::EndCopyIn(const Status& failed, std::string_view doing) {
+  Status first = failed;
+  if (PQputCopyEnd(c_, failed.ok() ? nullptr : "tidemark stopped the load") != 1 && first.ok()) {
+    first = Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
+  }
+  Status end = FinishCommand(doing);
+  return first.ok() ? end : first;
+}
+
 std::string PgConnection::QuoteIdent(std::string_view name) const {
   std::string out = "\"";
   for (char c : name) {

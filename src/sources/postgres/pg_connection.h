@@ -88,6 +88,17 @@ class PgConnection {
   Status CopyIn(std::string_view sql, std::string_view doing,
                 const std::function<Result<bool>(std::string* buf)>& fill);
 
+  // COPY ... FROM STDIN pushed by the caller, for data that arrives row by
+  // row (a restore): BeginCopyIn, PutCopyData any number of times (libpq
+  // sends as it goes, so the server parses while the caller encodes), then
+  // EndCopyIn. EndCopyIn with a non-OK `failed` aborts the COPY (nothing is
+  // loaded) and returns `failed`; else the COPY's result (the server's
+  // refusal of a row shows here). REQUIRES: nothing else runs on the
+  // connection between Begin and End.
+  Status BeginCopyIn(std::string_view sql, std::string_view doing);
+  Status PutCopyData(std::string_view data, std::string_view doing);
+  Status EndCopyIn(const Status& failed, std::string_view doing);
+
   // Identifier and literal quoting by the server's rules ("a""b", 'it''s').
   std::string QuoteIdent(std::string_view name) const;
   std::string QuoteLiteral(std::string_view text) const;
