@@ -44,10 +44,10 @@ bad_config "unknown key" "source 'a'.owners: unknown key; expected one of:" \
 name = "a"
 uri = "sqlite:a.db"
 owners = "x"'
-bad_config "postgres not yet" "source 'a'.uri: source 'postgres://x' is not supported; give sqlite:PATH" \
+bad_config "unknown scheme" "source 'a'.uri: source 'mysql://x' is not supported; give sqlite:PATH" \
   '[[source]]
 name = "a"
-uri = "postgres://x"'
+uri = "mysql://x"'
 bad_config "duplicate source" "a second source named 'a'" \
   '[[source]]
 name = "a"

@@ -11,6 +11,7 @@
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
+#include "snapshot/table_key.h"
 
 namespace tidemark::cli {
 namespace {
@@ -209,7 +210,8 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
   }
   std::string after_key;
   if (!flags.after.empty()) {
-    TM_ASSIGN_OR_RETURN(std::vector<Value> k, ParseKey(t->schema, flags.after));
+    TM_ASSIGN_OR_RETURN(std::vector<Value> k,
+                        ParseStoredKey(a->cache.get(), t->schema, t->root, flags.after));
     EncodeKey(k, &after_key);
   }
   JsonWriter w;
@@ -273,7 +275,8 @@ Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& ta
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "cat"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(snap));
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(*s, table));
-  TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseKey(t->schema, key_text));
+  TM_ASSIGN_OR_RETURN(std::vector<Value> key,
+                      ParseStoredKey(a->cache.get(), t->schema, t->root, key_text));
   std::string k;
   EncodeKey(key, &k);
   TM_ASSIGN_OR_RETURN(std::optional<std::string> value, TreeGet(a->cache.get(), t->root, k));

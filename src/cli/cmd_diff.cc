@@ -11,6 +11,7 @@
 #include "records/value_json.h"
 #include "snapshot/history.h"
 #include "snapshot/record_diff.h"
+#include "snapshot/table_key.h"
 #include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
@@ -273,7 +274,8 @@ Status RunHistory(Context* ctx, const DiffFlags& flags) {
                             "'; `tidemark snapshots` lists the sources");
   }
   TM_ASSIGN_OR_RETURN(const SnapshotTable* table, HistoryTable(a->all, flags.source, flags.table));
-  TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseKey(table->schema, flags.key));
+  TM_ASSIGN_OR_RETURN(std::vector<Value> key,
+                      ParseStoredKey(a->cache.get(), table->schema, table->root, flags.key));
   std::string k;
   EncodeKey(key, &k);
   TM_ASSIGN_OR_RETURN(std::vector<RecordVersion> versions,

@@ -91,6 +91,15 @@ bool ScalarInRange(const Value& v);
 // value. REQUIRES: a v2 kind, not a reference.
 std::string TypedValueText(const Value& v);
 
+// The value of `like`'s kind (and, for an enum or a domain, its type) whose
+// text form is `text`: the inverse of TypedValueText for the kinds keys are
+// made of (times, dates, uuid, numeric, json, enum, domain), so that a key
+// typed by a user finds the stored one. A time also accepts a space for the
+// "T" and, with a time zone, an offset ("+02:00") for the "Z".
+// InvalidArgument saying what was expected for any other text, and for the
+// kinds not parsed yet (interval, inet, cidr, array).
+Result<Value> TypedValueFromText(const Value& like, std::string_view text);
+
 // Days since 2000-01-01 to a proleptic Gregorian date (astronomical years:
 // 0 is 1 BC; month 1..12, day 1..31).
 void CivilFromDays(int64_t days, int64_t* y, int* m, int* d);

@@ -187,7 +187,35 @@ std::string KeyToDisplay(const std::vector<Value>& key) {
   return w.str();
 }
 
-Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view text) {
+namespace {
+
+// A part typed as a number or a string, read as the kind of `like`.
+Result<Value> TypedPart(const TableSchema& table, size_t i, const Value& like, const Value& v) {
+  std::string text;
+  if (v.type() == ValueType::kText) {
+    text = v.bytes();
+  } else if (v.type() == ValueType::kInteger) {
+    text = std::to_string(v.integer());
+  } else if (v.type() == ValueType::kReal) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.real());
+    text.assign(buf, ec == std::errc() ? end : buf);
+  } else {
+    return v;  // null, a blob: as given
+  }
+  Result<Value> typed = TypedValueFromText(like, text);
+  if (typed.ok()) return typed;
+  const std::vector<std::string> names = table.KeyNames();
+  const std::string name = i < names.size() ? names[i] : "key";
+  return Status::InvalidArgument("key part " + std::to_string(i + 1) + " (" + name + ", " +
+                                 ValueTypeName(like.type()) + ") \"" + text +
+                                 "\": " + typed.status().message());
+}
+
+}  // namespace
+
+Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view text,
+                                    const std::vector<Value>* like) {
   const size_t parts = table.key_columns.empty() ? 1 : table.key_columns.size();
   std::vector<Value> out;
   if (!text.empty() && text[0] == '[') {
@@ -208,6 +236,11 @@ Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view t
     return Status::InvalidArgument("table " + table.name + " is keyed by (" + names +
                                    "): give the key as a JSON array of " + std::to_string(parts) +
                                    " values, e.g. '[1,\"abc\"]'");
+  }
+  for (size_t i = 0; like != nullptr && i < out.size() && i < like->size(); i++) {
+    const ValueType kind = (*like)[i].type();
+    if (static_cast<uint8_t>(kind) <= static_cast<uint8_t>(ValueType::kBlob)) continue;
+    TM_ASSIGN_OR_RETURN(out[i], TypedPart(table, i, (*like)[i], out[i]));
   }
   return out;
 }

@@ -28,6 +28,11 @@ std::string KeyToDisplay(const std::vector<Value>& key);
 // per key part (numbers, strings, null, {"base16": "..."}), or, for a
 // one-part key, the bare value read by the column's type affinity ("42" is
 // an integer for an INTEGER column or rowid, a text for a TEXT column).
-Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view text);
+// `like`, when given, is a key of the table as stored (any one): a part
+// whose stored kind is beyond SQLite's storage classes (a time, a uuid, an
+// enum ...) is read from its text form by that kind (TypedValueFromText),
+// so '["2024-05-01T10:30:00Z", "a"]' finds a key of (timestamptz, text).
+Result<std::vector<Value>> ParseKey(const TableSchema& table, std::string_view text,
+                                    const std::vector<Value>* like = nullptr);
 
 }  // namespace tidemark

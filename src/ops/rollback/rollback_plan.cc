@@ -12,6 +12,7 @@
 #include "records/value_json.h"
 #include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
+#include "snapshot/table_key.h"
 
 namespace tidemark {
 
@@ -197,7 +198,8 @@ Status NoSuchKey(const std::string& table, const std::vector<Value>& key, const 
 Status PlanKeys(const PlanInputs& in, Planner* p, TablePlan* t, const SnapshotTable& snap,
                 const ColumnMap& map, const std::vector<std::string>& keys) {
   for (const std::string& text : keys) {
-    TM_ASSIGN_OR_RETURN(std::vector<Value> values, ParseKey(t->schema, text));
+    TM_ASSIGN_OR_RETURN(std::vector<Value> values,
+                        ParseStoredKey(in.cache, t->schema, snap.root, text));
     std::string key;
     EncodeKey(values, &key);
     SourceRow live;
@@ -410,7 +412,10 @@ Status RevertKeys(const PlanInputs& in, Planner* p, RollbackPlan* plan, const Ta
                   const std::vector<std::string>& keys, RevertPreference prefer) {
   for (const std::string& text : keys) {
     RecordChange c;
-    TM_ASSIGN_OR_RETURN(c.key_values, ParseKey(lt, text));
+    const SnapshotTable* stored = sa != nullptr ? sa : sb;
+    TM_ASSIGN_OR_RETURN(c.key_values, stored != nullptr
+                                          ? ParseStoredKey(in.cache, lt, stored->root, text)
+                                          : ParseKey(lt, text));
     EncodeKey(c.key_values, &c.key);
     std::optional<std::string> in_a, in_b;
     if (sa != nullptr) {
