@@ -334,10 +334,11 @@ Status ReadDumpObjects(const DumpRun& run, const CatalogSchema& cat, SourceSchem
   return Status::OK();
 }
 
-Result<std::vector<SchemaObject>> ReadRoles(PgConnection& conn) {
-  // Every role that owns or is granted something in this database, and the
-  // roles those are members of; predefined roles (pg_*) are only granted.
-  constexpr char kSql[] = R"SQL(
+namespace {
+
+// Every role that owns or is granted something in this database, and the
+// roles those are members of; predefined roles (pg_*) are only granted.
+constexpr char kRolesSql[] = R"SQL(
 WITH RECURSIVE used(oid) AS (
   SELECT datdba FROM pg_database WHERE datname = current_database()
   UNION SELECT (aclexplode(datacl)).grantee FROM pg_database
@@ -381,34 +382,45 @@ SELECT r.rolname, r.rolname ~ '^pg_', r.rolsuper, r.rolinherit, r.rolcreaterole,
   quote_ident(r.rolname)
 FROM pg_roles r JOIN closure c ON c.oid = r.oid
 ORDER BY r.rolname COLLATE "C")SQL";
-  TM_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kSql, "reading the roles"));
+
+// The statements that recreate role `i` of kRolesSql's result: CREATE ROLE
+// and its attributes (not for a predefined role), then its memberships.
+std::string RoleSql(PgConnection& conn, const PgResult& r, int i) {
+  const std::string name = r.text(i, 12);  // quoted only where SQL needs it, as pg_dump does
+  std::string sql;
+  if (r.value(i, 1) != "t") {
+    auto flag = [&](int col, const char* yes) {
+      return std::string(" ") + (r.value(i, col) == "t" ? "" : "NO") + yes;
+    };
+    sql = "CREATE ROLE " + name + ";\nALTER ROLE " + name + " WITH" + flag(2, "SUPERUSER") +
+          flag(3, "INHERIT") + flag(4, "CREATEROLE") + flag(5, "CREATEDB") + flag(6, "LOGIN") +
+          flag(7, "REPLICATION") + flag(8, "BYPASSRLS");
+    if (r.value(i, 9) != "-1") sql += " CONNECTION LIMIT " + r.text(i, 9);
+    if (!r.is_null(i, 10) && !r.value(i, 10).empty()) {
+      sql += " VALID UNTIL " + conn.QuoteLiteral(r.value(i, 10));
+    }
+    sql += ";";
+  }
+  std::string_view groups = r.value(i, 11);
+  for (size_t pos = 0; pos < groups.size();) {
+    size_t nl = groups.find('\n', pos);
+    if (nl == std::string_view::npos) nl = groups.size();
+    const std::string_view g = groups.substr(pos, nl - pos);
+    const size_t tab = g.rfind('\t');
+    sql += std::string(sql.empty() ? "" : "\n") + "GRANT " + std::string(g.substr(0, tab)) +
+           " TO " + name + (g.substr(tab + 1) == "true" ? " WITH ADMIN OPTION" : "") + ";";
+    pos = nl + 1;
+  }
+  return sql;
+}
+
+}  // namespace
+
+Result<std::vector<SchemaObject>> ReadRoles(PgConnection& conn) {
+  TM_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kRolesSql, "reading the roles"));
   std::vector<SchemaObject> out;
   for (int i = 0; i < r.rows(); ++i) {
-    const std::string name = r.text(i, 12);  // quoted only where SQL needs it, as pg_dump does
-    std::string sql;
-    if (r.value(i, 1) != "t") {
-      auto flag = [&](int col, const char* yes) {
-        return std::string(" ") + (r.value(i, col) == "t" ? "" : "NO") + yes;
-      };
-      sql = "CREATE ROLE " + name + ";\nALTER ROLE " + name + " WITH" + flag(2, "SUPERUSER") +
-            flag(3, "INHERIT") + flag(4, "CREATEROLE") + flag(5, "CREATEDB") + flag(6, "LOGIN") +
-            flag(7, "REPLICATION") + flag(8, "BYPASSRLS");
-      if (r.value(i, 9) != "-1") sql += " CONNECTION LIMIT " + r.text(i, 9);
-      if (!r.is_null(i, 10) && !r.value(i, 10).empty()) {
-        sql += " VALID UNTIL " + conn.QuoteLiteral(r.value(i, 10));
-      }
-      sql += ";";
-    }
-    std::string_view groups = r.value(i, 11);
-    for (size_t pos = 0; pos < groups.size();) {
-      size_t nl = groups.find('\n', pos);
-      if (nl == std::string_view::npos) nl = groups.size();
-      const std::string_view g = groups.substr(pos, nl - pos);
-      const size_t tab = g.rfind('\t');
-      sql += std::string(sql.empty() ? "" : "\n") + "GRANT " + std::string(g.substr(0, tab)) +
-             " TO " + name + (g.substr(tab + 1) == "true" ? " WITH ADMIN OPTION" : "") + ";";
-      pos = nl + 1;
-    }
+    std::string sql = RoleSql(conn, r, i);
     if (sql.empty()) continue;  // a predefined role that is a member of nothing
     out.push_back(SchemaObject{"ROLE", r.text(i, 0), "", std::move(sql)});
   }
