@@ -12,14 +12,8 @@
 namespace tidemark::pg {
 namespace {
 
-class PgReaderTest : public ::testing::Test {
+class PgReaderTest : public PgDatabaseTest {
  protected:
-  void SetUp() override {
-    server_ = PgTestServer::Shared();
-    ASSERT_NE(server_, nullptr);
-    db_ = server_->FreshDatabase();
-    ASSERT_FALSE(db_.empty());
-  }
   std::unique_ptr<SourceReader> Open(int lock_wait_ms = 5000) {
     auto r = OpenPgReader(server_->Location(db_), PgAuth{}, lock_wait_ms);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -50,9 +44,6 @@ class PgReaderTest : public ::testing::Test {
     }
     return out;
   }
-
-  PgTestServer* server_ = nullptr;
-  std::string db_;
 };
 
 TEST_F(PgReaderTest, ScansInKeyOrderWithTheirKinds) {

@@ -70,14 +70,8 @@ COMMENT ON TABLE public.accounts IS 'money';
 COMMENT ON COLUMN "Sales Ünï"."Orders"."Qty" IS 'how many';
 )SQL";
 
-class PgSchemaTest : public ::testing::Test {
+class PgSchemaTest : public PgDatabaseTest {
  protected:
-  void SetUp() override {
-    server_ = PgTestServer::Shared();
-    ASSERT_NE(server_, nullptr);
-    db_ = server_->FreshDatabase();
-    ASSERT_FALSE(db_.empty());
-  }
   // The catalog and pg_dump's objects in one exported snapshot, as a reader
   // reads them.
   void Read(CatalogSchema* cat) {
@@ -103,9 +97,6 @@ class PgSchemaTest : public ::testing::Test {
     ADD_FAILURE() << "no " << type << " " << name;
     return nullptr;
   }
-
-  PgTestServer* server_ = nullptr;
-  std::string db_;
 };
 
 TEST_F(PgSchemaTest, TablesColumnsKeysAndRelations) {
