@@ -205,7 +205,7 @@ void CheckSchema(const Restored& r, SourceProbe* p, std::vector<DrillCheck>* out
   for (const SchemaObject& o : r.manifest->objects.objects) {
     // A partial restore creates the selected tables, their indexes and
     // triggers, and every view (the connector's RestoreTarget).
-    const std::string type = AsciiLower(o.type);  // "table", or PostgreSQL's "TABLE"
+    const std::string type = AsciiLower(o.type);  // connectors spell it "table" or "TABLE"
     if (type != "view" && !r.Selected(type == "table" ? o.name : o.tbl_name)) continue;
     if (!p->Recreates(o)) continue;
     expected++;
