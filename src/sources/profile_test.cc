@@ -24,13 +24,13 @@ TEST(ProfileTest, RegistryKnowsGenericAndListsItForOthers) {
   const ProfileRegistry& r = BuiltinProfiles();
   EXPECT_TRUE(r.Has("generic"));
   EXPECT_FALSE(r.Has("nocodb"));
-  EXPECT_EQ(r.Names(), std::vector<std::string>{"generic"});
+  EXPECT_EQ(r.Names(), (std::vector<std::string>{"generic", "node-red", "auto"}));
   auto p = r.Make("generic", {});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ((*p)->name(), "generic");
   auto none = r.Make("nocodb", {});
   ASSERT_TRUE(none.status().IsInvalidArgument());
-  EXPECT_EQ(none.status().message(), "unknown profile \"nocodb\"; this build knows: generic");
+  EXPECT_EQ(none.status().message(), "unknown profile \"nocodb\"; this build knows: generic, node-red, auto");
 }
 
 TEST(ProfileTest, GenericWithoutInputSaysNothing) {

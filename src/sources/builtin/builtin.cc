@@ -1,5 +1,6 @@
 #include "sources/builtin/builtin.h"
 
+#include "sources/files/files_connector.h"
 #include "sources/sqlite/sqlite_connector.h"
 
 namespace tidemark {
@@ -8,6 +9,7 @@ const ConnectorRegistry& BuiltinConnectors() {
   static const ConnectorRegistry* registry = [] {
     auto* r = new ConnectorRegistry();
     r->Register(NewSqliteConnector());
+    r->Register(NewFilesConnector());
     return r;
   }();
   return *registry;
