@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "base/json_parse.h"
 #include "records/encoding.h"
@@ -82,16 +83,17 @@ bool ParseJsonArray(const std::string& name, const std::string& bytes, Document*
   DocFormat f{DocKind::kJsonArray, name, IndentOf(bytes), EndsWith(bytes, "\n"), false};
   doc->format = f;
   doc->schema = MakeTable(Stem(name), f,
-                          {MakeColumn("id", "TEXT", 1), MakeColumn("pos", "INTEGER"),
+                          {MakeColumn("id", "TEXT", 1), MakeColumn("after", "TEXT"),
                            MakeColumn("type", "TEXT"), MakeColumn("z", "TEXT"),
                            MakeColumn("name", "TEXT"), MakeColumn("wires", "JSON"),
                            MakeColumn("doc", "JSON")});
-  int64_t pos = 0;
+  Value after;  // the id of the object before, NULL for the first
   for (const JsonValue& e : parsed->array()) {
     const JsonValue* name_v = e.Find("name");
     if (name_v == nullptr || !name_v->is_string()) name_v = e.Find("label");
     const JsonValue* wires = e.Find("wires");
-    AddRow(doc, {Value::Text(e.Find("id")->string_value()), Value::Integer(pos++),
+    Value id = Value::Text(e.Find("id")->string_value());
+    AddRow(doc, {id, std::exchange(after, id),
                  TextOrNull(e.Find("type")), TextOrNull(e.Find("z")), TextOrNull(name_v),
                  wires != nullptr ? MakeJson(WriteJson(*wires, 0)) : Value::Null(),
                  MakeJson(WriteJson(e, 0))});

@@ -3,9 +3,10 @@
 // folder is one table:
 //   - a JSON file holding an array of objects, each with a unique string
 //     "id" (Node-RED's flows.json): table <stem> keyed by id, columns id,
-//     pos (the object's index in the array: the order it is written back
-//     in), type, z, name (name, else label), wires, doc (the whole object as
-//     compact JSON; what is written back);
+//     after (the id of the object before it, NULL for the first: the order
+//     it is written back in; see WriteStructured), type, z, name (name, else
+//     label), wires, doc (the whole object as compact JSON, members in their
+//     order; what is written back);
 //   - an NDJSON file (.ndjson, .jsonl: one object a line): table <stem>
 //     keyed by line (1-based), column doc;
 //   - a CSV file (.csv with a header row of distinct names): table <stem>
@@ -63,7 +64,12 @@ bool ParseStructured(const std::string& name, const std::string& bytes, Document
 Document OpaqueDocument(const std::string& table, DocFormat format,
                         const std::map<std::string, std::string>& files);
 
-// The bytes of a structured document (kJsonArray, kNdjson, kCsv).
+// The bytes of a structured document (kJsonArray, kNdjson, kCsv). A JSON
+// array's objects are written in the order their `after` columns chain
+// them: first those after nothing (or after an id that is not there), each
+// followed by the objects after it; objects after the same one, and any
+// left in a cycle, in key order. A document read and written back keeps
+// its order exactly; deleting or adding an object changes one neighbour.
 // InvalidArgument when a row does not hold what the format needs (a doc
 // that is not a JSON object, an id that differs from the key).
 Result<std::string> WriteStructured(const Document& doc);

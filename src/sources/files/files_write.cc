@@ -1,5 +1,7 @@
 // Documents back to bytes (files_doc.h): what a restore and a rollback write.
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "base/json_parse.h"
 #include "sources/files/files_doc.h"
@@ -52,15 +54,41 @@ Result<JsonValue> ObjectOf(const Document& doc, const SourceRow& row) {
   return obj;
 }
 
-Result<std::string> WriteJsonArray(const Document& doc) {
-  std::vector<const SourceRow*> rows;
-  for (const auto& [k, row] : doc.rows) rows.push_back(&row);
-  auto pos = [](const SourceRow* r) {
-    const Value& v = r->record[1];
-    return v.type() == ValueType::kInteger ? v.integer() : INT64_MAX;
+// The rows in the order their `after` columns chain them (files_doc.h).
+std::vector<const SourceRow*> ChainOrder(const Document& doc) {
+  std::map<std::string, const SourceRow*> by_id;  // key order
+  for (const auto& [k, row] : doc.rows) by_id[row.key[0].bytes()] = &row;
+  std::map<std::string, std::vector<const SourceRow*>> next;  // after -> rows, key order
+  std::vector<const SourceRow*> heads;
+  for (const auto& [k, row] : doc.rows) {
+    const Value& after = row.record[1];
+    if (after.type() == ValueType::kText && by_id.count(after.bytes())) {
+      next[after.bytes()].push_back(&row);
+    } else {
+      heads.push_back(&row);
+    }
+  }
+  std::vector<const SourceRow*> out;
+  std::set<const SourceRow*> done;
+  auto walk = [&](const SourceRow* head) {
+    std::vector<const SourceRow*> stack{head};
+    while (!stack.empty()) {
+      const SourceRow* r = stack.back();
+      stack.pop_back();
+      if (!done.insert(r).second) continue;
+      out.push_back(r);
+      auto it = next.find(r->key[0].bytes());
+      if (it == next.end()) continue;
+      for (auto s = it->second.rbegin(); s != it->second.rend(); ++s) stack.push_back(*s);
+    }
   };
-  std::stable_sort(rows.begin(), rows.end(),
-                   [&](const SourceRow* a, const SourceRow* b) { return pos(a) < pos(b); });
+  for (const SourceRow* h : heads) walk(h);
+  for (const auto& [id, r] : by_id) walk(r);  // rows in a cycle
+  return out;
+}
+
+Result<std::string> WriteJsonArray(const Document& doc) {
+  const std::vector<const SourceRow*> rows = ChainOrder(doc);
   const int indent = doc.format.indent;
   std::string out = "[";
   for (size_t i = 0; i < rows.size(); i++) {
