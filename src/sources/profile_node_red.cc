@@ -46,10 +46,10 @@ TableAnnotation FlowsAnnotation(const TableSchema& t) {
   a.table = t.name;
   a.role = TableRole::kMetadata;
   a.display_name = "Flows";
-  a.columns = {{"id", "Node id", false},         {"after", "After node", false},
-               {"type", "Node type", false},     {"z", "Tab", false},
-               {"name", "Name or label", false}, {"wires", "Wires", false},
-               {"doc", "Node", false}};
+  a.columns = {
+      {"id", "Node id", false}, {"after", "After node", false},   {"type", "Node type", false},
+      {"z", "Tab", false},      {"name", "Name or label", false}, {"wires", "Wires", false},
+      {"doc", "Node", false}};
   return a;
 }
 

@@ -16,9 +16,12 @@ bool SplitCsv(const std::string& bytes, std::vector<std::vector<std::string>>* o
   for (size_t i = 0; i < bytes.size(); i++) {
     const char c = bytes[i];
     if (quoted) {
-      if (c != '"') rec.back().push_back(c);
-      else if (i + 1 < bytes.size() && bytes[i + 1] == '"') rec.back().push_back('"'), i++;
-      else quoted = false;
+      if (c != '"')
+        rec.back().push_back(c);
+      else if (i + 1 < bytes.size() && bytes[i + 1] == '"')
+        rec.back().push_back('"'), i++;
+      else
+        quoted = false;
     } else if (c == '"') {
       if (!rec.back().empty() || was_quoted) return false;
       quoted = was_quoted = true;

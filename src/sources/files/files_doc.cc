@@ -14,11 +14,16 @@ namespace {
 
 const char* KindName(DocKind k) {
   switch (k) {
-    case DocKind::kJsonArray: return "json-array";
-    case DocKind::kNdjson: return "ndjson";
-    case DocKind::kCsv: return "csv";
-    case DocKind::kFile: return "file";
-    case DocKind::kFolder: return "folder";
+    case DocKind::kJsonArray:
+      return "json-array";
+    case DocKind::kNdjson:
+      return "ndjson";
+    case DocKind::kCsv:
+      return "csv";
+    case DocKind::kFile:
+      return "file";
+    case DocKind::kFolder:
+      return "folder";
   }
   return "file";
 }
@@ -52,7 +57,8 @@ std::string Stem(const std::string& name) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void AddRow(Document* doc, Record record) {
@@ -82,21 +88,21 @@ bool ParseJsonArray(const std::string& name, const std::string& bytes, Document*
   }
   DocFormat f{DocKind::kJsonArray, name, IndentOf(bytes), EndsWith(bytes, "\n"), false};
   doc->format = f;
-  doc->schema = MakeTable(Stem(name), f,
-                          {MakeColumn("id", "TEXT", 1), MakeColumn("after", "TEXT"),
-                           MakeColumn("type", "TEXT"), MakeColumn("z", "TEXT"),
-                           MakeColumn("name", "TEXT"), MakeColumn("wires", "JSON"),
-                           MakeColumn("doc", "JSON")});
+  doc->schema =
+      MakeTable(Stem(name), f,
+                {MakeColumn("id", "TEXT", 1), MakeColumn("after", "TEXT"),
+                 MakeColumn("type", "TEXT"), MakeColumn("z", "TEXT"), MakeColumn("name", "TEXT"),
+                 MakeColumn("wires", "JSON"), MakeColumn("doc", "JSON")});
   Value after;  // the id of the object before, NULL for the first
   for (const JsonValue& e : parsed->array()) {
     const JsonValue* name_v = e.Find("name");
     if (name_v == nullptr || !name_v->is_string()) name_v = e.Find("label");
     const JsonValue* wires = e.Find("wires");
     Value id = Value::Text(e.Find("id")->string_value());
-    AddRow(doc, {id, std::exchange(after, id),
-                 TextOrNull(e.Find("type")), TextOrNull(e.Find("z")), TextOrNull(name_v),
-                 wires != nullptr ? MakeJson(WriteJson(*wires, 0)) : Value::Null(),
-                 MakeJson(WriteJson(e, 0))});
+    AddRow(doc,
+           {id, std::exchange(after, id), TextOrNull(e.Find("type")), TextOrNull(e.Find("z")),
+            TextOrNull(name_v), wires != nullptr ? MakeJson(WriteJson(*wires, 0)) : Value::Null(),
+            MakeJson(WriteJson(e, 0))});
   }
   return true;
 }
@@ -121,7 +127,8 @@ bool ParseNdjson(const std::string& name, const std::string& bytes, Document* do
   if (lines.empty()) return false;
   DocFormat f{DocKind::kNdjson, name, 0, newline, false};
   doc->format = f;
-  doc->schema = MakeTable(Stem(name), f, {MakeColumn("line", "INTEGER", 1), MakeColumn("doc", "JSON")});
+  doc->schema =
+      MakeTable(Stem(name), f, {MakeColumn("line", "INTEGER", 1), MakeColumn("doc", "JSON")});
   int64_t n = 0;
   for (const std::string& line : lines) {
     Result<JsonValue> v = ParseJson(line);
@@ -151,7 +158,8 @@ std::string FormatText(const DocFormat& f) {
 
 Result<DocFormat> ParseFormat(const std::string& text) {
   const Status bad = Status::InvalidArgument(
-      "\"" + text + "\" is not a table of a files: source (was the snapshot taken of another kind?)");
+      "\"" + text +
+      "\" is not a table of a files: source (was the snapshot taken of another kind?)");
   const size_t path_at = text.find(" path=");
   if (text.rfind("files ", 0) != 0 || path_at == std::string::npos) return bad;
   DocFormat f;
@@ -165,8 +173,8 @@ Result<DocFormat> ParseFormat(const std::string& text) {
   }
   if (words.empty() || f.path.empty()) return bad;
   bool known = false;
-  for (DocKind k : {DocKind::kJsonArray, DocKind::kNdjson, DocKind::kCsv, DocKind::kFile,
-                    DocKind::kFolder}) {
+  for (DocKind k :
+       {DocKind::kJsonArray, DocKind::kNdjson, DocKind::kCsv, DocKind::kFile, DocKind::kFolder}) {
     if (words[0] == KindName(k)) f.kind = k, known = true;
   }
   if (!known) return bad;
@@ -180,7 +188,7 @@ Result<DocFormat> ParseFormat(const std::string& text) {
 }
 
 bool ParseCsv(const std::string& name, const std::string& bytes, Document* doc);  // files_csv.cc
-Result<std::string> WriteCsv(const Document& doc);                               // files_csv.cc
+Result<std::string> WriteCsv(const Document& doc);                                // files_csv.cc
 
 bool ParseStructured(const std::string& name, const std::string& bytes, Document* doc) {
   Document d;
@@ -202,8 +210,8 @@ Document OpaqueDocument(const std::string& table, DocFormat format,
                         const std::map<std::string, std::string>& files) {
   Document doc;
   doc.format = std::move(format);
-  doc.schema = MakeTable(table, doc.format,
-                         {MakeColumn("path", "TEXT", 1), MakeColumn("content", "BLOB")});
+  doc.schema =
+      MakeTable(table, doc.format, {MakeColumn("path", "TEXT", 1), MakeColumn("content", "BLOB")});
   for (const auto& [path, bytes] : files) AddRow(&doc, {Value::Text(path), Value::Blob(bytes)});
   return doc;
 }

@@ -34,8 +34,8 @@ enum class DocKind { kJsonArray, kNdjson, kCsv, kFile, kFolder };
 
 struct DocFormat {
   DocKind kind = DocKind::kFile;
-  std::string path;  // relative to the folder: "flows.json", "context"
-  int indent = 0;    // JSON array: spaces per level (0 = compact)
+  std::string path;      // relative to the folder: "flows.json", "context"
+  int indent = 0;        // JSON array: spaces per level (0 = compact)
   bool newline = false;  // a final newline (JSON array, NDJSON, CSV)
   bool crlf = false;     // CSV: lines end with \r\n
 };
@@ -66,8 +66,8 @@ Document OpaqueDocument(const std::string& table, DocFormat format,
 
 // The bytes of a structured document (kJsonArray, kNdjson, kCsv). A JSON
 // array's objects are written in the order their `after` columns chain
-// them: first those after nothing (or after an id that is not there), each
-// followed by the objects after it; objects after the same one, and any
+// them: first those after nothing, then those after an id that is not
+// there, each followed by the objects after it; objects after the same one, and any
 // left in a cycle, in key order. A document read and written back keeps
 // its order exactly; deleting or adding an object changes one neighbour.
 // InvalidArgument when a row does not hold what the format needs (a doc

@@ -105,7 +105,8 @@ void BuildSchema(FolderState* state) {
   state->schema = SourceSchema{};
   for (const Document& d : state->docs) {
     state->schema.tables.push_back(d.schema);
-    state->schema.objects.push_back(SchemaObject{"table", d.schema.name, d.schema.name, d.schema.sql});
+    state->schema.objects.push_back(
+        SchemaObject{"table", d.schema.name, d.schema.name, d.schema.sql});
   }
 }
 

@@ -148,8 +148,8 @@ bool IsStagingName(const std::string& name) {
 
 Result<std::string> WriteTemp(const std::string& path, const std::string& bytes, mode_t mode) {
   const size_t slash = path.rfind('/');
-  std::string tmpl = path.substr(0, slash + 1) + "." + path.substr(slash + 1) +
-                     ".tidemark-tmp.XXXXXX";
+  std::string tmpl =
+      path.substr(0, slash + 1) + "." + path.substr(slash + 1) + ".tidemark-tmp.XXXXXX";
   TM_RETURN_IF_ERROR(Step("create a temp file beside " + path));
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return Status::IOError(Errno("cannot create a temp file beside " + path));

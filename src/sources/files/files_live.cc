@@ -130,7 +130,8 @@ Status FilesLive::Put(const TableSchema& t, const SourceRow& row, bool must_exis
 Status FilesLive::Insert(const TableSchema& t, const SourceRow& row) { return Put(t, row, false); }
 
 Status FilesLive::Update(const TableSchema& t, const SourceRow& current, const SourceRow& row) {
-  if (current.key != row.key) return Status::Refused("an update may not change the key in " + t.name);
+  if (current.key != row.key)
+    return Status::Refused("an update may not change the key in " + t.name);
   return Put(t, row, true);
 }
 
@@ -159,8 +160,9 @@ Result<std::vector<Change>> FilesLive::Changes() {
                                                    it->second.record[1].bytes(), false});
       }
     } else if (d->format.kind == DocKind::kFile) {
-      out.push_back(d->rows.empty() ? Change{d->format.path, "", true}
-                                    : Change{d->format.path, d->rows.begin()->second.record[1].bytes(), false});
+      out.push_back(d->rows.empty()
+                        ? Change{d->format.path, "", true}
+                        : Change{d->format.path, d->rows.begin()->second.record[1].bytes(), false});
     } else {
       Result<std::string> bytes = WriteStructured(*d);
       if (!bytes.ok()) return Status::Refused(bytes.status().message());
@@ -175,7 +177,8 @@ Result<std::vector<Change>> FilesLive::Changes() {
     if (!bytes.ok() && !bytes.status().IsNotFound()) return bytes.status();
     const bool there = bytes.ok();
     if (there != (was != state_.stamps.end()) || (there && !(now == was->second))) {
-      return Status::Refused(c.rel + " changed while the rollback ran; nothing was written. Run it again");
+      return Status::Refused(c.rel +
+                             " changed while the rollback ran; nothing was written. Run it again");
     }
     if (c.gone ? there : (!there || *bytes != c.bytes)) changed.push_back(std::move(c));
   }
@@ -203,9 +206,10 @@ Status FilesLive::Commit() {
   if (s.ok() && changes->size() > 1) {
     std::string list;
     for (const Change& c : *changes) list += (list.empty() ? "" : ", ") + c.rel;
-    s = Status::Refused("this would change " + std::to_string(changes->size()) + " files (" +
-                        list + "), and a files: source can change only one file at once; "
-                        "nothing was written. Roll back one table (--table) or one key (--key) at a time");
+    s = Status::Refused(
+        "this would change " + std::to_string(changes->size()) + " files (" + list +
+        "), and a files: source can change only one file at once; "
+        "nothing was written. Roll back one table (--table) or one key (--key) at a time");
   }
   if (s.ok() && !changes->empty()) s = Write(changes->front());
   Unlock();

@@ -13,10 +13,14 @@ namespace {
 
 std::string Cell(const Value& v) {
   switch (v.type()) {
-    case ValueType::kNull: return "NULL";
-    case ValueType::kInteger: return std::to_string(v.integer());
-    case ValueType::kBlob: return "x'" + HexEncode(v.bytes()) + "'";
-    default: return v.bytes();
+    case ValueType::kNull:
+      return "NULL";
+    case ValueType::kInteger:
+      return std::to_string(v.integer());
+    case ValueType::kBlob:
+      return "x'" + HexEncode(v.bytes()) + "'";
+    default:
+      return v.bytes();
   }
 }
 
@@ -33,8 +37,8 @@ class FilesProbe final : public SourceProbe {
     return Status::OK();  // documents declare no references
   }
   Result<std::vector<SchemaObject>> SchemaObjects() override { return state_.schema.objects; }
-  Result<Duplicates> FindDuplicates(const std::string& table, const std::vector<std::string>& columns,
-                                    size_t max) override;
+  Result<Duplicates> FindDuplicates(const std::string& table,
+                                    const std::vector<std::string>& columns, size_t max) override;
   Result<Orphans> FindOrphans(const Relation& rel, size_t max) override;
 
  private:
@@ -82,7 +86,8 @@ Result<Duplicates> FilesProbe::FindDuplicates(const std::string& table,
 Result<Orphans> FilesProbe::FindOrphans(const Relation& rel, size_t max) {
   const Document *child = nullptr, *parent = nullptr;
   TM_ASSIGN_OR_RETURN(std::vector<int> cp, Positions(rel.child_table, {rel.child_column}, &child));
-  TM_ASSIGN_OR_RETURN(std::vector<int> pp, Positions(rel.parent_table, {rel.parent_column}, &parent));
+  TM_ASSIGN_OR_RETURN(std::vector<int> pp,
+                      Positions(rel.parent_table, {rel.parent_column}, &parent));
   std::set<std::string> have;
   for (const auto& [k, row] : parent->rows) have.insert(Cell(row.record[size_t(pp[0])]));
   Orphans out;

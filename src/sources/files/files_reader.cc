@@ -6,7 +6,8 @@ namespace tidemark::files {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 class FilesLookup final : public LiveLookup {
@@ -40,7 +41,8 @@ class FilesLookup final : public LiveLookup {
 
  private:
   // A copy: fn may write to the state while it runs.
-  Result<std::vector<SourceRow>> Where(const TableSchema& t, const std::vector<std::string>& columns,
+  Result<std::vector<SourceRow>> Where(const TableSchema& t,
+                                       const std::vector<std::string>& columns,
                                        const std::vector<Value>& values) {
     std::vector<SourceRow> out;
     const Document* d = state_->Find(t.name);

@@ -14,8 +14,7 @@ class FilesReader final : public SourceReader {
  public:
   explicit FilesReader(FolderState state) : state_(std::move(state)) {}
   const SourceSchema& schema() const override { return state_.schema; }
-  Status Scan(const TableSchema& table,
-              const std::function<Status(const SourceRow&)>& fn) override;
+  Status Scan(const TableSchema& table, const std::function<Status(const SourceRow&)>& fn) override;
   Result<uint64_t> CountRows(const TableSchema& table) override;
   // Each JSON document (a .json file kept whole, the documents of a JSON
   // array or NDJSON table) that does not parse.

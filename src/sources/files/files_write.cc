@@ -59,15 +59,16 @@ std::vector<const SourceRow*> ChainOrder(const Document& doc) {
   std::map<std::string, const SourceRow*> by_id;  // key order
   for (const auto& [k, row] : doc.rows) by_id[row.key[0].bytes()] = &row;
   std::map<std::string, std::vector<const SourceRow*>> next;  // after -> rows, key order
-  std::vector<const SourceRow*> heads;
+  std::vector<const SourceRow*> first, heads;  // after nothing; after an id not there
   for (const auto& [k, row] : doc.rows) {
     const Value& after = row.record[1];
     if (after.type() == ValueType::kText && by_id.count(after.bytes())) {
       next[after.bytes()].push_back(&row);
     } else {
-      heads.push_back(&row);
+      (after.is_null() ? first : heads).push_back(&row);
     }
   }
+  heads.insert(heads.begin(), first.begin(), first.end());
   std::vector<const SourceRow*> out;
   std::set<const SourceRow*> done;
   auto walk = [&](const SourceRow* head) {
@@ -122,10 +123,14 @@ Result<std::string> WriteNdjson(const Document& doc) {
 Result<std::string> WriteStructured(const Document& doc) {
   for (const auto& [k, row] : doc.rows) TM_RETURN_IF_ERROR(CheckRow(doc, row));
   switch (doc.format.kind) {
-    case DocKind::kJsonArray: return WriteJsonArray(doc);
-    case DocKind::kNdjson: return WriteNdjson(doc);
-    case DocKind::kCsv: return WriteCsv(doc);
-    default: return Status::Internal("WriteStructured on a file table");
+    case DocKind::kJsonArray:
+      return WriteJsonArray(doc);
+    case DocKind::kNdjson:
+      return WriteNdjson(doc);
+    case DocKind::kCsv:
+      return WriteCsv(doc);
+    default:
+      return Status::Internal("WriteStructured on a file table");
   }
 }
 
@@ -138,8 +143,8 @@ Result<std::map<std::string, std::string>> DocumentFiles(const Document& doc) {
   for (const auto& [k, row] : doc.rows) {
     TM_RETURN_IF_ERROR(CheckRow(doc, row));
     const std::string& rel = row.record[0].bytes();
-    const std::string path = doc.format.kind == DocKind::kFile ? doc.format.path
-                                                               : doc.format.path + "/" + rel;
+    const std::string path =
+        doc.format.kind == DocKind::kFile ? doc.format.path : doc.format.path + "/" + rel;
     out[path] = row.record[1].bytes();
   }
   return out;
@@ -148,18 +153,20 @@ Result<std::map<std::string, std::string>> DocumentFiles(const Document& doc) {
 Status CheckRow(const Document& doc, const SourceRow& row) {
   if (row.record.size() != doc.schema.columns.size() || row.key.size() != 1 ||
       row.key[0] != row.record[0]) {
-    return Status::InvalidArgument("a row of table " + doc.schema.name +
-                                   " does not have its columns (" +
-                                   std::to_string(doc.schema.columns.size()) + " values, key first)");
+    return Status::InvalidArgument(
+        "a row of table " + doc.schema.name + " does not have its columns (" +
+        std::to_string(doc.schema.columns.size()) + " values, key first)");
   }
   switch (doc.format.kind) {
-    case DocKind::kJsonArray: return ObjectOf(doc, row).status();
+    case DocKind::kJsonArray:
+      return ObjectOf(doc, row).status();
     case DocKind::kNdjson:
       if (!IsBytes(row.record[1]) || !ParseJson(row.record[1].bytes()).ok()) {
         return Status::InvalidArgument(Where(doc, row) + ": doc is not JSON");
       }
       return Status::OK();
-    case DocKind::kCsv: return Status::OK();
+    case DocKind::kCsv:
+      return Status::OK();
     case DocKind::kFile:
     case DocKind::kFolder: {
       const Value& p = row.record[0];
