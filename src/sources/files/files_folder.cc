@@ -1,6 +1,7 @@
 #include "sources/files/files_folder.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -85,6 +86,19 @@ Result<bool> Unchanged(const FolderState& state) {
 }
 
 }  // namespace
+
+void RemoveStaleTemps(const std::string& root) {
+  Result<std::vector<std::string>> names = ListFolder(root);
+  if (!names.ok()) return;
+  for (const std::string& n : *names) {
+    const std::string path = root + "/" + n;
+    if (n.find(".tidemark-tmp.") != std::string::npos && TypeOf(path) == EntryType::kFile) {
+      ::unlink(path.c_str());
+    } else if (n != "node_modules" && n != ".git" && TypeOf(path) == EntryType::kFolder) {
+      RemoveStaleTemps(path);
+    }
+  }
+}
 
 bool Skipped(const std::string& name) {
   return name == "node_modules" || name == ".git" || IsStagingName(name);

@@ -35,6 +35,10 @@ bool Skipped(const std::string& name);
 // Refused when a file, or the set of files, kept changing.
 Result<FolderState> ReadFolder(const std::string& root, const AfterReadHook& hook = nullptr);
 
+// Removes the temp files a write that died left below `root` (names with
+// ".tidemark-tmp."). Only while holding the folder's write lock.
+void RemoveStaleTemps(const std::string& root);
+
 // Rebuilds state->schema from state->docs (tables and one schema object each).
 void BuildSchema(FolderState* state);
 

@@ -92,6 +92,7 @@ Status FilesLive::BeginWrite(int lock_wait_ms, int64_t* waited_us) {
   *waited_us = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count();
+  RemoveStaleTemps(root_);  // what a write that died left
   Result<FolderState> st = ReadFolder(root_);
   if (!st.ok()) {
     Unlock();
