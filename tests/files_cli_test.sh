@@ -90,6 +90,16 @@ check_eq "$(cmp ud/flows.json "$fixture/flows.json" && echo new)" new "the next 
 check_eq "$(ls -A ud | grep -c tidemark-tmp)" 0 "the temp file is gone"
 expect 0 "check at the end" -- "$T" check
 
+# A deleted tab comes back with its nodes (deleted with it: the z relation).
+edit_flows "f = [n for n in f if n['id'] != 't2' and n.get('z') != 't2']"
+expect 0 "backup: tab t2 deleted" -- "$T" --json backup nodered
+expect 0 "rollback one tab" -- "$T" --json rollback nodered --to "$A" --table flows --key t2 --yes
+json 'sorted(r["key"] for t in d["tables"] for r in t["records"]) == ["a1", "a2", "a3", "t2"]' \
+  "the tab and its three nodes"
+same_nodes=$(python3 -c "import json; k = lambda p: sorted(json.dumps(n) for n in json.load(open(p)))
+print(k('ud/flows.json') == k('$fixture/flows.json'))")
+check_eq "$same_nodes" True "every node is back"
+
 # A backup by URI detects the profile too.
 expect 0 "backup the restored folder by URI" -- "$T" --json backup "files:$work/new" --name copy
 expect 0 "show it" -- "$T" --json show copy@latest
