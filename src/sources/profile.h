@@ -89,7 +89,9 @@ std::unique_ptr<Profile> MakeGenericProfile(const ProfileInput& input);
 // relations are added to its own.
 std::unique_ptr<Profile> MakeNodeRedProfile(const ProfileInput& input);
 // True for the schema of a Node-RED userdir: a flows table (columns id,
-// type, z, wires) and a settings.js file.
+// type, z, wires, doc) and a settings.js or a .config.*.json file (the
+// runtime writes .config.nodes.json and .config.runtime.json; an embedded
+// Node-RED has no settings.js).
 bool IsNodeRedUserdir(const SourceSchema& schema);
 
 // The `auto` profile (the default): the profile BuiltinProfiles().Detect

@@ -105,9 +105,13 @@ Status NodeRedProfile::Annotate(SourceSchema* schema) const {
 }  // namespace
 
 bool IsNodeRedUserdir(const SourceSchema& schema) {
-  bool flows = false;
-  for (const TableSchema& t : schema.tables) flows = flows || IsFlows(t);
-  return flows && schema.FindTable("settings.js") != nullptr;
+  bool flows = false, runtime = false;
+  for (const TableSchema& t : schema.tables) {
+    flows = flows || IsFlows(t);
+    runtime =
+        runtime || t.name == "settings.js" || fnmatch(".config.*.json", t.name.c_str(), 0) == 0;
+  }
+  return flows && runtime;
 }
 
 std::unique_ptr<Profile> MakeNodeRedProfile(const ProfileInput& input) {

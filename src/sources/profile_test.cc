@@ -30,7 +30,8 @@ TEST(ProfileTest, RegistryKnowsGenericAndListsItForOthers) {
   EXPECT_EQ((*p)->name(), "generic");
   auto none = r.Make("nocodb", {});
   ASSERT_TRUE(none.status().IsInvalidArgument());
-  EXPECT_EQ(none.status().message(), "unknown profile \"nocodb\"; this build knows: generic, node-red, auto");
+  EXPECT_EQ(none.status().message(),
+            "unknown profile \"nocodb\"; this build knows: generic, node-red, auto");
 }
 
 TEST(ProfileTest, GenericWithoutInputSaysNothing) {
@@ -118,6 +119,9 @@ TEST(ProfileTest, NodeRedIsDetectedFromItsFlowsAndSettings) {
   SourceSchema no_settings = Userdir();
   no_settings.tables.pop_back();
   EXPECT_FALSE(IsNodeRedUserdir(no_settings));
+  no_settings.tables.push_back(no_settings.tables.back());
+  no_settings.tables.back().name = ".config.runtime.json";  // what the runtime writes
+  EXPECT_TRUE(IsNodeRedUserdir(no_settings));
   EXPECT_EQ(BuiltinProfiles().Detect(Crm()), "");
 }
 

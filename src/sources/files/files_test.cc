@@ -46,8 +46,8 @@ TEST_F(FilesTest, NodeRedUserdirReadsAsTables) {
   EXPECT_EQ(n2.record[5].type(), ValueType::kJson);
   EXPECT_EQ(n2.record[5].bytes(), R"([["n3","n4"]])");
   const SourceRow& t1 = flows->rows.at(KeyBytes({Value::Text("t1")}));
-  EXPECT_TRUE(t1.record[1].is_null());                      // first
-  EXPECT_EQ(t1.record[4], Value::Text("Orders"));           // a tab's label
+  EXPECT_TRUE(t1.record[1].is_null());                                             // first
+  EXPECT_EQ(t1.record[4], Value::Text("Orders"));                                  // a tab's label
   EXPECT_TRUE(flows->rows.at(KeyBytes({Value::Text("b1")})).record[3].is_null());  // a config node
   const Document* ctx = st->Find("context");
   ASSERT_NE(ctx, nullptr);
@@ -68,8 +68,9 @@ TEST_F(FilesTest, JsonArrayWritesBackByteForByte) {
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   EXPECT_EQ(*bytes, ReadBytes(dir() + "/flows.json"));
   // Compact, with a final newline and escapes as JSON.stringify writes them.
-  const std::string compact = "[{\"id\":\"a\",\"s\":\"tab\\there \\u0001 \\\"q\\\" é\",\"n\":1.50},"
-                              "{\"id\":\"b\",\"e\":[],\"o\":{}}]\n";
+  const std::string compact =
+      "[{\"id\":\"a\",\"s\":\"tab\\there \\u0001 \\\"q\\\" é\",\"n\":1.50},"
+      "{\"id\":\"b\",\"e\":[],\"o\":{}}]\n";
   WriteBytes(dir() + "/list.json", compact);
   st = ReadFolder(dir());
   ASSERT_TRUE(st.ok());
@@ -90,8 +91,8 @@ TEST_F(FilesTest, OrderFollowsTheAfterChain) {
   ASSERT_TRUE(v.ok());
   std::vector<std::string> ids;
   for (const JsonValue& e : v->array()) ids.push_back(e.Find("id")->string_value());
-  EXPECT_EQ(ids, (std::vector<std::string>{"t1", "t2", "n1", "n2", "n3", "n4", "n5", "a1", "a3",
-                                           "b1"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"t1", "t2", "n1", "n2", "n3", "n4", "n5", "a1", "a3", "b1"}));
 }
 
 TEST_F(FilesTest, WhatIsNotAListOfRecordsIsKeptAsAFile) {
@@ -137,8 +138,9 @@ TEST_F(FilesTest, ReadRetriesAFileThatChangesAndRefusesOneThatNeverSettles) {
   EXPECT_EQ(*got, "module.exports = {}; // a longer file now\n");
   EXPECT_GE(calls, 2);
   int n = 0;
-  got = ReadStable(path, &stamp,
-                   [&](const std::string& p, int) { WriteBytes(p, std::string(size_t(++n), 'x')); });
+  got = ReadStable(path, &stamp, [&](const std::string& p, int) {
+    WriteBytes(p, std::string(size_t(++n), 'x'));
+  });
   ASSERT_TRUE(got.status().IsRefused());
   EXPECT_NE(got.status().message().find("kept changing while it was read (5 attempts)"),
             std::string::npos);

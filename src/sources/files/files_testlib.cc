@@ -57,8 +57,10 @@ std::string CompareTrees(const std::string& a, const std::string& b) {
   std::string out;
   for (const auto& [p, bytes] : ta) {
     auto it = tb.find(p);
-    if (it == tb.end()) out += p + " only in " + a + "; ";
-    else if (it->second != bytes) out += p + " differs; ";
+    if (it == tb.end())
+      out += p + " only in " + a + "; ";
+    else if (it->second != bytes)
+      out += p + " differs; ";
   }
   for (const auto& [p, bytes] : tb) {
     if (!ta.count(p)) out += p + " only in " + b + "; ";
