@@ -74,7 +74,8 @@ Status ReadOnce(const std::string& root, const AfterReadHook& hook, FolderState*
   return Status::OK();
 }
 
-// True when every file read still has its stamp and no file came or went.
+// True when every file read still has its stamp (none changed or went; a
+// file that appeared meanwhile is left for the next backup).
 Result<bool> Unchanged(const FolderState& state) {
   for (const auto& [rel, stamp] : state.stamps) {
     Result<FileStamp> now = StampOf(state.root + "/" + rel);
