@@ -100,6 +100,12 @@ same_nodes=$(python3 -c "import json; k = lambda p: sorted(json.dumps(n) for n i
 print(k('ud/flows.json') == k('$fixture/flows.json'))")
 check_eq "$same_nodes" True "every node is back"
 
+# Every flow deleted: Node-RED writes "[]". The table stays, and comes back whole.
+printf '[]' >ud/flows.json
+expect 0 "backup: every flow deleted" -- "$T" --json backup nodered
+expect 0 "rollback into an empty flows.json" -- "$T" --json rollback nodered --to "$A" --table flows --yes
+check_eq "$(cmp ud/flows.json "$fixture/flows.json" && echo same)" same "flows.json is back, byte for byte"
+
 # A backup by URI detects the profile too.
 expect 0 "backup the restored folder by URI" -- "$T" --json backup "files:$work/new" --name copy
 expect 0 "show it" -- "$T" --json show copy@latest

@@ -79,14 +79,18 @@ int IndentOf(const std::string& bytes) {
 
 bool ParseJsonArray(const std::string& name, const std::string& bytes, Document* doc) {
   Result<JsonValue> parsed = ParseJson(bytes);
-  if (!parsed.ok() || !parsed->is_array() || parsed->array().empty()) return false;
+  // An empty array is a table too: flows.json is "[]" once every flow is deleted.
+  if (!parsed.ok() || !parsed->is_array()) return false;
   std::set<std::string> ids;
   for (const JsonValue& e : parsed->array()) {
     const JsonValue* id = e.Find("id");
     if (!e.is_object() || id == nullptr || !id->is_string()) return false;
     if (!ids.insert(id->string_value()).second) return false;  // duplicate ids: keep the file
   }
-  DocFormat f{DocKind::kJsonArray, name, IndentOf(bytes), EndsWith(bytes, "\n"), false};
+  // "[]" shows no indentation: objects written into it get 4 spaces, as
+  // JSON.stringify(v, null, 4) (Node-RED's flowFilePretty) writes them.
+  const int indent = parsed->array().empty() ? 4 : IndentOf(bytes);
+  DocFormat f{DocKind::kJsonArray, name, indent, EndsWith(bytes, "\n"), false};
   doc->format = f;
   doc->schema =
       MakeTable(Stem(name), f,

@@ -2,7 +2,7 @@
 // folder becomes a table of records and back. Each top-level entry of the
 // folder is one table:
 //   - a JSON file holding an array of objects, each with a unique string
-//     "id" (Node-RED's flows.json): table <stem> keyed by id, columns id,
+//     "id", or an empty array (Node-RED's flows.json): table <stem> keyed by id, columns id,
 //     after (the id of the object before it, NULL for the first: the order
 //     it is written back in; see WriteStructured), type, z, name (name, else
 //     label), wires, doc (the whole object as compact JSON, members in their

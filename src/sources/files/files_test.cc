@@ -98,6 +98,7 @@ TEST_F(FilesTest, OrderFollowsTheAfterChain) {
 TEST_F(FilesTest, WhatIsNotAListOfRecordsIsKeptAsAFile) {
   WriteBytes(dir() + "/dups.json", R"([{"id":"a"},{"id":"a"}])");
   WriteBytes(dir() + "/broken.json", "[{\"id\":");
+  WriteBytes(dir() + "/empty.json", "[]");
   WriteBytes(dir() + "/data.csv", "id,name\n1,\"Smith, J\"\n2,\"say \"\"hi\"\"\"\n");
   WriteBytes(dir() + "/odd.csv", "id,name\n1, \"x\"\n");  // would not write back the same
   WriteBytes(dir() + "/events.ndjson", "{\"a\": 1}\n{\"b\":[2]}\n");
@@ -106,6 +107,11 @@ TEST_F(FilesTest, WhatIsNotAListOfRecordsIsKeptAsAFile) {
   EXPECT_EQ(st->Find("dups.json")->format.kind, DocKind::kFile);
   EXPECT_EQ(st->Find("broken.json")->format.kind, DocKind::kFile);
   EXPECT_EQ(st->Find("odd.csv")->format.kind, DocKind::kFile);
+  const Document* empty = st->Find("empty");  // flows.json once every flow is deleted
+  ASSERT_NE(empty, nullptr);
+  EXPECT_EQ(empty->format.kind, DocKind::kJsonArray);
+  EXPECT_TRUE(empty->rows.empty());
+  EXPECT_EQ(*WriteStructured(*empty), "[]");
   const Document* csv = st->Find("data");
   ASSERT_NE(csv, nullptr);
   ASSERT_EQ(csv->format.kind, DocKind::kCsv);
