@@ -24,6 +24,10 @@ cat >tidemark.toml <<TOML
 [[source]]
 name = "nodered"
 uri = "files:$work/ud"
+
+[[drill]]
+name = "nr"
+source = "nodered"
 TOML
 
 expect 0 "init" -- "$T" init
@@ -64,6 +68,8 @@ expect 0 "restore to a new folder" -- "$T" restore "$A" --to "files:$work/new"
 check_eq "$(diff -r "$fixture" new >/dev/null && echo same)" same "the restored folder is the userdir"
 expect 4 "restore onto it again" -- "$T" restore "$A" --to "files:$work/new"
 expect 0 "check" -- "$T" check
+expect 0 "a restore drill (restore, JSON check, schema objects, the z relation)" -- "$T" --json drill nr
+json 'd["passed"] and d["failed"] == 0' "the drill passes"
 
 # A rollback that would change two files is refused; nothing is written.
 edit_flows "f[2]['name'] = 'renamed'"
