@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "sources/files/files_reader.h"
+#include "sources/scratch.h"
 
 namespace tidemark {
 namespace {
@@ -59,6 +60,14 @@ class FilesConnector final : public Connector {
 
   Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
     return files::OpenLive(Trimmed(location));
+  }
+
+  // A folder of its own: DIR/tidemark-drill-XXXXXX/NAME.
+  Result<std::string> CreateScratch(const ScratchRequest& request) const override {
+    return CreateScratchPath(request, "");
+  }
+  Status DropScratch(const std::string& location) const override {
+    return DropScratchPath(Trimmed(location));
   }
 
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {
