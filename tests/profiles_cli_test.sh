@@ -46,7 +46,7 @@ expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
 # 1. An unknown profile names the known ones.
 printf '[[source]]\nname = "a"\nuri = "sqlite:a.db"\nprofile = "nocodb"\n' >bad.toml
 expect 2 "unknown profile" -- "$T" --config bad.toml config check
-contains err 'bad.toml:4:11: source '"'"'a'"'"'.profile: unknown profile "nocodb"; this build knows: generic' \
+contains err 'bad.toml:4:11: source '"'"'a'"'"'.profile: unknown profile "nocodb"; this build knows: generic, node-red, auto' \
   "unknown profile lists the known ones"
 
 # 2. A backup stores the annotations; show prints them.

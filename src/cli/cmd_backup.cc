@@ -204,11 +204,12 @@ Status BackupOne(Context* ctx, const ConfigFile& cfg, BackupJob job, JsonWriter*
   opts.show_progress = ctx->ShowProgress();
   const AnomalyRules defaults;
   opts.anomalies = job.source ? &job.source->anomalies : &defaults;
-  std::unique_ptr<Profile> profile;  // the source's, with its tidemark.toml input
+  // The source's, with its tidemark.toml input; for a URI, the detected one.
+  std::unique_ptr<Profile> profile = MakeAutoProfile(ProfileInput{});
   if (job.source != nullptr) {
     TM_ASSIGN_OR_RETURN(profile, MakeProfile(*job.source));
-    opts.profile = profile.get();
   }
+  opts.profile = profile.get();
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   WebhookTransport transport(ctx);
   const BackupAlerts alerts{PolicyOf(cfg.alerts), &transport};

@@ -38,7 +38,7 @@ struct RepositorySettings {
 struct SourceConfig {
   std::string name;
   std::string uri;  // "scheme:location", resolved by the connector registry
-  std::string profile = "generic";
+  std::string profile = "auto";  // detected at each backup (sources/profile.h)
   std::string owner, domain;
   std::string sensitivity;  // public | internal | confidential | restricted ("" = unset)
   std::optional<uint64_t> rpo_us, rto_us;

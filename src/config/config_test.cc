@@ -244,7 +244,7 @@ TEST(ConfigTest, ParsesTheCatalog) {
   EXPECT_EQ(s.retention.daily, 7);
   EXPECT_EQ(s.retention.within.days, 30);
   EXPECT_EQ(s.exclude, std::vector<std::string>{"tmp_*"});
-  EXPECT_EQ(s.profile, "generic");
+  EXPECT_EQ(s.profile, "auto");
   EXPECT_EQ(s.profile_input.where, "source 'crm'");
   EXPECT_EQ(s.profile_input.metadata, std::vector<std::string>{"nc_*"});
   EXPECT_EQ(s.profile_input.transient, (std::vector<std::string>{"sessions", "*_log"}));
@@ -253,7 +253,7 @@ TEST(ConfigTest, ParsesTheCatalog) {
   EXPECT_EQ(s.profile_input.relations[0].Name(), "orders.customer_id -> customers.id");
   auto profile = MakeProfile(s);
   ASSERT_TRUE(profile.ok()) << profile.status().ToString();
-  EXPECT_EQ((*profile)->name(), "generic");
+  EXPECT_EQ((*profile)->name(), "auto");
   EXPECT_DOUBLE_EQ(s.anomalies.deleted, 0.2);
   EXPECT_EQ(s.anomalies.history, 4u);
   EXPECT_EQ(s.anomalies.min_rows, 100u);
@@ -273,7 +273,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsensitivity = \"secret\"\n",
                 "bad.toml:4:15: source 'a'.sensitivity: expected public, internal"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"nocodb\"\n",
-                "profile: unknown profile \"nocodb\"; this build knows: generic"},
+                "profile: unknown profile \"nocodb\"; this build knows: generic, node-red, auto"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsecret = [\"password\"]\n",
                 "bad.toml:4:10: source 'a'.secret: secret pattern \"password\": expected "
                 "\"table.column\""},

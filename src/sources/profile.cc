@@ -99,34 +99,41 @@ Status ValidateProfileInput(const ProfileInput& in) {
   return Status::OK();
 }
 
-void ProfileRegistry::Register(std::string name, Factory make) {
-  profiles_.emplace_back(std::move(name), std::move(make));
+void ProfileRegistry::Register(std::string name, Factory make, Detector detect) {
+  profiles_.push_back(Entry{std::move(name), std::move(make), std::move(detect)});
 }
 
 bool ProfileRegistry::Has(std::string_view name) const {
-  for (const auto& [n, f] : profiles_) {
-    if (n == name) return true;
+  for (const Entry& e : profiles_) {
+    if (e.name == name) return true;
   }
   return false;
 }
 
+std::string ProfileRegistry::Detect(const SourceSchema& schema) const {
+  for (const Entry& e : profiles_) {
+    if (e.detect && e.detect(schema)) return e.name;
+  }
+  return "";
+}
+
 std::vector<std::string> ProfileRegistry::Names() const {
   std::vector<std::string> out;
-  for (const auto& [n, f] : profiles_) out.push_back(n);
+  for (const Entry& e : profiles_) out.push_back(e.name);
   return out;
 }
 
 std::string ProfileRegistry::Unknown(std::string_view name) const {
   std::string known;
-  for (const auto& [n, f] : profiles_) known += (known.empty() ? "" : ", ") + n;
+  for (const Entry& e : profiles_) known += (known.empty() ? "" : ", ") + e.name;
   return "unknown profile \"" + std::string(name) +
          "\"; this build knows: " + (known.empty() ? "none" : known);
 }
 
 Result<std::unique_ptr<Profile>> ProfileRegistry::Make(std::string_view name,
                                                        const ProfileInput& input) const {
-  for (const auto& [n, make] : profiles_) {
-    if (n == name) return make(input);
+  for (const Entry& e : profiles_) {
+    if (e.name == name) return e.make(input);
   }
   return Status::InvalidArgument(Unknown(name));
 }
@@ -135,10 +142,35 @@ std::unique_ptr<Profile> MakeGenericProfile(const ProfileInput& input) {
   return std::make_unique<GenericProfile>(input);
 }
 
+namespace {
+
+class AutoProfile : public Profile {
+ public:
+  explicit AutoProfile(ProfileInput input) : input_(std::move(input)) {}
+  std::string_view name() const override { return "auto"; }
+  Status Annotate(SourceSchema* schema) const override {
+    const std::string found = BuiltinProfiles().Detect(*schema);
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<Profile> p,
+                        BuiltinProfiles().Make(found.empty() ? "generic" : found, input_));
+    return p->Annotate(schema);
+  }
+
+ private:
+  ProfileInput input_;
+};
+
+}  // namespace
+
+std::unique_ptr<Profile> MakeAutoProfile(const ProfileInput& input) {
+  return std::make_unique<AutoProfile>(input);
+}
+
 const ProfileRegistry& BuiltinProfiles() {
   static const ProfileRegistry* registry = [] {
     auto* r = new ProfileRegistry;
     r->Register("generic", MakeGenericProfile);
+    r->Register("node-red", MakeNodeRedProfile, IsNodeRedUserdir);
+    r->Register("auto", MakeAutoProfile);
     return r;
   }();
   return *registry;

@@ -50,8 +50,12 @@ class Profile {
 class ProfileRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Profile>(const ProfileInput&)>;
-  void Register(std::string name, Factory make);
+  // True when a schema is one of the profile's platform (its tables or files).
+  using Detector = std::function<bool(const SourceSchema&)>;
+  void Register(std::string name, Factory make, Detector detect = nullptr);
   bool Has(std::string_view name) const;
+  // The first registered profile whose detector knows `schema`; "" when none.
+  std::string Detect(const SourceSchema& schema) const;
   // The profile `name` made with `input`. InvalidArgument listing the known
   // profiles when there is none of that name.
   Result<std::unique_ptr<Profile>> Make(std::string_view name, const ProfileInput& input) const;
@@ -61,10 +65,16 @@ class ProfileRegistry {
   std::string Unknown(std::string_view name) const;
 
  private:
-  std::vector<std::pair<std::string, Factory>> profiles_;
+  struct Entry {
+    std::string name;
+    Factory make;
+    Detector detect;
+  };
+  std::vector<Entry> profiles_;
 };
 
-// The profiles of this build (`generic`), built on first use; thread-safe.
+// The profiles of this build (`generic`, `node-red`, `auto`), built on
+// first use; thread-safe.
 const ProfileRegistry& BuiltinProfiles();
 
 // The generic profile: roles from the `metadata` and `transient` patterns
@@ -72,5 +82,21 @@ const ProfileRegistry& BuiltinProfiles();
 // patterns, and the declared relations, checked against the schema.
 // Display names: none (a platform profile knows them).
 std::unique_ptr<Profile> MakeGenericProfile(const ProfileInput& input);
+
+// The node-red profile (sources/profile_node_red.cc, docs/guide/platforms.md):
+// what a Node-RED userdir read by the files: connector holds. The input's
+// patterns and relations apply to the tables it does not know, and its
+// relations are added to its own.
+std::unique_ptr<Profile> MakeNodeRedProfile(const ProfileInput& input);
+// True for the schema of a Node-RED userdir: a flows table (columns id,
+// type, z, wires, doc) and a settings.js or a .config.*.json file (the
+// runtime writes .config.nodes.json and .config.runtime.json; an embedded
+// Node-RED has no settings.js).
+bool IsNodeRedUserdir(const SourceSchema& schema);
+
+// The `auto` profile (the default): the profile BuiltinProfiles().Detect
+// finds for the schema at each backup, made with `input`; the generic one
+// when none knows it. The annotations name the profile that wrote them.
+std::unique_ptr<Profile> MakeAutoProfile(const ProfileInput& input);
 
 }  // namespace tidemark

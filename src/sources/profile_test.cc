@@ -24,13 +24,14 @@ TEST(ProfileTest, RegistryKnowsGenericAndListsItForOthers) {
   const ProfileRegistry& r = BuiltinProfiles();
   EXPECT_TRUE(r.Has("generic"));
   EXPECT_FALSE(r.Has("nocodb"));
-  EXPECT_EQ(r.Names(), std::vector<std::string>{"generic"});
+  EXPECT_EQ(r.Names(), (std::vector<std::string>{"generic", "node-red", "auto"}));
   auto p = r.Make("generic", {});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ((*p)->name(), "generic");
   auto none = r.Make("nocodb", {});
   ASSERT_TRUE(none.status().IsInvalidArgument());
-  EXPECT_EQ(none.status().message(), "unknown profile \"nocodb\"; this build knows: generic");
+  EXPECT_EQ(none.status().message(),
+            "unknown profile \"nocodb\"; this build knows: generic, node-red, auto");
 }
 
 TEST(ProfileTest, GenericWithoutInputSaysNothing) {
@@ -91,6 +92,82 @@ TEST(ProfileTest, ValidateInput) {
   in.secret = {};
   in.transient = {""};
   EXPECT_EQ(ValidateProfileInput(in).message(), "empty table pattern");
+}
+
+// The tables the files: connector makes of a Node-RED userdir.
+SourceSchema Userdir() {
+  SourceSchema s;
+  auto table = [](std::string name, std::vector<std::string> cols) {
+    TableSchema t;
+    t.name = std::move(name);
+    for (std::string& c : cols) t.columns.push_back({std::move(c), "", "", "", false, 0, 0});
+    return t;
+  };
+  const std::vector<std::string> file = {"path", "content"};
+  s.tables = {table(".sessions.json", file),
+              table("context", file),
+              table("flows", {"id", "after", "type", "z", "name", "wires", "doc"}),
+              table("flows_cred.json", file),
+              table("notes", file),
+              table("settings.js", file)};
+  return s;
+}
+
+TEST(ProfileTest, NodeRedIsDetectedFromItsFlowsAndSettings) {
+  EXPECT_TRUE(IsNodeRedUserdir(Userdir()));
+  EXPECT_EQ(BuiltinProfiles().Detect(Userdir()), "node-red");
+  SourceSchema no_settings = Userdir();
+  no_settings.tables.pop_back();
+  EXPECT_FALSE(IsNodeRedUserdir(no_settings));
+  no_settings.tables.push_back(no_settings.tables.back());
+  no_settings.tables.back().name = ".config.runtime.json";  // what the runtime writes
+  EXPECT_TRUE(IsNodeRedUserdir(no_settings));
+  EXPECT_EQ(BuiltinProfiles().Detect(Crm()), "");
+}
+
+TEST(ProfileTest, NodeRedSaysWhatEachFileIs) {
+  SourceSchema s = Userdir();
+  ProfileInput in;
+  in.transient = {"notes"};  // the declared input covers what the profile does not know
+  ASSERT_TRUE(MakeNodeRedProfile(in)->Annotate(&s).ok());
+  const SchemaAnnotations& a = s.annotations;
+  EXPECT_EQ(a.profile, "node-red");
+  EXPECT_EQ(a.RoleOf("flows"), TableRole::kMetadata);
+  EXPECT_EQ(a.TableDisplayName("flows"), "Flows");
+  EXPECT_EQ(a.ColumnDisplayName("flows", "z"), "Tab");
+  EXPECT_EQ(a.RoleOf(".sessions.json"), TableRole::kTransient);
+  EXPECT_TRUE(a.IsSecret(".sessions.json", "content"));
+  EXPECT_EQ(a.RoleOf("flows_cred.json"), TableRole::kMetadata);
+  EXPECT_TRUE(a.IsSecret("flows_cred.json", "content"));
+  EXPECT_EQ(a.RoleOf("context"), TableRole::kData);
+  EXPECT_EQ(a.TableDisplayName("context"), "Context");
+  EXPECT_FALSE(a.IsSecret("context", "content"));
+  EXPECT_EQ(a.RoleOf("settings.js"), TableRole::kMetadata);
+  EXPECT_EQ(a.RoleOf("notes"), TableRole::kTransient);
+  ASSERT_EQ(a.relations.size(), 1u);
+  EXPECT_EQ(a.relations[0].Name(), "flows.z -> flows.id");
+  // The manifest stores them as they are.
+  std::string enc;
+  EncodeAnnotations(a, &enc);
+  SchemaAnnotations back;
+  ASSERT_TRUE(DecodeAnnotations(enc, "test", &back).ok());
+  EXPECT_EQ(back, a);
+}
+
+TEST(ProfileTest, AutoUsesTheDetectedProfileOrGeneric) {
+  SourceSchema ud = Userdir();
+  ASSERT_TRUE(MakeAutoProfile({})->Annotate(&ud).ok());
+  EXPECT_EQ(ud.annotations.profile, "node-red");
+  SourceSchema crm = Crm();
+  ProfileInput in;
+  in.metadata = {"nc_*"};
+  ASSERT_TRUE(MakeAutoProfile(in)->Annotate(&crm).ok());
+  EXPECT_EQ(crm.annotations.profile, "generic");
+  EXPECT_EQ(crm.annotations.RoleOf("NC_Views"), TableRole::kMetadata);
+  ProfileInput bad;
+  bad.relations = {{"flows", "tab", "flows", "id"}};
+  SourceSchema ud2 = Userdir();
+  EXPECT_TRUE(MakeAutoProfile(bad)->Annotate(&ud2).IsInvalidArgument());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "sources/builtin/builtin.h"
 
+#include "sources/files/files_connector.h"
 #include "sources/postgres/pg_connector.h"
 #include "sources/sqlite/sqlite_connector.h"
 
@@ -10,6 +11,7 @@ const ConnectorRegistry& BuiltinConnectors() {
     auto* r = new ConnectorRegistry();
     r->Register(NewSqliteConnector());
     r->Register(NewPostgresConnector());
+    r->Register(NewFilesConnector());
     return r;
   }();
   return *registry;

@@ -1,4 +1,4 @@
-// The connectors this build holds (sqlite:, postgres:), registered once. Front
+// The connectors this build holds (sqlite:, postgres:, files:), registered once. Front
 // ends (cli/, later server/) and config/ use this registry; use cases in
 // ops/ get a SourceRef and never name a connector.
 #pragma once

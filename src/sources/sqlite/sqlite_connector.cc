@@ -3,10 +3,10 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "sources/scratch.h"
 #include "sources/sqlite/sqlite_live.h"
 #include "sources/sqlite/sqlite_probe.h"
 #include "sources/sqlite/sqlite_restore_target.h"
-#include "sources/sqlite/sqlite_scratch.h"
 #include "sources/sqlite/sqlite_source.h"
 
 namespace tidemark {
@@ -61,10 +61,10 @@ class SqliteConnector final : public Connector {
   }
 
   Result<std::string> CreateScratch(const ScratchRequest& request) const override {
-    return sqlite::CreateScratch(request);
+    return CreateScratchPath(request, ".db");
   }
   Status DropScratch(const std::string& location) const override {
-    return sqlite::DropScratch(location);
+    return DropScratchPath(location);
   }
 
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {

@@ -1,16 +1,16 @@
-#include "sources/sqlite/sqlite_scratch.h"
+#include "sources/scratch.h"
 
 #include <cstdlib>
 #include <filesystem>
 
-namespace tidemark::sqlite {
+namespace tidemark {
 namespace {
 
 constexpr std::string_view kFolderPrefix = "tidemark-drill-";
 
 }  // namespace
 
-Result<std::string> CreateScratch(const ScratchRequest& request) {
+Result<std::string> CreateScratchPath(const ScratchRequest& request, std::string_view suffix) {
   std::string base = request.dir;
   if (base.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -25,23 +25,20 @@ Result<std::string> CreateScratch(const ScratchRequest& request) {
   for (char& c : name) {
     if (c == '/') c = '_';
   }
-  return templ + "/" + name + ".db";
+  return templ + "/" + name + std::string(suffix);
 }
 
-Status DropScratch(const std::string& location) {
-  const std::filesystem::path file(location);
-  const std::filesystem::path dir = file.parent_path();
-  std::error_code ec;
-  if (dir.filename().string().rfind(kFolderPrefix, 0) == 0) {
-    std::filesystem::remove_all(dir, ec);
-  } else {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(location + suffix, ec);
-    }
+Status DropScratchPath(const std::string& location) {
+  const std::filesystem::path dir = std::filesystem::path(location).parent_path();
+  if (dir.filename().string().rfind(kFolderPrefix, 0) != 0) {
+    return Status::InvalidArgument(location + " is not in a scratch folder (" +
+                                   std::string(kFolderPrefix) + "...): nothing was removed");
   }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
   if (ec)
     return Status::IOError("cannot remove the scratch copy " + location + ": " + ec.message());
   return Status::OK();
 }
 
-}  // namespace tidemark::sqlite
+}  // namespace tidemark
