@@ -152,6 +152,7 @@ Status PgConnection::ResultStatus(pg_result* r, std::string_view doing) const {
   if (const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL); detail != nullptr) {
     message += " (" + std::string(detail) + ")";
   }
+  last_state_ = state != nullptr ? state : "";
   if (state == nullptr) {  // a client-side failure: the connection broke
     return Status::IOError(std::string(doing) + " at " + where_ + ": " + message);
   }
@@ -164,13 +165,14 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::string_view doing
 
 Result<PgResult> PgConnection::ExecParams(std::string_view sql,
                                           const std::vector<std::optional<std::string>>& params,
-                                          std::string_view doing) {
+                                          std::string_view doing, bool binary) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   std::string text(sql);
-  pg_result* raw = params.empty() ? PQexec(c_, text.c_str())
-                                  : PQexecParams(c_, text.c_str(), static_cast<int>(values.size()),
-                                                 nullptr, values.data(), nullptr, nullptr, 0);
+  pg_result* raw = params.empty() && !binary
+                       ? PQexec(c_, text.c_str())
+                       : PQexecParams(c_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                      values.data(), nullptr, nullptr, binary ? 1 : 0);
   PgResult r(raw);
   if (Status s = ResultStatus(raw, doing); !s.ok()) return s;
   return r;

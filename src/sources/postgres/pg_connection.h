@@ -70,9 +70,11 @@ class PgConnection {
   // `doing` says what for, in error messages ("reading the schema").
   Result<PgResult> Exec(std::string_view sql, std::string_view doing);
   // One statement with text parameters ($1, $2, ...; nullopt = NULL).
+  // `binary`: the result's values come in the types' binary form (as in a
+  // binary COPY, for DecodeBinaryField) instead of text.
   Result<PgResult> ExecParams(std::string_view sql,
                               const std::vector<std::optional<std::string>>& params,
-                              std::string_view doing);
+                              std::string_view doing, bool binary = false);
   // Runs `sql` without a result worth keeping.
   Status Run(std::string_view sql, std::string_view doing);
 
@@ -104,6 +106,10 @@ class PgConnection {
   std::string QuoteLiteral(std::string_view text) const;
 
   int server_version() const;  // e.g. 150018
+  // The SQLSTATE of the last statement that failed on the server ("" when
+  // the last failure was on the client side), for callers that treat some
+  // classes specially (a live target's constraint failures).
+  const std::string& last_error_state() const { return last_state_; }
   // The location as recorded (no password), for messages.
   const std::string& where() const { return where_; }
 
@@ -117,6 +123,7 @@ class PgConnection {
 
   pg_conn* c_;
   std::string where_;
+  mutable std::string last_state_;
 };
 
 // The mapping of one server error to a Status: SQLSTATE `state` with the

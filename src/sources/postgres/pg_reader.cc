@@ -207,4 +207,9 @@ Result<std::unique_ptr<SourceReader>> OpenPgReaderOn(PgConnection* conn) {
   return std::unique_ptr<SourceReader>(std::move(reader));
 }
 
+PgConnection* PgReaderConnection(SourceReader* reader) {
+  auto* r = dynamic_cast<PgReader*>(reader);
+  return r == nullptr ? nullptr : &r->conn();
+}
+
 }  // namespace tidemark::pg
