@@ -86,10 +86,11 @@ Result<const PgLiveTable*> PgLookup::Table(const TableSchema& t) {
   auto lt = std::make_unique<PgLiveTable>();
   lt->qualified = conn_->QuoteIdent(t.namespace_name) + "." + conn_->QuoteIdent(t.name);
   TM_ASSIGN_OR_RETURN(
-      PgResult r, conn_->ExecParams("SELECT attname, atttypid::int8, format_type(atttypid, "
-                                    "atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass "
-                                    "AND attnum > 0 AND NOT attisdropped",
-                                    {lt->qualified}, "reading the columns of " + t.QualifiedName()));
+      PgResult r,
+      conn_->ExecParams("SELECT attname, atttypid::int8, format_type(atttypid, "
+                        "NULL) FROM pg_attribute WHERE attrelid = $1::regclass "
+                        "AND attnum > 0 AND NOT attisdropped",
+                        {lt->qualified}, "reading the columns of " + t.QualifiedName()));
   std::vector<uint32_t> oids;
   for (int c : t.StoredColumns()) {
     const std::string& name = t.columns[size_t(c)].name;
@@ -156,9 +157,9 @@ Result<std::string> PgLookup::ColumnsEqual(const TableSchema& t,
     const PgType& type = *lt->types[size_t(pos)];
     const std::string col = conn_->QuoteIdent(lt->names[size_t(pos)]);
     TM_ASSIGN_OR_RETURN(std::string p, AddParam(type, lt->decl[size_t(pos)], values[i], params));
-    where += (i > 0 ? " AND " : "") + (HasEquality(type) ? col + " = " + p
-                                                         : OrderOf(type, col) + " = " +
-                                                               OrderOf(type, "(" + p + ")"));
+    where += (i > 0 ? " AND " : "") +
+             (HasEquality(type) ? col + " = " + p
+                                : OrderOf(type, col) + " = " + OrderOf(type, "(" + p + ")"));
   }
   return where;
 }
@@ -216,10 +217,10 @@ Result<bool> PgLookup::AnyWhere(const TableSchema& t, const std::vector<std::str
   Params params;
   TM_ASSIGN_OR_RETURN(std::string where, ColumnsEqual(t, columns, values, &params));
   TM_ASSIGN_OR_RETURN(const PgLiveTable* lt, Table(t));
-  TM_ASSIGN_OR_RETURN(PgResult r,
-                      conn_->ExecParams("SELECT 1 FROM ONLY " + lt->qualified + " WHERE " + where +
-                                            " LIMIT 1",
-                                        params, "looking up rows of " + t.QualifiedName()));
+  TM_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn_->ExecParams("SELECT 1 FROM ONLY " + lt->qualified + " WHERE " + where + " LIMIT 1",
+                        params, "looking up rows of " + t.QualifiedName()));
   return r.rows() > 0;
 }
 
@@ -269,11 +270,10 @@ namespace {
 // True when the session's role may set session_replication_role: a
 // superuser, or (PostgreSQL 15 and later) a role granted SET on it.
 Result<bool> MayReplicate(PgConnection& conn) {
-  const std::string sql =
-      conn.server_version() >= 150000
-          ? "SELECT current_setting('is_superuser') = 'on' OR "
-            "has_parameter_privilege('session_replication_role', 'SET')"
-          : "SELECT current_setting('is_superuser') = 'on'";
+  const std::string sql = conn.server_version() >= 150000
+                              ? "SELECT current_setting('is_superuser') = 'on' OR "
+                                "has_parameter_privilege('session_replication_role', 'SET')"
+                              : "SELECT current_setting('is_superuser') = 'on'";
   TM_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, "reading the role's privileges"));
   return r.rows() == 1 && r.value(0, 0) == "t";
 }
@@ -326,9 +326,9 @@ Status PgLive::BeginWrite(int lock_wait_ms, int64_t* waited_us) {
   TM_RETURN_IF_ERROR(
       conn_->Run("BEGIN ISOLATION LEVEL REPEATABLE READ", "beginning the write transaction"));
   in_txn_ = true;
-  Status s = conn_->Run("SET LOCAL lock_timeout = '" + std::to_string(ms) +
-                            "ms'; SET CONSTRAINTS ALL DEFERRED",
-                        "beginning the write transaction");
+  Status s = conn_->Run(
+      "SET LOCAL lock_timeout = '" + std::to_string(ms) + "ms'; SET CONSTRAINTS ALL DEFERRED",
+      "beginning the write transaction");
   if (s.ok()) s = LockAll(ms, waited_us);
   if (!s.ok()) (void)Rollback();
   return s;
@@ -391,7 +391,8 @@ Status PgLive::Insert(const TableSchema& t, const SourceRow& row) {
   Params params;
   std::string cols, values;
   for (size_t j = 0; j < lt->types.size(); ++j) {
-    TM_ASSIGN_OR_RETURN(std::string p, AddParam(*lt->types[j], lt->decl[j], row.record[j], &params));
+    TM_ASSIGN_OR_RETURN(std::string p,
+                        AddParam(*lt->types[j], lt->decl[j], row.record[j], &params));
     cols += (j > 0 ? ", " : "") + conn_->QuoteIdent(lt->names[j]);
     values += (j > 0 ? ", " : "") + p;
   }
@@ -414,16 +415,17 @@ Status PgLive::Update(const TableSchema& t, const SourceRow& current, const Sour
   std::vector<std::string> changed;
   for (size_t j = 0; j < lt->types.size(); ++j) {
     if (current.record[j] == row.record[j]) continue;
-    TM_ASSIGN_OR_RETURN(std::string p, AddParam(*lt->types[j], lt->decl[j], row.record[j], &params));
+    TM_ASSIGN_OR_RETURN(std::string p,
+                        AddParam(*lt->types[j], lt->decl[j], row.record[j], &params));
     sets += (sets.empty() ? "" : ", ") + conn_->QuoteIdent(lt->names[j]) + " = " + p;
     changed.push_back(lt->names[j]);
   }
   if (sets.empty()) return Status::OK();
   TM_RETURN_IF_ERROR(GuardCascades(t, current, /*deleting=*/false, changed));
   TM_ASSIGN_OR_RETURN(std::string where, lookup_->KeyCondition(t, current.key, &params));
-  return WriteOne(t, "UPDATE ONLY " + lt->qualified + " SET " + sets + " WHERE " + where +
-                         " RETURNING 1",
-                  params, "updating " + t.QualifiedName());
+  return WriteOne(
+      t, "UPDATE ONLY " + lt->qualified + " SET " + sets + " WHERE " + where + " RETURNING 1",
+      params, "updating " + t.QualifiedName());
 }
 
 Status PgLive::Delete(const TableSchema& t, const SourceRow& current) {
@@ -490,8 +492,8 @@ Status PgLive::GuardCascades(const TableSchema& t, const SourceRow& current, boo
     Params params;
     std::string where;
     for (size_t i = 0; i < fk.parent_cols.size(); ++i) {
-      touched = touched || std::find(changed.begin(), changed.end(), fk.parent_cols[i]) !=
-                               changed.end();
+      touched =
+          touched || std::find(changed.begin(), changed.end(), fk.parent_cols[i]) != changed.end();
       const int pos = RecordPosition(t, ColumnIndex(t, fk.parent_cols[i]));
       if (pos < 0 || current.record[size_t(pos)].is_null()) touched = false;
       if (pos < 0 || current.record[size_t(pos)].is_null()) break;
@@ -500,9 +502,9 @@ Status PgLive::GuardCascades(const TableSchema& t, const SourceRow& current, boo
       where += (i > 0 ? " AND " : "") + conn_->QuoteIdent(fk.child_cols[i]) + " = " + p;
     }
     if (!touched) continue;
-    TM_ASSIGN_OR_RETURN(PgResult r, conn_->ExecParams("SELECT 1 FROM " + fk.child + " WHERE " +
-                                                          where + " LIMIT 1",
-                                                      params, "looking up referring rows"));
+    TM_ASSIGN_OR_RETURN(
+        PgResult r, conn_->ExecParams("SELECT 1 FROM " + fk.child + " WHERE " + where + " LIMIT 1",
+                                      params, "looking up referring rows"));
     if (r.rows() == 0) continue;
     return Status::Refused(std::string(deleting ? "deleting" : "changing") + " this row of " +
                            t.QualifiedName() + " would make the server " + words + " rows of " +

@@ -23,10 +23,14 @@ namespace tidemark::pg {
 
 // The live types of one table's stored columns (in record order).
 struct PgLiveTable {
-  std::string qualified;            // "schema"."table", quoted
+  std::string qualified;             // "schema"."table", quoted
   std::vector<const PgType*> types;  // per stored column
-  std::vector<std::string> decl;     // format_type of each stored column
-  std::vector<std::string> names;    // each stored column's name
+  // Each stored column's type without its modifier (format_type(oid,
+  // NULL)), for the parameters' casts: an explicit cast to varchar(3) or
+  // numeric(5,2) would cut or round silently, while the assignment to the
+  // column refuses a value that does not fit (class 22: Refused).
+  std::vector<std::string> decl;
+  std::vector<std::string> names;  // each stored column's name
   std::unique_ptr<PgTypeCatalog> catalog;
 };
 
@@ -135,7 +139,7 @@ class PgLive final : public LiveTarget {
 
   // A foreign key that refers to a table, as the catalog holds it.
   struct Referrer {
-    std::string name, child;  // constraint; referring table (regclass text)
+    std::string name, child;                // constraint; referring table (regclass text)
     char on_delete = 'a', on_update = 'a';  // pg_constraint confdeltype, confupdtype
     std::vector<std::string> child_cols, parent_cols;
   };
