@@ -299,13 +299,11 @@ PgLive::~PgLive() {
   if (in_txn_) (void)conn_->Run("ROLLBACK", "rolling back");
 }
 
-Status PgLive::LockAll(int lock_wait_ms, int64_t* waited_us) {
-  TM_ASSIGN_OR_RETURN(PgResult r, conn_->Exec(kUserTables, "listing the tables to lock"));
-  std::string list;
-  for (int i = 0; i < r.rows(); ++i) list += (i > 0 ? ", " : "") + r.text(i, 0);
-  if (list.empty()) return Status::OK();
+Status PgLive::LockAll(const std::string& tables, int lock_wait_ms, int64_t* waited_us) {
+  if (tables.empty()) return Status::OK();
   const auto start = std::chrono::steady_clock::now();
-  Status s = conn_->Run("LOCK TABLE ONLY " + list + " IN ROW EXCLUSIVE MODE", "locking the tables");
+  Status s =
+      conn_->Run("LOCK TABLE ONLY " + tables + " IN ROW EXCLUSIVE MODE", "locking the tables");
   *waited_us += std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - start)
                     .count();
@@ -323,13 +321,18 @@ Status PgLive::BeginWrite(int lock_wait_ms, int64_t* waited_us) {
   *waited_us = 0;
   if (in_txn_) return Status::Internal("a write transaction is already open");
   const int ms = std::max(1, lock_wait_ms);  // 0 would mean: wait forever
+  // The tables are listed before BEGIN, so that the transaction's snapshot
+  // is taken only once every lock is held.
+  TM_ASSIGN_OR_RETURN(PgResult r, conn_->Exec(kUserTables, "listing the tables to lock"));
+  std::string tables;
+  for (int i = 0; i < r.rows(); ++i) tables += (i > 0 ? ", " : "") + r.text(i, 0);
   TM_RETURN_IF_ERROR(
       conn_->Run("BEGIN ISOLATION LEVEL REPEATABLE READ", "beginning the write transaction"));
   in_txn_ = true;
   Status s = conn_->Run(
       "SET LOCAL lock_timeout = '" + std::to_string(ms) + "ms'; SET CONSTRAINTS ALL DEFERRED",
       "beginning the write transaction");
-  if (s.ok()) s = LockAll(ms, waited_us);
+  if (s.ok()) s = LockAll(tables, ms, waited_us);
   if (!s.ok()) (void)Rollback();
   return s;
 }

@@ -135,7 +135,8 @@ class PgLive final : public LiveTarget {
   // cascade to (or set in) rows of another table.
   Status GuardCascades(const TableSchema& t, const SourceRow& current, bool deleting,
                        const std::vector<std::string>& changed);
-  Status LockAll(int lock_wait_ms, int64_t* waited_us);
+  // LOCK TABLE ONLY `tables` (a quoted, comma-separated list) ROW EXCLUSIVE.
+  Status LockAll(const std::string& tables, int lock_wait_ms, int64_t* waited_us);
 
   // A foreign key that refers to a table, as the catalog holds it.
   struct Referrer {
