@@ -282,7 +282,8 @@ constexpr std::string_view kUserTables =
     "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN "
     "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT "
     "IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND "
-    "n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 1";
+    "n.nspname NOT LIKE 'pg\\_temp%' AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, "
+    "TRUNCATE') ORDER BY 1";
 
 }  // namespace
 

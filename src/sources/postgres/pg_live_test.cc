@@ -255,7 +255,10 @@ INSERT INTO t VALUES (1, 1, 'a');
 }
 
 TEST_F(PgLiveTest, ALockHeldPastTheWaitIsRefused) {
-  ASSERT_TRUE(server_->Exec(db_, "CREATE TABLE t (id int PRIMARY KEY)"));
+  ASSERT_TRUE(server_->Exec(db_,
+                            "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE p (id int) "
+                            "PARTITION BY RANGE (id); CREATE TABLE p1 PARTITION OF p FOR "
+                            "VALUES FROM (0) TO (10)"));
   auto holder = server_->Connect(db_);
   ASSERT_NE(holder, nullptr);
   ASSERT_TRUE(holder->Run("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "holding").ok());
