@@ -492,20 +492,24 @@ Status PgLive::GuardCascades(const TableSchema& t, const SourceRow& current, boo
   for (const Referrer& fk : *referrers) {
     const std::string words = ActionWords(deleting ? fk.on_delete : fk.on_update, deleting);
     if (words.empty()) continue;  // the server checks these itself (deferred to COMMIT)
-    bool touched = deleting;
+    // A row whose referred values hold a NULL has no referring rows; an
+    // update only matters when it changes a referred column.
+    bool touched = deleting, null = false;
     Params params;
     std::string where;
     for (size_t i = 0; i < fk.parent_cols.size(); ++i) {
+      const int pos = RecordPosition(t, ColumnIndex(t, fk.parent_cols[i]));
+      if (pos < 0 || current.record[size_t(pos)].is_null()) {
+        null = true;
+        break;
+      }
       touched =
           touched || std::find(changed.begin(), changed.end(), fk.parent_cols[i]) != changed.end();
-      const int pos = RecordPosition(t, ColumnIndex(t, fk.parent_cols[i]));
-      if (pos < 0 || current.record[size_t(pos)].is_null()) touched = false;
-      if (pos < 0 || current.record[size_t(pos)].is_null()) break;
       TM_ASSIGN_OR_RETURN(std::string p, AddParam(*lt->types[size_t(pos)], lt->decl[size_t(pos)],
                                                   current.record[size_t(pos)], &params));
       where += (i > 0 ? " AND " : "") + conn_->QuoteIdent(fk.child_cols[i]) + " = " + p;
     }
-    if (!touched) continue;
+    if (null || !touched) continue;
     TM_ASSIGN_OR_RETURN(
         PgResult r, conn_->ExecParams("SELECT 1 FROM " + fk.child + " WHERE " + where + " LIMIT 1",
                                       params, "looking up referring rows"));

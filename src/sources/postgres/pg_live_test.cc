@@ -342,6 +342,11 @@ INSERT INTO orders VALUES (10, 1);
   Status s = live->Delete(customers, now);  // would cascade to order 10
   EXPECT_TRUE(s.IsRefused()) << s.ToString();
   EXPECT_NE(s.message().find("orders"), std::string::npos) << s.ToString();
+  SourceRow moved = now;  // foreign keys stay on: NO ACTION on update is the server's check
+  moved.key[0] = moved.record[0] = Value::Integer(5);
+  s = live->Update(customers, now, moved);
+  EXPECT_TRUE(s.IsRefused()) << s.ToString();
+  EXPECT_NE(s.message().find("foreign key"), std::string::npos) << s.ToString();
   ASSERT_TRUE(*live->lookup()->Get(customers, {Value::Integer(2)}, &now));
   s = live->Delete(customers, now);  // no orders: fine
   EXPECT_TRUE(s.ok()) << s.ToString();
