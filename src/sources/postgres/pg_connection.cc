@@ -96,6 +96,14 @@ Status StatusFromSqlState(std::string_view state, std::string_view message, std:
   return Status::IOError(text);
 }
 
+Status NameLockWait(const PgConnection& conn, int lock_wait_ms, const Status& s) {
+  if (s.ok() || conn.last_error_state() != "55P03") return s;
+  return Status::Refused(conn.where() + ": another session held a lock on a table for more than " +
+                         std::to_string(lock_wait_ms) +
+                         " ms (a schema change, VACUUM FULL or an explicit LOCK TABLE); nothing "
+                         "was changed. Retry when it is done, or raise --lock-timeout");
+}
+
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgLocation& loc, const PgAuth& auth,
                                                          Access access) {
   std::vector<std::pair<std::string, std::string>> kw = loc.Keywords();
@@ -139,6 +147,7 @@ PgConnection::~PgConnection() { PQfinish(c_); }
 
 Status PgConnection::ResultStatus(pg_result* r, std::string_view doing) const {
   if (r == nullptr) {
+    last_state_.clear();
     return Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
   }
   ExecStatusType st = PQresultStatus(r);

@@ -139,4 +139,9 @@ class PgConnection {
 Status StatusFromSqlState(std::string_view state, std::string_view message, std::string_view doing,
                           std::string_view where);
 
+// `s` (the failure of the last statement on `conn`), or, when that
+// statement waited past lock_timeout (55P03), Refused naming the wait
+// (`lock_wait_ms`) and what to do: for callers that know the wait they set.
+Status NameLockWait(const PgConnection& conn, int lock_wait_ms, const Status& s);
+
 }  // namespace tidemark::pg

@@ -308,14 +308,7 @@ Status PgLive::LockAll(const std::string& tables, int lock_wait_ms, int64_t* wai
   *waited_us += std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - start)
                     .count();
-  if (s.ok()) return s;
-  if (conn_->last_error_state() == "55P03") {
-    return Status::Refused(conn_->where() + ": another session held a lock on a table for more " +
-                           "than " + std::to_string(lock_wait_ms) +
-                           " ms (a schema change, VACUUM FULL or an explicit LOCK TABLE); nothing "
-                           "was changed. Retry when it is done, or raise --lock-timeout");
-  }
-  return s;
+  return NameLockWait(*conn_, lock_wait_ms, s);
 }
 
 Status PgLive::BeginWrite(int lock_wait_ms, int64_t* waited_us) {
