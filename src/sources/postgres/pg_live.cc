@@ -81,7 +81,10 @@ Status OnRow(const PgLiveTable& lt, const TableSchema& t, const PgResult& r, int
 // ---- PgLookup ------------------------------------------------------------
 
 Result<const PgLiveTable*> PgLookup::Table(const TableSchema& t) {
-  const std::string id = t.namespace_name + "." + t.name;
+  // Cached by the table and its stored columns: a schema of the same table
+  // with other columns (another state of it) gets its own entry.
+  std::string id = t.namespace_name + "." + t.name;
+  for (int c : t.StoredColumns()) id += "\t" + t.columns[size_t(c)].name;
   if (auto it = tables_.find(id); it != tables_.end()) return it->second.get();
   auto lt = std::make_unique<PgLiveTable>();
   lt->qualified = conn_->QuoteIdent(t.namespace_name) + "." + conn_->QuoteIdent(t.name);
