@@ -4,7 +4,8 @@
 # (tests/pg/pg_cluster.sh): a deleted customer whose orders cascaded is
 # rolled back (plan, apply, data equal to the backup, ledger, check, the
 # trigger did not fire); a window of changes is reverted while a later edit
-# survives; a lock held by the app past --lock-timeout is refused.
+# survives; a lock held by another session past --lock-timeout is refused;
+# with --fire-triggers the triggers fire and the foreign keys stay on.
 # Usage: pg_rollback_cli_test.sh path/to/tidemark
 set -uo pipefail
 T=$(realpath "${1:?usage: pg_rollback_cli_test.sh path/to/tidemark}")
@@ -106,5 +107,17 @@ wait "$holder"
 check_eq "$(q 'SELECT count(*) FROM customers WHERE id = 3')" 0 "nothing was written"
 expect 0 "rollback once the lock is gone" -- "$T" rollback crm --to "$A" --yes --lock-timeout 0.2
 check_eq "$(q 'SELECT count(*) FROM customers WHERE id = 3')" 1 "re-created"
+
+# 4. --fire-triggers: the triggers fire and the foreign keys stay on (the
+# server checks each write too); parents are written before children.
+sql "TRUNCATE audit; DELETE FROM customers WHERE id = 9"
+expect 0 "backup after the third deletion" -- "$T" --json backup "$src" --name crm
+expect 0 "rollback with --fire-triggers" -- "$T" --json rollback crm --to "$A" --table customers --table orders --yes --fire-triggers
+json 'd["applied"]["triggers_suspended"] == 0 and d["applied"]["records"] == 4' "nothing suspended; 1 customer and 3 orders"
+check_eq "$(q 'SELECT what FROM audit ORDER BY id')" "customers DELETE
+customers INSERT" "the trigger fired for the re-created customer"
+dump >"$work/after4.txt"
+if cmp -s "$work/A.txt" "$work/after4.txt"; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: live differs from backup A after --fire-triggers"; diff "$work/A.txt" "$work/after4.txt" | head; fi
 
 finish pg_rollback_cli
