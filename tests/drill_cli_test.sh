@@ -65,13 +65,13 @@ json 'any(c["kind"] == "baseline" and c["outcome"] == "skip" for c in d["runs"][
 json '{c["kind"] for c in d["runs"][0]["checks"]} >= {"restore","schema","counts","digest","integrity","foreign-keys","relation","uniqueness","assertion","rto","rpo"}' "every check kind ran"
 json 'd["runs"][0]["rto_target_us"] == 900000000 and d["runs"][0]["rto_achieved_us"] > 0' "RTO measured against target"
 good_run=$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['run_id'])")
-[ -e "$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['target'])")" ] &&
+[ -e "$(python3 -c "import json; print(json.load(open('out'))['runs'][0]['target'].split(':', 1)[1])")" ] &&
   { failed=$((failed + 1)); echo "FAIL: scratch file left behind"; } || passed=$((passed + 1))
 expect 0 "ledger" -- "$T" --json ledger show
 json 'd[-1]["action"] == "drill" and d[-1]["outcome"] == "ok" and "plan crm-deep" in d[-1]["targets"]' "ledger entry"
 expect 0 "drill --keep" -- "$T" drill crm-deep --keep
 contains out "kept at" "kept path printed"
-kept=$(grep -o 'kept at [^ ]*' out | cut -c9-)
+kept=$(grep -o 'kept at [^ ]*' out | cut -c9- | sed 's/^sqlite://')
 [ -f "$kept" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: --keep removed $kept"; }
 check_eq "$(sqlite3 "$kept" 'SELECT count(*) FROM customers')" 200 "kept file holds the data"
 rm -rf "$(dirname "$kept")"

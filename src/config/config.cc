@@ -367,8 +367,8 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
   }
   if (!plan->name.empty()) r.set_context("drill '" + plan->name + "'");
   r.AllowOnly({"name", "source", "snapshot", "tables", "rotate", "rotate_tables", "skip", "rto",
-               "rpo", "cadence", "baseline_tolerance", "baseline_min_rows", "scratch_dir", "unique",
-               "relation", "assert"});
+               "rpo", "cadence", "baseline_tolerance", "baseline_min_rows", "scratch_dir",
+               "scratch_server", "unique", "relation", "assert"});
   r.String("source", &plan->source, true);
   r.String("snapshot", &plan->snapshot);
   r.Strings("tables", &plan->tables);
@@ -413,6 +413,7 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
   uint32_t floor = 0;
   if (r.Unsigned("baseline_min_rows", &floor, 1000000000)) plan->baseline_min_rows = floor;
   r.String("scratch_dir", &plan->scratch_dir);
+  r.String("scratch_server", &plan->scratch_server);
   r.Strings("unique", &plan->unique);
   r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &plan->relations); });
   r.Tables("assert", [&](TableReader& sub) { ReadAssertion(sub, plan); });

@@ -25,6 +25,13 @@ std::vector<std::string> ConnectorRegistry::Schemes() const {
   return out;
 }
 
+Result<std::string> Connector::CreateScratch(const ScratchRequest&) const {
+  return Status::Unsupported("a drill cannot make a scratch copy of a " + std::string(scheme()) +
+                             ": source");
+}
+
+Status Connector::DropScratch(const std::string&) const { return Status::OK(); }
+
 Result<SourceRef> ConnectorRegistry::Resolve(const std::string& uri) const {
   const std::string_view scheme = UriScheme(uri);
   const Connector* c = scheme.empty() ? nullptr : Find(scheme);

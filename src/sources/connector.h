@@ -107,6 +107,17 @@ struct RestoreTargetOptions {
   unsigned mode = 0600;  // file mode where the target is a file (decrypted data)
 };
 
+// Where a drill restores its scratch copy (docs/guide/drills.md, "The
+// scratch copy"): the connector decides what a copy of its kind is (a file
+// in a private folder, a database on a server) and what it is named.
+struct ScratchRequest {
+  std::string name;    // the drill plan's name, part of the copy's name
+  std::string dir;     // a folder for a copy that is a file ("" = $TMPDIR or /tmp)
+  std::string server;  // a location of this kind naming the server for a copy
+                       // that is a database ("" = the source's own server)
+  std::string source;  // the location of the snapshot's source
+};
+
 // One kind of source, behind its URI scheme. Stateless and thread-safe;
 // every method may be called on a shared instance.
 class Connector {
@@ -155,6 +166,15 @@ class Connector {
   // compares with. NotFound when there is none; InvalidArgument when it is
   // not one of this kind.
   virtual Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const = 0;
+
+  // A fresh location, private to one drill run, where CreateRestoreTarget
+  // can make a scratch copy (nothing is there yet). IOError saying what to
+  // set when it cannot be made; Unsupported when this connector cannot hold
+  // a scratch copy (the default).
+  virtual Result<std::string> CreateScratch(const ScratchRequest& request) const;
+  // Removes the scratch copy at `location` (from CreateScratch) and all the
+  // restore and the probe left there; OK when nothing is there.
+  virtual Status DropScratch(const std::string& location) const;
 
   // The table of `schema` that internal table `t` (TableKind::kInternal)
   // belongs to and follows in every selection; null when none.

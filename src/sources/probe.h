@@ -32,6 +32,9 @@ struct ReferenceViolation {
   std::string table;   // the referencing (child) table
   std::string row;     // the connector's name for the row ("rowid 7"); "" when it has none
   std::string parent;  // the referenced table, as the reference spells it
+  // False when the copy has no such table (not restored, or left out of the
+  // backup): the reference cannot be checked, which proves nothing.
+  bool parent_present = true;
 };
 
 // One set of values that more than one row holds in the columns checked.
@@ -77,8 +80,8 @@ class SourceProbe {
   virtual Result<std::vector<std::string>> IntegrityProblems(size_t max_problems) = 0;
 
   // Calls fn for each row whose declared reference (foreign key) has no
-  // parent row, whether or not the parent table is in the copy (the caller
-  // tells those apart with SchemaObjects()).
+  // parent row, whether or not the parent table is in the copy
+  // (ReferenceViolation::parent_present tells them apart).
   virtual CheckName reference_check() const = 0;
   virtual Status ForEachReferenceViolation(
       const std::function<void(const ReferenceViolation&)>& fn) = 0;

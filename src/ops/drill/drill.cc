@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <random>
 #include <tuple>
@@ -89,26 +88,22 @@ std::vector<std::string> ChooseTables(const DrillPlan& plan, const Manifest& m,
   return eligible;
 }
 
-// A fresh private folder for the scratch copy.
-Result<std::string> MakeScratchDir(const DrillPlan& plan) {
-  std::string base = plan.scratch_dir;
-  if (base.empty()) {
-    const char* tmp = getenv("TMPDIR");
-    base = tmp && *tmp ? tmp : "/tmp";
+// A fresh location for the scratch copy of `source`, from its connector:
+// in the plan's scratch_dir (a file) or on its scratch_server (a database),
+// which must be of the source's kind.
+Result<std::string> MakeScratch(const DrillPlan& plan, const ConnectorRegistry& connectors,
+                                const SourceRef& source) {
+  ScratchRequest req{plan.name, plan.scratch_dir, "", source.location};
+  if (!plan.scratch_server.empty()) {
+    TM_ASSIGN_OR_RETURN(SourceRef server, connectors.Resolve(plan.scratch_server));
+    if (server.connector != source.connector) {
+      return Status::InvalidArgument(
+          "drill '" + plan.name + "': scratch_server " + plan.scratch_server + " is not a " +
+          std::string(source.connector->scheme()) + ": location like its source");
+    }
+    req.server = server.location;
   }
-  std::string templ = base + "/tidemark-drill-XXXXXX";
-  if (mkdtemp(templ.data()) == nullptr) {
-    return Status::IOError("cannot create a scratch folder in " + base +
-                           ": set scratch_dir in the plan or TMPDIR to a writable folder");
-  }
-  return templ;
-}
-
-// The scratch folder and whatever the connector put in it (a file and its
-// journals, say): the folder is the drill's own (mkdtemp).
-void RemoveScratch(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  return source.connector->CreateScratch(req);
 }
 
 const DrillReport* LastPassing(const std::vector<DrillReport>& history) {
@@ -383,17 +378,22 @@ Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
         static_cast<uint64_t>(std::max<int64_t>(0, ctx.now_us - snap.manifest.time_us));
     AddCheck(&rep, "snapshot", plan.snapshot, CheckOutcome::kPass,
              "chose " + snap.id.Short() + " of " + snap.manifest.source);
-    TM_ASSIGN_OR_RETURN(std::string dir, MakeScratchDir(plan));
-    rep.target = dir + "/" + plan.name + ".db";
     auto source = ctx.connectors->Resolve(snap.manifest.source_uri);
     if (!source.ok()) {
       AddCheck(&rep, "restore", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
                "no connector for the snapshot's source: " + source.status().message());
     } else {
-      RestoreAndCheck(plan, ctx, snap, *source, rep.target, &rep);
+      TM_ASSIGN_OR_RETURN(std::string location, MakeScratch(plan, *ctx.connectors, *source));
+      const SourceRef copy{source->connector, location};
+      rep.target = copy.uri();
+      RestoreAndCheck(plan, ctx, snap, *source, location, &rep);
+      rep.target_kept = ctx.keep;
+      if (!ctx.keep) {
+        if (Status s = copy.connector->DropScratch(location); !s.ok()) {
+          AddCheck(&rep, "cleanup", rep.target, CheckOutcome::kFail, s.message());
+        }
+      }
     }
-    rep.target_kept = ctx.keep;
-    if (!ctx.keep) RemoveScratch(dir);
   }
   JudgeTargets(plan, ctx.source, &rep);
   rep.finished_us = ctx.now_us + static_cast<int64_t>(Since(start));

@@ -66,7 +66,9 @@ struct DrillPlan {
   std::vector<Relation> relations;
   std::vector<std::string> unique;  // "table.col" or "table.col1,col2"
   std::vector<DrillAssertion> assertions;
-  std::string scratch_dir;  // "" = $TMPDIR or /tmp
+  std::string scratch_dir;     // for a copy that is a file; "" = $TMPDIR or /tmp
+  std::string scratch_server;  // for a copy that is a database: a source URI
+                               // naming the server; "" = the source's own
 
   bool Runs(const std::string& kind) const;  // not skipped
 };

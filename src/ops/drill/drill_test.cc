@@ -127,6 +127,10 @@ class NoSqlConnector final : public Connector {
   Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& l) const override {
     return c_->OpenLive(l);
   }
+  Result<std::string> CreateScratch(const ScratchRequest& r) const override {
+    return c_->CreateScratch(r);
+  }
+  Status DropScratch(const std::string& l) const override { return c_->DropScratch(l); }
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& l) const override {
     TM_ASSIGN_OR_RETURN(auto p, c_->OpenProbe(l));
     return std::unique_ptr<SourceProbe>(new NoSqlProbe(std::move(p)));

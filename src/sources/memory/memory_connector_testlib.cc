@@ -1,6 +1,7 @@
 #include "sources/memory/memory_connector_testlib.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "records/encoding.h"
@@ -163,6 +164,15 @@ class MemoryConnector final : public Connector {
   Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
     return memory::OpenLive(world_, location);
   }
+  // "drill-NAME-N": a source of its own for each run.
+  Result<std::string> CreateScratch(const ScratchRequest& request) const override {
+    return "drill-" + request.name + "-" + std::to_string(++scratch_runs_);
+  }
+  Status DropScratch(const std::string& location) const override {
+    world_->Remove(location);
+    return Status::OK();
+  }
+
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {
     return memory::OpenProbe(*world_, location);
   }
@@ -175,6 +185,7 @@ class MemoryConnector final : public Connector {
 
  private:
   MemoryWorld* world_;
+  mutable std::atomic<uint64_t> scratch_runs_{0};
 };
 
 }  // namespace
@@ -222,6 +233,11 @@ std::vector<Value> KeyOf(const TableSchema& t, const Record& record) {
     key.push_back(pos >= 0 && size_t(pos) < record.size() ? record[size_t(pos)] : Value::Null());
   }
   return key;
+}
+
+void MemoryWorld::Remove(const std::string& location) {
+  std::lock_guard<std::mutex> l(mu_);
+  sources_.erase(location);
 }
 
 Status MemoryWorld::Create(const std::string& location, SourceSchema schema) {

@@ -47,6 +47,8 @@ class MemoryWorld {
   // Replaces (or creates) the source at `location`.
   void Set(const std::string& location, MemorySource source);
   bool Has(const std::string& location) const;
+  // Forgets the source at `location` (nothing when there is none).
+  void Remove(const std::string& location);
   // The write lock of a source (a live target's transaction holds it; a
   // test holds it to play an app that does): false when already held.
   bool TryLockWrite(const std::string& location);

@@ -207,7 +207,7 @@ class MemoryProbe final : public SourceProbe {
             TM_ASSIGN_OR_RETURN(found,
                                 lookup_.AnyWhere(*parent, ReferencedColumns(*parent, fk), values));
           }
-          if (!found) fn(ReferenceViolation{child.name, RowName(row), fk.table});
+          if (!found) fn(ReferenceViolation{child.name, RowName(row), fk.table, parent != nullptr});
         }
       }
     }

@@ -63,6 +63,8 @@ std::string_view PgResult::value(int row, int col) const {
   return std::string_view(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
 }
 
+std::string_view PgResult::column_name(int col) const { return PQfname(r_, col); }
+
 int PgResult::column(std::string_view name) const {
   for (int i = 0; i < columns(); ++i) {
     if (name == PQfname(r_, i)) return i;

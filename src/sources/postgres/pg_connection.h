@@ -44,6 +44,8 @@ class PgResult {
   std::string text(int row, int col) const { return std::string(value(row, col)); }
   // The column's index by name, -1 when absent.
   int column(std::string_view name) const;
+  // The name of column `col` (0-based).
+  std::string_view column_name(int col) const;
 
  private:
   pg_result* r_;

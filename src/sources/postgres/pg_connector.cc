@@ -5,6 +5,7 @@
 #include "sources/live_target.h"
 #include "sources/postgres/pg_live.h"
 #include "sources/postgres/pg_location.h"
+#include "sources/postgres/pg_probe.h"
 #include "sources/postgres/pg_reader.h"
 #include "sources/postgres/pg_restore_target.h"
 
@@ -12,13 +13,6 @@ namespace tidemark {
 namespace {
 
 constexpr std::string_view kScheme = "postgres";
-
-// What a later part of the connector brings, for messages.
-Status NotYet(std::string_view what) {
-  return Status::Unsupported(std::string(what) +
-                             " is not supported for postgres: sources yet (backup, ls, cat, diff, "
-                             "history, restore, rollback and revert are)");
-}
 
 class PostgresConnector final : public Connector {
  public:
@@ -58,8 +52,23 @@ class PostgresConnector final : public Connector {
     return std::unique_ptr<LiveTarget>(std::move(live));
   }
 
-  Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string&) const override {
-    return NotYet("a drill");
+  Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {
+    TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
+    return pg::OpenPgProbe(loc, pg::PgAuth{});
+  }
+
+  // A database of its own on the plan's scratch server, else the source's:
+  // the restore creates it, DropScratch drops it.
+  Result<std::string> CreateScratch(const ScratchRequest& request) const override {
+    TM_ASSIGN_OR_RETURN(
+        pg::PgLocation loc,
+        pg::ParsePgLocation(request.server.empty() ? request.source : request.server));
+    loc.dbname = pg::ScratchDatabaseName(request.name);
+    return loc.Uri().substr(kScheme.size() + 1);
+  }
+  Status DropScratch(const std::string& location) const override {
+    TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
+    return pg::DropScratchDatabase(loc, pg::PgAuth{});
   }
 
   // Partitions are ordinary tables of their own: nothing follows another.

@@ -65,6 +65,15 @@ Status CheckServerHas(Statements* st, PgConnection* c, const PgRestorePlan& plan
                              "that server, then run the restore again (nothing was written)");
 }
 
+Result<std::unique_ptr<PgConnection>> OpenAdmin(const PgLocation& loc, const PgAuth& auth) {
+  PgLocation admin = loc;
+  admin.dbname = "postgres";
+  auto c = PgConnection::Open(admin, auth, Access::kWrite);
+  if (c.ok() || c.status().code() != Status::Code::kNotFound) return c;
+  admin.dbname = "template1";
+  return PgConnection::Open(admin, auth, Access::kWrite);
+}
+
 Result<bool> DatabaseExists(Statements* st, PgConnection* admin, const std::string& name) {
   TM_ASSIGN_OR_RETURN(PgResult r, st->Exec(admin,
                                            "SELECT 1 FROM pg_catalog.pg_database WHERE datname = " +
@@ -94,10 +103,11 @@ Status MarkDatabase(Statements* st, PgConnection* admin, const std::string& name
                  "marking database " + name);
 }
 
-Status DropDatabase(Statements* st, PgConnection* admin, const std::string& name) {
+Status DropDatabase(Statements* st, PgConnection* admin, const std::string& name,
+                    std::string_view doing) {
   std::string sql = "DROP DATABASE IF EXISTS " + admin->QuoteIdent(name);
   if (admin->server_version() >= 130000) sql += " WITH (FORCE)";
-  return st->Run(admin, sql, "dropping database " + name + " that the failed restore created");
+  return st->Run(admin, sql, doing);
 }
 
 Status SetRestoreSession(Statements* st, PgConnection* c) {

@@ -5,6 +5,7 @@
 // them so that a test can fail the Nth one. Internal to sources/postgres/.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,10 @@ class Statements {
 // of `plan` that the server of `c` lacks, with what to do; OK when none.
 Status CheckServerHas(Statements* st, PgConnection* c, const PgRestorePlan& plan);
 
+// A connection to the server of `loc` for creating and dropping databases:
+// its `postgres` database, else `template1`.
+Result<std::unique_ptr<PgConnection>> OpenAdmin(const PgLocation& loc, const PgAuth& auth);
+
 // Whether database `name` exists on the server `admin` is connected to.
 Result<bool> DatabaseExists(Statements* st, PgConnection* admin, const std::string& name);
 // CREATE DATABASE from template0 with the snapshot's encoding and locale
@@ -44,8 +49,10 @@ Status CreateDatabase(Statements* st, PgConnection* admin, const std::string& na
 // Marks database `name` by a comment as a restore in progress (committed at
 // once; the restore's own transaction removes it).
 Status MarkDatabase(Statements* st, PgConnection* admin, const std::string& name);
-// DROP DATABASE IF EXISTS (WITH (FORCE) where the server has it).
-Status DropDatabase(Statements* st, PgConnection* admin, const std::string& name);
+// DROP DATABASE IF EXISTS (WITH (FORCE) where the server has it); `doing`
+// says why, for messages.
+Status DropDatabase(Statements* st, PgConnection* admin, const std::string& name,
+                    std::string_view doing);
 
 // pg_dump's session settings for replaying its statements (search_path '',
 // check_function_bodies off, ...) and tidemark's for values (DateStyle ISO,

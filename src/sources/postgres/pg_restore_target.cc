@@ -73,12 +73,7 @@ class PgRestoreTarget final : public RestoreTarget {
 };
 
 Result<std::unique_ptr<PgConnection>> PgRestoreTarget::Admin() const {
-  PgLocation admin = loc_;
-  admin.dbname = "postgres";
-  auto c = PgConnection::Open(admin, config_.auth, Access::kWrite);
-  if (c.ok() || c.status().code() != Status::Code::kNotFound) return c;
-  admin.dbname = "template1";
-  return PgConnection::Open(admin, config_.auth, Access::kWrite);
+  return OpenAdmin(loc_, config_.auth);
 }
 
 Status PgRestoreTarget::ConnectOrCreate() {
@@ -279,7 +274,8 @@ void PgRestoreTarget::Abandon() {
   auto admin = Admin();
   if (!admin.ok()) return;  // the database stays, empty and marked by its comment
   Statements unfailing(0, &statements_);
-  (void)DropDatabase(&unfailing, admin->get(), loc_.dbname);
+  (void)DropDatabase(&unfailing, admin->get(), loc_.dbname,
+                     "dropping database " + loc_.dbname + " that the failed restore created");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "sources/sqlite/sqlite_live.h"
 #include "sources/sqlite/sqlite_probe.h"
 #include "sources/sqlite/sqlite_restore_target.h"
+#include "sources/sqlite/sqlite_scratch.h"
 #include "sources/sqlite/sqlite_source.h"
 
 namespace tidemark {
@@ -57,6 +58,13 @@ class SqliteConnector final : public Connector {
   Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
     TM_ASSIGN_OR_RETURN(auto live, SqliteLive::Open(location));
     return std::unique_ptr<LiveTarget>(std::move(live));
+  }
+
+  Result<std::string> CreateScratch(const ScratchRequest& request) const override {
+    return sqlite::CreateScratch(request);
+  }
+  Status DropScratch(const std::string& location) const override {
+    return sqlite::DropScratch(location);
   }
 
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {

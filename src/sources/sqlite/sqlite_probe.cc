@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "base/ascii.h"
 #include "sources/sqlite/sqlite_common.h"
@@ -39,6 +40,12 @@ class SqliteProbe final : public SourceProbe {
 
   Status ForEachReferenceViolation(
       const std::function<void(const ReferenceViolation&)>& fn) override {
+    std::set<std::string> tables;  // folded, as SQLite matches names
+    TM_RETURN_IF_ERROR(q_->ForEach("SELECT name FROM sqlite_schema WHERE type = 'table'",
+                                   [&](const std::vector<std::string>& row) {
+                                     tables.insert(AsciiLower(row[0]));
+                                     return true;
+                                   }));
     // The rowid is NULL for a WITHOUT ROWID table: the row has no name then.
     ReferenceViolation v;
     return q_->ForEach(
@@ -48,6 +55,7 @@ class SqliteProbe final : public SourceProbe {
           v.table = row[0];
           v.row = row[1];
           v.parent = row[2];
+          v.parent_present = tables.count(AsciiLower(v.parent)) != 0;
           fn(v);
           return true;
         });
