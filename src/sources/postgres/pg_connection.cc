@@ -98,6 +98,14 @@ Status StatusFromSqlState(std::string_view state, std::string_view message, std:
   return Status::IOError(text);
 }
 
+Status NameLockWait(const PgConnection& conn, int lock_wait_ms, const Status& s) {
+  if (s.ok() || conn.last_error_state() != "55P03") return s;
+  return Status::Refused(conn.where() + ": another session held a lock on a table for more than " +
+                         std::to_string(lock_wait_ms) +
+                         " ms (a schema change, VACUUM FULL or an explicit LOCK TABLE); nothing "
+                         "was changed. Retry when it is done, or raise --lock-timeout");
+}
+
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgLocation& loc, const PgAuth& auth,
                                                          Access access) {
   std::vector<std::pair<std::string, std::string>> kw = loc.Keywords();
@@ -141,6 +149,7 @@ PgConnection::~PgConnection() { PQfinish(c_); }
 
 Status PgConnection::ResultStatus(pg_result* r, std::string_view doing) const {
   if (r == nullptr) {
+    last_state_.clear();
     return Status::IOError(std::string(doing) + " at " + where_ + ": " + Trim(PQerrorMessage(c_)));
   }
   ExecStatusType st = PQresultStatus(r);
@@ -154,6 +163,7 @@ Status PgConnection::ResultStatus(pg_result* r, std::string_view doing) const {
   if (const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL); detail != nullptr) {
     message += " (" + std::string(detail) + ")";
   }
+  last_state_ = state != nullptr ? state : "";
   if (state == nullptr) {  // a client-side failure: the connection broke
     return Status::IOError(std::string(doing) + " at " + where_ + ": " + message);
   }
@@ -166,13 +176,14 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::string_view doing
 
 Result<PgResult> PgConnection::ExecParams(std::string_view sql,
                                           const std::vector<std::optional<std::string>>& params,
-                                          std::string_view doing) {
+                                          std::string_view doing, bool binary) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   std::string text(sql);
-  pg_result* raw = params.empty() ? PQexec(c_, text.c_str())
-                                  : PQexecParams(c_, text.c_str(), static_cast<int>(values.size()),
-                                                 nullptr, values.data(), nullptr, nullptr, 0);
+  pg_result* raw = params.empty() && !binary
+                       ? PQexec(c_, text.c_str())
+                       : PQexecParams(c_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                      values.data(), nullptr, nullptr, binary ? 1 : 0);
   PgResult r(raw);
   if (Status s = ResultStatus(raw, doing); !s.ok()) return s;
   return r;

@@ -72,9 +72,11 @@ class PgConnection {
   // `doing` says what for, in error messages ("reading the schema").
   Result<PgResult> Exec(std::string_view sql, std::string_view doing);
   // One statement with text parameters ($1, $2, ...; nullopt = NULL).
+  // `binary`: the result's values come in the types' binary form (as in a
+  // binary COPY, for DecodeBinaryField) instead of text.
   Result<PgResult> ExecParams(std::string_view sql,
                               const std::vector<std::optional<std::string>>& params,
-                              std::string_view doing);
+                              std::string_view doing, bool binary = false);
   // Runs `sql` without a result worth keeping.
   Status Run(std::string_view sql, std::string_view doing);
 
@@ -106,6 +108,10 @@ class PgConnection {
   std::string QuoteLiteral(std::string_view text) const;
 
   int server_version() const;  // e.g. 150018
+  // The SQLSTATE of the last statement that failed on the server ("" when
+  // the last failure was on the client side), for callers that treat some
+  // classes specially (a live target's constraint failures).
+  const std::string& last_error_state() const { return last_state_; }
   // The location as recorded (no password), for messages.
   const std::string& where() const { return where_; }
 
@@ -119,6 +125,7 @@ class PgConnection {
 
   pg_conn* c_;
   std::string where_;
+  mutable std::string last_state_;
 };
 
 // The mapping of one server error to a Status: SQLSTATE `state` with the
@@ -133,5 +140,10 @@ class PgConnection {
 // connection failures (class 08) and everything else IOError.
 Status StatusFromSqlState(std::string_view state, std::string_view message, std::string_view doing,
                           std::string_view where);
+
+// `s` (the failure of the last statement on `conn`), or, when that
+// statement waited past lock_timeout (55P03), Refused naming the wait
+// (`lock_wait_ms`) and what to do: for callers that know the wait they set.
+Status NameLockWait(const PgConnection& conn, int lock_wait_ms, const Status& s);
 
 }  // namespace tidemark::pg

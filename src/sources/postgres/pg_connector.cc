@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "sources/live_target.h"
+#include "sources/postgres/pg_live.h"
 #include "sources/postgres/pg_location.h"
 #include "sources/postgres/pg_probe.h"
 #include "sources/postgres/pg_reader.h"
@@ -12,13 +13,6 @@ namespace tidemark {
 namespace {
 
 constexpr std::string_view kScheme = "postgres";
-
-// What a later part of the connector brings, for messages.
-Status NotYet(std::string_view what) {
-  return Status::Unsupported(std::string(what) +
-                             " is not supported for postgres: sources yet (backup, ls, cat, diff "
-                             "and history are)");
-}
 
 class PostgresConnector final : public Connector {
  public:
@@ -48,12 +42,14 @@ class PostgresConnector final : public Connector {
     return pg::CreatePgRestoreTargetAt(location, schema, options, pg::PgAuth{}, pg::OpenPgReaderOn);
   }
 
-  Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader*) const override {
-    return NotYet("rollback and revert");
+  Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader* view) const override {
+    return pg::OpenPgLookup(view);
   }
 
-  Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string&) const override {
-    return NotYet("rollback and revert");
+  Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
+    TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<pg::PgLive> live, pg::PgLive::Open(loc, pg::PgAuth{}));
+    return std::unique_ptr<LiveTarget>(std::move(live));
   }
 
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {

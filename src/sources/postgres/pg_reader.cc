@@ -190,8 +190,9 @@ Result<std::unique_ptr<SourceReader>> OpenPgReader(const PgLocation& loc, const 
   TM_ASSIGN_OR_RETURN(PgResult snap,
                       c->Exec("SELECT pg_export_snapshot()", "exporting the read snapshot"));
   const std::string snapshot = snap.text(0, 0);
-  TM_RETURN_IF_ERROR(reader->LoadCatalog());
-  TM_RETURN_IF_ERROR(LockTables(*c, reader->catalog().schema));
+  Status s = reader->LoadCatalog();
+  if (s.ok()) s = LockTables(*c, reader->catalog().schema);
+  TM_RETURN_IF_ERROR(NameLockWait(*c, std::max(1, lock_wait_ms), s));
   TM_ASSIGN_OR_RETURN(std::vector<SchemaObject> roles, ReadRoles(*c));
   SourceSchema& schema = reader->catalog().schema;
   schema.objects = std::move(roles);
@@ -205,6 +206,11 @@ Result<std::unique_ptr<SourceReader>> OpenPgReaderOn(PgConnection* conn) {
   TM_RETURN_IF_ERROR(SetValueSession(*conn));
   TM_RETURN_IF_ERROR(reader->LoadCatalog());
   return std::unique_ptr<SourceReader>(std::move(reader));
+}
+
+PgConnection* PgReaderConnection(SourceReader* reader) {
+  auto* r = dynamic_cast<PgReader*>(reader);
+  return r == nullptr ? nullptr : &r->conn();
 }
 
 }  // namespace tidemark::pg

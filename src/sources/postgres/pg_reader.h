@@ -28,4 +28,9 @@ Result<std::unique_ptr<SourceReader>> OpenPgReader(const PgLocation& loc, const 
 // its transaction. REQUIRES: `conn` outlives the reader.
 Result<std::unique_ptr<SourceReader>> OpenPgReaderOn(PgConnection* conn);
 
+// The connection (inside its read transaction) of a reader that
+// OpenPgReader or OpenPgReaderOn made, for lookups in the same snapshot
+// (pg_live.h); nullptr for any other reader.
+PgConnection* PgReaderConnection(SourceReader* reader);
+
 }  // namespace tidemark::pg
