@@ -6,17 +6,19 @@
 namespace tidemark {
 namespace {
 
+// A table of `cols`, none of them typed or keyed.
+TableSchema Table(std::string name, std::vector<std::string> cols) {
+  TableSchema t;
+  t.name = std::move(name);
+  for (std::string& c : cols) t.columns.push_back({std::move(c), "", "", "", false, 0, 0});
+  return t;
+}
+
 SourceSchema Crm() {
   SourceSchema s;
-  auto table = [](std::string name, std::vector<std::string> cols) {
-    TableSchema t;
-    t.name = std::move(name);
-    for (std::string& c : cols) t.columns.push_back({std::move(c), "", "", "", false, 0, 0});
-    return t;
-  };
-  s.tables = {table("customers", {"id", "name", "api_key"}),
-              table("orders", {"id", "customer_ref"}), table("NC_Views", {"id", "meta"}),
-              table("sessions", {"id", "token"}), table("audit_log", {"at", "msg"})};
+  s.tables = {Table("customers", {"id", "name", "api_key"}),
+              Table("orders", {"id", "customer_ref"}), Table("NC_Views", {"id", "meta"}),
+              Table("sessions", {"id", "token"}), Table("audit_log", {"at", "msg"})};
   return s;
 }
 
@@ -97,19 +99,13 @@ TEST(ProfileTest, ValidateInput) {
 // The tables the files: connector makes of a Node-RED userdir.
 SourceSchema Userdir() {
   SourceSchema s;
-  auto table = [](std::string name, std::vector<std::string> cols) {
-    TableSchema t;
-    t.name = std::move(name);
-    for (std::string& c : cols) t.columns.push_back({std::move(c), "", "", "", false, 0, 0});
-    return t;
-  };
   const std::vector<std::string> file = {"path", "content"};
-  s.tables = {table(".sessions.json", file),
-              table("context", file),
-              table("flows", {"id", "after", "type", "z", "name", "wires", "doc"}),
-              table("flows_cred.json", file),
-              table("notes", file),
-              table("settings.js", file)};
+  s.tables = {Table(".sessions.json", file),
+              Table("context", file),
+              Table("flows", {"id", "after", "type", "z", "name", "wires", "doc"}),
+              Table("flows_cred.json", file),
+              Table("notes", file),
+              Table("settings.js", file)};
   return s;
 }
 
