@@ -9,10 +9,7 @@ set -uo pipefail
 T=$(realpath "${1:?usage: pg_cli_test.sh path/to/tidemark}")
 source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
 
-pgdir=$(mktemp -d /tmp/tidemark-pgcli-XXXXXX)
-trap 'bash "$here/tests/pg/pg_cluster.sh" stop "$pgdir"; rm -rf "$work"' EXIT
-port=$(bash "$here/tests/pg/pg_cluster.sh" start "$pgdir" $$) || { echo "FAIL: no PostgreSQL server"; exit 1; }
-source "$pgdir/env"
+source "$here/tests/pg/pg_testlib.sh"
 sql() { psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "$2" >/dev/null; }
 
 sql postgres "CREATE DATABASE crm"

@@ -12,12 +12,7 @@ set -uo pipefail
 T=$(realpath "${1:?usage: pg_drill_cli_test.sh path/to/tidemark}")
 source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
 
-pg=$(mktemp -d /tmp/tidemark-pgd-XXXXXX)
-trap 'bash "$here/tests/pg/pg_cluster.sh" stop "$pg" >/dev/null 2>&1; rm -rf "$work"' EXIT
-bash "$here/tests/pg/pg_cluster.sh" start "$pg" $$ >/dev/null || { echo "FAIL: no server"; exit 1; }
-source "$pg/env"
-export PGHOST PGPORT PGUSER PGPASSFILE
-uri() { echo "postgres://tm_admin@127.0.0.1:$PGPORT/$1"; }
+source "$here/tests/pg/pg_testlib.sh"
 sql() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 scratch_dbs() { sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'tidemark_drill_%'"; }
 fail_check() {  # fail_check KIND DESCRIPTION: the last drill's JSON has a failed check of KIND

@@ -10,12 +10,7 @@ set -uo pipefail
 T=$(realpath "${1:?usage: pg_restore_cli_test.sh path/to/tidemark}")
 source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
 
-pg=$(mktemp -d /tmp/tidemark-pgr-XXXXXX)
-trap 'bash "$here/tests/pg/pg_cluster.sh" stop "$pg" >/dev/null 2>&1; rm -rf "$work"' EXIT
-bash "$here/tests/pg/pg_cluster.sh" start "$pg" $$ >/dev/null || { echo "FAIL: no server"; exit 1; }
-source "$pg/env"
-export PGHOST PGPORT PGUSER PGPASSFILE
-uri() { echo "postgres://tm_admin@127.0.0.1:$PGPORT/$1"; }
+source "$here/tests/pg/pg_testlib.sh"
 sql() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 snap() { python3 -c "import json; print(json.load(open('out'))['snapshot'])"; }
 schema_dump() { pg_dump -d "$1" --schema-only | grep -v '^\\\(un\)\?restrict '; }

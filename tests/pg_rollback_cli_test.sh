@@ -11,10 +11,7 @@ set -uo pipefail
 T=$(realpath "${1:?usage: pg_rollback_cli_test.sh path/to/tidemark}")
 source "$(dirname "${BASH_SOURCE[0]}")/cli_testlib.sh"
 
-pgdir=$(mktemp -d /tmp/tidemark-pgrb-XXXXXX)
-trap 'bash "$here/tests/pg/pg_cluster.sh" stop "$pgdir"; rm -rf "$work"' EXIT
-port=$(bash "$here/tests/pg/pg_cluster.sh" start "$pgdir" $$) || { echo "FAIL: no PostgreSQL server"; exit 1; }
-source "$pgdir/env"
+source "$here/tests/pg/pg_testlib.sh"
 sql() { psql -X -q -v ON_ERROR_STOP=1 -d crm -c "$1" >/dev/null; }
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d crm -c "$1"; }
 dump() { q "SELECT * FROM customers ORDER BY id" ; q "SELECT * FROM orders ORDER BY id"; }

@@ -37,7 +37,7 @@ struct RepositorySettings {
 // One protected app: who owns it, what it holds, and the policy it must meet.
 struct SourceConfig {
   std::string name;
-  std::string uri;  // "scheme:location", resolved by the connector registry
+  std::string uri;               // "scheme:location", resolved by the connector registry
   std::string profile = "auto";  // detected at each backup (sources/profile.h)
   std::string owner, domain;
   std::string sensitivity;  // public | internal | confidential | restricted ("" = unset)

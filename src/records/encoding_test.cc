@@ -445,9 +445,9 @@ TEST(TableDigest, AddEncodedMatchesAdd) {
   MapStore store;
   std::string enc;
   bool all_inline = true;
-  ASSERT_TRUE(EncodeRecord({Value::Text(std::string(kInlineMax + 1, 'x'))}, &store, &enc,
-                           &all_inline)
-                  .ok());
+  ASSERT_TRUE(
+      EncodeRecord({Value::Text(std::string(kInlineMax + 1, 'x'))}, &store, &enc, &all_inline)
+          .ok());
   EXPECT_FALSE(all_inline);
 }
 

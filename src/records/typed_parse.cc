@@ -117,8 +117,7 @@ Result<Value> Timestamp(std::string_view s, bool tz) {
   const int64_t rest = (days < 0 ? time - kMicrosPerDay : time) - int64_t{east} * 1000000;
   int64_t micros = 0;
   if (__builtin_mul_overflow(whole, kMicrosPerDay, &micros) ||
-      __builtin_add_overflow(micros, rest, &micros) ||
-      micros == INT64_MAX || micros == INT64_MIN) {
+      __builtin_add_overflow(micros, rest, &micros) || micros == INT64_MAX || micros == INT64_MIN) {
     return Status::InvalidArgument("time out of range");
   }
   return tz ? Value::TimestampTz(micros) : Value::Timestamp(micros);

@@ -1,5 +1,7 @@
 #include "sources/probe.h"
 
+#include <cstdlib>
+
 namespace tidemark {
 namespace {
 
@@ -8,6 +10,17 @@ Status NoSql(const std::string& sql) {
 }
 
 }  // namespace
+
+Duplicates DuplicatesOf(QueryRows rows) {
+  Duplicates out;
+  out.truncated = rows.truncated;
+  for (auto& row : rows.rows) {
+    const uint64_t n = std::strtoull(row.back().c_str(), nullptr, 10);  // count(*)
+    row.pop_back();
+    out.found.push_back({std::move(row), n});
+  }
+  return out;
+}
 
 Result<QueryRows> SourceProbe::Query(const std::string& sql, size_t max_rows) {
   (void)max_rows;

@@ -47,6 +47,11 @@ struct Duplicates {
   bool truncated = false;  // more than the maximum asked for
 };
 
+// The duplicates of a query whose rows are the values checked followed by
+// their count(*) (a GROUP BY ... HAVING count(*) > 1), keeping its
+// truncated flag: the one reading of such a query for every SQL probe.
+Duplicates DuplicatesOf(QueryRows rows);
+
 // A child row of a relation whose value has no parent row.
 struct Orphan {
   std::string row;    // the connector's name for the row ("rowid 7")

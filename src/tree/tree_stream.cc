@@ -120,8 +120,8 @@ class LeafStreamDiff::OldCursor {
 
   NodeCache* cache_;
   TreeRoot root_;
-  bool root_pending_ = false;  // the root is a leaf not yet passed
-  std::vector<Frame> stack_;   // internal nodes on the path to the next leaf
+  bool root_pending_ = false;             // the root is a leaf not yet passed
+  std::vector<Frame> stack_;              // internal nodes on the path to the next leaf
   std::shared_ptr<const TreeNode> leaf_;  // the leaf being read, or null
   Id leaf_id_;
   size_t pos_ = 0;
@@ -136,8 +136,8 @@ LeafStreamDiff::LeafStreamDiff(NodeCache* cache, const TreeRoot& old,
 
 LeafStreamDiff::~LeafStreamDiff() = default;
 
-Status LeafStreamDiff::Emit(TreeChange::Kind kind, std::string_view key,
-                            std::string_view old_value, std::string_view new_value) {
+Status LeafStreamDiff::Emit(TreeChange::Kind kind, std::string_view key, std::string_view old_value,
+                            std::string_view new_value) {
   (kind == TreeChange::kAdded     ? counts_.added
    : kind == TreeChange::kRemoved ? counts_.removed
                                   : counts_.changed)++;

@@ -77,9 +77,8 @@ Status MergeLive(NodeCache* cache, const Repository& repo, SourceReader* source,
   builder.StoreNothing();
   builder.SetLeafListener(
       [&](const Id& id, std::string_view node) { return diff.AddLeaf(id, node); });
-  TM_RETURN_IF_ERROR(ScanEncoded(cache, repo, source, live, [&](auto key, auto value) {
-    return builder.Add(key, value);
-  }));
+  TM_RETURN_IF_ERROR(ScanEncoded(cache, repo, source, live,
+                                 [&](auto key, auto value) { return builder.Add(key, value); }));
   TM_RETURN_IF_ERROR(builder.Finish().status());
   return diff.Finish().status();
 }

@@ -67,9 +67,7 @@ class FailingConnector final : public Connector {
   const TableSchema* OwnerOf(const SourceSchema& s, const TableSchema& t) const override {
     return inner_->OwnerOf(s, t);
   }
-  std::string_view integrity_check_name() const override {
-    return inner_->integrity_check_name();
-  }
+  std::string_view integrity_check_name() const override { return inner_->integrity_check_name(); }
   std::string_view integrity_repair_hint() const override {
     return inner_->integrity_repair_hint();
   }

@@ -193,14 +193,7 @@ Result<Duplicates> PgProbe::FindDuplicates(const std::string& table,
                    Join(not_null, " AND ") + " GROUP BY " + list +
                    " HAVING count(*) > 1 ORDER BY " + list + " LIMIT " + std::to_string(max + 1),
                max, "looking for duplicates"));
-  Duplicates out;
-  out.truncated = rows.truncated;
-  for (auto& row : rows.rows) {
-    const uint64_t n = std::strtoull(row.back().c_str(), nullptr, 10);  // count(*)
-    row.pop_back();
-    out.found.push_back({std::move(row), n});
-  }
-  return out;
+  return DuplicatesOf(std::move(rows));
 }
 
 Result<Orphans> PgProbe::FindOrphans(const Relation& rel, size_t max) {

@@ -101,14 +101,7 @@ class SqliteProbe final : public SourceProbe {
         q_->Run("SELECT " + list + ", count(*) FROM " + QuoteIdent(table) + " WHERE " +
                     Join(not_null, " AND ") + " GROUP BY " + list + " HAVING count(*) > 1",
                 max));
-    Duplicates out;
-    out.truncated = rows.truncated;
-    for (auto& row : rows.rows) {
-      const uint64_t n = std::strtoull(row.back().c_str(), nullptr, 10);  // count(*)
-      row.pop_back();
-      out.found.push_back({std::move(row), n});
-    }
-    return out;
+    return DuplicatesOf(std::move(rows));
   }
 
   Result<Orphans> FindOrphans(const Relation& rel, size_t max) override {

@@ -272,8 +272,8 @@ Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& pa
   const std::string name = path.rfind("file:", 0) == 0 ? "./" + path : path;  // not a URI
   // One thread at a time uses the connection (RestoreTarget), so SQLite's
   // own mutexes would only cost a lock per call.
-  int rc = sqlite3_open_v2(name.c_str(), &im.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(name.c_str(), &im.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return im.Error(rc, "open");
   sqlite3_extended_result_codes(im.db, 1);
   // page_size, auto_vacuum and encoding only take effect before the first
@@ -282,10 +282,10 @@ Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Create(const std::string& pa
   // either (synchronous = OFF), as the restore target syncs the finished
   // file once before its rename. Index builds sort on two threads.
   for (const std::string& sql : early) TM_RETURN_IF_ERROR(im.Exec(sql, "settings"));
-  TM_RETURN_IF_ERROR(im.Exec(
-      "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768; "
-      "PRAGMA threads = 2; BEGIN",
-      "begin the load"));
+  TM_RETURN_IF_ERROR(
+      im.Exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768; "
+              "PRAGMA threads = 2; BEGIN",
+              "begin the load"));
   for (const std::string& sql : late) TM_RETURN_IF_ERROR(im.Exec(sql, "settings"));
   // Tables in sqlite_schema order. Shadow tables come with their virtual
   // table, sqlite_sequence with the first AUTOINCREMENT table.
