@@ -106,6 +106,12 @@ def scale_table(d, small, large):
     t.vs(f"incremental {large} %, stored", "large", "stored", mib, 1 / 8, "≤ 1/8 of restic")
     t.vs("full restore to a working database", "restore", "wall", secs, 2, "≤ 2x restic")
     restic_restore = num(d, "restic_restore.wall")
+    if "sqlite_floor.wall" in d:
+        fl = num(d, "sqlite_floor.wall")
+        t.row("floor: sqlite3 copies the rows and builds the indexes (INSERT … SELECT)", secs(fl),
+              t.cpu("sqlite_floor"), "", "", fl / restic_restore, "x restic's restore", "", None)
+        tm = num(d, "tm_restore.wall")
+        t.row("full restore against the floor", secs(tm), "", "", "", tm / fl, "x the sqlite3 floor", "", None)
     tm = num(d, "tm_table.wall")
     r = tm / restic_restore
     t.row(f"restore of one table (customers, {int(num(d, 'rows.customers')):,} rows)", secs(tm), t.cpu("tm_table"),
@@ -187,6 +193,11 @@ def details(d):
     out.append(
         f"- history: 5 runs {', '.join(secs(num(d, f'tm_history{i}.wall')) for i in range(1, 6))}; `snapshots` "
         f"(open the repository, its index and manifests, no tree walk) took {secs(num(d, 'tm_open.wall'))}.")
+    if "tm_restore.load_s" in d:
+        out.append(
+            f"- full restore, by phase (restore --json): rows loaded {float(d['tm_restore.load_s']):.2f} s, "
+            f"indexes, views and the sync {float(d['tm_restore.finish_s']):.2f} s, "
+            f"read back and verified {float(d['tm_restore.verify_s']):.2f} s.")
     out.append(
         f"- drill: restore {float(d['tm_drill.restore_s']):.2f} s and checks {float(d['tm_drill.checks_s']):.2f} s "
         f"(integrity_check, foreign_key_check, counts, digests); `restore` alone {float(d['tm_restore.wall']):.2f} s.")

@@ -17,7 +17,8 @@ rows=(
   "full backup, wall" "full backup, stored"
   "incremental after 0.1 % scattered change, wall" "incremental 0.1 %, stored"
   "incremental after 1 %, wall" "incremental 1 %, stored"
-  "full restore to a working database" "restore of one table (customers, 1,000 rows)"
+  "full restore to a working database" "floor: sqlite3 copies the rows" "full restore against the floor"
+  "restore of one table (customers, 1,000 rows)"
   "check --read-data" "diff of the two snapshots (0.1 %)" "diff of the two snapshots (1 %), --json"
   "diff against live, nothing changed" "history of one record over 3 snapshots"
   "anomaly detection in the incremental after 0.1 %" "anomaly detection in the incremental after 1 %"
@@ -39,4 +40,5 @@ contains "$work/results.md" "11,000 records: 1,000 customers, 3,000 orders, 7,00
 contains "$work/results.md" "restic 0.14" "tool versions"
 contains "$work/results.md" "Note: smoke test" "the note"
 contains "$work/results.md" "sqlite3 .dump" "the restore was checked by its dump"
+contains "$work/results.md" "full restore, by phase (restore --json): rows loaded" "the restore's phases"
 finish bench_snapshots_test

@@ -68,6 +68,9 @@ Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   w.BeginObject().Field("snapshot", s->id.Hex()).Field("path", opts.path);
   w.Field("tables", r.tables).Field("records", r.records).Field("bytes", r.bytes);
   w.Field("verified", true).Field("duration_s", secs);
+  w.Field("load_s", static_cast<double>(r.load_us) / 1e6);
+  w.Field("finish_s", static_cast<double>(r.finish_us) / 1e6);
+  w.Field("verify_s", static_cast<double>(r.verify_us) / 1e6);
   if (!r.left_out.empty()) {
     w.Key("left_out").BeginArray();
     for (const std::string& what : r.left_out) w.String(what);

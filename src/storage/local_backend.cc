@@ -207,6 +207,7 @@ Status LocalBackend::Put(const FileHandle& h, std::string_view data, PutMode mod
   TM_RETURN_IF_ERROR(ValidateFileHandle(h));
   const std::string folder = FolderOf(h);
   const std::string path = PathOf(h);
+  if (h.kind == FileKind::kPack) packs_.Forget(path);
   Result<std::string> tmp = WriteTempFile(folder, path, data);
   if (!tmp.ok() && tmp.status().IsNotFound() && h.kind == FileKind::kPack) {
     // Create made data/00 … data/ff; other prefixes get their folder here.
@@ -235,15 +236,20 @@ Status LocalBackend::Put(const FileHandle& h, std::string_view data, PutMode mod
 Result<std::string> LocalBackend::Get(const FileHandle& h, uint64_t offset, uint64_t length) {
   TM_RETURN_IF_ERROR(ValidateFileHandle(h));
   const std::string path = PathOf(h);
-  TM_ASSIGN_OR_RETURN(int raw, OpenFd("open", path, O_RDONLY));
-  ScopedFd fd(raw);
+  std::shared_ptr<const ScopedFd> fd;
+  if (h.kind == FileKind::kPack) {
+    TM_ASSIGN_OR_RETURN(fd, packs_.Open("open", path));
+  } else {
+    TM_ASSIGN_OR_RETURN(int raw, OpenFd("open", path, O_RDONLY));
+    fd = std::make_shared<const ScopedFd>(raw);
+  }
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return PosixError("stat", path, errno);
+  if (::fstat(fd->get(), &st) != 0) return PosixError("stat", path, errno);
   if (!S_ISREG(st.st_mode)) return Status::IOError(NotRegularFileError(path));
   TM_ASSIGN_OR_RETURN(uint64_t n,
                       GetRangeLength(h, static_cast<uint64_t>(st.st_size), offset, length));
   std::string out(n, '\0');
-  TM_RETURN_IF_ERROR(PreadAll(fd.get(), out.data(), n, offset, path));
+  TM_RETURN_IF_ERROR(PreadAll(fd->get(), out.data(), n, offset, path));
   return out;
 }
 
@@ -317,6 +323,7 @@ Status LocalBackend::ListPacks(const std::function<Status(const FileInfo&)>& fn)
 Status LocalBackend::Remove(const FileHandle& h) {
   TM_RETURN_IF_ERROR(ValidateFileHandle(h));
   const std::string path = PathOf(h);
+  if (h.kind == FileKind::kPack) packs_.Forget(path);
   if (::unlink(path.c_str()) != 0) return PosixError("remove", path, errno);
   return SyncDir(FolderOf(h));
 }

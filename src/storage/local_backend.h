@@ -19,6 +19,7 @@
 #include <string>
 
 #include "storage/backend.h"
+#include "storage/fd_cache.h"
 
 namespace tidemark {
 
@@ -60,7 +61,7 @@ class LocalBackend : public Backend {
   const std::string& dir() const { return dir_; }
 
  private:
-  explicit LocalBackend(std::string dir) : dir_(std::move(dir)) {}
+  explicit LocalBackend(std::string dir) : dir_(std::move(dir)), packs_(kPackFds) {}
 
   std::string KindDir(FileKind kind) const;         // "<dir>/keys", "<dir>/data", …
   std::string FolderOf(const FileHandle& h) const;  // folder holding h
@@ -76,6 +77,10 @@ class LocalBackend : public Backend {
   Status ListTempIn(const std::string& rel, const std::function<Status(const TempFileInfo&)>& fn);
 
   const std::string dir_;  // absolute, no trailing '/' (unless it is "/")
+  // Open packs for Get (packs never change: fd_cache.h); Put and Remove of a
+  // pack forget its descriptor.
+  static constexpr size_t kPackFds = 64;
+  FdCache packs_;
 };
 
 }  // namespace tidemark

@@ -168,6 +168,14 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
   // A scan reads each node once and holds its path itself: a small cache
   // keeps the internal nodes, and memory stays flat whatever the table size.
   NodeCache cache(store, kRestoreNodeCacheBytes);
+  const Clock& clock = *repo.clock();
+  int64_t mark = clock.NowMicros();
+  auto lap = [&] {  // microseconds since the last lap
+    const int64_t now = clock.NowMicros();
+    const uint64_t us = now > mark ? static_cast<uint64_t>(now - mark) : 0;
+    mark = now;
+    return us;
+  };
   for (const SnapshotTable& t : m.tables) {
     if (!Selected(tables, t.schema.name)) continue;
     if (t.schema.kind == TableKind::kTable) result.tables++;
@@ -176,11 +184,14 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
     if (!written.ok()) return written.WithContext("table " + t.schema.name);
     if (t.schema.kind == TableKind::kTable) result.records += t.root.count;
   }
+  result.load_us = lap();
   TM_RETURN_IF_ERROR(w->Finish());
   progress.Finish();
+  result.finish_us = lap();
   if (opts.verify) {
     TM_ASSIGN_OR_RETURN(auto staged, w->OpenStaged());
     TM_RETURN_IF_ERROR(VerifyAgainstManifest(c, staged.get(), m, tables));
+    result.verify_us = lap();
   }
   TM_RETURN_IF_ERROR(w->Publish());
   result.bytes = w->bytes();
