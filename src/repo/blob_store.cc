@@ -89,7 +89,9 @@ Status BlobStore::ReadIndexFiles(Progress* progress,
 Status BlobStore::LoadIndex(Progress* progress) {
   TM_RETURN_IF_ERROR(LoadPruneMarks());
   std::unique_lock lock(mu_);
-  return ReadIndexFiles(progress, [&](IndexPack&& p) { index_.AddPack(p); });
+  Status read = ReadIndexFiles(progress, [&](IndexPack&& p) { index_.AppendPack(p); });
+  index_.FinishAppends();
+  return read;
 }
 
 std::optional<BlobLocation> BlobStore::Relocate(const Id& id, const Id& missing_pack) {
@@ -104,7 +106,9 @@ std::optional<BlobLocation> BlobStore::Relocate(const Id& id, const Id& missing_
     }
   }
   MemIndex fresh;
-  if (!ReadIndexFiles(nullptr, [&](IndexPack&& p) { fresh.AddPack(p); }).ok()) return std::nullopt;
+  Status read = ReadIndexFiles(nullptr, [&](IndexPack&& p) { fresh.AppendPack(p); });
+  fresh.FinishAppends();
+  if (!read.ok()) return std::nullopt;
   std::unique_lock lock(mu_);
   missing_packs_.push_back(missing_pack);
   index_ = std::move(fresh);

@@ -197,5 +197,49 @@ TEST_F(PackIndexTest, MemIndexFindsAndCountsDuplicates) {
   EXPECT_LT(index.MemoryBytes() / index.blob_count(), 64u);
 }
 
+// AppendPack + FinishAppends answer exactly as AddPack does: every location,
+// the first location of a duplicated id (within the appended packs and
+// against blobs added before), and the duplicate count.
+TEST_F(PackIndexTest, AppendedPacksAnswerAsAddedOnes) {
+  std::vector<IndexPack> packs;
+  for (int p = 0; p < 12; p++) {
+    IndexPack pack;
+    pack.pack_id = Id::FromBytes(Sha256("pack" + std::to_string(p)));
+    for (int b = 0; b < 700; b++) {
+      PackEntry e;
+      // Every seventh blob of a pack repeats one of the pack before it.
+      const int n = (b % 7 == 0 && p > 0) ? (p - 1) * 700 + b : p * 700 + b;
+      e.id = Id::FromBytes(Sha256(std::to_string(n)));
+      e.offset = static_cast<uint64_t>(b) * 100;
+      e.sealed_len = 100;
+      e.raw_len = static_cast<uint32_t>(p);
+      e.type = p % 2 ? BlobType::kTree : BlobType::kData;
+      pack.blobs.push_back(e);
+    }
+    packs.push_back(pack);
+  }
+  MemIndex added, appended;
+  for (const IndexPack& p : packs) added.AddPack(p);
+  appended.AddPack(packs[0]);  // a blob already there keeps its place
+  for (size_t i = 1; i < packs.size(); i++) appended.AppendPack(packs[i]);
+  appended.AppendPack(packs[3]);  // a whole pack listed twice
+  appended.FinishAppends();
+  EXPECT_EQ(appended.blob_count(), added.blob_count());
+  EXPECT_EQ(appended.pack_count(), added.pack_count());
+  EXPECT_EQ(appended.duplicate_count(), added.duplicate_count() + packs[3].blobs.size());
+  for (const IndexPack& p : packs) {
+    for (const PackEntry& e : p.blobs) {
+      auto want = added.Find(e.id), got = appended.Find(e.id);
+      ASSERT_TRUE(want.has_value() && got.has_value());
+      EXPECT_EQ(got->pack_id, want->pack_id);
+      EXPECT_EQ(got->offset, want->offset);
+      EXPECT_EQ(got->raw_len, want->raw_len);
+      EXPECT_EQ(got->type, want->type);
+    }
+  }
+  EXPECT_FALSE(appended.Find(Id::FromBytes(Sha256("absent"))).has_value());
+  EXPECT_LT(appended.MemoryBytes() / appended.blob_count(), 64u);
+}
+
 }  // namespace
 }  // namespace tidemark
