@@ -105,6 +105,16 @@ check_eq "$(q 'SELECT count(*) FROM customers WHERE id = 3')" 0 "nothing was wri
 expect 0 "rollback once the lock is gone" -- "$T" rollback crm --to "$A" --yes --lock-timeout 0.2
 check_eq "$(q 'SELECT count(*) FROM customers WHERE id = 3')" 1 "re-created"
 
+# An ACCESS EXCLUSIVE lock (DDL, LOCK TABLE) blocks even the planning read:
+# it waits --lock-timeout too, not a fixed 10 s.
+psql -X -q -d crm -c "BEGIN" -c "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE" -c "\\! cat $work/hold >/dev/null" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+until [ "$(q "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'orders'::regclass")" = 1 ]; do :; done
+expect 4 "the planning read is refused after --lock-timeout" -- "$T" rollback crm --to "$A" --dry-run --lock-timeout 0.2
+contains err "200 ms" "names the wait it was given"
+echo >"$work/hold"
+wait "$holder"
+
 # 4. --fire-triggers: the triggers fire and the foreign keys stay on (the
 # server checks each write too); parents are written before children.
 sql "TRUNCATE audit; DELETE FROM customers WHERE id = 9"

@@ -353,6 +353,7 @@ Result<RollbackSession> SessionOf(Context* ctx, const SnapshotAccess& access,
   s.snapshots = &access.all;
   s.source = flags.source;
   s.show_progress = ctx->ShowProgress();
+  s.lock_wait_ms = int(flags.lock_timeout_s * 1000);
   s.tool_version = TIDEMARK_VERSION;
   s.record = [ctx](const std::string& action, const std::string& outcome,
                    std::vector<std::string> targets,
@@ -458,8 +459,9 @@ void AddApplyFlags(CLI::App* cmd, RollbackFlags* f) {
                 "Apply even over records changed after the newest snapshot");
   cmd->add_flag("--fire-triggers", f->fire_triggers,
                 "Let the app's triggers fire for the written records");
-  cmd->add_option("--lock-timeout", f->lock_timeout_s,
-                  "Seconds to wait for the app's write lock (default 10)");
+  cmd->add_option(
+      "--lock-timeout", f->lock_timeout_s,
+      "Seconds to wait for the source's locks, for the planning read and the write (default 10)");
   cmd->add_option("--live", f->live, LiveHelp());
   cmd->add_option("--samples", f->samples, "Sample records per table in the preview");
 }

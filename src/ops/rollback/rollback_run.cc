@@ -98,14 +98,14 @@ Status ResolvePendingApply(const RollbackSession& s, std::string* note) {
 Result<RollbackPlan> PlanRollbackOf(const RollbackSession& s, const SnapshotInfo& target,
                                     const RollbackScope& scope) {
   // The read view ends before anything is written.
-  TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(s.live));
+  TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(s.live, s.lock_wait_ms));
   return PlanRollback(InputsOf(s, &live), target, scope);
 }
 
 Result<RollbackPlan> PlanRevertOf(const RollbackSession& s, const SnapshotInfo& a,
                                   const SnapshotInfo& b, const RollbackScope& scope,
                                   RevertPreference prefer) {
-  TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(s.live));
+  TM_ASSIGN_OR_RETURN(LiveView live, OpenLiveView(s.live, s.lock_wait_ms));
   return PlanRevert(InputsOf(s, &live), a, b, scope, prefer);
 }
 

@@ -39,6 +39,9 @@ struct RollbackSession {
   const std::vector<SnapshotInfo>* snapshots = nullptr;  // of `source`, oldest first
   std::string source;                                    // the source's name
   SourceRef live;                                        // where it is live
+  // How long opening the planning read view may wait for the source's lock
+  // (the same --lock-timeout as the apply's write lock).
+  int lock_wait_ms = 10000;
   // The source's catalog labels (owner, domain, sensitivity), kept on the
   // apply's snapshots.
   std::vector<std::pair<std::string, std::string>> catalog;
