@@ -13,6 +13,7 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
+#include "config/source_access.h"
 #include "ops/alerts/alerts.h"
 #include "ops/backup/backup_source.h"
 #include "snapshot/manifest.h"
@@ -141,7 +142,11 @@ Result<BackupJob> JobFor(const ConfigFile& cfg, const BackupFlags& flags,
     TM_ASSIGN_OR_RETURN(job.source, FindSourceOrExplain(cfg, target));
     uri = job.source->uri;
   }
-  TM_ASSIGN_OR_RETURN(opts.source, BuiltinConnectors().Resolve(uri));
+  if (job.source != nullptr) {
+    TM_ASSIGN_OR_RETURN(opts.source, ResolveSource(*job.source));
+  } else {
+    TM_ASSIGN_OR_RETURN(opts.source, ResolveSource(cfg, uri));
+  }
   // Keep the canonical location (a file's absolute path): `diff SNAP live`
   // and rollback must find the same source from any working directory.
   opts.source.location = opts.source.connector->Canonical(opts.source.location);

@@ -4,15 +4,16 @@
 
 #include "base/clock.h"
 #include "cli/commands.h"
+#include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
+#include "config/source_access.h"
 #include "ops/diff/live_diff.h"
 #include "records/encoding.h"
 #include "records/value_json.h"
 #include "snapshot/history.h"
 #include "snapshot/record_diff.h"
 #include "snapshot/table_key.h"
-#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {
@@ -175,7 +176,8 @@ Status RunDiff(Context* ctx, const DiffFlags& flags) {
   Side to;
   SourceSchema to_schema;
   if (flags.b == "live") {
-    TM_ASSIGN_OR_RETURN(SourceRef source, BuiltinConnectors().Resolve(from->manifest.source_uri));
+    TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
+    TM_ASSIGN_OR_RETURN(SourceRef source, ResolveSource(cfg, from->manifest.source_uri));
     TM_ASSIGN_OR_RETURN(to.live, source.connector->OpenReader(source.location, 10000));
     to_schema = to.live->schema();
   } else {

@@ -10,8 +10,8 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
+#include "config/source_access.h"
 #include "ops/restore/restore_snapshot.h"
-#include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
 namespace {
@@ -47,7 +47,8 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
 Status RunRestore(Context* ctx, const RestoreFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
   RestoreOptions opts;
-  TM_ASSIGN_OR_RETURN(SourceRef target, BuiltinConnectors().Resolve(flags.to));
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
+  TM_ASSIGN_OR_RETURN(SourceRef target, ResolveSource(cfg, flags.to));
   opts.path = target.location;
   opts.tables = flags.tables;
   opts.force = flags.force;

@@ -14,6 +14,7 @@
 #include "cli/config_access.h"
 #include "cli/context.h"
 #include "cli/snapshot_access.h"
+#include "config/source_access.h"
 #include "ops/rollback/rollback.h"
 #include "ops/rollback/rollback_run.h"
 #include "records/value_json.h"
@@ -361,8 +362,9 @@ Result<RollbackSession> SessionOf(Context* ctx, const SnapshotAccess& access,
     return ctx->Record(action, outcome, std::move(targets), std::move(counts), reason);
   };
   const SnapshotInfo* newest = LatestOf(access.all, flags.source);
-  TM_ASSIGN_OR_RETURN(s.live, BuiltinConnectors().Resolve(
-                                  flags.live.empty() ? newest->manifest.source_uri : flags.live));
+  TM_ASSIGN_OR_RETURN(ConfigFile cfg, LoadConfigFor(ctx, "", false));
+  TM_ASSIGN_OR_RETURN(
+      s.live, ResolveSource(cfg, flags.live.empty() ? newest->manifest.source_uri : flags.live));
   std::string note;
   Status pending = ResolvePendingApply(s, &note);
   if (!note.empty()) ctx->Print("note: " + note);

@@ -265,15 +265,35 @@ void ReadProfileInput(TableReader& r, SourceConfig* s) {
   r.Tables("relation", [&](TableReader& sub) { ReadRelation(sub, &in.relations); });
 }
 
+// password_file or password_command: where a database source's password
+// comes from (never the password itself), for a kind that takes one.
+void ReadSourcePassword(TableReader& r, SourceConfig* s) {
+  const bool file = r.String("password_file", &s->password_file);
+  const bool command = r.String("password_command", &s->password_command);
+  if (!file && !command) return;
+  const char* key = file ? "password_file" : "password_command";
+  if (file && command) {
+    r.Fail(*r.Get("password_command", false), "password_command",
+           "give password_file or password_command, not both");
+    return;
+  }
+  auto ref = BuiltinConnectors().Resolve(s->uri);
+  if (!ref.ok()) return;  // the uri's own error is reported
+  if (auto bound = ref->connector->WithPassword(nullptr); !bound.ok()) {
+    r.Fail(*r.Get(key, false), key, bound.status().message());
+  }
+}
+
 void ReadSource(TableReader& r, SourceConfig* s) {
   if (r.String("name", &s->name, true) && (!ValidName(s->name))) {
     r.Fail(*r.Get("name", false), "name",
            std::string(kSourceNameRule) + " (snapshots are named NAME@latest)");
   }
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
-  r.AllowOnly({"name", "uri", "profile", "owner", "domain", "sensitivity", "rpo", "rto",
-               "retention", "tags", "include", "exclude", "metadata", "transient", "secret",
-               "relation", "anomalies", "copy_to"});
+  r.AllowOnly({"name",        "uri",       "profile",  "owner",         "domain",
+               "sensitivity", "rpo",       "rto",      "retention",     "tags",
+               "include",     "exclude",   "metadata", "transient",     "secret",
+               "relation",    "anomalies", "copy_to",  "password_file", "password_command"});
   r.String("copy_to", &s->copy_to);  // a repository location (docs/guide/copy.md)
   if (r.String("uri", &s->uri, true)) {
     // Any scheme a connector of this build registered (sources/builtin).
@@ -281,6 +301,7 @@ void ReadSource(TableReader& r, SourceConfig* s) {
       r.Fail(*r.Get("uri", false), "uri", ref.status().message());
     }
   }
+  ReadSourcePassword(r, s);
   if (r.String("profile", &s->profile) && !BuiltinProfiles().Has(s->profile)) {
     r.Fail(*r.Get("profile", false), "profile", BuiltinProfiles().Unknown(s->profile));
   }

@@ -50,7 +50,11 @@ struct SourceConfig {
   ProfileInput profile_input;
   AnomalyRules anomalies;  // [source.anomalies] thresholds
   std::string copy_to;     // repository that `tidemark copy --source NAME` copies to ("" = none)
-  int line = 0;            // where the [[source]] starts
+  // Where a database source's password comes from (config/secret.h): the
+  // first line of a file, or of a command's stdout. Neither: the connector's
+  // own way (PGPASSFILE). Never the password itself.
+  std::string password_file, password_command;
+  int line = 0;  // where the [[source]] starts
 };
 
 struct AlertsConfig {

@@ -4,6 +4,11 @@
 
 namespace tidemark {
 
+Result<std::shared_ptr<const Connector>> Connector::WithPassword(SecretProvider) const {
+  return Status::InvalidArgument(std::string(scheme()) +
+                                 ": sources take no password (password_file, password_command)");
+}
+
 std::string SourceRef::uri() const {
   return connector == nullptr ? location : std::string(connector->scheme()) + ":" + location;
 }
@@ -36,7 +41,7 @@ Result<SourceRef> ConnectorRegistry::Resolve(const std::string& uri) const {
   const std::string_view scheme = UriScheme(uri);
   const Connector* c = scheme.empty() ? nullptr : Find(scheme);
   if (c != nullptr && uri.size() > scheme.size() + 1) {
-    return SourceRef{c, uri.substr(scheme.size() + 1)};
+    return SourceRef{c, uri.substr(scheme.size() + 1), nullptr};
   }
   std::string kinds;
   for (const auto& k : connectors_) {

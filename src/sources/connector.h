@@ -118,6 +118,13 @@ struct ScratchRequest {
   std::string source;  // the location of the snapshot's source
 };
 
+// A secret a connector needs to reach its source (a database password),
+// asked for only when a connection is made. The config layer makes one from
+// a source's password_file or password_command (config/secret.h).
+using SecretProvider = std::function<Result<std::string>()>;
+
+class Connector;
+
 // One kind of source, behind its URI scheme. Stateless and thread-safe;
 // every method may be called on a shared instance.
 class Connector {
@@ -133,6 +140,12 @@ class Connector {
   // against live, rollback) find the same source from anywhere: for a file,
   // its absolute path. Unchanged when it cannot be resolved.
   virtual std::string Canonical(const std::string& location) const = 0;
+
+  // This connector with a password for every connection it makes, instead
+  // of what its kind finds by itself (PGPASSFILE): a new instance, as
+  // stateless as this one. InvalidArgument (the default) for a kind that
+  // takes no password.
+  virtual Result<std::shared_ptr<const Connector>> WithPassword(SecretProvider password) const;
 
   // A consistent read view of the source at `location` (the URI after
   // "scheme:"). NotFound when there is no such source; InvalidArgument when
@@ -190,6 +203,9 @@ class Connector {
 struct SourceRef {
   const Connector* connector = nullptr;
   std::string location;
+  // Keeps a connector made for this source alive (Connector::WithPassword);
+  // null for a registered one.
+  std::shared_ptr<const Connector> owned;
 
   std::string uri() const;  // "scheme:location"
   bool valid() const { return connector != nullptr; }

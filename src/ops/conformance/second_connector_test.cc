@@ -129,7 +129,7 @@ class SecondConnectorTest : public ::testing::Test {
   BackupResult BackUp() {
     clock_.Advance(60'000'000);
     BackupOptions opts;
-    opts.source = SourceRef{connector_, "shop"};
+    opts.source = SourceRef{connector_, "shop", nullptr};
     opts.name = "shop";
     auto store = OpenStore();
     auto r = Backup(repo_.get(), store.get(), opts);
@@ -154,7 +154,7 @@ class SecondConnectorTest : public ::testing::Test {
     s.cache = cache;
     s.snapshots = snaps;
     s.source = "shop";
-    s.live = SourceRef{connector_, "shop"};
+    s.live = SourceRef{connector_, "shop", nullptr};
     s.record = [this](const std::string& action, const std::string& outcome,
                       std::vector<std::string>, std::vector<std::pair<std::string, int64_t>>,
                       const std::string&) {
@@ -389,7 +389,7 @@ TEST_F(SecondConnectorTest, DrillsCheckTheRelationsTheSnapshotKeeps) {
   input.relations = {Relation{"orders", "customer_id", "customers", "id"}};
   const std::unique_ptr<Profile> profile = MakeGenericProfile(input);
   BackupOptions opts;
-  opts.source = SourceRef{connector_, "shop"};
+  opts.source = SourceRef{connector_, "shop", nullptr};
   opts.name = "shop";
   opts.profile = profile.get();
   auto store = OpenStore();

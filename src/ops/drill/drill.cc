@@ -384,7 +384,7 @@ Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
                "no connector for the snapshot's source: " + source.status().message());
     } else {
       TM_ASSIGN_OR_RETURN(std::string location, MakeScratch(plan, *ctx.connectors, *source));
-      const SourceRef copy{source->connector, location};
+      const SourceRef copy{source->connector, location, source->owned};
       rep.target = copy.uri();
       RestoreAndCheck(plan, ctx, snap, *source, location, &rep);
       rep.target_kept = ctx.keep;

@@ -160,7 +160,7 @@ std::unique_ptr<BlobStore> TestRepo::OpenStore() const {
 }
 
 SourceRef SqliteSourceRef(const std::string& path) {
-  return SourceRef{BuiltinConnectors().Find("sqlite"), path};
+  return SourceRef{BuiltinConnectors().Find("sqlite"), path, nullptr};
 }
 
 Result<RestoreResult> RestoreSqlite(BlobStore* store, const Repository& repo, const Manifest& m,

@@ -16,9 +16,18 @@ constexpr std::string_view kScheme = "postgres";
 
 class PostgresConnector final : public Connector {
  public:
+  PostgresConnector() = default;
+  explicit PostgresConnector(SecretProvider password) : password_(std::move(password)) {}
+
   std::string_view scheme() const override { return kScheme; }
   std::string_view location_help() const override {
-    return "//USER@HOST:PORT/DATABASE (a PostgreSQL database; the password comes from PGPASSFILE)";
+    return "//USER@HOST:PORT/DATABASE (a PostgreSQL database; the password comes from PGPASSFILE "
+           "or the source's password_file / password_command)";
+  }
+
+  Result<std::shared_ptr<const Connector>> WithPassword(SecretProvider password) const override {
+    return std::shared_ptr<const Connector>(
+        std::make_shared<PostgresConnector>(std::move(password)));
   }
 
   // The recorded form of the URI (pg::PgLocation::Uri) without the scheme:
@@ -33,13 +42,15 @@ class PostgresConnector final : public Connector {
   Result<std::unique_ptr<SourceReader>> OpenReader(const std::string& location,
                                                    int lock_wait_ms) const override {
     TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
-    return pg::OpenPgReader(loc, pg::PgAuth{}, lock_wait_ms);
+    TM_ASSIGN_OR_RETURN(pg::PgAuth auth, Auth());
+    return pg::OpenPgReader(loc, auth, lock_wait_ms);
   }
 
   Result<std::unique_ptr<RestoreTarget>> CreateRestoreTarget(
       const std::string& location, const SourceSchema& schema,
       const RestoreTargetOptions& options) const override {
-    return pg::CreatePgRestoreTargetAt(location, schema, options, pg::PgAuth{}, pg::OpenPgReaderOn);
+    TM_ASSIGN_OR_RETURN(pg::PgAuth auth, Auth());
+    return pg::CreatePgRestoreTargetAt(location, schema, options, auth, pg::OpenPgReaderOn);
   }
 
   Result<std::unique_ptr<LiveLookup>> OpenLookup(SourceReader* view) const override {
@@ -48,13 +59,15 @@ class PostgresConnector final : public Connector {
 
   Result<std::unique_ptr<LiveTarget>> OpenLive(const std::string& location) const override {
     TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<pg::PgLive> live, pg::PgLive::Open(loc, pg::PgAuth{}));
+    TM_ASSIGN_OR_RETURN(pg::PgAuth auth, Auth());
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<pg::PgLive> live, pg::PgLive::Open(loc, auth));
     return std::unique_ptr<LiveTarget>(std::move(live));
   }
 
   Result<std::unique_ptr<SourceProbe>> OpenProbe(const std::string& location) const override {
     TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
-    return pg::OpenPgProbe(loc, pg::PgAuth{});
+    TM_ASSIGN_OR_RETURN(pg::PgAuth auth, Auth());
+    return pg::OpenPgProbe(loc, auth);
   }
 
   // A database of its own on the plan's scratch server, else the source's:
@@ -68,7 +81,8 @@ class PostgresConnector final : public Connector {
   }
   Status DropScratch(const std::string& location) const override {
     TM_ASSIGN_OR_RETURN(pg::PgLocation loc, pg::ParsePgLocation(location));
-    return pg::DropScratchDatabase(loc, pg::PgAuth{});
+    TM_ASSIGN_OR_RETURN(pg::PgAuth auth, Auth());
+    return pg::DropScratchDatabase(loc, auth);
   }
 
   // Partitions are ordinary tables of their own: nothing follows another.
@@ -82,6 +96,19 @@ class PostgresConnector final : public Connector {
   std::string_view integrity_repair_hint() const override {
     return "Check the server with amcheck (pg_amcheck)";
   }
+
+ private:
+  // The password for every connection; none: libpq finds one (PGPASSFILE).
+  Result<pg::PgAuth> Auth() const {
+    pg::PgAuth auth;
+    if (password_) {
+      TM_ASSIGN_OR_RETURN(std::string pw, password_());
+      auth.password = std::move(pw);
+    }
+    return auth;
+  }
+
+  SecretProvider password_;
 };
 
 }  // namespace
