@@ -170,6 +170,7 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
   NodeCache cache(store, kRestoreNodeCacheBytes);
   for (const SnapshotTable& t : m.tables) {
     if (!Selected(tables, t.schema.name)) continue;
+    TM_RETURN_IF_ERROR(CheckCancel(opts.cancel, "restore-table"));
     if (t.schema.kind == TableKind::kTable) result.tables++;
     if (!t.schema.has_records()) continue;
     Status written = WriteTable(store, repo, &cache, t, w.get(), &progress);
@@ -182,6 +183,7 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
     TM_ASSIGN_OR_RETURN(auto staged, w->OpenStaged());
     TM_RETURN_IF_ERROR(VerifyAgainstManifest(c, staged.get(), m, tables));
   }
+  TM_RETURN_IF_ERROR(CheckCancel(opts.cancel, "restore-before-publish"));
   TM_RETURN_IF_ERROR(w->Publish());
   result.bytes = w->bytes();
   result.left_out = w->left_out();
