@@ -116,10 +116,18 @@ TEST(SchedulerTest, ADayOfThreeSourcesTwoDrillsAndRetention) {
   EXPECT_LT(std::chrono::steady_clock::now() - wall, std::chrono::seconds(1));
   // What the API shows at the end of the day.
   for (const TaskStatus& t : s.Tasks()) {
-    if (t.key == "backup:wiki") EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour);
-    if (t.key == "backup:crm") EXPECT_EQ(t.next_run_us, d.t0 + 25 * kHour);
-    if (t.key == "drill:crm-weekly") EXPECT_EQ(t.next_run_us, d.t0 + 7 * 24 * kHour);
-    if (t.key == "drill:hr-daily") EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour + 40 * kMinute);
+    if (t.key == "backup:wiki") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour);
+    }
+    if (t.key == "backup:crm") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 25 * kHour);
+    }
+    if (t.key == "drill:crm-weekly") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 7 * 24 * kHour);
+    }
+    if (t.key == "drill:hr-daily") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour + 40 * kMinute);
+    }
     EXPECT_EQ(t.last_outcome, "ok") << t.key;
     EXPECT_FALSE(t.running);
   }
@@ -144,10 +152,18 @@ TEST(SchedulerTest, AMissedWindowRunsOnceAfterDowntime) {
   // Each ran once; the next runs are the next windows, not the missed ones.
   EXPECT_TRUE(s.Tick(d.t0 + 12 * kHour + 29 * kMinute).empty());
   for (const TaskStatus& t : s.Tasks()) {
-    if (t.key == "backup:hr") EXPECT_EQ(t.next_run_us, d.t0 + 12 * kHour + 30 * kMinute);
-    if (t.key == "backup:wiki") EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour);
-    if (t.key == "retention") EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour);
-    if (t.key == "drill:crm-weekly") EXPECT_EQ(t.next_run_us, now + 7 * 24 * kHour);
+    if (t.key == "backup:hr") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 12 * kHour + 30 * kMinute);
+    }
+    if (t.key == "backup:wiki") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour);
+    }
+    if (t.key == "retention") {
+      EXPECT_EQ(t.next_run_us, d.t0 + 24 * kHour);
+    }
+    if (t.key == "drill:crm-weekly") {
+      EXPECT_EQ(t.next_run_us, now + 7 * 24 * kHour);
+    }
   }
 }
 
