@@ -31,7 +31,7 @@ cancelled_backup() {
   json 'd == [] or d.get("snapshots") == []' "$1 at $2: no snapshot listed"
   expect 0 "$1 at $2: check passes" -- "$T" check --read-data
   expect 0 "$1 at $2: ledger" -- "$T" --json ledger show
-  json 'd[-1]["action"] == "backup" and d[-1]["outcome"] == "cancelled" and "source crm" in d[-1]["targets"]' \
+  json '[e for e in d if e["action"] == "backup"][-1]["outcome"] == "cancelled" and "source crm" in [e for e in d if e["action"] == "backup"][-1]["targets"]' \
     "$1 at $2: the ledger tells the outcome"
 }
 
