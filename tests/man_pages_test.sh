@@ -49,7 +49,7 @@ check_command() {  # check_command TEXT WORDS...
 }
 
 # The exit-code table of docs/exit-codes.md: "CODE NAME" per row.
-exit_rows=$(sed -n 's/^| \([0-9]\) | \([^|]*\) |.*/\1 \2/p' "$here/docs/exit-codes.md")
+exit_rows=$(sed -n 's/^| \([0-9][0-9]*\) | \([^|]*\) |.*/\1 \2/p' "$here/docs/exit-codes.md")
 [ "$(echo "$exit_rows" | wc -l)" -ge 6 ] || { echo "FAIL: no exit-code table in docs/exit-codes.md"; exit 1; }
 
 global=$(help_names)

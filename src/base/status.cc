@@ -32,6 +32,8 @@ const char* Status::CodeName(Code code) {
       return "Unsupported";
     case Code::kInternal:
       return "Internal";
+    case Code::kCancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }

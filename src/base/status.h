@@ -22,6 +22,7 @@ class Status {
     kAlreadyExists,     // an exclusive create found the object present
     kUnsupported,       // a format version or feature this build cannot handle
     kInternal,          // a bug: an invariant did not hold
+    kCancelled,         // stopped on request (a cancelled job, SIGINT/SIGTERM; exit 130)
   };
 
   Status() = default;  // OK
@@ -39,6 +40,7 @@ class Status {
   static Status AlreadyExists(std::string_view msg) { return Status(Code::kAlreadyExists, msg); }
   static Status Unsupported(std::string_view msg) { return Status(Code::kUnsupported, msg); }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
+  static Status Cancelled(std::string_view msg) { return Status(Code::kCancelled, msg); }
 
   bool ok() const { return rep_ == nullptr; }
   Code code() const { return rep_ ? rep_->code : Code::kOk; }
@@ -48,6 +50,7 @@ class Status {
   bool IsPermissionDenied() const { return code() == Code::kPermissionDenied; }
   bool IsRefused() const { return code() == Code::kRefused; }
   bool IsInvalidArgument() const { return code() == Code::kInvalidArgument; }
+  bool IsCancelled() const { return code() == Code::kCancelled; }
 
   // The message alone, without the code name ("" when OK).
   const std::string& message() const;

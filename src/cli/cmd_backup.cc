@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/config_access.h"
 #include "cli/context.h"
+#include "cli/interrupt.h"
 #include "cli/snapshot_access.h"
 #include "config/source_access.h"
 #include "ops/alerts/alerts.h"
@@ -255,12 +256,17 @@ Status RunBackup(Context* ctx, const BackupFlags& flags) {
   if (list) w.BeginObject().Key("backups").BeginArray();
   Status first_error;
   size_t anomalies = 0, failed = 0;
+  // SIGINT / SIGTERM stop the backup at its next check point (exit 130).
+  CancelToken cancel;
+  TM_RETURN_IF_ERROR(InstallPauseHookFromEnvironment(&cancel));
+  ScopedInterrupt interrupt(&cancel);
   for (BackupJob& job : jobs) {
     const std::string name = job.opts.name;
+    job.opts.cancel = &cancel;
     Status s = BackupOne(ctx, cfg, std::move(job), &w, &anomalies);
     if (!s.ok()) {
       failed++;
-      if (!list) return s;
+      if (!list || s.IsCancelled()) return s;  // the sources not reached are not backed up
       fprintf(stderr, "tidemark: error: backup of %s: %s\n", name.c_str(), s.message().c_str());
       if (first_error.ok()) first_error = s.WithContext("backup of " + name);
     }

@@ -22,6 +22,8 @@ int ExitCodeFor(const Status& status) {
     case Status::Code::kUnsupported:
     case Status::Code::kInternal:
       return kExitError;
+    case Status::Code::kCancelled:
+      return kExitCancelled;
   }
   return kExitError;
 }
@@ -39,6 +41,9 @@ const std::vector<ExitCodeRow>& ExitCodeTable() {
        "a lock is held, the command would overwrite something, a source is out of policy"},
       {kExitPermission, "wrong password or permission denied",
        "no key slot accepts the password, or the system refused access"},
+      {kExitCancelled, "cancelled",
+       "stopped by SIGINT or SIGTERM at a safe point: nothing half-written, a ledger entry says "
+       "so"},
   };
   return rows;
 }

@@ -124,6 +124,15 @@ class TableReader {
     if (text) *text = s;
     return true;
   }
+  // A cron-style schedule (base/cron.h).
+  bool Cron(std::string_view key, std::optional<CronSchedule>* out) {
+    std::string s;
+    if (!String(key, &s)) return false;
+    auto c = CronSchedule::Parse(s);
+    if (!c.ok()) return Fail(*Get(key, false), key, c.status().message());
+    *out = std::move(*c);
+    return true;
+  }
   // An array of tables ([[drill.relation]]), each read by fn.
   template <typename Fn>
   void Tables(std::string_view key, Fn fn) {
@@ -290,10 +299,12 @@ void ReadSource(TableReader& r, SourceConfig* s) {
            std::string(kSourceNameRule) + " (snapshots are named NAME@latest)");
   }
   if (!s->name.empty()) r.set_context("source '" + s->name + "'");
-  r.AllowOnly({"name",        "uri",       "profile",  "owner",         "domain",
-               "sensitivity", "rpo",       "rto",      "retention",     "tags",
-               "include",     "exclude",   "metadata", "transient",     "secret",
-               "relation",    "anomalies", "copy_to",  "password_file", "password_command"});
+  r.AllowOnly(
+      {"name",    "uri",           "profile",         "owner",     "domain",   "sensitivity",
+       "rpo",     "rto",           "schedule",        "retention", "tags",     "include",
+       "exclude", "metadata",      "transient",       "secret",    "relation", "anomalies",
+       "copy_to", "password_file", "password_command"});
+  r.Cron("schedule", &s->schedule);
   r.String("copy_to", &s->copy_to);  // a repository location (docs/guide/copy.md)
   if (r.String("uri", &s->uri, true)) {
     // Any scheme a connector of this build registered (sources/builtin).
@@ -440,6 +451,27 @@ void ReadDrill(TableReader& r, DrillPlan* plan) {
   r.Tables("assert", [&](TableReader& sub) { ReadAssertion(sub, plan); });
 }
 
+void ReadSchedule(TableReader& r, ScheduleConfig* s) {
+  r.AllowOnly({"retention", "max_jobs", "jitter"});
+  r.Cron("retention", &s->retention);
+  if (const toml::node* n = r.Get("max_jobs", false)) {
+    const auto v = n->value<int64_t>();
+    if (!n->is_integer() || !v || *v < 1 || *v > 64) {
+      r.Fail(*n, "max_jobs", "expected an integer from 1 to 64");
+    } else {
+      s->max_jobs = static_cast<uint32_t>(*v);
+    }
+  }
+  std::string jitter;
+  if (r.String("jitter", &jitter)) {
+    if (jitter == "0") {
+      s->jitter_us = 0;
+    } else {
+      r.Duration("jitter", &s->jitter_us);
+    }
+  }
+}
+
 void ReadS3(TableReader& repo, S3Settings* s3) {
   const toml::node* n = repo.Get("s3", false);
   if (n == nullptr) return;
@@ -477,7 +509,7 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
   ConfigFile cfg;
   cfg.path = file;
   TableReader r(top, file, "", &status);
-  r.AllowOnly({"repository", "source", "alerts", "drill"});
+  r.AllowOnly({"repository", "source", "alerts", "drill", "schedule"});
   if (const toml::node* n = r.Get("repository", false)) {
     if (!n->is_table()) {
       r.Fail(*n, "repository", "expected a [repository] table");
@@ -503,6 +535,7 @@ Result<ConfigFile> ReadTop(const toml::table& top, const std::string& file) {
     cfg.sources.push_back(std::move(src));
   });
   r.Table("alerts", [&](TableReader& sub) { ReadAlerts(sub, &cfg.alerts); });
+  r.Table("schedule", [&](TableReader& sub) { ReadSchedule(sub, &cfg.schedule); });
   r.Tables("drill", [&](TableReader& sub) {
     DrillPlan plan;
     ReadDrill(sub, &plan);

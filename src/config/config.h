@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/cron.h"
 #include "base/result.h"
 #include "ops/backup/anomaly.h"
 #include "ops/drill/drill.h"
@@ -42,7 +43,10 @@ struct SourceConfig {
   std::string owner, domain;
   std::string sensitivity;  // public | internal | confidential | restricted ("" = unset)
   std::optional<uint64_t> rpo_us, rto_us;
-  std::string rpo, rto;       // as written, for display
+  std::string rpo, rto;  // as written, for display
+  // When `tidemark serve` backs it up (docs/guide/schedule.md): cron-style,
+  // UTC. Unset: at its RPO.
+  std::optional<CronSchedule> schedule;
   RetentionPolicy retention;  // empty() = no per-source policy
   std::vector<std::string> tags;
   std::vector<std::string> include, exclude;  // table name patterns (fnmatch, case-insensitive)
@@ -63,12 +67,20 @@ struct AlertsConfig {
   uint64_t timeout_us = 5'000'000;  // per attempt
 };
 
+// [schedule]: what `tidemark serve` runs by itself (docs/guide/schedule.md).
+struct ScheduleConfig {
+  std::optional<CronSchedule> retention;  // forget (each [source.retention]) + prune; unset: never
+  uint32_t max_jobs = 2;                  // jobs running at once, scheduled or asked for
+  uint64_t jitter_us = 120'000'000;       // runs move by up to this much (2m)
+};
+
 struct ConfigFile {
   std::string path;  // as given; "" when parsed from text
   RepositorySettings repository;
   std::vector<SourceConfig> sources;
   AlertsConfig alerts;
   std::vector<DrillPlan> drills;
+  ScheduleConfig schedule;
 
   const DrillPlan* FindDrill(std::string_view name) const;
   const SourceConfig* FindSource(std::string_view name) const;

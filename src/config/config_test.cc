@@ -297,5 +297,66 @@ INSTANTIATE_TEST_SUITE_P(
                 "\"b\"\n",
                 "drill 'd'.source: no [[source]] named 'b' is declared in this file"}));
 
+TEST(ConfigTest, ParsesSchedules) {
+  auto cfg = ParseConfig(R"(
+[schedule]
+retention = "30 3 * * sun"
+max_jobs = 4
+jitter = "5m"
+
+[[source]]
+name = "crm"
+uri = "sqlite:crm.db"
+rpo = "6h"
+schedule = "0 */4 * * *"
+
+[[source]]
+name = "hr"
+uri = "sqlite:hr.db"
+)",
+                         "t.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  ASSERT_TRUE(cfg->sources[0].schedule);
+  EXPECT_EQ(cfg->sources[0].schedule->text(), "0 */4 * * *");
+  EXPECT_FALSE(cfg->sources[1].schedule);
+  ASSERT_TRUE(cfg->schedule.retention);
+  EXPECT_EQ(cfg->schedule.retention->text(), "30 3 * * sun");
+  EXPECT_EQ(cfg->schedule.max_jobs, 4u);
+  EXPECT_EQ(cfg->schedule.jitter_us, 300'000'000u);
+  auto defaults = ParseConfig("", "t.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->schedule.retention);
+  EXPECT_EQ(defaults->schedule.max_jobs, 2u);
+  EXPECT_EQ(defaults->schedule.jitter_us, 120'000'000u);
+  auto none = ParseConfig("[schedule]\njitter = \"0\"\n", "t.toml");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->schedule.jitter_us, 0u);
+}
+
+TEST(ConfigTest, BadSchedulesSayWhereAndWhat) {
+  struct Case {
+    const char* toml;
+    const char* message;
+  } cases[] = {
+      {"[[source]]\nname = \"crm\"\nuri = \"sqlite:crm.db\"\nschedule = \"daily\"\n",
+       "t.toml:4:12: source 'crm'.schedule: 'daily' is not a cron schedule: give five fields"},
+      {"[[source]]\nname = \"crm\"\nuri = \"sqlite:crm.db\"\nschedule = \"0 25 * * *\"\n",
+       "source 'crm'.schedule: cron field hour '25': out of range (from 0 to 23)"},
+      {"[schedule]\nretention = \"0 0 31 2 *\"\n",
+       "t.toml:2:13: schedule.retention: '0 0 31 2 *' never matches a day"},
+      {"[schedule]\nmax_jobs = 0\n", "schedule.max_jobs: expected an integer from 1 to 64"},
+      {"[schedule]\nmax_jobs = 65\n", "schedule.max_jobs: expected an integer from 1 to 64"},
+      {"[schedule]\njitter = \"soon\"\n", "schedule.jitter: 'soon' is not a duration"},
+      {"[schedule]\nevery = \"1h\"\n",
+       "schedule.every: unknown key; expected one of: retention, max_jobs, jitter"},
+  };
+  for (const Case& c : cases) {
+    auto cfg = ParseConfig(c.toml, "t.toml");
+    ASSERT_FALSE(cfg.ok()) << c.toml;
+    EXPECT_TRUE(cfg.status().IsInvalidArgument());
+    EXPECT_NE(cfg.status().message().find(c.message), std::string::npos) << cfg.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace tidemark

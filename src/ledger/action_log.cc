@@ -5,6 +5,7 @@
 namespace tidemark {
 
 const char* LedgerFailureOutcome(const Status& status) {
+  if (status.IsCancelled()) return "cancelled";
   const bool refused =
       status.code() == Status::Code::kRefused || status.code() == Status::Code::kAlreadyExists;
   return refused ? "refused" : "failed";

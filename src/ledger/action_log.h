@@ -15,7 +15,8 @@
 namespace tidemark {
 
 // The outcome word of an action that did not succeed: "refused" when it
-// declined to act (Refused, AlreadyExists: exit 4 in the CLI), else "failed".
+// declined to act (Refused, AlreadyExists: exit 4 in the CLI), "cancelled"
+// when it was stopped on request (Cancelled: exit 130), else "failed".
 const char* LedgerFailureOutcome(const Status& status);
 
 class ActionLog {

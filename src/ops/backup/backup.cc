@@ -181,12 +181,15 @@ class TreeStage {
 // and *changes when `parent` (the table's tree in the parent) is given.
 Status ScanTable(SourceReader* src, const TableSchema& schema, ChunkedValueStore* large,
                  TreeStage* stage, const std::optional<TreeRoot>& parent, SnapshotTable* out,
-                 std::optional<TreeDiffCounts>* changes, Progress* progress) {
+                 std::optional<TreeDiffCounts>* changes, Progress* progress,
+                 const CancelToken* cancel) {
   TableDigest digest;
   Batch batch;
   batch.parent = parent;
   std::string key, value;
+  uint64_t rows = 0;
   TM_RETURN_IF_ERROR(src->Scan(schema, [&](const SourceRow& row) -> Status {
+    if (++rows % kCancelCheckRows == 0) TM_RETURN_IF_ERROR(CheckCancel(cancel, "backup-rows"));
     key.clear();
     value.clear();
     EncodeKey(row.key, &key);
@@ -412,12 +415,13 @@ Status StoreTables(SourceReader* src, const SourceSchema& schema, Repository* re
   {
     TreeStage stage(store, cache, TreeParams::ForRepository(*repo));
     for (const TableSchema& table : schema.tables) {
+      TM_RETURN_IF_ERROR(CheckCancel(opts.cancel, "backup-table"));
       SnapshotTable t;
       t.schema = table;
       streamed->emplace_back();
       if (table.has_records()) {
         TM_RETURN_IF_ERROR(ScanTable(src, table, &large, &stage, ParentTree(parent, table), &t,
-                                     &streamed->back(), &progress));
+                                     &streamed->back(), &progress, opts.cancel));
       }
       result->records += t.root.count;
       result->manifest.tables.push_back(std::move(t));
@@ -501,6 +505,8 @@ Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOpti
   if (opts.anomalies != nullptr && parent != nullptr) {
     TM_RETURN_IF_ERROR(DetectInto(&cache, history, opts, &counts, &result));
   }
+  // The last point to stop at: after it the snapshot is written and stays.
+  TM_RETURN_IF_ERROR(CheckCancel(opts.cancel, "backup-before-snapshot"));
   TM_ASSIGN_OR_RETURN(result.snapshot, WriteSnapshot(*repo, m));
   CrashPoint("backup-after-snapshot");  // before its ledger entry (check warns)
   TM_LOG(kInfo, "backup ", opts.name, ": snapshot ", result.snapshot.Short(), ", ", result.records,

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/cancel.h"
 #include "base/result.h"
 #include "ops/backup/anomaly.h"
 #include "repo/blob_store.h"
@@ -38,7 +39,15 @@ struct BackupOptions {
   // The connector's integrity check found problems: warn and go on (false), or refuse
   // before anything is written (true: --require-integrity).
   bool require_integrity = false;
+  // Asked before each table ("backup-table"), every kCancelCheckRows records
+  // within one ("backup-rows") and before the snapshot is written
+  // ("backup-before-snapshot"); once cancelled the backup stops there with
+  // Cancelled and writes no snapshot. Null: not cancellable.
+  const CancelToken* cancel = nullptr;
 };
+
+// How many records a backup reads between two cancellation checks.
+inline constexpr uint64_t kCancelCheckRows = 4096;
 
 // The schema with only the tables the patterns select: a table matching an
 // include (or any, when none is given) and no exclude; counter tables

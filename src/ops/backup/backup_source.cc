@@ -39,6 +39,14 @@ Result<BackupResult> BackupAndRecord(Repository* repo, const ActionLog& log,
   BlobStore store(repo);
   TM_RETURN_IF_ERROR(store.LoadIndex());
   auto r = Backup(repo, &store, opts);
+  if (!r.ok() && r.status().IsCancelled()) {
+    const Status s =
+        Status::Cancelled("backup of " + opts.name + " " + r.status().message() +
+                          ": no snapshot was written; what it stored is unreferenced data that "
+                          "`tidemark prune` removes");
+    (void)log.Record("backup", "cancelled", {"source " + opts.name}, {}, s.message());
+    return s;
+  }
   if (!r.ok()) {
     (void)log.Record("backup", "failed", {"source " + opts.name}, {}, r.status().ToString());
     return r.status();

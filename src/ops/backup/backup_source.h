@@ -38,7 +38,9 @@ using BackupSaved = std::function<void(const BackupResult&)>;
 // Backs up opts.source as opts.name:
 //  1. the ledger must accept an entry (else Refused, nothing done);
 //  2. the shared lock "backup" is taken and kept fresh while Backup runs;
-//  3. a failed Backup is recorded ("backup" / "failed") and returned;
+//  3. a failed Backup is recorded ("backup" / "failed") and returned; a
+//     cancelled one (opts.cancel) is Cancelled, recorded "backup" /
+//     "cancelled", with no snapshot written and the lock released;
 //  4. a lock removed while it ran is Refused (the snapshot is written; run
 //     `tidemark check`), with no ledger entry;
 //  5. "backup" / "ok" with its counts, and "anomaly" / "open" naming the

@@ -147,8 +147,10 @@ bool RestoreCopy(const DrillContext& ctx, const SnapshotInfo& snap, const drill:
   opts.tables = r.tables;
   opts.verify = false;  // compared by the checks, table by table
   opts.show_progress = ctx.show_progress;
+  opts.cancel = ctx.cancel;
   auto result = Restore(ctx.store, *ctx.repo, snap.manifest, *r.connector, opts);
   rep->restore_us = Since(start);
+  if (!result.ok() && result.status().IsCancelled()) return false;  // RunDrill says so
   if (!result.ok()) {
     rep->checks.push_back({"restore", "snapshot " + snap.id.Short(), CheckOutcome::kFail,
                            result.status().message(), rep->restore_us});
@@ -216,6 +218,14 @@ void CheckCopy(const DrillPlan& plan, const DrillContext& ctx, const drill::Rest
   }
 }
 
+// Cancelled when `cancel` stopped the run (after its scratch copy is dropped).
+Status CancelledDrill(const DrillPlan& plan, const CancelToken* cancel) {
+  if (cancel == nullptr || !cancel->cancelled()) return Status::OK();
+  return Status::Cancelled("drill " + plan.name + " cancelled (" +
+                           CancelReasonName(cancel->reason()) +
+                           "): its scratch copy was dropped and no report was stored");
+}
+
 // Restore, then every check the plan runs; fills the report's tables,
 // timings and check rows. `source` is the snapshot's source: its connector
 // makes the scratch copy at `location`.
@@ -225,6 +235,7 @@ void RestoreAndCheck(const DrillPlan& plan, const DrillContext& ctx, const Snaps
       location, source.connector, &snap.manifest,
       rep->rotated ? ChooseTables(plan, snap.manifest, ctx.history) : plan.tables};
   if (!RestoreCopy(ctx, snap, restored, rep)) return;
+  if (!CheckCancel(ctx.cancel, "drill-checks").ok()) return;
   const auto start = std::chrono::steady_clock::now();
   CheckCopy(plan, ctx, restored, source, rep);
   rep->checks_us = Since(start);
@@ -395,6 +406,7 @@ Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx) {
       }
     }
   }
+  TM_RETURN_IF_ERROR(CancelledDrill(plan, ctx.cancel));
   JudgeTargets(plan, ctx.source, &rep);
   rep.finished_us = ctx.now_us + static_cast<int64_t>(Since(start));
   return rep;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cancel.h"
 #include "base/result.h"
 #include "ops/drill/drill_report.h"
 #include "records/annotations.h"
@@ -101,10 +102,14 @@ struct DrillContext {
   const ConnectorRegistry* connectors = nullptr;
   bool keep = false;  // leave the scratch copy in place
   bool show_progress = false;
+  // Passed to the restore (RestoreOptions::cancel) and asked once more
+  // before the checks ("drill-checks"): a cancelled drill drops its scratch
+  // copy and returns Cancelled, with no report. Null: not cancellable.
+  const CancelToken* cancel = nullptr;
 };
 
 // Runs the plan and returns its report: a failed check is a report with
-// passed() false, not an error. Errors are only for a drill that could not
+// passed() false, not an error; Cancelled when ctx.cancel stopped it. Errors are only for a drill that could not
 // run at all (the scratch folder cannot be created, the source has no
 // snapshots is a failed check, not an error).
 Result<DrillReport> RunDrill(const DrillPlan& plan, const DrillContext& ctx);

@@ -45,7 +45,18 @@ Result<DrillReport> RunAndRecordDrill(
     const DrillPlan& plan, const DrillContext& ctx,
     const std::vector<std::pair<std::string, std::string>>& args) {
   if (ctx.repo == nullptr) return Status::InvalidArgument("drill: no repository given");
-  TM_ASSIGN_OR_RETURN(DrillReport r, RunDrill(plan, ctx));
+  Result<DrillReport> run = RunDrill(plan, ctx);
+  if (!run.ok() && run.status().IsCancelled()) {
+    LedgerRecord rec;
+    rec.action = "drill";
+    rec.outcome = "cancelled";
+    rec.args = args;
+    rec.args.emplace_back("reason", run.status().message());
+    rec.targets = {"plan " + plan.name};
+    (void)Ledger(ctx.repo).Append(std::move(rec));
+    return run.status();
+  }
+  TM_ASSIGN_OR_RETURN(DrillReport r, std::move(run));
   TM_RETURN_IF_ERROR(StoreDrillReport(*ctx.repo, r));
   LedgerRecord rec;
   rec.action = "drill";

@@ -57,7 +57,8 @@ bool DrillDue(const DrillPlan& plan, const std::vector<DrillReport>& history, in
 // "plan P", "run R", "snapshot S", counts checks_failed, rto_ms and rpo_s,
 // and `args` (what the front end records about itself, e.g. its command
 // line) as the entry's arguments. A failed check is a report with passed()
-// false, not an error. Errors: the drill could not run or its report could
+// false, not an error. A drill cancelled through ctx.cancel stores no report,
+// appends "drill" / "cancelled" (target "plan P") and returns Cancelled. Errors: the drill could not run or its report could
 // not be stored (no ledger entry then), or the ledger refused the entry (the
 // report is stored; the error says so).
 // REQUIRES: ctx.repo is open for writing, the caller holds a shared lock on

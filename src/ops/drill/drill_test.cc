@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "ledger/ledger.h"
 #include "ops/drill/drill_run.h"
 #include "ops/drill/drill_store.h"
@@ -603,6 +605,46 @@ TEST_F(DrillTest, RunAndRecordStoresTheReportAndAppendsTheLedgerEntry) {
   ASSERT_FALSE(rec.args.empty());
   EXPECT_EQ(rec.args[0].first, "command");
   EXPECT_FALSE(DrillAlertFor(*r).has_value()) << "a passed drill posts nothing";
+}
+
+TEST_F(DrillTest, ACancelledDrillStoresNoReportAndIsRecorded) {
+  ASSERT_TRUE(repo_->Backup(live_, "shop").ok());
+  auto store = repo_->OpenStore();
+  // Cancelled at each check point: before each of the three tables, before
+  // publishing the copy, before the checks.
+  for (uint64_t n = 0; n < 5; n++) {
+    CancelToken cancel;
+    cancel.SetCheckHook([&](const char*, uint64_t i) {
+      if (i == n) cancel.Cancel();
+    });
+    DrillContext ctx;
+    ctx.store = store.get();
+    ctx.repo = repo_->repo();
+    ctx.snapshots = repo_->Snapshots();
+    ctx.now_us = repo_->clock()->NowMicros();
+    ctx.connectors = &BuiltinConnectors();
+    ctx.cancel = &cancel;
+    auto r = RunAndRecordDrill(plan_, ctx, {{"command", "tidemark drill p"}});
+    EXPECT_TRUE(r.status().IsCancelled()) << n << ": " << r.status().ToString();
+  }
+  auto stored = ListDrillReports(*repo_->repo());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->reports.empty());
+  std::vector<std::string> outcomes;
+  ASSERT_TRUE(Ledger(repo_->repo())
+                  .ForEach(1,
+                           [&](const LedgerEntry& e) {
+                             if (e.record.action == "drill") outcomes.push_back(e.record.outcome);
+                             return Status::OK();
+                           })
+                  .ok());
+  EXPECT_EQ(outcomes, std::vector<std::string>(5, "cancelled"));
+  // The scratch folder holds no copy left behind.
+  size_t left = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    left += e.path().filename().string().rfind("tidemark-drill", 0) == 0;
+  }
+  EXPECT_EQ(left, 0u);
 }
 
 TEST_F(DrillTest, FailedDrillAlertNamesItsFailedChecks) {

@@ -178,6 +178,7 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
   };
   for (const SnapshotTable& t : m.tables) {
     if (!Selected(tables, t.schema.name)) continue;
+    TM_RETURN_IF_ERROR(CheckCancel(opts.cancel, "restore-table"));
     if (t.schema.kind == TableKind::kTable) result.tables++;
     if (!t.schema.has_records()) continue;
     Status written = WriteTable(store, repo, &cache, t, w.get(), &progress);
@@ -193,6 +194,7 @@ Result<RestoreResult> Restore(BlobStore* store, const Repository& repo, const Ma
     TM_RETURN_IF_ERROR(VerifyAgainstManifest(c, staged.get(), m, tables));
     result.verify_us = lap();
   }
+  TM_RETURN_IF_ERROR(CheckCancel(opts.cancel, "restore-before-publish"));
   TM_RETURN_IF_ERROR(w->Publish());
   result.bytes = w->bytes();
   result.left_out = w->left_out();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cancel.h"
 #include "base/result.h"
 #include "repo/blob_store.h"
 #include "snapshot/manifest.h"
@@ -23,6 +24,10 @@ struct RestoreOptions {
   bool verify = true;
   bool show_progress = false;
   unsigned mode = kPrivateFileMode;  // of the restored file (--mode), not the umask's
+  // Asked before each table ("restore-table") and before the copy is
+  // published ("restore-before-publish"): once cancelled the restore stops
+  // with Cancelled and the staged copy is discarded. Null: not cancellable.
+  const CancelToken* cancel = nullptr;
 };
 
 struct RestoreResult {

@@ -3,6 +3,7 @@
 #include "ops/restore/restore_snapshot.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "ledger/ledger.h"
 #include "ops/testing/sqlite_testlib.h"
@@ -60,6 +61,28 @@ TEST_F(RestoreSnapshotTest, RecordsTheRestoreAndARefusal) {
   r = RestoreSnapshot(store_.get(), *repo_->repo(), log, snap_, target, {});
   EXPECT_EQ(r.status().code(), Status::Code::kAlreadyExists) << r.status().ToString();
   EXPECT_EQ(Entries(&targets), (std::vector<std::string>{"restore/ok", "restore/refused"}));
+}
+
+TEST_F(RestoreSnapshotTest, ACancelledRestoreLeavesNothingAndIsRecorded) {
+  const ActionLog log(repo_->repo(), "test restore");
+  const SourceRef target = SqliteSourceRef(dir_.path() + "/back.db");
+  // Cancelled at each of its check points: before the table, before publishing.
+  for (uint64_t n : {0u, 1u}) {
+    CancelToken cancel;
+    cancel.SetCheckHook([&](const char*, uint64_t i) {
+      if (i == n) cancel.Cancel();
+    });
+    RestoreOptions opts;
+    opts.cancel = &cancel;
+    auto r = RestoreSnapshot(store_.get(), *repo_->repo(), log, snap_, target, opts);
+    EXPECT_TRUE(r.status().IsCancelled()) << r.status().ToString();
+    EXPECT_NE(access((dir_.path() + "/back.db").c_str(), F_OK), 0) << "check " << n;
+  }
+  std::vector<std::string> targets;
+  EXPECT_EQ(Entries(&targets),
+            (std::vector<std::string>{"restore/cancelled", "restore/cancelled"}));
+  auto r = RestoreSnapshot(store_.get(), *repo_->repo(), log, snap_, target, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
 }
 
 TEST_F(RestoreSnapshotTest, RecordsTheExport) {
