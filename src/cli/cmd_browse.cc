@@ -164,7 +164,8 @@ Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& ta
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(snap));
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(*s, table));
   JsonWriter w;
-  TM_RETURN_IF_ERROR(RecordByKeyJson(a->cache.get(), a->store.get(), *a->repo, *s, *t, key_text, &w));
+  TM_RETURN_IF_ERROR(
+      RecordByKeyJson(a->cache.get(), a->store.get(), *a->repo, *s, *t, key_text, &w));
   // cat prints JSON either way: one record is a document.
   std::fputs((w.str() + "\n").c_str(), stdout);
   return Status::OK();

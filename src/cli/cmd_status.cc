@@ -26,8 +26,8 @@ void PrintSource(Context* ctx, const SourceStatus& s, int64_t now) {
   ctx->Print(head);
   std::string backup = "  backup     " + s.backup;
   if (s.last) {
-    backup += ": last snapshot " + s.last->id.Short() + " " + FormatDurationUs(s.age_us(now)) +
-              " ago";
+    backup +=
+        ": last snapshot " + s.last->id.Short() + " " + FormatDurationUs(s.age_us(now)) + " ago";
   }
   if (p.rpo_us) backup += ", RPO " + FormatDurationUs(*p.rpo_us);
   ctx->Print(backup);

@@ -105,10 +105,10 @@ void RecordJson(JsonWriter* w, const TableSchema& schema, const std::vector<Valu
   w->EndObject().EndObject();
 }
 
-Result<std::optional<std::string>> RecordsPageJson(NodeCache* cache, const SnapshotTable& t, const std::string& after,
-                       uint64_t limit, JsonWriter* w,
-                       const std::function<void(const std::vector<Value>&, const Record&,
-                                                const std::string&)>& each) {
+Result<std::optional<std::string>> RecordsPageJson(
+    NodeCache* cache, const SnapshotTable& t, const std::string& after, uint64_t limit,
+    JsonWriter* w,
+    const std::function<void(const std::vector<Value>&, const Record&, const std::string&)>& each) {
   if (!t.schema.has_records()) {
     return Status::InvalidArgument("table " + t.schema.name +
                                    " is a virtual table: its data is in its internal tables");
@@ -150,8 +150,7 @@ Result<std::optional<std::string>> RecordsPageJson(NodeCache* cache, const Snaps
 Status RecordByKeyJson(NodeCache* cache, BlobStore* store, const Repository& repo,
                        const SnapshotInfo& s, const SnapshotTable& t, const std::string& key_text,
                        JsonWriter* w) {
-  TM_ASSIGN_OR_RETURN(std::vector<Value> key,
-                      ParseStoredKey(cache, t.schema, t.root, key_text));
+  TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseStoredKey(cache, t.schema, t.root, key_text));
   std::string k;
   EncodeKey(key, &k);
   TM_ASSIGN_OR_RETURN(std::optional<std::string> value, TreeGet(cache, t.root, k));

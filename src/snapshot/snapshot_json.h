@@ -10,11 +10,11 @@
 
 #include "base/json.h"
 #include "base/result.h"
-#include "repo/blob_store.h"
-#include "tree/tree.h"
 #include "records/schema.h"
 #include "records/value.h"
+#include "repo/blob_store.h"
 #include "snapshot/catalog.h"
+#include "tree/tree.h"
 
 namespace tidemark {
 
@@ -35,10 +35,11 @@ void RecordJson(JsonWriter* w, const TableSchema& schema, const std::vector<Valu
 // more records follow, is the last key shown. `each` (may be empty) sees
 // every record written. Returns next_after (nullopt when no record follows).
 // InvalidArgument for a virtual table or a bad key.
-Result<std::optional<std::string>> RecordsPageJson(NodeCache* cache, const SnapshotTable& t, const std::string& after,
-                       uint64_t limit, JsonWriter* w,
-                       const std::function<void(const std::vector<Value>& key, const Record& rec,
-                                                const std::string& next_after)>& each = {});
+Result<std::optional<std::string>> RecordsPageJson(
+    NodeCache* cache, const SnapshotTable& t, const std::string& after, uint64_t limit,
+    JsonWriter* w,
+    const std::function<void(const std::vector<Value>& key, const Record& rec,
+                             const std::string& next_after)>& each = {});
 
 // The document of `cat SNAP TABLE KEY`: one record with its large values
 // read. NotFound when the table has no record with that key.
