@@ -90,13 +90,13 @@ std::string ApiCore::Actor(const Account& account) const {
   return account.name + "@" + settings_.host + " (api)";
 }
 
-HttpResponse ApiCore::Handle(const HttpRequest& req) {
+ApiResponse ApiCore::Handle(const ApiRequest& req) {
   auto segs = SplitPath(req.path);
   if (!segs.ok()) return ProblemFor(segs.status());
   return Route(req, *segs);
 }
 
-HttpResponse ApiCore::Route(const HttpRequest& req, const std::vector<std::string>& segs) {
+ApiResponse ApiCore::Route(const ApiRequest& req, const std::vector<std::string>& segs) {
   std::vector<std::string> params;
   bool path_known = false;
   for (const ApiRoute& r : ApiRoutes()) {
@@ -113,8 +113,8 @@ HttpResponse ApiCore::Route(const HttpRequest& req, const std::vector<std::strin
     return Authenticated(r, std::move(call));
   }
   if (path_known) {
-    HttpResponse res = Problem(405, "method-not-allowed", "Method not allowed",
-                               req.method + " is not allowed on " + req.path, ErrorClass::kUsage);
+    ApiResponse res = Problem(405, "method-not-allowed", "Method not allowed",
+                              req.method + " is not allowed on " + req.path, ErrorClass::kUsage);
     return res;
   }
   return Problem(404, "not-found", "Not found",
@@ -122,7 +122,7 @@ HttpResponse ApiCore::Route(const HttpRequest& req, const std::vector<std::strin
                  ErrorClass::kError);
 }
 
-HttpResponse ApiCore::Authenticated(const ApiRoute& route, ApiCall call) {
+ApiResponse ApiCore::Authenticated(const ApiRoute& route, ApiCall call) {
   auto token = BearerToken(call.req);
   if (!token.ok()) {
     return Unauthorized(token.status().IsNotFound()
@@ -136,15 +136,15 @@ HttpResponse ApiCore::Authenticated(const ApiRoute& route, ApiCall call) {
   }
   const Decision d = Authorize(account->grant, route.action, Target::Listing());
   if (d != Decision::kAllow) {
-    HttpResponse res = Forbidden(std::string("account ") + account->name + " is a " +
-                                 RoleName(account->grant.role) + "; " + ActionName(route.action) +
-                                 " needs " + RoleName(MinimumRole(route.action)));
+    ApiResponse res = Forbidden(std::string("account ") + account->name + " is a " +
+                                RoleName(account->grant.role) + "; " + ActionName(route.action) +
+                                " needs " + RoleName(MinimumRole(route.action)));
     res.account = account->name;
     return res;
   }
   call.account = &*account;
   auto res = route.handler(*this, call);
-  HttpResponse out = res.ok() ? std::move(*res) : ProblemFor(res.status());
+  ApiResponse out = res.ok() ? std::move(*res) : ProblemFor(res.status());
   out.account = account->name;
   return out;
 }

@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "repo/repository.h"
 #include "server/account_cache.h"
-#include "server/http_types.h"
+#include "server/api_types.h"
 #include "server/roles.h"
 
 namespace tidemark {
@@ -33,7 +33,7 @@ class ApiCore;
 // What a handler gets: the request, the values of the route's {params}, and
 // the authenticated account (null on a public route).
 struct ApiCall {
-  const HttpRequest& req;
+  const ApiRequest& req;
   std::vector<std::string> params;
   const Account* account;
 };
@@ -43,9 +43,9 @@ struct ApiRoute {
   const char* pattern;  // "/api/v1/snapshots/{id}"
   Action action;        // the least the account must be allowed (role check)
   bool is_public;       // no token needed (openapi.json)
-  Result<HttpResponse> (*handler)(ApiCore& core, const ApiCall& call);  // an error: its problem
-  const char* summary;  // one line, for openapi.json
-  const char* query;    // its query parameters, "limit,after" ("" = none)
+  Result<ApiResponse> (*handler)(ApiCore& core, const ApiCall& call);  // an error: its problem
+  const char* summary;                                                 // one line, for openapi.json
+  const char* query;  // its query parameters, "limit,after" ("" = none)
 };
 
 // Every route, in the order docs/api.md lists them.
@@ -60,7 +60,7 @@ class ApiCore {
   Status Start();
 
   // Answers one request. Thread-safe; never throws.
-  HttpResponse Handle(const HttpRequest& req);
+  ApiResponse Handle(const ApiRequest& req);
 
   // Counts a response by status code for tidemark_http_requests_total
   // (the HTTP layer calls it for every response it sends, also its own).
@@ -74,8 +74,8 @@ class ApiCore {
   std::string Actor(const Account& account) const;
 
  private:
-  HttpResponse Route(const HttpRequest& req, const std::vector<std::string>& segs);
-  HttpResponse Authenticated(const ApiRoute& route, ApiCall call);
+  ApiResponse Route(const ApiRequest& req, const std::vector<std::string>& segs);
+  ApiResponse Authenticated(const ApiRoute& route, ApiCall call);
 
   Repository* const repo_;
   const ConfigFile* const config_;

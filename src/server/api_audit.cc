@@ -32,7 +32,7 @@ Status PageFull() { return Status::Refused("page full"); }
 
 }  // namespace
 
-Result<HttpResponse> GetAlerts(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetAlerts(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(PageParams page, ParsePage(call.req));
   TM_ASSIGN_OR_RETURN(bool all, QueryFlag(call.req, "all"));
   std::string source;
@@ -51,7 +51,7 @@ Result<HttpResponse> GetAlerts(ApiCore& core, const ApiCall& call) {
   return Page(items, page);
 }
 
-Result<HttpResponse> AckAlert(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> AckAlert(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(JsonValue body, JsonBody(call.req));
   TM_ASSIGN_OR_RETURN(std::string reason, StringMember(body, "reason", kMaxReason));
   if (reason.empty()) {
@@ -78,7 +78,7 @@ Result<HttpResponse> AckAlert(ApiCore& core, const ApiCall& call) {
   return Json(w.str());
 }
 
-Result<HttpResponse> GetLedger(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetLedger(ApiCore& core, const ApiCall& call) {
   // Entries name every source's targets: only a grant on every source reads them.
   TM_RETURN_IF_ERROR(Require(*call.account, Action::kView, Target::Repository()));
   TM_ASSIGN_OR_RETURN(PageParams page, ParsePage(call.req));
@@ -111,7 +111,7 @@ Result<HttpResponse> GetLedger(ApiCore& core, const ApiCall& call) {
   return Json(w.str());
 }
 
-Result<HttpResponse> GetHolds(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetHolds(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(PageParams page, ParsePage(call.req));
   TM_ASSIGN_OR_RETURN(std::vector<Hold> holds, ListHolds(*core.repo()));
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snaps, LoadSnapshots(*core.repo()));

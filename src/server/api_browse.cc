@@ -67,15 +67,15 @@ Result<TreeAccess> OpenTrees(ApiCore& core) {
 
 }  // namespace
 
-HttpResponse Json(std::string body, int status) {
-  HttpResponse r;
+ApiResponse Json(std::string body, int status) {
+  ApiResponse r;
   r.status = status;
   r.body = std::move(body);
   return r;
 }
 
-Result<HttpResponse> Page(const std::vector<std::pair<std::string, std::string>>& items,
-                          const PageParams& page) {
+Result<ApiResponse> Page(const std::vector<std::pair<std::string, std::string>>& items,
+                         const PageParams& page) {
   size_t start = 0;
   if (!page.after.empty()) {
     size_t i = 0;
@@ -126,7 +126,7 @@ Result<std::vector<SnapshotInfo>> VisibleSnapshots(ApiCore& core, const Account&
   return mine;
 }
 
-Result<HttpResponse> GetStatus(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetStatus(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(StatusReport r,
                       BuildStatusReport(*core.repo(), StatusInputOf(core.config())));
   const Grant& g = call.account->grant;
@@ -134,7 +134,7 @@ Result<HttpResponse> GetStatus(ApiCore& core, const ApiCall& call) {
   return Json(StatusJson(r, [&g](const std::string& name) { return InScope(g, name); }));
 }
 
-Result<HttpResponse> GetSources(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetSources(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(PageParams page, ParsePage(call.req));
   std::vector<std::pair<std::string, std::string>> items;
   for (const SourceConfig& s : core.config().sources) {
@@ -146,7 +146,7 @@ Result<HttpResponse> GetSources(ApiCore& core, const ApiCall& call) {
   return Page(items, page);
 }
 
-Result<HttpResponse> GetSnapshots(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetSnapshots(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(PageParams page, ParsePage(call.req));
   std::string source;
   if (const std::string* s = call.req.Query("source")) {
@@ -166,7 +166,7 @@ Result<HttpResponse> GetSnapshots(ApiCore& core, const ApiCall& call) {
   return Page(items, page);
 }
 
-Result<HttpResponse> GetSnapshot(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetSnapshot(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snaps, VisibleSnapshots(core, *call.account));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, Resolve(snaps, call.params[0]));
   JsonWriter w;
@@ -174,7 +174,7 @@ Result<HttpResponse> GetSnapshot(ApiCore& core, const ApiCall& call) {
   return Json(w.str());
 }
 
-Result<HttpResponse> GetRecords(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetRecords(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(PageParams page, ParsePage(call.req));
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snaps, VisibleSnapshots(core, *call.account));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, Resolve(snaps, call.params[0]));
@@ -185,7 +185,7 @@ Result<HttpResponse> GetRecords(ApiCore& core, const ApiCall& call) {
   return Json(w.str());
 }
 
-Result<HttpResponse> GetRecord(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetRecord(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snaps, VisibleSnapshots(core, *call.account));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, Resolve(snaps, call.params[0]));
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTable(*s, call.params[1]));

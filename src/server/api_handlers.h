@@ -14,14 +14,14 @@
 namespace tidemark::api {
 
 // 200 (or `status`) with a JSON body.
-HttpResponse Json(std::string body, int status = 200);
+ApiResponse Json(std::string body, int status = 200);
 
 // {"items": [...], "next_after": KEY} of `items` (key, JSON) in their order:
 // up to page.limit items after the one whose key is page.after;
 // next_after, present when more follow, is the last key shown.
 // InvalidArgument when page.after names no item.
-Result<HttpResponse> Page(const std::vector<std::pair<std::string, std::string>>& items,
-                          const PageParams& page);
+Result<ApiResponse> Page(const std::vector<std::pair<std::string, std::string>>& items,
+                         const PageParams& page);
 
 // PermissionDenied (403) unless the account may take `action` on `target`.
 Status Require(const Account& account, Action action, const Target& target);
@@ -31,20 +31,20 @@ Result<std::vector<SnapshotInfo>> VisibleSnapshots(ApiCore& core, const Account&
                                                    const std::string& source = "");
 
 // Handlers (api_browse.cc).
-Result<HttpResponse> GetStatus(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetSources(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetSnapshots(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetSnapshot(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetRecords(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetRecord(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetStatus(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetSources(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetSnapshots(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetSnapshot(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetRecords(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetRecord(ApiCore& core, const ApiCall& call);
 // api_audit.cc
-Result<HttpResponse> GetAlerts(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> AckAlert(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetLedger(ApiCore& core, const ApiCall& call);
-Result<HttpResponse> GetHolds(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetAlerts(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> AckAlert(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetLedger(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetHolds(ApiCore& core, const ApiCall& call);
 // api_metrics.cc
-Result<HttpResponse> GetMetrics(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetMetrics(ApiCore& core, const ApiCall& call);
 // api_openapi.cc
-Result<HttpResponse> GetOpenApi(ApiCore& core, const ApiCall& call);
+Result<ApiResponse> GetOpenApi(ApiCore& core, const ApiCall& call);
 
 }  // namespace tidemark::api

@@ -157,7 +157,7 @@ Status RepositoryFamilies(ApiCore& core, const StatusReport& r, Exposition* e) {
 
 }  // namespace
 
-Result<HttpResponse> GetMetrics(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetMetrics(ApiCore& core, const ApiCall& call) {
   TM_ASSIGN_OR_RETURN(StatusReport r,
                       BuildStatusReport(*core.repo(), StatusInputOf(core.config())));
   Rows rows;
@@ -171,7 +171,7 @@ Result<HttpResponse> GetMetrics(ApiCore& core, const ApiCall& call) {
   if (call.account == nullptr || !call.account->grant.scoped()) {
     TM_RETURN_IF_ERROR(RepositoryFamilies(core, r, &e));
   }
-  HttpResponse res = Json(e.str());
+  ApiResponse res = Json(e.str());
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return res;
 }

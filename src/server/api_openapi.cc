@@ -72,7 +72,7 @@ void Components(JsonWriter* w) {
 
 }  // namespace
 
-Result<HttpResponse> GetOpenApi(ApiCore& core, const ApiCall& call) {
+Result<ApiResponse> GetOpenApi(ApiCore& core, const ApiCall& call) {
   JsonWriter w;
   w.BeginObject().Field("openapi", "3.0.3").Key("info").BeginObject();
   w.Field("title", "tidemark").Field("version", core.settings().version);

@@ -40,9 +40,9 @@ class ApiTest : public ::testing::Test {
     EXPECT_TRUE(AddUser(*repo_, log, name, g).ok());
     return CreateToken(*repo_, log, name)->token;
   }
-  HttpResponse Call(const std::string& method, const std::string& path, const std::string& token,
-                    std::string body = "") {
-    HttpRequest req;
+  ApiResponse Call(const std::string& method, const std::string& path, const std::string& token,
+                   std::string body = "") {
+    ApiRequest req;
     req.method = method;
     const size_t q = path.find('?');
     req.path = path.substr(0, q);
@@ -55,7 +55,7 @@ class ApiTest : public ::testing::Test {
     req.body = std::move(body);
     return core_->Handle(req);
   }
-  std::string ClassOf(const HttpResponse& r) {
+  std::string ClassOf(const ApiResponse& r) {
     auto doc = ParseJson(r.body);
     return doc.ok() && doc->Find("class") ? doc->Find("class")->string_value() : "";
   }
@@ -68,7 +68,7 @@ class ApiTest : public ::testing::Test {
 };
 
 TEST_F(ApiTest, Authentication) {
-  HttpResponse r = Call("GET", "/api/v1/status", "");
+  ApiResponse r = Call("GET", "/api/v1/status", "");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.content_type, "application/problem+json");
   EXPECT_EQ(ClassOf(r), "permission");
@@ -85,7 +85,7 @@ TEST_F(ApiTest, RoutingErrors) {
   EXPECT_EQ(Call("DELETE", "/api/v1/status", admin_).status, 405);
   EXPECT_EQ(Call("GET", "/api/v1/snapshots/../../etc", admin_).status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/snapshots/a\x01", admin_).status, 400);
-  HttpResponse r = Call("GET", "/api/v1/snapshots/ffff", admin_);
+  ApiResponse r = Call("GET", "/api/v1/snapshots/ffff", admin_);
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(ClassOf(r), "error");
   EXPECT_EQ(Call("GET", "/api/v1/snapshots?limit=0", admin_).status, 400);
@@ -107,7 +107,7 @@ TEST_F(ApiTest, RolesAndScope) {
 }
 
 TEST_F(ApiTest, OpenApiListsEveryRoute) {
-  HttpResponse r = Call("GET", "/api/v1/openapi.json", "");
+  ApiResponse r = Call("GET", "/api/v1/openapi.json", "");
   auto doc = ParseJson(r.body);
   ASSERT_TRUE(doc.ok()) << r.body;
   EXPECT_EQ(doc->Find("openapi")->string_value(), "3.0.3");
@@ -126,7 +126,7 @@ TEST_F(ApiTest, MetricsCountResponses) {
   core_->CountResponse(200);
   core_->CountResponse(200);
   core_->CountResponse(401);
-  HttpResponse r = Call("GET", "/metrics", admin_);
+  ApiResponse r = Call("GET", "/metrics", admin_);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
   EXPECT_NE(r.body.find("tidemark_http_requests_total{code=\"200\"} 2\n"), std::string::npos);

@@ -23,8 +23,8 @@ struct RequestTrace {
 };
 thread_local RequestTrace trace;
 
-HttpRequest ToPlain(const httplib::Request& r) {
-  HttpRequest req;
+ApiRequest ToPlain(const httplib::Request& r) {
+  ApiRequest req;
   req.method = r.method;
   req.path = r.path;
   for (const auto& [k, v] : r.params) req.query.emplace_back(k, v);
@@ -39,7 +39,7 @@ HttpRequest ToPlain(const httplib::Request& r) {
   return req;
 }
 
-void Send(const HttpResponse& in, httplib::Response* out) {
+void Send(const ApiResponse& in, httplib::Response* out) {
   out->status = in.status;
   for (const auto& [k, v] : in.headers) out->set_header(k, v);
   out->set_content(in.body, in.content_type);
@@ -47,7 +47,7 @@ void Send(const HttpResponse& in, httplib::Response* out) {
 
 // The problem document of a status httplib chose itself (400 for a
 // malformed request, 413 for a body over the limit, 404...).
-HttpResponse LibraryProblem(int status, size_t max_body) {
+ApiResponse LibraryProblem(int status, size_t max_body) {
   if (status == 413) {
     return Problem(413, "payload-too-large", "Payload too large",
                    "the body is larger than " + std::to_string(max_body) + " bytes",
@@ -104,7 +104,7 @@ void HttpServer::Impl::Install() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
-    HttpResponse out = core->Handle(ToPlain(req));
+    ApiResponse out = core->Handle(ToPlain(req));
     trace.account = out.account;
     Send(out, &res);
   };

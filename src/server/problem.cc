@@ -38,13 +38,13 @@ Kind KindFor(const Status& s) {
 
 }  // namespace
 
-HttpResponse Problem(int status, std::string_view slug, std::string_view title,
-                     std::string_view detail, ErrorClass cls) {
+ApiResponse Problem(int status, std::string_view slug, std::string_view title,
+                    std::string_view detail, ErrorClass cls) {
   JsonWriter w;
   w.BeginObject().Field("type", std::string(kProblemTypePrefix) + std::string(slug));
   w.Field("title", title).Field("status", status).Field("detail", detail);
   w.Field("class", ErrorClassName(cls)).EndObject();
-  HttpResponse r;
+  ApiResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
   r.body = w.str();
@@ -53,18 +53,18 @@ HttpResponse Problem(int status, std::string_view slug, std::string_view title,
 
 int HttpStatusFor(const Status& status) { return KindFor(status).status; }
 
-HttpResponse ProblemFor(const Status& status) {
+ApiResponse ProblemFor(const Status& status) {
   const Kind k = KindFor(status);
   return Problem(k.status, k.slug, k.title, status.message(), ErrorClassOf(status));
 }
 
-HttpResponse Unauthorized(std::string_view detail) {
-  HttpResponse r = Problem(401, "unauthorized", "Unauthorized", detail, ErrorClass::kPermission);
+ApiResponse Unauthorized(std::string_view detail) {
+  ApiResponse r = Problem(401, "unauthorized", "Unauthorized", detail, ErrorClass::kPermission);
   r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tidemark\"");
   return r;
 }
 
-HttpResponse Forbidden(std::string_view detail) {
+ApiResponse Forbidden(std::string_view detail) {
   return Problem(403, "forbidden", "Forbidden", detail, ErrorClass::kPermission);
 }
 

@@ -8,15 +8,15 @@
 
 #include "base/error_class.h"
 #include "base/status.h"
-#include "server/http_types.h"
+#include "server/api_types.h"
 
 namespace tidemark {
 
 inline constexpr std::string_view kProblemTypePrefix = "urn:tidemark:problem:";
 
 // A problem document: type kProblemTypePrefix + slug ("not-found", ...).
-HttpResponse Problem(int status, std::string_view slug, std::string_view title,
-                     std::string_view detail, ErrorClass cls);
+ApiResponse Problem(int status, std::string_view slug, std::string_view title,
+                    std::string_view detail, ErrorClass cls);
 
 // The HTTP status of a failed use case: InvalidArgument 400,
 // PermissionDenied 403, NotFound 404, Refused / AlreadyExists 409,
@@ -26,11 +26,11 @@ int HttpStatusFor(const Status& status);
 
 // The problem document of a failed Status (HttpStatusFor, its message as
 // the detail).
-HttpResponse ProblemFor(const Status& status);
+ApiResponse ProblemFor(const Status& status);
 
 // 401 with `WWW-Authenticate: Bearer`.
-HttpResponse Unauthorized(std::string_view detail);
+ApiResponse Unauthorized(std::string_view detail);
 // 403 (class permission).
-HttpResponse Forbidden(std::string_view detail);
+ApiResponse Forbidden(std::string_view detail);
 
 }  // namespace tidemark

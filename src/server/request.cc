@@ -45,14 +45,14 @@ Result<int> ParsePort(std::string_view text, std::string_view whole) {
 
 }  // namespace
 
-const std::string* HttpRequest::Header(std::string_view name) const {
+const std::string* ApiRequest::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (k == name) return &v;
   }
   return nullptr;
 }
 
-const std::string* HttpRequest::Query(std::string_view name) const {
+const std::string* ApiRequest::Query(std::string_view name) const {
   for (const auto& [k, v] : query) {
     if (k == name) return &v;
   }
@@ -121,7 +121,7 @@ Result<std::vector<std::string>> SplitPath(std::string_view path) {
   return segs;
 }
 
-Result<PageParams> ParsePage(const HttpRequest& req) {
+Result<PageParams> ParsePage(const ApiRequest& req) {
   PageParams p;
   if (const std::string* l = req.Query("limit")) {
     const bool digits =
@@ -144,7 +144,7 @@ Result<PageParams> ParsePage(const HttpRequest& req) {
   return p;
 }
 
-Result<std::string> BearerToken(const HttpRequest& req) {
+Result<std::string> BearerToken(const ApiRequest& req) {
   const std::string* h = req.Header("authorization");
   if (h == nullptr) return Status::NotFound("no Authorization header");
   constexpr std::string_view kScheme = "Bearer ";
@@ -157,7 +157,7 @@ Result<std::string> BearerToken(const HttpRequest& req) {
   return token;
 }
 
-Result<JsonValue> JsonBody(const HttpRequest& req) {
+Result<JsonValue> JsonBody(const ApiRequest& req) {
   if (req.body.empty()) return ParseJson("{}");
   auto v = ParseJson(req.body);
   if (!v.ok()) return Status::InvalidArgument("the body is not JSON: " + v.status().message());
@@ -179,7 +179,7 @@ Result<std::string> StringMember(const JsonValue& obj, std::string_view key, siz
   return v->string_value();
 }
 
-Result<bool> QueryFlag(const HttpRequest& req, std::string_view name) {
+Result<bool> QueryFlag(const ApiRequest& req, std::string_view name) {
   const std::string* v = req.Query(name);
   if (v == nullptr || v->empty() || *v == "false" || *v == "0") return false;
   if (*v == "true" || *v == "1") return true;

@@ -1,6 +1,6 @@
 // Reading requests: the listen address, path segments, paging parameters,
 // bearer tokens and JSON bodies. Pure functions over plain data
-// (http_types.h); each error is InvalidArgument saying what is wrong, which
+// (api_types.h); each error is InvalidArgument saying what is wrong, which
 // the API answers as 400. docs/api.md
 #pragma once
 
@@ -11,7 +11,7 @@
 
 #include "base/json_parse.h"
 #include "base/result.h"
-#include "server/http_types.h"
+#include "server/api_types.h"
 
 namespace tidemark {
 
@@ -36,19 +36,19 @@ struct PageParams {
 inline constexpr uint64_t kDefaultPageLimit = 100;
 inline constexpr uint64_t kMaxPageLimit = 1000;
 // ?limit=N (1..1000, default 100) and ?after=X.
-Result<PageParams> ParsePage(const HttpRequest& req);
+Result<PageParams> ParsePage(const ApiRequest& req);
 
 // The token of `Authorization: Bearer TOKEN`: NotFound without the header,
 // InvalidArgument for another scheme or an empty token.
-Result<std::string> BearerToken(const HttpRequest& req);
+Result<std::string> BearerToken(const ApiRequest& req);
 
 // The body as one JSON object (an empty body reads as {}).
-Result<JsonValue> JsonBody(const HttpRequest& req);
+Result<JsonValue> JsonBody(const ApiRequest& req);
 // A string member of a JSON object: "" when absent, InvalidArgument when
 // not a string or longer than max.
 Result<std::string> StringMember(const JsonValue& obj, std::string_view key, size_t max);
 
 // A query flag: absent, "" or "false"/"0" is false; "true"/"1" true; else InvalidArgument.
-Result<bool> QueryFlag(const HttpRequest& req, std::string_view name);
+Result<bool> QueryFlag(const ApiRequest& req, std::string_view name);
 
 }  // namespace tidemark

@@ -44,7 +44,7 @@ TEST(RequestTest, SplitPath) {
 }
 
 TEST(RequestTest, Page) {
-  HttpRequest req;
+  ApiRequest req;
   auto p = ParsePage(req);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->limit, kDefaultPageLimit);
@@ -60,7 +60,7 @@ TEST(RequestTest, Page) {
 }
 
 TEST(RequestTest, BearerToken) {
-  HttpRequest req;
+  ApiRequest req;
   EXPECT_TRUE(BearerToken(req).status().IsNotFound());
   req.headers = {{"authorization", "Bearer tm_abc"}};
   EXPECT_EQ(*BearerToken(req), "tm_abc");
@@ -71,7 +71,7 @@ TEST(RequestTest, BearerToken) {
 }
 
 TEST(RequestTest, JsonBody) {
-  HttpRequest req;
+  ApiRequest req;
   ASSERT_TRUE(JsonBody(req).ok());  // empty: {}
   req.body = R"({"reason": "planned", "n": 1})";
   auto v = JsonBody(req);
@@ -103,7 +103,7 @@ TEST(ProblemTest, DocumentsCarryTheExitCodeClass) {
       {Status::Internal("x"), 500, "error"},
   };
   for (const Case& c : cases) {
-    HttpResponse r = ProblemFor(c.s);
+    ApiResponse r = ProblemFor(c.s);
     EXPECT_EQ(r.status, c.http) << c.s.ToString();
     EXPECT_EQ(r.content_type, "application/problem+json");
     auto doc = ParseJson(r.body);
@@ -114,7 +114,7 @@ TEST(ProblemTest, DocumentsCarryTheExitCodeClass) {
     EXPECT_EQ(doc->Find("type")->string_value().rfind("urn:tidemark:problem:", 0), 0u);
     EXPECT_FALSE(doc->Find("title")->string_value().empty());
   }
-  HttpResponse u = Unauthorized("no token");
+  ApiResponse u = Unauthorized("no token");
   EXPECT_EQ(u.status, 401);
   ASSERT_EQ(u.headers.size(), 1u);
   EXPECT_EQ(u.headers[0].first, "WWW-Authenticate");

@@ -1,6 +1,8 @@
 // A request and a response as the API core sees them: plain data, with no
 // HTTP library in sight (server/http_server.cc converts from cpp-httplib),
-// so the router and every handler are tested without a socket.
+// so the router and every handler are tested without a socket. (Not
+// HttpRequest: that is the S3 client's, storage/http_transport.h, and one
+// program may hold only one type of a name.)
 #pragma once
 
 #include <string>
@@ -10,7 +12,7 @@
 
 namespace tidemark {
 
-struct HttpRequest {
+struct ApiRequest {
   std::string method;                                        // "GET", "POST", ...
   std::string path;                                          // percent-decoded, without the query
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
@@ -23,7 +25,7 @@ struct HttpRequest {
   const std::string* Query(std::string_view name) const;
 };
 
-struct HttpResponse {
+struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
