@@ -110,6 +110,8 @@ void AddCommands(CLI::App* app, Context* ctx) {
   AddStatusCommand(app, ctx);
   AddSourcesCommands(app, ctx);
   AddDoctorCommand(app, ctx);
+  AddUserCommands(app, ctx);
+  AddServeCommand(app, ctx);
   AddGenerateCommands(app, ctx);
 }
 

@@ -9,9 +9,8 @@
 #include "cli/snapshot_access.h"
 #include "records/encoding.h"
 #include "records/value_json.h"
-#include "snapshot/large_values.h"
 #include "snapshot/record_diff.h"
-#include "snapshot/table_key.h"
+#include "snapshot/snapshot_json.h"
 
 namespace tidemark::cli {
 namespace {
@@ -22,30 +21,6 @@ struct BrowseFlags {
   uint64_t limit = 100;
   bool all_tables = false;
 };
-
-void SnapshotJson(JsonWriter* w, const SnapshotInfo& s) {
-  const Manifest& m = s.manifest;
-  w->BeginObject().Field("id", s.id.Hex()).Field("short_id", s.id.Short());
-  w->Field("source", m.source).Field("source_uri", m.source_uri);
-  w->Field("time", FormatTimeUtc(m.time_us)).Field("host", m.host).Field("actor", m.actor);
-  w->Key("parent");
-  if (m.parent.IsZero()) {
-    w->Null();
-  } else {
-    w->String(m.parent.Hex());
-  }
-  w->Key("tags").BeginArray();
-  for (const std::string& t : m.tags) w->String(t);
-  w->EndArray().Key("labels").BeginObject();
-  for (const auto& [k, v] : m.labels) w->Field(k, v);
-  w->EndObject();
-  w->Field("tool_version", m.tool_version).Field("records", m.TotalRecords());
-  w->Field("records_added", m.stats.records_added)
-      .Field("records_changed", m.stats.records_changed)
-      .Field("records_removed", m.stats.records_removed)
-      .Field("bytes_added", m.stats.bytes_added)
-      .Field("duration_s", static_cast<double>(m.stats.duration_us) / 1e6);
-}
 
 Status RunSnapshots(Context* ctx, const BrowseFlags& flags) {
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
@@ -71,22 +46,12 @@ Status RunSnapshots(Context* ctx, const BrowseFlags& flags) {
                   static_cast<unsigned long long>(m.stats.records_removed), tags.c_str());
     ctx->Print(line);
     SnapshotJson(&w, s);
-    w.EndObject();
     shown++;
   }
   ctx->Print(std::to_string(shown) + " snapshots");
   w.EndArray();
   ctx->PrintJson(w);
   return Status::OK();
-}
-
-void TableJson(JsonWriter* w, const SnapshotTable& t) {
-  w->BeginObject().Field("name", t.schema.name).Field("kind", TableKindName(t.schema.kind));
-  w->Field("rows", t.root.count).Field("bytes", t.bytes).Field("digest", HexEncode(t.digest));
-  w->Field("root", t.root.id.Hex()).Field("sql", t.schema.sql);
-  w->Key("key").BeginArray();
-  for (const std::string& k : t.schema.KeyNames()) w->String(k);
-  w->EndArray().EndObject();
 }
 
 // ", metadata, secret: token" for a table the profile annotated ("" if none).
@@ -101,28 +66,6 @@ std::string AnnotationText(const SchemaAnnotations& notes, const TableSchema& t)
     if (c.secret) secret += (secret.empty() ? "" : ", ") + c.column;
   }
   return secret.empty() ? out : out + ", secret: " + secret;
-}
-
-// "annotations": what the source's profile said when the backup ran.
-void AnnotationsJson(JsonWriter* w, const SchemaAnnotations& notes) {
-  w->Key("annotations").BeginObject().Field("profile", notes.profile);
-  w->Key("tables").BeginArray();
-  for (const TableAnnotation& t : notes.tables) {
-    w->BeginObject().Field("namespace", t.namespace_name).Field("table", t.table);
-    w->Field("role", TableRoleName(t.role)).Field("display_name", t.display_name);
-    w->Key("columns").BeginArray();
-    for (const ColumnAnnotation& c : t.columns) {
-      w->BeginObject().Field("column", c.column).Field("display_name", c.display_name);
-      w->Field("secret", c.secret).EndObject();
-    }
-    w->EndArray().EndObject();
-  }
-  w->EndArray().Key("relations").BeginArray();
-  for (const Relation& r : notes.relations) {
-    w->BeginObject().Field("child", r.child_table + "." + r.child_column);
-    w->Field("parent", r.parent_table + "." + r.parent_column).EndObject();
-  }
-  w->EndArray().EndObject();
 }
 
 Status RunShow(Context* ctx, const BrowseFlags& flags) {
@@ -160,32 +103,9 @@ Status RunShow(Context* ctx, const BrowseFlags& flags) {
   if (!notes.empty()) ctx->Print("profile    " + notes.profile);
   for (const Relation& r : notes.relations) ctx->Print("relation   " + r.Name());
   JsonWriter w;
-  SnapshotJson(&w, *s);
-  if (!notes.empty()) AnnotationsJson(&w, notes);
-  w.Key("settings").BeginObject();
-  for (const auto& [k, v] : m.objects.settings) w.Field(k, v);
-  w.EndObject().Key("tables").BeginArray();
-  for (const SnapshotTable& t : m.tables) TableJson(&w, t);
-  w.EndArray().Key("objects").BeginArray();
-  for (const SchemaObject& o : m.objects.objects) {
-    w.BeginObject().Field("type", o.type).Field("name", o.name).Field("table", o.tbl_name);
-    w.Field("sql", o.sql).EndObject();
-  }
-  w.EndArray().EndObject();
+  SnapshotShowJson(&w, *s);
   ctx->PrintJson(w);
   return Status::OK();
-}
-
-void RecordJson(JsonWriter* w, const TableSchema& schema, const std::vector<Value>& key,
-                const Record& rec) {
-  w->BeginObject().Key("key").BeginArray();
-  for (const Value& v : key) WriteValueJson(w, v);
-  w->EndArray().Key("fields").BeginObject();
-  for (const auto& [name, v] : NamedFields(schema, rec)) {
-    w->Key(name);
-    WriteValueJson(w, v);
-  }
-  w->EndObject().EndObject();
 }
 
 std::string RecordLine(const TableSchema& schema, const std::vector<Value>& key,
@@ -204,46 +124,14 @@ std::string RecordLine(const TableSchema& schema, const std::vector<Value>& key,
 Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
                    const BrowseFlags& flags) {
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(s, flags.table));
-  if (!t->schema.has_records()) {
-    return Status::InvalidArgument("table " + t->schema.name +
-                                   " is a virtual table: its data is in its internal tables");
-  }
-  std::string after_key;
-  if (!flags.after.empty()) {
-    TM_ASSIGN_OR_RETURN(std::vector<Value> k,
-                        ParseStoredKey(a->cache.get(), t->schema, t->root, flags.after));
-    EncodeKey(k, &after_key);
-  }
   JsonWriter w;
-  w.BeginObject().Field("table", t->schema.name).Field("rows", t->root.count);
-  w.Key("records").BeginArray();
-  uint64_t shown = 0;
-  bool more = false;
-  std::string last;
-  std::vector<Value> key;
-  Record rec;
-  TM_RETURN_IF_ERROR(
-      TreeScan(a->cache.get(), t->root,
-               flags.after.empty() ? std::nullopt : std::optional<std::string_view>(after_key),
-               [&](std::string_view k, std::string_view v) -> Result<bool> {
-                 if (flags.limit && shown >= flags.limit) {
-                   more = true;  // a record beyond the limit exists
-                   return false;
-                 }
-                 TM_RETURN_IF_ERROR(DecodeKey(k, &key));
-                 TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t->schema.name, &rec));
-                 ctx->Print(RecordLine(t->schema, key, rec));
-                 RecordJson(&w, t->schema, key, rec);
-                 last = KeyToDisplay(key);
-                 shown++;
-                 return true;
-               }));
-  w.EndArray();
-  if (more) {
-    w.Field("next_after", last);
-    ctx->Print("... more: --after '" + last + "'");
-  }
-  w.EndObject();
+  TM_ASSIGN_OR_RETURN(
+      std::optional<std::string> next,
+      RecordsPageJson(a->cache.get(), *t, flags.after, flags.limit, &w,
+                      [&](const std::vector<Value>& key, const Record& rec, const std::string&) {
+                        ctx->Print(RecordLine(t->schema, key, rec));
+                      }));
+  if (next) ctx->Print("... more: --after '" + *next + "'");
   ctx->PrintJson(w);
   return Status::OK();
 }
@@ -275,21 +163,9 @@ Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& ta
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "cat"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(snap));
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(*s, table));
-  TM_ASSIGN_OR_RETURN(std::vector<Value> key,
-                      ParseStoredKey(a->cache.get(), t->schema, t->root, key_text));
-  std::string k;
-  EncodeKey(key, &k);
-  TM_ASSIGN_OR_RETURN(std::optional<std::string> value, TreeGet(a->cache.get(), t->root, k));
-  if (!value) {
-    return Status::NotFound("no record with key " + KeyToDisplay(key) + " in table " + table +
-                            " of snapshot " + s->id.Short());
-  }
-  Record rec;
-  TM_RETURN_IF_ERROR(DecodeRecord(*value, "record of " + table, &rec));
-  ChunkedValueStore large(a->store.get(), *a->repo);
-  for (Value& v : rec) TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
   JsonWriter w;
-  RecordJson(&w, t->schema, key, rec);
+  TM_RETURN_IF_ERROR(
+      RecordByKeyJson(a->cache.get(), a->store.get(), *a->repo, *s, *t, key_text, &w));
   // cat prints JSON either way: one record is a document.
   std::fputs((w.str() + "\n").c_str(), stdout);
   return Status::OK();

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_json.h"
 
 namespace tidemark::cli {
 namespace {
@@ -13,18 +14,6 @@ struct LedgerFlags {
   std::string since, action, actor, expect_head;
   bool head = false;
 };
-
-void EntryJson(JsonWriter* w, const LedgerEntry& e) {
-  w->BeginObject().Field("seq", e.seq).Field("time", FormatTimeUtc(e.time_us));
-  w->Field("actor", e.record.actor).Field("action", e.record.action);
-  w->Field("outcome", e.record.outcome).Key("args").BeginObject();
-  for (const auto& [k, v] : e.record.args) w->Field(k, v);
-  w->EndObject().Key("targets").BeginArray();
-  for (const auto& t : e.record.targets) w->String(t);
-  w->EndArray().Key("counts").BeginObject();
-  for (const auto& [k, v] : e.record.counts) w->Field(k, v);
-  w->EndObject().Field("hash", e.hash.Hex()).Field("prev_hash", e.prev_hash.Hex()).EndObject();
-}
 
 std::string EntryLine(const LedgerEntry& e) {
   std::string line = std::to_string(e.seq) + "  " + FormatTimeUtc(e.time_us) + "  " +
@@ -59,7 +48,7 @@ Status RunShow(Context* ctx, const LedgerFlags& flags) {
     if (!flags.actor.empty() && e.record.actor.find(flags.actor) == std::string::npos)
       return Status::OK();
     ctx->Print(EntryLine(e));
-    EntryJson(&w, e);
+    LedgerEntryJson(&w, e);
     return Status::OK();
   }));
   w.EndArray();

@@ -40,6 +40,8 @@ void AddStatusCommand(CLI::App* app, Context* ctx);
 void AddSourcesCommands(CLI::App* app, Context* ctx);  // sources, config check
 void AddDoctorCommand(CLI::App* app, Context* ctx);
 void AddGenerateCommands(CLI::App* app, Context* ctx);  // generate, hidden __complete
+void AddUserCommands(CLI::App* app, Context* ctx);      // user add|list|remove|passwd, token
+void AddServeCommand(CLI::App* app, Context* ctx);
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,

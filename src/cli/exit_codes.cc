@@ -1,32 +1,18 @@
 #include "cli/exit_codes.h"
 
+#include "base/error_class.h"
 #include "ledger/action_log.h"
 
 namespace tidemark::cli {
 
-int ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case Status::Code::kOk:
-      return kExitOk;
-    case Status::Code::kInvalidArgument:
-      return kExitUsage;
-    case Status::Code::kCorruption:
-      return kExitIntegrity;
-    case Status::Code::kRefused:
-    case Status::Code::kAlreadyExists:
-      return kExitRefused;
-    case Status::Code::kPermissionDenied:
-      return kExitPermission;
-    case Status::Code::kNotFound:
-    case Status::Code::kIOError:
-    case Status::Code::kUnsupported:
-    case Status::Code::kInternal:
-      return kExitError;
-    case Status::Code::kCancelled:
-      return kExitCancelled;
-  }
-  return kExitError;
-}
+// One mapping for the CLI and the server (base/error_class.h).
+static_assert(static_cast<int>(ErrorClass::kError) == kExitError);
+static_assert(static_cast<int>(ErrorClass::kUsage) == kExitUsage);
+static_assert(static_cast<int>(ErrorClass::kIntegrity) == kExitIntegrity);
+static_assert(static_cast<int>(ErrorClass::kRefused) == kExitRefused);
+static_assert(static_cast<int>(ErrorClass::kPermission) == kExitPermission);
+static_assert(static_cast<int>(ErrorClass::kCancelled) == kExitCancelled);
+int ExitCodeFor(const Status& status) { return static_cast<int>(ErrorClassOf(status)); }
 
 const std::vector<ExitCodeRow>& ExitCodeTable() {
   static const std::vector<ExitCodeRow> rows = {

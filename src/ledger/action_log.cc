@@ -23,6 +23,7 @@ Status ActionLog::Record(const std::string& action, const std::string& outcome,
                          const std::string& reason) const {
   if (repo_ == nullptr) return Status::Internal("ledger entry without an open repository");
   LedgerRecord rec;
+  rec.actor = actor_;
   rec.action = action;
   rec.outcome = outcome;
   rec.args.emplace_back("command", command_);

@@ -21,9 +21,11 @@ const char* LedgerFailureOutcome(const Status& status);
 
 class ActionLog {
  public:
-  // `repo` must outlive the log; `command` says what was asked for.
-  ActionLog(const Repository* repo, std::string command)
-      : repo_(repo), command_(std::move(command)) {}
+  // `repo` must outlive the log; `command` says what was asked for;
+  // `actor` names who asked ("" = this process's user, CurrentUser()@host;
+  // the server names the account).
+  ActionLog(const Repository* repo, std::string command, std::string actor = "")
+      : repo_(repo), command_(std::move(command)), actor_(std::move(actor)) {}
 
   // Refused when the ledger would not accept an entry now. A use case whose
   // action cannot be undone calls it before acting (FORMAT.md §11).
@@ -42,6 +44,7 @@ class ActionLog {
  private:
   const Repository* repo_;
   std::string command_;
+  std::string actor_;
 };
 
 }  // namespace tidemark

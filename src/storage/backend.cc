@@ -24,6 +24,8 @@ const char* FileKindName(FileKind kind) {
       return "prune";
     case FileKind::kDrill:
       return "drill";
+    case FileKind::kAccounts:
+      return "accounts";
   }
   return "unknown";
 }
@@ -42,7 +44,7 @@ const char* LockModeName(LockMode m) {
 
 bool RetainedKind(FileKind kind) {
   return kind != FileKind::kLock && kind != FileKind::kHold && kind != FileKind::kPrune &&
-         kind != FileKind::kIndex;
+         kind != FileKind::kIndex && kind != FileKind::kAccounts;
 }
 
 const char* KindFolder(FileKind kind) {
@@ -67,6 +69,8 @@ const char* KindFolder(FileKind kind) {
       return "prune";
     case FileKind::kDrill:
       return "drills";
+    case FileKind::kAccounts:
+      return "accounts";
   }
   return "";
 }

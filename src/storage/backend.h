@@ -41,6 +41,8 @@ enum class FileKind {
   kHold,      // holds/<name>: legal holds (docs/format/holds.md); added after format 1
   kPrune,     // prune/<name>: pending-deletion marks (docs/format/prune.md); added after format 1
   kDrill,     // drills/<name>: drill reports (docs/format/drills.md); added after format 1
+  kAccounts,  // accounts/<generation>: server accounts (docs/format/accounts.md); added after
+              // format 1
 };
 
 // "config", "key", "pack", "index", "lock", "ledger", "snapshot", "hold", "prune".
@@ -70,8 +72,9 @@ const char* LockModeName(LockMode m);  // "none", "governance", "compliance"
 
 // The kinds whose files carry the repository's retention when Object Lock is
 // on: everything that holds content. Locks, legal holds and prune marks are
-// removed in normal operation, and index files are rewritten by prune and
-// can be rebuilt from the packs (`repair index`): those are never locked.
+// removed in normal operation, index files are rewritten by prune and
+// can be rebuilt from the packs (`repair index`), and an accounts document
+// is replaced by its next generation: those are never locked.
 bool RetainedKind(FileKind kind);
 
 // What the WORM probe found: whether the storage refused to delete a locked
@@ -134,7 +137,7 @@ class Backend {
 
 // The folder of a kind in the repository layout, as the local backend lays it
 // out and object stores name their keys: "" (config), "keys", "data", "index",
-// "locks", "ledger", "snapshots", "holds", "prune", "drills".
+// "locks", "ledger", "snapshots", "holds", "prune", "drills", "accounts".
 const char* KindFolder(FileKind kind);
 
 // The path of a valid handle relative to the repository root: "config",

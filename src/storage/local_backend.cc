@@ -17,12 +17,13 @@ namespace tidemark {
 namespace {
 
 const char* const kKindFolders[] = {"keys",  "data",  "index",  "locks",    "ledger",
-                                    "holds", "prune", "drills", "snapshots"};
+                                    "holds", "prune", "drills", "accounts", "snapshots"};
 
 // Kinds added after the first layout: a repository made before them lacks
 // their folder, which then reads as empty and is made by the first Put.
 bool IsLaterKind(FileKind kind) {
-  return kind == FileKind::kHold || kind == FileKind::kPrune || kind == FileKind::kDrill;
+  return kind == FileKind::kHold || kind == FileKind::kPrune || kind == FileKind::kDrill ||
+         kind == FileKind::kAccounts;
 }
 
 // Makes `dir` absolute and drops empty and "." components, so that
@@ -166,6 +167,8 @@ std::string LocalBackend::KindDir(FileKind kind) const {
       return JoinPath(dir_, "prune");
     case FileKind::kDrill:
       return JoinPath(dir_, "drills");
+    case FileKind::kAccounts:
+      return JoinPath(dir_, "accounts");
   }
   return dir_;
 }
@@ -332,8 +335,8 @@ Status LocalBackend::Remove(const FileHandle& h) {
 // folder and each data/xx folder.
 Status LocalBackend::ListTemporary(const std::function<Status(const TempFileInfo&)>& fn) {
   TM_RETURN_IF_ERROR(ListTempIn("", fn));
-  for (const char* sub :
-       {"keys", "index", "locks", "ledger", "snapshots", "holds", "prune", "drills", "data"}) {
+  for (const char* sub : {"keys", "index", "locks", "ledger", "snapshots", "holds", "prune",
+                          "drills", "accounts", "data"}) {
     TM_RETURN_IF_ERROR(ListTempIn(sub, fn));
   }
   std::vector<std::string> subs;
