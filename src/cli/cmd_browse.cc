@@ -120,7 +120,8 @@ void AnnotationsJson(JsonWriter* w, const SchemaAnnotations& notes) {
   w->EndArray().Key("relations").BeginArray();
   for (const Relation& r : notes.relations) {
     w->BeginObject().Field("child", r.child_table + "." + r.child_column);
-    w->Field("parent", r.parent_table + "." + r.parent_column).EndObject();
+    w->Field("parent", r.parent_table + "." + r.parent_column);
+    w->Field("on_delete", r.on_delete).EndObject();
   }
   w->EndArray().EndObject();
 }
@@ -158,7 +159,10 @@ Status RunShow(Context* ctx, const BrowseFlags& flags) {
   for (const SchemaObject& o : m.objects.objects) others += o.type != "table";
   ctx->Print("objects    " + std::to_string(others) + " indexes, views and triggers");
   if (!notes.empty()) ctx->Print("profile    " + notes.profile);
-  for (const Relation& r : notes.relations) ctx->Print("relation   " + r.Name());
+  for (const Relation& r : notes.relations) {
+    ctx->Print("relation   " + r.Name() +
+               (r.on_delete.empty() ? "" : " (on delete " + r.on_delete + ")"));
+  }
   JsonWriter w;
   SnapshotJson(&w, *s);
   if (!notes.empty()) AnnotationsJson(&w, notes);
