@@ -100,9 +100,18 @@ expect 0 "the damaged view" -- nc_api GET "/api/v2/tables/$books/records?viewId=
 json '[r["Title"] for r in d["list"]] == ["Mort"]' "the damaged view shows Mort"
 expect 0 "backup the damage" -- "$T" --json backup "sqlite:$db" --name noco
 
+# --- platform names in commands -----------------------------------------
+expect 0 "ls Authors (a display name)" -- "$T" --json ls "$A" Authors
+json 'len(d["records"]) == 2' "ls by display name lists the two authors"
+expect 0 "cat Authors 1" -- "$T" --json cat "$A" Authors 1
+json 'd["fields"]["name"] == "Ursula"' "cat by display name"
+expect 0 "history Authors 1" -- "$T" --json history noco Authors 1
+json 'd["table"] == "'"$authors_table"'" and [v["state"] for v in d["versions"]] == ["appeared", "deleted"]' \
+  "history by display name: appeared, deleted"
+
 # --- rollback while NocoDB runs -----------------------------------------
 expect 0 "rollback Ursula (dry run)" -- "$T" --json rollback noco --to "$A" \
-  --table "$authors_table" --key 1 --dry-run
+  --table Authors --key 1 --dry-run
 check_eq "$(python3 - <<'PY'
 import json
 d = json.load(open("out"))
@@ -112,7 +121,7 @@ for t in d["tables"]:
 print(sorted(rows.values()))
 PY
 )" "[(0, 2, 0), (1, 0, 0), (1, 0, 0)]" "plan: Ursula, 2 book links, 1 junction row"
-expect 0 "rollback Ursula" -- "$T" --json rollback noco --to "$A" --table "$authors_table" --key 1 --yes
+expect 0 "rollback Ursula" -- "$T" --json rollback noco --to "$A" --table Authors --key 1 --yes
 expect 0 "rollback the filter" -- "$T" --json rollback noco --to "$A" --table nc_filter_exp_v2 \
   --key "$filter" --yes
 
