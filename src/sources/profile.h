@@ -163,8 +163,8 @@ bool IsNocoDbDatabase(const SourceSchema& schema);
 // The directus profile (sources/profile_directus.cc, docs/guide/platforms.md):
 // Directus's system tables in the same database. With the rows
 // (AnnotateFrom): relations from directus_relations that no SQL foreign key
-// says already, display names from directus_collections and
-// directus_fields; directus_* tables metadata (a flow with its operations
+// says already, display names of the collections and their fields from
+// directus_collections and directus_fields; directus_* tables metadata (a flow with its operations
 // a group), activity, revisions, sessions and notifications transient, files
 // and folders data, static tokens and password hashes secret. The input
 // applies to the tables it does not know.

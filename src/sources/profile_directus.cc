@@ -68,7 +68,6 @@ constexpr Group kGroups[] = {
     {"directus_permissions", "policy", "directus_policies", "id"},
     {"directus_access", "policy", "directus_policies", "id"},
     {"directus_access", "role", "directus_roles", "id"},
-    {"directus_fields", "collection", "directus_collections", "collection"},
 };
 
 // "book_reviews" -> "Book Reviews" (Directus's own title of a name without
@@ -158,19 +157,24 @@ Result<Names> ReadNames(SourceReader* view) {
   return names;
 }
 
-// A collection's display name and its fields' (for the tables Directus knows).
+// A collection's display name and its fields' (for the collections of
+// directus_collections; a field without a row of its own in
+// directus_fields is shown by its title too).
 TableAnnotation CollectionAnnotation(const Names& names, const TableSchema& t) {
   TableAnnotation a;
   a.namespace_name = t.namespace_name;
   a.table = t.name;
   auto title = names.tables.find(t.name);
-  if (title != names.tables.end() && title->second != t.name) a.display_name = title->second;
+  if (title == names.tables.end()) return a;
+  if (title->second != t.name) a.display_name = title->second;
   auto fields = names.columns.find(t.name);
-  if (fields == names.columns.end()) return a;
   for (const Column& c : t.columns) {
-    auto f = fields->second.find(c.name);
-    if (f != fields->second.end() && f->second != c.name)
-      a.columns.push_back({c.name, f->second, false});
+    std::string shown = Title(c.name);
+    if (fields != names.columns.end()) {
+      auto f = fields->second.find(c.name);
+      if (f != fields->second.end()) shown = f->second;
+    }
+    if (shown != c.name) a.columns.push_back({c.name, shown, false});
   }
   return a;
 }

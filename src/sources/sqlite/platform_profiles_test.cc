@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "sources/connector.h"
@@ -42,8 +43,10 @@ class PlatformDb {
   SourceReader* view() { return view_.get(); }
   // The annotations `profile` gives `tables` (all when empty).
   SchemaAnnotations Annotate(const std::string& profile, const std::vector<std::string>& tables,
-                             bool with_view = true) {
+                             bool with_view = true,
+                             const std::function<void(SourceSchema*)>& edit = nullptr) {
     SourceSchema schema = view_->schema();
+    if (edit) edit(&schema);
     if (!tables.empty()) {
       std::erase_if(schema.tables, [&](const TableSchema& t) {
         return std::find(tables.begin(), tables.end(), t.name) == tables.end();
@@ -174,6 +177,54 @@ TEST(NocoDbProfileTest, AnnotationsRoundTripThroughTheManifestEncoding) {
   Status s = DecodeAnnotations(bytes, "annotations", &back);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(back, a);
+}
+
+TEST(DirectusProfileTest, DetectedFromItsSystemTables) {
+  PlatformDb db("directus/directus.sql");
+  ASSERT_NE(db.view(), nullptr);
+  EXPECT_EQ(BuiltinProfiles().Detect(db.view()->schema()), "directus");
+  EXPECT_FALSE(IsNocoDbDatabase(db.view()->schema()));
+}
+
+TEST(DirectusProfileTest, NamesRolesAndSecrets) {
+  PlatformDb db("directus/directus.sql");
+  ASSERT_NE(db.view(), nullptr);
+  const SchemaAnnotations a = db.Annotate("directus", {});
+  EXPECT_EQ(a.TableDisplayName("authors"), "Writers");  // its translation
+  EXPECT_EQ(a.TableDisplayName("books"), "Books");      // Directus's title of the name
+  EXPECT_EQ(a.ColumnDisplayName("books", "title"), "Title");
+  EXPECT_EQ(a.RoleOf("authors"), TableRole::kData);
+  EXPECT_EQ(a.RoleOf("directus_files"), TableRole::kData);
+  EXPECT_EQ(a.RoleOf("directus_flows"), TableRole::kMetadata);
+  EXPECT_EQ(a.RoleOf("directus_collections"), TableRole::kMetadata);
+  EXPECT_EQ(a.RoleOf("directus_activity"), TableRole::kTransient);
+  EXPECT_EQ(a.RoleOf("directus_revisions"), TableRole::kTransient);
+  EXPECT_EQ(a.RoleOf("directus_sessions"), TableRole::kTransient);
+  EXPECT_TRUE(a.IsSecret("directus_users", "token"));
+  EXPECT_TRUE(a.IsSecret("directus_users", "password"));
+  EXPECT_TRUE(a.IsSecret("directus_sessions", "token"));
+  EXPECT_FALSE(a.IsSecret("directus_users", "email"));
+  EXPECT_EQ(a.TableDisplayName("directus_operations"), "Flow operations");
+}
+
+TEST(DirectusProfileTest, RelationsOnlyWhereNoForeignKeySaysThem) {
+  PlatformDb db("directus/directus.sql");
+  ASSERT_NE(db.view(), nullptr);
+  // Directus made a SQL foreign key for books.author (and its system tables
+  // have theirs): nothing to declare.
+  const SchemaAnnotations keyed = db.Annotate("directus", {});
+  for (const Relation& r : keyed.relations) ADD_FAILURE() << r.Name();
+  // The same relation without its key (made with "schema": null): from
+  // directus_relations, to the one collection's key.
+  const SchemaAnnotations a = db.Annotate("directus", {}, true, [](SourceSchema* s) {
+    for (TableSchema& t : s->tables) {
+      if (t.name == "books") t.foreign_keys.clear();
+      if (t.name == "directus_operations") t.foreign_keys.clear();
+    }
+  });
+  EXPECT_TRUE(HasRelation(a, "books", "authors.id", ""));
+  EXPECT_TRUE(HasRelation(a, "directus_operations", "directus_flows.id", "CASCADE"));  // a group
+  EXPECT_TRUE(RelationProblems(a.relations, db.view()->schema(), "test").empty());
 }
 
 }  // namespace
