@@ -100,6 +100,14 @@ expect 0 "the damaged view" -- nc_api GET "/api/v2/tables/$books/records?viewId=
 json '[r["Title"] for r in d["list"]] == ["Mort"]' "the damaged view shows Mort"
 expect 0 "backup the damage" -- "$T" --json backup "sqlite:$db" --name noco
 
+# --- secrets -------------------------------------------------------------
+expect 0 "cat the API token" -- "$T" --json cat "$A" "API tokens" 1
+json 'd["fields"]["token"] == "<secret>" and d["fields"]["description"] == "ci"' "cat masks the token"
+expect 0 "ls the API tokens" -- "$T" ls "$A" nc_api_tokens
+check_eq "$(grep -c -- "$token" out)" 0 "ls masks the token"
+expect 0 "cat --show-secrets" -- "$T" --json cat "$A" nc_api_tokens 1 --show-secrets
+json 'd["fields"]["token"] == "'"$token"'"' "--show-secrets prints it"
+
 # --- platform names in commands -----------------------------------------
 expect 0 "ls Authors (a display name)" -- "$T" --json ls "$A" Authors
 json 'len(d["records"]) == 2' "ls by display name lists the two authors"

@@ -21,6 +21,7 @@ struct BrowseFlags {
   std::vector<std::string> tags;
   uint64_t limit = 100;
   bool all_tables = false;
+  bool show_secrets = false;
 };
 
 void SnapshotJson(JsonWriter* w, const SnapshotInfo& s) {
@@ -236,6 +237,8 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
                  }
                  TM_RETURN_IF_ERROR(DecodeKey(k, &key));
                  TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t->schema.name, &rec));
+                 if (!flags.show_secrets)
+                   MaskSecrets(s.manifest.objects.annotations, t->schema, &rec);
                  ctx->Print(RecordLine(t->schema, key, rec));
                  RecordJson(&w, t->schema, key, rec);
                  last = KeyToDisplay(key);
@@ -275,7 +278,7 @@ Status RunLs(Context* ctx, const BrowseFlags& flags) {
 }  // namespace
 
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,
-                    const std::string& key_text) {
+                    const std::string& key_text, bool show_secrets) {
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "cat"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(snap));
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(*s, table));
@@ -292,6 +295,7 @@ Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& ta
   TM_RETURN_IF_ERROR(DecodeRecord(*value, "record of " + table, &rec));
   ChunkedValueStore large(a->store.get(), *a->repo);
   for (Value& v : rec) TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
+  if (!show_secrets) MaskSecrets(s->manifest.objects.annotations, t->schema, &rec);
   JsonWriter w;
   RecordJson(&w, t->schema, key, rec);
   // cat prints JSON either way: one record is a document.
@@ -317,6 +321,8 @@ void AddBrowseCommands(CLI::App* app, Context* ctx) {
   ls->add_option("--limit", flags->limit, "Records to list (0: all)")->capture_default_str();
   ls->add_option("--after", flags->after, "Start after this key");
   ls->add_flag("--all", flags->all_tables, "Also list internal and virtual tables");
+  ls->add_flag("--show-secrets", flags->show_secrets,
+               "Print the values of secret columns (masked by default)");
   ls->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunLs(ctx, *flags); }; });
 }
 

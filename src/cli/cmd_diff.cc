@@ -22,6 +22,7 @@ struct DiffFlags {
   std::string a, b, source, table, key;
   std::vector<std::string> tables;
   bool stat = false;
+  bool show_secrets = false;  // history
   uint64_t limit = 50;
 };
 
@@ -240,7 +241,7 @@ Result<const SnapshotTable*> HistoryTable(const std::vector<SnapshotInfo>& all,
 // One version of the record: a line for people (fields that changed since
 // `previous`, or every field when it appeared) and its JSON object.
 Status PrintVersion(Context* ctx, JsonWriter* w, const RecordVersion& v, const std::string& table,
-                    std::optional<Record>* previous) {
+                    bool show_secrets, std::optional<Record>* previous) {
   const std::string when = FormatTimeUtc(v.first->manifest.time_us);
   const std::string span =
       v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() + " (" +
@@ -259,6 +260,7 @@ Status PrintVersion(Context* ctx, JsonWriter* w, const RecordVersion& v, const s
   Record rec;
   const TableSchema& schema = v.first->manifest.FindTable(table)->schema;
   TM_RETURN_IF_ERROR(DecodeRecord(*v.value, "record of " + table, &rec));
+  if (!show_secrets) MaskSecrets(v.first->manifest.objects.annotations, schema, &rec);
   const char* state = *previous ? "changed" : "appeared";
   std::string line = when + "  " + state + (*previous ? "   " : "  ") + span;
   if (*previous) {
@@ -304,7 +306,7 @@ Status RunHistory(Context* ctx, const DiffFlags& flags) {
   w.Key("versions").BeginArray();
   std::optional<Record> previous;
   for (const RecordVersion& v : versions) {
-    TM_RETURN_IF_ERROR(PrintVersion(ctx, &w, v, name, &previous));
+    TM_RETURN_IF_ERROR(PrintVersion(ctx, &w, v, name, flags.show_secrets, &previous));
   }
   w.EndArray().EndObject();
   if (versions.empty()) ctx->Print("no snapshot of " + flags.source + " holds this record");
@@ -330,6 +332,8 @@ void AddDiffCommands(CLI::App* app, Context* ctx) {
   hist->add_option("TABLE", flags->table, "table")->required();
   hist->add_option("KEY", flags->key, "the record's key (JSON array for composite keys)")
       ->required();
+  hist->add_flag("--show-secrets", flags->show_secrets,
+                 "Print the values of secret columns (masked by default)");
   hist->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunHistory(ctx, *flags); }; });
 }
 

@@ -42,7 +42,8 @@ void AddDoctorCommand(CLI::App* app, Context* ctx);
 void AddGenerateCommands(CLI::App* app, Context* ctx);  // generate, hidden __complete
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
+// Secret columns are masked unless show_secrets.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,
-                    const std::string& key);
+                    const std::string& key, bool show_secrets);
 
 }  // namespace tidemark::cli
