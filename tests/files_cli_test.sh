@@ -36,7 +36,7 @@ json 'd["tables"] == 5 and d["records"] == 15 and d["integrity_problems"] == []'
 A=$(snap)
 expect 0 "show" -- "$T" --json show nodered@latest
 json 'd["annotations"]["profile"] == "node-red"' "the node-red profile was detected"
-json '{"child": "flows.z", "parent": "flows.id"} in d["annotations"]["relations"]' "node -> tab relation"
+json '{"child": "flows.z", "parent": "flows.id", "on_delete": ""} in d["annotations"]["relations"]' "node -> tab relation"
 json 'any(t["table"] == ".sessions.json" and t["role"] == "transient" for t in d["annotations"]["tables"])' \
   ".sessions.json is transient"
 expect 0 "show (human)" -- "$T" show nodered@latest

@@ -44,9 +44,9 @@ TOML
 expect 0 "init" -- "$T" init --kdf-memory 8 --kdf-iterations 1
 
 # 1. An unknown profile names the known ones.
-printf '[[source]]\nname = "a"\nuri = "sqlite:a.db"\nprofile = "nocodb"\n' >bad.toml
+printf '[[source]]\nname = "a"\nuri = "sqlite:a.db"\nprofile = "baserow"\n' >bad.toml
 expect 2 "unknown profile" -- "$T" --config bad.toml config check
-contains err 'bad.toml:4:11: source '"'"'a'"'"'.profile: unknown profile "nocodb"; this build knows: generic, node-red, auto' \
+contains err 'bad.toml:4:11: source '"'"'a'"'"'.profile: unknown profile "baserow"; this build knows: generic, node-red, nocodb, directus, auto' \
   "unknown profile lists the known ones"
 
 # 2. A backup stores the annotations; show prints them.
@@ -61,7 +61,7 @@ contains out "secret: api_key" "show names the secret column"
 contains out "profile    generic" "show names the profile"
 contains out "relation   activities.customer_ref -> customers.id" "show lists the declared relation"
 expect 0 "show --json" -- "$T" --json show "$first"
-json 'd["annotations"]["profile"] == "generic" and d["annotations"]["relations"] == [{"child": "activities.customer_ref", "parent": "customers.id"}]' \
+json 'd["annotations"]["profile"] == "generic" and d["annotations"]["relations"] == [{"child": "activities.customer_ref", "parent": "customers.id", "on_delete": ""}]' \
   "show --json holds the relation"
 json '{t["table"]: t["role"] for t in d["annotations"]["tables"]} == {"customers": "data", "nc_views": "metadata", "sessions": "transient"}' \
   "show --json holds the roles"

@@ -20,6 +20,7 @@ struct BrowseFlags {
   std::vector<std::string> tags;
   uint64_t limit = 100;
   bool all_tables = false;
+  bool show_secrets = false;
 };
 
 Status RunSnapshots(Context* ctx, const BrowseFlags& flags) {
@@ -101,7 +102,10 @@ Status RunShow(Context* ctx, const BrowseFlags& flags) {
   for (const SchemaObject& o : m.objects.objects) others += o.type != "table";
   ctx->Print("objects    " + std::to_string(others) + " indexes, views and triggers");
   if (!notes.empty()) ctx->Print("profile    " + notes.profile);
-  for (const Relation& r : notes.relations) ctx->Print("relation   " + r.Name());
+  for (const Relation& r : notes.relations) {
+    ctx->Print("relation   " + r.Name() +
+               (r.on_delete.empty() ? "" : " (on delete " + r.on_delete + ")"));
+  }
   JsonWriter w;
   SnapshotShowJson(&w, *s);
   ctx->PrintJson(w);
@@ -127,7 +131,8 @@ Status ListRecords(Context* ctx, SnapshotAccess* a, const SnapshotInfo& s,
   JsonWriter w;
   TM_ASSIGN_OR_RETURN(
       std::optional<std::string> next,
-      RecordsPageJson(a->cache.get(), *t, flags.after, flags.limit, &w,
+      RecordsPageJson(a->cache.get(), *t, flags.after, flags.limit,
+                      flags.show_secrets ? nullptr : &s.manifest.objects.annotations, &w,
                       [&](const std::vector<Value>& key, const Record& rec, const std::string&) {
                         ctx->Print(RecordLine(t->schema, key, rec));
                       }));
@@ -159,13 +164,13 @@ Status RunLs(Context* ctx, const BrowseFlags& flags) {
 }  // namespace
 
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,
-                    const std::string& key_text) {
+                    const std::string& key_text, bool show_secrets) {
   TM_ASSIGN_OR_RETURN(auto a, OpenSnapshots(ctx, "cat"));
   TM_ASSIGN_OR_RETURN(const SnapshotInfo* s, a->Resolve(snap));
   TM_ASSIGN_OR_RETURN(const SnapshotTable* t, FindTableOrExplain(*s, table));
   JsonWriter w;
-  TM_RETURN_IF_ERROR(
-      RecordByKeyJson(a->cache.get(), a->store.get(), *a->repo, *s, *t, key_text, &w));
+  TM_RETURN_IF_ERROR(RecordByKeyJson(a->cache.get(), a->store.get(), *a->repo, *s, *t, key_text,
+                                     show_secrets, &w));
   // cat prints JSON either way: one record is a document.
   std::fputs((w.str() + "\n").c_str(), stdout);
   return Status::OK();
@@ -189,6 +194,8 @@ void AddBrowseCommands(CLI::App* app, Context* ctx) {
   ls->add_option("--limit", flags->limit, "Records to list (0: all)")->capture_default_str();
   ls->add_option("--after", flags->after, "Start after this key");
   ls->add_flag("--all", flags->all_tables, "Also list internal and virtual tables");
+  ls->add_flag("--show-secrets", flags->show_secrets,
+               "Print the values of secret columns (masked by default)");
   ls->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunLs(ctx, *flags); }; });
 }
 

@@ -145,8 +145,8 @@ Status CatBlob(Context* ctx, Repository* repo, const std::string& prefix) {
   return Status::OK();
 }
 
-Status RunCat(Context* ctx, const std::string& what, const std::string& id,
-              const std::string& key) {
+Status RunCat(Context* ctx, const std::string& what, const std::string& id, const std::string& key,
+              bool show_secrets) {
   static const char* const kObjects[] = {"config", "keys", "index", "pack", "blob"};
   if (std::find(std::begin(kObjects), std::end(kObjects), what) == std::end(kObjects)) {
     if (id.empty() || key.empty()) {
@@ -154,7 +154,7 @@ Status RunCat(Context* ctx, const std::string& what, const std::string& id,
           "cat takes SNAP TABLE KEY (a record), or one of config, "
           "keys, index ID, pack ID, blob ID");
     }
-    return RunCatRecord(ctx, what, id, key);
+    return RunCatRecord(ctx, what, id, key, show_secrets);
   }
   TM_ASSIGN_OR_RETURN(Repository * repo, ctx->OpenRepository());
   const bool needs_id = what == "index" || what == "pack" || what == "blob";
@@ -177,9 +177,14 @@ void AddCatCommand(CLI::App* app, Context* ctx) {
   auto key = std::make_shared<std::string>();
   cmd->add_option("OBJECT", *what, "SNAP, or config, keys, index, pack, blob")->required();
   cmd->add_option("ID", *id, "TABLE, or an object id or unique prefix (index, pack, blob)");
+  auto show_secrets = std::make_shared<bool>(false);
   cmd->add_option("KEY", *key, "the record's key (with SNAP TABLE)");
-  cmd->callback([ctx, what, id, key] {
-    ctx->run = [ctx, what, id, key] { return RunCat(ctx, *what, *id, *key); };
+  cmd->add_flag("--show-secrets", *show_secrets,
+                "Print the values of secret columns (masked by default)");
+  cmd->callback([ctx, what, id, key, show_secrets] {
+    ctx->run = [ctx, what, id, key, show_secrets] {
+      return RunCat(ctx, *what, *id, *key, *show_secrets);
+    };
   });
 }
 

@@ -14,6 +14,7 @@
 #include "snapshot/history.h"
 #include "snapshot/record_diff.h"
 #include "snapshot/table_key.h"
+#include "snapshot/table_names.h"
 
 namespace tidemark::cli {
 namespace {
@@ -22,6 +23,7 @@ struct DiffFlags {
   std::string a, b, source, table, key;
   std::vector<std::string> tables;
   bool stat = false;
+  bool show_secrets = false;  // history
   uint64_t limit = 50;
 };
 
@@ -152,9 +154,15 @@ Status DiffOneTable(Context* ctx, SnapshotAccess* a, const SnapshotInfo& from, S
 }
 
 // Table names of both sides in order: a's, then those only in b.
-std::vector<std::string> TableNames(const SnapshotInfo& a, const Side& b, const DiffFlags& flags) {
-  if (!flags.tables.empty()) return flags.tables;
+Result<std::vector<std::string>> TableNames(const SnapshotInfo& a, const Side& b,
+                                            const DiffFlags& flags) {
   std::vector<std::string> names;
+  for (const std::string& t : flags.tables) {  // a name, or a display name in a
+    Result<std::string> found = ResolveTableName(a.manifest, t);
+    if (!found.ok() && !found.status().IsNotFound()) return found.status();
+    names.push_back(found.ok() ? *found : t);
+  }
+  if (!names.empty()) return names;
   auto add = [&](const TableSchema& t) {
     // Shadow tables of virtual tables change with their content: diffing
     // them adds noise, not information. Name them with --table to see them.
@@ -191,7 +199,8 @@ Status RunDiff(Context* ctx, const DiffFlags& flags) {
   w.BeginObject().Field("from", from->id.Hex()).Field("to", to.snap ? to.snap->id.Hex() : "live");
   w.Key("tables").BeginArray();
   TreeDiffCounts totals;
-  for (const std::string& name : TableNames(*from, to, flags)) {
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> names, TableNames(*from, to, flags));
+  for (const std::string& name : names) {
     TM_RETURN_IF_ERROR(DiffOneTable(ctx, a.get(), *from, &to, name, flags, &w, &totals));
   }
   w.EndArray().Key("schema").BeginArray();
@@ -215,11 +224,17 @@ Status RunDiff(Context* ctx, const DiffFlags& flags) {
   return Status::OK();
 }
 
-// The table `name` as the newest snapshot that has it knows it.
+// The table `name` (or display name) as the newest snapshot that has it
+// knows it; *table is set to its name.
 Result<const SnapshotTable*> HistoryTable(const std::vector<SnapshotInfo>& all,
-                                          const std::string& source, const std::string& name) {
+                                          const std::string& source, const std::string& name,
+                                          std::string* table) {
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    if (const SnapshotTable* t = it->manifest.FindTable(name)) return t;
+    Result<std::string> found = ResolveTableName(it->manifest, name);
+    if (!found.ok() && !found.status().IsNotFound()) return found.status();
+    if (!found.ok()) continue;
+    *table = *found;
+    return it->manifest.FindTable(*table);
   }
   return Status::InvalidArgument("no snapshot of " + source + " has a table '" + name + "'; " +
                                  TableSuggestion(name, TableNamesOf(all.back().manifest)));
@@ -228,7 +243,7 @@ Result<const SnapshotTable*> HistoryTable(const std::vector<SnapshotInfo>& all,
 // One version of the record: a line for people (fields that changed since
 // `previous`, or every field when it appeared) and its JSON object.
 Status PrintVersion(Context* ctx, JsonWriter* w, const RecordVersion& v, const std::string& table,
-                    std::optional<Record>* previous) {
+                    bool show_secrets, std::optional<Record>* previous) {
   const std::string when = FormatTimeUtc(v.first->manifest.time_us);
   const std::string span =
       v.first->id.Short() + (v.snapshots > 1 ? " .. " + v.last->id.Short() + " (" +
@@ -247,6 +262,7 @@ Status PrintVersion(Context* ctx, JsonWriter* w, const RecordVersion& v, const s
   Record rec;
   const TableSchema& schema = v.first->manifest.FindTable(table)->schema;
   TM_RETURN_IF_ERROR(DecodeRecord(*v.value, "record of " + table, &rec));
+  if (!show_secrets) MaskSecrets(v.first->manifest.objects.annotations, schema, &rec);
   const char* state = *previous ? "changed" : "appeared";
   std::string line = when + "  " + state + (*previous ? "   " : "  ") + span;
   if (*previous) {
@@ -275,22 +291,24 @@ Status RunHistory(Context* ctx, const DiffFlags& flags) {
     return Status::NotFound("no snapshots of source '" + flags.source +
                             "'; `tidemark snapshots` lists the sources");
   }
-  TM_ASSIGN_OR_RETURN(const SnapshotTable* table, HistoryTable(a->all, flags.source, flags.table));
+  std::string name;
+  TM_ASSIGN_OR_RETURN(const SnapshotTable* table,
+                      HistoryTable(a->all, flags.source, flags.table, &name));
   TM_ASSIGN_OR_RETURN(std::vector<Value> key,
                       ParseStoredKey(a->cache.get(), table->schema, table->root, flags.key));
   std::string k;
   EncodeKey(key, &k);
   TM_ASSIGN_OR_RETURN(std::vector<RecordVersion> versions,
-                      RecordHistory(a->cache.get(), a->all, flags.table, k));
+                      RecordHistory(a->cache.get(), a->all, name, k));
   JsonWriter w;
-  w.BeginObject().Field("source", flags.source).Field("table", flags.table);
+  w.BeginObject().Field("source", flags.source).Field("table", name);
   w.Key("key").BeginArray();
   for (const Value& v : key) WriteValueJson(&w, v);
   w.EndArray().Field("snapshots", static_cast<uint64_t>(a->all.size()));
   w.Key("versions").BeginArray();
   std::optional<Record> previous;
   for (const RecordVersion& v : versions) {
-    TM_RETURN_IF_ERROR(PrintVersion(ctx, &w, v, flags.table, &previous));
+    TM_RETURN_IF_ERROR(PrintVersion(ctx, &w, v, name, flags.show_secrets, &previous));
   }
   w.EndArray().EndObject();
   if (versions.empty()) ctx->Print("no snapshot of " + flags.source + " holds this record");
@@ -316,6 +334,8 @@ void AddDiffCommands(CLI::App* app, Context* ctx) {
   hist->add_option("TABLE", flags->table, "table")->required();
   hist->add_option("KEY", flags->key, "the record's key (JSON array for composite keys)")
       ->required();
+  hist->add_flag("--show-secrets", flags->show_secrets,
+                 "Print the values of secret columns (masked by default)");
   hist->callback([ctx, flags] { ctx->run = [ctx, flags] { return RunHistory(ctx, *flags); }; });
 }
 

@@ -19,6 +19,7 @@
 #include "ops/rollback/rollback_run.h"
 #include "records/value_json.h"
 #include "snapshot/record_diff.h"
+#include "snapshot/table_names.h"
 #include "sources/builtin/builtin.h"
 
 namespace tidemark::cli {
@@ -372,9 +373,14 @@ Result<RollbackSession> SessionOf(Context* ctx, const SnapshotAccess& access,
   return s;
 }
 
-Result<RollbackScope> ScopeOf(const RollbackFlags& flags) {
+// The scope of `flags`; a --table may give a table's display name in `snap`.
+Result<RollbackScope> ScopeOf(const RollbackFlags& flags, const Manifest& snap) {
   RollbackScope scope;
-  scope.tables = flags.tables;
+  for (const std::string& t : flags.tables) {
+    Result<std::string> found = ResolveTableName(snap, t);
+    if (!found.ok() && !found.status().IsNotFound()) return found.status();
+    scope.tables.push_back(found.ok() ? *found : t);  // the planner explains a missing one
+  }
   scope.with_children = !flags.without_children;
   TM_ASSIGN_OR_RETURN(scope.keys, ReadKeys(flags));
   return scope;
@@ -388,7 +394,7 @@ Status RunRollback(Context* ctx, const RollbackFlags& flags) {
                                    target->manifest.source + "', not '" + flags.source + "'");
   }
   TM_ASSIGN_OR_RETURN(RollbackSession session, SessionOf(ctx, *access, flags));
-  TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags));
+  TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags, target->manifest));
   TM_RETURN_IF_ERROR(AddCatalog(ctx, &session));
   const auto start = std::chrono::steady_clock::now();
   TM_ASSIGN_OR_RETURN(RollbackPlan plan, PlanRollbackOf(session, *target, scope));
@@ -425,7 +431,7 @@ Status RunRevert(Context* ctx, const RollbackFlags& flags) {
   RevertPreference prefer = RevertPreference::kNone;
   if (flags.prefer == "revert") prefer = RevertPreference::kRevert;
   if (flags.prefer == "live") prefer = RevertPreference::kLive;
-  TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags));
+  TM_ASSIGN_OR_RETURN(RollbackScope scope, ScopeOf(flags, range.second->manifest));
   TM_ASSIGN_OR_RETURN(RollbackSession session, SessionOf(ctx, *access, flags));
   TM_RETURN_IF_ERROR(AddCatalog(ctx, &session));
   const auto start = std::chrono::steady_clock::now();

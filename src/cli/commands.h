@@ -44,7 +44,8 @@ void AddUserCommands(CLI::App* app, Context* ctx);      // user add|list|remove|
 void AddServeCommand(CLI::App* app, Context* ctx);
 
 // `cat SNAP TABLE KEY` (cmd_browse.cc): one record as JSON.
+// Secret columns are masked unless show_secrets.
 Status RunCatRecord(Context* ctx, const std::string& snap, const std::string& table,
-                    const std::string& key);
+                    const std::string& key, bool show_secrets);
 
 }  // namespace tidemark::cli

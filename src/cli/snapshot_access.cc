@@ -1,6 +1,7 @@
 #include "cli/snapshot_access.h"
 
 #include "base/suggest.h"
+#include "snapshot/table_names.h"
 
 namespace tidemark::cli {
 
@@ -40,7 +41,9 @@ std::vector<std::string> TableNamesOf(const Manifest& m) {
 }
 
 Result<const SnapshotTable*> FindTableOrExplain(const SnapshotInfo& s, const std::string& name) {
-  if (const SnapshotTable* t = s.manifest.FindTable(name)) return t;
+  Result<std::string> table = ResolveTableName(s.manifest, name);
+  if (table.ok()) return s.manifest.FindTable(*table);
+  if (!table.status().IsNotFound()) return table.status();
   return Status::InvalidArgument("snapshot " + s.id.Short() + " has no table '" + name + "'; " +
                                  TableSuggestion(name, TableNamesOf(s.manifest)));
 }

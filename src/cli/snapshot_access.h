@@ -32,8 +32,9 @@ struct SnapshotAccess {
 Result<std::unique_ptr<SnapshotAccess>> OpenSnapshots(Context* ctx, const std::string& command,
                                                       const std::string& source = "");
 
-// The table `name` of a snapshot, or InvalidArgument naming the closest
-// table names (TableSuggestion).
+// The table `name` (its name, or the display name its profile gave it:
+// ResolveTableName) of a snapshot, or InvalidArgument naming the closest
+// table names (TableSuggestion) or the tables a display name is ambiguous between.
 Result<const SnapshotTable*> FindTableOrExplain(const SnapshotInfo& s, const std::string& name);
 
 // Every table name of a manifest, in schema order.

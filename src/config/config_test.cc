@@ -272,8 +272,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "source 'a'.uri: source 'mysql:x' is not supported; give sqlite:PATH"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsensitivity = \"secret\"\n",
                 "bad.toml:4:15: source 'a'.sensitivity: expected public, internal"},
-        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"nocodb\"\n",
-                "profile: unknown profile \"nocodb\"; this build knows: generic, node-red, auto"},
+        BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nprofile = \"baserow\"\n",
+                "profile: unknown profile \"baserow\"; this build knows: generic, node-red, "
+                "nocodb, directus, auto"},
         BadCase{"[[source]]\nname = \"a\"\nuri = \"sqlite:a\"\nsecret = [\"password\"]\n",
                 "bad.toml:4:10: source 'a'.secret: secret pattern \"password\": expected "
                 "\"table.column\""},

@@ -11,7 +11,9 @@
 namespace tidemark {
 namespace {
 
-constexpr uint8_t kAnnotationsVersion = 1;
+// Version 1: relations without on_delete; version 2 adds it (records.md §6.1).
+constexpr uint8_t kAnnotationsVersion1 = 1, kAnnotationsVersion = 2;
+constexpr size_t kMaxAction = 16;          // a relation's on_delete
 constexpr size_t kMaxName = 1u << 16;      // names and display names
 constexpr size_t kMaxProfile = 256;        // a profile's name
 constexpr uint64_t kMaxTables = 1u << 20;  // annotated tables
@@ -108,7 +110,7 @@ Status DecodeTable(ByteReader* r, TableAnnotation* t) {
   return Status::OK();
 }
 
-Status DecodeRelation(ByteReader* r, Relation* rel) {
+Status DecodeRelation(ByteReader* r, uint8_t version, Relation* rel) {
   TM_RETURN_IF_ERROR(GetString(r, "relation.child_table", kMaxName, &rel->child_table));
   TM_RETURN_IF_ERROR(GetString(r, "relation.child_column", kMaxName, &rel->child_column));
   TM_RETURN_IF_ERROR(GetString(r, "relation.parent_table", kMaxName, &rel->parent_table));
@@ -116,6 +118,11 @@ Status DecodeRelation(ByteReader* r, Relation* rel) {
   if (rel->child_table.empty() || rel->child_column.empty() || rel->parent_table.empty() ||
       rel->parent_column.empty()) {
     return r->Error("relation", "a table or column name is empty");
+  }
+  if (version == kAnnotationsVersion1) return Status::OK();
+  TM_RETURN_IF_ERROR(GetString(r, "relation.on_delete", kMaxAction, &rel->on_delete));
+  if (!KnownRelationAction(rel->on_delete)) {
+    return r->Error("relation.on_delete", "unknown action \"" + rel->on_delete + "\"");
   }
   return Status::OK();
 }
@@ -188,6 +195,10 @@ std::vector<Relation> RelationsFor(const SourceSchema& snapshot,
   return snapshot.annotations.empty() ? without_annotations : RelationsOf(snapshot);
 }
 
+bool KnownRelationAction(std::string_view on_delete) {
+  return on_delete.empty() || on_delete == "SET NULL" || on_delete == "CASCADE";
+}
+
 std::vector<Relation> MergeRelations(std::vector<Relation> a, const std::vector<Relation>& b) {
   for (const Relation& r : b) {
     const std::string name = r.Name();
@@ -218,7 +229,9 @@ std::vector<std::string> RelationProblems(const std::vector<Relation>& relations
 }
 
 void EncodeAnnotations(const SchemaAnnotations& a, std::string* out) {
-  out->push_back(static_cast<char>(kAnnotationsVersion));
+  const bool actions = std::any_of(a.relations.begin(), a.relations.end(),
+                                   [](const Relation& r) { return !r.on_delete.empty(); });
+  out->push_back(static_cast<char>(actions ? kAnnotationsVersion : kAnnotationsVersion1));
   PutLengthPrefixed(out, a.profile);
   PutVarint64(out, a.tables.size());
   for (const TableAnnotation& t : a.tables) EncodeTable(t, out);
@@ -228,6 +241,7 @@ void EncodeAnnotations(const SchemaAnnotations& a, std::string* out) {
          {&r.child_table, &r.child_column, &r.parent_table, &r.parent_column}) {
       PutLengthPrefixed(out, *s);
     }
+    if (actions) PutLengthPrefixed(out, r.on_delete);
   }
 }
 
@@ -235,7 +249,7 @@ Status DecodeAnnotations(std::string_view data, std::string_view what, SchemaAnn
   ByteReader r(data, std::string(what));
   uint8_t version = 0;
   TM_RETURN_IF_ERROR(r.Fixed8("annotations_version", &version));
-  if (version != kAnnotationsVersion) {
+  if (version != kAnnotationsVersion1 && version != kAnnotationsVersion) {
     return r.Error("annotations_version", "unsupported version " + std::to_string(version) +
                                               " (written by a newer tidemark: upgrade tidemark)");
   }
@@ -252,7 +266,7 @@ Status DecodeAnnotations(std::string_view data, std::string_view what, SchemaAnn
   }
   TM_RETURN_IF_ERROR(CountOf(&r, "relation_count", kMaxRelations, kMinRelation, &n));
   a->relations.resize(n);
-  for (Relation& rel : a->relations) TM_RETURN_IF_ERROR(DecodeRelation(&r, &rel));
+  for (Relation& rel : a->relations) TM_RETURN_IF_ERROR(DecodeRelation(&r, version, &rel));
   if (a->empty()) return r.Error("table_count", "no annotation (a writer leaves them out)");
   return r.ExpectEnd();
 }

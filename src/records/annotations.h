@@ -21,6 +21,13 @@ struct SourceSchema;  // records/schema.h (which holds SchemaAnnotations)
 // child.column must equal some parent.column.
 struct Relation {
   std::string child_table, child_column, parent_table, parent_column;
+  // What the platform does to the children when it deletes a parent, as SQL
+  // names it: "SET NULL" (NocoDB clears a has-many link), "CASCADE" (it
+  // deletes the junction rows of a many-to-many link, a view's filters), or
+  // "" (not known: the platform leaves them, or the user declared the
+  // relation). A rollback that re-creates the parent restores the links
+  // "SET NULL" cleared; rows deleted with it come back for any value.
+  std::string on_delete = "";
   std::string Name() const;  // "orders.customer_id -> customers.id"
   bool operator==(const Relation&) const = default;
 };
@@ -80,6 +87,8 @@ const std::vector<Relation>& RelationsOf(const SourceSchema& schema);
 // tidemark.toml declares today).
 std::vector<Relation> RelationsFor(const SourceSchema& snapshot,
                                    const std::vector<Relation>& without_annotations);
+// True for the on_delete values a relation may hold ("", "SET NULL", "CASCADE").
+bool KnownRelationAction(std::string_view on_delete);
 // `a`, then each relation of `b` that `a` does not have (by Name()).
 std::vector<Relation> MergeRelations(std::vector<Relation> a, const std::vector<Relation>& b);
 // The role of `table` in `schema` (kData when not annotated).
@@ -95,9 +104,11 @@ std::vector<std::string> RelationProblems(const std::vector<Relation>& relations
                                           const SourceSchema& schema, const std::string& where);
 
 // records.md §6.1. The encoder writes what the decoder accepts for any
-// non-empty annotations; the decoder refuses empty annotations (a writer
-// leaves them out), an unknown role or flag, an entry that annotates
-// nothing, duplicate or out-of-order entries, and trailing bytes.
+// non-empty annotations (version 1 when no relation has an on_delete, so
+// that such annotations keep their bytes; else version 2); the decoder
+// refuses empty annotations (a writer leaves them out), an unknown role,
+// flag or on_delete, an entry that annotates nothing, duplicate or
+// out-of-order entries, and trailing bytes.
 void EncodeAnnotations(const SchemaAnnotations& a, std::string* out);
 Status DecodeAnnotations(std::string_view data, std::string_view what, SchemaAnnotations* out);
 

@@ -103,6 +103,48 @@ TEST(AnnotationsTest, GoldenBytes) {
             "026964");  // c.p_id -> p.id
 }
 
+// Version 2: a relation's on_delete, only written when one has it.
+TEST(AnnotationsTest, Version2AddsOnDelete) {
+  SchemaAnnotations a;
+  a.profile = "nocodb";
+  a.relations = {{"c", "p_id", "p", "id", "SET NULL"}, {"j", "p_id", "p", "id"}};
+  std::string enc;
+  EncodeAnnotations(a, &enc);
+  EXPECT_EQ(HexEncode(enc),
+            "02"              // version 2
+            "066e6f636f6462"  // profile "nocodb"
+            "00"              // no table
+            "02"
+            "0163"
+            "0470"
+            "5f6964"
+            "0170"
+            "026964"
+            "08534554204e554c4c"  // c.p_id -> p.id, SET NULL
+            "016a"
+            "0470"
+            "5f6964"
+            "0170"
+            "026964"
+            "00");  // j.p_id -> p.id, no action known
+  SchemaAnnotations back;
+  ASSERT_TRUE(DecodeAnnotations(enc, "a", &back).ok());
+  EXPECT_EQ(back, a);
+  for (size_t cut = 0; cut < enc.size(); cut++) {
+    EXPECT_TRUE(DecodeAnnotations(enc.substr(0, cut), "a", &back).IsCorruption()) << cut;
+  }
+  a.relations[1].on_delete = "RESTRICT";  // not an action a profile declares
+  enc.clear();
+  EncodeAnnotations(a, &enc);
+  Status s = DecodeAnnotations(enc, "a", &back);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.message().find("relation.on_delete"), std::string::npos) << s.message();
+  a.relations = {{"c", "p_id", "p", "id"}};  // none has one: version 1, as before
+  enc.clear();
+  EncodeAnnotations(a, &enc);
+  EXPECT_EQ(enc[0], 1);
+}
+
 TEST(AnnotationsTest, RefusesWhatAWriterWouldNotWrite) {
   auto bad = [](const SchemaAnnotations& a, const std::string& field) {
     std::string enc;
@@ -126,9 +168,9 @@ TEST(AnnotationsTest, RefusesWhatAWriterWouldNotWrite) {
   std::string enc;
   EncodeAnnotations(Sample(), &enc);
   SchemaAnnotations x;
-  std::string v2 = enc;
-  v2[0] = 2;
-  EXPECT_NE(DecodeAnnotations(v2, "a", &x).message().find("upgrade tidemark"), std::string::npos);
+  std::string v3 = enc;
+  v3[0] = 3;
+  EXPECT_NE(DecodeAnnotations(v3, "a", &x).message().find("upgrade tidemark"), std::string::npos);
   std::string role = enc;
   role[1 + 8 + 1 + 1 + 9] = 3;  // the first table's role: no role 3
   EXPECT_NE(DecodeAnnotations(role, "a", &x).message().find("unknown role"), std::string::npos);

@@ -21,6 +21,19 @@ std::vector<std::pair<std::string, Value>> NamedFields(const TableSchema& schema
   return out;
 }
 
+size_t MaskSecrets(const SchemaAnnotations& notes, const TableSchema& schema, Record* record) {
+  const TableAnnotation* a = notes.Find(schema.name, schema.namespace_name);
+  if (a == nullptr) return 0;
+  size_t masked = 0;
+  const std::vector<std::string> names = schema.RecordFieldNames();
+  for (size_t i = 0; i < record->size() && i < names.size(); i++) {
+    if ((*record)[i].is_null() || !notes.IsSecret(schema.name, names[i])) continue;
+    (*record)[i] = Value::Text(kMaskedSecret);
+    masked++;
+  }
+  return masked;
+}
+
 std::vector<FieldChange> DiffFields(const TableSchema& old_schema, const Record& old_record,
                                     const TableSchema& new_schema, const Record& new_record) {
   std::vector<FieldChange> out;

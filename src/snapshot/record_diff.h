@@ -34,6 +34,14 @@ struct RecordChange {
 std::vector<std::pair<std::string, Value>> NamedFields(const TableSchema& schema,
                                                        const Record& record);
 
+// What a masked secret value shows as (docs/guide/platforms.md, "Secrets").
+inline constexpr char kMaskedSecret[] = "<secret>";
+// Replaces each value of `record` in a column `notes` marks secret for
+// `schema` by the text kMaskedSecret, for output that people or logs read
+// (`ls`, `cat`, `history` without --show-secrets); a NULL stays NULL (that
+// a secret is unset is not a secret). Returns how many values were masked.
+size_t MaskSecrets(const SchemaAnnotations& notes, const TableSchema& schema, Record* record);
+
 // Differences of one table between `a` and `b` (either may be null: the table
 // did not exist there, so every record is added or removed). fn returns false
 // to stop. With fn null only counts are computed (cheap: equal subtrees and

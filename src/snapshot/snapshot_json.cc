@@ -28,7 +28,8 @@ void AnnotationsJson(JsonWriter* w, const SchemaAnnotations& notes) {
   w->EndArray().Key("relations").BeginArray();
   for (const Relation& r : notes.relations) {
     w->BeginObject().Field("child", r.child_table + "." + r.child_column);
-    w->Field("parent", r.parent_table + "." + r.parent_column).EndObject();
+    w->Field("parent", r.parent_table + "." + r.parent_column);
+    w->Field("on_delete", r.on_delete).EndObject();
   }
   w->EndArray().EndObject();
 }
@@ -107,7 +108,7 @@ void RecordJson(JsonWriter* w, const TableSchema& schema, const std::vector<Valu
 
 Result<std::optional<std::string>> RecordsPageJson(
     NodeCache* cache, const SnapshotTable& t, const std::string& after, uint64_t limit,
-    JsonWriter* w,
+    const SchemaAnnotations* mask, JsonWriter* w,
     const std::function<void(const std::vector<Value>&, const Record&, const std::string&)>& each) {
   if (!t.schema.has_records()) {
     return Status::InvalidArgument("table " + t.schema.name +
@@ -134,6 +135,7 @@ Result<std::optional<std::string>> RecordsPageJson(
         }
         TM_RETURN_IF_ERROR(DecodeKey(k, &key));
         TM_RETURN_IF_ERROR(DecodeRecord(v, "record of " + t.schema.name, &rec));
+        if (mask != nullptr) MaskSecrets(*mask, t.schema, &rec);
         RecordJson(w, t.schema, key, rec);
         last = KeyToDisplay(key);
         if (each) each(key, rec, last);
@@ -149,7 +151,7 @@ Result<std::optional<std::string>> RecordsPageJson(
 
 Status RecordByKeyJson(NodeCache* cache, BlobStore* store, const Repository& repo,
                        const SnapshotInfo& s, const SnapshotTable& t, const std::string& key_text,
-                       JsonWriter* w) {
+                       bool show_secrets, JsonWriter* w) {
   TM_ASSIGN_OR_RETURN(std::vector<Value> key, ParseStoredKey(cache, t.schema, t.root, key_text));
   std::string k;
   EncodeKey(key, &k);
@@ -162,6 +164,7 @@ Status RecordByKeyJson(NodeCache* cache, BlobStore* store, const Repository& rep
   TM_RETURN_IF_ERROR(DecodeRecord(*value, "record of " + t.schema.name, &rec));
   ChunkedValueStore large(store, repo);
   for (Value& v : rec) TM_RETURN_IF_ERROR(ResolveValue(&large, &v));
+  if (!show_secrets) MaskSecrets(s.manifest.objects.annotations, t.schema, &rec);
   RecordJson(w, t.schema, key, rec);
   return Status::OK();
 }

@@ -34,17 +34,20 @@ void RecordJson(JsonWriter* w, const TableSchema& schema, const std::vector<Valu
 // (typed as `cat` takes it; "" = from the start). `next_after`, present when
 // more records follow, is the last key shown. `each` (may be empty) sees
 // every record written. Returns next_after (nullopt when no record follows).
-// InvalidArgument for a virtual table or a bad key.
+// With `mask` (the snapshot's annotations), secret columns are masked
+// (MaskSecrets); null shows them. InvalidArgument for a virtual table or a
+// bad key.
 Result<std::optional<std::string>> RecordsPageJson(
     NodeCache* cache, const SnapshotTable& t, const std::string& after, uint64_t limit,
-    JsonWriter* w,
+    const SchemaAnnotations* mask, JsonWriter* w,
     const std::function<void(const std::vector<Value>& key, const Record& rec,
                              const std::string& next_after)>& each = {});
 
 // The document of `cat SNAP TABLE KEY`: one record with its large values
-// read. NotFound when the table has no record with that key.
+// read, secret columns masked unless `show_secrets`. NotFound when the table
+// has no record with that key.
 Status RecordByKeyJson(NodeCache* cache, BlobStore* store, const Repository& repo,
                        const SnapshotInfo& s, const SnapshotTable& t, const std::string& key_text,
-                       JsonWriter* w);
+                       bool show_secrets, JsonWriter* w);
 
 }  // namespace tidemark

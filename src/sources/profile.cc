@@ -2,12 +2,106 @@
 
 #include <fnmatch.h>
 
+#include "base/ascii.h"
+#include "records/encoding.h"
+#include "sources/connector.h"
+
 namespace tidemark {
+
+bool TableMatches(std::string_view pattern, std::string_view name) {
+  return fnmatch(std::string(pattern).c_str(), std::string(name).c_str(), FNM_CASEFOLD) == 0;
+}
+
+Result<std::vector<std::vector<std::string>>> ReadColumns(SourceReader* view,
+                                                          std::string_view table,
+                                                          const std::vector<std::string>& columns) {
+  const TableSchema* t = view->schema().FindTableIgnoreCase(table);
+  if (t == nullptr || !t->has_records()) {
+    return Status::NotFound("no table " + std::string(table) + " in the source");
+  }
+  const std::vector<std::string> fields = t->RecordFieldNames();
+  std::vector<int> at;  // per wanted column: its index in the record, -1 when absent
+  for (const std::string& c : columns) {
+    int found = -1;
+    for (size_t i = 0; i < fields.size() && found < 0; i++) {
+      if (EqualsIgnoreCase(fields[i], c)) found = static_cast<int>(i);
+    }
+    at.push_back(found);
+  }
+  std::vector<std::vector<std::string>> rows;
+  TM_RETURN_IF_ERROR(view->Scan(*t, [&](const SourceRow& row) {
+    std::vector<std::string>& out = rows.emplace_back();
+    for (int i : at) {
+      const bool has = i >= 0 && size_t(i) < row.record.size() && !row.record[size_t(i)].is_null();
+      out.push_back(has ? ValueToDisplay(row.record[size_t(i)]) : "");
+    }
+    return Status::OK();
+  }));
+  return rows;
+}
+
+const KnownTable* FindKnown(std::span<const KnownTable> known, std::string_view table) {
+  for (const KnownTable& k : known) {
+    if (TableMatches(k.pattern, table)) return &k;
+  }
+  return nullptr;
+}
+
+TableAnnotation KnownAnnotation(const KnownTable& known, const TableSchema& t) {
+  TableAnnotation a;
+  a.namespace_name = t.namespace_name;
+  a.table = t.name;
+  a.role = known.role;
+  a.display_name = known.display;
+  for (const Column& c : t.columns) {
+    for (const char* secret : known.secret) {
+      if (secret == nullptr) break;
+      if (EqualsIgnoreCase(c.name, secret)) a.columns.push_back({c.name, "", true});
+    }
+  }
+  return a;
+}
+
+namespace {
+
+// An entry the format can hold: one that says something (records.md §6.1).
+bool SaysSomething(TableAnnotation* a) {
+  std::erase_if(a->columns,
+                [](const ColumnAnnotation& c) { return !c.secret && c.display_name.empty(); });
+  return a->role != TableRole::kData || !a->display_name.empty() || !a->columns.empty();
+}
+
+}  // namespace
+
+Status ApplyPlatformAnnotations(std::string_view profile, const ProfileInput& input,
+                                SchemaAnnotations own, SourceSchema* schema) {
+  TM_RETURN_IF_ERROR(MakeGenericProfile(input)->Annotate(schema));  // the declared input
+  SchemaAnnotations declared = std::move(schema->annotations);
+  SchemaAnnotations out;
+  out.profile = std::string(profile);
+  for (const TableSchema& t : schema->tables) {
+    for (const SchemaAnnotations* from : {&own, &declared}) {
+      const TableAnnotation* a = from->Find(t.name, t.namespace_name);
+      if (a == nullptr) continue;
+      TableAnnotation entry = *a;
+      entry.table = t.name;  // the schema's spelling
+      if (!SaysSomething(&entry)) continue;
+      out.tables.push_back(std::move(entry));
+      break;
+    }
+  }
+  std::erase_if(own.relations,
+                [&](const Relation& r) { return !RelationProblems({r}, *schema, "").empty(); });
+  out.relations = MergeRelations(std::move(own.relations), declared.relations);
+  schema->annotations = std::move(out);
+  return Status::OK();
+}
+
 namespace {
 
 bool Matches(const std::vector<std::string>& patterns, const std::string& name) {
   for (const std::string& p : patterns) {
-    if (fnmatch(p.c_str(), name.c_str(), FNM_CASEFOLD) == 0) return true;
+    if (TableMatches(p, name)) return true;
   }
   return false;
 }
@@ -45,8 +139,7 @@ TableAnnotation GenericProfile::TableOf(const TableSchema& t) const {
     for (const std::string& p : input_.secret) {
       std::string table, column;
       if (!SplitPattern(p, &table, &column)) continue;
-      if (fnmatch(table.c_str(), t.name.c_str(), FNM_CASEFOLD) == 0 &&
-          fnmatch(column.c_str(), c.name.c_str(), FNM_CASEFOLD) == 0) {
+      if (TableMatches(table, t.name) && TableMatches(column, c.name)) {
         a.columns.push_back({c.name, "", true});
         break;
       }
@@ -148,11 +241,14 @@ class AutoProfile : public Profile {
  public:
   explicit AutoProfile(ProfileInput input) : input_(std::move(input)) {}
   std::string_view name() const override { return "auto"; }
-  Status Annotate(SourceSchema* schema) const override {
-    const std::string found = BuiltinProfiles().Detect(*schema);
+  Status Annotate(SourceSchema* schema) const override { return AnnotateFrom(nullptr, schema); }
+  // Detected from the source's whole schema when there is a view (a backup
+  // that leaves out the platform's metadata tables still knows its platform).
+  Status AnnotateFrom(SourceReader* view, SourceSchema* schema) const override {
+    const std::string found = BuiltinProfiles().Detect(view ? view->schema() : *schema);
     TM_ASSIGN_OR_RETURN(std::unique_ptr<Profile> p,
                         BuiltinProfiles().Make(found.empty() ? "generic" : found, input_));
-    return p->Annotate(schema);
+    return view ? p->AnnotateFrom(view, schema) : p->Annotate(schema);
   }
 
  private:
@@ -170,6 +266,8 @@ const ProfileRegistry& BuiltinProfiles() {
     auto* r = new ProfileRegistry;
     r->Register("generic", MakeGenericProfile);
     r->Register("node-red", MakeNodeRedProfile, IsNodeRedUserdir);
+    r->Register("nocodb", MakeNocoDbProfile, IsNocoDbDatabase);
+    r->Register("directus", MakeDirectusProfile, IsDirectusDatabase);
     r->Register("auto", MakeAutoProfile);
     return r;
   }();

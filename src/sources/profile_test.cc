@@ -25,15 +25,18 @@ SourceSchema Crm() {
 TEST(ProfileTest, RegistryKnowsGenericAndListsItForOthers) {
   const ProfileRegistry& r = BuiltinProfiles();
   EXPECT_TRUE(r.Has("generic"));
-  EXPECT_FALSE(r.Has("nocodb"));
-  EXPECT_EQ(r.Names(), (std::vector<std::string>{"generic", "node-red", "auto"}));
+  EXPECT_TRUE(r.Has("nocodb"));
+  EXPECT_FALSE(r.Has("baserow"));
+  EXPECT_EQ(r.Names(),
+            (std::vector<std::string>{"generic", "node-red", "nocodb", "directus", "auto"}));
   auto p = r.Make("generic", {});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ((*p)->name(), "generic");
-  auto none = r.Make("nocodb", {});
+  auto none = r.Make("baserow", {});
   ASSERT_TRUE(none.status().IsInvalidArgument());
   EXPECT_EQ(none.status().message(),
-            "unknown profile \"nocodb\"; this build knows: generic, node-red, auto");
+            "unknown profile \"baserow\"; this build knows: generic, node-red, nocodb, "
+            "directus, auto");
 }
 
 TEST(ProfileTest, GenericWithoutInputSaysNothing) {

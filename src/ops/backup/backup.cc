@@ -353,12 +353,13 @@ bool TableSelected(const std::vector<std::string>& include, const std::vector<st
 
 namespace {
 
-// The profile's annotations of the tables the backup reads. A declared
-// relation naming a table or column the backup does not read would only
-// fail at the next drill, with a raw SQL error: refuse it here.
-Status Annotate(const BackupOptions& opts, SourceSchema* schema) {
+// The profile's annotations of the tables the backup reads, from the
+// schema and what the platform's own tables say in the backup's read view.
+// A declared relation naming a table or column the backup does not read
+// would only fail at the next drill, with a raw SQL error: refuse it here.
+Status Annotate(const BackupOptions& opts, SourceReader* view, SourceSchema* schema) {
   if (opts.profile == nullptr) return Status::OK();
-  Status s = opts.profile->Annotate(schema);
+  Status s = opts.profile->AnnotateFrom(view, schema);
   if (s.ok()) return s;
   return Status::InvalidArgument(s.message() + " (no snapshot was written)");
 }
@@ -486,7 +487,7 @@ Result<BackupResult> Backup(Repository* repo, BlobStore* store, const BackupOpti
   TM_RETURN_IF_ERROR(FillIdentity(opts, &m));
   SourceSchema schema =
       SelectedSchema(*opts.source.connector, src->schema(), opts.include, opts.exclude);
-  TM_RETURN_IF_ERROR(Annotate(opts, &schema));  // before anything is written
+  TM_RETURN_IF_ERROR(Annotate(opts, src.get(), &schema));  // before anything is written
   m.objects = schema;  // objects, their namespaces, sequences, settings, annotations
   m.objects.tables.clear();
   const uint64_t written_before = store->stats().bytes_written;

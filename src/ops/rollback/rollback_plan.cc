@@ -77,7 +77,8 @@ std::string RollbackPlan::RefusalReason() const {
 std::vector<PlanRelation> DeclaredRelations(const std::vector<Relation>& declared) {
   std::vector<PlanRelation> out;
   for (const Relation& r : declared) {
-    out.push_back({r.child_table, r.parent_table, {r.child_column}, {r.parent_column}, ""});
+    out.push_back(
+        {r.child_table, r.parent_table, {r.child_column}, {r.parent_column}, r.on_delete});
   }
   return out;
 }

@@ -116,7 +116,7 @@ struct RollbackScope {
 struct PlanRelation {
   std::string child, parent;
   std::vector<std::string> from, to;
-  std::string on_delete;  // "CASCADE", "SET NULL", ... ("" for a declared relation)
+  std::string on_delete;  // "CASCADE", "SET NULL", ... (a declared relation: its own, "" unknown)
 };
 
 // The relations declared in tidemark.toml ([[source.relation]]).
